@@ -1,0 +1,43 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "memreplay",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "memreplay", targets: ["memreplay"]),
+        .executable(name: "memreplay-bench", targets: ["MemBench"]),
+        .library(name: "MemTrace", targets: ["MemTrace"]),
+        .library(name: "MemModel", targets: ["MemModel"]),
+        .library(name: "MemReplay", targets: ["MemReplay"]),
+        .library(name: "MemStore", targets: ["MemStore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "MemTrace", dependencies: ["CZstd"]),
+        .target(name: "MemModel", dependencies: ["MemTrace"]),
+        .target(name: "MemReplay", dependencies: ["MemTrace", "MemModel"]),
+        .target(name: "MemStore", dependencies: ["CSQLite", "MemReplay"]),
+        .executableTarget(
+            name: "memreplay",
+            dependencies: [
+                "MemTrace", "MemModel", "MemReplay", "MemStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "MemBench", dependencies: ["MemTrace", "MemModel", "MemReplay", "MemStore", "CSQLite"]),
+        .testTarget(name: "MemTraceTests", dependencies: ["MemTrace"]),
+        .testTarget(name: "MemModelTests", dependencies: ["MemModel"]),
+        .testTarget(name: "MemReplayTests", dependencies: ["MemReplay"]),
+        .testTarget(name: "MemStoreTests", dependencies: ["MemStore", "CSQLite"]),
+        .testTarget(name: "memreplayTests", dependencies: ["memreplay", "MemStore"]),
+    ]
+)

@@ -1,0 +1,141 @@
+import MemTrace
+
+/// A process's VMAs, sorted by address and never overlapping (the model's `mm->mm_mt`).
+public struct AddressSpace: Sendable {
+    /// The VMAs in address order.
+    public private(set) var areas: [VirtualMemoryArea] = []
+    @usableFromInline var lastHit: Int = 0
+
+    public init() {}
+
+    /// The index of the VMA containing `address`, if any (`find_vma` with the check `vm_start <= addr`).
+    @inlinable public func find(_ address: UInt64) -> Int? {
+        if lastHit < areas.count, areas[lastHit].contains(address) { return lastHit }
+        var lo = 0, hi = areas.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if areas[mid].end <= address { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < areas.count && areas[lo].start <= address ? lo : nil
+    }
+
+    /// Like `find`, remembering the hit to speed up the next lookup nearby.
+    @inlinable public mutating func lookup(_ address: UInt64) -> Int? {
+        let r = find(address)
+        if let r { lastHit = r }
+        return r
+    }
+
+    public subscript(index: Int) -> VirtualMemoryArea { areas[index] }
+
+    /// True when any VMA overlaps [start, end).
+    public func overlaps(_ start: UInt64, _ end: UInt64) -> Bool {
+        var lo = 0, hi = areas.count
+        while lo < hi { let mid = (lo + hi) >> 1; if areas[mid].end <= start { lo = mid + 1 } else { hi = mid } }
+        return lo < areas.count && areas[lo].start < end
+    }
+
+    /// Inserts a VMA that overlaps none, merging with equal neighbours (`vma_merge`).
+    /// Returns the id the range ends up under and the ids of VMAs merged away.
+    @discardableResult
+    public mutating func insert(_ vma: VirtualMemoryArea) -> (id: VMAID, mergedAway: [VMAID]) {
+        precondition(!overlaps(vma.start, vma.end), "insert over an existing VMA")
+        var lo = 0, hi = areas.count
+        while lo < hi { let mid = (lo + hi) >> 1; if areas[mid].start < vma.start { lo = mid + 1 } else { hi = mid } }
+        var index = lo
+        var merged: [VMAID] = []
+        if index > 0 && areas[index - 1].canMerge(with: vma) {
+            index -= 1
+            areas[index].end = vma.end
+            merged.append(vma.id)
+        } else {
+            areas.insert(vma, at: index)
+        }
+        if index + 1 < areas.count && areas[index].canMerge(with: areas[index + 1]) {
+            areas[index].end = areas[index + 1].end
+            merged.append(areas[index + 1].id)
+            areas.remove(at: index + 1)
+        }
+        lastHit = index
+        return (areas[index].id, merged)
+    }
+
+    /// Splits VMAs so that `address` is a boundary (`__split_vma`); the upper part gets `newID()`.
+    /// Returns the VMA created by the split, if any.
+    public mutating func split(at address: UInt64, newID: () -> VMAID) -> VirtualMemoryArea? {
+        guard let i = find(address), areas[i].start < address else { return nil }
+        var upper = areas[i]
+        upper.id = newID()
+        upper.offset += address - areas[i].start
+        upper.start = address
+        areas[i].end = address
+        areas.insert(upper, at: i + 1)
+        return upper
+    }
+
+    /// Removes every VMA part inside [start, end) after splitting at both ends; returns what was removed
+    /// and every VMA the splits created (some of which may be among the removed).
+    public mutating func remove(_ start: UInt64, _ end: UInt64, newID: () -> VMAID)
+        -> (removed: [VirtualMemoryArea], created: [VirtualMemoryArea]) {
+        var created: [VirtualMemoryArea] = []
+        if let s = split(at: start, newID: newID) { created.append(s) }
+        if let s = split(at: end, newID: newID) { created.append(s) }
+        var lo = 0, hi = areas.count
+        while lo < hi { let mid = (lo + hi) >> 1; if areas[mid].end <= start { lo = mid + 1 } else { hi = mid } }
+        var j = lo
+        while j < areas.count && areas[j].start < end { j += 1 }
+        let removed = Array(areas[lo..<j])
+        areas.removeSubrange(lo..<j)
+        lastHit = 0
+        return (removed, created)
+    }
+
+    /// Changes the protection of [start, end) (which must be fully mapped), splitting at the ends
+    /// (`mprotect_fixup`). Returns the VMAs changed and those created by splits.
+    public mutating func protect(_ start: UInt64, _ end: UInt64, _ prot: Protection, newID: () -> VMAID)
+        -> (changed: [VirtualMemoryArea], created: [VirtualMemoryArea]) {
+        var created: [VirtualMemoryArea] = []
+        if let s = split(at: start, newID: newID) { created.append(s) }
+        if let s = split(at: end, newID: newID) { created.append(s) }
+        var changed: [VirtualMemoryArea] = []
+        for i in areas.indices where areas[i].start >= start && areas[i].end <= end {
+            areas[i].prot = prot
+            changed.append(areas[i])
+        }
+        return (changed, created)
+    }
+
+    /// Mutates the VMA at `index` in place (flags, end) — callers keep the invariants.
+    public mutating func update(_ index: Int, _ body: (inout VirtualMemoryArea) -> Void) { body(&areas[index]) }
+
+    /// True when [start, end) is covered by VMAs with no hole.
+    public func isFullyMapped(_ start: UInt64, _ end: UInt64) -> Bool {
+        var cursor = start
+        guard var i = find(start) else { return false }
+        while cursor < end {
+            guard i < areas.count, areas[i].start <= cursor else { return false }
+            cursor = areas[i].end; i += 1
+        }
+        return true
+    }
+
+    /// The highest gap of `length` bytes ending at or below `ceiling` and starting at or above `floor`
+    /// (`unmapped_area_topdown`), keeping `guardGap` below VM_GROWSDOWN areas.
+    public func highestGap(length: UInt64, floor: UInt64, ceiling: UInt64, guardGap: UInt64) -> UInt64? {
+        guard length > 0, ceiling >= length else { return nil }
+        var top = ceiling & ~4095
+        for v in areas.reversed() {
+            let g: UInt64 = v.flags.contains(.growsDown) ? guardGap : 0
+            let blockStart = v.start >= g ? v.start - g : 0
+            if blockStart >= top { continue }
+            if v.end < top, top - v.end >= length, top - length >= floor { return top - length }
+            top = min(top, blockStart)
+            if top < floor || top - floor < length { return nil }
+        }
+        return top >= floor && top - floor >= length ? top - length : nil
+    }
+
+    /// Sum of VMA sizes in pages (total_vm).
+    public var totalPages: UInt64 { areas.reduce(0) { $0 + $1.pages } }
+    public var count: Int { areas.count }
+}

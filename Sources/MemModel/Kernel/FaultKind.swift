@@ -1,0 +1,60 @@
+/// How the kernel resolved a page fault (or why the access failed), as `handle_mm_fault` and
+/// `__do_page_fault` (mm/memory.c, arch/x86/mm/fault.c) decide it.
+public enum FaultKind: UInt8, CaseIterable, Hashable, Sendable {
+    /// No fault: the translation was present and allowed the access.
+    case none = 0
+    /// Anonymous read of a never-touched page: the shared zero page is mapped (`do_anonymous_page`).
+    case anonZeroPage = 1
+    /// Anonymous write of a never-touched page: a zeroed page is allocated (`do_anonymous_page`).
+    case anonNew = 2
+    /// File page found in the page cache (`filemap_fault`, minor).
+    case fileMinor = 3
+    /// File page read from storage (`filemap_fault`, major: counts pgmajfault).
+    case fileMajor = 4
+    /// Write to a private page shared with another holder: copied (`wp_page_copy`).
+    case cowCopy = 5
+    /// Write to a write-protected private page held exclusively: reused (`do_wp_page`).
+    case cowReuse = 6
+    /// Shared anonymous or tmpfs page allocated in shmem (`shmem_fault`).
+    case shmemNew = 7
+    /// Shared anonymous or tmpfs page already in shmem.
+    case shmemMinor = 8
+    /// Write to the zero page: a new zeroed page replaces it (`wp_page_copy`).
+    case zeroPageCopy = 9
+    /// Write to a present shared file page not yet writable (`do_shared_fault` / page_mkwrite).
+    case fileWriteNotify = 10
+    /// Private file write of a cached page: the page-cache page is copied (`do_cow_fault`).
+    case fileCow = 11
+    /// Private file write of an uncached page: read from storage, then copied (`do_cow_fault`, major).
+    case fileCowMajor = 12
+    /// No VMA covers the address: SIGSEGV, SEGV_MAPERR.
+    case segvMapErr = 32
+    /// The VMA forbids the access: SIGSEGV, SEGV_ACCERR.
+    case segvAccErr = 33
+    /// A file mapping beyond the end of the file: SIGBUS.
+    case sigbus = 34
+    /// No page frame could be had: VM_FAULT_OOM. Until reclaim and the OOM killer are modelled,
+    /// the faulting process is killed, as `pagefault_out_of_memory` ends when it is the victim.
+    case oom = 35
+    /// The process was already killed; the event is ignored.
+    case processDead = 36
+
+    /// The name used in the store's enum table.
+    public var name: String {
+        switch self {
+        case .none: "none"; case .anonZeroPage: "anon_zero_page"; case .anonNew: "anon_new"
+        case .fileMinor: "file_minor"; case .fileMajor: "file_major"; case .cowCopy: "cow_copy"
+        case .cowReuse: "cow_reuse"; case .shmemNew: "shmem_new"; case .shmemMinor: "shmem_minor"
+        case .zeroPageCopy: "zero_page_copy"; case .fileWriteNotify: "file_write_notify"
+        case .fileCow: "file_cow"; case .fileCowMajor: "file_cow_major"
+        case .segvMapErr: "segv_maperr"; case .segvAccErr: "segv_accerr"; case .sigbus: "sigbus"
+        case .oom: "oom"; case .processDead: "process_dead"
+        }
+    }
+    /// True when the fault went to storage (counts in pgmajfault).
+    @inlinable public var isMajor: Bool { self == .fileMajor || self == .fileCowMajor }
+    /// True when the access could not complete and the process receives a signal.
+    @inlinable public var isSignal: Bool { rawValue >= 32 }
+    /// True for a fault the kernel handled (counts in pgfault).
+    @inlinable public var isFault: Bool { self != .none && rawValue < 32 }
+}

@@ -1,0 +1,21 @@
+/// Event counters of the kernel model, named after /proc/vmstat where the kernel has the counter.
+public struct KernelStatistics: Hashable, Sendable {
+    public var pgfault: UInt64 = 0
+    public var pgmajfault: UInt64 = 0
+    /// Pages allocated (the kernel splits this per zone as pgalloc_<zone>).
+    public var pgalloc: UInt64 = 0
+    public var pgfree: UInt64 = 0
+    /// Copy-on-write faults that reused the page (`pgreuse`).
+    public var pgreuse: UInt64 = 0
+    /// Copy-on-write faults that copied the page (no vmstat counter of its own).
+    public var cowCopies: UInt64 = 0
+    /// KiB read from storage (`pgpgin`) and written back (`pgpgout`).
+    public var pgpgin: UInt64 = 0
+    public var pgpgout: UInt64 = 0
+    public var oomKill: UInt64 = 0
+    public var segv: UInt64 = 0
+    public var sigbus: UInt64 = 0
+    /// File or shmem pages mapped by at least one PTE (NR_FILE_MAPPED).
+    public var mappedPages: UInt64 = 0
+    public init() {}
+}

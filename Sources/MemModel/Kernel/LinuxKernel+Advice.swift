@@ -1,0 +1,106 @@
+import MemTrace
+
+extension LinuxKernel {
+    /// `madvise` (mm/madvise.c): DONTNEED and REMOVE zap the range (anonymous pages freed, file
+    /// pages stay cached); WILLNEED reads file pages ahead; HUGEPAGE / NOHUGEPAGE / RANDOM /
+    /// SEQUENTIAL / DONTFORK set VMA flags. FREE marks pages lazily freeable: without reclaim in
+    /// the model they stay resident, as they do on a machine with free memory.
+    mutating func madvise(_ p: ProcessState, _ call: MemoryCall) -> SyscallResult {
+        let start = call.address.rawValue
+        guard start & 4095 == 0 else { return SyscallResult(result: -LinuxKernel.EINVAL) }
+        let end = pageAlign(start + call.length)
+        guard end > start else { return SyscallResult(result: 0) }
+        guard p.space.isFullyMapped(start, end) else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        let advice = call.advice
+        switch advice {
+        case .dontNeed, .remove:
+            var freed: UInt64 = 0
+            for vpn in p.table.mappedPages(start >> 12, end >> 12) { freed += zap(p, vpn) }
+            return SyscallResult(result: 0, pagesFreed: freed)
+        case .willNeed:
+            var read: UInt64 = 0
+            var addr = start
+            while addr < end, let i = p.space.find(addr) {
+                let v = p.space[i]
+                if case .file(let f) = v.backing, let size = cache.files[f]?.size {
+                    let last = min(end, v.end)
+                    for a in stride(from: addr, to: last, by: 4096) {
+                        let off = v.pageOffset(of: a)
+                        if off < (size + 4095) >> 12 && cache.files[f]!.pages[off] == nil {
+                            guard let fr = allocateFrame(.file) else { break }
+                            cache.files[f]!.pages[off] = fr; read += 1
+                        }
+                    }
+                }
+                addr = v.end
+            }
+            stats.pgpgin += read * 4
+            return SyscallResult(result: 0, pagesPopulated: read)
+        case .hugePage, .noHugePage, .random, .sequential, .normal, .dontFork, .doFork:
+            let flag: VMAFlags
+            var clear: VMAFlags = []
+            switch advice {
+            case .hugePage: flag = .hugePage; clear = .noHugePage
+            case .noHugePage: flag = .noHugePage; clear = .hugePage
+            case .random: flag = .randomRead; clear = .sequentialRead
+            case .sequential: flag = .sequentialRead; clear = .randomRead
+            case .dontFork: flag = .dontFork
+            case .doFork: flag = []; clear = .dontFork
+            default: flag = []; clear = [.randomRead, .sequentialRead]
+            }
+            _ = p.space.split(at: start) { self.newVMAID() }.map { announceSplit(p, $0) }
+            _ = p.space.split(at: end) { self.newVMAID() }.map { announceSplit(p, $0) }
+            for i in p.space.areas.indices where p.space.areas[i].start >= start && p.space.areas[i].end <= end {
+                p.space.update(i) { $0.flags.subtract(clear); $0.flags.formUnion(flag) }
+                changes.append(.vmaChanged(pid: p.pid, vma: p.space[i]))
+            }
+            return SyscallResult(result: 0)
+        case .free, .cold, .pageOut, .mergeable, .unmergeable:
+            return SyscallResult(result: 0)
+        default:
+            return SyscallResult(result: -LinuxKernel.EINVAL)
+        }
+    }
+
+    mutating func announceSplit(_ p: ProcessState, _ created: VirtualMemoryArea) {
+        if case .shmem(let o) = created.backing { cache.shmem[o]?.vmas += 1 }
+        if let i = p.space.find(created.start - 1) { changes.append(.vmaChanged(pid: p.pid, vma: p.space[i])) }
+        changes.append(.vmaChanged(pid: p.pid, vma: created))
+    }
+
+    /// `mlock` / `munlock` (mm/mlock.c): sets or clears VM_LOCKED on the range, populating it on lock.
+    mutating func setLocked(_ p: ProcessState, _ start: UInt64, _ end: UInt64, locked: Bool) -> SyscallResult {
+        if let s = p.space.split(at: start, newID: { self.newVMAID() }) { announceSplit(p, s) }
+        if let s = p.space.split(at: end, newID: { self.newVMAID() }) { announceSplit(p, s) }
+        for i in p.space.areas.indices where p.space.areas[i].start >= start && p.space.areas[i].end <= end {
+            p.space.update(i) { if locked { $0.flags.insert(.locked) } else { $0.flags.remove(.locked) } }
+            changes.append(.vmaChanged(pid: p.pid, vma: p.space[i]))
+        }
+        let populated = locked ? populate(p, start, end) : 0
+        return SyscallResult(result: 0, pagesPopulated: populated)
+    }
+
+    /// `msync` / writeback: cleans the dirty page-cache pages of shared file mappings in the range.
+    /// Returns pages written.
+    mutating func writeback(_ p: ProcessState, _ start: UInt64, _ end: UInt64) -> UInt64 {
+        var written: UInt64 = 0
+        var addr = start
+        while addr < end, let i = p.space.find(addr) {
+            let v = p.space[i]
+            if v.isShared, case .file(let f) = v.backing {
+                let lo = v.pageOffset(of: max(addr, v.start)), hi = v.pageOffset(of: min(end, v.end) - 1)
+                let dirty = cache.files[f]?.dirty.filter { $0 >= lo && $0 <= hi } ?? []
+                cache.files[f]?.dirty.subtract(dirty)
+                written += UInt64(dirty.count)
+                for vpn in p.table.mappedPages(max(addr, v.start) >> 12, min(end, v.end) >> 12) {
+                    if var e = p.table.entry(vpn), e.flags.contains(.dirty) {
+                        e.flags.remove([.dirty, .writable]); p.table.update(vpn, e)
+                    }
+                }
+            }
+            addr = v.end
+        }
+        stats.pgpgout += written * 4
+        return written
+    }
+}

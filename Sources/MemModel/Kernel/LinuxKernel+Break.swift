@@ -1,0 +1,93 @@
+import MemTrace
+
+extension LinuxKernel {
+    /// `brk` (mm/mmap.c): below start_brk no change; shrinking unmaps; growing needs the new range
+    /// free up to the next VMA's guard gap; on failure the old break is returned. A recorded
+    /// result is followed (the real break), which also fixes start_brk on first sight.
+    mutating func brk(_ p: ProcessState, _ call: MemoryCall) -> SyscallResult {
+        let requested = call.address.rawValue
+        if p.startBrk == 0 {
+            if call.result > 0 && requested == 0 { p.startBrk = UInt64(call.result); p.brk = p.startBrk; return SyscallResult(result: call.result) }
+            if call.result > 0 && requested != 0 { p.startBrk = UInt64(call.result) < requested ? UInt64(call.result) : requested; p.brk = p.startBrk }
+            if p.startBrk == 0 {
+                // No heap known: put start_brk after the highest mapping below mmap_base that is not the stack.
+                let top = p.space.areas.filter { !$0.flags.contains(.growsDown) && $0.end < p.mmapBase / 2 }.map(\.end).max() ?? 0x0040_0000
+                p.startBrk = pageAlign(top); p.brk = p.startBrk
+            }
+        }
+        var target = requested
+        if call.result > 0 { target = UInt64(call.result) }
+        guard target >= p.startBrk else { return SyscallResult(result: Int64(p.brk)) }
+        let oldEnd = pageAlign(p.brk), newEnd = pageAlign(target)
+        if newEnd == oldEnd { p.brk = target; return SyscallResult(result: Int64(target)) }
+        if newEnd < oldEnd {
+            let freed = unmap(p, newEnd, oldEnd - newEnd)
+            p.brk = target
+            return SyscallResult(result: Int64(target), pagesFreed: freed)
+        }
+        // Grow: the range must be free, with the guard gap below a stack.
+        if p.space.overlaps(oldEnd, newEnd + 4096) && call.result <= 0 { return SyscallResult(result: Int64(p.brk)) }
+        if p.space.overlaps(oldEnd, newEnd) { unmap(p, oldEnd, newEnd - oldEnd) }
+        let vma = VirtualMemoryArea(id: newVMAID(), start: oldEnd, end: newEnd, prot: [.read, .write], flags: [.heap, .account],
+                                    backing: .anonymous, offset: oldEnd, name: "[heap]")
+        var id = VMAID.none
+        if let i = p.space.find(oldEnd - 1), p.space[i].flags.contains(.heap), p.space[i].end == oldEnd {
+            // Extend the heap VMA in place (vma_merge with the brk VMA).
+            p.space.update(i) { $0.end = newEnd }
+            id = p.space[i].id
+            changes.append(.vmaChanged(pid: p.pid, vma: p.space[i]))
+        } else {
+            var v = vma
+            v.offset = oldEnd
+            id = insertVMA(p, v)
+        }
+        p.brk = target
+        if p.space.totalPages > p.hiwaterVM { p.hiwaterVM = p.space.totalPages }
+        return SyscallResult(result: Int64(target), vma: id)
+    }
+
+    /// `mremap` (mm/mremap.c): shrink in place; grow in place when the space after is free; else
+    /// move (MREMAP_MAYMOVE) with the page-table entries, to the recorded or a chosen address.
+    mutating func mremap(_ p: ProcessState, _ call: MemoryCall) -> SyscallResult {
+        if call.result < 0 { return SyscallResult(result: call.result) }
+        let old = call.address.rawValue
+        guard old & 4095 == 0, call.newLength > 0 else { return SyscallResult(result: -LinuxKernel.EINVAL) }
+        let oldLen = pageAlign(call.length), newLen = pageAlign(call.newLength)
+        guard let i = p.space.find(old), p.space[i].end >= old + oldLen else { return SyscallResult(result: -LinuxKernel.EFAULT) }
+        if newLen <= oldLen && (call.result <= 0 || UInt64(call.result) == old) {
+            let freed = newLen < oldLen ? unmap(p, old + newLen, oldLen - newLen) : 0
+            return SyscallResult(result: Int64(old), vma: p.space[i].id, pagesFreed: freed)
+        }
+        let inPlace = call.result > 0 ? UInt64(call.result) == old : !p.space.overlaps(old + oldLen, old + newLen)
+        if inPlace && p.space[i].end == old + oldLen {
+            if p.space.overlaps(old + oldLen, old + newLen) { unmap(p, old + oldLen, newLen - oldLen) }
+            p.space.update(p.space.find(old)!) { $0.end = old + newLen }
+            let v = p.space[p.space.find(old)!]
+            changes.append(.vmaChanged(pid: p.pid, vma: v))
+            return SyscallResult(result: Int64(old), vma: v.id)
+        }
+        guard call.flags & 1 != 0 || call.result > 0 else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        var dest: UInt64
+        if call.result > 0 { dest = UInt64(call.result) } else if let g = p.space.highestGap(length: newLen, floor: LinuxKernel.mmapMinAddr,
+                                                                                              ceiling: p.mmapBase, guardGap: LinuxKernel.stackGuardGap) {
+            dest = g
+        } else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        // Take the old VMA's shape and entries, then remove the old range without freeing its pages.
+        var shape = p.space[i]
+        shape.offset += old - shape.start
+        if case .anonymous = shape.backing { shape.offset = dest }
+        let moved = p.table.mappedPages(old >> 12, (old + min(oldLen, newLen)) >> 12).map { ($0, p.table.entry($0)!) }
+        for (vpn, _) in moved { _ = p.table.unmap(vpn) }
+        if case .shmem(let o) = shape.backing { cache.shmem[o]?.vmas += 1 }
+        unmap(p, old, oldLen)
+        if p.space.overlaps(dest, dest + newLen) { unmap(p, dest, newLen) }
+        shape.id = newVMAID(); shape.start = dest; shape.end = dest + newLen
+        let id = insertVMA(p, shape)
+        if case .shmem(let o) = shape.backing { cache.shmem[o]?.vmas -= 1 }
+        for (vpn, e) in moved {
+            let nv = (dest >> 12) + (vpn - (old >> 12))
+            _ = p.table.map(nv, e) { self.allocateFrame(.pageTable) }
+        }
+        return SyscallResult(result: Int64(dest), vma: id)
+    }
+}

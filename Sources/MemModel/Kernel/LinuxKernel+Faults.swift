@@ -1,0 +1,178 @@
+import MemTrace
+
+extension LinuxKernel {
+    /// Resolves an access page by page (an access crossing a page boundary touches both pages);
+    /// the outcome is the first page's unless the second faults.
+    public mutating func access(_ access: MemoryAccess, pid: ProcessID) -> Translation {
+        guard let p = processFor(pid), p.alive else { return Translation(fault: .processDead, frame: PageFrameNumber(0), vma: .none) }
+        let write = access.kind.writes
+        let exec = access.kind == .instruction
+        let first = access.address.rawValue >> 12
+        let last = (access.address.rawValue &+ UInt64(max(access.size, 1)) &- 1) >> 12
+        var t = touch(p, first, write: write, exec: exec)
+        if last != first && p.alive && !t.fault.isSignal {
+            let t2 = touch(p, last, write: write, exec: exec)
+            if t2.fault != .none { t = t2 }
+        }
+        return t
+    }
+
+    /// One page touched by `p`: `handle_mm_fault` when the PTE is missing or forbids the write,
+    /// after the x86 `access_error` checks (arch/x86/mm/fault.c).
+    @usableFromInline
+    mutating func touch(_ p: ProcessState, _ vpn: UInt64, write: Bool, exec: Bool) -> Translation {
+        let address = vpn << 12
+        guard let vi = p.space.lookup(address) else {
+            stats.segv += 1
+            kill(p, signal: 11)
+            return Translation(fault: .segvMapErr, frame: PageFrameNumber(0), vma: .none)
+        }
+        let prot = p.space.areas[vi].prot
+        let id = p.space.areas[vi].id
+        if (write && !prot.contains(.write)) || (exec && !prot.contains(.execute)) || prot.isEmpty {
+            stats.segv += 1
+            kill(p, signal: 11)
+            return Translation(fault: .segvAccErr, frame: PageFrameNumber(0), vma: id)
+        }
+        if let e = p.table.entry(vpn) {
+            if !write || e.flags.contains(.writable) { return Translation(fault: .none, frame: e.frame, vma: id) }
+            stats.pgfault += 1
+            return writeProtectFault(p, vi, vpn, e)
+        }
+        stats.pgfault += 1
+        let vma = p.space.areas[vi]
+        switch vma.backing {
+        case .anonymous:
+            if !write {
+                guard install(p, vpn, frames.zeroPage, []) else { return oom(p, id) }
+                return Translation(fault: .anonZeroPage, frame: frames.zeroPage, vma: id)
+            }
+            guard let f = allocateFrame(.anonymous) else { return oom(p, id) }
+            guard install(p, vpn, f, [.writable, .anonymous, .dirty]) else { freeFrame(f); return oom(p, id) }
+            return Translation(fault: .anonNew, frame: f, vma: id)
+        case .shmem(let object):
+            let pgoff = vma.pageOffset(of: address)
+            var kind = FaultKind.shmemMinor
+            var frame = cache.shmem[object]?.pages[pgoff]
+            if frame == nil {
+                guard let f = allocateFrame(.shmem) else { return oom(p, id) }
+                cache.shmem[object, default: ([:], 0)].pages[pgoff] = f
+                frame = f; kind = .shmemNew
+            }
+            let flags: PTEFlags = vma.prot.contains(.write) ? [.shmem, .writable] : [.shmem]
+            guard install(p, vpn, frame!, write ? flags.union(.dirty) : flags) else { return oom(p, id) }
+            return Translation(fault: kind, frame: frame!, vma: id)
+        case .file(let file):
+            return fileFault(p, vma, vpn, file: file, write: write)
+        }
+    }
+
+    @usableFromInline mutating func oom(_ p: ProcessState, _ vma: VMAID) -> Translation {
+        kill(p, signal: 9)
+        return Translation(fault: .oom, frame: PageFrameNumber(0), vma: vma)
+    }
+
+    /// A write to a present PTE without write permission (`do_wp_page`): the zero page is
+    /// replaced, an exclusive anonymous page reused, a shared one copied, a shared file page made
+    /// writable and dirty (page_mkwrite).
+    mutating func writeProtectFault(_ p: ProcessState, _ vi: Int, _ vpn: UInt64, _ e: PageTableEntry) -> Translation {
+        let id = p.space.areas[vi].id
+        if p.space.areas[vi].isShared {
+            var n = e; n.flags.formUnion([.writable, .dirty]); p.table.update(vpn, n)
+            if case .file(let file) = p.space.areas[vi].backing {
+                cache.files[file]?.dirty.insert(p.space.areas[vi].pageOffset(of: vpn << 12))
+            }
+            return Translation(fault: .fileWriteNotify, frame: e.frame, vma: id)
+        }
+        if e.frame != frames.zeroPage && e.flags.contains(.anonymous) && frames.mapCountOf(e.frame) == 1 {
+            var n = e; n.flags.formUnion([.writable, .dirty]); p.table.update(vpn, n)
+            stats.pgreuse += 1
+            return Translation(fault: .cowReuse, frame: e.frame, vma: id)
+        }
+        guard let f = allocateFrame(.anonymous) else { return oom(p, id) }
+        let wasZero = e.frame == frames.zeroPage
+        zap(p, vpn)
+        guard install(p, vpn, f, [.writable, .anonymous, .dirty]) else { freeFrame(f); return oom(p, id) }
+        if !wasZero { stats.cowCopies += 1 }
+        return Translation(fault: wasZero ? .zeroPageCopy : .cowCopy, frame: f, vma: id)
+    }
+
+    /// A fault on a file mapping (`do_read_fault`, `do_cow_fault`, `do_shared_fault` with
+    /// `filemap_fault`): SIGBUS beyond EOF; a cache miss reads the read-around window (major);
+    /// a read fault first maps cached neighbours by fault-around.
+    mutating func fileFault(_ p: ProcessState, _ vma: VirtualMemoryArea, _ vpn: UInt64, file: FileID, write: Bool) -> Translation {
+        let address = vpn << 12
+        let pgoff = vma.pageOffset(of: address)
+        guard let size = cache.files[file]?.size, pgoff < (size + 4095) >> 12 else {
+            stats.sigbus += 1
+            kill(p, signal: 7)
+            return Translation(fault: .sigbus, frame: PageFrameNumber(0), vma: vma.id)
+        }
+        let tmpfs = cache.files[file]!.isTmpfs
+        if !write && !tmpfs { faultAround(p, vma, vpn, file: file) }
+        if let e = p.table.entry(vpn), !write {
+            return Translation(fault: .fileMinor, frame: e.frame, vma: vma.id)
+        }
+        var major = false
+        var created = false
+        if tmpfs && cache.files[file]!.pages[pgoff] == nil {
+            // shmem_fault: tmpfs pages are created zero-filled, never read from storage.
+            guard let f = allocateFrame(.shmem) else { return oom(p, vma.id) }
+            cache.files[file]!.pages[pgoff] = f
+            created = true
+        } else if cache.files[file]?.pages[pgoff] == nil {
+            guard readAround(file, pgoff, fileSize: size, random: vma.flags.contains(.randomRead)) else { return oom(p, vma.id) }
+            major = true
+            stats.pgmajfault += 1
+        }
+        let cached = cache.files[file]!.pages[pgoff]!
+        if write && !vma.isShared {
+            guard let f = allocateFrame(.anonymous) else { return oom(p, vma.id) }
+            guard install(p, vpn, f, [.writable, .anonymous, .dirty]) else { freeFrame(f); return oom(p, vma.id) }
+            return Translation(fault: major ? .fileCowMajor : .fileCow, frame: f, vma: vma.id)
+        }
+        var flags: PTEFlags = tmpfs ? [.shmem] : []
+        if write {
+            flags.formUnion([.writable, .dirty])
+            if !tmpfs { cache.files[file]!.dirty.insert(pgoff) }
+        } else if tmpfs && vma.isShared && vma.prot.contains(.write) {
+            flags.insert(.writable)      // shmem has no page_mkwrite: shared writable PTEs start writable
+        }
+        guard install(p, vpn, cached, flags) else { return oom(p, vma.id) }
+        if tmpfs { return Translation(fault: created ? .shmemNew : .shmemMinor, frame: cached, vma: vma.id) }
+        return Translation(fault: major ? .fileMajor : .fileMinor, frame: cached, vma: vma.id)
+    }
+
+    /// `do_fault_around`: maps the cached pages of the aligned `fault_around_bytes` window around
+    /// `vpn`, clipped to the VMA, the PMD and the file's end, without counting faults.
+    mutating func faultAround(_ p: ProcessState, _ vma: VirtualMemoryArea, _ vpn: UInt64, file: FileID) {
+        let window = UInt64(configuration.faultAroundBytes >> 12)
+        guard window > 1, let f = cache.files[file] else { return }
+        let pmdStart = (vpn >> 9) << 9
+        let start = max((vpn / window) * window, vma.start >> 12, pmdStart)
+        let end = min((vpn / window) * window + window, vma.end >> 12, pmdStart + 512)
+        let filePages = (f.size + 4095) >> 12
+        for v in start..<end where p.table.entry(v) == nil {
+            let off = vma.pageOffset(of: v << 12)
+            guard off < filePages, let frame = f.pages[off] else { continue }
+            _ = install(p, v, frame, [])
+        }
+    }
+
+    /// `page_cache_sync_ra` / read-around: brings the `ra_pages` window centred on `pgoff` into the
+    /// page cache (only the faulting page under MADV_RANDOM). False when memory ran out.
+    mutating func readAround(_ file: FileID, _ pgoff: UInt64, fileSize: UInt64, random: Bool) -> Bool {
+        let ra = random ? 1 : UInt64(configuration.readAroundPages)
+        let filePages = (fileSize + 4095) >> 12
+        let start = pgoff >= ra / 2 ? pgoff - ra / 2 : 0
+        let end = min(start + ra, filePages)
+        var read: UInt64 = 0
+        for off in start..<max(end, pgoff + 1) where cache.files[file]!.pages[off] == nil {
+            guard let f = allocateFrame(.file) else { return cache.files[file]!.pages[pgoff] != nil }
+            cache.files[file]!.pages[off] = f
+            read += 1
+        }
+        stats.pgpgin += read * 4
+        return true
+    }
+}

@@ -1,0 +1,123 @@
+import MemTrace
+
+extension LinuxKernel {
+    /// Process lifecycle: spawn, fork / vfork (`dup_mmap`: private pages shared copy-on-write,
+    /// shared mappings refaulted lazily), exec (a new mm), exit (everything released), threads.
+    /// Returns the process concerned and the pages released or write-protected.
+    public mutating func process(_ event: ProcessEvent, pid: ProcessID, tid: ThreadID, image: String) -> (pid: ProcessID, pages: UInt64) {
+        switch event.op {
+        case .spawn:
+            if let old = processes[pid], old.alive { teardown(old, status: 0) }
+            guard let p = spawn(pid, parent: event.process, image: image) else { return (pid, 0) }
+            if tid != .none { p.threads.insert(tid); changes.append(.threadStarted(tid: tid, pid: pid)) }
+            return (pid, 0)
+        case .fork, .vfork:
+            guard let parent = processFor(pid), parent.alive else { return (event.process, 0) }
+            return (event.process, fork(parent, child: event.process, childThread: event.thread))
+        case .exec:
+            guard let p = processFor(pid), p.alive else { return (pid, 0) }
+            let freed = releaseMemory(p)
+            changes.append(.processExec(pid: pid, image: image))
+            p.image = image
+            p.startBrk = 0; p.brk = 0
+            return (pid, freed)
+        case .exit:
+            guard let p = processes[pid], p.alive else { return (pid, 0) }
+            return (pid, teardown(p, status: event.status))
+        case .threadStart:
+            guard let p = processFor(pid) else { return (pid, 0) }
+            p.threads.insert(event.thread)
+            changes.append(.threadStarted(tid: event.thread, pid: pid))
+            return (pid, 0)
+        case .threadExit:
+            let t = event.thread == .none ? tid : event.thread
+            if let p = processes[pid] { p.threads.remove(t) }
+            changes.append(.threadEnded(tid: t, pid: pid))
+            return (pid, 0)
+        }
+    }
+
+    /// `dup_mmap` (kernel/fork.c) and `copy_page_range` (mm/memory.c).
+    mutating func fork(_ parent: ProcessState, child childPID: ProcessID, childThread: ThreadID) -> UInt64 {
+        if let old = processes[childPID], old.alive { teardown(old, status: 0) }
+        guard let child = spawn(childPID, parent: parent.pid, image: parent.image) else { return 0 }
+        child.startBrk = parent.startBrk; child.brk = parent.brk; child.mmapBase = parent.mmapBase
+        child.oomScoreAdj = parent.oomScoreAdj
+        if childThread != .none { child.threads.insert(childThread); changes.append(.threadStarted(tid: childThread, pid: childPID)) }
+        var protected: UInt64 = 0
+        for v in parent.space.areas where !v.flags.contains(.dontFork) {
+            var copy = v
+            copy.id = newVMAID()
+            copy.flags.remove(.locked)
+            insertVMA(child, copy)
+            guard !v.isShared else { continue }   // shared mappings: the child faults them in itself
+            for vpn in parent.table.mappedPages(v.start >> 12, v.end >> 12) {
+                var e = parent.table.entry(vpn)!
+                if e.flags.contains(.writable) { e.flags.remove(.writable); parent.table.update(vpn, e); protected += 1 }
+                guard install(child, vpn, e.frame, e.flags) else { return protected }
+            }
+        }
+        return protected
+    }
+
+    /// Releases every mapping and page-table page of `p` (exit_mmap); returns frames freed.
+    @discardableResult
+    mutating func releaseMemory(_ p: ProcessState) -> UInt64 {
+        var freed: UInt64 = 0
+        if let first = p.space.areas.first, let last = p.space.areas.last {
+            freed += unmap(p, first.start, last.end - first.start)
+        }
+        for f in p.table.allTableFrames.dropFirst() { freeFrame(f); freed += 1 }
+        let pgd = p.table.pgd
+        p.table = PageTable(pgd: pgd)
+        return freed
+    }
+
+    /// Ends `p`: releases its memory, the PGD included, and reports the end.
+    @discardableResult
+    mutating func teardown(_ p: ProcessState, status: Int32) -> UInt64 {
+        let hwm = p.hiwaterRSS, peak = p.hiwaterVM
+        var freed = releaseMemory(p)
+        freeFrame(p.table.pgd); freed += 1
+        p.alive = false
+        p.exitStatus = status
+        finished[p.pid] = (hwm, peak)
+        for t in p.threads.sorted() { changes.append(.threadEnded(tid: t, pid: p.pid)) }
+        p.threads.removeAll()
+        changes.append(.processEnded(pid: p.pid, status: status))
+        processes[p.pid] = nil
+        deadProcesses.insert(p.pid)
+        return freed
+    }
+
+    /// Installs a process present at the start of the trace, with its regions (files are opened
+    /// by path with the region's extent as their known size).
+    public mutating func seed(_ process: InitialProcess, files: inout [String: FileID]) {
+        let pid = ProcessID(process.pid)
+        guard let p = processes[pid] ?? spawn(pid, parent: ProcessID(process.parent), image: process.executable) else { return }
+        for r in process.regions where r.end > r.start {
+            var file = FileID.anonymous
+            if r.path.hasPrefix("/") {
+                if let f = files[r.path] { file = f } else {
+                    file = FileID(UInt32(0x8000_0000) | UInt32(files.count + 1)); files[r.path] = file
+                }
+                let extent = r.offset + (r.end - r.start)
+                if cache.files[file] == nil {
+                    cache.files[file] = PageCache.File(path: r.path, size: extent, isTmpfs: LinuxKernel.isTmpfs(r.path))
+                    changes.append(.fileChanged(id: file, path: r.path, size: extent))
+                } else if cache.files[file]!.size < extent {
+                    cache.files[file]!.size = extent
+                    changes.append(.fileChanged(id: file, path: r.path, size: extent))
+                }
+            }
+            let call = MemoryCall(op: .region, address: VirtualAddress(r.start), length: r.end - r.start, prot: r.protection,
+                                  flags: r.isShared ? MapFlags.shared.rawValue : MapFlags.private.rawValue, file: file, offset: r.offset)
+            _ = region(p, call, name: r.path)
+        }
+    }
+
+    /// True for paths on the usual tmpfs mounts, whose pages live in shmem.
+    public static func isTmpfs(_ path: String) -> Bool {
+        path.hasPrefix("/dev/shm/") || path.hasPrefix("/run/shm/") || path.hasPrefix("/run/user/")
+    }
+}

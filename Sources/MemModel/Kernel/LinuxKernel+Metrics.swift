@@ -1,0 +1,90 @@
+import MemTrace
+
+extension LinuxKernel {
+    /// Counter names, in the order of `counterValues()`: /proc/meminfo fields in kB, /proc/vmstat
+    /// counters, and the procps `free` columns in kB.
+    public var counterNames: [String] {
+        ["meminfo.MemTotal", "meminfo.MemFree", "meminfo.Cached", "meminfo.Shmem", "meminfo.AnonPages",
+         "meminfo.Mapped", "meminfo.PageTables", "meminfo.Dirty",
+         "vmstat.pgfault", "vmstat.pgmajfault", "vmstat.pgfree", "vmstat.pgreuse", "vmstat.pgpgin", "vmstat.pgpgout",
+         "vmstat.oom_kill", "free.used", "free.buff_cache", "free.shared", "processes.alive"]
+    }
+
+    /// The current counter values (see `counterNames`).
+    public func counterValues() -> [Int64] {
+        let m = meminfo
+        return [m.total, m.free, m.cached, m.shmem, m.anon, m.mapped, m.pageTables, m.dirty,
+                Int64(stats.pgfault), Int64(stats.pgmajfault), Int64(stats.pgfree), Int64(stats.pgreuse),
+                Int64(stats.pgpgin), Int64(stats.pgpgout), Int64(stats.oomKill),
+                m.total - m.free - m.cached, m.cached, m.shmem, Int64(processes.count)]
+    }
+
+    /// The meminfo fields the model computes, in kB.
+    public var meminfo: (total: Int64, free: Int64, cached: Int64, shmem: Int64, anon: Int64, mapped: Int64,
+                         pageTables: Int64, dirty: Int64) {
+        let kb = { (pages: UInt64) in Int64(pages * 4) }
+        return (kb(frames.totalPages), kb(frames.freePages), kb(frames.pages(of: .file) + frames.pages(of: .shmem)),
+                kb(frames.pages(of: .shmem)), kb(frames.pages(of: .anonymous)), kb(stats.mappedPages),
+                kb(frames.pages(of: .pageTable)), kb(cache.dirtyPages))
+    }
+
+    /// Per-process memory now, by pid.
+    public func processUsage() -> [(pid: ProcessID, anon: UInt64, file: UInt64, shmem: UInt64, vm: UInt64)] {
+        processes.keys.sorted().map { pid in
+            let p = processes[pid]!
+            return (pid, p.rssAnon, p.rssFile, p.rssShmem, p.space.totalPages)
+        }
+    }
+
+    /// Final metrics: the counters, event counts the kernel keeps, and per process
+    /// `status.<pid>.VmHWM` / `VmPeak` (kB, as /proc/PID/status prints them) for every process
+    /// the run saw, plus `VmRSS` for those still alive.
+    public func metrics() -> [(name: String, value: Double)] {
+        var out = zip(counterNames, counterValues()).map { ($0, Double($1)) }
+        out.append(("kernel.cow_copies", Double(stats.cowCopies)))
+        out.append(("kernel.sigsegv", Double(stats.segv)))
+        out.append(("kernel.sigbus", Double(stats.sigbus)))
+        out.append(("kernel.pages_allocated", Double(stats.pgalloc)))
+        var peaks = finished
+        for (pid, p) in processes { peaks[pid] = (max(p.hiwaterRSS, p.rss), max(p.hiwaterVM, p.space.totalPages)) }
+        for pid in peaks.keys.sorted() {
+            out.append(("status.\(pid).VmHWM", Double(peaks[pid]!.hwm * 4)))
+            out.append(("status.\(pid).VmPeak", Double(peaks[pid]!.peak * 4)))
+            if let p = processes[pid] { out.append(("status.\(pid).VmRSS", Double(p.rss * 4))) }
+        }
+        return out
+    }
+
+    /// Checks the whole model: frames, every address space and page table, and that RSS counters,
+    /// mapcounts and page-cache contents agree. Returns each violation.
+    public func invariantViolations() -> [String] {
+        var problems = frames.invariantViolations()
+        var expectedMap: [PageFrameNumber: Int32] = [:]
+        for pid in processes.keys.sorted() {
+            let p = processes[pid]!
+            problems += p.space.invariantViolations().map { "pid \(pid): \($0)" }
+            problems += p.table.invariantViolations().map { "pid \(pid): \($0)" }
+            var anon: UInt64 = 0, file: UInt64 = 0, shmem: UInt64 = 0
+            for (vpn, e) in p.table.allEntries {
+                if p.space.find(vpn << 12) == nil { problems.append("pid \(pid): PTE at 0x\(String(vpn << 12, radix: 16)) outside every VMA") }
+                guard e.frame != frames.zeroPage else { continue }
+                expectedMap[e.frame, default: 0] += 1
+                if e.flags.contains(.anonymous) { anon += 1 } else if e.flags.contains(.shmem) { shmem += 1 } else { file += 1 }
+                if frames.useOf(e.frame) == .free { problems.append("pid \(pid): PTE maps free frame \(e.frame)") }
+            }
+            if (anon, file, shmem) != (p.rssAnon, p.rssFile, p.rssShmem) {
+                problems.append("pid \(pid): RSS counters \(p.rssAnon)/\(p.rssFile)/\(p.rssShmem) but PTEs say \(anon)/\(file)/\(shmem)")
+            }
+        }
+        for (f, n) in expectedMap where frames.mapCountOf(f) != n {
+            problems.append("frame \(f) has mapcount \(frames.mapCountOf(f)) but \(n) PTEs map it")
+        }
+        var cachePages: UInt64 = 0
+        for f in cache.files.values { cachePages += UInt64(f.pages.count) }
+        for o in cache.shmem.values { cachePages += UInt64(o.pages.count) }
+        if cachePages != frames.pages(of: .file) + frames.pages(of: .shmem) {
+            problems.append("page cache holds \(cachePages) pages but \(frames.pages(of: .file) + frames.pages(of: .shmem)) frames are file/shmem")
+        }
+        return problems
+    }
+}

@@ -1,0 +1,224 @@
+import MemTrace
+
+extension LinuxKernel {
+    static let EPERM: Int64 = 1, ENOMEM: Int64 = 12, EFAULT: Int64 = 14, EEXIST: Int64 = 17, EINVAL: Int64 = 22, EAGAIN: Int64 = 11
+
+    /// Carries out a memory system call. Where the trace recorded a successful address (mmap,
+    /// mremap), the model places the mapping there so later accesses line up; where it recorded
+    /// nothing (result 0, as synthesized traces do), the model chooses as the kernel would.
+    public mutating func memory(_ call: MemoryCall, pid: ProcessID, name: String) -> SyscallResult {
+        guard let p = processFor(pid) else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        guard p.alive else { return SyscallResult(result: -LinuxKernel.EINVAL) }
+        switch call.op {
+        case .mmap: return mmap(p, call, name: name)
+        case .region: return region(p, call, name: name)
+        case .munmap:
+            guard call.address.rawValue & 4095 == 0, call.length > 0 else { return SyscallResult(result: -LinuxKernel.EINVAL) }
+            let freed = unmap(p, call.address.rawValue, pageAlign(call.length))
+            return SyscallResult(result: 0, pagesFreed: freed)
+        case .mprotect: return mprotect(p, call)
+        case .madvise: return madvise(p, call)
+        case .brk: return brk(p, call)
+        case .mremap: return mremap(p, call)
+        case .mlock, .munlock:
+            let start = call.address.rawValue & ~4095, end = pageAlign(call.address.rawValue + call.length)
+            guard p.space.isFullyMapped(start, end) else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+            return setLocked(p, start, end, locked: call.op == .mlock)
+        case .mlockall:
+            guard call.flags & 1 != 0, let first = p.space.areas.first, let last = p.space.areas.last else { return SyscallResult(result: 0) }
+            return setLocked(p, first.start, last.end, locked: true)
+        case .munlockall:
+            guard let first = p.space.areas.first, let last = p.space.areas.last else { return SyscallResult(result: 0) }
+            return setLocked(p, first.start, last.end, locked: false)
+        case .msync:
+            guard call.address.rawValue & 4095 == 0 else { return SyscallResult(result: -LinuxKernel.EINVAL) }
+            let end = pageAlign(call.address.rawValue + call.length)
+            guard p.space.isFullyMapped(call.address.rawValue, end) else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+            return SyscallResult(result: 0, pagesFreed: writeback(p, call.address.rawValue, end))
+        }
+    }
+
+    @inlinable func pageAlign(_ v: UInt64) -> UInt64 { (v &+ 4095) & ~4095 }
+
+    /// `do_mmap` + `mmap_region` (mm/mmap.c): placement, MAP_FIXED unmapping, MAP_FIXED_NOREPLACE,
+    /// the map count limit, merging, and populate for MAP_POPULATE / MAP_LOCKED.
+    mutating func mmap(_ p: ProcessState, _ call: MemoryCall, name: String) -> SyscallResult {
+        if call.result < 0 { return SyscallResult(result: call.result) }      // the real call failed: so does the model's
+        let flags = call.mapFlags
+        guard call.length > 0, call.offset & 4095 == 0 else { return SyscallResult(result: -LinuxKernel.EINVAL) }
+        let length = pageAlign(call.length)
+        guard length >= call.length else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        guard p.space.count < LinuxKernel.maxMapCount else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        var start: UInt64
+        if call.result > 0 {
+            start = UInt64(call.result)
+        } else if flags.contains(.fixed) || flags.contains(.fixedNoReplace) {
+            start = call.address.rawValue
+            guard start & 4095 == 0 else { return SyscallResult(result: -LinuxKernel.EINVAL) }
+        } else {
+            let hint = call.address.rawValue & ~4095
+            if hint >= LinuxKernel.mmapMinAddr && hint + length <= LinuxKernel.taskSize && !p.space.overlaps(hint, hint + length) {
+                start = hint
+            } else if let g = p.space.highestGap(length: length, floor: LinuxKernel.mmapMinAddr, ceiling: p.mmapBase,
+                                                 guardGap: LinuxKernel.stackGuardGap) {
+                start = g
+            } else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        }
+        guard start + length <= LinuxKernel.taskSize + 4096 else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        if flags.contains(.fixedNoReplace) && call.result <= 0 && p.space.overlaps(start, start + length) {
+            return SyscallResult(result: -LinuxKernel.EEXIST)
+        }
+        var freed: UInt64 = 0
+        if p.space.overlaps(start, start + length) { freed = unmap(p, start, length) }
+        let shared = flags.contains(.shared)
+        var vflags: VMAFlags = shared ? [.shared] : []
+        if flags.contains(.growsDown) { vflags.insert(.growsDown) }
+        if flags.contains(.locked) { vflags.insert(.locked) }
+        if flags.contains(.noReserve) { vflags.insert(.noReserve) }
+        if !shared && !flags.contains(.noReserve) && call.prot.contains(.write) { vflags.insert(.account) }
+        let backing: VMABacking
+        var offset = call.offset
+        var vmaName = name
+        if flags.contains(.anonymous) || call.file == .anonymous {
+            if shared {
+                backing = .shmem(cache.nextShmem); cache.shmem[cache.nextShmem] = ([:], 0); cache.nextShmem += 1
+                offset = 0
+                vmaName = "/dev/zero (deleted)"
+            } else {
+                backing = .anonymous
+                offset = start     // anon private pgoff = addr >> PAGE_SHIFT, so neighbours merge
+            }
+        } else {
+            guard let f = cache.files[call.file] else { return SyscallResult(result: -9) } // EBADF
+            if f.isTmpfs {
+                backing = .file(call.file)
+            } else { backing = .file(call.file) }
+            if vmaName.isEmpty { vmaName = f.path }
+        }
+        let vma = VirtualMemoryArea(id: newVMAID(), start: start, end: start + length, prot: call.prot, flags: vflags,
+                                    backing: backing, offset: offset, name: vmaName)
+        let id = insertVMA(p, vma)
+        var populated: UInt64 = 0
+        if flags.contains(.populate) || flags.contains(.locked) {
+            populated = populate(p, start, start + length)
+        }
+        return SyscallResult(result: Int64(start), vma: id, pagesFreed: freed, pagesPopulated: populated)
+    }
+
+    /// Installs a mapping found in /proc/PID/maps (start of trace, or after exec).
+    mutating func region(_ p: ProcessState, _ call: MemoryCall, name: String) -> SyscallResult {
+        let start = call.address.rawValue & ~4095, end = pageAlign(call.address.rawValue + call.length)
+        guard end > start else { return SyscallResult(result: -LinuxKernel.EINVAL) }
+        if p.space.overlaps(start, end) { unmap(p, start, end - start) }
+        var vflags: VMAFlags = call.mapFlags.contains(.shared) ? [.shared] : []
+        let backing: VMABacking
+        var offset = call.offset
+        if name == "[stack]" { vflags.insert(.growsDown) }
+        if name == "[heap]" {
+            vflags.insert(.heap)
+            if p.startBrk == 0 { p.startBrk = start }
+            p.brk = max(p.brk, end)
+        }
+        if call.file != .anonymous, cache.files[call.file] != nil {
+            backing = .file(call.file)
+        } else if vflags.contains(.shared) {
+            backing = .shmem(cache.nextShmem); cache.shmem[cache.nextShmem] = ([:], 0); cache.nextShmem += 1
+        } else {
+            backing = .anonymous; offset = start
+        }
+        if !vflags.contains(.shared) && call.prot.contains(.write) { vflags.insert(.account) }
+        let vma = VirtualMemoryArea(id: newVMAID(), start: start, end: end, prot: call.prot, flags: vflags,
+                                    backing: backing, offset: offset, name: name)
+        return SyscallResult(result: Int64(start), vma: insertVMA(p, vma))
+    }
+
+    /// Inserts a VMA, counting shmem references and reporting the change (and any merge).
+    @discardableResult
+    mutating func insertVMA(_ p: ProcessState, _ vma: VirtualMemoryArea) -> VMAID {
+        if case .shmem(let o) = vma.backing { cache.shmem[o]?.vmas += 1 }
+        let (id, merged) = p.space.insert(vma)
+        for m in merged {
+            if m != vma.id { changes.append(.vmaRemoved(pid: p.pid, vma: vma.withID(m))) }
+            if case .shmem(let o) = vma.backing { cache.shmem[o]?.vmas -= 1 }
+        }
+        if let i = p.space.find(vma.start) { changes.append(.vmaChanged(pid: p.pid, vma: p.space[i])) }
+        let total = p.space.totalPages
+        if total > p.hiwaterVM { p.hiwaterVM = total }
+        return id
+    }
+
+    /// Unmaps [start, start+length): splits straddling VMAs, zaps PTEs, releases shmem objects no
+    /// VMA maps any more. Returns the frames freed.
+    @discardableResult
+    mutating func unmap(_ p: ProcessState, _ start: UInt64, _ length: UInt64) -> UInt64 {
+        let end = start + length
+        var freed: UInt64 = 0
+        for vpn in p.table.mappedPages(start >> 12, end >> 12) { freed += zap(p, vpn) }
+        let (removed, created) = p.space.remove(start, end) { self.newVMAID() }
+        for c in created {
+            if case .shmem(let o) = c.backing { cache.shmem[o]?.vmas += 1 }
+        }
+        for r in removed {
+            changes.append(.vmaRemoved(pid: p.pid, vma: r))
+            if case .shmem(let o) = r.backing { freed += dropShmemReference(o) }
+        }
+        for i in p.space.areas.indices where p.space.areas[i].end == start || p.space.areas[i].start == end {
+            changes.append(.vmaChanged(pid: p.pid, vma: p.space.areas[i]))
+        }
+        return freed
+    }
+
+    /// Drops one VMA reference to a shmem object; frees its pages when none is left.
+    mutating func dropShmemReference(_ object: UInt32) -> UInt64 {
+        guard var o = cache.shmem[object] else { return 0 }
+        o.vmas -= 1
+        guard o.vmas <= 0 else { cache.shmem[object] = o; return 0 }
+        for f in o.pages.values.sorted() { freeFrame(f) }
+        cache.shmem[object] = nil
+        return UInt64(o.pages.count)
+    }
+
+    /// Faults in every page of [start, end) as `populate_vma_page_range` does: write faults for
+    /// private writable VMAs, read faults otherwise. Returns pages faulted.
+    mutating func populate(_ p: ProcessState, _ start: UInt64, _ end: UInt64) -> UInt64 {
+        var n: UInt64 = 0
+        var vpn = start >> 12
+        while vpn < end >> 12 && p.alive {
+            guard let i = p.space.find(vpn << 12) else { vpn += 1; continue }
+            let v = p.space[i]
+            let write = !v.isShared && v.prot.contains(.write)
+            if p.table.entry(vpn) == nil || (write && !(p.table.entry(vpn)!.flags.contains(.writable))) {
+                let t = touch(p, vpn, write: write, exec: false)
+                if t.fault.isFault { n += 1; changes.append(.fault(pid: p.pid, address: vpn << 12, kind: t.fault, vma: t.vma, frame: t.frame)) }
+            }
+            vpn += 1
+        }
+        return n
+    }
+
+    /// `mprotect_fixup`: re-protects fully mapped ranges; making a writable private PTE read-only
+    /// clears its write bit (the next write faults).
+    mutating func mprotect(_ p: ProcessState, _ call: MemoryCall) -> SyscallResult {
+        let start = call.address.rawValue
+        guard start & 4095 == 0 else { return SyscallResult(result: -LinuxKernel.EINVAL) }
+        let end = pageAlign(start + call.length)
+        guard end > start else { return SyscallResult(result: 0) }
+        guard p.space.isFullyMapped(start, end) else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        let (changed, created) = p.space.protect(start, end, call.prot) { self.newVMAID() }
+        for c in created { if case .shmem(let o) = c.backing { cache.shmem[o]?.vmas += 1 } }
+        if !call.prot.contains(.write) {
+            for vpn in p.table.mappedPages(start >> 12, end >> 12) {
+                if var e = p.table.entry(vpn), e.flags.contains(.writable) { e.flags.remove(.writable); p.table.update(vpn, e) }
+            }
+        }
+        for i in p.space.areas.indices where p.space.areas[i].end > start && p.space.areas[i].start < end
+            || p.space.areas[i].end == start || p.space.areas[i].start == end {
+            changes.append(.vmaChanged(pid: p.pid, vma: p.space.areas[i]))
+        }
+        return SyscallResult(result: 0, vma: changed.first?.id ?? .none)
+    }
+}
+
+extension VirtualMemoryArea {
+    func withID(_ id: VMAID) -> VirtualMemoryArea { var v = self; v.id = id; return v }
+}

@@ -1,0 +1,123 @@
+import MemTrace
+
+/// The first kernel model: processes with VMAs and 4 KiB page tables, first-touch faults
+/// (`handle_mm_fault` in mm/memory.c), the page cache with read-around and fault-around, shmem,
+/// copy-on-write after fork, and the memory syscalls, over a single pool of page frames.
+///
+/// Zones, the buddy allocator, reclaim, swap and the OOM killer come in later layers behind
+/// `FrameAllocator`; here an allocation that finds no free frame fails with VM_FAULT_OOM.
+public struct LinuxKernel: KernelModel {
+    public let configuration: MachineConfiguration
+    public var frames: FrameTable
+    public var cache = PageCache()
+    public var processes: [ProcessID: ProcessState] = [:]
+    @usableFromInline var changes: [KernelChange] = []
+    @usableFromInline var nextVMA: UInt32 = 1
+    public var stats = KernelStatistics()
+    /// Peak RSS and VM per process, kept after the process ends (for `status.<pid>.*` metrics).
+    public var finished: [ProcessID: (hwm: UInt64, peak: UInt64)] = [:]
+    /// Sysctl values set by control events (`vm.overcommit_memory`, …), kept for later layers.
+    public var sysctls: [String: Int64] = [:]
+    /// Processes that ended; their later events are ignored.
+    public var deadProcesses: Set<ProcessID> = []
+
+    /// TASK_SIZE for x86_64 with 4-level paging.
+    public static let taskSize: UInt64 = (1 << 47) - 4096
+    /// The default mmap_base: below a 128 MiB stack gap (`mmap_base` in arch/x86/mm/mmap.c,
+    /// with no randomisation, as replay is deterministic).
+    public static let defaultMmapBase: UInt64 = taskSize - (128 << 20)
+    /// stack_guard_gap: 256 pages.
+    public static let stackGuardGap: UInt64 = 256 << 12
+    /// mmap_min_addr default.
+    public static let mmapMinAddr: UInt64 = 65536
+    /// DEFAULT_MAX_MAP_COUNT.
+    public static let maxMapCount = 65530
+
+    public init(configuration: MachineConfiguration) {
+        self.configuration = configuration
+        let reserved = max(1, configuration.kernelReservedBytes >> 12)
+        self.frames = FrameTable(reservedPages: reserved, totalPages: configuration.totalPages)
+    }
+
+    public var hasChanges: Bool { !changes.isEmpty }
+
+    public mutating func takeChanges() -> [KernelChange] {
+        defer { changes.removeAll(keepingCapacity: true) }
+        return changes
+    }
+
+    @usableFromInline mutating func newVMAID() -> VMAID {
+        defer { nextVMA += 1 }
+        return VMAID(nextVMA)
+    }
+
+    /// The process `pid`, created on first sight when the trace has no spawn event for it.
+    @usableFromInline mutating func processFor(_ pid: ProcessID) -> ProcessState? {
+        if let p = processes[pid] { return p }
+        if deadProcesses.contains(pid) { return nil }
+        return spawn(pid, parent: .none, image: "")
+    }
+
+    @discardableResult
+    mutating func spawn(_ pid: ProcessID, parent: ProcessID, image: String) -> ProcessState? {
+        guard let pgd = allocateFrame(.pageTable) else { return nil }
+        deadProcesses.remove(pid)
+        let p = ProcessState(pid: pid, parent: parent, image: image, pgd: pgd, mmapBase: LinuxKernel.defaultMmapBase)
+        processes[pid] = p
+        changes.append(.processStarted(pid: pid, parent: parent, image: image))
+        return p
+    }
+
+    /// Allocates a frame, counting it.
+    @usableFromInline mutating func allocateFrame(_ use: PageUse) -> PageFrameNumber? {
+        guard let f = frames.allocate(for: use) else { return nil }
+        stats.pgalloc += 1
+        return f
+    }
+
+    @usableFromInline mutating func freeFrame(_ f: PageFrameNumber) {
+        frames.release(f)
+        stats.pgfree += 1
+    }
+
+    /// Maps `frame` at `vpn` in `p`, accounting RSS and the frame's mapcount. False when a page-table
+    /// page could not be allocated.
+    @usableFromInline mutating func install(_ p: ProcessState, _ vpn: UInt64, _ frame: PageFrameNumber, _ flags: PTEFlags) -> Bool {
+        let ok = p.table.map(vpn, PageTableEntry(frame: frame, flags: flags.union([.present, .user]))) {
+            self.allocateFrame(.pageTable)
+        }
+        guard ok else { return false }
+        if frame != frames.zeroPage {
+            frames.adjustMapCount(frame, by: 1)
+            if flags.contains(.anonymous) { p.rssAnon += 1 } else if flags.contains(.shmem) { p.rssShmem += 1 } else { p.rssFile += 1 }
+            if !flags.contains(.anonymous) && frames.mapCountOf(frame) == 1 { stats.mappedPages += 1 }
+            p.noteGrowth()
+        }
+        return true
+    }
+
+    /// Removes the PTE at `vpn`, dropping RSS and mapcount; frees private anonymous frames nobody maps.
+    /// Returns 1 when a frame was freed.
+    @usableFromInline @discardableResult
+    mutating func zap(_ p: ProcessState, _ vpn: UInt64) -> UInt64 {
+        guard let e = p.table.unmap(vpn) else { return 0 }
+        guard e.frame != frames.zeroPage else { return 0 }
+        frames.adjustMapCount(e.frame, by: -1)
+        let left = frames.mapCountOf(e.frame)
+        if e.flags.contains(.anonymous) {
+            p.rssAnon -= 1
+            if left == 0 { freeFrame(e.frame); return 1 }
+        } else {
+            if e.flags.contains(.shmem) { p.rssShmem -= 1 } else { p.rssFile -= 1 }
+            if left == 0 { stats.mappedPages -= 1 }
+        }
+        return 0
+    }
+
+    /// Kills `p` with a signal (or for OOM), releasing its memory as exit would.
+    @usableFromInline mutating func kill(_ p: ProcessState, signal: Int32) {
+        guard p.alive else { return }
+        if signal == 9 { stats.oomKill += 1 }
+        teardown(p, status: -signal)
+    }
+}

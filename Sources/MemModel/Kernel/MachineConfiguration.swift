@@ -1,0 +1,140 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// The machine a trace is replayed on: memory size and the kernel's tunables the model uses.
+///
+/// A configuration is a value: it is stored, fully resolved, as JSON with every run. Start from a
+/// preset (`presets`), a JSON file, or `host`, then apply `key=value` overrides (`set(_:_:)`).
+public struct MachineConfiguration: Codable, Hashable, Sendable {
+    /// The preset or file this configuration started from.
+    public var name: String
+    /// Installed physical memory in bytes (a multiple of 4 KiB).
+    public var memoryBytes: UInt64
+    /// Memory the kernel keeps for itself at boot (kernel image, memmap, reserved ranges): not in MemTotal.
+    public var kernelReservedBytes: UInt64
+    /// Events between two counter snapshots in the store.
+    public var snapshotInterval: Int
+    /// Read-around window of `filemap_fault` in pages (`ra_pages`, 32 = 128 KiB).
+    public var readAroundPages: Int
+    /// Fault-around window of `do_fault_around` in bytes (`fault_around_bytes`, 65536).
+    public var faultAroundBytes: Int
+
+    public init(name: String, memoryBytes: UInt64, kernelReservedBytes: UInt64, snapshotInterval: Int = 65536,
+                readAroundPages: Int = 32, faultAroundBytes: Int = 65536) {
+        self.name = name; self.memoryBytes = memoryBytes; self.kernelReservedBytes = kernelReservedBytes
+        self.snapshotInterval = snapshotInterval; self.readAroundPages = readAroundPages
+        self.faultAroundBytes = faultAroundBytes
+    }
+
+    /// Pages the kernel manages for allocation (MemTotal / 4 KiB).
+    public var totalPages: UInt64 { (memoryBytes - min(memoryBytes, kernelReservedBytes)) >> 12 }
+
+    /// Named machines.
+    public static let presets: [String: MachineConfiguration] = [
+        "small-8g": MachineConfiguration(name: "small-8g", memoryBytes: 8 << 30, kernelReservedBytes: 160 << 20),
+        "desktop-16g": MachineConfiguration(name: "desktop-16g", memoryBytes: 16 << 30, kernelReservedBytes: 300 << 20),
+        "server-64g": MachineConfiguration(name: "server-64g", memoryBytes: 64 << 30, kernelReservedBytes: 1 << 30),
+        "tiny-256m": MachineConfiguration(name: "tiny-256m", memoryBytes: 256 << 20, kernelReservedBytes: 16 << 20),
+    ]
+
+    /// The default machine: a small 8 GiB box.
+    public static let defaultPreset = "small-8g"
+
+    /// The keys `set(_:_:)` accepts, with what they mean.
+    public static let settableKeys: [(key: String, meaning: String)] = [
+        ("memory", "installed memory, bytes or with K/M/G/T suffix"),
+        ("kernel_reserved", "memory kept by the kernel at boot, bytes or with suffix"),
+        ("snapshot_interval", "events between counter snapshots"),
+        ("read_around_pages", "filemap_fault read-around window in pages"),
+        ("fault_around_bytes", "do_fault_around window in bytes"),
+    ]
+
+    /// Applies one `key=value` override; throws a message naming the key and what was expected.
+    public mutating func set(_ key: String, _ value: String) throws {
+        func size() throws -> UInt64 {
+            guard let v = MachineConfiguration.parseSize(value) else {
+                throw ConfigurationError("\(key)=\(value): expected a size such as 8G, 512M or 4096")
+            }
+            return v
+        }
+        func int() throws -> Int {
+            guard let v = Int(value), v > 0 else { throw ConfigurationError("\(key)=\(value): expected a positive integer") }
+            return v
+        }
+        switch key {
+        case "memory":
+            let v = try size()
+            guard v >= 16 << 20 else { throw ConfigurationError("memory=\(value): expected at least 16M") }
+            memoryBytes = v & ~4095
+        case "kernel_reserved": kernelReservedBytes = try size()
+        case "snapshot_interval": snapshotInterval = try int()
+        case "read_around_pages": readAroundPages = try int()
+        case "fault_around_bytes":
+            let v = try int()
+            guard v >= 4096, v & (v - 1) == 0 else {
+                throw ConfigurationError("fault_around_bytes=\(value): expected a power of two ≥ 4096")
+            }
+            faultAroundBytes = v
+        default:
+            throw ConfigurationError("unknown setting '\(key)'; known: " + MachineConfiguration.settableKeys.map(\.key).joined(separator: ", "))
+        }
+        guard kernelReservedBytes < memoryBytes else {
+            throw ConfigurationError("kernel_reserved must be smaller than memory")
+        }
+    }
+
+    /// Parses `8G`, `512M`, `64k`, `4096` (binary multiples).
+    public static func parseSize(_ text: String) -> UInt64? {
+        var t = text.trimmingCharacters(in: .whitespaces).uppercased()
+        if t.hasSuffix("IB") { t.removeLast(2) } else if t.hasSuffix("B") { t.removeLast() }
+        var shift: UInt64 = 0
+        if let last = t.last, let s = ["K": 10, "M": 20, "G": 30, "T": 40][String(last)] { shift = UInt64(s); t.removeLast() }
+        guard let v = UInt64(t), v <= (UInt64.max >> shift) else { return nil }
+        return v << shift
+    }
+
+    /// A machine like this host: memory from /proc/meminfo (MemTotal is what the kernel manages).
+    public static func host(meminfo: String = "/proc/meminfo") throws -> MachineConfiguration {
+        guard let text = try? String(contentsOfFile: meminfo, encoding: .utf8) else {
+            throw ConfigurationError("\(meminfo): cannot read it to build the host machine")
+        }
+        var total: UInt64?
+        for line in text.split(separator: "\n") where line.hasPrefix("MemTotal:") {
+            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
+            if parts.count >= 2, let kb = UInt64(parts[1]) { total = kb << 10 }
+        }
+        guard let managed = total else { throw ConfigurationError("\(meminfo): no MemTotal line") }
+        // Installed memory is not visible here; round MemTotal up to the next 256 MiB and call the rest reserved.
+        let installed = (managed + (256 << 20) - 1) & ~((256 << 20) - 1)
+        return MachineConfiguration(name: "host", memoryBytes: installed, kernelReservedBytes: installed - managed)
+    }
+
+    /// Resolves a preset name, `host`, or a JSON file path.
+    public static func resolve(_ spec: String) throws -> MachineConfiguration {
+        if let p = presets[spec] { return p }
+        if spec == "host" { return try host() }
+        if FileManager.default.fileExists(atPath: spec) {
+            guard let data = FileManager.default.contents(atPath: spec) else {
+                throw ConfigurationError("\(spec): cannot read the machine file")
+            }
+            do { return try JSONDecoder().decode(MachineConfiguration.self, from: data) } catch {
+                throw ConfigurationError("\(spec): not a machine description (\(error))")
+            }
+        }
+        throw ConfigurationError("unknown machine '\(spec)'; presets: " + presets.keys.sorted().joined(separator: ", ") + ", host, or a JSON file")
+    }
+
+    /// This configuration as JSON with sorted keys.
+    public func json() -> String {
+        let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? enc.encode(self)) ?? Data(), as: UTF8.self)
+    }
+}
+
+/// A configuration that cannot be built; the message says which key or file and what was expected.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

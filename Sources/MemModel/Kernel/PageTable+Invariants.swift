@@ -1,0 +1,18 @@
+extension PageTable {
+    /// Checks the table's invariants; returns a description of each violation.
+    ///
+    /// Every present leaf has its PTE, PMD and PUD pages; every PTE page has its PMD page and every
+    /// PMD page its PUD page; no table frame appears twice; every leaf is present.
+    public func invariantViolations() -> [String] {
+        var problems: [String] = []
+        for (vpn, e) in entries {
+            if pte[vpn >> 9] == nil { problems.append("entry for vpn 0x\(String(vpn, radix: 16)) without a PTE page") }
+            if !e.flags.contains(.present) { problems.append("entry for vpn 0x\(String(vpn, radix: 16)) not present") }
+        }
+        for t in pte.keys where pmd[t >> 9] == nil { problems.append("PTE page \(t) without a PMD page") }
+        for t in pmd.keys where pud[t >> 9] == nil { problems.append("PMD page \(t) without a PUD page") }
+        let frames = allTableFrames
+        if Set(frames).count != frames.count { problems.append("a table frame is used twice") }
+        return problems
+    }
+}

@@ -1,0 +1,21 @@
+/// What a physical page frame currently holds.
+public enum PageUse: UInt8, CaseIterable, Hashable, Sendable {
+    case free = 0
+    /// Private anonymous memory (AnonPages).
+    case anonymous = 1
+    /// A page-cache page of a regular file (Cached).
+    case file = 2
+    /// A shmem page: shared anonymous memory or tmpfs (Shmem, counted in Cached).
+    case shmem = 3
+    /// A page-table page (PageTables).
+    case pageTable = 4
+    /// Kept by the kernel (the zero page).
+    case kernel = 5
+
+    public var name: String {
+        switch self {
+        case .free: "free"; case .anonymous: "anon"; case .file: "file"; case .shmem: "shmem"
+        case .pageTable: "pagetable"; case .kernel: "kernel"
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import MemTrace
+
+/// Where the replay engine sends what it found, in event order; the SQLite store is one.
+///
+/// Calls arrive in this order: `begin`, `declareCounters`, then any mix of the per-event calls
+/// (exactly one `record` per trace event, in sequence order), then `finish`. `abort` may replace
+/// `finish` at any point and must leave nothing behind.
+public protocol OutcomeSink {
+    mutating func begin(_ run: RunInfo) throws
+    /// Names the counters `snapshot` values refer to, in order.
+    mutating func declareCounters(_ names: [String]) throws
+    /// One outcome per trace event.
+    mutating func record(_ outcome: Outcome) throws
+    mutating func fault(_ fault: FaultRecord) throws
+    mutating func process(_ process: ProcessRecord) throws
+    mutating func thread(_ thread: ThreadRecord) throws
+    mutating func vma(_ vma: VMARecord) throws
+    mutating func file(_ file: FileRecord) throws
+    /// A string of the trace's string table, sent before the first outcome that uses it.
+    mutating func string(_ id: StringID, _ text: String) throws
+    mutating func snapshot(_ snapshot: CounterSnapshot) throws
+    mutating func sample(_ sample: ProcessSample) throws
+    /// The run's summary figures; the sink completes its output.
+    mutating func finish(metrics: [Metric], endedAt: Double) throws
+    /// Abandons the output.
+    mutating func abort()
+}

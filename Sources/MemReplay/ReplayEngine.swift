@@ -1,0 +1,211 @@
+import MemTrace
+import MemModel
+
+/// Reads a trace in order, drives the user-space, kernel and hardware models, and sends one
+/// outcome per event (and the faults, VMAs, processes, snapshots and metrics around them) to a sink.
+///
+/// Generic over the models and the sink so the hot loop is specialised for the concrete types.
+public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: HardwareModel> {
+    public var kernel: Kernel
+    public var user: User
+    public var hardware: Hardware
+    /// Events between counter snapshots.
+    public var snapshotInterval: Int
+
+    var processes: [ProcessID: ProcessRecord] = [:]
+    var threads: [ThreadID: ThreadRecord] = [:]
+    var vmaStarts: [VMAID: UInt64] = [:]
+    var nextString: UInt32 = 1
+    var kindCounts = [UInt64](repeating: 0, count: 256)
+    var faultCounts = [UInt64](repeating: 0, count: 256)
+    var lastTime: UInt64 = 0
+
+    public init(kernel: Kernel, user: User, hardware: Hardware, snapshotInterval: Int) {
+        self.kernel = kernel; self.user = user; self.hardware = hardware
+        self.snapshotInterval = max(1, snapshotInterval)
+    }
+
+    /// Replays every event of `source` into `sink`. On any error the sink is aborted (nothing is
+    /// left behind) and the error rethrown. `damage`, when given, is called at the end to learn
+    /// whether a salvaging reader stopped early; the summary then records it.
+    public mutating func run<Source: TraceSource, Sink: OutcomeSink>(
+        _ source: inout Source, into sink: inout Sink, run info: RunInfo, endedAt: () -> Double,
+        damage: (Source) -> String? = { _ in nil }
+    ) throws -> ReplaySummary {
+        do {
+            try sink.begin(info)
+            try sink.declareCounters(kernel.counterNames)
+            var files: [String: FileID] = [:]
+            for p in source.header.processes {
+                kernel.seed(p, files: &files)
+            }
+            try drainChanges(seq: 0, into: &sink)
+            try snapshot(seq: 0, into: &sink)
+            var seq: UInt64 = 0
+            while let record = try source.next() {
+                seq += 1
+                try step(record, seq: seq, source: source, into: &sink)
+                if seq % UInt64(snapshotInterval) == 0 { try snapshot(seq: seq, into: &sink) }
+            }
+            try sendStrings(source, into: &sink)
+            try snapshot(seq: seq + 1, into: &sink)
+            let damaged = damage(source)
+            let metrics = finalMetrics(events: seq, damaged: damaged != nil)
+            try sink.finish(metrics: metrics.map { Metric($0.name, $0.value) }, endedAt: endedAt())
+            return ReplaySummary(events: seq, metrics: metrics, damage: damaged)
+        } catch {
+            sink.abort()
+            throw error
+        }
+    }
+
+    /// One event through the models.
+    @inline(__always)
+    mutating func step<Source: TraceSource, Sink: OutcomeSink>(_ record: TraceRecord, seq: UInt64, source: Source,
+                                                               into sink: inout Sink) throws {
+        lastTime = record.time
+        let pid = record.pid
+        if threads[record.tid] == nil && record.tid != .none { try noteThread(record.tid, pid, seq, into: &sink) }
+        let detail: OutcomeDetail
+        switch record.event {
+        case .access(let a):
+            let t = kernel.access(a, pid: pid)
+            if t.fault != .none {
+                faultCounts[Int(t.fault.rawValue)] += 1
+                try sink.fault(FaultRecord(seq: seq, pid: pid, address: a.address.rawValue & ~4095, kind: t.fault, vma: t.vma, frame: t.frame))
+            }
+            if hardware.isEnabled && !t.fault.isSignal && t.fault != .processDead {
+                _ = hardware.access(a, frame: t.frame, walk: [])
+            }
+            detail = .access(AccessOutcome(fault: t.fault, frame: t.frame, vma: t.vma))
+        case .memory(let m):
+            try sendStrings(source, into: &sink)
+            let r = kernel.memory(m, pid: pid, name: source.string(m.name) ?? "")
+            detail = .memory(MemoryOutcome(result: r.result, vma: r.vma, pagesFreed: r.pagesFreed, pagesPopulated: r.pagesPopulated))
+        case .process(let p):
+            try sendStrings(source, into: &sink)
+            let r = kernel.process(p, pid: pid, tid: record.tid, image: source.string(p.image) ?? "")
+            switch p.op {
+            case .fork, .vfork: user.processForked(parent: pid, child: p.process)
+            case .exit, .exec: user.processEnded(pid)
+            default: break
+            }
+            detail = .process(ProcessOutcome(pid: r.pid, pages: r.pages))
+        case .alloc(let a):
+            let r = user.allocation(a, pid: pid)
+            detail = .alloc(AllocOutcome(blockSize: r.blockSize, liveBytes: r.liveBytes))
+        case .file(let f):
+            try sendStrings(source, into: &sink)
+            let r = kernel.file(f, pid: pid, path: source.string(f.path) ?? "")
+            detail = .file(FileOutcome(pagesCached: r.pagesCached, pagesRead: r.pagesRead, pagesChanged: r.pagesChanged))
+        case .control(let c):
+            try sendStrings(source, into: &sink)
+            kernel.control(c, key: source.string(c.key) ?? "", name: source.string(c.name) ?? "")
+            detail = .control
+        }
+        kindCounts[Int(record.event.kind.rawValue)] += 1
+        try sink.record(Outcome(seq: seq, record: record, detail: detail))
+        if kernel.hasChanges { try drainChanges(seq: seq, into: &sink) }
+        if case .control(let c) = record.event, c.op == .phase { try snapshot(seq: seq, into: &sink) }
+    }
+
+    mutating func sendStrings<Source: TraceSource, Sink: OutcomeSink>(_ source: Source, into sink: inout Sink) throws {
+        while let s = source.string(StringID(nextString)) {
+            try sink.string(StringID(nextString), s)
+            nextString += 1
+        }
+    }
+
+    mutating func noteThread<Sink: OutcomeSink>(_ tid: ThreadID, _ pid: ProcessID, _ seq: UInt64, into sink: inout Sink) throws {
+        let t = ThreadRecord(tid: tid, pid: pid, startSeq: seq)
+        threads[tid] = t
+        try sink.thread(t)
+    }
+
+    /// Hands the kernel's queued changes to the sink as dimension rows and fault rows.
+    mutating func drainChanges<Sink: OutcomeSink>(seq: UInt64, into sink: inout Sink) throws {
+        for change in kernel.takeChanges() {
+            switch change {
+            case let .fault(pid, address, kind, vma, frame):
+                faultCounts[Int(kind.rawValue)] += 1
+                try sink.fault(FaultRecord(seq: seq, pid: pid, address: address, kind: kind, vma: vma, frame: frame))
+            case let .vmaChanged(pid, v):
+                let start = vmaStarts[v.id] ?? seq
+                vmaStarts[v.id] = start
+                try sink.vma(record(of: v, pid: pid, start: start, end: 0))
+            case let .vmaRemoved(pid, v):
+                let start = vmaStarts.removeValue(forKey: v.id) ?? seq
+                try sink.vma(record(of: v, pid: pid, start: start, end: max(seq, 1)))
+            case let .processStarted(pid, parent, image):
+                let p = ProcessRecord(pid: pid, parent: parent, image: image, startSeq: seq)
+                processes[pid] = p
+                try sink.process(p)
+            case let .processExec(pid, image):
+                if var p = processes[pid] { p.image = image; processes[pid] = p; try sink.process(p) }
+            case let .processEnded(pid, status):
+                var p = processes[pid] ?? ProcessRecord(pid: pid, parent: .none, image: "", startSeq: seq)
+                p.endSeq = max(seq, 1); p.exitStatus = status
+                processes[pid] = p
+                try sink.process(p)
+            case let .threadStarted(tid, pid):
+                if threads[tid] == nil { try noteThread(tid, pid, seq, into: &sink) }
+            case let .threadEnded(tid, pid):
+                var t = threads[tid] ?? ThreadRecord(tid: tid, pid: pid, startSeq: seq)
+                t.endSeq = max(seq, 1)
+                threads[tid] = t
+                try sink.thread(t)
+            case let .fileChanged(id, path, size):
+                try sink.file(FileRecord(id: id, path: path, size: size))
+            }
+        }
+    }
+
+    func record(of v: VirtualMemoryArea, pid: ProcessID, start: UInt64, end: UInt64) -> VMARecord {
+        var flags: MapFlags = v.isShared ? .shared : .private
+        var file = FileID.anonymous
+        switch v.backing {
+        case .anonymous: flags.insert(.anonymous)
+        case .shmem: flags.insert(.anonymous)
+        case .file(let f): file = f
+        }
+        if v.flags.contains(.locked) { flags.insert(.locked) }
+        if v.flags.contains(.growsDown) { flags.insert(.growsDown) }
+        if v.flags.contains(.noReserve) { flags.insert(.noReserve) }
+        return VMARecord(id: v.id, pid: pid, start: v.start, end: v.end, prot: v.prot, flags: flags, file: file,
+                         offset: v.offset, name: v.name, startSeq: start, endSeq: end)
+    }
+
+    mutating func snapshot<Sink: OutcomeSink>(seq: UInt64, into sink: inout Sink) throws {
+        try sink.snapshot(CounterSnapshot(seq: seq, time: lastTime, values: kernel.counterValues()))
+        for u in kernel.processUsage() {
+            try sink.sample(ProcessSample(seq: seq, pid: u.pid, rssAnon: u.anon, rssFile: u.file, rssShmem: u.shmem, vmSize: u.vm))
+        }
+    }
+
+    func finalMetrics(events: UInt64, damaged: Bool) -> [(name: String, value: Double)] {
+        var m: [(name: String, value: Double)] = [("events.total", Double(events))]
+        var families: [String: UInt64] = [:]
+        for k in EventKind.allCases { families[k.family, default: 0] += kindCounts[Int(k.rawValue)] }
+        for f in families.keys.sorted() { m.append(("events.\(f)", Double(families[f]!))) }
+        for k in EventKind.allCases where kindCounts[Int(k.rawValue)] > 0 {
+            m.append(("events.\(k.family).\(k.name)", Double(kindCounts[Int(k.rawValue)])))
+        }
+        for k in FaultKind.allCases where k != .none { m.append(("faults.\(k.name)", Double(faultCounts[Int(k.rawValue)]))) }
+        m.append(("replay.salvaged", damaged ? 1 : 0))
+        m += kernel.metrics()
+        m += user.metrics()
+        m += hardware.metrics()
+        return m
+    }
+}
+
+/// What a replay found, in brief (the sink has the details).
+public struct ReplaySummary: Sendable {
+    public var events: UInt64
+    public var metrics: [(name: String, value: Double)]
+    /// The damage a salvaging reader stopped at, if any.
+    public var damage: String?
+
+    /// The value of metric `name`, if the run has it.
+    public func metric(_ name: String) -> Double? { metrics.first { $0.name == name }?.value }
+}

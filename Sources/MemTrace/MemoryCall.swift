@@ -1,0 +1,49 @@
+/// Memory-management system calls, plus `region`, a mapping that already exists when a process
+/// appears (read from /proc/PID/maps at start or after exec).
+public enum MemoryOp: UInt8, CaseIterable, Hashable, Sendable {
+    case mmap = 0, munmap = 1, mremap = 2, mprotect = 3, madvise = 4, brk = 5
+    case mlock = 6, munlock = 7, mlockall = 8, munlockall = 9, msync = 10
+    case region = 11
+
+    public var name: String {
+        switch self {
+        case .mmap: "mmap"; case .munmap: "munmap"; case .mremap: "mremap"; case .mprotect: "mprotect"
+        case .madvise: "madvise"; case .brk: "brk"; case .mlock: "mlock"; case .munlock: "munlock"
+        case .mlockall: "mlockall"; case .munlockall: "munlockall"; case .msync: "msync"
+        case .region: "region"
+        }
+    }
+}
+
+/// One memory system call with its arguments and result.
+///
+/// Fields by call: mmap(address hint, length, prot, flags, file, offset); munmap/mlock/munlock/
+/// msync(address, length, flags); mremap(address, length, newLength, flags); mprotect(address,
+/// length, prot); madvise(address, length, flags = advice); brk(address = requested break);
+/// mlockall(flags); region(address, length, prot, flags shared/private, file, offset, name).
+/// `result` is what the call returned: an address (mmap, mremap, brk), 0, or −errno.
+public struct MemoryCall: Hashable, Sendable {
+    public var op: MemoryOp
+    public var address: VirtualAddress
+    public var length: UInt64
+    public var newLength: UInt64
+    public var prot: Protection
+    public var flags: UInt32
+    public var file: FileID
+    public var offset: UInt64
+    public var name: StringID
+    public var result: Int64
+
+    @inlinable public init(op: MemoryOp, address: VirtualAddress = .null, length: UInt64 = 0, newLength: UInt64 = 0,
+                           prot: Protection = [], flags: UInt32 = 0, file: FileID = .anonymous, offset: UInt64 = 0,
+                           name: StringID = .none, result: Int64 = 0) {
+        self.op = op; self.address = address; self.length = length; self.newLength = newLength
+        self.prot = prot; self.flags = flags; self.file = file; self.offset = offset; self.name = name
+        self.result = result
+    }
+
+    /// `flags` read as mmap flags.
+    @inlinable public var mapFlags: MapFlags { MapFlags(rawValue: flags) }
+    /// `flags` read as madvise advice.
+    @inlinable public var advice: Advice { Advice(rawValue: flags) }
+}

@@ -1,0 +1,60 @@
+/// Tag bytes of the records inside a block payload (see docs/trace-format.md).
+///
+/// Access records have bit 7 clear: `0 kk sss mm` = kind, size code, address mode. Every other
+/// record has bit 7 set: event records use `0x80 | EventKind.rawValue` (0x88…0xBB) and codec
+/// records use 0xF0…0xF2.
+enum RecordTag {
+    /// Codec record: the acting thread changes to (pid, tid). Fields: pid, tid.
+    static let context: UInt8 = 0xF0
+    /// Codec record: string definition. Fields: id, byte length, UTF-8 bytes.
+    static let string: UInt8 = 0xF1
+    /// Codec record: the current thread's time moves by a zigzag delta (precedes accesses).
+    static let time: UInt8 = 0xF2
+    /// Compact free: 0xC0 + slot (0xC0…0xC7) frees the pointer in that `PointerCache` slot; 0xC8
+    /// is followed by a pointer operand. Then an unsigned time delta. No other fields.
+    static let freeSlot: UInt8 = 0xC0
+    /// Pointer-cache slots a compact free or malloc tag can name.
+    static let tagSlots = 8
+    static let freeOperand: UInt8 = 0xC8
+    /// Compact malloc: 0xD0 + slot (0xD0…0xD7) returns the pointer in that slot; 0xD8 has a result
+    /// operand. Fields: unsigned time delta, size, then (0xD8 only) the result operand.
+    static let mallocSlot: UInt8 = 0xD0
+    static let mallocOperand: UInt8 = 0xD8
+    /// Compact allocation records: `0xE0 | AllocOp.rawValue` (0xE0…0xE9), an unsigned time delta,
+    /// then exactly the op's usual fields (`compactAllocFields`) with no presence bitmap.
+    static let compactAlloc: UInt8 = 0xE0
+
+    /// The fields (as allocation presence bits) a compact allocation record of `op` carries.
+    @inline(__always) static func compactAllocFields(_ op: AllocOp) -> UInt64 {
+        switch op {
+        case .malloc, .valloc, .pvalloc: 0b01_0010          // size, result
+        case .calloc: 0b01_0110                             // size, count, result
+        case .realloc: 0b01_0011                            // pointer, size, result
+        case .reallocarray: 0b01_0111                       // pointer, size, count, result
+        case .free: 0b00_0001                               // pointer
+        case .posixMemalign, .memalign, .alignedAlloc: 0b01_1010  // size, alignment, result
+        }
+    }
+
+    /// Address modes in the low two bits of an access tag.
+    static let modeRepeat: UInt8 = 0
+    static let modeDelta: UInt8 = 1
+    static let modeAbsolute: UInt8 = 2
+    /// Size code meaning "explicit varint size follows".
+    static let sizeExplicit: UInt8 = 7
+
+    /// The size code of an access of `size` bytes.
+    @inline(__always) static func sizeCode(_ size: UInt32) -> UInt8 {
+        switch size {
+        case 1: 0; case 2: 1; case 4: 2; case 8: 3; case 16: 4; case 32: 5; case 64: 6
+        default: sizeExplicit
+        }
+    }
+
+    /// Valid presence-bitmap bits per event family.
+    static let processFields: UInt64 = 0xF      // process, thread, image, status
+    static let allocFields: UInt64 = 0x3F       // pointer, size, count, alignment, result, error
+    static let memoryFields: UInt64 = 0x1FF     // address, length, newLength, prot, flags, file, offset, name, result
+    static let fileFields: UInt64 = 0x7F        // file, path, offset, length, size, flags, result
+    static let controlFields: UInt64 = 0xF      // name, key, value, target
+}

@@ -1,0 +1,13 @@
+/// The per-thread delta state of the record encoding, reset at every block start.
+struct ThreadCodecState {
+    /// The thread's current time (ns); accesses inherit it.
+    var time: UInt64 = 0
+    /// Last instruction-fetch address and the step that led to it.
+    var instructionLast: UInt64 = 0
+    var instructionDelta: UInt64 = 0
+    /// Last data (load/store/modify) address and the step that led to it.
+    var dataLast: UInt64 = 0
+    var dataDelta: UInt64 = 0
+    /// Heap pointers recently named by allocation events.
+    var pointers = PointerCache()
+}

@@ -1,0 +1,183 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a `.mrt` trace: the file header, then zstd-compressed blocks of encoded records.
+///
+/// Events are buffered into a block of at most `eventsPerBlock` events (or 8 MiB of raw records),
+/// which is compressed and written whole. Call `close()` to write the last block; a writer dropped
+/// without `close()` abandons its output. Not thread-safe: use one writer from one thread.
+public final class TraceWriter {
+    /// Raw payload size at which a block is written even if it holds fewer events.
+    static let rawBlockLimit = 8 << 20
+
+    /// Events appended so far.
+    public private(set) var eventCount: UInt64 = 0
+    /// Bytes handed to the output so far (header and blocks).
+    public private(set) var bytesWritten: UInt64 = 0
+    /// The header written at the start.
+    public let header: TraceHeader
+
+    private let output: TraceOutput
+    private let compressor: ZstdCompressor
+    private let eventsPerBlock: Int
+    private var encoder = BlockEncoder()
+    private var stringIDs: [String: StringID] = [:]
+    private var deferredError: Error?
+    private var state = State.open
+    /// For `init(path:)`: the temporary file and the final path.
+    private let temporaryPath: String?
+    private let finalPath: String?
+
+    private enum State { case open, closed, abandoned }
+
+    /// Writes to `path` atomically: a temporary file in the same directory (registered with
+    /// TemporaryFiles), renamed into place by close(); abandon() deletes it. Nothing half-written is
+    /// ever left at `path`.
+    public convenience init(path: String, header: TraceHeader, compressionLevel: Int = 6,
+                            eventsPerBlock: Int = 1 << 16) throws {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let temporary = directory + "." + base + "." + String(getpid()) + "-"
+            + String(UInt32.random(in: 0...UInt32.max), radix: 16) + ".tmp"
+        let file = try FileTraceOutput(creating: temporary)
+        TemporaryFiles.register(temporary)
+        do {
+            try self.init(output: file, header: header, compressionLevel: compressionLevel,
+                          eventsPerBlock: eventsPerBlock, temporaryPath: temporary, finalPath: path)
+        } catch {
+            file.discard()
+            unlink(temporary)
+            TemporaryFiles.unregister(temporary)
+            throw error
+        }
+    }
+
+    /// Writes to `output`; `close()` closes it.
+    public convenience init(output: TraceOutput, header: TraceHeader, compressionLevel: Int = 6,
+                            eventsPerBlock: Int = 1 << 16) throws {
+        try self.init(output: output, header: header, compressionLevel: compressionLevel,
+                      eventsPerBlock: eventsPerBlock, temporaryPath: nil, finalPath: nil)
+    }
+
+    private init(output: TraceOutput, header: TraceHeader, compressionLevel: Int, eventsPerBlock: Int,
+                 temporaryPath: String?, finalPath: String?) throws {
+        self.output = output
+        self.header = header
+        self.compressor = ZstdCompressor(level: compressionLevel)
+        self.eventsPerBlock = max(1, min(eventsPerBlock, 1 << 24))
+        self.temporaryPath = temporaryPath
+        self.finalPath = finalPath
+        try emit(TraceWriter.encodeFileHeader(header))
+    }
+
+    deinit {
+        if state == .open { abandon() }
+    }
+
+    /// The file header bytes: magic, u16 version, u32 JSON length, JSON, u32 CRC-32C of the JSON.
+    static func encodeFileHeader(_ header: TraceHeader) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = Array(try encoder.encode(header))
+        var out = TraceFormat.magic
+        LittleEndian.append(UInt16(TraceFormat.version), to: &out)
+        LittleEndian.append(UInt32(json.count), to: &out)
+        out.append(contentsOf: json)
+        LittleEndian.append(CRC32C.checksum(json), to: &out)
+        return out
+    }
+
+    /// Returns the id of `text`, defining it in the stream on first use (ids start at 1).
+    public func defineString(_ text: String) -> StringID {
+        if let id = stringIDs[text] { return id }
+        let id = StringID(UInt32(stringIDs.count + 1))
+        stringIDs[text] = id
+        encoder.defineString(id, text)
+        if encoder.bytes.count >= TraceWriter.rawBlockLimit && state == .open && deferredError == nil {
+            do { try flushBlock() } catch { deferredError = error }
+        }
+        return id
+    }
+
+    /// Appends one event.
+    public func append(_ record: TraceRecord) throws {
+        try checkWritable()
+        encoder.encode(record)
+        eventCount += 1
+        if encoder.eventCount >= eventsPerBlock || encoder.bytes.count >= TraceWriter.rawBlockLimit {
+            try flushBlock()
+        }
+    }
+
+    /// Writes the last block, closes the output and (for a path) renames the file into place.
+    public func close() throws {
+        try checkWritable()
+        do {
+            if !encoder.bytes.isEmpty { try flushBlock() }
+            try output.close()
+            if let temporaryPath, let finalPath {
+                if rename(temporaryPath, finalPath) != 0 {
+                    throw TraceError.io(source: finalPath, offset: 0,
+                                        detail: "cannot rename \(temporaryPath) into place: \(errnoText())")
+                }
+                TemporaryFiles.unregister(temporaryPath)
+            }
+            state = .closed
+        } catch {
+            abandon()
+            throw error
+        }
+    }
+
+    /// Gives up: closes the output without finishing it and deletes the temporary file.
+    public func abandon() {
+        guard state == .open else { return }
+        state = .abandoned
+        if let file = output as? FileTraceOutput { file.discard() } else { try? output.close() }
+        if let temporaryPath {
+            unlink(temporaryPath)
+            TemporaryFiles.unregister(temporaryPath)
+        }
+    }
+
+    private func checkWritable() throws {
+        if let deferredError { throw deferredError }
+        guard state == .open else {
+            throw TraceError.io(source: finalPath ?? "<output>", offset: bytesWritten, detail: "trace writer is closed")
+        }
+    }
+
+    private func flushBlock() throws {
+        let compressed = encoder.bytes.withUnsafeBytes { raw in
+            Result { () throws(ZstdFailure) in try compressor.compress(raw) }
+        }
+        let payload: [UInt8]
+        switch compressed {
+        case .success(let bytes): payload = bytes
+        case .failure(let failure):
+            throw TraceError.io(source: finalPath ?? "<output>", offset: bytesWritten, detail: failure.message)
+        }
+        let blockEvents = UInt64(encoder.eventCount)
+        let header = BlockHeader(
+            compressedLength: UInt32(payload.count), uncompressedLength: UInt32(encoder.bytes.count),
+            eventCount: UInt32(blockEvents), firstSequence: eventCount - blockEvents + 1,
+            payloadChecksum: CRC32C.checksum(payload))
+        try emit(header.encoded())
+        try emit(payload)
+        encoder.reset()
+    }
+
+    private func emit(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try output.write($0) }
+        bytesWritten += UInt64(bytes.count)
+    }
+}

@@ -1,0 +1,59 @@
+/// LEB128 variable-length integers, zigzag mapping and little-endian fixed-width helpers used by
+/// the `.mrt` encoding.
+///
+/// Unsigned values are written seven bits at a time, least significant group first, with the high
+/// bit of each byte set when more bytes follow (at most 10 bytes for a 64-bit value). Signed values
+/// are first zigzag-mapped (0, −1, 1, −2, … → 0, 1, 2, 3, …) so that small magnitudes stay short.
+enum Varint {
+    /// The most bytes a 64-bit varint may take.
+    static let maxLength = 10
+
+    /// Maps a signed value to an unsigned one with small magnitudes first.
+    @inline(__always) static func zigzag(_ v: Int64) -> UInt64 {
+        UInt64(bitPattern: (v << 1) ^ (v >> 63))
+    }
+
+    /// The inverse of `zigzag`.
+    @inline(__always) static func unzigzag(_ u: UInt64) -> Int64 {
+        Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1)
+    }
+
+    /// The number of bytes `v` takes as a varint.
+    @inline(__always) static func length(_ v: UInt64) -> Int {
+        v < 0x80 ? 1 : (64 - v.leadingZeroBitCount + 6) / 7
+    }
+
+    /// Appends `v` as a varint.
+    @inline(__always) static func append(_ v: UInt64, to out: inout [UInt8]) {
+        var v = v
+        while v >= 0x80 {
+            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        out.append(UInt8(truncatingIfNeeded: v))
+    }
+
+    /// Appends `v` zigzag-mapped as a varint.
+    @inline(__always) static func appendSigned(_ v: Int64, to out: inout [UInt8]) {
+        append(zigzag(v), to: &out)
+    }
+}
+
+/// Little-endian fixed-width integer helpers for the file and block headers.
+enum LittleEndian {
+    static func append<T: FixedWidthInteger>(_ v: T, to out: inout [UInt8]) {
+        var v = v.littleEndian
+        withUnsafeBytes(of: &v) { out.append(contentsOf: $0) }
+    }
+
+    /// Reads a `T` at `offset` of `bytes` (the caller checks the bounds).
+    static func read<T: FixedWidthInteger>(_: T.Type, _ bytes: UnsafeRawBufferPointer, at offset: Int) -> T {
+        T(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: T.self))
+    }
+}
+
+/// Formats a 32-bit checksum as `0x` and eight hex digits.
+func hex32(_ v: UInt32) -> String {
+    let digits = String(v, radix: 16)
+    return "0x" + String(repeating: "0", count: max(0, 8 - digits.count)) + digits
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import MemTrace
+
+/// `memreplay inspect`: the header, event counts per kind, and bytes per event.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show a trace's header, event counts per kind and bytes per event.",
+        discussion: """
+            Bytes per event: the file's size over its events (everything counted), and per kind the
+            raw encoded bytes before compression, with each kind's share of the compressed size.
+
+            Example:
+              memreplay inspect mappings.mrt
+              memreplay inspect --salvage damaged.mrt
+            """)
+    @Argument(help: "The trace file (.mrt).")
+    var trace: String
+    @Flag(help: "Read the blocks before a damaged or truncated block and report the damage instead of failing.")
+    var salvage = false
+    @Option(help: "Output format: text or json.")
+    var format: InspectFormat = .text
+
+    enum InspectFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    func run() throws {
+        let reader = try TraceReader(path: trace, salvage: salvage)
+        var counts = [UInt64](repeating: 0, count: 256)
+        var raw = [UInt64](repeating: 0, count: 256)
+        var threads = Set<UInt32>(), processes = Set<UInt32>()
+        var firstTime: UInt64?, lastTime: UInt64 = 0
+        var total: UInt64 = 0
+        var lastTid: UInt32 = .max
+        while let r = try reader.next() {
+            let k = Int(r.event.kind.rawValue)
+            counts[k] += 1
+            raw[k] += UInt64(reader.lastRecordSize)
+            total += 1
+            if r.tid.rawValue != lastTid { lastTid = r.tid.rawValue; threads.insert(r.tid.rawValue); processes.insert(r.pid.rawValue) }
+            if firstTime == nil { firstTime = r.time }
+            lastTime = r.time
+        }
+        let h = reader.header
+        let rawTotal = raw.reduce(0, +)
+        let compressed = Double(reader.compressedBytes)
+        let perEvent = total > 0 ? Double(reader.fileSize) / Double(total) : 0
+        struct KindRow: Encodable { var kind: String; var family: String; var events: UInt64; var rawBytesPerEvent: Double; var compressedBytesPerEvent: Double }
+        let rows: [KindRow] = EventKind.allCases.compactMap { k in
+            let n = counts[Int(k.rawValue)]
+            guard n > 0 else { return nil }
+            let share = rawTotal > 0 ? Double(raw[Int(k.rawValue)]) / Double(rawTotal) : 0
+            return KindRow(kind: k.name, family: k.family, events: n, rawBytesPerEvent: Double(raw[Int(k.rawValue)]) / Double(n),
+                           compressedBytesPerEvent: compressed * share / Double(n))
+        }
+        if format == .json {
+            struct Report: Encodable {
+                var file: String; var fileBytes: UInt64; var header: TraceHeader; var events: UInt64; var blocks: Int
+                var processes: Int; var threads: Int; var bytesPerEvent: Double; var compressedBytes: UInt64; var rawBytes: UInt64
+                var kinds: [KindRow]; var damage: String?
+            }
+            let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let report = Report(file: trace, fileBytes: reader.fileSize, header: h, events: total, blocks: reader.blocks,
+                                processes: processes.count, threads: threads.count, bytesPerEvent: perEvent,
+                                compressedBytes: reader.compressedBytes, rawBytes: reader.rawBytes, kinds: rows,
+                                damage: reader.damage.map { String(describing: $0) })
+            print(String(decoding: try enc.encode(report), as: UTF8.self))
+            return
+        }
+        print("trace:        \(trace) (\(reader.fileSize) bytes, format \(h.formatVersion), \(reader.blocks) blocks)")
+        print("producer:     \(h.producer) \(h.producerVersion)")
+        print("command:      \(h.commandLine.joined(separator: " "))")
+        if !h.host.hostname.isEmpty || h.host.cpus > 0 {
+            print("host:         \(h.host.hostname) \(h.host.kernelRelease) \(h.host.architecture), \(h.host.cpus) CPUs, \(h.host.memoryBytes >> 20) MiB")
+        }
+        for p in h.processes {
+            print("process:      \(p.pid) \(p.executable) (parent \(p.parent), \(p.regions.count) regions)")
+        }
+        for (k, v) in h.attributes.sorted(by: { $0.key < $1.key }) { print("attribute:    \(k) = \(v)") }
+        print("events:       \(total) from \(processes.count) process(es), \(threads.count) thread(s), time \(firstTime ?? 0)…\(lastTime) ns")
+        print(String(format: "bytes/event:  %.3f overall (file size / events); %.3f compressed payload; %.3f raw",
+                     perEvent, total > 0 ? compressed / Double(total) : 0, total > 0 ? Double(reader.rawBytes) / Double(total) : 0))
+        print("")
+        print(pad("kind", 16) + pad("family", 9) + lpad("events", 12) + lpad("raw B/ev", 10) + lpad("zstd B/ev", 11))
+        for r in rows {
+            print(pad(r.kind, 16) + pad(r.family, 9) + lpad(String(r.events), 12)
+                  + lpad(String(format: "%.2f", r.rawBytesPerEvent), 10) + lpad(String(format: "%.3f", r.compressedBytesPerEvent), 11))
+        }
+        if let d = reader.damage {
+            print("")
+            print("damage:       \(d) (salvaged the \(total) events before it)")
+        }
+    }
+}
+
+func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+func lpad(_ s: String, _ n: Int) -> String { s.count >= n ? " " + s : String(repeating: " ", count: n - s.count) + s }

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import MemTrace
+import MemModel
+import MemReplay
+import MemStore
+
+/// `memreplay replay`: runs a trace through the models into a run database.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay a trace through the models and store every outcome in a SQLite database.",
+        discussion: """
+            Machines: \(MachineConfiguration.presets.keys.sorted().joined(separator: ", ")) (default \(MachineConfiguration.defaultPreset)), host, or a JSON file.
+            Settings for --set: \(MachineConfiguration.settableKeys.map { "\($0.key) (\($0.meaning))" }.joined(separator: "; ")).
+
+            Example:
+              memreplay replay mappings.mrt --machine small-8g --set memory=16G -o run.db
+            """)
+    @Argument(help: "The trace file (.mrt).")
+    var trace: String
+    @Option(name: .shortAndLong, help: "Run database to write (default: the trace's name with .db).")
+    var output: String?
+    @Option(help: "Machine: a preset name, host, or a JSON file.")
+    var machine: String = MachineConfiguration.defaultPreset
+    @Option(name: .customLong("set"), help: "Override a machine setting, key=value (repeatable).")
+    var settings: [String] = []
+    @Flag(help: "Replay the events before a damaged block instead of failing.")
+    var salvage = false
+    @Flag(name: .shortAndLong, help: "Print nothing but errors.")
+    var quiet = false
+
+    func run() throws {
+        let config = try resolveMachine(machine, settings)
+        let out = output ?? defaultDatabasePath(for: trace)
+        let summary = try replayTrace(trace, machine: config, output: out, salvage: salvage)
+        if !quiet { printReplaySummary(summary, output: out) }
+    }
+}
+
+/// The machine for `spec` with `key=value` overrides applied.
+func resolveMachine(_ spec: String, _ settings: [String]) throws -> MachineConfiguration {
+    var config = try MachineConfiguration.resolve(spec)
+    for s in settings {
+        guard let eq = s.firstIndex(of: "=") else { throw UsageFailure("--set \(s): expected key=value") }
+        try config.set(String(s[..<eq]), String(s[s.index(after: eq)...]))
+    }
+    return config
+}
+
+func defaultDatabasePath(for trace: String) -> String {
+    (trace.hasSuffix(".mrt") ? String(trace.dropLast(4)) : trace) + ".db"
+}
+
+/// Replays `trace` on `machine` into the database at `output`.
+func replayTrace(_ trace: String, machine: MachineConfiguration, output: String, salvage: Bool) throws -> ReplaySummary {
+    var reader = try TraceReader(path: trace, salvage: salvage)
+    guard let hash = TraceHash.of(path: trace) else { throw UsageFailure("\(trace): cannot read the trace") }
+    let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
+    let headerJSON = String(decoding: try enc.encode(reader.header), as: UTF8.self)
+    let info = RunInfo(toolVersion: MemReplayVersionInfo.version, tracePath: trace, traceHash: hash,
+                       configurationJSON: machine.json(), traceHeaderJSON: headerJSON,
+                       startedAt: Date().timeIntervalSince1970)
+    var sink = try SQLiteStore(path: output, snapshotEvery: machine.snapshotInterval)
+    var engine = ReplayEngine(kernel: LinuxKernel(configuration: machine), user: RecordedHeap(), hardware: NoHardware(),
+                              snapshotInterval: machine.snapshotInterval)
+    return try engine.run(&reader, into: &sink, run: info, endedAt: { Date().timeIntervalSince1970 },
+                          damage: { $0.damage.map { String(describing: $0) } })
+}
+
+func printReplaySummary(_ s: ReplaySummary, output: String) {
+    func m(_ n: String) -> String { s.metric(n).map { String(Int64($0)) } ?? "-" }
+    print("\(output): \(s.events) events replayed")
+    print("  faults: \(m("vmstat.pgfault")) (major \(m("vmstat.pgmajfault"))), pages freed \(m("vmstat.pgfree")), SIGSEGV \(m("kernel.sigsegv")), SIGBUS \(m("kernel.sigbus")), OOM kills \(m("vmstat.oom_kill"))")
+    print("  at the end: MemFree \(m("meminfo.MemFree")) kB, Cached \(m("meminfo.Cached")) kB, AnonPages \(m("meminfo.AnonPages")) kB, Shmem \(m("meminfo.Shmem")) kB")
+    if let d = s.damage { print("  salvaged: replay stopped at \(d)") }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the system packages memreplay builds against, when they are missing:
+# libzstd-dev and libsqlite3-dev (with pkg-config). Uses apt-get as root, or sudo.
+set -euo pipefail
+
+missing=()
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+if command -v pkg-config >/dev/null 2>&1; then
+    pkg-config --exists libzstd || missing+=(libzstd-dev)
+    pkg-config --exists sqlite3 || missing+=(libsqlite3-dev)
+else
+    missing+=(libzstd-dev libsqlite3-dev)
+fi
+command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+else
+    echo "install-deps: need root (or sudo) to install: ${missing[*]}" >&2
+    exit 2
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
