@@ -1,1 +1,38 @@
-print("bench")
+// memreplay-bench: speed and size figures for the README, each measured in this run.
+//
+// Usage: memreplay-bench [decode-events] [store-rows]
+// Speed goals are judged by ratios against baselines measured in the same run (the machines are
+// shared and noisy); absolute rates are printed alongside for context.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let args = CommandLine.arguments
+let decodeEvents = args.count > 1 ? Int(args[1]) ?? 10_000_000 : 10_000_000
+let storeRows = args.count > 2 ? Int(args[2]) ?? 2_000_000 : 2_000_000
+
+func million(_ v: Double) -> String {
+    let s = String(Int((v / 1e4).rounded()))
+    let padded = s.count < 3 ? String(repeating: "0", count: 3 - s.count) + s : s
+    return String(padded.dropLast(2)) + "." + String(padded.suffix(2)) + " M"
+}
+func fixed(_ v: Double, _ digits: Int) -> String {
+    var p = 1.0; for _ in 0..<digits { p *= 10 }
+    let r = (v * p).rounded() / p
+    return String(r)
+}
+
+print("memreplay-bench — every figure below was measured in this run")
+print("")
+let d = decodeBenchmark(events: decodeEvents)
+print("trace decode (\(decodeEvents) access events with program-like locality, best of 3):")
+print("  decode rate:            \(million(d.eventsPerSecond)) events/s   (goal ≥ 30 M/s)  \(d.eventsPerSecond >= 30e6 ? "PASS" : "FAIL")")
+print("  size, access stream:    \(fixed(d.bytesPerAccessEvent, 3)) bytes/event    (goal ≤ 1.0)   \(d.bytesPerAccessEvent <= 1.0 ? "PASS" : "FAIL")")
+print("  size, malloc/free:      \(fixed(d.bytesPerAllocEvent, 3)) bytes/event    (goal ≤ 3.0)   \(d.bytesPerAllocEvent <= 3.0 ? "PASS" : "FAIL")")
+print("")
+let s = storeBenchmark(rows: storeRows)
+let ratio = s.storeRowsPerSecond / s.bareRowsPerSecond
+print("store insert (\(storeRows) access outcomes = \(2 * storeRows) rows, events + accesses):")
+print("  SQLiteStore:            \(million(s.storeRowsPerSecond)) rows/s")
+print("  bare C-API loop:        \(million(s.bareRowsPerSecond)) rows/s")
+print("  ratio store / bare:     \(fixed(ratio, 2))               (goal ≥ 0.75)  \(ratio >= 0.75 ? "PASS" : "FAIL")")
