@@ -13,6 +13,9 @@ public struct MallocSynthesizer: Synthesizer {
 
     public init(events: Int, seed: UInt64 = 1) { self.events = events; self.seed = seed }
 
+    /// The object sizes a typical C program allocates over and over.
+    static let structSizes: [UInt64] = [24, 32, 16, 48, 64, 40, 56, 96, 72, 128, 80, 112, 24, 88, 104, 120]
+
     public var header: TraceHeader {
         TraceHeader(producer: "memreplay-synth", producerVersion: MemReplayVersion.current,
                     commandLine: ["memreplay", "synth", "malloc", "--events", String(events), "--seed", String(seed)],
@@ -34,7 +37,9 @@ public struct MallocSynthesizer: Synthesizer {
             if live.isEmpty || r < 52 {
                 let size: UInt64
                 let s = rng.below(100)
-                if s < 70 { size = 8 + rng.below(120) } else if s < 95 { size = 128 + rng.below(896) }
+                // Most requests are a program's few struct sizes (Zipf-like), then strings and buffers.
+                if s < 70 { size = MallocSynthesizer.structSizes[Int(rng.below(rng.below(UInt64(MallocSynthesizer.structSizes.count)) + 1))] }
+                else if s < 95 { size = 128 + rng.below(896) }
                 else if s < 99 { size = 1024 + rng.below(31 * 1024) } else { size = 128 * 1024 + rng.below(384 * 1024) }
                 let chunk = max(32, (size + 8 + 15) & ~15)
                 let addr: UInt64
