@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE_BIN := .build/release/memreplay
 DEMO_SIZE ?= 1G
 
-.PHONY: all deps build demo test bench regress baselines samples clean
+.PHONY: all deps build demo test bench regress baselines samples clean recorder bench-recorder
 
 all: build
 
@@ -41,5 +41,19 @@ samples: build
 	$(RELEASE_BIN) synth locality --events 200000 --seed 11 -o traces/locality-200k.mrt
 	$(RELEASE_BIN) synth malloc --events 100000 --seed 5 -o traces/malloc-100k.mrt
 
+## The cachegrind preset against valgrind cachegrind on the C programs of Tests/Fixtures/hardware.
+cachegrind-compare: build
+	bash scripts/cachegrind-compare.sh $(RELEASE_BIN)
+
 clean:
 	rm -rf .build out
+
+## The LD_PRELOAD interposer, built with cc (not SwiftPM) so it links only libc and libzstd;
+## `memreplay record` also builds it on first use into ~/.cache/memreplay.
+recorder: deps
+	mkdir -p .build/release
+	cc -O2 -fPIC -shared -o .build/release/libmemreplay-recorder.so Sources/CRecorder/*.c -lzstd -ldl -lpthread
+
+## Recorder overhead (native vs interposer vs heaptrack, same run) and bytes per event.
+bench-recorder: build
+	bash scripts/bench-recorder.sh $(RELEASE_BIN)

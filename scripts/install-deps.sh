@@ -12,6 +12,12 @@ else
     missing+=(libzstd-dev libsqlite3-dev)
 fi
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+# Real programs and independent counters the recorder tests use.
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
+command -v ltrace >/dev/null 2>&1 || missing+=(ltrace)
+command -v strace >/dev/null 2>&1 || missing+=(strace)
+command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

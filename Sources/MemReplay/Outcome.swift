@@ -32,9 +32,11 @@ public struct AccessOutcome: Hashable, Sendable {
     public var frame: PageFrameNumber
     /// The VMA that covers the address (`.none` when none does).
     public var vma: VMAID
+    /// What the hardware model did (`.none` when no hardware is modelled or the access failed).
+    public var hardware: HardwareOutcome
 
-    @inlinable public init(fault: FaultKind, frame: PageFrameNumber, vma: VMAID) {
-        self.fault = fault; self.frame = frame; self.vma = vma
+    @inlinable public init(fault: FaultKind, frame: PageFrameNumber, vma: VMAID, hardware: HardwareOutcome = .none) {
+        self.fault = fault; self.frame = frame; self.vma = vma; self.hardware = hardware
     }
 }
 
@@ -55,7 +57,23 @@ public struct AllocOutcome: Hashable, Sendable {
     /// Payload bytes live in the process after the call.
     public var liveBytes: UInt64
 
+    /// The address the allocator model chose (0 without a model, for free, or on failure).
+    public var modelAddress: UInt64 = 0
+    /// The model's chunk or size-class size for the block allocated or freed.
+    public var chunkSize: UInt64 = 0
+    /// The model's path that served the call (`AllocPath`).
+    public var path: AllocPath = .none
+    /// System calls the model made for the call, and the first of them (`MemoryOp` raw, 255 none).
+    public var syscalls: UInt32 = 0
+    public var firstSyscall: UInt8 = 255
+
     @inlinable public init(blockSize: UInt64, liveBytes: UInt64) { self.blockSize = blockSize; self.liveBytes = liveBytes }
+
+    /// The user-space layer's result as an outcome.
+    @inlinable public init(_ r: AllocationResult) {
+        blockSize = r.blockSize; liveBytes = r.liveBytes; modelAddress = r.modelAddress; chunkSize = r.chunkSize
+        path = r.path; syscalls = r.syscalls; firstSyscall = r.firstSyscall
+    }
 }
 
 /// The kernel model's result for a memory system call.

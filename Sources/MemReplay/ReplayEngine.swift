@@ -38,6 +38,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
             var files: [String: FileID] = [:]
             for p in source.header.processes {
                 kernel.seed(p, files: &files)
+                user.seed(p)
             }
             try drainChanges(seq: 0, into: &sink)
             try snapshot(seq: 0, into: &sink)
@@ -68,19 +69,29 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
         if threads[record.tid] == nil && record.tid != .none { try noteThread(record.tid, pid, seq, into: &sink) }
         let detail: OutcomeDetail
         switch record.event {
-        case .access(let a):
+        case .access(let recorded):
+            // Re-allocated replay: a load or store to a recorded block goes to the model's block.
+            var a = recorded
+            if user.reallocates { a.address = VirtualAddress(user.translate(recorded.address.rawValue, pid: pid)) }
             let t = kernel.access(a, pid: pid)
             if t.fault != .none {
                 faultCounts[Int(t.fault.rawValue)] += 1
                 try sink.fault(FaultRecord(seq: seq, pid: pid, address: a.address.rawValue & ~4095, kind: t.fault, vma: t.vma, frame: t.frame))
             }
+            var hw = HardwareOutcome.none
             if hardware.isEnabled && !t.fault.isSignal && t.fault != .processDead {
-                _ = hardware.access(a, frame: t.frame, walk: [])
+                let asid = pid.rawValue
+                // The kernel's flushes (a COW fault's) happen before the access retries.
+                if kernel.hasChanges { try drainChanges(seq: seq, into: &sink) }
+                let walk = hardware.needsWalk(a, asid: asid) ? kernel.pageWalk(pid: pid, address: a.address.rawValue) : .unknown
+                hw = hardware.access(a, asid: asid, frame: t.frame, walk: walk)
             }
-            detail = .access(AccessOutcome(fault: t.fault, frame: t.frame, vma: t.vma))
+            detail = .access(AccessOutcome(fault: t.fault, frame: t.frame, vma: t.vma, hardware: hw))
         case .memory(let m):
             try sendStrings(source, into: &sink)
-            let r = kernel.memory(m, pid: pid, name: source.string(m.name) ?? "")
+            // Re-allocated replay: the model's heap replaces the trace's, so its brk calls are not replayed.
+            let r = user.reallocates && m.op == .brk ? SyscallResult(result: m.result)
+                : kernel.memory(m, pid: pid, name: source.string(m.name) ?? "")
             detail = .memory(MemoryOutcome(result: r.result, vma: r.vma, pagesFreed: r.pagesFreed, pagesPopulated: r.pagesPopulated))
         case .process(let p):
             try sendStrings(source, into: &sink)
@@ -88,12 +99,14 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
             switch p.op {
             case .fork, .vfork: user.processForked(parent: pid, child: p.process)
             case .exit, .exec: user.processEnded(pid)
+            case .threadExit: user.threadEnded(record.tid, pid: pid)
             default: break
             }
             detail = .process(ProcessOutcome(pid: r.pid, pages: r.pages))
         case .alloc(let a):
-            let r = user.allocation(a, pid: pid)
-            detail = .alloc(AllocOutcome(blockSize: r.blockSize, liveBytes: r.liveBytes))
+            let r = user.allocation(a, pid: pid, tid: record.tid, time: record.time)
+            if user.reallocates { try applyUserEffects(pid: pid, seq: seq, into: &sink) }
+            detail = .alloc(AllocOutcome(r))
         case .file(let f):
             try sendStrings(source, into: &sink)
             let r = kernel.file(f, pid: pid, path: source.string(f.path) ?? "")
@@ -149,6 +162,8 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
                 try sink.process(p)
             case let .threadStarted(tid, pid):
                 if threads[tid] == nil { try noteThread(tid, pid, seq, into: &sink) }
+            case let .tlbInvalidate(pid, firstVPN, endVPN):
+                hardware.invalidate(asid: pid.rawValue, firstVPN: firstVPN, endVPN: endVPN)
             case let .threadEnded(tid, pid):
                 var t = threads[tid] ?? ThreadRecord(tid: tid, pid: pid, startSeq: seq)
                 t.endSeq = max(seq, 1)

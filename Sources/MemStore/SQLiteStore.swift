@@ -46,10 +46,12 @@ public final class SQLiteStore: OutcomeSink {
     let upsertString: SQLiteStatement
     let insertCounterSample: SQLiteStatement
     let insertProcessSample: SQLiteStatement
+    let insertHardwareAccess: SQLiteStatement
+    let insertAllocOutcome: SQLiteStatement
     private var statements: [SQLiteStatement] {
         [insertEvent, insertAccess, insertProcessEvent, insertAllocCall, insertMemoryCall, insertFileCall,
          insertControlEvent, insertFault, upsertProcess, upsertThread, upsertVMA, upsertFile, upsertString,
-         insertCounterSample, insertProcessSample]
+         insertCounterSample, insertProcessSample, insertHardwareAccess, insertAllocOutcome]
     }
 
     private enum State { case open, finished, aborted }
@@ -88,6 +90,10 @@ public final class SQLiteStore: OutcomeSink {
             upsertString = try db.prepare(StoreSchema.upsertString)
             insertCounterSample = try db.prepare(StoreSchema.insertCounterSample)
             insertProcessSample = try db.prepare(StoreSchema.insertProcessSample)
+            try db.exec(StoreSchema.hardwareTables)
+            insertHardwareAccess = try db.prepare(StoreSchema.insertHardwareAccess)
+            try db.exec(StoreSchema.allocatorTables)
+            insertAllocOutcome = try db.prepare(StoreSchema.insertAllocOutcome)
         } catch {
             db.close()
             unlink(temporaryPath)
@@ -96,6 +102,8 @@ public final class SQLiteStore: OutcomeSink {
         }
         do {
             try fillEnumTables()
+            try fillHardwareEnums()
+            try fillAllocatorEnums()
         } catch {
             abort()
             throw error
@@ -142,6 +150,7 @@ public final class SQLiteStore: OutcomeSink {
             s.bind(1, seq); s.bind(2, a.kind.rawValue); s.bind(3, a.address.rawValue); s.bind(4, a.size)
             s.bind(5, o.fault.rawValue); s.bind(6, o.frame.rawValue); s.bind(7, o.vma.rawValue)
             try check(s.execute(), "accesses")
+            if o.hardware.isModelled { try recordHardware(seq, o.hardware) }
         case (.access(let a), _):
             let s = insertAccess
             s.bind(1, seq); s.bind(2, a.kind.rawValue); s.bind(3, a.address.rawValue); s.bind(4, a.size)
@@ -155,6 +164,7 @@ public final class SQLiteStore: OutcomeSink {
             let o: AllocOutcome
             if case .alloc(let x) = detail { o = x } else { o = AllocOutcome(blockSize: 0, liveBytes: 0) }
             try recordAlloc(seq, a, o)
+            try recordAllocOutcome(seq, o)
         case (.memory(let m), let detail):
             let o: MemoryOutcome
             if case .memory(let x) = detail { o = x } else {
@@ -212,6 +222,7 @@ public final class SQLiteStore: OutcomeSink {
             try check(run.execute(), "runs")
             try db.exec(StoreSchema.indexes)
             try db.exec(StoreSchema.views)
+            try db.exec(StoreSchema.hardwareViews)
             try db.exec("COMMIT")
             try db.exec("PRAGMA analysis_limit = 1000; ANALYZE")
             closeDatabase()

@@ -70,22 +70,34 @@ struct BlockDecoder {
                 current.time &+= UInt64(bitPattern: Varint.unzigzag(delta))
             case RecordTag.string:
                 try decodeString(p, start)
-            case RecordTag.freeSlot ... RecordTag.freeOperand:
+            case RecordTag.freeRepeat ... RecordTag.freeNull:
                 guard hasContext, eventsLeft > 0 else { throw misplacedEvent(start) }
                 current.time &+= try varint(p, start)
-                let pointer = tag == RecordTag.freeOperand
-                    ? try operand(p, start, isResult: false)
-                    : current.pointers.decode(slot: Int(tag - RecordTag.freeSlot))
+                let pointer: UInt64
+                switch tag {
+                case RecordTag.freeRepeat:
+                    guard let q = current.heap.decodePointer(distance: current.heap.lastDistance) else {
+                        throw badOperand(start)
+                    }
+                    pointer = q
+                case RecordTag.freeOperand: pointer = try pointerOperand(p, start)
+                default: pointer = 0
+                }
                 try finishEvent(start)
                 return TraceRecord(time: current.time, pid: pid, tid: tid,
                                    event: .alloc(AllocationCall(op: .free, pointer: VirtualAddress(pointer))))
-            case RecordTag.mallocSlot ... RecordTag.mallocOperand:
+            case RecordTag.mallocCandidate ... RecordTag.mallocOperand:
                 guard hasContext, eventsLeft > 0 else { throw misplacedEvent(start) }
                 current.time &+= try varint(p, start)
                 let size = try varint(p, start)
-                let result = tag == RecordTag.mallocOperand
-                    ? try operand(p, start, isResult: true)
-                    : current.pointers.decode(slot: Int(tag - RecordTag.mallocSlot))
+                let decoded: UInt64?
+                switch tag {
+                case RecordTag.mallocOperand: decoded = try resultOperand(p, start, bytes: size, old: 0)
+                case RecordTag.mallocFresh: decoded = current.heap.decodeResult(fresh: 0, bytes: size)
+                default:
+                    decoded = current.heap.decodeResult(candidate: UInt64(tag - RecordTag.mallocCandidate), bytes: size, old: 0)
+                }
+                guard let result = decoded else { throw badOperand(start) }
                 try finishEvent(start)
                 return TraceRecord(time: current.time, pid: pid, tid: tid,
                                    event: .alloc(AllocationCall(op: .malloc, size: size, result: VirtualAddress(result))))
@@ -223,23 +235,48 @@ struct BlockDecoder {
     private mutating func decodeAlloc(_ op: AllocOp, _ present: UInt64, _ p: UnsafePointer<UInt8>,
                                       _ start: Int) throws(RecordFault) -> Event {
         var e = AllocationCall(op: op)
-        if present & 1 != 0 { e.pointer = VirtualAddress(try operand(p, start, isResult: false)) }
+        if present & 1 != 0 { e.pointer = VirtualAddress(try pointerOperand(p, start)) }
         if present & 2 != 0 { e.size = try varint(p, start) }
         if present & 4 != 0 { e.count = try varint(p, start) }
         if present & 8 != 0 { e.alignment = try varint(p, start) }
-        if present & 16 != 0 { e.result = VirtualAddress(try operand(p, start, isResult: true)) }
+        if present & 16 != 0 {
+            let old = op == .realloc || op == .reallocarray ? e.pointer.rawValue : 0
+            guard let result = try resultOperand(p, start, bytes: e.requestedBytes, old: old) else {
+                throw badOperand(start)
+            }
+            e.result = VirtualAddress(result)
+        }
         if present & 32 != 0 { e.error = try i32(p, start) }
         return .alloc(e)
     }
 
-    /// Reads a pointer operand (see `PointerCache`).
-    private mutating func operand(_ p: UnsafePointer<UInt8>, _ start: Int, isResult: Bool) throws(RecordFault)
-        -> UInt64
+    /// Reads a pointer operand: 0 null, 1 absolute (follows), 2d distance d, 3 + 2zz delta (see
+    /// `HeapPointerCoder`).
+    private mutating func pointerOperand(_ p: UnsafePointer<UInt8>, _ start: Int) throws(RecordFault) -> UInt64 {
+        let u = try varint(p, start)
+        switch u {
+        case 0: return 0
+        case 1: return current.heap.decodePointer(absolute: try varint(p, start))
+        default:
+            if u & 1 != 0 { return current.heap.decodePointer(delta: (u - 3) / 2) }
+            guard let pointer = current.heap.decodePointer(distance: u / 2) else { throw badOperand(start) }
+            return pointer
+        }
+    }
+
+    /// Reads a result operand: 0 null, 1 absolute (follows), 2 + 2k candidate k, 3 + 2zz fresh;
+    /// nil when it names no pointer.
+    private mutating func resultOperand(_ p: UnsafePointer<UInt8>, _ start: Int, bytes: UInt64, old: UInt64)
+        throws(RecordFault) -> UInt64?
     {
         let u = try varint(p, start)
-        if u < UInt64(PointerCache.size) { return current.pointers.decode(slot: Int(u)) }
-        if u == PointerCache.absolute { return current.pointers.decode(absolute: try varint(p, start), isResult: isResult) }
-        return current.pointers.decode(delta: u, isResult: isResult)
+        switch u {
+        case 0: return 0
+        case 1: return current.heap.decodeResult(absolute: try varint(p, start), bytes: bytes)
+        default:
+            if u & 1 != 0 { return current.heap.decodeResult(fresh: (u - 3) / 2, bytes: bytes) }
+            return current.heap.decodeResult(candidate: u / 2 - 1, bytes: bytes, old: old)
+        }
     }
 
     private mutating func decodeString(_ p: UnsafePointer<UInt8>, _ start: Int) throws(RecordFault) {
@@ -347,6 +384,10 @@ struct BlockDecoder {
     private func overflow(_ start: Int, _ at: Int) -> RecordFault {
         if at > end { return truncated(start) }
         return RecordFault(detail: "overlong or overflowing varint in record at block offset \(start)")
+    }
+
+    private func badOperand(_ start: Int) -> RecordFault {
+        RecordFault(detail: "heap pointer operand names no allocation or free in record at block offset \(start)")
     }
 
     private func misplacedEvent(_ start: Int) -> RecordFault {

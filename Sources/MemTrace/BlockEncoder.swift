@@ -74,28 +74,32 @@ struct BlockEncoder {
                 current.time = record.time
                 switch e.op {
                 case .free:
-                    let code = current.pointers.encode(e.pointer.rawValue, isResult: false)
-                    if case .slot(let i) = code, i < RecordTag.tagSlots {
-                        bytes.append(RecordTag.freeSlot + UInt8(i))
+                    let repeated = current.heap.lastDistance
+                    let code = current.heap.encodePointer(e.pointer.rawValue)
+                    if code == .distance(repeated) {
+                        bytes.append(RecordTag.freeRepeat)
+                        Varint.append(timeDelta, to: &bytes)
+                    } else if code == .null {
+                        bytes.append(RecordTag.freeNull)
                         Varint.append(timeDelta, to: &bytes)
                     } else {
                         bytes.append(RecordTag.freeOperand)
                         Varint.append(timeDelta, to: &bytes)
-                        appendOperand(code)
+                        appendPointerCode(code)
                     }
                     return
                 case .malloc:
-                    let code = current.pointers.encode(e.result.rawValue, isResult: true)
-                    if case .slot(let i) = code, i < RecordTag.tagSlots {
-                        bytes.append(RecordTag.mallocSlot + UInt8(i))
-                        Varint.append(timeDelta, to: &bytes)
-                        Varint.append(e.size, to: &bytes)
-                    } else {
-                        bytes.append(RecordTag.mallocOperand)
-                        Varint.append(timeDelta, to: &bytes)
-                        Varint.append(e.size, to: &bytes)
-                        appendOperand(code)
+                    let code = current.heap.encodeResult(e.result.rawValue, bytes: e.size, old: 0)
+                    let tag: UInt8
+                    switch code {
+                    case .candidate(let k) where k < RecordTag.tagCandidates: tag = RecordTag.mallocCandidate + UInt8(k)
+                    case .fresh(0): tag = RecordTag.mallocFresh
+                    default: tag = RecordTag.mallocOperand
                     }
+                    bytes.append(tag)
+                    Varint.append(timeDelta, to: &bytes)
+                    Varint.append(e.size, to: &bytes)
+                    if tag == RecordTag.mallocOperand { appendResultCode(code) }
                     return
                 default:
                     // The op's usual fields, always written, no bitmap.
@@ -107,11 +111,14 @@ struct BlockEncoder {
                 beginEvent(EventKind.allocBase + e.op.rawValue, time: record.time)
                 Varint.append(present, to: &bytes)
             }
-            if present & 1 != 0 { appendPointer(e.pointer.rawValue, isResult: false) }
+            if present & 1 != 0 { appendPointerCode(current.heap.encodePointer(e.pointer.rawValue)) }
             if present & 2 != 0 { Varint.append(e.size, to: &bytes) }
             if present & 4 != 0 { Varint.append(e.count, to: &bytes) }
             if present & 8 != 0 { Varint.append(e.alignment, to: &bytes) }
-            if present & 16 != 0 { appendPointer(e.result.rawValue, isResult: true) }
+            if present & 16 != 0 {
+                let old = present & 1 != 0 && (e.op == .realloc || e.op == .reallocarray) ? e.pointer.rawValue : 0
+                appendResultCode(current.heap.encodeResult(e.result.rawValue, bytes: e.requestedBytes, old: old))
+            }
             if present & 32 != 0 { Varint.appendSigned(Int64(e.error), to: &bytes) }
         case .memory(let e):
             beginEvent(EventKind.memoryBase + e.op.rawValue, time: record.time)
@@ -185,17 +192,26 @@ struct BlockEncoder {
         current.time = time
     }
 
-    /// Writes a heap pointer as a recent-pointer slot or a delta (see `PointerCache`).
-    private mutating func appendPointer(_ p: UInt64, isResult: Bool) {
-        appendOperand(current.pointers.encode(p, isResult: isResult))
+    /// Writes a pointer operand: 0 null, 1 absolute (follows), 2d distance d, 3 + 2zz delta.
+    private mutating func appendPointerCode(_ code: HeapPointerCoder.PointerCode) {
+        switch code {
+        case .null: bytes.append(0)
+        case .distance(let d): Varint.append(2 &* d, to: &bytes)
+        case .delta(let zz): Varint.append(3 &+ 2 &* zz, to: &bytes)
+        case .absolute(let pointer):
+            bytes.append(1)
+            Varint.append(pointer, to: &bytes)
+        }
     }
 
-    private mutating func appendOperand(_ code: PointerCache.Code) {
+    /// Writes a result operand: 0 null, 1 absolute (follows), 2 + 2k candidate k, 3 + 2zz fresh.
+    private mutating func appendResultCode(_ code: HeapPointerCoder.ResultCode) {
         switch code {
-        case .slot(let i): bytes.append(UInt8(i))
-        case .delta(let operand): Varint.append(operand, to: &bytes)
+        case .null: bytes.append(0)
+        case .candidate(let k): Varint.append(2 &+ 2 &* UInt64(k), to: &bytes)
+        case .fresh(let zz): Varint.append(3 &+ 2 &* zz, to: &bytes)
         case .absolute(let pointer):
-            bytes.append(UInt8(PointerCache.absolute))
+            bytes.append(1)
             Varint.append(pointer, to: &bytes)
         }
     }

@@ -10,16 +10,21 @@ enum RecordTag {
     static let string: UInt8 = 0xF1
     /// Codec record: the current thread's time moves by a zigzag delta (precedes accesses).
     static let time: UInt8 = 0xF2
-    /// Compact free: 0xC0 + slot (0xC0…0xC7) frees the pointer in that `PointerCache` slot; 0xC8
-    /// is followed by a pointer operand. Then an unsigned time delta. No other fields.
-    static let freeSlot: UInt8 = 0xC0
-    /// Pointer-cache slots a compact free or malloc tag can name.
-    static let tagSlots = 8
-    static let freeOperand: UInt8 = 0xC8
-    /// Compact malloc: 0xD0 + slot (0xD0…0xD7) returns the pointer in that slot; 0xD8 has a result
-    /// operand. Fields: unsigned time delta, size, then (0xD8 only) the result operand.
-    static let mallocSlot: UInt8 = 0xD0
-    static let mallocOperand: UInt8 = 0xD8
+    /// Compact free of the allocation `HeapPointerCoder.lastDistance` ordinals back (the same
+    /// distance as the previous pointer coded by distance). Fields: unsigned time delta.
+    static let freeRepeat: UInt8 = 0xC0
+    /// Compact free with a pointer operand. Fields: unsigned time delta, pointer operand.
+    static let freeOperand: UInt8 = 0xC1
+    /// Compact `free(NULL)`. Fields: unsigned time delta.
+    static let freeNull: UInt8 = 0xC2
+    /// Compact malloc: 0xD0 + k (0xD0…0xD7) returns result candidate k (a recent free, see
+    /// `HeapPointerCoder`); 0xD8 returns `nextFresh`; 0xD9 has a result operand. Fields: unsigned
+    /// time delta, size, then (0xD9 only) the result operand.
+    static let mallocCandidate: UInt8 = 0xD0
+    /// Result candidates a compact malloc tag can name.
+    static let tagCandidates = 8
+    static let mallocFresh: UInt8 = 0xD8
+    static let mallocOperand: UInt8 = 0xD9
     /// Compact allocation records: `0xE0 | AllocOp.rawValue` (0xE0…0xE9), an unsigned time delta,
     /// then exactly the op's usual fields (`compactAllocFields`) with no presence bitmap.
     static let compactAlloc: UInt8 = 0xE0

@@ -8,6 +8,6 @@ struct ThreadCodecState {
     /// Last data (load/store/modify) address and the step that led to it.
     var dataLast: UInt64 = 0
     var dataDelta: UInt64 = 0
-    /// Heap pointers recently named by allocation events.
-    var pointers = PointerCache()
+    /// Predictors for the heap pointers of allocation events.
+    var heap = HeapPointerCoder()
 }

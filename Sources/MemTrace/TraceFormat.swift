@@ -1,7 +1,7 @@
 /// Constants of the `.mrt` trace format (docs/trace-format.md).
 public enum TraceFormat {
     /// The current format version.
-    public static let version = 1
+    public static let version = 2
     /// The eight bytes every trace file starts with.
     public static let magic: [UInt8] = Array("MRTRACE\u{1}".utf8)
 }

@@ -17,8 +17,8 @@ struct MemReplayCommand: ParsableCommand {
               memreplay query m.db queries/phase-summary.sql
             """,
         version: MemReplayVersionInfo.version,
-        subcommands: [SynthCommand.self, InspectCommand.self, ReplayCommand.self, QueryCommand.self,
-                      DiffCommand.self, MetricsCommand.self, DemoCommand.self])
+        subcommands: [RecordCommand.self, SynthCommand.self, ImportCommand.self, InspectCommand.self, ReplayCommand.self, QueryCommand.self,
+                      DiffCommand.self, MetricsCommand.self, ProcCommand.self, DemoCommand.self])
 }
 
 enum MemReplayVersionInfo {

@@ -29,11 +29,16 @@ struct ReplayCommand: ParsableCommand {
     var salvage = false
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
+    @Option(help: "Re-allocate the trace's malloc calls with an allocator model: \(AllocatorKind.names.map(\.name).joined(separator: ", ")).")
+    var allocator: String?
+    @Option(help: "With --allocator: 'reallocate' (the model's addresses and syscalls drive the kernel) or 'report' (as recorded; the model only reports).")
+    var allocatorMode: String = "reallocate"
 
     func run() throws {
         let config = try resolveMachine(machine, settings)
         let out = output ?? defaultDatabasePath(for: trace)
-        let summary = try replayTrace(trace, machine: config, output: out, salvage: salvage)
+        let choice = try AllocatorChoice.parse(allocator, mode: allocatorMode)
+        let summary = try replayTrace(trace, machine: config, output: out, salvage: salvage, allocator: choice)
         if !quiet { printReplaySummary(summary, output: out) }
     }
 }
@@ -53,7 +58,8 @@ func defaultDatabasePath(for trace: String) -> String {
 }
 
 /// Replays `trace` on `machine` into the database at `output`.
-func replayTrace(_ trace: String, machine: MachineConfiguration, output: String, salvage: Bool) throws -> ReplaySummary {
+func replayTrace(_ trace: String, machine: MachineConfiguration, output: String, salvage: Bool,
+                 allocator: AllocatorChoice? = nil) throws -> ReplaySummary {
     var reader = try TraceReader(path: trace, salvage: salvage)
     guard let hash = TraceHash.of(path: trace) else { throw UsageFailure("\(trace): cannot read the trace") }
     let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
@@ -62,10 +68,21 @@ func replayTrace(_ trace: String, machine: MachineConfiguration, output: String,
                        configurationJSON: machine.json(), traceHeaderJSON: headerJSON,
                        startedAt: Date().timeIntervalSince1970)
     var sink = try SQLiteStore(path: output, snapshotEvery: machine.snapshotInterval)
-    var engine = ReplayEngine(kernel: LinuxKernel(configuration: machine), user: RecordedHeap(), hardware: NoHardware(),
-                              snapshotInterval: machine.snapshotInterval)
-    return try engine.run(&reader, into: &sink, run: info, endedAt: { Date().timeIntervalSince1970 },
-                          damage: { $0.damage.map { String(describing: $0) } })
+    func run<User: UserSpaceModel>(_ user: User) throws -> ReplaySummary {
+        var engine = ReplayEngine(kernel: LinuxKernel(configuration: machine), user: user, hardware: MemoryHierarchy(machine.hardware ?? .none),
+                                  snapshotInterval: machine.snapshotInterval)
+        return try engine.run(&reader, into: &sink, run: info, endedAt: { Date().timeIntervalSince1970 },
+                              damage: { $0.damage.map { String(describing: $0) } })
+    }
+    // One concrete user-space model per case, so the replay loop is specialised for it.
+    guard let allocator else { return try run(RecordedHeap()) }
+    let r = allocator.reallocates
+    switch allocator.kind {
+    case .ptmalloc: return try run(ModeledHeap(reallocates: r) { Ptmalloc(layout: $0, tunables: allocator.ptmallocTunables) })
+    case .jemalloc: return try run(ModeledHeap(reallocates: r) { JemallocModel(layout: $0, options: allocator.jemallocOptions) })
+    case .fit(let list, let fit): return try run(ModeledHeap(reallocates: r) { FitAllocator(list: list, fit: fit, layout: $0) })
+    case .buddy: return try run(ModeledHeap(reallocates: r) { BuddyAllocator(layout: $0) })
+    }
 }
 
 func printReplaySummary(_ s: ReplaySummary, output: String) {

@@ -53,20 +53,28 @@ struct SynthMappings: ParsableCommand {
     }
 }
 
+/// The options every seeded, event-counted synthesizer takes.
+struct SeededCount: ParsableArguments {
+    @Option(help: "Number of events to write.")
+    var events: Int = 1_000_000
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        guard events > 0 else { throw ValidationError("--events must be positive, got \(events)") }
+    }
+}
+
 struct SynthLocality: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "locality",
         abstract: "An access-heavy workload: loops, sequential scans, strided walks and pointer chasing.",
         discussion: "Example:\n  memreplay synth locality --events 10000000 --seed 7 -o loc.mrt")
-    @Option(help: "Number of access events.")
-    var events: Int = 1_000_000
-    @Option(help: "Random seed.")
-    var seed: UInt64 = 1
+    @OptionGroup var count: SeededCount
     @OptionGroup var out: SynthOutput
 
     func run() throws {
-        guard events > 0 else { throw ValidationError("--events must be positive") }
-        try writeSynthesized(LocalitySynthesizer(events: events, seed: seed), to: out.output, level: out.level)
+        try writeSynthesized(LocalitySynthesizer(events: count.events, seed: count.seed), to: out.output, level: out.level)
     }
 }
 
@@ -75,14 +83,10 @@ struct SynthMalloc: ParsableCommand {
         commandName: "malloc",
         abstract: "A malloc/free stream with small-object churn, medium buffers and a few large blocks.",
         discussion: "Example:\n  memreplay synth malloc --events 1000000 -o churn.mrt")
-    @Option(help: "Number of malloc-family events.")
-    var events: Int = 1_000_000
-    @Option(help: "Random seed.")
-    var seed: UInt64 = 1
+    @OptionGroup var count: SeededCount
     @OptionGroup var out: SynthOutput
 
     func run() throws {
-        guard events > 0 else { throw ValidationError("--events must be positive") }
-        try writeSynthesized(MallocSynthesizer(events: events, seed: seed), to: out.output, level: out.level)
+        try writeSynthesized(MallocSynthesizer(events: count.events, seed: count.seed), to: out.output, level: out.level)
     }
 }

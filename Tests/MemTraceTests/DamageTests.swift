@@ -107,6 +107,11 @@ import Testing
         var version = trace.bytes
         version[8] = 9
         #expect(throws: TraceError.unsupportedVersion(source: "t.mrt", offset: 8, version: 9)) { _ = try decodeAll(version) }
+        // Version 1 (the allocation coding before HeapPointerCoder) is no longer read.
+        version[8] = 1
+        #expect(throws: TraceError.unsupportedVersion(source: "t.mrt", offset: 8, version: 1)) { _ = try decodeAll(version) }
+        #expect(TraceError.unsupportedVersion(source: "t.mrt", offset: 8, version: 1).description
+            == "t.mrt: byte 8: unsupported format version 1 (this build reads 2)")
         var header = trace.bytes
         header[20] ^= 0x01
         #expect {
@@ -119,7 +124,7 @@ import Testing
         #expect(throws: TraceError.self) { _ = try decodeAll(Array(trace.bytes[..<20])) }
         #expect(throws: TraceError.self) { _ = try decodeAll([]) }
         // A checksum-valid header that is not a TraceHeader.
-        var forged = TraceFormat.magic + [1, 0]
+        var forged = TraceFormat.magic + [UInt8(TraceFormat.version), 0]
         let json = Array("{\"x\":1}".utf8)
         forged += [UInt8(json.count), 0, 0, 0] + json
         let crc = CRC32C.checksum(json)

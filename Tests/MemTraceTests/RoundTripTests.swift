@@ -139,9 +139,9 @@ import Testing
             #expect(r.time == 500)
             sizes.append(decoder.lastRecordSize)
         }
-        // Compact malloc: tag, time (2), size, result operand (2); first store: tag + 2-byte delta,
-        // second: new stride (tag + 1), then repeats of the stride: one byte each.
-        #expect(sizes == [6, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1])
+        // Compact malloc: tag, time (2), size, result operand (3: fresh delta 0x1000 from 0); first
+        // store: tag + 2-byte delta, second: new stride (tag + 1), then repeats of the stride.
+        #expect(sizes == [7, 3, 2, 1, 1, 1, 1, 1, 1, 1, 1])
     }
 
     @Test func traceReaderReadsFilesInChunks() throws {

@@ -1,26 +1,33 @@
 import MemTrace
 
-/// The hardware layer's interface: for each access, the virtual address, its kind and size and
-/// the translation the kernel resolved go in; what the TLBs, caches and DRAM did comes out.
+/// The hardware layer's interface: for each completed access the virtual address, its kind and
+/// size, the address space and the translation the kernel resolved (frame, and on request the
+/// page-table frames a walk reads) go in; what the TLBs, caches and DRAM did comes out.
 ///
-/// The hardware models (TLBs, page-walk caches, L1/L2/L3, DRAM, NUMA) implement this; a replay
-/// configured without one uses `NoHardware`, which models nothing and reports nothing.
+/// The engine first asks `needsWalk` (a TLB probe that changes nothing) so the kernel's page
+/// table is only consulted on a TLB miss; TLB invalidations arrive from the kernel as values.
 public protocol HardwareModel {
-    /// Called for every completed access (no signal); returns the latency in cycles, 0 when unmodelled.
-    mutating func access(_ access: MemoryAccess, frame: PageFrameNumber, walk: [PageFrameNumber]) -> UInt32
-    /// The translation of `vpn` in the address space `asid` changed (unmap, mprotect, COW): flush it.
-    mutating func invalidate(asid: UInt32, vpn: UInt64)
-    /// Summary metrics (for example `cachegrind.D1mr`).
-    func metrics() -> [(name: String, value: Double)]
-    /// True when the model does anything (the engine skips walks and calls otherwise).
+    /// True when the model does anything (the engine skips everything otherwise).
     var isEnabled: Bool { get }
+    /// True when an access by `asid` to `access.address` would miss every TLB, so the page-table
+    /// frames of the walk are needed. Must not change the model's state.
+    func needsWalk(_ access: MemoryAccess, asid: UInt32) -> Bool
+    /// One completed access (no signal): `frame` is the frame of the first byte, `walk` the tables
+    /// a walk reads (`PageWalk.unknown` unless `needsWalk` said so).
+    mutating func access(_ access: MemoryAccess, asid: UInt32, frame: PageFrameNumber, walk: PageWalk) -> HardwareOutcome
+    /// The translations of [firstVPN, endVPN) of address space `asid` changed (munmap, mprotect,
+    /// COW, MADV_DONTNEED, exit): flush them, as `flush_tlb_mm_range` does.
+    mutating func invalidate(asid: UInt32, firstVPN: UInt64, endVPN: UInt64)
+    /// Summary metrics (`cachegrind.*`, `tlb.*`, `cache.*`, `dram.*`, `numa.*`).
+    func metrics() -> [(name: String, value: Double)]
 }
 
 /// A replay with no hardware model: accesses cost nothing and nothing is reported.
 public struct NoHardware: HardwareModel {
     public init() {}
-    @inlinable public mutating func access(_ access: MemoryAccess, frame: PageFrameNumber, walk: [PageFrameNumber]) -> UInt32 { 0 }
-    @inlinable public mutating func invalidate(asid: UInt32, vpn: UInt64) {}
-    public func metrics() -> [(name: String, value: Double)] { [] }
     public var isEnabled: Bool { false }
+    @inlinable public func needsWalk(_ access: MemoryAccess, asid: UInt32) -> Bool { false }
+    @inlinable public mutating func access(_ access: MemoryAccess, asid: UInt32, frame: PageFrameNumber, walk: PageWalk) -> HardwareOutcome { .none }
+    @inlinable public mutating func invalidate(asid: UInt32, firstVPN: UInt64, endVPN: UInt64) {}
+    public func metrics() -> [(name: String, value: Double)] { [] }
 }

@@ -17,6 +17,9 @@ public enum KernelChange: Hashable, Sendable {
     case processEnded(pid: ProcessID, status: Int32)
     case threadStarted(tid: ThreadID, pid: ProcessID)
     case threadEnded(tid: ThreadID, pid: ProcessID)
+    /// The translations of virtual pages [firstVPN, endVPN) of `pid` changed or went away
+    /// (munmap, mprotect, COW, MADV_DONTNEED, exit): the hardware flushes them (`flush_tlb_mm_range`).
+    case tlbInvalidate(pid: ProcessID, firstVPN: UInt64, endVPN: UInt64)
     /// A file is known with this size.
     case fileChanged(id: FileID, path: String, size: UInt64)
 }

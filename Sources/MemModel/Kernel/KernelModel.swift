@@ -18,6 +18,9 @@ public protocol KernelModel {
     mutating func control(_ event: ControlEvent, key: String, name: String)
     /// Installs a process present at the start of the trace with its address space.
     mutating func seed(_ process: InitialProcess, files: inout [String: FileID])
+    /// The page-table frames a hardware walk for `address` in `pid` reads, top level first
+    /// (`PageWalk.unknown` when the kernel has no page table for it).
+    func pageWalk(pid: ProcessID, address: UInt64) -> PageWalk
     /// The changes queued since the last call, in order.
     mutating func takeChanges() -> [KernelChange]
     /// True when changes are queued (lets the engine skip `takeChanges` on the hot path).

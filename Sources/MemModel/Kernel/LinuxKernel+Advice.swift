@@ -15,6 +15,7 @@ extension LinuxKernel {
         switch advice {
         case .dontNeed, .remove:
             var freed: UInt64 = 0
+            queueTLBInvalidate(p.pid, start, end)
             for vpn in p.table.mappedPages(start >> 12, end >> 12) { freed += zap(p, vpn) }
             return SyscallResult(result: 0, pagesFreed: freed)
         case .willNeed:

@@ -4,6 +4,7 @@ extension LinuxKernel {
     /// Resolves an access page by page (an access crossing a page boundary touches both pages);
     /// the outcome is the first page's unless the second faults.
     public mutating func access(_ access: MemoryAccess, pid: ProcessID) -> Translation {
+        defer { settleIfNeeded() }
         guard let p = processFor(pid), p.alive else { return Translation(fault: .processDead, frame: PageFrameNumber(0), vma: .none) }
         let write = access.kind.writes
         let exec = access.kind == .instruction
@@ -77,6 +78,7 @@ extension LinuxKernel {
     /// writable and dirty (page_mkwrite).
     mutating func writeProtectFault(_ p: ProcessState, _ vi: Int, _ vpn: UInt64, _ e: PageTableEntry) -> Translation {
         let id = p.space.areas[vi].id
+        queueTLBInvalidate(p.pid, vpn << 12, (vpn + 1) << 12)
         if p.space.areas[vi].isShared {
             var n = e; n.flags.formUnion([.writable, .dirty]); p.table.update(vpn, n)
             if case .file(let file) = p.space.areas[vi].backing {

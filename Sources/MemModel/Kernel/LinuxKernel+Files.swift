@@ -5,6 +5,7 @@ extension LinuxKernel {
     /// with `ra_pages` readahead), write dirties pages (allocating missing ones), fsync cleans them,
     /// truncate drops pages past the new end, unlink drops the file's pages once no VMA maps it.
     public mutating func file(_ call: FileCall, pid: ProcessID, path: String) -> FileResult {
+        defer { settleIfNeeded() }
         switch call.op {
         case .open:
             if cache.files[call.file] == nil {
@@ -82,10 +83,12 @@ extension LinuxKernel {
 
     /// Control events: sysctls and oom_score_adj are remembered for the layers that use them.
     public mutating func control(_ event: ControlEvent, key: String, name: String) {
+        defer { settleIfNeeded() }
         switch event.op {
         case .sysctl:
             sysctls[key] = event.value
             if key == "vm.drop_caches" && event.value & 1 != 0 { dropCleanCache() }
+            if key == "vm.compact_memory" { frames.compactAll() }
         case .oomScoreAdj:
             processes[event.target]?.oomScoreAdj = Int32(clamping: event.value)
         case .phase, .cgroupLimit:

@@ -5,6 +5,7 @@ extension LinuxKernel {
     /// shared mappings refaulted lazily), exec (a new mm), exit (everything released), threads.
     /// Returns the process concerned and the pages released or write-protected.
     public mutating func process(_ event: ProcessEvent, pid: ProcessID, tid: ThreadID, image: String) -> (pid: ProcessID, pages: UInt64) {
+        defer { settleIfNeeded() }
         switch event.op {
         case .spawn:
             if let old = processes[pid], old.alive { teardown(old, status: 0) }
@@ -78,6 +79,7 @@ extension LinuxKernel {
     mutating func teardown(_ p: ProcessState, status: Int32) -> UInt64 {
         let hwm = p.hiwaterRSS, peak = p.hiwaterVM
         var freed = releaseMemory(p)
+        queueTLBInvalidate(p.pid, 0, 1 << 57)
         freeFrame(p.table.pgd); freed += 1
         p.alive = false
         p.exitStatus = status
@@ -93,6 +95,7 @@ extension LinuxKernel {
     /// Installs a process present at the start of the trace, with its regions (files are opened
     /// by path with the region's extent as their known size).
     public mutating func seed(_ process: InitialProcess, files: inout [String: FileID]) {
+        defer { settleIfNeeded() }
         let pid = ProcessID(process.pid)
         guard let p = processes[pid] ?? spawn(pid, parent: ProcessID(process.parent), image: process.executable) else { return }
         for r in process.regions where r.end > r.start {

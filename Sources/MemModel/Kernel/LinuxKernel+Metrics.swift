@@ -7,23 +7,24 @@ extension LinuxKernel {
         ["meminfo.MemTotal", "meminfo.MemFree", "meminfo.Cached", "meminfo.Shmem", "meminfo.AnonPages",
          "meminfo.Mapped", "meminfo.PageTables", "meminfo.Dirty",
          "vmstat.pgfault", "vmstat.pgmajfault", "vmstat.pgfree", "vmstat.pgreuse", "vmstat.pgpgin", "vmstat.pgpgout",
-         "vmstat.oom_kill", "free.used", "free.buff_cache", "free.shared", "processes.alive"]
+         "vmstat.oom_kill", "free.used", "free.buff_cache", "free.shared", "processes.alive"] + physicalCounterNames
     }
 
     /// The current counter values (see `counterNames`).
     public func counterValues() -> [Int64] {
         let m = meminfo
+        let buffCache = m.cached + Int64(slab.reclaimablePages * 4)   // Buffers + Cached + SReclaimable
         return [m.total, m.free, m.cached, m.shmem, m.anon, m.mapped, m.pageTables, m.dirty,
                 Int64(stats.pgfault), Int64(stats.pgmajfault), Int64(stats.pgfree), Int64(stats.pgreuse),
                 Int64(stats.pgpgin), Int64(stats.pgpgout), Int64(stats.oomKill),
-                m.total - m.free - m.cached, m.cached, m.shmem, Int64(processes.count)]
+                m.total - m.free - buffCache, buffCache, m.shmem, Int64(processes.count)] + physicalCounterValues()
     }
 
     /// The meminfo fields the model computes, in kB.
     public var meminfo: (total: Int64, free: Int64, cached: Int64, shmem: Int64, anon: Int64, mapped: Int64,
                          pageTables: Int64, dirty: Int64) {
         let kb = { (pages: UInt64) in Int64(pages * 4) }
-        return (kb(frames.totalPages), kb(frames.freePages), kb(frames.pages(of: .file) + frames.pages(of: .shmem)),
+        return (kb(frames.totalPages), kb(frames.buddyFreePages), kb(frames.pages(of: .file) + frames.pages(of: .shmem)),
                 kb(frames.pages(of: .shmem)), kb(frames.pages(of: .anonymous)), kb(stats.mappedPages),
                 kb(frames.pages(of: .pageTable)), kb(cache.dirtyPages))
     }
@@ -59,6 +60,7 @@ extension LinuxKernel {
     /// mapcounts and page-cache contents agree. Returns each violation.
     public func invariantViolations() -> [String] {
         var problems = frames.invariantViolations()
+        problems += slab.invariantViolations(memory: frames)
         var expectedMap: [PageFrameNumber: Int32] = [:]
         for pid in processes.keys.sorted() {
             let p = processes[pid]!

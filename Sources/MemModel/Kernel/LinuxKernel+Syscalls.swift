@@ -7,6 +7,7 @@ extension LinuxKernel {
     /// mremap), the model places the mapping there so later accesses line up; where it recorded
     /// nothing (result 0, as synthesized traces do), the model chooses as the kernel would.
     public mutating func memory(_ call: MemoryCall, pid: ProcessID, name: String) -> SyscallResult {
+        defer { settleIfNeeded() }
         guard let p = processFor(pid) else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
         guard p.alive else { return SyscallResult(result: -LinuxKernel.EINVAL) }
         switch call.op {
@@ -153,6 +154,7 @@ extension LinuxKernel {
     mutating func unmap(_ p: ProcessState, _ start: UInt64, _ length: UInt64) -> UInt64 {
         let end = start + length
         var freed: UInt64 = 0
+        queueTLBInvalidate(p.pid, start, end)
         for vpn in p.table.mappedPages(start >> 12, end >> 12) { freed += zap(p, vpn) }
         let (removed, created) = p.space.remove(start, end) { self.newVMAID() }
         for c in created {
@@ -205,6 +207,7 @@ extension LinuxKernel {
         guard end > start else { return SyscallResult(result: 0) }
         guard p.space.isFullyMapped(start, end) else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
         let (changed, created) = p.space.protect(start, end, call.prot) { self.newVMAID() }
+        queueTLBInvalidate(p.pid, start, end)
         for c in created { if case .shmem(let o) = c.backing { cache.shmem[o]?.vmas += 1 } }
         if !call.prot.contains(.write) {
             for vpn in p.table.mappedPages(start >> 12, end >> 12) {

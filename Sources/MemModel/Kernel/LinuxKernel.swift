@@ -4,11 +4,18 @@ import MemTrace
 /// (`handle_mm_fault` in mm/memory.c), the page cache with read-around and fault-around, shmem,
 /// copy-on-write after fork, and the memory syscalls, over a single pool of page frames.
 ///
-/// Zones, the buddy allocator, reclaim, swap and the OOM killer come in later layers behind
-/// `FrameAllocator`; here an allocation that finds no free frame fails with VM_FAULT_OOM.
+/// Frames come from the physical layer (`PhysicalMemory`: zones, watermarks, the buddy allocator,
+/// compaction) and kernel objects from SLUB (`SlabAllocator`). Reclaim, swap and the OOM killer's
+/// choice come in later layers; here an allocation that fails fails the fault with VM_FAULT_OOM.
 public struct LinuxKernel: KernelModel {
     public let configuration: MachineConfiguration
-    public var frames: FrameTable
+    public var frames: PhysicalMemory
+    /// SLUB caches: task_struct, mm_struct, vm_area_struct, dentry, inode, kmalloc-*.
+    public var slab: SlabAllocator
+    /// The slab objects of the kernel objects the model keeps (by VMA, process, thread, file).
+    public var kernelObjects = KernelObjects()
+    /// Changes already accounted for kernel objects (`settle()`).
+    @usableFromInline var accountedChanges = 0
     public var cache = PageCache()
     public var processes: [ProcessID: ProcessState] = [:]
     @usableFromInline var changes: [KernelChange] = []
@@ -35,14 +42,17 @@ public struct LinuxKernel: KernelModel {
 
     public init(configuration: MachineConfiguration) {
         self.configuration = configuration
-        let reserved = max(1, configuration.kernelReservedBytes >> 12)
-        self.frames = FrameTable(reservedPages: reserved, totalPages: configuration.totalPages)
+        let physical = configuration.physical ?? PhysicalConfiguration()
+        self.frames = PhysicalMemory(configuration: physical, memoryBytes: configuration.memoryBytes,
+                                     kernelReservedBytes: configuration.kernelReservedBytes)
+        self.slab = SlabAllocator(cpus: physical.cpus)
     }
 
     public var hasChanges: Bool { !changes.isEmpty }
 
     public mutating func takeChanges() -> [KernelChange] {
-        defer { changes.removeAll(keepingCapacity: true) }
+        if accountedChanges < changes.count { settle() }
+        defer { changes.removeAll(keepingCapacity: true); accountedChanges = 0 }
         return changes
     }
 

@@ -20,6 +20,10 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
     public var readAroundPages: Int
     /// Fault-around window of `do_fault_around` in bytes (`fault_around_bytes`, 65536).
     public var faultAroundBytes: Int
+    /// Caches, TLBs, DRAM and NUMA of the hardware layer (nil: none modelled; decoded if present).
+    public var hardware: HardwareConfiguration?
+    /// Nodes, zones, CPUs and the vm sysctls of the physical layer (nil: the defaults; decoded if present).
+    public var physical: PhysicalConfiguration?
 
     public init(name: String, memoryBytes: UInt64, kernelReservedBytes: UInt64, snapshotInterval: Int = 65536,
                 readAroundPages: Int = 32, faultAroundBytes: Int = 65536) {
@@ -49,7 +53,7 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
         ("snapshot_interval", "events between counter snapshots"),
         ("read_around_pages", "filemap_fault read-around window in pages"),
         ("fault_around_bytes", "do_fault_around window in bytes"),
-    ]
+    ] + HardwareConfiguration.settableKeys + PhysicalConfiguration.settableKeys
 
     /// Applies one `key=value` override; throws a message naming the key and what was expected.
     public mutating func set(_ key: String, _ value: String) throws {
@@ -78,6 +82,14 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
             }
             faultAroundBytes = v
         default:
+            if HardwareConfiguration.handles(key) {
+                var h = hardware ?? .none
+                try h.set(key, value)
+                hardware = h
+                break
+            }
+            var phys = physical ?? PhysicalConfiguration()
+            if try phys.set(key, value) { physical = phys; break }
             throw ConfigurationError("unknown setting '\(key)'; known: " + MachineConfiguration.settableKeys.map(\.key).joined(separator: ", "))
         }
         guard kernelReservedBytes < memoryBytes else {
@@ -108,7 +120,9 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
         guard let managed = total else { throw ConfigurationError("\(meminfo): no MemTotal line") }
         // Installed memory is not visible here; round MemTotal up to the next 256 MiB and call the rest reserved.
         let installed = (managed + (256 << 20) - 1) & ~((256 << 20) - 1)
-        return MachineConfiguration(name: "host", memoryBytes: installed, kernelReservedBytes: installed - managed)
+        var machine = MachineConfiguration(name: "host", memoryBytes: installed, kernelReservedBytes: installed - managed)
+        if let physical = try? PhysicalConfiguration.host() { machine.adoptPhysical(physical) }
+        return machine
     }
 
     /// Resolves a preset name, `host`, or a JSON file path.

@@ -9,13 +9,15 @@ public enum PageUse: UInt8, CaseIterable, Hashable, Sendable {
     case shmem = 3
     /// A page-table page (PageTables).
     case pageTable = 4
-    /// Kept by the kernel (the zero page).
+    /// Kept by the kernel (the zero page, reserved frames, holes).
     case kernel = 5
+    /// A SLUB slab page (Slab: SReclaimable + SUnreclaim).
+    case slab = 6
 
     public var name: String {
         switch self {
         case .free: "free"; case .anonymous: "anon"; case .file: "file"; case .shmem: "shmem"
-        case .pageTable: "pagetable"; case .kernel: "kernel"
+        case .pageTable: "pagetable"; case .kernel: "kernel"; case .slab: "slab"
         }
     }
 }

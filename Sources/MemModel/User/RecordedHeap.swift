@@ -14,9 +14,11 @@ public struct RecordedHeap: UserSpaceModel {
 
     public init() {}
 
-    public mutating func allocation(_ call: AllocationCall, pid: ProcessID) -> (blockSize: UInt64, liveBytes: UInt64) {
+    public mutating func allocation(_ call: AllocationCall, pid: ProcessID, tid: ThreadID, time: UInt64) -> AllocationResult {
         calls[call.op, default: 0] += 1
-        var h = heaps[pid] ?? Heap()
+        // Take the heap out of the table while mutating it, so its dictionary is uniquely referenced
+        // and updated in place (a copy here would make every call O(live blocks)).
+        var h = heaps.removeValue(forKey: pid) ?? Heap()
         defer { heaps[pid] = h }
         func release(_ ptr: UInt64) {
             guard ptr != 0 else { return }
@@ -42,7 +44,7 @@ public struct RecordedHeap: UserSpaceModel {
         }
         h.peak = max(h.peak, h.live)
         peakLiveBytes = max(peakLiveBytes, totalLive)
-        return (block, h.live)
+        return AllocationResult(blockSize: block, liveBytes: h.live)
     }
 
     public mutating func processEnded(_ pid: ProcessID) {

@@ -1,0 +1,27 @@
+import MemTrace
+
+extension LinuxKernel {
+    /// The table frames the x86_64 page walker reads for `address` in `pid` — PGD, PUD, PMD and
+    /// PTE page, top first (`PageTable.walk`); shorter where a level is missing, `.unknown` for an
+    /// unknown or dead process. The kernel maps 4 KiB pages only so far, so the size is 4K.
+    public func pageWalk(pid: ProcessID, address: UInt64) -> PageWalk {
+        guard let p = processes[pid], p.alive else { return .unknown }
+        let vpn = address >> 12
+        let t = p.table
+        var w = PageWalk()
+        w.append(t.pgd)
+        guard let a = t.pud[vpn >> 27] else { return w }
+        w.append(a)
+        guard let b = t.pmd[vpn >> 18] else { return w }
+        w.append(b)
+        guard let c = t.pte[vpn >> 9] else { return w }
+        w.append(c)
+        return w
+    }
+
+    /// Queues a TLB invalidation of [start, end) of `pid` for the hardware (byte addresses).
+    @usableFromInline mutating func queueTLBInvalidate(_ pid: ProcessID, _ start: UInt64, _ end: UInt64) {
+        guard end > start else { return }
+        changes.append(.tlbInvalidate(pid: pid, firstVPN: start >> 12, endVPN: (end + 4095) >> 12))
+    }
+}

@@ -1,0 +1,85 @@
+/// The physical layer's hot state in manually managed buffers: per-frame use, mapcount, list
+/// state and links; per-pageblock type and zone; free-list and per-CPU list heads, tails and
+/// lengths; per-zone free counts.
+///
+/// `PhysicalMemory` stays a value type: every public mutating entry point calls
+/// `ensureUnique()` once (copy-on-write), after which writes go straight to memory — instead of
+/// a uniqueness check per array write, which dominated the allocation path.
+@usableFromInline final class FrameStore: @unchecked Sendable {
+    let frames: Int, blocks: Int, lists: Int, pcpLists: Int, zones: Int
+    let use: UnsafeMutablePointer<PageUse>
+    let mapCount: UnsafeMutablePointer<Int32>
+    let state: UnsafeMutablePointer<UInt8>
+    let next: UnsafeMutablePointer<UInt32>
+    let prev: UnsafeMutablePointer<UInt32>
+    let blockType: UnsafeMutablePointer<UInt8>
+    let blockZone: UnsafeMutablePointer<UInt8>
+    let head: UnsafeMutablePointer<UInt32>
+    let tail: UnsafeMutablePointer<UInt32>
+    let listLength: UnsafeMutablePointer<UInt32>
+    let pcpHead: UnsafeMutablePointer<UInt32>
+    let pcpTail: UnsafeMutablePointer<UInt32>
+    let pcpLength: UnsafeMutablePointer<UInt32>
+    let useCounts: UnsafeMutablePointer<UInt64>
+    /// Per zone: NR_FREE_PAGES, pcp count, pcp free_factor, pgalloc; nr_free by zone · orders + order.
+    let zoneFree: UnsafeMutablePointer<UInt64>
+    let pcpCount: UnsafeMutablePointer<Int>
+    let pcpFreeFactor: UnsafeMutablePointer<Int>
+    let pgalloc: UnsafeMutablePointer<UInt64>
+    let nrFree: UnsafeMutablePointer<UInt64>
+
+    static func buffer<T>(_ n: Int, _ v: T) -> UnsafeMutablePointer<T> {
+        let p = UnsafeMutablePointer<T>.allocate(capacity: max(n, 1))
+        p.initialize(repeating: v, count: max(n, 1))
+        return p
+    }
+
+    init(frames: Int, zones: Int) {
+        self.frames = frames; self.blocks = frames >> 9; self.zones = zones
+        lists = zones * PhysicalMemory.orders * MigrateType.count
+        pcpLists = zones * PhysicalMemory.pcpLists
+        use = FrameStore.buffer(frames, .kernel)
+        mapCount = FrameStore.buffer(frames, 0)
+        state = FrameStore.buffer(frames, PhysicalMemory.notFree)
+        next = FrameStore.buffer(frames, PhysicalMemory.none)
+        prev = FrameStore.buffer(frames, PhysicalMemory.none)
+        blockType = FrameStore.buffer(blocks, MigrateType.movable.rawValue)
+        blockZone = FrameStore.buffer(blocks, 0xFF)
+        head = FrameStore.buffer(lists, PhysicalMemory.none)
+        tail = FrameStore.buffer(lists, PhysicalMemory.none)
+        listLength = FrameStore.buffer(lists, 0)
+        pcpHead = FrameStore.buffer(pcpLists, PhysicalMemory.none)
+        pcpTail = FrameStore.buffer(pcpLists, PhysicalMemory.none)
+        pcpLength = FrameStore.buffer(pcpLists, 0)
+        useCounts = FrameStore.buffer(PageUse.allCases.count, 0)
+        zoneFree = FrameStore.buffer(zones, 0)
+        pcpCount = FrameStore.buffer(zones, 0)
+        pcpFreeFactor = FrameStore.buffer(zones, 0)
+        pgalloc = FrameStore.buffer(zones, 0)
+        nrFree = FrameStore.buffer(zones * PhysicalMemory.orders, 0)
+    }
+
+    /// A deep copy (copy-on-write of a shared `PhysicalMemory`).
+    func copy() -> FrameStore {
+        let c = FrameStore(frames: frames, zones: zones)
+        c.use.update(from: use, count: frames); c.mapCount.update(from: mapCount, count: frames)
+        c.state.update(from: state, count: frames); c.next.update(from: next, count: frames); c.prev.update(from: prev, count: frames)
+        c.blockType.update(from: blockType, count: max(blocks, 1)); c.blockZone.update(from: blockZone, count: max(blocks, 1))
+        c.head.update(from: head, count: lists); c.tail.update(from: tail, count: lists); c.listLength.update(from: listLength, count: lists)
+        c.pcpHead.update(from: pcpHead, count: pcpLists); c.pcpTail.update(from: pcpTail, count: pcpLists)
+        c.pcpLength.update(from: pcpLength, count: pcpLists)
+        c.useCounts.update(from: useCounts, count: PageUse.allCases.count)
+        c.zoneFree.update(from: zoneFree, count: zones); c.pcpCount.update(from: pcpCount, count: zones)
+        c.pcpFreeFactor.update(from: pcpFreeFactor, count: zones); c.pgalloc.update(from: pgalloc, count: zones)
+        c.nrFree.update(from: nrFree, count: zones * PhysicalMemory.orders)
+        return c
+    }
+
+    deinit {
+        for p in [use] as [UnsafeMutablePointer<PageUse>] { p.deallocate() }
+        mapCount.deallocate(); state.deallocate(); next.deallocate(); prev.deallocate()
+        blockType.deallocate(); blockZone.deallocate(); head.deallocate(); tail.deallocate(); listLength.deallocate()
+        pcpHead.deallocate(); pcpTail.deallocate(); pcpLength.deallocate(); useCounts.deallocate()
+        zoneFree.deallocate(); pcpCount.deallocate(); pcpFreeFactor.deallocate(); pgalloc.deallocate(); nrFree.deallocate()
+    }
+}

@@ -1,0 +1,208 @@
+/// The kernel's page-frame layer: NUMA nodes with zones, watermarks and lowmem reserves, the buddy
+/// allocator with migrate types and pageblocks, per-CPU page lists, the zonelist walk, the
+/// fragmentation indices and compaction (mm/page_alloc.c, mm/compaction.c, mm/vmstat.c).
+///
+/// Frames are indexed by pfn. Each frame has what it holds (`PageUse`) and its mapcount, as
+/// `FrameTable` had; free frames are linked into the free lists through `next`/`prev`, and
+/// `state` says whether a frame heads a free buddy block (its order and list) or sits on a
+/// per-CPU list. The model values in, values out: compaction reports the moves it made
+/// (`pendingMigrations`) and the kernel model repoints its page tables and page cache.
+public struct PhysicalMemory: FrameAllocator, Sendable {
+    /// MAX_ORDER (6.1: orders 0…10).
+    public static let orders = 11
+    public static let maxOrder = 10
+    /// pageblock_order and pageblock_nr_pages.
+    public static let pageblockOrder = 9
+    public static let pageblockPages: UInt64 = 512
+    /// PAGE_ALLOC_COSTLY_ORDER.
+    public static let costlyOrder = 3
+    /// NR_PCP_LISTS: MIGRATE_PCPTYPES lists per order ≤ 3, plus one for pageblock-order (THP) pages.
+    public static let pcpLists = MigrateType.pcpTypes * (costlyOrder + 1) + 1
+    @usableFromInline static let none = UInt32.max
+    @usableFromInline static let notFree: UInt8 = 0xFF
+    @usableFromInline static let onPCP: UInt8 = 0x80
+
+    public let configuration: PhysicalConfiguration
+    public let rules: any KernelVersionRules
+    public internal(set) var zoneInfo: [Zone] = []
+    /// Zone indices per node, in ZoneType order.
+    public internal(set) var nodeZones: [[Int]] = []
+    /// The fallback zonelist of each node: its zones highest first, then other nodes' by distance.
+    public internal(set) var zonelists: [[Int]] = []
+    /// vm.min_free_kbytes in effect, and what the kernel's rules computed.
+    public internal(set) var minFreeKbytes: UInt64 = 0
+    public internal(set) var computedMinFreeKbytes: UInt64 = 0
+    public internal(set) var totalReservePages: UInt64 = 0
+    public let totalPages: UInt64
+    /// One past the highest pfn.
+    public let endPFN: UInt64
+    /// The shared zero page: a reserved kernel frame.
+    public let zeroPage: PageFrameNumber
+
+    @usableFromInline var store: FrameStore
+    @usableFromInline var use: UnsafeMutablePointer<PageUse> { store.use }
+    @usableFromInline var mapCount: UnsafeMutablePointer<Int32> { store.mapCount }
+    @usableFromInline var state: UnsafeMutablePointer<UInt8> { store.state }
+    @usableFromInline var next: UnsafeMutablePointer<UInt32> { store.next }
+    @usableFromInline var prev: UnsafeMutablePointer<UInt32> { store.prev }
+    /// Per pageblock: migrate type and zone index (0xFF outside every zone).
+    @usableFromInline var blockType: UnsafeMutablePointer<UInt8> { store.blockType }
+    @usableFromInline var blockZone: UnsafeMutablePointer<UInt8> { store.blockZone }
+    /// Free list heads, tails and lengths, by (zone · orders + order) · MigrateType.count + type.
+    @usableFromInline var head: UnsafeMutablePointer<UInt32> { store.head }
+    @usableFromInline var tail: UnsafeMutablePointer<UInt32> { store.tail }
+    @usableFromInline var listLength: UnsafeMutablePointer<UInt32> { store.listLength }
+    /// Per-CPU list heads, tails and lengths, by zone · pcpLists + pindex.
+    @usableFromInline var pcpHead: UnsafeMutablePointer<UInt32> { store.pcpHead }
+    @usableFromInline var pcpTail: UnsafeMutablePointer<UInt32> { store.pcpTail }
+    @usableFromInline var pcpLength: UnsafeMutablePointer<UInt32> { store.pcpLength }
+    @usableFromInline var useCounts: UnsafeMutablePointer<UInt64> { store.useCounts }
+    /// Compaction moves (from, to) whose users the kernel has not repointed yet.
+    public internal(set) var pendingMigrations: [(from: PageFrameNumber, to: PageFrameNumber)] = []
+    public var stats = PhysicalStatistics()
+    /// Allocations since the last kcompactd proactive check.
+    @usableFromInline var sinceKcompactd = 0
+    /// Where the last failed allocation stopped (the reclaim/OOM seam).
+    public internal(set) var lastFailure: AllocationFailure?
+
+    /// Builds the machine's memory at boot: zones from the layout, every managed page free in the
+    /// largest aligned blocks, every pageblock Movable (`memmap_init_range`), then
+    /// min_free_kbytes, watermarks, lowmem reserves and per-CPU list sizes as `init_per_zone_wmark_min`
+    /// and khugepaged's `set_recommended_min_free_kbytes` leave them.
+    public init(configuration c: PhysicalConfiguration, memoryBytes: UInt64, kernelReservedBytes: UInt64) {
+        configuration = c
+        rules = c.kernelVersion.rules
+        let nodes = c.layout(memoryBytes: memoryBytes, kernelReservedBytes: kernelReservedBytes)
+        var end: UInt64 = 2
+        for n in nodes { for z in n.zones where z.spanned > 0 { end = max(end, z.endPFN) } }
+        end = (end + 1023) & ~1023
+        endPFN = end
+        let count = Int(end)
+        var zoneCount = 0
+        for n in nodes { zoneCount += n.zones.count }
+        store = FrameStore(frames: count, zones: zoneCount)
+        for (ni, n) in nodes.enumerated() {
+            var ids: [Int] = []
+            for z in n.zones {
+                ids.append(zoneInfo.count)
+                zoneInfo.append(Zone(node: ni, layout: z))
+            }
+            nodeZones.append(ids)
+        }
+        var total: UInt64 = 0
+        var zero: UInt64 = 0
+        for z in zoneInfo where z.isPopulated {
+            total += z.layout.managed
+            if zero == 0 && z.layout.present > z.layout.managed { zero = z.layout.startPFN }
+        }
+        totalPages = total
+        zeroPage = PageFrameNumber(zero)
+        for zi in zoneInfo.indices where zoneInfo[zi].isPopulated {
+            let l = zoneInfo[zi].layout
+            var b = l.startPFN >> 9
+            while b << 9 < l.endPFN { blockZone[Int(b)] = UInt8(zi); b += 1 }
+            let firstManaged = l.startPFN + (l.present - l.managed)
+            var pfn = firstManaged
+            let stop = l.startPFN + l.present
+            while pfn < stop {
+                var order = min(PhysicalMemory.maxOrder, pfn == 0 ? PhysicalMemory.maxOrder : pfn.trailingZeroBitCount)
+                while pfn + (1 << order) > stop { order -= 1 }
+                for p in pfn..<(pfn + (1 << order)) { use[Int(p)] = .free }
+                addToList(UInt32(pfn), zone: zi, order: order, type: .movable, atTail: true)
+                store.zoneFree[zi] += 1 << order
+                pfn += 1 << order
+            }
+        }
+        useCounts[Int(PageUse.free.rawValue)] = total
+        useCounts[Int(PageUse.kernel.rawValue)] = 0
+        buildZonelists()
+        setupWatermarks()
+        for zi in zoneInfo.indices { updateLevel(zi) }
+    }
+
+    /// The fallback zonelists (`build_zonelists`, node order): own node's zoneInfo from the highest,
+    /// then each other node's by increasing distance.
+    mutating func buildZonelists() {
+        zonelists = []
+        for n in nodeZones.indices {
+            let order = nodeZones.indices.sorted { (configuration.distance(n, $0), $0) < (configuration.distance(n, $1), $1) }
+            var list: [Int] = []
+            for m in order { for zi in nodeZones[m].reversed() where zoneInfo[zi].isManaged { list.append(zi) } }
+            zonelists.append(list)
+        }
+    }
+
+    // MARK: FrameAllocator
+
+    public var freePages: UInt64 { useCounts[0] }
+    public func pages(of use: PageUse) -> UInt64 { useCounts[Int(use.rawValue)] }
+
+    /// Allocates one page for `use` with the GFP mask the kernel uses for it: user and page-cache
+    /// pages GFP_HIGHUSER_MOVABLE, page tables GFP_PGTABLE_USER, slab GFP_KERNEL.
+    
+    public mutating func allocate(for u: PageUse) -> PageFrameNumber? {
+        let gfp: GFPMask = u == .pageTable ? .pageTableUser : (u == .slab ? .kernel : .highUserMovable)
+        guard let f = allocatePages(order: 0, gfp: gfp) else { return nil }
+        setUse(f, order: 0, u)
+        return f
+    }
+
+    /// Frees one page (`free_unref_page`).
+    
+    public mutating func release(_ frame: PageFrameNumber) {
+        freePages(frame, order: 0)
+    }
+
+    /// Marks the 2^order frames at `f` as holding `u` (from free).
+    
+    public mutating func setUse(_ f: PageFrameNumber, order: Int, _ u: PageUse) {
+        let n = 1 << order
+        let i = Int(f.rawValue)
+        for k in i..<(i + n) { use[k] = u; mapCount[k] = 0 }
+        useCounts[0] -= UInt64(n)
+        useCounts[Int(u.rawValue)] += UInt64(n)
+    }
+
+    /// What `frame` holds (`.kernel` for reserved frames, holes and the zero page).
+    public func useOf(_ frame: PageFrameNumber) -> PageUse {
+        frame.rawValue < endPFN ? use[Int(frame.rawValue)] : .kernel
+    }
+
+    /// How many PTEs map `frame`.
+    public func mapCountOf(_ frame: PageFrameNumber) -> Int32 {
+        frame.rawValue < endPFN ? mapCount[Int(frame.rawValue)] : 0
+    }
+
+    /// Adds `delta` to the mapcount of `frame` (the zero page is not counted).
+    public mutating func adjustMapCount(_ frame: PageFrameNumber, by delta: Int32) {
+        guard frame != zeroPage, frame.rawValue < endPFN else { return }
+        mapCount[Int(frame.rawValue)] += delta
+    }
+
+    /// The zone holding `frame`, if any.
+    public func zoneIndex(of frame: PageFrameNumber) -> Int? {
+        guard frame.rawValue < endPFN else { return nil }
+        let z = blockZone[Int(frame.rawValue >> 9)]
+        return z == 0xFF ? nil : Int(z)
+    }
+
+    /// The migrate type of the pageblock holding `frame`.
+    public func pageblockType(of frame: PageFrameNumber) -> MigrateType {
+        MigrateType(rawValue: blockType[Int(frame.rawValue >> 9)])
+    }
+
+    /// Pages on the per-CPU lists of every zone (free, but not in MemFree).
+    public var pcpPages: UInt64 { zoneInfo.reduce(0) { $0 + UInt64($1.pcpCount) } }
+    /// NR_FREE_PAGES summed over zoneInfo (MemFree).
+    public var buddyFreePages: UInt64 { zoneInfo.reduce(0) { $0 + $1.freePages } }
+}
+
+/// Where an allocation that failed stopped: the seams the reclaim and OOM layers plug into.
+public enum AllocationFailure: Hashable, Sendable {
+    /// order > MAX_ORDER − 1.
+    case orderTooLarge
+    /// The request may not reclaim (GFP_ATOMIC, __GFP_NORETRY first attempts) and nothing was free.
+    case noReclaimAllowed
+    /// Direct reclaim would run here (`__alloc_pages_direct_reclaim`): not modelled yet.
+    case needsReclaim
+}

@@ -1,0 +1,321 @@
+import CZstd
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The operations of the interposer's raw stream (`Sources/CRecorder/recorder.h`, `R_*`).
+public enum RecorderRawOp: UInt8, Sendable {
+    case malloc = 1, calloc = 2, realloc = 3, reallocarray = 4, free = 5, posixMemalign = 6, memalign = 7
+    case alignedAlloc = 8, valloc = 9, pvalloc = 10
+    case mmap = 16, munmap = 17, mremap = 18, mprotect = 19, madvise = 20, brk = 21
+    case mlock = 23, munlock = 24, mlockall = 25, munlockall = 26, msync = 27
+    case heapBrk = 28, heapMmap = 29, heapMunmap = 30
+    case file = 32, read = 33, write = 34, fsync = 35, truncate = 36, close = 37
+    case start = 48, maps = 49, fork = 50, threadStart = 51, threadExit = 52, exit = 53, signal = 54
+    case markerBase = 55
+
+    /// How many varint fields follow the time delta (the byte string of `file`, `start` and
+    /// `maps` follows its length field, which is the last one counted here).
+    var fieldCount: Int {
+        switch self {
+        case .malloc, .valloc, .pvalloc: 2
+        case .calloc, .realloc: 3
+        case .reallocarray, .posixMemalign: 4
+        case .free: 1
+        case .memalign, .alignedAlloc: 3
+        case .mmap: 7
+        case .munmap: 3
+        case .mremap: 5
+        case .mprotect, .madvise, .msync: 4
+        case .brk, .mlockall: 2
+        case .mlock, .munlock: 3
+        case .munlockall: 1
+        case .heapBrk: 1
+        case .heapMmap, .heapMunmap: 2
+        case .file: 5
+        case .read, .write: 4
+        case .fsync: 2
+        case .truncate: 3
+        case .close: 1
+        case .start: 6
+        case .maps: 1
+        case .fork: 2
+        case .threadStart: 1
+        case .threadExit: 0
+        case .exit: 2
+        case .signal: 1
+        case .markerBase: 1
+        }
+    }
+
+    /// Field positions holding heap pointers (coded against the chunk's previous pointer).
+    var pointerFields: [Int] {
+        switch self {
+        case .malloc, .valloc, .pvalloc: [1]
+        case .calloc: [2]
+        case .realloc: [0, 2]
+        case .reallocarray: [0, 3]
+        case .free: [0]
+        case .posixMemalign, .memalign, .alignedAlloc: [2]
+        default: []
+        }
+    }
+
+    /// Fields written zigzag-signed (results that may be −errno, statuses).
+    var signedFields: [Int] {
+        switch self {
+        case .mmap: [6]
+        case .munmap, .mlock, .munlock: [2]
+        case .mremap: [4]
+        case .mprotect, .madvise, .msync: [3]
+        case .brk, .mlockall: [1]
+        case .munlockall: [0]
+        case .read, .write: [3]
+        case .fsync: [1]
+        case .truncate: [2]
+        case .exit: [0]
+        default: []
+        }
+    }
+}
+
+/// One record of a raw stream, decoded: the operation, its time in ticks, its varint fields
+/// (signed fields as two's-complement bit patterns) and, for `file`, `start` and `maps`, its bytes.
+public struct RecorderRawEvent: Sendable {
+    public var op: RecorderRawOp
+    public var tick: UInt64
+    public var fields: [UInt64]
+    public var bytes: [UInt8]
+
+    /// Field `i` (0 when absent).
+    public subscript(i: Int) -> UInt64 { i < fields.count ? fields[i] : 0 }
+    /// Field `i` as a signed value.
+    public func signed(_ i: Int) -> Int64 { Int64(bitPattern: self[i]) }
+}
+
+/// One thread's records within a segment: its chunks' payloads in order, decoded on demand.
+public struct RecorderThreadStream: Sendable {
+    public var tid: UInt32
+    /// (payload range in the segment's raw bytes, base tick) per chunk, in stream order.
+    var chunks: [(range: Range<Int>, base: UInt64)] = []
+}
+
+/// A (tick, CLOCK_MONOTONIC nanoseconds) pair read together by the interposer.
+public struct TickCalibration: Hashable, Sendable {
+    public var tick: UInt64
+    public var nanoseconds: UInt64
+}
+
+/// One raw segment file (`p<pid>-<gen>.mrr`): the records one process image wrote, as a zstd
+/// stream of chunks, split into per-thread streams.
+///
+/// A stream cut short (SIGKILL, or a process still running) ends at its last complete chunk and
+/// sets `complete` to false; damage inside the stream is an error naming the file and the byte
+/// offset of the chunk (in the decompressed stream) or of zstd's failure (in the file).
+public final class RecorderSegment {
+    public let path: String
+    public let pid: UInt32
+    public let generation: Int
+    /// Decompressed bytes of the whole stream.
+    public let raw: [UInt8]
+    public private(set) var threads: [RecorderThreadStream] = []
+    public private(set) var calibrations: [TickCalibration] = []
+    /// True when the zstd stream ended with a complete frame (the process flushed at exit).
+    public private(set) var complete = false
+    /// Chunks in the stream.
+    public private(set) var chunkCount = 0
+
+    /// Reads and splits `path`; `pid` and `generation` come from its name.
+    public init(path: String) throws {
+        self.path = path
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        guard name.hasPrefix("p"), name.hasSuffix(".mrr"),
+              let dash = name.firstIndex(of: "-"),
+              let pid = UInt32(name[name.index(after: name.startIndex)..<dash]),
+              let gen = Int(name[name.index(after: dash)..<name.index(name.endIndex, offsetBy: -4)]) else {
+            throw TraceError.io(source: path, offset: 0, detail: "expected a recorder segment named p<pid>-<generation>.mrr")
+        }
+        self.pid = pid
+        self.generation = gen
+        let (bytes, complete) = try RecorderSegment.decompress(path)
+        self.raw = bytes
+        self.complete = complete
+        try split()
+    }
+
+    /// Decompresses the whole file; an incomplete last frame (a stream flushed but not ended) is
+    /// accepted and reported as incomplete.
+    static func decompress(_ path: String) throws -> ([UInt8], Bool) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw TraceError.io(source: path, offset: 0, detail: "cannot open: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var input: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw TraceError.io(source: path, offset: UInt64(input.count), detail: "read failed: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            input.append(contentsOf: chunk[0..<n])
+        }
+        guard let stream = ZSTD_createDStream() else { throw TraceError.io(source: path, offset: 0, detail: "cannot allocate a zstd stream") }
+        defer { ZSTD_freeDStream(stream) }
+        ZSTD_initDStream(stream)
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 17)
+        var lastHint = 0
+        try input.withUnsafeBytes { src in
+            var inBuf = ZSTD_inBuffer(src: src.baseAddress, size: src.count, pos: 0)
+            while inBuf.pos < inBuf.size {
+                let before = inBuf.pos
+                var produced = 0
+                let hint = buffer.withUnsafeMutableBytes { dst -> Int in
+                    var outBuf = ZSTD_outBuffer(dst: dst.baseAddress, size: dst.count, pos: 0)
+                    let r = ZSTD_decompressStream(stream, &outBuf, &inBuf)
+                    produced = outBuf.pos
+                    return r
+                }
+                if ZSTD_isError(hint) != 0 {
+                    throw TraceError.damagedBlock(source: path, offset: UInt64(before),
+                                                  detail: "zstd: " + String(cString: ZSTD_getErrorName(hint)))
+                }
+                output.append(contentsOf: buffer[0..<produced])
+                lastHint = hint
+                if produced == 0 && inBuf.pos == before { break }
+            }
+            // Drain what the decoder still holds.
+            while true {
+                var produced = 0
+                let hint = buffer.withUnsafeMutableBytes { dst -> Int in
+                    var outBuf = ZSTD_outBuffer(dst: dst.baseAddress, size: dst.count, pos: 0)
+                    let r = ZSTD_decompressStream(stream, &outBuf, &inBuf)
+                    produced = outBuf.pos
+                    return r
+                }
+                if ZSTD_isError(hint) != 0 || produced == 0 { break }
+                output.append(contentsOf: buffer[0..<produced])
+                lastHint = hint
+            }
+        }
+        return (output, !input.isEmpty && lastHint == 0)
+    }
+
+    /// Splits the stream into chunks and threads. A partial chunk at the very end (the stream was
+    /// cut) is dropped; a bad chunk header elsewhere is damage.
+    private func split() throws {
+        var at = 0
+        var index: [UInt32: Int] = [:]
+        while at < raw.count {
+            guard at + 36 <= raw.count else { complete = false; break }
+            guard raw[at] == 0x4D, raw[at + 1] == 0x52, raw[at + 2] == 0x52, raw[at + 3] == 0x43 else {
+                throw TraceError.badRecord(source: path, offset: UInt64(at), detail: "bad chunk magic at raw offset \(at): expected MRRC")
+            }
+            let length = Int(readU32(raw, at + 4))
+            let tid = readU32(raw, at + 8)
+            let base = readU64(raw, at + 12)
+            calibrations.append(TickCalibration(tick: readU64(raw, at + 20), nanoseconds: readU64(raw, at + 28)))
+            let start = at + 36
+            guard start + length <= raw.count else { complete = false; break }
+            let i: Int
+            if let known = index[tid] { i = known } else {
+                i = threads.count; index[tid] = i; threads.append(RecorderThreadStream(tid: tid))
+            }
+            threads[i].chunks.append((start..<start + length, base))
+            chunkCount += 1
+            at = start + length
+        }
+    }
+
+    /// Every record of thread stream `i`, in order.
+    public func events(ofThread i: Int) throws -> [RecorderRawEvent] {
+        var out: [RecorderRawEvent] = []
+        var cursor = RecorderCursor(segment: self, thread: i)
+        while let e = try cursor.next() { out.append(e) }
+        return out
+    }
+}
+
+/// Reads one thread stream of a segment record by record.
+public struct RecorderCursor {
+    let segment: RecorderSegment
+    let chunks: [(range: Range<Int>, base: UInt64)]
+    var chunk = 0
+    var at = 0
+    var tick: UInt64 = 0
+    var lastPointer: UInt64 = 0
+    public let tid: UInt32
+
+    public init(segment: RecorderSegment, thread: Int) {
+        self.segment = segment
+        self.chunks = segment.threads[thread].chunks
+        self.tid = segment.threads[thread].tid
+        if let first = chunks.first { at = first.range.lowerBound; tick = first.base }
+    }
+
+    /// The next record, or nil at the end of the stream.
+    public mutating func next() throws -> RecorderRawEvent? {
+        while chunk < chunks.count && at >= chunks[chunk].range.upperBound {
+            chunk += 1
+            if chunk < chunks.count { at = chunks[chunk].range.lowerBound; tick = chunks[chunk].base; lastPointer = 0 }
+        }
+        guard chunk < chunks.count else { return nil }
+        let end = chunks[chunk].range.upperBound
+        let raw = segment.raw
+        let recordStart = at
+        func fail(_ what: String) -> TraceError {
+            .badRecord(source: segment.path, offset: UInt64(recordStart), detail: "raw offset \(recordStart): \(what)")
+        }
+        func varint() throws -> UInt64 {
+            var v: UInt64 = 0, shift: UInt64 = 0
+            while true {
+                guard at < end, shift < 64 else { throw fail("truncated or overlong varint") }
+                let b = raw[at]; at += 1
+                v |= UInt64(b & 0x7F) << shift
+                if b & 0x80 == 0 { return v }
+                shift += 7
+            }
+        }
+        guard let op = RecorderRawOp(rawValue: raw[at]) else { throw fail("unknown operation \(raw[at])") }
+        at += 1
+        let dt = try varint()
+        tick = tick &+ UInt64(bitPattern: unzigzag(dt))
+        var fields = [UInt64](repeating: 0, count: op.fieldCount)
+        let pointers = op.pointerFields, signed = op.signedFields
+        for i in 0..<fields.count {
+            var v = try varint()
+            if pointers.contains(i) {
+                let delta: Int64 = v & 1 == 0 ? unzigzag(v >> 1) &* 16 : unzigzag(v >> 1)
+                v = lastPointer &+ UInt64(bitPattern: delta)
+                lastPointer = v
+            } else if signed.contains(i) {
+                v = UInt64(bitPattern: unzigzag(v))
+            }
+            fields[i] = v
+        }
+        var bytes: [UInt8] = []
+        if op == .file || op == .start || op == .maps {
+            let n = Int(clamping: fields[fields.count - 1])
+            guard n <= end - at else { throw fail("string of \(n) bytes runs past the chunk") }
+            bytes = Array(raw[at..<at + n]); at += n
+        }
+        return RecorderRawEvent(op: op, tick: tick, fields: fields, bytes: bytes)
+    }
+
+    @inline(__always) func unzigzag(_ u: UInt64) -> Int64 { Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1) }
+}
+
+private func readU32(_ b: [UInt8], _ at: Int) -> UInt32 {
+    var v: UInt32 = 0
+    for i in 0..<4 { v |= UInt32(b[at + i]) << (8 * UInt32(i)) }
+    return v
+}
+
+private func readU64(_ b: [UInt8], _ at: Int) -> UInt64 {
+    var v: UInt64 = 0
+    for i in 0..<8 { v |= UInt64(b[at + i]) << (8 * UInt64(i)) }
+    return v
+}

@@ -1,0 +1,223 @@
+/// Maps the interposer's raw records onto the trace's event vocabulary, one process image at a
+/// time: file descriptors become `FileID`s (an `open` event the first time a file is seen),
+/// /proc/PID/maps text becomes `region` events, and process starts become `spawn`, `exec` or
+/// nothing (a fork child: the parent's `fork` event made it).
+struct RecordingConverter {
+    let rootPid: UInt32
+    /// Processes started and not yet ended, as the trace has them.
+    var alive: Set<UInt32> = []
+    /// Known files by identity ("dev:inode" as /proc/PID/maps prints it, or the path).
+    var files: [String: FileID] = [:]
+    /// Open regular-file descriptors per process.
+    var descriptors: [UInt32: [UInt64: FileID]] = [:]
+    /// The /proc/PID/maps text each segment began with (by path).
+    var maps: [String: String] = [:]
+    /// The marker range of lackey mode per segment (excluded from the regions).
+    var markerBase: [String: UInt64] = [:]
+    var rootStatus: Int32?
+
+    init(rootPid: UInt32, segments: [RecorderSegment]) {
+        self.rootPid = rootPid
+        for s in segments {
+            var text: [UInt8] = []
+            for t in s.threads.indices {
+                var c = RecorderCursor(segment: s, thread: t)
+                while let e = try? c.next() {
+                    if e.op == .maps { text += e.bytes } else if e.op == .markerBase { markerBase[s.path] = e[0] }
+                    else if e.op != .start { break }
+                }
+                if !text.isEmpty { break }
+            }
+            maps[s.path] = String(decoding: text, as: UTF8.self)
+        }
+    }
+
+    /// The root's first image as the header's initial process.
+    mutating func initialProcess(_ s: RecorderSegment) -> InitialProcess {
+        alive.insert(s.pid)
+        var exe = ""
+        search: for t in s.threads.indices {
+            var c = RecorderCursor(segment: s, thread: t)
+            while let e = try? c.next() {
+                if e.op == .start { exe = String(decoding: e.bytes, as: UTF8.self); break search }
+                if e.op != .markerBase { break }
+            }
+        }
+        return InitialProcess(pid: s.pid, parent: 0, executable: exe, regions: regions(of: s))
+    }
+
+    func regions(of s: RecorderSegment) -> [MappedRegion] {
+        let marker = markerBase[s.path]
+        // [vsyscall] is the kernel's gate page above the user address space, not a VMA of the mm.
+        return RecordingConverter.parseMaps(maps[s.path] ?? "").filter {
+            (marker == nil || $0.start != marker!) && $0.path != "[vsyscall]" && $0.end <= 1 << 47
+        }
+    }
+
+    /// Parses /proc/PID/maps text (lines that do not parse are skipped).
+    static func parseMaps(_ text: String) -> [MappedRegion] {
+        var out: [MappedRegion] = []
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+            guard parts.count >= 5 else { continue }
+            let range = parts[0].split(separator: "-")
+            guard range.count == 2, let start = UInt64(range[0], radix: 16), let end = UInt64(range[1], radix: 16),
+                  let offset = UInt64(parts[2], radix: 16), let inode = UInt64(parts[4]) else { continue }
+            let path = parts.count > 5 ? String(parts[5].drop(while: { $0 == " " })) : ""
+            out.append(MappedRegion(start: start, end: end, permissions: String(parts[1]), offset: offset,
+                                    device: String(parts[3]), inode: inode, path: path))
+        }
+        return out
+    }
+
+    /// The file for (device, inode, path), declaring it with an `open` event when new.
+    mutating func file(device: String, inode: UInt64, path: String, size: UInt64, writer: TraceWriter,
+                       out: inout [(UInt32, UInt32, Event)], pid: UInt32, tid: UInt32) -> FileID {
+        let key = inode != 0 ? device + ":" + String(inode) : path
+        if let f = files[key] { return f }
+        let f = FileID(UInt32(files.count + 1))
+        files[key] = f
+        let name = writer.defineString(path)
+        out.append((pid, tid, .file(FileCall(op: .open, file: f, path: name, size: size))))
+        return f
+    }
+
+    /// `region` events (with `open` events for new files) for a fresh image's address space.
+    mutating func regionEvents(_ s: RecorderSegment, tid: UInt32, writer: TraceWriter, out: inout [(UInt32, UInt32, Event)]) {
+        for r in regions(of: s) where r.end > r.start {
+            var file = FileID.anonymous
+            if r.path.hasPrefix("/") && r.inode != 0 {
+                file = self.file(device: r.device, inode: r.inode, path: r.path, size: r.offset + (r.end - r.start),
+                                 writer: writer, out: &out, pid: s.pid, tid: tid)
+            }
+            let name = r.path.isEmpty ? StringID.none : writer.defineString(r.path)
+            out.append((s.pid, tid, .memory(MemoryCall(
+                op: .region, address: VirtualAddress(r.start), length: r.end - r.start, prot: r.protection,
+                flags: r.isShared ? MapFlags.shared.rawValue : MapFlags.private.rawValue, file: file, offset: r.offset,
+                name: name))))
+        }
+    }
+
+    /// Linux's encoding of a dev_t as /proc/PID/maps prints it ("major:minor", hex, two digits at least).
+    static func deviceName(_ dev: UInt64) -> String {
+        let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfff)
+        let minor = (dev & 0xff) | ((dev >> 12) & ~0xff)
+        func hex(_ v: UInt64) -> String { let s = String(v, radix: 16); return s.count < 2 ? "0" + s : s }
+        return hex(major) + ":" + hex(minor)
+    }
+
+    /// The events one raw record becomes (usually one; none for bookkeeping records).
+    mutating func convert(_ e: RecorderRawEvent, segment s: RecorderSegment, tid: UInt32,
+                          writer: TraceWriter) -> [(UInt32, UInt32, Event)] {
+        let pid = s.pid
+        var out: [(UInt32, UInt32, Event)] = []
+        func alloc(_ a: AllocationCall) { out.append((pid, tid, .alloc(a))) }
+        func memory(_ m: MemoryCall) { out.append((pid, tid, .memory(m))) }
+        func nullError(_ result: UInt64, _ bytes: UInt64) -> Int32 { result == 0 && bytes > 0 ? 12 : 0 }
+        func fileFor(_ fd: UInt64) -> FileID { descriptors[pid]?[fd] ?? .anonymous }
+        switch e.op {
+        case .malloc: alloc(AllocationCall(op: .malloc, size: e[0], result: VirtualAddress(e[1]), error: nullError(e[1], e[0])))
+        case .valloc: alloc(AllocationCall(op: .valloc, size: e[0], result: VirtualAddress(e[1]), error: nullError(e[1], e[0])))
+        case .pvalloc: alloc(AllocationCall(op: .pvalloc, size: e[0], result: VirtualAddress(e[1]), error: nullError(e[1], e[0])))
+        case .calloc:
+            alloc(AllocationCall(op: .calloc, size: e[1], count: e[0], result: VirtualAddress(e[2]), error: nullError(e[2], e[0] &* e[1])))
+        case .realloc:
+            alloc(AllocationCall(op: .realloc, pointer: VirtualAddress(e[0]), size: e[1], result: VirtualAddress(e[2]),
+                                 error: nullError(e[2], e[1])))
+        case .reallocarray:
+            alloc(AllocationCall(op: .reallocarray, pointer: VirtualAddress(e[0]), size: e[2], count: e[1],
+                                 result: VirtualAddress(e[3]), error: nullError(e[3], e[1] &* e[2])))
+        case .free: alloc(AllocationCall(op: .free, pointer: VirtualAddress(e[0])))
+        case .posixMemalign:
+            alloc(AllocationCall(op: .posixMemalign, size: e[1], alignment: e[0], result: VirtualAddress(e[2]),
+                                 error: Int32(truncatingIfNeeded: e[3])))
+        case .memalign, .alignedAlloc:
+            alloc(AllocationCall(op: e.op == .memalign ? .memalign : .alignedAlloc, size: e[1], alignment: e[0],
+                                 result: VirtualAddress(e[2]), error: nullError(e[2], e[1])))
+        case .mmap:
+            memory(MemoryCall(op: .mmap, address: VirtualAddress(e[0]), length: e[1], prot: Protection(rawValue: UInt32(truncatingIfNeeded: e[2])),
+                              flags: UInt32(truncatingIfNeeded: e[3]), file: e[4] == 0 ? .anonymous : fileFor(e[4] - 1),
+                              offset: e[5], result: e.signed(6)))
+        case .munmap: memory(MemoryCall(op: .munmap, address: VirtualAddress(e[0]), length: e[1], result: e.signed(2)))
+        case .mremap:
+            memory(MemoryCall(op: .mremap, address: VirtualAddress(e[0]), length: e[1], newLength: e[2],
+                              flags: UInt32(truncatingIfNeeded: e[3]), result: e.signed(4)))
+        case .mprotect:
+            memory(MemoryCall(op: .mprotect, address: VirtualAddress(e[0]), length: e[1],
+                              prot: Protection(rawValue: UInt32(truncatingIfNeeded: e[2])), result: e.signed(3)))
+        case .madvise:
+            memory(MemoryCall(op: .madvise, address: VirtualAddress(e[0]), length: e[1], flags: UInt32(truncatingIfNeeded: e[2]), result: e.signed(3)))
+        case .msync:
+            memory(MemoryCall(op: .msync, address: VirtualAddress(e[0]), length: e[1], flags: UInt32(truncatingIfNeeded: e[2]), result: e.signed(3)))
+        case .mlock: memory(MemoryCall(op: .mlock, address: VirtualAddress(e[0]), length: e[1], result: e.signed(2)))
+        case .munlock: memory(MemoryCall(op: .munlock, address: VirtualAddress(e[0]), length: e[1], result: e.signed(2)))
+        case .mlockall: memory(MemoryCall(op: .mlockall, flags: UInt32(truncatingIfNeeded: e[0]), result: e.signed(1)))
+        case .munlockall: memory(MemoryCall(op: .munlockall, result: e.signed(0)))
+        case .brk: memory(MemoryCall(op: .brk, address: VirtualAddress(e[0]), result: e.signed(1)))
+        case .heapBrk: memory(MemoryCall(op: .brk, address: VirtualAddress(e[0]), result: Int64(bitPattern: e[0])))
+        case .heapMmap:
+            memory(MemoryCall(op: .mmap, length: e[1], prot: [.read, .write],
+                              flags: (MapFlags.private.union(.anonymous)).rawValue, result: Int64(bitPattern: e[0])))
+        case .heapMunmap: memory(MemoryCall(op: .munmap, address: VirtualAddress(e[0]), length: e[1]))
+        case .file:
+            let path = String(decoding: e.bytes, as: UTF8.self)
+            let f = file(device: RecordingConverter.deviceName(e[1]), inode: e[2], path: path, size: e[3],
+                         writer: writer, out: &out, pid: pid, tid: tid)
+            descriptors[pid, default: [:]][e[0]] = f
+        case .read, .write:
+            out.append((pid, tid, .file(FileCall(op: e.op == .read ? .read : .write, file: fileFor(e[0]), offset: e[1],
+                                                 length: e[2], result: e.signed(3)))))
+        case .fsync: out.append((pid, tid, .file(FileCall(op: .fsync, file: fileFor(e[0]), result: e.signed(1)))))
+        case .truncate: out.append((pid, tid, .file(FileCall(op: .truncate, file: fileFor(e[0]), size: e[1], result: e.signed(2)))))
+        case .close:
+            let f = fileFor(e[0])
+            descriptors[pid]?[e[0]] = nil
+            if f != .anonymous { out.append((pid, tid, .file(FileCall(op: .close, file: f)))) }
+        case .start:
+            let image = String(decoding: e.bytes, as: UTF8.self)
+            switch e[0] {
+            case 1: // fork child: the parent's fork event made it; it inherits the descriptors.
+                descriptors[pid] = descriptors[UInt32(truncatingIfNeeded: e[1])] ?? [:]
+                alive.insert(pid)
+            case 2: // exec: a new image with a new address space.
+                descriptors[pid] = [:]
+                if !alive.contains(pid) {
+                    out.append((pid, tid, .process(ProcessEvent(op: .spawn, process: ProcessID(UInt32(truncatingIfNeeded: e[1])), image: writer.defineString(image)))))
+                    alive.insert(pid)
+                } else {
+                    out.append((pid, tid, .process(ProcessEvent(op: .exec, image: writer.defineString(image)))))
+                }
+                regionEvents(s, tid: tid, writer: writer, out: &out)
+            default: // spawn: the root's first image is in the header; others appear here.
+                if pid == rootPid && s.generation == 0 { break }
+                let parent = UInt32(truncatingIfNeeded: e[1])
+                out.append((pid, tid, .process(ProcessEvent(op: .spawn, process: alive.contains(parent) ? ProcessID(parent) : .none,
+                                                            image: writer.defineString(image)))))
+                alive.insert(pid)
+                descriptors[pid] = [:]
+                regionEvents(s, tid: tid, writer: writer, out: &out)
+            }
+        case .maps, .markerBase: break
+        case .fork:
+            let child = UInt32(truncatingIfNeeded: e[0])
+            out.append((pid, tid, .process(ProcessEvent(op: e[1] != 0 ? .vfork : .fork, process: ProcessID(child), thread: ThreadID(child)))))
+            alive.insert(child)
+            descriptors[child] = descriptors[pid] ?? [:]
+        case .threadStart:
+            let parent = UInt32(truncatingIfNeeded: e[0])
+            out.append((pid, parent, .process(ProcessEvent(op: .threadStart, thread: ThreadID(tid)))))
+        case .threadExit: out.append((pid, tid, .process(ProcessEvent(op: .threadExit, thread: ThreadID(tid)))))
+        case .exit:
+            guard alive.contains(pid) else { break }
+            var status = Int32(truncatingIfNeeded: e.signed(0))
+            if e[1] == 0 && pid == rootPid, let root = rootStatus { status = root }
+            out.append((pid, tid, .process(ProcessEvent(op: .exit, status: status))))
+            alive.remove(pid)
+        case .signal:
+            guard alive.contains(pid) else { break }
+            out.append((pid, tid, .process(ProcessEvent(op: .exit, status: -Int32(truncatingIfNeeded: e[0])))))
+            alive.remove(pid)
+        }
+        return out
+    }
+}

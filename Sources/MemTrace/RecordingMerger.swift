@@ -1,0 +1,153 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What a merge found, for the summary line and the tests.
+public struct RecordingSummary: Sendable {
+    /// Events written, per kind.
+    public var kindCounts: [EventKind: UInt64] = [:]
+    public var events: UInt64 = 0
+    public var processes: Set<UInt32> = []
+    public var threads: Set<UInt32> = []
+    public var segments = 0
+    /// Segments whose zstd stream was not ended (the process was killed or is still running).
+    public var incompleteSegments: [String] = []
+    /// Raw records read from the segments (before mapping onto the event vocabulary).
+    public var rawRecords: UInt64 = 0
+}
+
+/// Merges the interposer's per-process raw segments into one trace, in time order.
+///
+/// Each (segment, thread) stream is kept in its own order and the streams are merged by time
+/// stamp (ties: earlier segment, then thread order), so a fork precedes its child's events, an
+/// exec the new image's, and a free stamped before the call precedes the allocation on another
+/// thread that reuses the block. Raw records map onto the event vocabulary as `recorder.h`
+/// documents; the root's first image goes into the header with its /proc/PID/maps, later images
+/// (exec) and processes the trace did not fork become `spawn`/`exec` plus `region` events.
+public struct RecordingMerger {
+    public var segments: [RecorderSegment]
+    public var rootPid: UInt32
+    /// Exit status of the root as waitpid reported it (negated signal number when killed).
+    public var rootStatus: Int32?
+    /// Trace times are rounded down to a multiple of this many nanoseconds (1 keeps them exact).
+    public var timeResolution: UInt64 = 1
+
+    public init(segments: [RecorderSegment], rootPid: UInt32, rootStatus: Int32?) {
+        self.segments = segments.sorted { ($0.pid, $0.generation) < ($1.pid, $1.generation) }
+        self.rootPid = rootPid
+        self.rootStatus = rootStatus
+    }
+
+    /// Reads every `p*.mrr` segment in `directory`.
+    public static func loadSegments(directory: String) throws -> [RecorderSegment] {
+        guard let dir = opendir(directory) else {
+            throw TraceError.io(source: directory, offset: 0, detail: "cannot read the recording directory")
+        }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name.hasPrefix("p") && name.hasSuffix(".mrr") { names.append(name) }
+        }
+        closedir(dir)
+        return try names.sorted().map { try RecorderSegment(path: directory + "/" + $0) }
+    }
+
+    /// Tick → nanosecond conversion from every calibration pair (a least-squares line through the
+    /// extreme pairs; ticks are nanoseconds when the pairs agree 1:1).
+    func clock() -> (origin: UInt64, toNanoseconds: (UInt64) -> UInt64) {
+        var pairs: [TickCalibration] = []
+        for s in segments { pairs += s.calibrations }
+        let lo = pairs.min { $0.tick < $1.tick }, hi = pairs.max { $0.tick < $1.tick }
+        var rate = 1.0
+        if let lo, let hi, hi.tick > lo.tick, hi.nanoseconds > lo.nanoseconds {
+            rate = Double(hi.nanoseconds - lo.nanoseconds) / Double(hi.tick - lo.tick)
+        }
+        let anchorTick = lo?.tick ?? 0, anchorNs = Double(lo?.nanoseconds ?? 0)
+        return (anchorTick, { tick in
+            let ns = anchorNs + (Double(tick) - Double(anchorTick)) * rate
+            return ns <= 0 ? 0 : UInt64(ns)
+        })
+    }
+
+    /// Writes the merged trace to `writer`'s destination; returns what was written.
+    /// `header` is completed with the root's initial process before the writer is made.
+    public func merge(header: TraceHeader, makeWriter: (TraceHeader) throws -> TraceWriter) throws -> (TraceWriter, RecordingSummary) {
+        var summary = RecordingSummary()
+        summary.segments = segments.count
+        // A segment whose process went on to exec (a later generation exists) ended by design.
+        summary.incompleteSegments = segments.filter { s in
+            !s.complete && !segments.contains { $0.pid == s.pid && $0.generation > s.generation }
+        }.map(\.path)
+        var streams: [Stream] = []
+        for (si, s) in segments.enumerated() {
+            for ti in s.threads.indices {
+                var cursor = RecorderCursor(segment: s, thread: ti)
+                let first = try cursor.next()
+                streams.append(Stream(segment: si, cursor: cursor, head: first))
+            }
+        }
+        var header = header
+        var state = RecordingConverter(rootPid: rootPid, segments: segments)
+        state.rootStatus = rootStatus
+        if let root = segments.first(where: { $0.pid == rootPid && $0.generation == 0 }) {
+            header.processes = [state.initialProcess(root)]
+        }
+        header.attributes["recorder.segments"] = String(segments.count)
+        header.attributes["recorder.time_resolution_ns"] = String(timeResolution)
+        let writer = try makeWriter(header)
+        let (_, toNs) = clock()
+        var origin: UInt64?
+        var lastTime: [UInt64: UInt64] = [:]
+        do {
+            while true {
+                var best = -1
+                for i in streams.indices {
+                    guard let h = streams[i].head else { continue }
+                    if best < 0 || h.tick < streams[best].head!.tick { best = i }
+                }
+                guard best >= 0 else { break }
+                let raw = streams[best].head!
+                streams[best].head = try streams[best].cursor.next()
+                summary.rawRecords += 1
+                let seg = segments[streams[best].segment]
+                let ns = toNs(raw.tick)
+                if origin == nil { origin = ns }
+                var time = ns >= origin! ? ns - origin! : 0
+                if timeResolution > 1 { time -= time % timeResolution }
+                for (pid, tid, event) in state.convert(raw, segment: seg, tid: streams[best].cursor.tid, writer: writer) {
+                    // Per-thread times never go backwards (the codec allows it, but readers expect order).
+                    let key = UInt64(pid) << 32 | UInt64(tid)
+                    let t = max(time, lastTime[key] ?? 0)
+                    lastTime[key] = t
+                    try writer.append(TraceRecord(time: t, pid: ProcessID(pid), tid: ThreadID(tid), event: event))
+                    summary.events += 1
+                    summary.kindCounts[event.kind, default: 0] += 1
+                    summary.processes.insert(pid)
+                    summary.threads.insert(tid)
+                }
+            }
+            // The root killed without a chance to record its end (SIGKILL): its exit from waitpid.
+            if let status = rootStatus, state.alive.contains(rootPid) {
+                let event = Event.process(ProcessEvent(op: .exit, status: status))
+                try writer.append(TraceRecord(time: lastTime.values.max() ?? 0, pid: ProcessID(rootPid),
+                                              tid: ThreadID(rootPid), event: event))
+                summary.events += 1
+                summary.kindCounts[event.kind, default: 0] += 1
+            }
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        return (writer, summary)
+    }
+
+    struct Stream {
+        var segment: Int
+        var cursor: RecorderCursor
+        var head: RecorderRawEvent?
+    }
+}
