@@ -83,7 +83,7 @@ import Testing
         #expect(p & 1023 == 0)
         for o in 0..<10 { #expect(m.zones[z].nrFree[o] == before[o] + 1) }
         #expect(m.zones[z].nrFree[10] == before[10] - 1)
-        m.zones[z].freePages -= 1
+        m.store.zoneFree[z] -= 1
         m.freeOnePage(p, zone: z, order: 0, type: .movable)
         #expect(m.zones[z].nrFree == before)
         #expect(m.invariantViolations().isEmpty)
@@ -112,7 +112,7 @@ import Testing
         #expect(m.watermarkOK(z, order: 0, mark: UInt64(free) * 2, highest: 1, flags: [.high, .harder], free: free))
         // Order 9 needs a block of order ≥ 9.
         #expect(m.watermarkOK(z, order: 9, mark: 0, highest: 1, flags: [], free: free))
-        m.zones[z].lowmemReserve[2] = UInt64(free)
+        m.zoneInfo[z].lowmemReserve[2] = UInt64(free); m.syncHot(z)
         #expect(!m.watermarkOK(z, order: 0, mark: 0, highest: 2, flags: [], free: free))
         _ = m.allocatePages(order: 0, gfp: .highUserMovable)
     }

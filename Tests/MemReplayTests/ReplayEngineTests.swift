@@ -49,7 +49,11 @@ func replaySynthesized(_ synth: some Synthesizer, machine: MachineConfiguration 
         #expect(phaseSeqs.count == MappingsSynthesizer.phases.count)
         let snaps = phaseSeqs.map { seq in sink.snapshots.last { $0.seq == seq }! }
         func delta(_ name: String, _ step: Int) -> Int64 {
-            sink.counter(name, in: snaps[step + 1]) - sink.counter(name, in: snaps[step])
+            let d = sink.counter(name, in: snaps[step + 1]) - sink.counter(name, in: snaps[step])
+            // Pages on the per-CPU lists are not free memory (NR_FREE_PAGES), so "used" moves with
+            // them; the seed's table is about the mappings: count them out.
+            guard name == "free.used" else { return d }
+            return d - (sink.counter("phys.pcp_kb", in: snaps[step + 1]) - sink.counter("phys.pcp_kb", in: snaps[step]))
         }
         let kb = Int64(size >> 10)
         let pageTableSlack: Int64 = 64          // kB of page tables a 16 MiB mapping may add to "used"

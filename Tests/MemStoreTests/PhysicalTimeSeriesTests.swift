@@ -41,21 +41,27 @@ import MemReplay
         return (out, strings)
     }
 
-    @Test func fragmentationAndCompactionShowInTheTimeSeries() throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
+    /// Replays the records into a run database at `db`; returns the kernel's invariant violations.
+    static func replay(into db: String) throws -> [String] {
         let (records, strings) = PhysicalTimeSeriesTests.records()
         var source = ArrayTraceSource(header: TraceHeader(producer: "test", producerVersion: "1", commandLine: []),
                                       records: records, strings: strings)
         let machine = MachineConfiguration(name: "t", memoryBytes: 64 << 20, kernelReservedBytes: 1 << 20, snapshotInterval: 4096)
-        let db = dir.path + "/frag.db"
         var sink = try SQLiteStore(path: db, snapshotEvery: machine.snapshotInterval)
         var engine = ReplayEngine(kernel: LinuxKernel(configuration: machine), user: RecordedHeap(), hardware: NoHardware(),
                                   snapshotInterval: machine.snapshotInterval)
         let info = RunInfo(toolVersion: "test", tracePath: "mem", traceHash: "0", configurationJSON: machine.json(),
                            traceHeaderJSON: "{}", startedAt: 0)
         _ = try engine.run(&source, into: &sink, run: info, endedAt: { 0 })
-        #expect(engine.kernel.invariantViolations().isEmpty)
+        return engine.kernel.invariantViolations()
+    }
+
+    @Test func fragmentationAndCompactionShowInTheTimeSeries() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.path + "/frag.db"
+        let violations = try PhysicalTimeSeriesTests.replay(into: db)
+        #expect(violations.isEmpty)
 
         func series(_ counter: String) throws -> [Int64] {
             let r = try QueryRunner.execute(database: db, sql: "SELECT value FROM v_counters WHERE counter = '\(counter)' ORDER BY seq")

@@ -91,6 +91,13 @@ import MemTrace
         #expect(try metric(report, "alloc.brk_calls") > 0)
         let q = try CLI.run(["query", report.path, "SELECT path, count(*) FROM v_alloc_outcomes GROUP BY path ORDER BY path", "--format", "csv"])
         #expect(q.stdout.contains("tcache") && q.stdout.contains("mmap"), "\(q.stdout)")
+        // The ready queries on a real allocator run.
+        let paths = try CLI.run(["query", report.path, CLI.packageRoot.appendingPathComponent("queries/alloc-paths.sql").path, "--format", "csv"])
+        #expect(paths.status == 0 && paths.stdout.hasPrefix("op,path,calls,percent") && paths.stdout.contains("malloc,tcache"), "\(paths.stdout)")
+        let sys = try CLI.run(["query", report.path, CLI.packageRoot.appendingPathComponent("queries/alloc-syscalls.sql").path, "--format", "csv"])
+        #expect(sys.stdout.contains(",brk,") && sys.stdout.contains(",mmap,"), "\(sys.stdout.prefix(400))")
+        let sum = try CLI.run(["query", report.path, CLI.packageRoot.appendingPathComponent("queries/alloc-summary.sql").path, "--format", "csv"])
+        #expect(sum.stdout.contains("alloc.peak_brk_bytes") && sum.stdout.contains("alloc.utilization"))
     }
 
     @Test func unknownAllocatorIsAUsageError() throws {

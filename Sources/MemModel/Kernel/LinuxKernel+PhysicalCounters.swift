@@ -12,7 +12,8 @@ extension LinuxKernel {
         for t in ZoneType.all { names.append("vmstat.pgalloc_" + t.vmstatName) }
         names += ["vmstat.compact_stall", "vmstat.compact_fail", "vmstat.compact_success", "vmstat.compact_migrate_scanned",
                   "vmstat.compact_free_scanned", "vmstat.compact_isolated", "vmstat.compact_daemon_wake",
-                  "vmstat.pgmigrate_success", "phys.kswapd_wakeups", "phys.extfrag_events", "phys.alloc_failures"]
+                  "vmstat.pgmigrate_success", "phys.kswapd_wakeups", "phys.extfrag_events", "phys.alloc_failures",
+                  "phys.pcp_kb"]
         for zi in populatedZones {
             let z = frames.zones[zi].counterName
             names += ["zoneinfo.\(z).free", "zoneinfo.\(z).boost", "zoneinfo.\(z).wmark_level",
@@ -30,7 +31,8 @@ extension LinuxKernel {
         var v: [Int64] = [Int64(memAvailablePages * 4), sr + su, sr, su, Int64(committedPages * 4)]
         for t in ZoneType.all { v.append(Int64(frames.zones.filter { $0.type == t }.reduce(0) { $0 + $1.pgalloc })) }
         v += [s.compactStall, s.compactFail, s.compactSuccess, s.compactMigrateScanned, s.compactFreeScanned,
-              s.compactIsolated, s.compactDaemonWake, s.pgmigrateSuccess, s.kswapdWakeups, s.extfragEvents, s.allocFailures].map { Int64($0) }
+              s.compactIsolated, s.compactDaemonWake, s.pgmigrateSuccess, s.kswapdWakeups, s.extfragEvents, s.allocFailures,
+              frames.pcpPages * 4].map { Int64($0) }
         for zi in populatedZones {
             let z = frames.zones[zi]
             v += [Int64(z.freePages), Int64(z.boost), Int64(z.level), Int64(z.crossedBelowLow), Int64(z.crossedBelowMin), Int64(z.crossedAboveHigh)]

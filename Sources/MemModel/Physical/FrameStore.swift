@@ -27,6 +27,18 @@
     let pcpFreeFactor: UnsafeMutablePointer<Int>
     let pgalloc: UnsafeMutablePointer<UInt64>
     let nrFree: UnsafeMutablePointer<UInt64>
+    /// Hot copies of cold zone data (kept in step by `PhysicalMemory.syncHot`): watermarks with
+    /// boost by zone · 3 + index, lowmem_reserve by zone · ZoneType.count + type, highatomic
+    /// reserve, per-CPU batch and high; and per node · ZoneType.count + highest type, the
+    /// preferred zone (−1 none) and whether ALLOC_NOFRAGMENT applies.
+    let wmark: UnsafeMutablePointer<UInt64>
+    let reserve: UnsafeMutablePointer<UInt64>
+    let highAtomic: UnsafeMutablePointer<UInt64>
+    let pcpBatch: UnsafeMutablePointer<Int>
+    let pcpHigh: UnsafeMutablePointer<Int>
+    let preferred: UnsafeMutablePointer<Int>
+    let noFragment: UnsafeMutablePointer<Bool>
+    let nodes: Int
 
     static func buffer<T>(_ n: Int, _ v: T) -> UnsafeMutablePointer<T> {
         let p = UnsafeMutablePointer<T>.allocate(capacity: max(n, 1))
@@ -34,8 +46,15 @@
         return p
     }
 
-    init(frames: Int, zones: Int) {
-        self.frames = frames; self.blocks = frames >> 9; self.zones = zones
+    init(frames: Int, zones: Int, nodes: Int) {
+        self.frames = frames; self.blocks = frames >> 9; self.zones = zones; self.nodes = nodes
+        wmark = FrameStore.buffer(zones * 3, 0)
+        reserve = FrameStore.buffer(zones * ZoneType.count, 0)
+        highAtomic = FrameStore.buffer(zones, 0)
+        pcpBatch = FrameStore.buffer(zones, 1)
+        pcpHigh = FrameStore.buffer(zones, 0)
+        preferred = FrameStore.buffer(nodes * ZoneType.count, -1)
+        noFragment = FrameStore.buffer(nodes * ZoneType.count, false)
         lists = zones * PhysicalMemory.orders * MigrateType.count
         pcpLists = zones * PhysicalMemory.pcpLists
         use = FrameStore.buffer(frames, .kernel)
@@ -61,7 +80,12 @@
 
     /// A deep copy (copy-on-write of a shared `PhysicalMemory`).
     func copy() -> FrameStore {
-        let c = FrameStore(frames: frames, zones: zones)
+        let c = FrameStore(frames: frames, zones: zones, nodes: nodes)
+        c.wmark.update(from: wmark, count: zones * 3); c.reserve.update(from: reserve, count: zones * ZoneType.count)
+        c.highAtomic.update(from: highAtomic, count: zones); c.pcpBatch.update(from: pcpBatch, count: zones)
+        c.pcpHigh.update(from: pcpHigh, count: zones)
+        c.preferred.update(from: preferred, count: nodes * ZoneType.count)
+        c.noFragment.update(from: noFragment, count: nodes * ZoneType.count)
         c.use.update(from: use, count: frames); c.mapCount.update(from: mapCount, count: frames)
         c.state.update(from: state, count: frames); c.next.update(from: next, count: frames); c.prev.update(from: prev, count: frames)
         c.blockType.update(from: blockType, count: max(blocks, 1)); c.blockZone.update(from: blockZone, count: max(blocks, 1))
@@ -80,6 +104,8 @@
         mapCount.deallocate(); state.deallocate(); next.deallocate(); prev.deallocate()
         blockType.deallocate(); blockZone.deallocate(); head.deallocate(); tail.deallocate(); listLength.deallocate()
         pcpHead.deallocate(); pcpTail.deallocate(); pcpLength.deallocate(); useCounts.deallocate()
+        wmark.deallocate(); reserve.deallocate(); highAtomic.deallocate(); pcpBatch.deallocate(); pcpHigh.deallocate()
+        preferred.deallocate(); noFragment.deallocate()
         zoneFree.deallocate(); pcpCount.deallocate(); pcpFreeFactor.deallocate(); pgalloc.deallocate(); nrFree.deallocate()
     }
 }

@@ -6,19 +6,25 @@ extension PhysicalMemory {
     /// `lastFailure` then says where the path stopped.
     
     public mutating func allocatePages(order: Int, gfp: GFPMask, node: Int = 0) -> PageFrameNumber? {
+        ensureUnique()
         guard order <= PhysicalMemory.maxOrder else { lastFailure = .orderTooLarge; return nil }
         let highest = gfp.highestZone(movableZoneExists: false)
-        let list = zonelists[node < zonelists.count ? node : 0]
-        var preferred = -1
-        for zi in list where zoneInfo[zi].type <= highest { preferred = zi; break }
-        guard preferred >= 0 else { lastFailure = .needsReclaim; return nil }
+        let n = node < nodeZones.count ? node : 0
+        let key = n &* ZoneType.count &+ Int(highest.rawValue)
+        let preferred = store.preferred[key]
+        guard preferred >= 0 else { return fail(.needsReclaim) }
         var flags: AllocFlags = .wmarkLow
         if gfp.contains(.kswapdReclaim) { flags.insert(.kswapd) }
-        if zoneInfo[preferred].type == .normal, nodeZones[zoneInfo[preferred].node].count > 1,
-           zoneInfo[nodeZones[zoneInfo[preferred].node][1]].isPopulated {
-            flags.insert(.noFragment)
-        }
+        if store.noFragment[key] { flags.insert(.noFragment) }
         sinceKcompactd &+= 1
+        // The walk's first stop, inline: the preferred zone at the LOW mark.
+        let hi = Int(highest.rawValue)
+        if watermarkFast(preferred, order: order, mark: store.wmark[preferred &* 3 &+ 1], highest: hi, flags: flags),
+           let p = rmqueueZone(preferred, order: order, type: gfp.migrateType, flags: flags) {
+            store.pgalloc[preferred] &+= 1 << UInt64(order)
+            return PageFrameNumber(UInt64(p))
+        }
+        let list = zonelists[n]
         if let p = getPageFromFreelist(order: order, gfp: gfp, flags: flags, list: list, preferred: preferred, highest: highest) {
             return p
         }
@@ -39,7 +45,7 @@ extension PhysicalMemory {
                     flags.remove(.noFragment); restart = true; break
                 }
                 if !flags.contains(.noWatermarks) {
-                    let mark = zoneInfo[zi].mark(flags.watermarkIndex)
+                    let mark = store.wmark[zi &* 3 &+ flags.watermarkIndex]
                     if !watermarkFast(zi, order: order, mark: mark, highest: hi, flags: flags) { continue }
                 }
                 if let p = rmqueueZone(zi, order: order, type: type, flags: flags) {
@@ -60,8 +66,8 @@ extension PhysicalMemory {
         let free = Int64(store.zoneFree[z])
         if order == 0 {
             var usable = free
-            if flags.isDisjoint(with: .reserves) { usable -= min(usable, Int64(zoneInfo[z].reservedHighAtomic)) }
-            if usable > Int64(mark + zoneInfo[z].lowmemReserve[highest]) { return true }
+            if flags.isDisjoint(with: .reserves) { usable -= min(usable, Int64(store.highAtomic[z])) }
+            if usable > Int64(mark &+ store.reserve[z &* ZoneType.count &+ highest]) { return true }
         }
         return watermarkOK(z, order: order, mark: mark, highest: highest, flags: flags, free: free)
     }
@@ -72,12 +78,12 @@ extension PhysicalMemory {
     /// hold a block of the order or larger.
     public func watermarkOK(_ z: Int, order: Int, mark: UInt64, highest: Int, flags: AllocFlags, free f: Int64) -> Bool {
         var free = f - Int64((1 << order) - 1)
-        if flags.isDisjoint(with: .reserves) { free -= Int64(zoneInfo[z].reservedHighAtomic) }
+        if flags.isDisjoint(with: .reserves) { free -= Int64(store.highAtomic[z]) }
         var minimum = Int64(mark)
         let harder = !flags.isDisjoint(with: [.harder, .oom])
         if flags.contains(.high) { minimum -= minimum / 2 }
         if harder { minimum -= flags.contains(.oom) ? minimum / 2 : minimum / 4 }
-        if free <= minimum + Int64(zoneInfo[z].lowmemReserve[highest]) { return false }
+        if free <= minimum + Int64(store.reserve[z * ZoneType.count + highest]) { return false }
         if order == 0 { return true }
         for o in order..<PhysicalMemory.orders where store.nrFree[(z) &* PhysicalMemory.orders &+ (o)] > 0 {
             for t in 0..<MigrateType.pcpTypes where listLength[PhysicalMemory.listIndex(z, o, t)] > 0 { return true }
@@ -118,6 +124,7 @@ extension PhysicalMemory {
         let t = MigrateType(rawValue: blockType[b])
         guard t != .highAtomic, t != .isolate else { return }
         zoneInfo[z].reservedHighAtomic += PhysicalMemory.pageblockPages
+        syncHot(z)
         blockType[b] = MigrateType.highAtomic.rawValue
         _ = moveFreePagesBlock(zone: z, block: b, to: .highAtomic)
     }
@@ -128,6 +135,7 @@ extension PhysicalMemory {
         stats.kswapdWakeups += 1
         if zoneInfo[z].boost > 0 {
             zoneInfo[z].boost = 0
+            syncHot(z)
             updateLevel(z)
             kcompactdWake(node: zoneInfo[z].node, order: PhysicalMemory.pageblockOrder)
         }
@@ -173,6 +181,7 @@ extension PhysicalMemory {
     /// kernel repointed it are cancelled.
     
     public mutating func freePages(_ frame: PageFrameNumber, order: Int) {
+        ensureUnique()
         let p = UInt32(frame.rawValue)
         let n = 1 << order
         let i = Int(p)

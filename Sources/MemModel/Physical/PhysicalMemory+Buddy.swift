@@ -161,6 +161,7 @@ extension PhysicalMemory {
         guard maxBoost > 0 else { return false }
         maxBoost = max(PhysicalMemory.pageblockPages, maxBoost)
         zoneInfo[zone].boost = min(zoneInfo[zone].boost + PhysicalMemory.pageblockPages, maxBoost)
+        syncHot(zone)
         return true
     }
 

@@ -79,6 +79,7 @@ extension PhysicalMemory {
     /// `compact_zone`: runs the two scanners until they meet or the mode's goal is reached.
     @discardableResult
     public mutating func compactZone(_ z: Int, mode: CompactMode) -> CompactResult {
+        ensureUnique()
         let l = zoneInfo[z].layout
         guard l.managed > 0 else { return .skipped }
         var migrateBlock = (l.startPFN + PhysicalMemory.pageblockPages - 1) >> 9
@@ -217,6 +218,7 @@ extension PhysicalMemory {
     /// kcompactd's proactive check (`should_proactive_compact_node`, `proactive_compact_node`):
     /// when a node's score passes the high mark, its zoneInfo are compacted down to the low mark.
     public mutating func kcompactdProactive() {
+        ensureUnique()
         guard configuration.compactionProactiveness > 0 else { return }
         for n in nodeZones.indices where fragmentationScore(node: n) > min(proactiveLowMark + 10, 100) {
             stats.compactDaemonWake += 1
@@ -231,6 +233,7 @@ extension PhysicalMemory {
 
     /// `vm.compact_memory` (`compact_nodes`): every zone of every node compacted whole.
     public mutating func compactAll() {
+        ensureUnique()
         stats.compactMemory += 1
         for zi in zoneInfo.indices where zoneInfo[zi].isManaged { compactZone(zi, mode: .full) }
     }

@@ -16,9 +16,9 @@ extension PhysicalMemory {
             for p in Int(l.startPFN)..<Int(l.startPFN + l.present) { counts[Int(use[p].rawValue)] += 1 }
         }
         counts[Int(PageUse.kernel.rawValue)] = 0
-        var expected = useCounts; expected[Int(PageUse.kernel.rawValue)] = 0
-        if counts != expected { problems.append("use counts \(useCounts) differ from a recount \(counts)") }
-        if useCounts.reduce(0, +) != totalPages { problems.append("pages not conserved: \(useCounts.reduce(0, +)) ≠ \(totalPages)") }
+        var expected = (0..<PageUse.allCases.count).map { useCounts[$0] }; expected[Int(PageUse.kernel.rawValue)] = 0
+        if counts != expected { problems.append("use counts \(expected) differ from a recount \(counts)") }
+        if expected.reduce(0, +) != totalPages { problems.append("pages not conserved: \(expected.reduce(0, +)) ≠ \(totalPages)") }
         var covered = Array(repeating: false, count: Int(endPFN))
         for zi in zoneInfo.indices {
             var free: UInt64 = 0
@@ -43,7 +43,7 @@ extension PhysicalMemory {
                         }
                         if o < PhysicalMemory.maxOrder {
                             let b = Int(p ^ (1 << UInt32(o)))
-                            if b < state.count, state[b] != PhysicalMemory.notFree, state[b] & PhysicalMemory.onPCP == 0,
+                            if UInt64(b) < endPFN, state[b] != PhysicalMemory.notFree, state[b] & PhysicalMemory.onPCP == 0,
                                Int(state[b] & 0x0F) == o, blockZone[b >> 9] == UInt8(zi) {
                                 let mergeable = o < PhysicalMemory.pageblockOrder
                                     || (MigrateType(rawValue: blockType[i >> 9]).isMergeable && MigrateType(rawValue: blockType[b >> 9]).isMergeable)
@@ -84,7 +84,7 @@ extension PhysicalMemory {
             if pcp != store.pcpCount[zi] { problems.append("zone \(zi): pcp count \(store.pcpCount[zi]) but \(pcp) listed") }
         }
         for k in 0..<Int(endPFN) where use[k] == .free && !covered[k] { problems.append("free pfn \(k) on no list"); if problems.count > 50 { break } }
-        if let k = mapCount.firstIndex(where: { $0 < 0 }) { problems.append("negative mapcount at pfn \(k)") }
+        if let k = (0..<Int(endPFN)).first(where: { mapCount[$0] < 0 }) { problems.append("negative mapcount at pfn \(k)") }
         return problems
     }
 

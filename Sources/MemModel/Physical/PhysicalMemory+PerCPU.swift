@@ -54,7 +54,7 @@ extension PhysicalMemory {
         let pi = PhysicalMemory.pindex(Int(type.rawValue), order)
         store.pcpFreeFactor[zone] >>= 1
         if pcpLength[zone &* PhysicalMemory.pcpLists &+ pi] == 0 {
-            var batch = zoneInfo[zone].pcpBatch
+            var batch = store.pcpBatch[zone]
             if batch > 1 { batch = max(batch >> order, 2) }
             var got = 0
             while got < batch, let p = rmqueue(zone: zone, order: order, type: type, flags: flags) {
@@ -85,7 +85,7 @@ extension PhysicalMemory {
         pcpPush(pfn, zone: zone, pindex: pi, type: type, atTail: false)
         store.pcpCount[zone] += 1 << order
         let freeHigh = store.pcpFreeFactor[zone] > 0 && order > 0 && order <= PhysicalMemory.costlyOrder
-        let high = freeHigh ? 0 : zoneInfo[zone].pcpHigh
+        let high = freeHigh ? 0 : store.pcpHigh[zone]
         if store.pcpCount[zone] >= high {
             freePCPBulk(zone: zone, count: pcpFreeCount(zone: zone, high: high, freeHigh: freeHigh), pindex: pi)
         }
@@ -94,7 +94,7 @@ extension PhysicalMemory {
     /// `nr_pcp_free`: batch scaled up by free_factor while it stays below high − batch.
     @usableFromInline
     mutating func pcpFreeCount(zone: Int, high: Int, freeHigh: Bool) -> Int {
-        let minFree = zoneInfo[zone].pcpBatch
+        let minFree = store.pcpBatch[zone]
         let maxFree = high - minFree
         if freeHigh { return store.pcpCount[zone] }
         let batch = minFree << store.pcpFreeFactor[zone]
@@ -128,6 +128,7 @@ extension PhysicalMemory {
 
     /// `drain_all_pages`: returns every per-CPU page of every zone to the buddy lists.
     public mutating func drainAllPCP() {
+        ensureUnique()
         for z in zoneInfo.indices where store.pcpCount[z] > 0 {
             freePCPBulk(zone: z, count: store.pcpCount[z], pindex: 0)
         }

@@ -38,7 +38,7 @@ extension PhysicalMemory {
         if let user = configuration.minFreeKbytes, user != mfk { computeWatermarks(user); mfk = user }
         minFreeKbytes = mfk
         setupLowmemReserve()
-        for z in zoneInfo.indices { setupPageset(z) }
+        for z in zoneInfo.indices { setupPageset(z); syncHot(z) }
     }
 
     /// `__setup_per_zone_wmarks`: each zone's share of pages_min by managed pages among the
@@ -92,7 +92,8 @@ extension PhysicalMemory {
     
     mutating func updateLevel(_ z: Int) {
         let free = store.zoneFree[z]
-        let lv: UInt8 = free > zoneInfo[z].mark(2) ? 0 : free > zoneInfo[z].mark(1) ? 1 : free > zoneInfo[z].mark(0) ? 2 : 3
+        let w = store.wmark + z &* 3
+        let lv: UInt8 = free > w[2] ? 0 : free > w[1] ? 1 : free > w[0] ? 2 : 3
         let old = zoneInfo[z].level
         guard lv != old else { return }
         if lv >= 2 && old < 2 { zoneInfo[z].crossedBelowLow += 1 }

@@ -80,7 +80,7 @@ public struct PhysicalMemory: FrameAllocator, Sendable {
         let count = Int(end)
         var zoneCount = 0
         for n in nodes { zoneCount += n.zones.count }
-        store = FrameStore(frames: count, zones: zoneCount)
+        store = FrameStore(frames: count, zones: zoneCount, nodes: nodes.count)
         for (ni, n) in nodes.enumerated() {
             var ids: [Int] = []
             for z in n.zones {
@@ -117,6 +117,15 @@ public struct PhysicalMemory: FrameAllocator, Sendable {
         useCounts[Int(PageUse.kernel.rawValue)] = 0
         buildZonelists()
         setupWatermarks()
+        for n in nodeZones.indices {
+            for t in ZoneType.all {
+                let key = n * ZoneType.count + Int(t.rawValue)
+                guard let p = zonelists[n].first(where: { zoneInfo[$0].type <= t }) else { continue }
+                store.preferred[key] = p
+                let dma32 = nodeZones[zoneInfo[p].node].count > 1 ? nodeZones[zoneInfo[p].node][1] : -1
+                store.noFragment[key] = zoneInfo[p].type == .normal && dma32 >= 0 && zoneInfo[dma32].isPopulated
+            }
+        }
         for zi in zoneInfo.indices { updateLevel(zi) }
     }
 
@@ -143,7 +152,10 @@ public struct PhysicalMemory: FrameAllocator, Sendable {
     public mutating func allocate(for u: PageUse) -> PageFrameNumber? {
         let gfp: GFPMask = u == .pageTable ? .pageTableUser : (u == .slab ? .kernel : .highUserMovable)
         guard let f = allocatePages(order: 0, gfp: gfp) else { return nil }
-        setUse(f, order: 0, u)
+        let i = Int(f.rawValue)
+        use[i] = u; mapCount[i] = 0           // allocatePages made the store unique
+        useCounts[0] -= 1
+        useCounts[Int(u.rawValue)] += 1
         return f
     }
 
@@ -156,6 +168,7 @@ public struct PhysicalMemory: FrameAllocator, Sendable {
     /// Marks the 2^order frames at `f` as holding `u` (from free).
     
     public mutating func setUse(_ f: PageFrameNumber, order: Int, _ u: PageUse) {
+        ensureUnique()
         let n = 1 << order
         let i = Int(f.rawValue)
         for k in i..<(i + n) { use[k] = u; mapCount[k] = 0 }
@@ -175,6 +188,7 @@ public struct PhysicalMemory: FrameAllocator, Sendable {
 
     /// Adds `delta` to the mapcount of `frame` (the zero page is not counted).
     public mutating func adjustMapCount(_ frame: PageFrameNumber, by delta: Int32) {
+        ensureUnique()
         guard frame != zeroPage, frame.rawValue < endPFN else { return }
         mapCount[Int(frame.rawValue)] += delta
     }
@@ -192,9 +206,43 @@ public struct PhysicalMemory: FrameAllocator, Sendable {
     }
 
     /// Pages on the per-CPU lists of every zone (free, but not in MemFree).
-    public var pcpPages: UInt64 { zoneInfo.reduce(0) { $0 + UInt64($1.pcpCount) } }
-    /// NR_FREE_PAGES summed over zoneInfo (MemFree).
-    public var buddyFreePages: UInt64 { zoneInfo.reduce(0) { $0 + $1.freePages } }
+    public var pcpPages: UInt64 { (0..<zoneInfo.count).reduce(0) { $0 + UInt64(store.pcpCount[$1]) } }
+    /// NR_FREE_PAGES summed over zones (MemFree).
+    public var buddyFreePages: UInt64 { (0..<zoneInfo.count).reduce(0) { $0 + store.zoneFree[$1] } }
+
+    /// The zones with their counters as of now (a snapshot: free pages, nr_free, per-CPU count,
+    /// pgalloc filled in from the hot state).
+    public var zones: [Zone] {
+        zoneInfo.indices.map { z in
+            var v = zoneInfo[z]
+            v.freePages = store.zoneFree[z]
+            v.nrFree = nrFreeArray(z)
+            v.pcpCount = store.pcpCount[z]
+            v.pcpFreeFactor = store.pcpFreeFactor[z]
+            v.pgalloc = store.pgalloc[z]
+            return v
+        }
+    }
+
+    /// free_area[order].nr_free of zone `z`.
+    public func nrFreeArray(_ z: Int) -> [UInt64] {
+        (0..<PhysicalMemory.orders).map { store.nrFree[z * PhysicalMemory.orders + $0] }
+    }
+
+    /// Copies zone `z`'s watermarks (with boost), lowmem reserve, highatomic reserve and per-CPU
+    /// sizes into the hot store.
+    mutating func syncHot(_ z: Int) {
+        for i in 0..<3 { store.wmark[z * 3 + i] = zoneInfo[z].mark(i) }
+        for j in 0..<ZoneType.count { store.reserve[z * ZoneType.count + j] = zoneInfo[z].lowmemReserve[j] }
+        store.highAtomic[z] = zoneInfo[z].reservedHighAtomic
+        store.pcpBatch[z] = zoneInfo[z].pcpBatch
+        store.pcpHigh[z] = zoneInfo[z].pcpHigh
+    }
+
+    /// Copy-on-write: called once by every public mutating entry point.
+    @inline(__always) mutating func ensureUnique() {
+        if !isKnownUniquelyReferenced(&store) { store = store.copy() }
+    }
 }
 
 /// Where an allocation that failed stopped: the seams the reclaim and OOM layers plug into.

@@ -43,7 +43,11 @@ public struct JemallocModel: HeapAllocator {
     var large: [UInt64: (size: UInt64, arena: Int)] = [:]
     /// Thread → (arena, cache bins).
     var threadArena: [UInt32: Int] = [:]
-    var caches: [UInt32: [[UInt64]]] = [:]
+    /// Per-thread cache bins, by thread slot; `cacheSlot` maps threads to slots.
+    var caches: [[[UInt64]]] = []
+    var cacheSlot: [UInt32: Int] = [:]
+    var lastThread: UInt32 = .max
+    var lastSlot = 0
     var nextArena = 0
     var growIndex: Int
     /// Virtual memory mapped, and the part of it purged (retained) or lazily freed (muzzy).
@@ -80,6 +84,19 @@ public struct JemallocModel: HeapAllocator {
         return a
     }
 
+    /// The cache slot of a thread (a new, empty cache on its first call).
+    @inline(__always) mutating func slot(_ t: UInt32) -> Int {
+        if t == lastThread { return lastSlot }
+        let c: Int
+        if let s = cacheSlot[t] { c = s } else {
+            caches.append([[UInt64]](repeating: [], count: JemallocSizeClasses.index(options.tcacheMax)! + 1))
+            c = caches.count - 1
+            cacheSlot[t] = c
+        }
+        lastThread = t; lastSlot = c
+        return c
+    }
+
     static func cacheSlots(_ bin: Int) -> Int {
         bin < JemallocSizeClasses.smallCount ? min(200, max(20, 2 * JemallocSizeClasses.regions[bin])) : 20
     }
@@ -92,20 +109,19 @@ public struct JemallocModel: HeapAllocator {
         let a = arena(for: thread)
         var p: UInt64 = 0
         if usize <= options.tcacheMax {
-            var bins = caches[thread] ?? [[UInt64]](repeating: [], count: JemallocSizeClasses.index(options.tcacheMax)! + 1)
-            if let q = bins[bin].popLast() {
+            let c = slot(thread)
+            if let q = caches[c][bin].popLast() {
                 p = q; lastPath = .threadCache
             } else if bin < JemallocSizeClasses.smallCount {
                 // tcache_alloc_small_hard: fill half the bin from slabs, lowest regions first.
                 let fill = max(1, JemallocModel.cacheSlots(bin) / 2)
                 var got: [UInt64] = []
                 for _ in 0..<fill { let r = slabAlloc(a, bin); if r == 0 { break }; got.append(r) }
-                if let first = got.first { p = first; bins[bin].append(contentsOf: got.dropFirst().reversed()) }
+                if let first = got.first { p = first; caches[c][bin].append(contentsOf: got.dropFirst().reversed()) }
                 lastPath = .slab
             } else {
                 p = largeAlloc(a, usize)
             }
-            caches[thread] = bins
         } else if bin < JemallocSizeClasses.smallCount {
             p = slabAlloc(a, bin); lastPath = .slab
         } else {
@@ -139,16 +155,15 @@ public struct JemallocModel: HeapAllocator {
         lastChunkSize = us
         let bin = JemallocSizeClasses.index(us)!
         if us <= options.tcacheMax {
-            var bins = caches[thread] ?? [[UInt64]](repeating: [], count: JemallocSizeClasses.index(options.tcacheMax)! + 1)
+            let c = slot(thread)
             let cap = JemallocModel.cacheSlots(bin)
-            if bins[bin].count >= cap {
+            if caches[c][bin].count >= cap {
                 // tcache_bin_flush: the oldest half goes back.
-                let flush = bins[bin].prefix(cap / 2)
-                bins[bin].removeFirst(cap / 2)
+                let flush = Array(caches[c][bin].prefix(cap / 2))
+                caches[c][bin].removeFirst(cap / 2)
                 for q in flush { release(q) }
             }
-            bins[bin].append(p)
-            caches[thread] = bins
+            caches[c][bin].append(p)
             lastPath = .freeToThreadCache
         } else {
             release(p)
@@ -207,7 +222,12 @@ public struct JemallocModel: HeapAllocator {
 
     /// `tcache_destroy`: a thread's cached blocks go back to their slabs and extents.
     public mutating func threadEnded(_ thread: UInt32) {
-        if let bins = caches.removeValue(forKey: thread) { for b in bins { for q in b { release(q) } } }
+        if let c = cacheSlot.removeValue(forKey: thread) {
+            let bins = caches[c]
+            caches[c] = []
+            for b in bins { for q in b { release(q) } }
+            if lastThread == thread { lastThread = .max }
+        }
         threadArena[thread] = nil
         lastPath = .none; lastChunkSize = 0
     }

@@ -70,16 +70,16 @@ extension Ptmalloc {
 
     /// Links `p` between `bck` and `fwd`.
     @inline(__always) mutating func link(_ p: UInt64, after bck: UInt64, before fwd: UInt64) {
-        links[p] = Link(fd: fwd, bk: bck)
-        links[bck]!.fd = p
-        links[fwd]!.bk = p
+        links.insert(p, Link(fd: fwd, bk: bck))
+        var b = links[bck]!; b.fd = p; links.insert(bck, b)
+        var f = links[fwd]!; f.bk = p; links.insert(fwd, f)
     }
 
     /// `unlink_chunk`: takes a free chunk off whatever bin holds it.
     @inline(__always) mutating func unlinkChunk(_ a: Int, _ p: UInt64) {
-        guard let l = links.removeValue(forKey: p) else { return }
-        links[l.fd]!.bk = l.bk
-        links[l.bk]!.fd = l.fd
+        guard let l = links.remove(p) else { return }
+        var f = links[l.fd]!; f.bk = l.bk; links.insert(l.fd, f)
+        var b = links[l.bk]!; b.fd = l.fd; links.insert(l.bk, b)
         if l.fd == l.bk && isSentinel(l.fd) { unmarkBin(a, Int(l.fd) - a * 128) }
     }
 

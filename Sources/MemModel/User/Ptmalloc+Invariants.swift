@@ -57,7 +57,7 @@ extension Ptmalloc {
             if prevFree { v.append("a free chunk borders top") }
             if !prevInuse(top) { v.append("top's PREV_INUSE is clear") }
         }
-        if mmappedBytes != mmapped.values.reduce(0, { $0 + $1.size + $1.offset }) { v.append("mmapped bytes do not add up") }
+        if mmappedBytes != mmapped.sortedEntries.reduce(0, { $0 + $1.value.size + $1.value.offset }) { v.append("mmapped bytes do not add up") }
         v += placer.invariantViolations()
         return v
     }

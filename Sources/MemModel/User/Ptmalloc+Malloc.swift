@@ -212,7 +212,7 @@ extension Ptmalloc {
             var brk = ((m + alignment - 1) & ~(alignment - 1)) - 16
             if brk - p < Ptmalloc.minSize { brk += alignment }
             let lead = brk - p
-            if let mm = mmapped.removeValue(forKey: p) {
+            if let mm = mmapped.remove(p) {
                 mmapped[brk] = (mm.size - lead, mm.offset + lead)
                 lastPath = path
                 return brk + 16

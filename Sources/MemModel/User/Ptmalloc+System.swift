@@ -88,7 +88,7 @@ extension Ptmalloc {
 
     /// `munmap_chunk`.
     mutating func munmapChunk(_ p: UInt64) {
-        guard let m = mmapped.removeValue(forKey: p) else { return }
+        guard let m = mmapped.remove(p) else { return }
         let block = p - m.offset, total = m.size + m.offset
         effects.syscall(AllocatorSyscall(op: .munmap, address: block, length: total))
         placer.unmap(block, total)

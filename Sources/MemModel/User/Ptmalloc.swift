@@ -80,14 +80,14 @@ public struct Ptmalloc: HeapAllocator {
     var arenas: [Arena] = [Arena()]
     var freeArenas: [Int] = []
     var nextReusedArena = 0
-    var links: [UInt64: Link] = [:]
+    var links = AddressMap<Link>(capacity: 1024)
     var tcaches: [TCache] = []
     var threads: [UInt32: ThreadState] = [:]
     var cachedThread: UInt32 = .max
     var cachedState = ThreadState(arena: 0, tcache: -1)
     var mainThread: UInt32?
     /// mmapped chunks: chunk address → (size, prev_size offset to the mapping's start).
-    var mmapped: [UInt64: (size: UInt64, offset: UInt64)] = [:]
+    var mmapped = AddressMap<(size: UInt64, offset: UInt64)>()
     var mmappedBytes: UInt64 = 0
     var placer: MappingPlacer
     /// The program break; 0 until the first sbrk (whose brk(0) glibc's `__sbrk` makes once).
@@ -197,7 +197,7 @@ public struct Ptmalloc: HeapAllocator {
 
     @inline(__always) mutating func handOut(_ mem: UInt64, _ path: AllocPath) -> UInt64 {
         guard mem != 0 else { lastChunkSize = 0; lastPath = .none; return 0 }
-        let c = mmapped[mem - 16]?.size ?? chunkSize(mem - 16)
+        let c = mem &- 16 &- mainHeap.base < mainHeap.limit ? chunkSize(mem - 16) : mmapped[mem - 16]?.size ?? chunkSize(mem - 16)
         allocatedBytes += c
         lastChunkSize = c; lastPath = path
         effects.touch(mem - 8)
@@ -219,7 +219,7 @@ public struct Ptmalloc: HeapAllocator {
     public mutating func free(_ mem: UInt64, thread t: UInt32) {
         guard mem != 0 else { lastPath = .none; lastChunkSize = 0; return }
         let p = mem - 16
-        if let m = mmapped[p] {
+        if p &- mainHeap.base >= mainHeap.limit, let m = mmapped[p] {
             allocatedBytes -= m.size
             lastChunkSize = m.size
             if m.size > mmapThreshold && m.size <= Ptmalloc.mmapThresholdMax {
