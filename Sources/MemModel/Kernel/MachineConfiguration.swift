@@ -107,7 +107,9 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
         return v << shift
     }
 
-    /// A machine like this host: memory from /proc/meminfo (MemTotal is what the kernel manages).
+    /// A machine like this host: memory from /proc/meminfo (MemTotal is what the kernel manages),
+    /// nodes and zones from /proc/zoneinfo with the sysctls of /proc/sys/vm, and the CPU cache
+    /// geometry from /sys.
     public static func host(meminfo: String = "/proc/meminfo") throws -> MachineConfiguration {
         guard let text = try? String(contentsOfFile: meminfo, encoding: .utf8) else {
             throw ConfigurationError("\(meminfo): cannot read it to build the host machine")
@@ -122,6 +124,8 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
         let installed = (managed + (256 << 20) - 1) & ~((256 << 20) - 1)
         var machine = MachineConfiguration(name: "host", memoryBytes: installed, kernelReservedBytes: installed - managed)
         if let physical = try? PhysicalConfiguration.host() { machine.adoptPhysical(physical) }
+        // CPU caches and TLBs from /sys/devices/system/cpu/cpu0/cache, when readable.
+        if let hardware = try? HardwareConfiguration.host() { machine.hardware = hardware }
         return machine
     }
 
