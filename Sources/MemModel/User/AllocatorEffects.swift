@@ -40,29 +40,13 @@ public struct AllocatorEffects: Sendable {
     public var touches: [AllocatorTouch] = []
     /// Collect touches (off by default: only re-allocated replay feeds them to the kernel).
     public var recordTouches = false
-    /// Running totals per system call, never drained.
-    public private(set) var brkCalls: UInt64 = 0
-    public private(set) var mmapCalls: UInt64 = 0
-    public private(set) var munmapCalls: UInt64 = 0
-    public private(set) var mremapCalls: UInt64 = 0
-    public private(set) var mprotectCalls: UInt64 = 0
-    public private(set) var madviseCalls: UInt64 = 0
-
     public init() {}
 
     @inlinable public var isEmpty: Bool { syscalls.isEmpty && touches.isEmpty }
 
     /// Records one system call.
+    /// (Per-call counts are kept by `AllocatorRunStatistics`.)
     public mutating func syscall(_ s: AllocatorSyscall) {
-        switch s.op {
-        case .brk: brkCalls += 1
-        case .mmap: mmapCalls += 1
-        case .munmap: munmapCalls += 1
-        case .mremap: mremapCalls += 1
-        case .mprotect: mprotectCalls += 1
-        case .madvise: madviseCalls += 1
-        default: break
-        }
         syscalls.append(s)
     }
 
