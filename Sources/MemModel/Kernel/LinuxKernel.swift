@@ -27,6 +27,9 @@ public struct LinuxKernel: KernelModel {
     public var sysctls: [String: Int64] = [:]
     /// Processes that ended; their later events are ignored.
     public var deadProcesses: Set<ProcessID> = []
+    /// The huge zero page (an order-9 block allocated on the first THP read fault,
+    /// `mm_get_huge_zero_page`), mapped read-only by huge entries; nil until needed.
+    public var hugeZeroFrame: PageFrameNumber?
 
     /// TASK_SIZE for x86_64 with 4-level paging.
     public static let taskSize: UInt64 = (1 << 47) - 4096

@@ -11,6 +11,8 @@ public struct PTEFlags: OptionSet, Hashable, Sendable {
     public static let anonymous = PTEFlags(rawValue: 1 << 3)
     /// Software bit: the entry maps a shmem page (RssShmem).
     public static let shmem = PTEFlags(rawValue: 1 << 4)
+    /// _PAGE_PSE: a PMD-level leaf mapping 2 MiB (a transparent huge page or the huge zero page).
+    public static let huge = PTEFlags(rawValue: 1 << 7)
 }
 
 /// One 4 KiB page-table entry: the frame and the bits.

@@ -10,6 +10,9 @@ public struct PageTable: Sendable {
     @usableFromInline var pud: [UInt64: PageFrameNumber] = [:]
     @usableFromInline var pmd: [UInt64: PageFrameNumber] = [:]
     @usableFromInline var pte: [UInt64: PageFrameNumber] = [:]
+    /// PMD-level leaves (2 MiB, `.huge`), keyed by the virtual page number shifted by 9. A range
+    /// mapped huge has no PTE page and no 4 KiB entries.
+    @usableFromInline var huge: [UInt64: PageTableEntry] = [:]
     /// The top-level page (PGD), allocated with the mm.
     public let pgd: PageFrameNumber
 
@@ -18,8 +21,18 @@ public struct PageTable: Sendable {
     /// The entry for virtual page `vpn`, if one is present.
     @inlinable public func entry(_ vpn: UInt64) -> PageTableEntry? { entries[vpn] }
 
-    /// Number of leaf entries present.
-    public var count: Int { entries.count }
+    /// Number of leaf entries present (4 KiB entries; a huge entry counts once).
+    public var count: Int { entries.count + huge.count }
+
+    /// The 2 MiB entry covering virtual page `vpn`, if the range is mapped huge.
+    @inlinable public func hugeEntry(_ vpn: UInt64) -> PageTableEntry? { huge.isEmpty ? nil : huge[vpn >> 9] }
+
+    /// The huge entries whose 2 MiB range starts in [firstVPN, endVPN), in address order; `vpn`
+    /// is the first page of each range (a multiple of 512).
+    public func hugeMappings(_ firstVPN: UInt64, _ endVPN: UInt64) -> [(vpn: UInt64, entry: PageTableEntry)] {
+        guard !huge.isEmpty, firstVPN < endVPN else { return [] }
+        return huge.keys.sorted().filter { $0 << 9 >= firstVPN && $0 << 9 < endVPN }.map { ($0 << 9, huge[$0]!) }
+    }
 
     /// Page-table pages in use, the PGD included (pgtables_bytes / 4096).
     public var tablePages: Int { 1 + pud.count + pmd.count + pte.count }
