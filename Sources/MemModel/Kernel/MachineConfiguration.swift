@@ -24,6 +24,11 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
     public var hardware: HardwareConfiguration?
     /// Nodes, zones, CPUs and the vm sysctls of the physical layer (nil: the defaults; decoded if present).
     public var physical: PhysicalConfiguration?
+    /// THP, rlimits and vm.max_map_count of the virtual-memory layer (nil: the defaults; decoded if present).
+    public var virtualMemory: VirtualMemoryConfiguration?
+
+    /// The virtual-memory tunables in force.
+    public var vm: VirtualMemoryConfiguration { virtualMemory ?? VirtualMemoryConfiguration() }
 
     public init(name: String, memoryBytes: UInt64, kernelReservedBytes: UInt64, snapshotInterval: Int = 65536,
                 readAroundPages: Int = 32, faultAroundBytes: Int = 65536) {
@@ -53,7 +58,7 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
         ("snapshot_interval", "events between counter snapshots"),
         ("read_around_pages", "filemap_fault read-around window in pages"),
         ("fault_around_bytes", "do_fault_around window in bytes"),
-    ] + HardwareConfiguration.settableKeys + PhysicalConfiguration.settableKeys
+    ] + HardwareConfiguration.settableKeys + PhysicalConfiguration.settableKeys + VirtualMemoryConfiguration.settableKeys
 
     /// Applies one `key=value` override; throws a message naming the key and what was expected.
     public mutating func set(_ key: String, _ value: String) throws {
@@ -88,6 +93,8 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
                 hardware = h
                 break
             }
+            var vmc = vm
+            if try vmc.set(key, value) { virtualMemory = vmc; break }
             var phys = physical ?? PhysicalConfiguration()
             if try phys.set(key, value) { physical = phys; break }
             throw ConfigurationError("unknown setting '\(key)'; known: " + MachineConfiguration.settableKeys.map(\.key).joined(separator: ", "))
