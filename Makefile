@@ -53,6 +53,7 @@ clean:
 recorder: deps
 	mkdir -p .build/release
 	cc -O2 -fPIC -shared -o .build/release/libmemreplay-recorder.so Sources/CRecorder/*.c -lzstd -ldl -lpthread
+	cc -O2 -fPIC -shared -DMR_LACKEY=1 -o .build/release/libmemreplay-recorder-lackey.so Sources/CRecorder/*.c -lzstd -ldl -lpthread
 
 ## Recorder overhead (native vs interposer vs heaptrack, same run) and bytes per event.
 bench-recorder: build

@@ -99,8 +99,9 @@ static inline void after_heap(struct mr_tbuf *b, uint64_t t, const void *p) {
 #define RECORD_END(p) after_heap(b, t, p); mr_commit(b); }
 
 void *malloc(size_t n) {
+    MR_SCOPE();
     if (!ready()) return boot_alloc(n, 16);
-    void *p = mr_real.malloc(n);
+    void *p = MR_REAL(mr_real.malloc(n));
     int e = errno;
     RECORD_BEGIN(R_MALLOC) mr_put(b, n); mr_put_ptr(b, (uintptr_t)p); RECORD_END(p)
     errno = e;
@@ -108,8 +109,9 @@ void *malloc(size_t n) {
 }
 
 void *calloc(size_t c, size_t n) {
+    MR_SCOPE();
     if (!ready()) { void *p = boot_alloc(c * n, 16); if (p) memset(p, 0, c * n); return p; }
-    void *p = mr_real.calloc(c, n);
+    void *p = MR_REAL(mr_real.calloc(c, n));
     int e = errno;
     RECORD_BEGIN(R_CALLOC) mr_put(b, c); mr_put(b, n); mr_put_ptr(b, (uintptr_t)p); RECORD_END(p)
     errno = e;
@@ -117,6 +119,7 @@ void *calloc(size_t c, size_t n) {
 }
 
 void free(void *p) {
+    MR_SCOPE();
     if (in_boot(p)) return;
     if (!ready()) return;
     struct mr_tbuf *b = mr_begin();
@@ -128,7 +131,7 @@ void free(void *p) {
         mr_commit(b);
     }
     if (!p) return;
-    mr_real.free(p);
+    MR_REAL_VOID(mr_real.free(p));
     if (b && (uint64_t)(uintptr_t)__curbrk != last_break) {
         b = mr_begin();
         if (b) { mr_heap_check_brk(b, mr_now()); mr_commit(b); }
@@ -136,6 +139,7 @@ void free(void *p) {
 }
 
 void *realloc(void *old, size_t n) {
+    MR_SCOPE();
     if (in_boot(old)) {
         size_t avail = (size_t)(boot_arena + sizeof boot_arena - (unsigned char *)old);
         void *p = malloc(n);
@@ -145,7 +149,7 @@ void *realloc(void *old, size_t n) {
     if (!ready()) return boot_alloc(n, 16);
     uint64_t os = 0, ol = 0;
     int was_mapped = mmapped_chunk(old, &os, &ol);
-    void *p = mr_real.realloc(old, n);
+    void *p = MR_REAL(mr_real.realloc(old, n));
     int e = errno;
     struct mr_tbuf *b = mr_begin();
     if (b) {
@@ -167,8 +171,9 @@ void *realloc(void *old, size_t n) {
 }
 
 void *reallocarray(void *old, size_t c, size_t n) {
+    MR_SCOPE();
     if (!ready() || in_boot(old)) { size_t total; if (__builtin_mul_overflow(c, n, &total)) { errno = ENOMEM; return NULL; } return realloc(old, total); }
-    void *p = mr_real.reallocarray(old, c, n);
+    void *p = MR_REAL(mr_real.reallocarray(old, c, n));
     int e = errno;
     RECORD_BEGIN(R_REALLOCARRAY) mr_put_ptr(b, (uintptr_t)old); mr_put(b, c); mr_put(b, n); mr_put_ptr(b, (uintptr_t)p); RECORD_END(p)
     errno = e;
@@ -176,8 +181,9 @@ void *reallocarray(void *old, size_t c, size_t n) {
 }
 
 int posix_memalign(void **out, size_t align, size_t n) {
+    MR_SCOPE();
     if (!ready()) { void *p = boot_alloc(n, align); if (!p) return ENOMEM; *out = p; return 0; }
-    int r = mr_real.posix_memalign(out, align, n);
+    int r = MR_REAL(mr_real.posix_memalign(out, align, n));
     void *p = r == 0 ? *out : NULL;
     RECORD_BEGIN(R_POSIX_MEMALIGN) mr_put(b, align); mr_put(b, n); mr_put_ptr(b, (uintptr_t)p); mr_put(b, (uint64_t)r); RECORD_END(p)
     return r;
@@ -185,16 +191,18 @@ int posix_memalign(void **out, size_t align, size_t n) {
 
 #define ALIGNED(name, OP, call) \
     void *name(size_t align, size_t n) { \
+        MR_SCOPE(); \
         if (!ready()) return boot_alloc(n, align); \
-        void *p = call; int e = errno; \
+        void *p = MR_REAL(call); int e = errno; \
         RECORD_BEGIN(OP) mr_put(b, align); mr_put(b, n); mr_put_ptr(b, (uintptr_t)p); RECORD_END(p) \
         errno = e; return p; }
 ALIGNED(memalign, R_MEMALIGN, mr_real.memalign(align, n))
 ALIGNED(aligned_alloc, R_ALIGNED_ALLOC, mr_real.aligned_alloc(align, n))
 
 void *valloc(size_t n) {
+    MR_SCOPE();
     if (!ready()) return boot_alloc(n, 4096);
-    void *p = mr_real.valloc(n);
+    void *p = MR_REAL(mr_real.valloc(n));
     int e = errno;
     RECORD_BEGIN(R_VALLOC) mr_put(b, n); mr_put_ptr(b, (uintptr_t)p); RECORD_END(p)
     errno = e;
@@ -202,8 +210,9 @@ void *valloc(size_t n) {
 }
 
 void *pvalloc(size_t n) {
+    MR_SCOPE();
     if (!ready()) return boot_alloc((n + 4095) & ~(size_t)4095, 4096);
-    void *p = mr_real.pvalloc(n);
+    void *p = MR_REAL(mr_real.pvalloc(n));
     int e = errno;
     RECORD_BEGIN(R_PVALLOC) mr_put(b, n); mr_put_ptr(b, (uintptr_t)p); RECORD_END(p)
     errno = e;

@@ -44,9 +44,8 @@ static char out_dir[1024];
 static int exit_status;
 static int exit_known;
 static volatile sig_atomic_t in_flush;
-char *mr_marker_base;          /* lackey mode: reserved read-only range touched per event */
+char *mr_marker_base;          /* lackey flavour: reserved read-only range of marker loads */
 #define marker_base mr_marker_base
-static uint64_t marker_seq;
 
 TLS struct mr_tbuf *mr_tls_buf;
 #define tls_buf mr_tls_buf
@@ -120,10 +119,8 @@ static void flush_buf(struct mr_tbuf *b) {
     errno = saved;
 }
 
-void mr_flush_all(int end_stream) {
-    int saved = errno;
-    tls_busy++;
-    pthread_mutex_lock(&out_lock);
+/* Emits every thread's committed records and ends (or flushes) the zstd stream; caller holds out_lock. */
+static void flush_all_locked(int end_stream) {
     in_flush = 1;
     for (int i = 0; i < MAX_THREADS; i++) {
         struct mr_tbuf *b = slots[i];
@@ -135,6 +132,13 @@ void mr_flush_all(int end_stream) {
     }
     if (zctx && out_fd >= 0) z_push(NULL, 0, end_stream ? ZSTD_e_end : ZSTD_e_flush);
     in_flush = 0;
+}
+
+void mr_flush_all(int end_stream) {
+    int saved = errno;
+    tls_busy++;
+    pthread_mutex_lock(&out_lock);
+    flush_all_locked(end_stream);
     pthread_mutex_unlock(&out_lock);
     tls_busy--;
     errno = saved;
@@ -180,6 +184,7 @@ static struct mr_tbuf *acquire_buffer(void) {
             if (!atomic_compare_exchange_strong(&b->in_use, &zero, 1)) continue;
         }
         b->len = 0;
+        b->records = 0;
         atomic_store(&b->committed, 0);
         b->tid = mr_gettid();
         tls_buf = b;
@@ -222,13 +227,67 @@ void mr_put_bytes(struct mr_tbuf *b, const void *p, size_t n) {
     b->len += n;
 }
 
-/* Lackey mode: one read of marker_base + n for the n-th event of this process image, so the
- * importer can place the event exactly in valgrind's access stream. */
-void mr_marker(void) {
-    if (!marker_base) return;
-    uint64_t n = __atomic_fetch_add(&marker_seq, 1, __ATOMIC_RELAXED);
-    (void)*(volatile char *)(marker_base + (n & ((1ull << 36) - 1)));
+#ifdef MR_LACKEY
+#include <link.h>
+volatile char mr_mark_sink;
+/* mmap without libc (whose syscall() would make loads the importer cannot yet tell apart). */
+static void *raw_mmap_reserve(size_t len) {
+#if defined(__x86_64__)
+    long r;
+    register long r10 __asm__("r10") = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+    register long r8 __asm__("r8") = -1;
+    register long r9 __asm__("r9") = 0;
+    __asm__ volatile("syscall" : "=a"(r) : "0"((long)SYS_mmap), "D"(0L), "S"((long)len), "d"((long)PROT_READ),
+                     "r"(r10), "r"(r8), "r"(r9) : "rcx", "r11", "memory");
+    return (void *)r;
+#else
+    return (void *)syscall(SYS_mmap, NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+#endif
 }
+
+/* dl_iterate_phdr callback: announces the executable PT_LOAD segments of this object. */
+static int announce_text(struct dl_phdr_info *info, size_t size, void *self) {
+    (void)size;
+    uintptr_t me = (uintptr_t)self;
+    int mine = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t start = info->dlpi_addr + ph->p_vaddr;
+        if (ph->p_type == PT_LOAD && me >= start && me < start + ph->p_memsz) mine = 1;
+    }
+    if (!mine) return 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X)) continue;
+        uintptr_t start = info->dlpi_addr + ph->p_vaddr, end = start + ph->p_memsz;
+        uint64_t first = start >> 12, last = (end + 4095) >> 12;
+        mr_mark(MR_MARK_TEXT_HI + (first >> 20));
+        mr_mark(MR_MARK_TEXT_LO + (first & 0xFFFFF));
+        mr_mark(MR_MARK_TEXT_HI + (last >> 20));
+        mr_mark(MR_MARK_TEXT_LO + (last & 0xFFFFF));
+    }
+    return 1;
+}
+
+/* Maps the marker range and announces it (the hello pattern, then this object's text inside a
+ * scope of its own); runs once per process image, at the first scope. */
+void mr_marker_setup(void) {
+    static int busy;
+    if (marker_base || busy) return;
+    busy = 1;
+    void *p = raw_mmap_reserve(MR_MARK_SPAN);
+    if ((intptr_t)p < 0 && (intptr_t)p > -4096) return;
+    marker_base = p;
+    uint64_t hello = *(volatile uint64_t *)(marker_base + 0);
+    hello |= *(volatile uint8_t *)(marker_base + 0x5A5A);
+    hello |= *(volatile uint16_t *)(marker_base + 0xA5A4);
+    if (__builtin_expect(hello != 0, 0)) mr_mark_sink = (char)hello;
+    mr_mark(MR_MARK_CTL + MR_MARK_ENTER);
+    dl_iterate_phdr(announce_text, (void *)(uintptr_t)&mr_marker_setup);
+    mr_mark(MR_MARK_CTL + MR_MARK_LEAVE);
+    busy = 0;
+}
+#endif
 
 /* ---- start-up ---- */
 
@@ -282,6 +341,7 @@ static void record_maps(void) {
 }
 
 static void thread_key_exit(void *p) {
+    MR_SCOPE();
     struct mr_tbuf *b = p;
     if (b != tls_buf || atomic_load(&state) != ST_ON) return;
     mr_thread_exiting();
@@ -304,27 +364,47 @@ static void install_signal_handlers(void) {
     }
 }
 
+/* A fatal signal the program left at SIG_DFL: record it, flush every thread's committed records,
+ * end the stream, then die of the same signal with the default action (so the exit status the
+ * parent sees is unchanged). The crashing thread's record in progress, if the signal interrupted
+ * one, is dropped (its buffer goes back to the last commit). Another thread in the middle of a
+ * flush holds out_lock: wait up to 2 s for it, then give up the flush rather than interleave two
+ * writers in one zstd stream (what is on disk stays readable up to the last flush). */
 static void fatal_handler(int sig) {
+    MR_SCOPE();
+    int saved = errno;
     if (atomic_load(&state) == ST_ON && !in_flush) {
         struct mr_tbuf *b = tls_buf;
+        tls_busy++;
         if (b) {
+            b->len = atomic_load_explicit(&b->committed, memory_order_relaxed);
             mr_put_op(b, R_SIGNAL, mr_now());
             mr_put(b, (uint64_t)sig);
             mr_commit(b);
         }
         atomic_store(&state, ST_OFF);
-        mr_flush_all(1);
+        int locked = 0;
+        for (int i = 0; i < 2000 && !locked; i++) {
+            locked = pthread_mutex_trylock(&out_lock) == 0;
+            if (!locked) { struct timespec ms = { 0, 1000000 }; nanosleep(&ms, NULL); }
+        }
+        if (locked) {
+            flush_all_locked(1);
+            if (out_fd >= 0) { syscall(SYS_close, out_fd); out_fd = -1; }
+            pthread_mutex_unlock(&out_lock);
+        }
+        tls_busy--;
     }
-    signal(sig, SIG_DFL);
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(sig, &dfl, NULL);
+    sigset_t unblock;
+    sigemptyset(&unblock);
+    sigaddset(&unblock, sig);
+    pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
+    errno = saved;
     raise(sig);
-}
-
-static void setup_marker(void) {
-    const char *m = getenv("MEMREPLAY_MARKERS");
-    if (!m || m[0] != '1') return;
-    void *p = (void *)syscall(SYS_mmap, NULL, 1ull << 36, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if ((intptr_t)p < 0 && (intptr_t)p > -4096) return;
-    marker_base = p;
 }
 
 static void init_recording(void) {
@@ -332,6 +412,15 @@ static void init_recording(void) {
     my_pid = getpid();
     if (!dir || !*dir || strlen(dir) >= sizeof out_dir - 1) { atomic_store(&state, ST_OFF); return; }
     strcpy(out_dir, dir);
+    /* --accesses lackey: valgrind's launcher (a shell script, then valgrind.bin) inherits
+     * LD_PRELOAD too; recording starts with the image running the program itself. */
+    const char *first = getenv("MEMREPLAY_FIRST_EXE");
+    if (first && *first) {
+        char exe[1024];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof exe);
+        if (n < 0 || (size_t)n != strlen(first) || memcmp(exe, first, (size_t)n) != 0) { atomic_store(&state, ST_OFF); return; }
+        unsetenv("MEMREPLAY_FIRST_EXE");
+    }
     const char *follow = getenv("MEMREPLAY_FOLLOW");
     follow_forks = !(follow && follow[0] == '0');
     /* --no-follow-forks: only the process memreplay started (its images after exec included). */
@@ -348,7 +437,6 @@ static void init_recording(void) {
     { const char *lv = getenv("MEMREPLAY_ZSTD_LEVEL"); ZSTD_CCtx_setParameter(zctx, ZSTD_c_compressionLevel, lv ? atoi(lv) : 1); }
     int gen = open_segment();
     if (gen < 0) { atomic_store(&state, ST_OFF); return; }
-    setup_marker();
     atomic_store(&state, ST_ON);
     if (marker_base) {
         struct mr_tbuf *b = begin_any();
@@ -373,11 +461,12 @@ static void ensure_started(void) {
     tls_busy--;
 }
 
-__attribute__((constructor)) static void mr_constructor(void) { ensure_started(); }
+__attribute__((constructor)) static void mr_constructor(void) { MR_SCOPE(); ensure_started(); }
 
 __attribute__((visibility("hidden"))) void mr_ensure_started(void) { ensure_started(); }
 
 __attribute__((destructor)) static void mr_destructor(void) {
+    MR_SCOPE();
     if (atomic_load(&state) != ST_ON) return;
     mr_record_exit(exit_status, exit_known);
 }
@@ -417,12 +506,11 @@ void mr_after_fork_child(int is_vfork, pid_t parent_pid, pid_t parent_tid) {
         atomic_store(&b->committed, 0);
         if (b != tls_buf) atomic_store(&b->in_use, 0);
     }
-    if (tls_buf) tls_buf->tid = mr_gettid();
+    if (tls_buf) { tls_buf->tid = mr_gettid(); tls_buf->records = 0; }
     if (out_fd >= 0) syscall(SYS_close, out_fd);
     out_fd = -1;
     if (!follow_forks) { atomic_store(&state, ST_OFF); return; }
     ZSTD_CCtx_reset(zctx, ZSTD_reset_session_only);
-    marker_seq = 0;
     if (open_segment() < 0) { atomic_store(&state, ST_OFF); return; }
     record_start(1, parent_pid, parent_tid);
 }

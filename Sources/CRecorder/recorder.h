@@ -103,6 +103,7 @@ struct mr_tbuf {
     uint64_t base_time;
     uint64_t last_time;
     uint64_t last_ptr;
+    uint64_t records; /* records of this thread in this process image (lackey event markers) */
     uint8_t data[MR_TBUF_SIZE];
 };
 
@@ -141,18 +142,64 @@ static inline void mr_put_ptr(struct mr_tbuf *b, uint64_t p) {
     else mr_put(b, ((((uint64_t)d << 1) ^ (uint64_t)(d >> 63)) << 1) | 1);
 }
 
+/* ---- lackey flavour (built with -DMR_LACKEY=1 for `memreplay record --accesses lackey`) ----
+ *
+ * The program runs under valgrind lackey, which prints every data access with the address of
+ * the instruction making it. The interposer tells the importer (LackeyAccessCollector.swift)
+ * what is what by loading single bytes of a reserved read-only range (MR_MARK_SPAN bytes,
+ * MAP_NORESERVE, mapped at the first scope; valgrind 3.19 refuses client mappings above 32 GiB):
+ * offset < 2^31 is the event marker of one raw record,
+ * ((tid & 0x1FFFF) << 14) | (the thread's record number & 0x3FFF), loaded by mr_put_op; the
+ * offsets from MR_MARK_CTL are scope markers: every entry point (wrapper, constructor, destructor,
+ * signal handler) is bracketed by ENTER/LEAVE and the call of the real function inside it by
+ * REAL/REAL_END, so whatever runs inside a scope and outside a real call is the interposer's own
+ * work (libc calls, zstd, ld.so for dlsym) and is dropped. The first scope announces the range
+ * with a load pattern (8 bytes at +0, 1 at +0x5A5A, 2 at +0xA5A4) and the interposer's executable
+ * segments (start page, then end page, each as MR_MARK_TEXT_HI + page >> 20 followed by
+ * MR_MARK_TEXT_LO + (page & 0xFFFFF)), whose instructions are dropped everywhere.
+ * The normal build compiles all of this away. */
+#define MR_MARK_SPAN (1ull << 35)
+#define MR_MARK_CTL (1ull << 31)
+#define MR_MARK_TEXT_HI (1ull << 33)
+#define MR_MARK_TEXT_LO (1ull << 34)
+enum { MR_MARK_ENTER = 1, MR_MARK_LEAVE = 2, MR_MARK_REAL = 3, MR_MARK_REAL_END = 4 };
+
+#ifdef MR_LACKEY
+void mr_marker_setup(void);
+/* The loaded byte (always 0: the range is never written) feeds a branch, because valgrind's IR
+ * optimiser deletes loads whose value is unused. */
+extern volatile char mr_mark_sink;
+static inline void mr_mark(uint64_t off) {
+    char *m = mr_marker_base;
+    if (m) { char v = *(volatile char *)(m + off); if (__builtin_expect(v != 0, 0)) mr_mark_sink = v; }
+}
+static inline int mr_scope_enter(void) {
+    if (__builtin_expect(mr_marker_base == NULL, 0)) mr_marker_setup();
+    mr_mark(MR_MARK_CTL + MR_MARK_ENTER);
+    return 1;
+}
+static inline void mr_scope_leave(int *entered) { if (*entered) mr_mark(MR_MARK_CTL + MR_MARK_LEAVE); }
+#define MR_SCOPE() int mr_scope_ __attribute__((cleanup(mr_scope_leave))) = mr_scope_enter()
+#define MR_REAL(x) ({ mr_mark(MR_MARK_CTL + MR_MARK_REAL); __typeof__(x) mr_r_ = (x); mr_mark(MR_MARK_CTL + MR_MARK_REAL_END); mr_r_; })
+#define MR_REAL_VOID(x) do { mr_mark(MR_MARK_CTL + MR_MARK_REAL); x; mr_mark(MR_MARK_CTL + MR_MARK_REAL_END); } while (0)
+#define MR_EVENT_MARK(b) mr_mark(((uint64_t)((b)->tid & 0x1FFFF) << 14) | ((b)->records++ & 0x3FFF))
+#else
+#define MR_SCOPE() (void)0
+#define MR_REAL(x) (x)
+#define MR_REAL_VOID(x) x
+#define MR_EVENT_MARK(b) (void)0
+#endif
+
 static inline void mr_put_op(struct mr_tbuf *b, uint8_t op, uint64_t t) {
+    MR_EVENT_MARK(b);
     if (b->len == 0) { b->base_time = t; b->last_time = t; b->last_ptr = 0; }
     b->data[b->len++] = op;
     mr_put_signed(b, (int64_t)(t - b->last_time));
     b->last_time = t;
 }
 
-void mr_marker(void);
-
 static inline void mr_commit(struct mr_tbuf *b) {
     __atomic_store_n(&b->committed, b->len, __ATOMIC_RELEASE);
-    if (__builtin_expect(mr_marker_base != NULL, 0)) mr_marker();
 }
 
 void mr_put_bytes(struct mr_tbuf *b, const void *p, size_t n);
@@ -170,14 +217,10 @@ static inline uint64_t mr_now(void) {
     return (((uint64_t)hi << 32) | lo) >> 6;
 #else
     return mr_clock_ns();
-#pragma GCC visibility pop
-
 #endif
 }
 pid_t mr_gettid(void);
 
-/* Lackey mode: touches the marker byte for the process's next event (no-op otherwise). */
-void mr_marker(void);
 
 /* Lifecycle helpers used by the wrappers. */
 void mr_flush_all(int end_stream);

@@ -244,15 +244,17 @@ int execle(const char *p, const char *arg, ...) {
 REAL(void, exit, (int))
 REAL(void, _exit, (int))
 void exit(int status) {
+    MR_SCOPE();
     resolve_exit();
     mr_set_exit_status(status);
-    real_exit(status);
+    MR_REAL_VOID(real_exit(status));
     __builtin_unreachable();
 }
 void _exit(int status) {
+    MR_SCOPE();
     resolve__exit();
     mr_record_exit(status, 1);
-    real__exit(status);
+    MR_REAL_VOID(real__exit(status));
     __builtin_unreachable();
 }
 void _Exit(int status) { _exit(status); }

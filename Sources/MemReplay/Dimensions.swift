@@ -74,10 +74,28 @@ public struct FaultRecord: Hashable, Sendable {
     public var kind: FaultKind
     public var vma: VMAID
     public var frame: PageFrameNumber
+    /// The size of the page the fault mapped (2 MiB for THP faults).
+    public var pageSize: PageSize
+    /// Where the frame lives: NUMA node and zone type; −1 / nil when not in managed memory
+    /// (the zero page, a failed fault).
+    public var node: Int
+    public var zone: ZoneType?
 
     @inlinable public init(seq: UInt64, pid: ProcessID, address: UInt64, kind: FaultKind, vma: VMAID,
-                           frame: PageFrameNumber) {
+                           frame: PageFrameNumber, node: Int = -1, zone: ZoneType? = nil) {
         self.seq = seq; self.pid = pid; self.address = address; self.kind = kind; self.vma = vma; self.frame = frame
+        self.pageSize = kind.pageSize; self.node = node; self.zone = zone
+    }
+}
+
+/// A VMA created, changed or removed by an event (`vma_changes`): which VMAs a system call touched.
+public struct VMAChangeRecord: Hashable, Sendable {
+    public var seq: UInt64
+    public var pid: ProcessID
+    public var vma: VMAID
+    public var removed: Bool
+    @inlinable public init(seq: UInt64, pid: ProcessID, vma: VMAID, removed: Bool) {
+        self.seq = seq; self.pid = pid; self.vma = vma; self.removed = removed
     }
 }
 

@@ -15,6 +15,8 @@ public protocol OutcomeSink {
     mutating func process(_ process: ProcessRecord) throws
     mutating func thread(_ thread: ThreadRecord) throws
     mutating func vma(_ vma: VMARecord) throws
+    /// A VMA an event created, changed or removed (after the `vma` row that describes it).
+    mutating func vmaChange(_ change: VMAChangeRecord) throws
     mutating func file(_ file: FileRecord) throws
     /// A string of the trace's string table, sent before the first outcome that uses it.
     mutating func string(_ id: StringID, _ text: String) throws
@@ -24,4 +26,9 @@ public protocol OutcomeSink {
     mutating func finish(metrics: [Metric], endedAt: Double) throws
     /// Abandons the output.
     mutating func abort()
+}
+
+extension OutcomeSink {
+    /// Sinks that keep no VMA history ignore the changes.
+    public mutating func vmaChange(_ change: VMAChangeRecord) throws {}
 }

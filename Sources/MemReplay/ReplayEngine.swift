@@ -76,7 +76,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
             let t = kernel.access(a, pid: pid)
             if t.fault != .none {
                 faultCounts[Int(t.fault.rawValue)] += 1
-                try sink.fault(FaultRecord(seq: seq, pid: pid, address: a.address.rawValue & ~4095, kind: t.fault, vma: t.vma, frame: t.frame))
+                try sink.fault(faultRecord(seq: seq, pid: pid, address: a.address.rawValue & ~4095, kind: t.fault, vma: t.vma, frame: t.frame))
             }
             var hw = HardwareOutcome.none
             if hardware.isEnabled && !t.fault.isSignal && t.fault != .processDead {
@@ -141,14 +141,16 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
             switch change {
             case let .fault(pid, address, kind, vma, frame):
                 faultCounts[Int(kind.rawValue)] += 1
-                try sink.fault(FaultRecord(seq: seq, pid: pid, address: address, kind: kind, vma: vma, frame: frame))
+                try sink.fault(faultRecord(seq: seq, pid: pid, address: address, kind: kind, vma: vma, frame: frame))
             case let .vmaChanged(pid, v):
                 let start = vmaStarts[v.id] ?? seq
                 vmaStarts[v.id] = start
                 try sink.vma(record(of: v, pid: pid, start: start, end: 0))
+                try sink.vmaChange(VMAChangeRecord(seq: seq, pid: pid, vma: v.id, removed: false))
             case let .vmaRemoved(pid, v):
                 let start = vmaStarts.removeValue(forKey: v.id) ?? seq
                 try sink.vma(record(of: v, pid: pid, start: start, end: max(seq, 1)))
+                try sink.vmaChange(VMAChangeRecord(seq: seq, pid: pid, vma: v.id, removed: true))
             case let .processStarted(pid, parent, image):
                 let p = ProcessRecord(pid: pid, parent: parent, image: image, startSeq: seq)
                 processes[pid] = p
@@ -173,6 +175,13 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
                 try sink.file(FileRecord(id: id, path: path, size: size))
             }
         }
+    }
+
+    /// A fault row with the frame's node and zone.
+    func faultRecord(seq: UInt64, pid: ProcessID, address: UInt64, kind: FaultKind, vma: VMAID, frame: PageFrameNumber) -> FaultRecord {
+        let where_ = kind.isSignal ? nil : kernel.frameLocation(frame)
+        return FaultRecord(seq: seq, pid: pid, address: address, kind: kind, vma: vma, frame: frame,
+                           node: where_?.node ?? -1, zone: where_?.zone)
     }
 
     func record(of v: VirtualMemoryArea, pid: ProcessID, start: UInt64, end: UInt64) -> VMARecord {

@@ -39,6 +39,7 @@ public final class SQLiteStore: OutcomeSink {
     let insertFileCall: SQLiteStatement
     let insertControlEvent: SQLiteStatement
     let insertFault: SQLiteStatement
+    let insertVMAChange: SQLiteStatement
     let upsertProcess: SQLiteStatement
     let upsertThread: SQLiteStatement
     let upsertVMA: SQLiteStatement
@@ -50,7 +51,7 @@ public final class SQLiteStore: OutcomeSink {
     let insertAllocOutcome: SQLiteStatement
     private var statements: [SQLiteStatement] {
         [insertEvent, insertAccess, insertProcessEvent, insertAllocCall, insertMemoryCall, insertFileCall,
-         insertControlEvent, insertFault, upsertProcess, upsertThread, upsertVMA, upsertFile, upsertString,
+         insertControlEvent, insertFault, insertVMAChange, upsertProcess, upsertThread, upsertVMA, upsertFile, upsertString,
          insertCounterSample, insertProcessSample, insertHardwareAccess, insertAllocOutcome]
     }
 
@@ -83,6 +84,7 @@ public final class SQLiteStore: OutcomeSink {
             insertFileCall = try db.prepare(StoreSchema.insertFileCall)
             insertControlEvent = try db.prepare(StoreSchema.insertControlEvent)
             insertFault = try db.prepare(StoreSchema.insertFault)
+            insertVMAChange = try db.prepare(StoreSchema.insertVMAChange)
             upsertProcess = try db.prepare(StoreSchema.upsertProcess)
             upsertThread = try db.prepare(StoreSchema.upsertThread)
             upsertVMA = try db.prepare(StoreSchema.upsertVMA)
@@ -187,7 +189,16 @@ public final class SQLiteStore: OutcomeSink {
         let s = insertFault
         s.bind(1, fault.seq); s.bind(2, fault.pid.rawValue); s.bind(3, fault.address)
         s.bind(4, fault.kind.rawValue); s.bind(5, fault.vma.rawValue); s.bind(6, fault.frame.rawValue)
+        s.bind(7, Int64(1) << Int64(fault.pageSize.shift)); s.bind(8, Int64(fault.node))
+        if let z = fault.zone { s.bind(9, z.rawValue) } else { s.bindNull(9) }
         try check(s.execute(), "faults")
+    }
+
+    public func vmaChange(_ change: VMAChangeRecord) throws {
+        let s = insertVMAChange
+        s.bind(1, change.seq); s.bind(2, change.pid.rawValue); s.bind(3, change.vma.rawValue)
+        s.bind(4, Int64(change.removed ? 1 : 0))
+        try check(s.execute(), "vma_changes")
     }
 
     public func snapshot(_ snapshot: CounterSnapshot) throws {

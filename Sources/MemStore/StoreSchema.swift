@@ -62,7 +62,11 @@ public enum StoreSchema {
         CREATE TABLE control_events (seq INTEGER PRIMARY KEY, op INTEGER NOT NULL, name INTEGER NOT NULL,
             key INTEGER NOT NULL, value INTEGER NOT NULL, target INTEGER NOT NULL);
         CREATE TABLE faults (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, pid INTEGER NOT NULL,
-            address INTEGER NOT NULL, kind INTEGER NOT NULL, vma INTEGER NOT NULL, frame INTEGER NOT NULL);
+            address INTEGER NOT NULL, kind INTEGER NOT NULL, vma INTEGER NOT NULL, frame INTEGER NOT NULL,
+            page_size INTEGER NOT NULL, node INTEGER NOT NULL, zone INTEGER);
+        CREATE TABLE zone_types (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
+        CREATE TABLE vma_changes (seq INTEGER NOT NULL, pid INTEGER NOT NULL, vma INTEGER NOT NULL,
+            removed INTEGER NOT NULL);
         CREATE TABLE counter_names (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
         CREATE TABLE counter_samples (seq INTEGER NOT NULL, time INTEGER NOT NULL, counter INTEGER NOT NULL,
             value INTEGER NOT NULL);
@@ -100,7 +104,8 @@ public enum StoreSchema {
     public static let insertControlEvent =
         "INSERT INTO control_events (seq, op, name, key, value, target) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
     public static let insertFault =
-        "INSERT INTO faults (seq, pid, address, kind, vma, frame) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        "INSERT INTO faults (seq, pid, address, kind, vma, frame, page_size, node, zone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+    public static let insertVMAChange = "INSERT INTO vma_changes (seq, pid, vma, removed) VALUES (?1, ?2, ?3, ?4)"
     public static let upsertProcess = """
         INSERT OR REPLACE INTO processes (pid, parent, image, start_seq, end_seq, exit_status)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -126,6 +131,7 @@ public enum StoreSchema {
     public static let indexes = """
         CREATE INDEX faults_seq ON faults (seq);
         CREATE INDEX faults_pid_vma ON faults (pid, vma);
+        CREATE INDEX vma_changes_seq ON vma_changes (seq);
         CREATE INDEX counter_samples_counter_seq ON counter_samples (counter, seq);
         CREATE INDEX process_samples_pid_seq ON process_samples (pid, seq);
         CREATE INDEX vmas_pid ON vmas (pid, start);
@@ -145,8 +151,9 @@ public enum StoreSchema {
             JOIN fault_kinds f ON f.id = a.fault;
         CREATE VIEW v_faults AS
             SELECT f.id, f.seq, f.pid, f.address, k.name AS kind, k.is_major, k.is_signal, f.vma,
-                v.name AS vma_name, f.frame
-            FROM faults f JOIN fault_kinds k ON k.id = f.kind LEFT JOIN vmas v ON v.id = f.vma;
+                v.name AS vma_name, f.frame, f.page_size, f.node, z.name AS zone
+            FROM faults f JOIN fault_kinds k ON k.id = f.kind LEFT JOIN vmas v ON v.id = f.vma
+            LEFT JOIN zone_types z ON z.id = f.zone;
         CREATE VIEW v_memory_calls AS
             SELECT m.seq, e.pid, e.tid, e.time, o.name AS op, m.address, m.length, m.new_length, m.prot,
                 m.flags, m.file, m.offset, s.text AS name, m.recorded_result, m.result, m.errno,

@@ -78,7 +78,8 @@ struct RecordingConverter {
         let f = FileID(UInt32(files.count + 1))
         files[key] = f
         let name = writer.defineString(path)
-        out.append((pid, tid, .file(FileCall(op: .open, file: f, path: name, size: size))))
+        out.append((pid, tid, .file(FileCall(op: .open, file: f, path: name, size: size)
+            .with(identity: FileIdentity(device: device, inode: inode)))))
         return f
     }
 

@@ -33,6 +33,9 @@ public struct RecordingMerger {
     public var rootStatus: Int32?
     /// Trace times are rounded down to a multiple of this many nanoseconds (1 keeps them exact).
     public var timeResolution: UInt64 = 1
+    /// `--accesses lackey`: the `LackeyAccessCollector` spool of the root's first image, whose
+    /// records are then placed in program order among its accesses.
+    public var accessSpool: String?
 
     public init(segments: [RecorderSegment], rootPid: UInt32, rootStatus: Int32?) {
         self.segments = segments.sorted { ($0.pid, $0.generation) < ($1.pid, $1.generation) }
@@ -84,10 +87,16 @@ public struct RecordingMerger {
         }.map(\.path)
         var streams: [Stream] = []
         for (si, s) in segments.enumerated() {
+            if let spool = accessSpool, s.pid == rootPid, s.generation == 0 {
+                var stream = Stream(segment: si, cursor: nil, lackey: try LackeyRecordingStream(segment: s, spoolPath: spool), head: nil)
+                try stream.advance()
+                streams.append(stream)
+                continue
+            }
             for ti in s.threads.indices {
-                var cursor = RecorderCursor(segment: s, thread: ti)
-                let first = try cursor.next()
-                streams.append(Stream(segment: si, cursor: cursor, head: first))
+                var stream = Stream(segment: si, cursor: RecorderCursor(segment: s, thread: ti), lackey: nil, head: nil)
+                try stream.advance()
+                streams.append(stream)
             }
         }
         var header = header
@@ -106,19 +115,26 @@ public struct RecordingMerger {
             while true {
                 var best = -1
                 for i in streams.indices {
-                    guard let h = streams[i].head else { continue }
-                    if best < 0 || h.tick < streams[best].head!.tick { best = i }
+                    guard let h = streams[i].headTick else { continue }
+                    if best < 0 || h < streams[best].headTick! { best = i }
                 }
                 guard best >= 0 else { break }
-                let raw = streams[best].head!
-                streams[best].head = try streams[best].cursor.next()
-                summary.rawRecords += 1
+                let item = streams[best].head!
+                try streams[best].advance()
                 let seg = segments[streams[best].segment]
-                let ns = toNs(raw.tick)
+                let ns = toNs(Stream.tick(of: item))
                 if origin == nil { origin = ns }
                 var time = ns >= origin! ? ns - origin! : 0
                 if timeResolution > 1 { time -= time % timeResolution }
-                for (pid, tid, event) in state.convert(raw, segment: seg, tid: streams[best].cursor.tid, writer: writer) {
+                let converted: [(UInt32, UInt32, Event)]
+                switch item {
+                case .record(let raw, let tid):
+                    summary.rawRecords += 1
+                    converted = state.convert(raw, segment: seg, tid: tid, writer: writer)
+                case .access(let access, let tid, _):
+                    converted = [(seg.pid, tid, .access(access))]
+                }
+                for (pid, tid, event) in converted {
                     // Per-thread times never go backwards (the codec allows it, but readers expect order).
                     let key = UInt64(pid) << 32 | UInt64(tid)
                     let t = max(time, lastTime[key] ?? 0)
@@ -145,9 +161,28 @@ public struct RecordingMerger {
         return (writer, summary)
     }
 
+    /// One thread of one segment, or (lackey) a whole segment with its accesses.
     struct Stream {
         var segment: Int
-        var cursor: RecorderCursor
-        var head: RecorderRawEvent?
+        var cursor: RecorderCursor?
+        var lackey: LackeyRecordingStream?
+        var head: LackeyRecordingStream.Item?
+
+        mutating func advance() throws {
+            if lackey != nil { head = try lackey!.next(); return }
+            guard var c = cursor else { head = nil; return }
+            let e = try c.next()
+            cursor = c
+            head = e.map { .record($0, tid: c.tid) }
+        }
+
+        static func tick(of item: LackeyRecordingStream.Item) -> UInt64 {
+            switch item {
+            case .record(let e, _): e.tick
+            case .access(_, _, let t): t
+            }
+        }
+
+        var headTick: UInt64? { head.map { Stream.tick(of: $0) } }
     }
 }

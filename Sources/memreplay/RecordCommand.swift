@@ -41,15 +41,12 @@ struct RecordCommand: ParsableCommand {
     func validate() throws {
         guard !command.isEmpty else { throw ValidationError("expected the command to record after --, for example: memreplay record -- ls") }
         guard ["none", "lackey"].contains(accesses) else { throw ValidationError("--accesses \(accesses): expected none or lackey") }
-        // The interposer's marker accesses and valgrind's launch are in place; merging lackey's log
-        // into the trace is not, and a trace silently without accesses would mislead.
-        guard accesses == "none" else { throw ValidationError("--accesses lackey: merging valgrind lackey's access log is not implemented yet") }
         guard (1...19).contains(level) else { throw ValidationError("--level must be between 1 and 19, got \(level)") }
         guard timeResolution >= 1 else { throw ValidationError("--time-resolution must be at least 1") }
     }
 
     func run() throws {
-        let library = try RecorderLibrary.locate(explicit: interposer)
+        let library = try RecorderLibrary.locate(explicit: interposer, lackey: accesses == "lackey")
         let directory: String
         if let keepRaw {
             try FileManager.default.createDirectory(atPath: keepRaw, withIntermediateDirectories: true)
@@ -62,14 +59,16 @@ struct RecordCommand: ParsableCommand {
             directory = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         }
         defer { if keepRaw == nil { try? FileManager.default.removeItem(atPath: directory) } }
+        let spool = accesses == "lackey" ? directory + "/lackey.spool" : nil
         let run = try RecorderProcess.run(command: command, library: library, directory: directory,
-                                          followForks: !noFollowForks, accesses: accesses)
+                                          followForks: !noFollowForks, accessSpool: spool)
         let segments = try RecordingMerger.loadSegments(directory: directory)
         guard !segments.isEmpty else {
             throw UsageFailure("\(command[0]): nothing was recorded (is it a static binary, or setuid? LD_PRELOAD does not reach those)")
         }
         var merger = RecordingMerger(segments: segments, rootPid: run.pid, rootStatus: run.status)
         merger.timeResolution = timeResolution
+        merger.accessSpool = spool
         let header = TraceHeader(producer: "memreplay-record", producerVersion: MemReplayVersionInfo.version,
                                  commandLine: command, host: RecorderProcess.host(),
                                  attributes: ["recorder.interposer": library, "recorder.follow_forks": noFollowForks ? "0" : "1",

@@ -7,19 +7,29 @@ enum RecorderProcess {
 
     /// Runs `command` (searched in PATH) with LD_PRELOAD set; returns its pid and exit status
     /// (the negated signal number when a signal killed it).
-    static func run(command: [String], library: String, directory: String, followForks: Bool, accesses: String) throws -> Outcome {
+    /// With `accessSpool` (`--accesses lackey`) the command runs under valgrind lackey, whose
+    /// output comes through a pipe (valgrind `--log-fd=3`) into a `LackeyAccessCollector` writing
+    /// the spool while the program runs.
+    static func run(command: [String], library: String, directory: String, followForks: Bool, accessSpool: String? = nil) throws -> Outcome {
         var env = ProcessInfo.processInfo.environment
         let preload = env["LD_PRELOAD"].map { library + " " + $0 } ?? library
         env["MEMREPLAY_DIR"] = directory
         env["MEMREPLAY_FOLLOW"] = followForks ? "1" : "0"
         env["MEMREPLAY_PARENT_PID"] = String(getpid())
         var argv = command
-        if accesses == "lackey" {
-            env["MEMREPLAY_MARKERS"] = "1"
-            argv = ["valgrind", "--tool=lackey", "--trace-mem=yes", "--log-file=\(directory)/lackey.%p",
-                    "--trace-children=yes", "--soname-synonyms=somalloc=nouserintercepts",
-                    "--sim-hints=lax-ioctls", "--run-libc-freeres=no", "--run-cxx-freeres=no"] + command
+        var pipeFDs: [Int32] = [-1, -1]
+        var collector: LackeyAccessCollector?
+        if let accessSpool {
+            // Only the program's first image runs under lackey: forked children are silent and exec'd
+            // images run natively (their events are recorded, without accesses).
+            guard let exe = resolveExecutable(command[0]) else { throw UsageFailure("\(command[0]): not found in PATH") }
+            env["MEMREPLAY_FIRST_EXE"] = exe
+            argv = ["valgrind", "--tool=lackey", "--trace-mem=yes", "--log-fd=3", "--child-silent-after-fork=yes",
+                    "--trace-children=no", "--run-libc-freeres=no", "--run-cxx-freeres=no"] + command
             env["VALGRIND_OPTS"] = nil
+            guard pipe(&pipeFDs) == 0 else { throw UsageFailure("cannot create a pipe: \(String(cString: strerror(errno)))") }
+            _ = fcntl(pipeFDs[0], F_SETFD, FD_CLOEXEC)
+            collector = try LackeyAccessCollector(spoolPath: accessSpool)
         }
         env["LD_PRELOAD"] = preload
         let envStrings = env.map { $0.key + "=" + $0.value }.sorted()
@@ -27,15 +37,48 @@ enum RecorderProcess {
         let cArgs = argv.map { strdup($0) } + [nil]
         let cEnv = envStrings.map { strdup($0) } + [nil]
         defer { for p in cArgs { free(p) }; for p in cEnv { free(p) } }
-        let rc = posix_spawnp(&pid, argv[0], nil, nil, cArgs, cEnv)
-        guard rc == 0 else { throw UsageFailure("\(argv[0]): cannot start: \(String(cString: strerror(rc)))") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if collector != nil { posix_spawn_file_actions_adddup2(&actions, pipeFDs[1], 3) }
+        let rc = posix_spawnp(&pid, argv[0], &actions, nil, cArgs, cEnv)
+        if collector != nil { close(pipeFDs[1]) }
+        guard rc == 0 else {
+            if collector != nil { close(pipeFDs[0]) }
+            throw UsageFailure("\(argv[0]): cannot start: \(String(cString: strerror(rc)))")
+        }
+        // Read lackey's output while the program runs (the pipe would otherwise stall it).
+        let done = DispatchSemaphore(value: 0)
+        if let collector {
+            let fd = pipeFDs[0]
+            Thread { collector.drain(fd: fd); done.signal() }.start()
+        }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
             if errno != EINTR { throw UsageFailure("\(argv[0]): waitpid failed: \(String(cString: strerror(errno)))") }
         }
+        if let collector {
+            done.wait()
+            if let failure = collector.failure { throw failure }
+        }
         let exited = status & 0x7f == 0
         let code: Int32 = exited ? (status >> 8) & 0xff : -(status & 0x7f)
         return Outcome(pid: UInt32(pid), status: code)
+    }
+
+    /// The absolute, symlink-free path `posix_spawnp` would run for `name` (what /proc/self/exe shows).
+    static func resolveExecutable(_ name: String) -> String? {
+        let candidates: [String]
+        if name.contains("/") { candidates = [name] } else {
+            let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+            candidates = path.split(separator: ":").map { String($0) + "/" + name }
+        }
+        for c in candidates where access(c, X_OK) == 0 {
+            guard let real = realpath(c, nil) else { continue }
+            defer { free(real) }
+            return String(cString: real)
+        }
+        return nil
     }
 
     /// This machine, for the trace header.

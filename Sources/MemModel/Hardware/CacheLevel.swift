@@ -1,10 +1,16 @@
-/// One level of cache: its policies, its counters and its prefetcher's state. The tag array
-/// itself is a stored property of `MemoryHierarchy` (one per slot), so the hot path mutates it in
-/// place without going through an array of optionals.
+/// One level of cache: its policies (flattened for the hot path), its counters and its
+/// prefetcher's state. The tag array itself lives in `MemoryHierarchy`'s arena next to it.
 public struct CacheLevel: Sendable {
     public let configuration: CacheConfiguration
     /// log2 of the line size.
     public let lineShift: UInt64
+    /// Hit latency in cycles.
+    let latency: Int
+    let exclusive: Bool
+    let inclusive: Bool
+    let writeBack: Bool
+    let writeAllocate: Bool
+    let prefetcher: PrefetcherKind
     public var accesses: UInt64 = 0
     public var misses: UInt64 = 0
     public var writeBacks: UInt64 = 0
@@ -17,11 +23,17 @@ public struct CacheLevel: Sendable {
     public init(_ c: CacheConfiguration) {
         configuration = c
         lineShift = UInt64(c.geometry.lineBytes.trailingZeroBitCount)
+        latency = c.latencyCycles
+        exclusive = c.inclusion == .exclusive
+        inclusive = c.inclusion == .inclusive
+        writeBack = c.writeBack
+        writeAllocate = c.writeAllocate
+        prefetcher = c.prefetcher
     }
 
     /// The line prefetches to fetch after a demand miss of `line` by stream `stream`, or nil.
     mutating func prefetchTarget(after line: UInt64, stream: Int) -> UInt64? {
-        switch configuration.prefetcher {
+        switch prefetcher {
         case .none: return nil
         case .nextLine: return line &+ 1
         case .stride:

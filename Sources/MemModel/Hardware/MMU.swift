@@ -5,58 +5,70 @@
 /// Keys are the virtual page number at the array's page size with the 12-bit PCID above bit 45,
 /// so with PCID on, address spaces coexist; with it off a context switch flushes everything
 /// (`switch_mm_irqs_off` without X86_FEATURE_PCID).
+///
+/// The twelve arrays live in one `TagArena` (absent ones have zero ways and always miss):
+/// 0–2 the L1 iTLB per page size (`PageSize.rawValue`), 3–5 the L1 dTLB, 6–8 the STLB (6 is the
+/// unified array when there is one), 9–11 the PML4E, PDPTE and PDE caches.
 public struct MMU: Sendable {
     public let configuration: TLBConfiguration
-    /// Per page size (`PageSize.rawValue`): the L1 iTLB, L1 dTLB and STLB arrays.
-    var l1i: [SetAssociativeCache?]
-    var l1d: [SetAssociativeCache?]
-    var l2: [SetAssociativeCache?]
-    /// True when `l2[0]` is one unified array serving 4K and 2M translations.
+    var arena: TagArena<Void>
+    /// True when array 6 is one unified STLB serving 4K and 2M translations.
     let unifiedL2: Bool
-    /// Paging-structure caches for the three deepest non-leaf levels (PML4E, PDPTE, PDE on 4-level).
-    var walkCaches: [SetAssociativeCache?]
+    /// Configuration facts read per access, copied out of `configuration`.
+    let levels: Int
+    let pcid: Bool
+    let l2LatencyCycles: Int
     public private(set) var currentASID: UInt32 = 0
     public var flushes: UInt64 = 0
     public var invalidations: UInt64 = 0
 
     static let asidShift: UInt64 = 45
     static let vpnMask: UInt64 = (1 << 45) - 1
+    static let l1iBase = 0, l1dBase = 3, l2Base = 6, walkBase = 9
 
     public init(_ c: TLBConfiguration) {
         configuration = c
-        func arrays(_ d: [String: TLBArrayConfiguration]) -> [SetAssociativeCache?] {
-            PageSize.allCases.map { s in
-                d[s.name].map { a in SetAssociativeCache(sets: a.shape.sets, ways: a.shape.ways, policy: a.replacement) }
-            }
+        levels = c.levels; pcid = c.pcid; l2LatencyCycles = c.l2LatencyCycles
+        func shape(_ a: TLBArrayConfiguration?) -> TagShape {
+            a.map { TagShape(sets: $0.shape.sets, ways: $0.shape.ways, policy: $0.replacement) } ?? .absent
         }
-        l1i = arrays(c.l1i); l1d = arrays(c.l1d)
+        func arrays(_ d: [String: TLBArrayConfiguration]) -> [TagShape] { PageSize.allCases.map { shape(d[$0.name]) } }
+        var shapes = arrays(c.l1i) + arrays(c.l1d)
         if let u = c.l2["unified"] {
-            l2 = [SetAssociativeCache(sets: u.shape.sets, ways: u.shape.ways, policy: u.replacement), nil,
-                  c.l2["1G"].map { SetAssociativeCache(sets: $0.shape.sets, ways: $0.shape.ways, policy: $0.replacement) }]
+            shapes += [shape(u), .absent, shape(c.l2["1G"])]
             unifiedL2 = true
         } else {
-            l2 = arrays(c.l2); unifiedL2 = false
+            shapes += arrays(c.l2); unifiedL2 = false
         }
-        walkCaches = (0..<3).map { i in
+        shapes += (0..<3).map { i in
             let n = i < c.walkCacheEntries.count ? c.walkCacheEntries[i] : 0
-            return n > 0 ? SetAssociativeCache(sets: 1, ways: n, policy: .lru) : nil
+            return n > 0 ? TagShape(sets: 1, ways: n, policy: .lru) : .absent
         }
+        arena = TagArena(shapes)
     }
 
     @inline(__always) static func key(_ asid: UInt32, _ va: UInt64, _ shift: UInt64) -> UInt64 {
         (UInt64(asid & 0xFFF) << asidShift) | ((va >> shift) & vpnMask)
     }
 
-    @inline(__always) func l2Index(_ s: Int) -> Int { unifiedL2 && s == 1 ? 0 : s }
+    /// The page shift of `PageSize(rawValue: s)` (12, 21, 30).
+    @inline(__always) static func shift(_ s: Int) -> UInt64 { UInt64(12 + 9 * s) }
+
+    /// The STLB array serving page size `s`.
+    @inline(__always) static func l2Index(_ s: Int, unified: Bool) -> Int { MMU.l2Base + (unified && s == 1 ? 0 : s) }
+
+    /// Copies the arena when another value shares it.
+    @inline(__always) mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&arena) { arena = arena.copy() }
+    }
 
     /// True when some TLB holds the translation of `va` (no state change).
     public func holds(_ va: UInt64, asid: UInt32, instruction: Bool) -> Bool {
-        if !configuration.pcid && asid != currentASID { return false }
-        let l1 = instruction ? l1i : l1d
-        for s in PageSize.allCases {
-            let k = MMU.key(asid, va, s.shift)
-            if let a = l1[Int(s.rawValue)], a.contains(k) { return true }
-            if let a = l2[l2Index(Int(s.rawValue))], a.contains(k) { return true }
+        if !pcid && asid != currentASID { return false }
+        let l1 = instruction ? MMU.l1iBase : MMU.l1dBase
+        for s in 0..<3 {
+            let k = MMU.key(asid, va, MMU.shift(s))
+            if (arena.arrays + l1 + s).contains(k) || (arena.arrays + MMU.l2Index(s, unified: unifiedL2)).contains(k) { return true }
         }
         return false
     }
@@ -64,56 +76,47 @@ public struct MMU: Sendable {
     /// Switches to address space `asid`, flushing everything when PCID is off.
     public mutating func switchTo(_ asid: UInt32) {
         guard asid != currentASID else { return }
-        if !configuration.pcid { flushAll() }
+        if !pcid { flushAll() }
         currentASID = asid
     }
 
     /// Looks the translation up: L1 (that kind's array of every page size), then the STLB, whose
     /// hit refills L1. Returns the outcome and, on a hit, the page size found.
     public mutating func lookup(_ va: UInt64, asid: UInt32, instruction: Bool) -> (TLBOutcome, PageSize) {
-        for s in PageSize.allCases {
-            let i = Int(s.rawValue)
-            let k = MMU.key(asid, va, s.shift)
-            if instruction {
-                if l1i[i] != nil, l1i[i]!.access(k, allocate: false).hit { return (.l1Hit, s) }
-            } else {
-                if l1d[i] != nil, l1d[i]!.access(k, allocate: false).hit { return (.l1Hit, s) }
-            }
+        makeUnique()
+        let l1 = instruction ? MMU.l1iBase : MMU.l1dBase
+        for s in 0..<3 {
+            if (arena.arrays + l1 + s).access(MMU.key(asid, va, MMU.shift(s)), allocate: false).hit { return (.l1Hit, PageSize(rawValue: UInt8(s))!) }
         }
-        for s in PageSize.allCases {
-            let j = l2Index(Int(s.rawValue))
-            let k = MMU.key(asid, va, s.shift)
-            if l2[j] != nil, l2[j]!.access(k, allocate: false).hit {
-                fillL1(k, size: s, instruction: instruction)
-                return (.l2Hit, s)
+        for s in 0..<3 {
+            let k = MMU.key(asid, va, MMU.shift(s))
+            if (arena.arrays + MMU.l2Index(s, unified: unifiedL2)).access(k, allocate: false).hit {
+                _ = (arena.arrays + l1 + s).access(k)
+                return (.l2Hit, PageSize(rawValue: UInt8(s))!)
             }
         }
         return (.walk, .size4K)
     }
 
-    mutating func fillL1(_ k: UInt64, size: PageSize, instruction: Bool) {
-        let i = Int(size.rawValue)
-        if instruction { if l1i[i] != nil { _ = l1i[i]!.access(k) } } else if l1d[i] != nil { _ = l1d[i]!.access(k) }
-    }
-
     /// Installs a walked translation in the STLB and the L1 TLB.
     public mutating func fill(_ va: UInt64, asid: UInt32, size: PageSize, instruction: Bool) {
+        makeUnique()
+        let s = Int(size.rawValue)
         let k = MMU.key(asid, va, size.shift)
-        let j = l2Index(Int(size.rawValue))
-        if l2[j] != nil { _ = l2[j]!.access(k) }
-        fillL1(k, size: size, instruction: instruction)
+        _ = (arena.arrays + MMU.l2Index(s, unified: unifiedL2)).access(k)
+        _ = (arena.arrays + (instruction ? MMU.l1iBase : MMU.l1dBase) + s).access(k)
     }
 
     /// Which of the walk's entries (depth from the top, 0-based) the paging-structure caches let
     /// the walker skip to: returns the first depth it must read. `leafDepth` entries make a full walk.
     public mutating func walkStart(_ va: UInt64, asid: UInt32, leafDepth: Int) -> (start: Int, cacheHit: Bool) {
-        let levels = configuration.levels
+        makeUnique()
         var d = leafDepth - 2
         while d >= 0 {
             let c = d - (levels - 4)   // cache index: PML4E = 0, PDPTE = 1, PDE = 2
-            if c >= 0 && c < 3, walkCaches[c] != nil {
+            if c >= 0 && c < 3 {
                 let shift = UInt64(12 + 9 * (levels - 1 - d))
-                if walkCaches[c]!.access(MMU.key(asid, va, shift), allocate: false).hit { return (d + 1, true) }
+                if (arena.arrays + MMU.walkBase + c).access(MMU.key(asid, va, shift), allocate: false).hit { return (d + 1, true) }
             }
             d -= 1
         }
@@ -122,19 +125,20 @@ public struct MMU: Sendable {
 
     /// Caches the non-leaf entries a walk read at depths [start, leafDepth − 1).
     public mutating func fillWalkCaches(_ va: UInt64, asid: UInt32, start: Int, leafDepth: Int) {
-        let levels = configuration.levels
         guard start < leafDepth - 1 else { return }
+        makeUnique()
         for d in start..<(leafDepth - 1) {
             let c = d - (levels - 4)
-            if c >= 0 && c < 3, walkCaches[c] != nil {
-                _ = walkCaches[c]!.access(MMU.key(asid, va, UInt64(12 + 9 * (levels - 1 - d))))
+            if c >= 0 && c < 3 {
+                _ = (arena.arrays + MMU.walkBase + c).access(MMU.key(asid, va, UInt64(12 + 9 * (levels - 1 - d))))
             }
         }
     }
 
     /// Drops every translation and paging-structure entry.
     public mutating func flushAll() {
-        for i in 0..<3 { l1i[i]?.clear(); l1d[i]?.clear(); l2[i]?.clear(); walkCaches[i]?.clear() }
+        makeUnique()
+        for i in 0..<arena.count { arena.arrays[i].clear() }
         flushes += 1
     }
 
@@ -142,30 +146,33 @@ public struct MMU: Sendable {
     /// size covering the range, and every paging-structure entry of that PCID (SDM §4.10.4.1).
     public mutating func invalidate(asid: UInt32, firstVPN: UInt64, endVPN: UInt64) {
         guard endVPN > firstVPN else { return }
+        makeUnique()
         invalidations += 1
         let tag = UInt64(asid & 0xFFF)
-        for s in PageSize.allCases {
-            let shift = s.shift - 12
+        for s in 0..<3 {
+            let shift = MMU.shift(s) - 12
             let lo = firstVPN >> shift, hi = (endVPN - 1) >> shift
-            let inRange: (UInt64) -> Bool = { k in k >> MMU.asidShift == tag && (k & MMU.vpnMask) >= lo && (k & MMU.vpnMask) <= hi }
-            let i = Int(s.rawValue)
+            let targets = [arena.arrays[MMU.l1iBase + s], arena.arrays[MMU.l1dBase + s], arena.arrays[MMU.l2Index(s, unified: unifiedL2)]]
             if hi - lo < 64 {
                 for v in lo...hi {
                     let k = (tag << MMU.asidShift) | (v & MMU.vpnMask)
-                    l1i[i]?.remove(k); l1d[i]?.remove(k); l2[l2Index(i)]?.remove(k)
+                    for a in targets { a.remove(k) }
                 }
             } else {
-                l1i[i]?.removeAll(where: inRange); l1d[i]?.removeAll(where: inRange); l2[l2Index(i)]?.removeAll(where: inRange)
+                for a in targets {
+                    a.removeAll { k in k >> MMU.asidShift == tag && (k & MMU.vpnMask) >= lo && (k & MMU.vpnMask) <= hi }
+                }
             }
         }
-        for i in 0..<3 { walkCaches[i]?.removeAll { $0 >> MMU.asidShift == tag } }
+        for c in 0..<3 { arena.arrays[MMU.walkBase + c].removeAll { $0 >> MMU.asidShift == tag } }
     }
 
     /// Broken invariants of every array.
     public func invariantViolations() -> [String] {
+        let names = ["l1i", "l1d", "l2", "walk"]
         var out: [String] = []
-        for (name, arrays) in [("l1i", l1i), ("l1d", l1d), ("l2", l2), ("walk", walkCaches)] {
-            for (i, a) in arrays.enumerated() { if let a { out += a.invariantViolations().map { "\(name)[\(i)]: \($0)" } } }
+        for i in 0..<arena.count {
+            out += arena.arrays[i].invariantViolations().map { "\(names[i / 3])[\(i % 3)]: \($0)" }
         }
         return out
     }

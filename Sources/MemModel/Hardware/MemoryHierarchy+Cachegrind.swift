@@ -14,27 +14,28 @@ extension MemoryHierarchy {
         let size = UInt64(max(1, min(UInt64(access.size), clipBytes)))
         let instruction = access.kind == .instruction
         let l1: Int = instruction ? 0 : 1
+        let levels = arena.extras, arrays = arena.arrays
         var served = MemoryLevel.l1
         var latency = 0
-        if present[l1] {
-            latency += hitLatency(l1)
-            fastAccesses[l1] &+= 1
-            if refIsMiss(l1, a, size) {
-                fastMisses[l1] &+= 1
+        if presentMask & (1 << UInt8(l1)) != 0 {
+            latency += levels[l1].latency
+            levels[l1].accesses &+= 1
+            if MemoryHierarchy.refIsMiss(arrays + l1, levels[l1].lineShift, a, size) {
+                levels[l1].misses &+= 1
                 served = .memory
             }
         } else {
             served = .memory
         }
         if served == .memory {
-            for slot in 2...3 where present[slot] {
-                latency += hitLatency(slot)
-                fastAccesses[slot] &+= 1
-                if !refIsMiss(slot, a, size) { served = slot == 2 ? .l2 : .l3; break }
-                fastMisses[slot] &+= 1
+            for slot in 2...3 where presentMask & (1 << UInt8(slot)) != 0 {
+                latency += levels[slot].latency
+                levels[slot].accesses &+= 1
+                if !MemoryHierarchy.refIsMiss(arrays + slot, levels[slot].lineShift, a, size) { served = slot == 2 ? .l2 : .l3; break }
+                levels[slot].misses &+= 1
             }
             if served == .memory {
-                latency += configuration.memoryLatencyCycles
+                latency += memoryLatencyCycles
                 counters.memoryReads &+= 1
             }
         }
@@ -55,18 +56,17 @@ extension MemoryHierarchy {
         }
         counters.accesses &+= 1
         counters.latencyCycles &+= UInt64(latency)
-        return configuration.recordAccesses ? HardwareOutcome(servedBy: served, latency: UInt32(latency)) : .none
+        return recordAccesses ? HardwareOutcome(servedBy: served, latency: UInt32(latency)) : HardwareOutcome()
     }
 
-    /// `cachesim_ref_is_miss`: probes the one or two lines `[a, a+size)` touches in slot `slot`;
-    /// both probes always happen (they update LRU state); a miss of either is a miss.
+    /// `cachesim_ref_is_miss`: probes the one or two lines `[a, a+size)` touches in `tags` (lines
+    /// of 2^`shift` bytes); both probes always happen (they update LRU state); a miss of either is a miss.
     @inline(__always)
-    mutating func refIsMiss(_ slot: Int, _ a: UInt64, _ size: UInt64) -> Bool {
-        let s = shift(slot)
-        let b1 = a >> s, b2 = (a &+ size &- 1) >> s
-        if b1 == b2 { return !withTags(slot) { $0.access(b1).hit } }
-        let m1 = !withTags(slot) { $0.access(b1).hit }
-        let m2 = !withTags(slot) { $0.access(b2).hit }
+    static func refIsMiss(_ tags: UnsafeMutablePointer<TagArray>, _ shift: UInt64, _ a: UInt64, _ size: UInt64) -> Bool {
+        let b1 = a >> shift, b2 = (a &+ size &- 1) >> shift
+        if b1 == b2 { return !tags.access(b1).hit }
+        let m1 = !tags.access(b1).hit
+        let m2 = !tags.access(b2).hit
         return m1 || m2
     }
 }

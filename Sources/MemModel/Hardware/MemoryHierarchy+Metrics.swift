@@ -11,14 +11,16 @@ extension MemoryHierarchy {
         ]
         func rate(_ a: UInt64, _ b: UInt64) -> Double { b == 0 ? 0 : Double(a) / Double(b) }
         for (slot, name) in [(0, "L1i"), (1, "L1d"), (2, "L2"), (3, "L3")] {
-            guard let l = caches[slot] else { continue }
+            guard present(slot) else { continue }
+            let l = arena.extras[slot]
             let (accesses, misses) = stats(slot)
             m += [("cache.\(name).accesses", Double(accesses)), ("cache.\(name).misses", Double(misses)),
                   ("cache.\(name).miss_rate", rate(misses, accesses)), ("cache.\(name).writebacks", Double(l.writeBacks)),
                   ("cache.\(name).prefetches", Double(l.prefetches)),
                   ("cache.\(name).back_invalidations", Double(l.backInvalidations))]
         }
-        if let mmu {
+        if hasMMU {
+            let mmu = tlbs
             m += [("tlb.accesses", Double(c.tlbAccesses)), ("tlb.l1_hits", Double(c.tlbL1Hits)),
                   ("tlb.l2_hits", Double(c.tlbL2Hits)), ("tlb.walks", Double(c.tlbWalks)),
                   ("tlb.miss_rate", rate(c.tlbWalks, c.tlbAccesses)),
@@ -31,14 +33,15 @@ extension MemoryHierarchy {
         }
         m.append(("memory.reads", Double(c.memoryReads)))
         m.append(("memory.writebacks", Double(c.memoryWrites)))
-        if let dram {
+        if hasDRAM {
+            let dram = memory
             let reads = dram.rowHits + dram.rowMisses + dram.rowConflicts
             m += [("dram.reads", Double(reads)), ("dram.writes", Double(dram.writes)),
                   ("dram.row_hits", Double(dram.rowHits)), ("dram.row_misses", Double(dram.rowMisses)),
                   ("dram.row_conflicts", Double(dram.rowConflicts)), ("dram.row_hit_rate", rate(dram.rowHits, reads)),
                   ("dram.refresh_waits", Double(dram.refreshWaits))]
         }
-        if configuration.numa != nil {
+        if hasNUMA {
             m += [("numa.local", Double(c.numaLocal)), ("numa.remote", Double(c.numaRemote))]
         }
         m += [("latency.cycles_total", Double(c.latencyCycles)), ("latency.mean_cycles", rate(c.latencyCycles, c.accesses))]

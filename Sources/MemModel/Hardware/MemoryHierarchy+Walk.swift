@@ -16,10 +16,10 @@ extension MemoryHierarchy {
     /// Missing frames (a synthetic trace, `PageWalk.unknown`) get stand-in frames above 2^40
     /// derived from the address, so walks still reach the caches deterministically.
     mutating func pageWalk(_ va: UInt64, asid: UInt32, walk: PageWalk, instruction: Bool) -> WalkResult {
-        let levels = mmu!.configuration.levels
+        let levels = tlbs.levels
         let size = walk.pageSize
         let leafDepth = levels - size.skippedLevels
-        let (start, cacheHit) = mmu!.walkStart(va, asid: asid, leafDepth: leafDepth)
+        let (start, cacheHit) = tlbs.walkStart(va, asid: asid, leafDepth: leafDepth)
         if cacheHit { counters.walkCacheHits &+= 1 }
         var r = WalkResult()
         var i = 0
@@ -42,8 +42,8 @@ extension MemoryHierarchy {
         }
         r.references = UInt8(i)
         counters.walkReferences &+= UInt64(i)
-        mmu!.fillWalkCaches(va, asid: asid, start: start, leafDepth: leafDepth)
-        mmu!.fill(va, asid: asid, size: size, instruction: instruction)
+        tlbs.fillWalkCaches(va, asid: asid, start: start, leafDepth: leafDepth)
+        tlbs.fill(va, asid: asid, size: size, instruction: instruction)
         return r
     }
 }

@@ -27,6 +27,13 @@ public enum FaultKind: UInt8, CaseIterable, Hashable, Sendable {
     case fileCow = 11
     /// Private file write of an uncached page: read from storage, then copied (`do_cow_fault`, major).
     case fileCowMajor = 12
+    /// Anonymous fault mapped a new 2 MiB transparent huge page (`do_huge_pmd_anonymous_page`,
+    /// thp_fault_alloc).
+    case thpNew = 13
+    /// Anonymous read fault mapped the huge zero page (`set_huge_zero_page`).
+    case thpZeroPage = 14
+    /// Write to a write-protected THP held by this mapping alone: reused whole (`do_huge_pmd_wp_page`).
+    case thpReuse = 15
     /// No VMA covers the address: SIGSEGV, SEGV_MAPERR.
     case segvMapErr = 32
     /// The VMA forbids the access: SIGSEGV, SEGV_ACCERR.
@@ -47,10 +54,13 @@ public enum FaultKind: UInt8, CaseIterable, Hashable, Sendable {
         case .cowReuse: "cow_reuse"; case .shmemNew: "shmem_new"; case .shmemMinor: "shmem_minor"
         case .zeroPageCopy: "zero_page_copy"; case .fileWriteNotify: "file_write_notify"
         case .fileCow: "file_cow"; case .fileCowMajor: "file_cow_major"
+        case .thpNew: "thp_new"; case .thpZeroPage: "thp_zero_page"; case .thpReuse: "thp_reuse"
         case .segvMapErr: "segv_maperr"; case .segvAccErr: "segv_accerr"; case .sigbus: "sigbus"
         case .oom: "oom"; case .processDead: "process_dead"
         }
     }
+    /// The size of the page the fault mapped: 2 MiB for the THP kinds, else 4 KiB.
+    @inlinable public var pageSize: PageSize { rawValue >= 13 && rawValue <= 15 ? .size2M : .size4K }
     /// True when the fault went to storage (counts in pgmajfault).
     @inlinable public var isMajor: Bool { self == .fileMajor || self == .fileCowMajor }
     /// True when the access could not complete and the process receives a signal.

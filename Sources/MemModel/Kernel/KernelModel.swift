@@ -21,6 +21,8 @@ public protocol KernelModel {
     /// The page-table frames a hardware walk for `address` in `pid` reads, top level first
     /// (`PageWalk.unknown` when the kernel has no page table for it).
     func pageWalk(pid: ProcessID, address: UInt64) -> PageWalk
+    /// The NUMA node and zone type of `frame` (nil outside managed memory, as for the zero page).
+    func frameLocation(_ frame: PageFrameNumber) -> (node: Int, zone: ZoneType)?
     /// The changes queued since the last call, in order.
     mutating func takeChanges() -> [KernelChange]
     /// True when changes are queued (lets the engine skip `takeChanges` on the hot path).

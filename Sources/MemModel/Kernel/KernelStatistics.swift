@@ -17,5 +17,14 @@ public struct KernelStatistics: Hashable, Sendable {
     public var sigbus: UInt64 = 0
     /// File or shmem pages mapped by at least one PTE (NR_FILE_MAPPED).
     public var mappedPages: UInt64 = 0
+    /// THP faults that got an order-9 page (`thp_fault_alloc`) and those that fell back to 4 KiB
+    /// pages because none could be had (`thp_fault_fallback`).
+    public var thpFaultAlloc: UInt64 = 0
+    public var thpFaultFallback: UInt64 = 0
+    /// PMD mappings split into PTEs (`thp_split_pmd`) and THPs split into small pages (`thp_split_page`).
+    public var thpSplitPmd: UInt64 = 0
+    public var thpSplitPage: UInt64 = 0
+    /// Huge zero page allocations (`thp_zero_page_alloc`).
+    public var thpZeroPageAlloc: UInt64 = 0
     public init() {}
 }

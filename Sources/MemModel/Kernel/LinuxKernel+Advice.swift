@@ -16,6 +16,7 @@ extension LinuxKernel {
         case .dontNeed, .remove:
             var freed: UInt64 = 0
             queueTLBInvalidate(p.pid, start, end)
+            freed += zapHugeRange(p, start, end)
             for vpn in p.table.mappedPages(start >> 12, end >> 12) { freed += zap(p, vpn) }
             return SyscallResult(result: 0, pagesFreed: freed)
         case .willNeed:
@@ -49,6 +50,7 @@ extension LinuxKernel {
             case .doFork: flag = []; clear = .dontFork
             default: flag = []; clear = [.randomRead, .sequentialRead]
             }
+            splitHugeAt(p, start); splitHugeAt(p, end)
             _ = p.space.split(at: start) { self.newVMAID() }.map { announceSplit(p, $0) }
             _ = p.space.split(at: end) { self.newVMAID() }.map { announceSplit(p, $0) }
             for i in p.space.areas.indices where p.space.areas[i].start >= start && p.space.areas[i].end <= end {
@@ -71,6 +73,7 @@ extension LinuxKernel {
 
     /// `mlock` / `munlock` (mm/mlock.c): sets or clears VM_LOCKED on the range, populating it on lock.
     mutating func setLocked(_ p: ProcessState, _ start: UInt64, _ end: UInt64, locked: Bool) -> SyscallResult {
+        splitHugeAt(p, start); splitHugeAt(p, end)
         if let s = p.space.split(at: start, newID: { self.newVMAID() }) { announceSplit(p, s) }
         if let s = p.space.split(at: end, newID: { self.newVMAID() }) { announceSplit(p, s) }
         for i in p.space.areas.indices where p.space.areas[i].start >= start && p.space.areas[i].end <= end {

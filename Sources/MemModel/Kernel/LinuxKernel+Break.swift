@@ -76,6 +76,7 @@ extension LinuxKernel {
         var shape = p.space[i]
         shape.offset += old - shape.start
         if case .anonymous = shape.backing { shape.offset = dest }
+        splitHugeRange(p, old, old + min(oldLen, newLen))
         let moved = p.table.mappedPages(old >> 12, (old + min(oldLen, newLen)) >> 12).map { ($0, p.table.entry($0)!) }
         for (vpn, _) in moved { _ = p.table.unmap(vpn) }
         if case .shmem(let o) = shape.backing { cache.shmem[o]?.vmas += 1 }

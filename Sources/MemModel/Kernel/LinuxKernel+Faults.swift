@@ -40,10 +40,17 @@ extension LinuxKernel {
             stats.pgfault += 1
             return writeProtectFault(p, vi, vpn, e)
         }
+        if p.table.hasHuge, let h = p.table.hugeEntry(vpn) {
+            let frame = PageFrameNumber(h.frame.rawValue + (vpn & 511))
+            if !write || h.flags.contains(.writable) { return Translation(fault: .none, frame: frame, vma: id) }
+            stats.pgfault += 1
+            return hugeWriteProtectFault(p, vi, vpn, h)
+        }
         stats.pgfault += 1
         let vma = p.space.areas[vi]
         switch vma.backing {
         case .anonymous:
+            if configuration.vm.thpEnabled != .never, let t = hugeAnonymousFault(p, vi, vpn, write: write) { return t }
             if !write {
                 guard install(p, vpn, frames.zeroPage, []) else { return oom(p, id) }
                 return Translation(fault: .anonZeroPage, frame: frames.zeroPage, vma: id)
@@ -86,7 +93,9 @@ extension LinuxKernel {
             }
             return Translation(fault: .fileWriteNotify, frame: e.frame, vma: id)
         }
-        if e.frame != frames.zeroPage && e.flags.contains(.anonymous) && frames.mapCountOf(e.frame) == 1 {
+        // Exclusive: one PTE maps it and no PMD maps the THP it belongs to (`wp_can_reuse_anon_folio`).
+        if e.frame != frames.zeroPage && e.flags.contains(.anonymous) && frames.mapCountOf(e.frame) == 1
+            && frames.useOf(e.frame) != .anonHuge {
             var n = e; n.flags.formUnion([.writable, .dirty]); p.table.update(vpn, n)
             stats.pgreuse += 1
             return Translation(fault: .cowReuse, frame: e.frame, vma: id)

@@ -9,10 +9,12 @@ extension LinuxKernel {
         switch call.op {
         case .open:
             if cache.files[call.file] == nil {
-                cache.files[call.file] = PageCache.File(path: path, size: call.size, isTmpfs: LinuxKernel.isTmpfs(path))
+                cache.files[call.file] = PageCache.File(path: path, size: call.size, isTmpfs: LinuxKernel.isTmpfs(path),
+                                                        identity: call.identity)
             } else {
                 cache.files[call.file]!.size = call.size
                 cache.files[call.file]!.path = path
+                if let id = call.identity { cache.files[call.file]!.identity = id }
             }
             changes.append(.fileChanged(id: call.file, path: path, size: call.size))
             return FileResult()

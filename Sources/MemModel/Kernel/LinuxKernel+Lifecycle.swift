@@ -52,6 +52,7 @@ extension LinuxKernel {
             copy.flags.remove(.locked)
             insertVMA(child, copy)
             guard !v.isShared else { continue }   // shared mappings: the child faults them in itself
+            if parent.table.hasHuge { guard copyHugeMappings(parent, child, v) else { return protected } }
             for vpn in parent.table.mappedPages(v.start >> 12, v.end >> 12) {
                 var e = parent.table.entry(vpn)!
                 if e.flags.contains(.writable) { e.flags.remove(.writable); parent.table.update(vpn, e); protected += 1 }
@@ -106,7 +107,8 @@ extension LinuxKernel {
                 }
                 let extent = r.offset + (r.end - r.start)
                 if cache.files[file] == nil {
-                    cache.files[file] = PageCache.File(path: r.path, size: extent, isTmpfs: LinuxKernel.isTmpfs(r.path))
+                    cache.files[file] = PageCache.File(path: r.path, size: extent, isTmpfs: LinuxKernel.isTmpfs(r.path),
+                                                       identity: r.inode != 0 ? FileIdentity(device: r.device, inode: r.inode) : nil)
                     changes.append(.fileChanged(id: file, path: r.path, size: extent))
                 } else if cache.files[file]!.size < extent {
                     cache.files[file]!.size = extent

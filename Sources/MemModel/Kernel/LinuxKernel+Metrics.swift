@@ -7,7 +7,8 @@ extension LinuxKernel {
         ["meminfo.MemTotal", "meminfo.MemFree", "meminfo.Cached", "meminfo.Shmem", "meminfo.AnonPages",
          "meminfo.Mapped", "meminfo.PageTables", "meminfo.Dirty",
          "vmstat.pgfault", "vmstat.pgmajfault", "vmstat.pgfree", "vmstat.pgreuse", "vmstat.pgpgin", "vmstat.pgpgout",
-         "vmstat.oom_kill", "free.used", "free.buff_cache", "free.shared", "processes.alive"] + physicalCounterNames
+         "vmstat.oom_kill", "free.used", "free.buff_cache", "free.shared", "processes.alive",
+         "meminfo.AnonHugePages", "vmstat.thp_fault_alloc", "vmstat.thp_fault_fallback", "vmstat.thp_split_pmd"] + physicalCounterNames
     }
 
     /// The current counter values (see `counterNames`).
@@ -17,7 +18,9 @@ extension LinuxKernel {
         return [m.total, m.free, m.cached, m.shmem, m.anon, m.mapped, m.pageTables, m.dirty,
                 Int64(stats.pgfault), Int64(stats.pgmajfault), Int64(stats.pgfree), Int64(stats.pgreuse),
                 Int64(stats.pgpgin), Int64(stats.pgpgout), Int64(stats.oomKill),
-                m.total - m.free - buffCache, buffCache, m.shmem, Int64(processes.count)] + physicalCounterValues()
+                m.total - m.free - buffCache, buffCache, m.shmem, Int64(processes.count),
+                Int64(frames.pages(of: .anonHuge) * 4), Int64(stats.thpFaultAlloc), Int64(stats.thpFaultFallback),
+                Int64(stats.thpSplitPmd)] + physicalCounterValues()
     }
 
     /// The meminfo fields the model computes, in kB.
@@ -25,7 +28,7 @@ extension LinuxKernel {
                          pageTables: Int64, dirty: Int64) {
         let kb = { (pages: UInt64) in Int64(pages * 4) }
         return (kb(frames.totalPages), kb(frames.buddyFreePages), kb(frames.pages(of: .file) + frames.pages(of: .shmem)),
-                kb(frames.pages(of: .shmem)), kb(frames.pages(of: .anonymous)), kb(stats.mappedPages),
+                kb(frames.pages(of: .shmem)), kb(frames.pages(of: .anonymous) + frames.pages(of: .anonHuge)), kb(stats.mappedPages),
                 kb(frames.pages(of: .pageTable)), kb(cache.dirtyPages))
     }
 
@@ -62,11 +65,21 @@ extension LinuxKernel {
         var problems = frames.invariantViolations()
         problems += slab.invariantViolations(memory: frames)
         var expectedMap: [PageFrameNumber: Int32] = [:]
+        var expectedTHP: [PageFrameNumber: Int32] = [:]
         for pid in processes.keys.sorted() {
             let p = processes[pid]!
             problems += p.space.invariantViolations().map { "pid \(pid): \($0)" }
             problems += p.table.invariantViolations().map { "pid \(pid): \($0)" }
             var anon: UInt64 = 0, file: UInt64 = 0, shmem: UInt64 = 0
+            for (vpn, e) in p.table.hugeMappings(0, UInt64.max >> 12) {
+                guard let vi = p.space.find(vpn << 12), p.space[vi].start <= vpn << 12, p.space[vi].end >= (vpn + 512) << 12 else {
+                    problems.append("pid \(pid): huge entry at 0x\(String(vpn << 12, radix: 16)) not inside one VMA"); continue
+                }
+                guard e.frame != hugeZeroFrame else { continue }
+                expectedTHP[e.frame, default: 0] += 1
+                anon += 512
+                if frames.useOf(e.frame) != .anonHuge { problems.append("pid \(pid): huge entry maps frame \(e.frame) not held as a THP") }
+            }
             for (vpn, e) in p.table.allEntries {
                 if p.space.find(vpn << 12) == nil { problems.append("pid \(pid): PTE at 0x\(String(vpn << 12, radix: 16)) outside every VMA") }
                 guard e.frame != frames.zeroPage else { continue }
@@ -77,6 +90,10 @@ extension LinuxKernel {
             if (anon, file, shmem) != (p.rssAnon, p.rssFile, p.rssShmem) {
                 problems.append("pid \(pid): RSS counters \(p.rssAnon)/\(p.rssFile)/\(p.rssShmem) but PTEs say \(anon)/\(file)/\(shmem)")
             }
+        }
+        if expectedTHP != thpMappings { problems.append("THP PMD mapcounts \(thpMappings.count) heads differ from the page tables' \(expectedTHP.count)") }
+        if frames.pages(of: .anonHuge) != UInt64(thpMappings.count) * 512 {
+            problems.append("\(frames.pages(of: .anonHuge)) THP frames but \(thpMappings.count) THPs mapped")
         }
         for (f, n) in expectedMap where frames.mapCountOf(f) != n {
             problems.append("frame \(f) has mapcount \(frames.mapCountOf(f)) but \(n) PTEs map it")

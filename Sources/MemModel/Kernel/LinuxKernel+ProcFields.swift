@@ -17,7 +17,7 @@ extension LinuxKernel {
     /// /proc/meminfo, label → kB (HugePages_* are counts), in `meminfo_proc_show` order.
     public func meminfoFields() -> [(String, UInt64)] {
         let kb = { (p: UInt64) in p * 4 }
-        let file = frames.pages(of: .file), shmem = frames.pages(of: .shmem), anon = frames.pages(of: .anonymous)
+        let file = frames.pages(of: .file), shmem = frames.pages(of: .shmem), anon = frames.pages(of: .anonymous) + frames.pages(of: .anonHuge)
         let sr = slab.reclaimablePages, su = slab.unreclaimablePages
         let total = frames.totalPages
         return [
@@ -31,7 +31,7 @@ extension LinuxKernel {
             ("KernelStack", 0), ("PageTables", kb(frames.pages(of: .pageTable))), ("NFS_Unstable", 0), ("Bounce", 0),
             ("WritebackTmp", 0), ("CommitLimit", kb(total / 2)), ("Committed_AS", kb(committedPages)),
             ("VmallocTotal", 34_359_738_367), ("VmallocUsed", 0), ("VmallocChunk", 0), ("Percpu", 0),
-            ("HardwareCorrupted", 0), ("AnonHugePages", 0), ("ShmemHugePages", 0), ("ShmemPmdMapped", 0),
+            ("HardwareCorrupted", 0), ("AnonHugePages", kb(frames.pages(of: .anonHuge))), ("ShmemHugePages", 0), ("ShmemPmdMapped", 0),
             ("FileHugePages", 0), ("FilePmdMapped", 0), ("HugePages_Total", 0), ("HugePages_Free", 0),
             ("HugePages_Rsvd", 0), ("HugePages_Surp", 0), ("Hugepagesize", 2048), ("Hugetlb", 0),
         ]
@@ -39,7 +39,7 @@ extension LinuxKernel {
 
     /// /proc/vmstat name → value for the counters the model keeps, in `vmstat_text` order.
     public func vmstatFields() -> [(String, UInt64)] {
-        let file = frames.pages(of: .file), shmem = frames.pages(of: .shmem), anon = frames.pages(of: .anonymous)
+        let file = frames.pages(of: .file), shmem = frames.pages(of: .shmem), anon = frames.pages(of: .anonymous) + frames.pages(of: .anonHuge)
         var out: [(String, UInt64)] = [
             ("nr_free_pages", frames.buddyFreePages), ("nr_zone_inactive_anon", anon + shmem), ("nr_zone_active_anon", 0),
             ("nr_zone_inactive_file", file), ("nr_zone_active_file", 0), ("nr_zone_unevictable", 0),
@@ -49,6 +49,7 @@ extension LinuxKernel {
             ("nr_anon_pages", anon), ("nr_mapped", stats.mappedPages), ("nr_file_pages", file + shmem),
             ("nr_dirty", cache.dirtyPages), ("nr_writeback", 0), ("nr_shmem", shmem),
             ("nr_page_table_pages", frames.pages(of: .pageTable)),
+            ("nr_anon_transparent_hugepages", frames.pages(of: .anonHuge) / 512),
             ("pgpgin", stats.pgpgin), ("pgpgout", stats.pgpgout), ("pswpin", 0), ("pswpout", 0),
         ]
         for t in ZoneType.all {
@@ -63,6 +64,9 @@ extension LinuxKernel {
             ("compact_success", s.compactSuccess), ("compact_daemon_wake", s.compactDaemonWake),
             ("compact_daemon_migrate_scanned", s.compactDaemonMigrateScanned),
             ("compact_daemon_free_scanned", s.compactDaemonFreeScanned), ("oom_kill", stats.oomKill),
+            ("thp_fault_alloc", stats.thpFaultAlloc), ("thp_fault_fallback", stats.thpFaultFallback),
+            ("thp_split_page", stats.thpSplitPage), ("thp_split_pmd", stats.thpSplitPmd),
+            ("thp_zero_page_alloc", stats.thpZeroPageAlloc),
         ]
         return out
     }

@@ -155,6 +155,7 @@ extension LinuxKernel {
         let end = start + length
         var freed: UInt64 = 0
         queueTLBInvalidate(p.pid, start, end)
+        freed += zapHugeRange(p, start, end)
         for vpn in p.table.mappedPages(start >> 12, end >> 12) { freed += zap(p, vpn) }
         let (removed, created) = p.space.remove(start, end) { self.newVMAID() }
         for c in created {
@@ -189,7 +190,8 @@ extension LinuxKernel {
             guard let i = p.space.find(vpn << 12) else { vpn += 1; continue }
             let v = p.space[i]
             let write = !v.isShared && v.prot.contains(.write)
-            if p.table.entry(vpn) == nil || (write && !(p.table.entry(vpn)!.flags.contains(.writable))) {
+            let e = p.table.translate(vpn)
+            if e == nil || (write && !e!.flags.contains(.writable)) {
                 let t = touch(p, vpn, write: write, exec: false)
                 if t.fault.isFault { n += 1; changes.append(.fault(pid: p.pid, address: vpn << 12, kind: t.fault, vma: t.vma, frame: t.frame)) }
             }
@@ -206,8 +208,14 @@ extension LinuxKernel {
         let end = pageAlign(start + call.length)
         guard end > start else { return SyscallResult(result: 0) }
         guard p.space.isFullyMapped(start, end) else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        splitHugeAt(p, start); splitHugeAt(p, end)
         let (changed, created) = p.space.protect(start, end, call.prot) { self.newVMAID() }
         queueTLBInvalidate(p.pid, start, end)
+        if !call.prot.contains(.write) {
+            for (vpn, var e) in p.table.hugeMappings(start >> 12, end >> 12) where e.flags.contains(.writable) {
+                e.flags.remove(.writable); p.table.updateHuge(vpn, e)      // change_huge_pmd
+            }
+        }
         for c in created { if case .shmem(let o) = c.backing { cache.shmem[o]?.vmas += 1 } }
         if !call.prot.contains(.write) {
             for vpn in p.table.mappedPages(start >> 12, end >> 12) {

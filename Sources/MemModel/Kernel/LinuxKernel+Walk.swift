@@ -3,7 +3,7 @@ import MemTrace
 extension LinuxKernel {
     /// The table frames the x86_64 page walker reads for `address` in `pid` — PGD, PUD, PMD and
     /// PTE page, top first (`PageTable.walk`); shorter where a level is missing, `.unknown` for an
-    /// unknown or dead process. The kernel maps 4 KiB pages only so far, so the size is 4K.
+    /// unknown or dead process. A 2 MiB THP mapping ends at the PMD page with size 2M.
     public func pageWalk(pid: ProcessID, address: UInt64) -> PageWalk {
         guard let p = processes[pid], p.alive else { return .unknown }
         let vpn = address >> 12
@@ -14,6 +14,7 @@ extension LinuxKernel {
         w.append(a)
         guard let b = t.pmd[vpn >> 18] else { return w }
         w.append(b)
+        if t.hasHuge && t.hugeEntry(vpn) != nil { w.pageSize = .size2M; return w }
         guard let c = t.pte[vpn >> 9] else { return w }
         w.append(c)
         return w
@@ -23,5 +24,14 @@ extension LinuxKernel {
     @usableFromInline mutating func queueTLBInvalidate(_ pid: ProcessID, _ start: UInt64, _ end: UInt64) {
         guard end > start else { return }
         changes.append(.tlbInvalidate(pid: pid, firstVPN: start >> 12, endVPN: (end + 4095) >> 12))
+    }
+}
+
+extension LinuxKernel {
+    /// The node and zone type of `frame` (`page_to_nid`, `page_zonenum`).
+    public func frameLocation(_ frame: PageFrameNumber) -> (node: Int, zone: ZoneType)? {
+        guard frame != frames.zeroPage, let z = frames.zoneIndex(of: frame) else { return nil }
+        let zone = frames.zones[z]
+        return (zone.node, zone.type)
     }
 }

@@ -30,6 +30,9 @@ public struct LinuxKernel: KernelModel {
     /// The huge zero page (an order-9 block allocated on the first THP read fault,
     /// `mm_get_huge_zero_page`), mapped read-only by huge entries; nil until needed.
     public var hugeZeroFrame: PageFrameNumber?
+    /// PMD mappings of each transparent huge page, by head frame (the compound mapcount); the
+    /// per-frame mapcount in `frames` counts PTE mappings only.
+    public var thpMappings: [PageFrameNumber: Int32] = [:]
 
     /// TASK_SIZE for x86_64 with 4-level paging.
     public static let taskSize: UInt64 = (1 << 47) - 4096
@@ -119,7 +122,8 @@ public struct LinuxKernel: KernelModel {
         let left = frames.mapCountOf(e.frame)
         if e.flags.contains(.anonymous) {
             p.rssAnon -= 1
-            if left == 0 { freeFrame(e.frame); return 1 }
+            // A subpage of a THP still mapped by a PMD elsewhere stays until that mapping goes.
+            if left == 0 && frames.useOf(e.frame) != .anonHuge { freeFrame(e.frame); return 1 }
         } else {
             if e.flags.contains(.shmem) { p.rssShmem -= 1 } else { p.rssFile -= 1 }
             if left == 0 { stats.mappedPages -= 1 }

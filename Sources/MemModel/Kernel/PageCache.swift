@@ -11,6 +11,9 @@ public struct PageCache: Sendable {
         public var unlinked = false
         /// tmpfs files (/dev/shm, /run/shm, /tmp on tmpfs) keep their pages in shmem.
         public var isTmpfs: Bool
+        /// Device and inode as /proc/PID/maps prints them, when the trace declared them (the
+        /// `open` event's identity, or the initial region's device and inode); nil otherwise.
+        public var identity: FileIdentity? = nil
     }
 
     public var files: [FileID: File] = [:]

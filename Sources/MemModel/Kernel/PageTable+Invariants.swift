@@ -10,6 +10,14 @@ extension PageTable {
             if !e.flags.contains(.present) { problems.append("entry for vpn 0x\(String(vpn, radix: 16)) not present") }
         }
         for t in pte.keys where pmd[t >> 9] == nil { problems.append("PTE page \(t) without a PMD page") }
+        for (t, e) in huge {
+            if pte[t] != nil { problems.append("huge entry \(t) over a PTE page") }
+            if deposited[t] == nil { problems.append("huge entry \(t) without a deposited table page") }
+            if pmd[t >> 9] == nil { problems.append("huge entry \(t) without a PMD page") }
+            if !e.flags.contains(.huge) || !e.flags.contains(.present) { problems.append("huge entry \(t) lacks the PSE or present bit") }
+            if e.frame.rawValue & 511 != 0 { problems.append("huge entry \(t) maps unaligned frame \(e.frame)") }
+        }
+        if deposited.count != huge.count { problems.append("\(deposited.count) deposited table pages for \(huge.count) huge entries") }
         for t in pmd.keys where pud[t >> 9] == nil { problems.append("PMD page \(t) without a PUD page") }
         let frames = allTableFrames
         if Set(frames).count != frames.count { problems.append("a table frame is used twice") }

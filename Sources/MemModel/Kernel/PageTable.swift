@@ -13,6 +13,9 @@ public struct PageTable: Sendable {
     /// PMD-level leaves (2 MiB, `.huge`), keyed by the virtual page number shifted by 9. A range
     /// mapped huge has no PTE page and no 4 KiB entries.
     @usableFromInline var huge: [UInt64: PageTableEntry] = [:]
+    /// The page-table page deposited with each huge entry (`pgtable_trans_huge_deposit`), keyed
+    /// like `huge`: counted in pgtables_bytes, it becomes the PTE page when the entry is split.
+    @usableFromInline var deposited: [UInt64: PageFrameNumber] = [:]
     /// The top-level page (PGD), allocated with the mm.
     public let pgd: PageFrameNumber
 
@@ -35,7 +38,10 @@ public struct PageTable: Sendable {
     }
 
     /// Page-table pages in use, the PGD included (pgtables_bytes / 4096).
-    public var tablePages: Int { 1 + pud.count + pmd.count + pte.count }
+    public var tablePages: Int { 1 + pud.count + pmd.count + pte.count + deposited.count }
+
+    /// True when any 2 MiB entry is present.
+    @inlinable public var hasHuge: Bool { !huge.isEmpty }
 
     /// Installs `entry` for `vpn`, allocating missing table pages with `allocate`. Returns false
     /// (and changes nothing) when a table page could not be allocated.
@@ -90,6 +96,7 @@ public struct PageTable: Sendable {
         frames.append(a)
         guard let b = pmd[vpn >> 18] else { return frames }
         frames.append(b)
+        if hugeEntry(vpn) != nil { return frames }
         guard let c = pte[vpn >> 9] else { return frames }
         frames.append(c)
         return frames
@@ -98,6 +105,7 @@ public struct PageTable: Sendable {
     /// Every table frame including the PGD (to free them when the mm goes away).
     public var allTableFrames: [PageFrameNumber] {
         [pgd] + pud.keys.sorted().map { pud[$0]! } + pmd.keys.sorted().map { pmd[$0]! } + pte.keys.sorted().map { pte[$0]! }
+            + deposited.keys.sorted().map { deposited[$0]! }
     }
 
     /// Every present leaf, in virtual-page order.

@@ -13,11 +13,14 @@ public enum PageUse: UInt8, CaseIterable, Hashable, Sendable {
     case kernel = 5
     /// A SLUB slab page (Slab: SReclaimable + SUnreclaim).
     case slab = 6
+    /// Anonymous memory of a transparent huge page mapped by at least one PMD (AnonPages and
+    /// AnonHugePages). Split or partly unmapped THPs turn back into `.anonymous` pages.
+    case anonHuge = 7
 
     public var name: String {
         switch self {
         case .free: "free"; case .anonymous: "anon"; case .file: "file"; case .shmem: "shmem"
-        case .pageTable: "pagetable"; case .kernel: "kernel"; case .slab: "slab"
+        case .pageTable: "pagetable"; case .kernel: "kernel"; case .slab: "slab"; case .anonHuge: "anon_thp"
         }
     }
 }

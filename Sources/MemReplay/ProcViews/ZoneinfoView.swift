@@ -34,9 +34,9 @@ public struct ZoneinfoView: ProcView {
                     out += "\n  per-node stats"
                     let slabShare = node == 0
                     var values: [String: UInt64] = [
-                        "nr_inactive_anon": nodeUse[Int(PageUse.anonymous.rawValue)] + nodeUse[Int(PageUse.shmem.rawValue)],
+                        "nr_inactive_anon": nodeUse[Int(PageUse.anonymous.rawValue)] + nodeUse[Int(PageUse.anonHuge.rawValue)] + nodeUse[Int(PageUse.shmem.rawValue)],
                         "nr_inactive_file": nodeUse[Int(PageUse.file.rawValue)],
-                        "nr_anon_pages": nodeUse[Int(PageUse.anonymous.rawValue)],
+                        "nr_anon_pages": nodeUse[Int(PageUse.anonymous.rawValue)] + nodeUse[Int(PageUse.anonHuge.rawValue)],
                         "nr_file_pages": nodeUse[Int(PageUse.file.rawValue)] + nodeUse[Int(PageUse.shmem.rawValue)],
                         "nr_shmem": nodeUse[Int(PageUse.shmem.rawValue)],
                         "nr_page_table_pages": nodeUse[Int(PageUse.pageTable.rawValue)],
@@ -63,7 +63,7 @@ public struct ZoneinfoView: ProcView {
                 let u = m.useCounts(zone: zi)
                 let zoneStats: [(String, UInt64)] = [
                     ("nr_free_pages", z.freePages),
-                    ("nr_zone_inactive_anon", u[Int(PageUse.anonymous.rawValue)] + u[Int(PageUse.shmem.rawValue)]),
+                    ("nr_zone_inactive_anon", u[Int(PageUse.anonymous.rawValue)] + u[Int(PageUse.anonHuge.rawValue)] + u[Int(PageUse.shmem.rawValue)]),
                     ("nr_zone_active_anon", 0), ("nr_zone_inactive_file", u[Int(PageUse.file.rawValue)]),
                     ("nr_zone_active_file", 0), ("nr_zone_unevictable", 0), ("nr_zone_write_pending", 0),
                     ("nr_mlock", 0), ("nr_bounce", 0), ("nr_zspages", 0), ("nr_free_cma", 0),

@@ -1,0 +1,187 @@
+import MemTrace
+
+/// Transparent huge pages for anonymous memory (mm/huge_memory.c): the PMD-level fault, the huge
+/// zero page, copy-on-write of a huge PMD, splitting a PMD into PTEs, and zapping.
+extension LinuxKernel {
+    /// `do_huge_pmd_anonymous_page` after `__transparent_hugepage_enabled` and
+    /// `transhuge_vma_suitable`: nil when the fault is not a THP fault or falls back to 4 KiB pages
+    /// (no order-9 block: thp_fault_fallback), else the outcome of mapping 2 MiB at once.
+    mutating func hugeAnonymousFault(_ p: ProcessState, _ vi: Int, _ vpn: UInt64, write: Bool) -> Translation? {
+        let vma = p.space.areas[vi]
+        guard thpFaultAllowed(vma, vpn), !p.table.hasPTEPage(vpn) else { return nil }
+        if !write && configuration.vm.thpUseZeroPage {
+            guard let zero = hugeZeroPage() else { stats.thpFaultFallback += 1; return nil }
+            guard p.table.mapHuge(vpn, PageTableEntry(frame: zero, flags: [.present, .user]), allocate: { self.allocateFrame(.pageTable) }) else {
+                return oom(p, vma.id)
+            }
+            return Translation(fault: .thpZeroPage, frame: PageFrameNumber(zero.rawValue + (vpn & 511)), vma: vma.id)
+        }
+        guard let head = frames.allocatePages(order: 9, gfp: thpGFP(vma)) else { stats.thpFaultFallback += 1; return nil }
+        frames.setUse(head, order: 9, .anonHuge)
+        stats.pgalloc += 512
+        let entry = PageTableEntry(frame: head, flags: [.present, .user, .writable, .anonymous, .dirty])
+        guard p.table.mapHuge(vpn, entry, allocate: { self.allocateFrame(.pageTable) }) else {
+            frames.freePages(head, order: 9); stats.pgfree += 512
+            return oom(p, vma.id)
+        }
+        thpMappings[head] = 1
+        p.rssAnon += 512
+        p.noteGrowth()
+        stats.thpFaultAlloc += 1
+        return Translation(fault: .thpNew, frame: PageFrameNumber(head.rawValue + (vpn & 511)), vma: vma.id)
+    }
+
+    /// The fault-time check (`hugepage_vma_check` with in_pf, then `transhuge_vma_suitable` at the
+    /// aligned address): THP allowed for the VMA and the whole aligned 2 MiB inside it.
+    @inlinable func thpFaultAllowed(_ vma: VirtualMemoryArea, _ vpn: UInt64) -> Bool {
+        guard case .anonymous = vma.backing, !vma.isShared, !vma.flags.contains(.noHugePage) else { return false }
+        switch configuration.vm.thpEnabled {
+        case .never: return false
+        case .madvise: if !vma.flags.contains(.hugePage) { return false }
+        case .always: break
+        }
+        let haddr = (vpn & ~511) << 12
+        return haddr >= vma.start && haddr + LinuxKernel.hugePageBytes <= vma.end
+    }
+
+    /// `vma_thp_gfp_mask` (6.1): what the order-9 allocation may do, by the defrag setting and
+    /// whether the VMA was madvised.
+    func thpGFP(_ vma: VirtualMemoryArea) -> GFPMask {
+        let light: GFPMask = [.highmem, .movable, .comp, .noWarn]
+        let madvised = vma.flags.contains(.hugePage)
+        switch configuration.vm.thpDefrag {
+        case .always: return light.union(madvised ? [.directReclaim] : [.directReclaim, .noRetry])
+        case .defer_: return light.union(.kswapdReclaim)
+        case .deferMadvise: return light.union(madvised ? .directReclaim : .kswapdReclaim)
+        case .madvise: return madvised ? light.union(.directReclaim) : light
+        case .never: return light
+        }
+    }
+
+    /// The huge zero page, allocated on first use (`get_huge_zero_page`; counts thp_zero_page_alloc).
+    mutating func hugeZeroPage() -> PageFrameNumber? {
+        if let z = hugeZeroFrame { return z }
+        guard let z = frames.allocatePages(order: 9, gfp: [.reclaim, .comp, .noWarn, .zero]) else { return nil }
+        frames.setUse(z, order: 9, .kernel)
+        stats.pgalloc += 512
+        stats.thpZeroPageAlloc += 1
+        hugeZeroFrame = z
+        return z
+    }
+
+    /// `do_huge_pmd_wp_page`: a write to a write-protected huge entry. The huge zero page and a
+    /// THP shared with another mapping are split and the write retried on the 4 KiB PTE
+    /// (`__split_huge_pmd`, VM_FAULT_FALLBACK); a THP mapped only here is reused whole.
+    mutating func hugeWriteProtectFault(_ p: ProcessState, _ vi: Int, _ vpn: UInt64, _ e: PageTableEntry) -> Translation {
+        let id = p.space.areas[vi].id
+        let head = e.frame
+        if head != hugeZeroFrame && thpMappings[head] == 1 && !subpagesMapped(head) {
+            var n = e; n.flags.formUnion([.writable, .dirty]); p.table.updateHuge(vpn, n)
+            queueTLBInvalidate(p.pid, (vpn & ~511) << 12, ((vpn & ~511) + 512) << 12)
+            return Translation(fault: .thpReuse, frame: PageFrameNumber(head.rawValue + (vpn & 511)), vma: id)
+        }
+        splitHugeMapping(p, vpn)
+        return writeProtectFault(p, vi, vpn, p.table.entry(vpn)!)
+    }
+
+    /// True when a PTE maps any subpage of the THP at `head`.
+    func subpagesMapped(_ head: PageFrameNumber) -> Bool {
+        (0..<UInt64(512)).contains { frames.mapCountOf(PageFrameNumber(head.rawValue + $0)) > 0 }
+    }
+
+    /// Splits the huge entry covering `vpn` into 512 PTEs (`__split_huge_pmd_locked`): each
+    /// subpage gains a PTE mapping; when no PMD maps the THP any more it becomes 512 small pages
+    /// (thp_split_page). The huge zero page splits into PTEs of the 4 KiB zero page.
+    mutating func splitHugeMapping(_ p: ProcessState, _ vpn: UInt64) {
+        guard let e = p.table.hugeEntry(vpn) else { return }
+        let head = e.frame
+        queueTLBInvalidate(p.pid, (vpn & ~511) << 12, ((vpn & ~511) + 512) << 12)
+        stats.thpSplitPmd += 1
+        if head == hugeZeroFrame {
+            let zero = frames.zeroPage
+            p.table.splitHuge(vpn) { _ in zero }
+            return
+        }
+        p.table.splitHuge(vpn) { PageFrameNumber(head.rawValue + $0) }
+        for i in 0..<UInt64(512) { frames.adjustMapCount(PageFrameNumber(head.rawValue + i), by: 1) }
+        let left = (thpMappings[head] ?? 1) - 1
+        if left > 0 { thpMappings[head] = left } else {
+            thpMappings[head] = nil
+            frames.retag(head, order: 9, .anonymous)
+            stats.thpSplitPage += 1
+        }
+    }
+
+    /// Splits a huge entry that straddles `address` (a VMA boundary or the edge of a zapped range
+    /// not aligned to 2 MiB: `split_huge_pmd_address`, `zap_pmd_range`).
+    mutating func splitHugeAt(_ p: ProcessState, _ address: UInt64) {
+        guard p.table.hasHuge, address & (LinuxKernel.hugePageBytes - 1) != 0, p.table.hugeEntry(address >> 12) != nil else { return }
+        splitHugeMapping(p, address >> 12)
+    }
+
+    /// Removes the huge entries whose 2 MiB lies inside [start, end) (`zap_huge_pmd`), after
+    /// splitting those that straddle the ends. Returns the frames freed.
+    mutating func zapHugeRange(_ p: ProcessState, _ start: UInt64, _ end: UInt64) -> UInt64 {
+        guard p.table.hasHuge else { return 0 }
+        splitHugeAt(p, start)
+        splitHugeAt(p, end)
+        var freed: UInt64 = 0
+        for (vpn, _) in p.table.hugeMappings(start >> 12, end >> 12) where (vpn + 512) << 12 <= end {
+            guard let (e, deposit) = p.table.unmapHuge(vpn) else { continue }
+            freeFrame(deposit); freed += 1
+            guard e.frame != hugeZeroFrame else { continue }
+            p.rssAnon -= 512
+            let left = (thpMappings[e.frame] ?? 1) - 1
+            if left > 0 { thpMappings[e.frame] = left; continue }
+            thpMappings[e.frame] = nil
+            freed += releaseHugePage(e.frame)
+        }
+        if freed > 0 { queueTLBInvalidate(p.pid, start, end) }
+        return freed
+    }
+
+    /// Frees a THP no PMD maps any more: whole when no PTE maps a subpage either, else split
+    /// into small pages with the unmapped ones freed (`deferred_split_huge_page` and the deferred
+    /// split shrinker, done at once). Returns the frames freed.
+    mutating func releaseHugePage(_ head: PageFrameNumber) -> UInt64 {
+        if !subpagesMapped(head) {
+            frames.freePages(head, order: 9)
+            stats.pgfree += 512
+            return 512
+        }
+        frames.retag(head, order: 9, .anonymous)
+        stats.thpSplitPage += 1
+        var freed: UInt64 = 0
+        for i in 0..<UInt64(512) where frames.mapCountOf(PageFrameNumber(head.rawValue + i)) == 0 {
+            freeFrame(PageFrameNumber(head.rawValue + i)); freed += 1
+        }
+        return freed
+    }
+
+    /// Splits every huge entry in [start, end) (before moving page tables with mremap).
+    mutating func splitHugeRange(_ p: ProcessState, _ start: UInt64, _ end: UInt64) {
+        guard p.table.hasHuge else { return }
+        for (vpn, _) in p.table.hugeMappings(start >> 12, end >> 12) { splitHugeMapping(p, vpn) }
+        splitHugeAt(p, start)
+    }
+
+    /// PMD-mapped THPs now (AnonHugePages / 512).
+    public var anonHugePages: UInt64 { frames.pages(of: .anonHuge) }
+}
+
+extension LinuxKernel {
+    /// `copy_huge_pmd` at fork: each huge entry of `v` is write-protected in the parent and
+    /// installed in the child with a deposited table page; the THP gains a PMD mapping.
+    mutating func copyHugeMappings(_ parent: ProcessState, _ child: ProcessState, _ v: VirtualMemoryArea) -> Bool {
+        for (vpn, var e) in parent.table.hugeMappings(v.start >> 12, v.end >> 12) {
+            if e.flags.contains(.writable) { e.flags.remove(.writable); parent.table.updateHuge(vpn, e) }
+            e.flags.remove(.huge)
+            guard child.table.mapHuge(vpn, e, allocate: { self.allocateFrame(.pageTable) }) else { return false }
+            guard e.frame != hugeZeroFrame else { continue }
+            thpMappings[e.frame, default: 0] += 1
+            child.rssAnon += 512
+            child.noteGrowth()
+        }
+        return true
+    }
+}

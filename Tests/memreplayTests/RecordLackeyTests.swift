@@ -1,0 +1,88 @@
+import Foundation
+import MemTrace
+import Testing
+
+/// `memreplay record --accesses lackey`: allocation events placed exactly among valgrind lackey's
+/// accesses, the interposer's marker and own accesses gone.
+@Suite(.serialized)
+struct RecordLackeyTests {
+    static let hasValgrind = FileManager.default.isExecutableFile(atPath: "/usr/bin/valgrind") && RecordTests.hasCC
+
+    /// cachegrind's summary Dr and Dw of `program` (lackey's M counts once, as a read, in Dr).
+    static func cachegrind(_ program: String, in dir: URL) throws -> (reads: UInt64, writes: UInt64) {
+        let out = dir.appendingPathComponent("cg.out").path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/valgrind")
+        p.arguments = ["--tool=cachegrind", "--cache-sim=yes", "--cachegrind-out-file=\(out)", program]
+        p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
+        try p.run(); p.waitUntilExit()
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        let events = try #require(text.split(separator: "\n").first { $0.hasPrefix("events:") }).split(separator: " ").dropFirst()
+        let summary = try #require(text.split(separator: "\n").first { $0.hasPrefix("summary:") }).split(separator: " ").dropFirst()
+        let values = Dictionary(uniqueKeysWithValues: zip(events.map(String.init), summary.compactMap { UInt64($0) }))
+        return (values["Dr"] ?? 0, values["Dw"] ?? 0)
+    }
+
+    @Test(.enabled(if: hasValgrind, "valgrind and cc are needed"))
+    func accessesMergedInProgramOrder() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let program = try RecordTests.compile("touch", in: dir)
+        let trace = dir.appendingPathComponent("touch.mrt").path
+        let result = try CLI.run(["record", "--accesses", "lackey", "-o", trace, "--", program])
+        #expect(result.status == 0, "\(result.stderr)")
+        let (header, events, _) = try RecordTests.records(trace)
+        #expect(header.attributes["recorder.exit_status"] == "0")
+        #expect(header.attributes["recorder.accesses"] == "lackey")
+
+        // Every block of the program: its first access comes after its malloc and before its free.
+        var live: [UInt64: (size: UInt64, touched: Bool)] = [:]
+        var checked = 0, untouchedAtFree = 0
+        var reads: UInt64 = 0, writes: UInt64 = 0
+        var blocks: [(start: UInt64, end: UInt64)] = []
+        for e in events {
+            switch e.event {
+            case .alloc(let a) where a.op == .malloc && a.size >= 16 && a.size <= 16 + 8 * 24 && (a.size - 16) % 24 == 0:
+                live[a.result.rawValue] = (a.size, false)
+                blocks.append((a.result.rawValue, a.result.rawValue + a.size))
+            case .alloc(let a) where a.op == .free:
+                if let b = live.removeValue(forKey: a.pointer.rawValue) { checked += 1; if !b.touched { untouchedAtFree += 1 } }
+            case .access(let m):
+                if m.kind == .store { writes += 1 } else { reads += 1 }
+                if m.kind == .store, var b = live[m.address.rawValue], !b.touched { b.touched = true; live[m.address.rawValue] = b }
+            default: break
+            }
+        }
+        #expect(checked == 300)
+        #expect(untouchedAtFree == 0, "each block is written right after malloc returns, before its free")
+        // Before its malloc event no block of the program is touched by the program at that address
+        // (the first store to p[0] must follow the event, not precede it).
+        var firstStore: [UInt64: Int] = [:], mallocAt: [UInt64: Int] = [:]
+        for (i, e) in events.enumerated() {
+            if case .alloc(let a) = e.event, a.op == .malloc, mallocAt[a.result.rawValue] == nil, blocks.contains(where: { $0.start == a.result.rawValue }) {
+                mallocAt[a.result.rawValue] = i
+            }
+            if case .access(let m) = e.event, m.kind == .store, mallocAt[m.address.rawValue] != nil, firstStore[m.address.rawValue] == nil {
+                firstStore[m.address.rawValue] = i
+            }
+        }
+        for (addr, m) in mallocAt { if let s = firstStore[addr] { #expect(s > m) } }
+
+        // No marker loads left: the reserved range is in no access.
+        let markerRegion = header.processes.first?.regions.first { $0.end - $0.start == LackeyAccessCollector.markSpan }
+        #expect(markerRegion == nil, "the marker range is not part of the address space")
+        if let base = header.attributes["recorder.marker_base"].flatMap({ UInt64($0) }) {
+            #expect(!events.contains { if case .access(let m) = $0.event { m.address.rawValue >= base && m.address.rawValue < base + LackeyAccessCollector.markSpan } else { false } })
+        }
+
+        // Against cachegrind's Dr/Dw of the same program run without the interposer: the merge
+        // keeps every program access (at least cachegrind's counts, minus the tolerance), and the
+        // rest is ld.so loading the interposer and libzstd (measured, see README).
+        let cg = try Self.cachegrind(program, in: dir)
+        let tolerance = { (v: UInt64) in max(10, v / 1000) }
+        #expect(reads + tolerance(cg.reads) >= cg.reads, "loads+modifies \(reads) vs cachegrind Dr \(cg.reads)")
+        #expect(writes + tolerance(cg.writes) >= cg.writes, "stores \(writes) vs cachegrind Dw \(cg.writes)")
+        let replay = try CLI.run(["replay", trace, "-o", dir.appendingPathComponent("r.db").path])
+        #expect(replay.status == 0, "\(replay.stderr)")
+    }
+}
