@@ -104,6 +104,7 @@ public struct RecordingMerger {
         state.rootStatus = rootStatus
         if let root = segments.first(where: { $0.pid == rootPid && $0.generation == 0 }) {
             header.processes = [state.initialProcess(root)]
+            if let base = state.markerBase[root.path] { header.attributes["recorder.marker_base"] = String(base) }
         }
         header.attributes["recorder.segments"] = String(segments.count)
         header.attributes["recorder.time_resolution_ns"] = String(timeResolution)

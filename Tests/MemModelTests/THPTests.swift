@@ -164,3 +164,47 @@ private let base: UInt64 = 0x4000_0000      // 2 MiB aligned
         #expect(k.store(base + (1 << 20)).fault == .segvAccErr)
     }
 }
+
+@Suite struct LimitTests {
+    private func kernel(_ settings: [(String, String)]) -> LinuxKernel {
+        var c = MachineConfiguration(name: "test", memoryBytes: 64 << 20, kernelReservedBytes: 1 << 20)
+        for (k, v) in settings { try! c.set(k, v) }
+        var k = LinuxKernel(configuration: c)
+        _ = k.process(ProcessEvent(op: .spawn), pid: pid, tid: ThreadID(100), image: "/bin/test")
+        return k
+    }
+    private func mmap(_ k: inout LinuxKernel, _ length: UInt64, _ flags: MapFlags = [.private, .anonymous]) -> Int64 {
+        k.memory(MemoryCall(op: .mmap, length: length, prot: [.read, .write], flags: flags.rawValue), pid: pid, name: "").result
+    }
+
+    @Test func mapLockedBeyondMemlockIsEAGAINAndMlockIsENOMEM() {
+        var k = kernel([("rlimit.memlock", "64K")])
+        #expect(mmap(&k, 64 << 10, [.private, .anonymous, .locked]) > 0)
+        #expect(mmap(&k, 4096, [.private, .anonymous, .locked]) == -11)
+        let a = UInt64(mmap(&k, 8192))
+        #expect(k.memory(MemoryCall(op: .mlock, address: VirtualAddress(a), length: 8192), pid: pid, name: "").result == -12)
+        #expect(k.lockedPages(k.processes[pid]!) == 16)
+    }
+
+    @Test func mapCountAndAddressSpaceAndDataLimits() {
+        var m = kernel([("vm.max_map_count", "3")])
+        for i in 0..<3 { #expect(mmap(&m, 4096, i % 2 == 0 ? [.private, .anonymous] : [.shared, .anonymous]) > 0) }
+        #expect(mmap(&m, 4096) == -12)
+        var a = kernel([("rlimit.as", "1M")])
+        #expect(mmap(&a, 1 << 20) > 0)
+        #expect(mmap(&a, 4096) == -12)
+        var d = kernel([("rlimit.data", "1M")])
+        #expect(mmap(&d, 2 << 20, [.shared, .anonymous]) > 0)     // shared: not data
+        #expect(mmap(&d, 2 << 20) == -12)
+    }
+
+    @Test func alignedAnonymousMappingsOnNewKernels() {
+        var k = kernel([("thp.align_anonymous", "1")])
+        _ = mmap(&k, 4096)                                     // knock the gap off alignment
+        let big = UInt64(mmap(&k, 4 << 20))
+        #expect(big & ((2 << 20) - 1) == 0)
+        var old = kernel([])
+        _ = mmap(&old, 4096)
+        #expect(UInt64(mmap(&old, 4 << 20)) & ((2 << 20) - 1) != 0)
+    }
+}

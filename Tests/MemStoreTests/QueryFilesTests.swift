@@ -60,6 +60,10 @@ import Testing
             file,path,size,reads,writes,bytes_read,bytes_written,pages_cached,pages_read,pages_changed,hit_percent
             1,/data/db.bin,16384,2,0,16384,0,3,1,0,75.0
             """,
+        "cow-after-fork.sql": """
+            fork_seq,parent,child,write_protected,child_copies,child_reuses,parent_copies,parent_reuses,until_seq
+            11,100,101,1,1,0,0,0,21
+            """,
         "counters-final.sql": """
             counter,first_seq,first_value,last_seq,last_value,change
             meminfo.MemFree,6,1000,20,991,-9

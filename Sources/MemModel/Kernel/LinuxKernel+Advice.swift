@@ -73,6 +73,11 @@ extension LinuxKernel {
 
     /// `mlock` / `munlock` (mm/mlock.c): sets or clears VM_LOCKED on the range, populating it on lock.
     mutating func setLocked(_ p: ProcessState, _ start: UInt64, _ end: UInt64, locked: Bool) -> SyscallResult {
+        // do_mlock: locked_vm + the newly locked pages over RLIMIT_MEMLOCK → ENOMEM (no CAP_IPC_LOCK).
+        if locked {
+            let adding = (end - start) >> 12 - lockedPages(p, start, end)
+            if (lockedPages(p) + adding) << 12 > configuration.vm.rlimitMemlock { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        }
         splitHugeAt(p, start); splitHugeAt(p, end)
         if let s = p.space.split(at: start, newID: { self.newVMAID() }) { announceSplit(p, s) }
         if let s = p.space.split(at: end, newID: { self.newVMAID() }) { announceSplit(p, s) }

@@ -118,6 +118,11 @@ extension LinuxKernel {
             let call = MemoryCall(op: .region, address: VirtualAddress(r.start), length: r.end - r.start, prot: r.protection,
                                   flags: r.isShared ? MapFlags.shared.rawValue : MapFlags.private.rawValue, file: file, offset: r.offset)
             _ = region(p, call, name: r.path)
+            // Each maps line is its own VMA: keep apart neighbours the kernel kept apart for reasons
+            // the line does not show (VM_ACCOUNT left on a RELRO range, a different anon_vma).
+            for edge in [r.start & ~4095, (r.end + 4095) & ~4095] {
+                if let s = p.space.split(at: edge, newID: { self.newVMAID() }) { announceSplit(p, s) }
+            }
         }
     }
 

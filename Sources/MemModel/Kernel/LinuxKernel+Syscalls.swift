@@ -49,7 +49,12 @@ extension LinuxKernel {
         guard call.length > 0, call.offset & 4095 == 0 else { return SyscallResult(result: -LinuxKernel.EINVAL) }
         let length = pageAlign(call.length)
         guard length >= call.length else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
-        guard p.space.count < LinuxKernel.maxMapCount else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        let limits = configuration.vm
+        guard p.space.count < limits.maxMapCount else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        // mlock_future_ok: MAP_LOCKED beyond RLIMIT_MEMLOCK (the model's processes lack CAP_IPC_LOCK).
+        if flags.contains(.locked) && (lockedPages(p) + (length >> 12)) << 12 > limits.rlimitMemlock {
+            return SyscallResult(result: -LinuxKernel.EAGAIN)
+        }
         var start: UInt64
         if call.result > 0 {
             start = UInt64(call.result)
@@ -60,8 +65,9 @@ extension LinuxKernel {
             let hint = call.address.rawValue & ~4095
             if hint >= LinuxKernel.mmapMinAddr && hint + length <= LinuxKernel.taskSize && !p.space.overlaps(hint, hint + length) {
                 start = hint
-            } else if let g = p.space.highestGap(length: length, floor: LinuxKernel.mmapMinAddr, ceiling: p.mmapBase,
-                                                 guardGap: LinuxKernel.stackGuardGap) {
+            } else if let g = placeMapping(p, length: length, thpAlign: limits.thpAlignAnonymous && hint == 0
+                                            && !flags.contains(.shared) && (flags.contains(.anonymous) || call.file == .anonymous)
+                                            && length & (LinuxKernel.hugePageBytes - 1) == 0) {
                 start = g
             } else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
         }
@@ -69,9 +75,17 @@ extension LinuxKernel {
         if flags.contains(.fixedNoReplace) && call.result <= 0 && p.space.overlaps(start, start + length) {
             return SyscallResult(result: -LinuxKernel.EEXIST)
         }
+        let shared = flags.contains(.shared)
+        // may_expand_vm: RLIMIT_AS for every mapping, RLIMIT_DATA for private writable ones.
+        if call.result <= 0 {
+            let replaced = mappedBytes(p, start, start + length)
+            if p.space.totalPages << 12 - replaced + length > limits.rlimitAS { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+            if !shared && call.prot.contains(.write) && dataPages(p) << 12 + length > limits.rlimitData {
+                return SyscallResult(result: -LinuxKernel.ENOMEM)
+            }
+        }
         var freed: UInt64 = 0
         if p.space.overlaps(start, start + length) { freed = unmap(p, start, length) }
-        let shared = flags.contains(.shared)
         var vflags: VMAFlags = shared ? [.shared] : []
         if flags.contains(.growsDown) { vflags.insert(.growsDown) }
         if flags.contains(.locked) { vflags.insert(.locked) }

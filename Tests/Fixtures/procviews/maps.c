@@ -3,7 +3,7 @@
  * Usage: maps DIR. Creates DIR/data.bin (64 KiB) and maps it private read-only and shared
  * read-write; maps 12 anonymous private pages and mprotects the middle 4 read-only (three VMAs);
  * maps 4 shared anonymous pages; maps 2 pages MAP_FIXED at 0x200000000; grows the break by 64 KiB
- * so [heap] exists; touches every mapping; then copies /proc/self/maps to stdout with raw
+ * (after a no-op brk that declares the break) so [heap] exists; touches every mapping; then copies /proc/self/maps to stdout with raw
  * syscalls (no stdio, no malloc, nothing the recorder sees), so the printed text is the address
  * space exactly as the recorded events left it.
  */
@@ -59,7 +59,10 @@ int main(int argc, char **argv) {
                                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
     if (fixed != (volatile char *)0x200000000ul) fail("mmap fixed\n");
 
-    /* The break grows: [heap]. */
+    /* The break grows: [heap]. The recorder stores a brk's request and result, not the break
+     * before the first call, so a no-op brk at the current break first tells the trace where
+     * the heap starts (start_brk), as glibc's own sbrk learns it with brk(0). */
+    if (brk(sbrk(0)) != 0) fail("brk\n");
     char *old = sbrk(64 * 1024);
     if (old == (void *)-1) fail("sbrk\n");
 

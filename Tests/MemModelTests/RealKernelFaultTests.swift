@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+import MemTrace
+@testable import MemModel
+
+/// The kernel model against the real kernel: Tests/Fixtures/vm/faults.c is compiled and run, and
+/// its getrusage minor-fault deltas are compared with the faults the model takes for the same
+/// operations.
+@Suite(.enabled(if: AllocatorFixtures.tool("cc") != nil || AllocatorFixtures.tool("gcc") != nil))
+struct RealKernelFaultTests {
+    static let source = AllocatorFixtures.directory.deletingLastPathComponent().appendingPathComponent("vm/faults.c").path
+
+    /// Builds the program once into a temporary directory and runs it with `arguments`; returns
+    /// (pages, minflt).
+    static func runReal(_ arguments: [String]) throws -> (pages: Int, minflt: Int, address: UInt64) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("memreplay-vm-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let exe = dir.appendingPathComponent("faults").path
+        let cc = AllocatorFixtures.tool("cc") ?? AllocatorFixtures.tool("gcc")!
+        try run(cc, ["-O1", "-o", exe, source])
+        let out = try run(exe, arguments.map { $0.replacingOccurrences(of: "$DIR", with: dir.path) })
+        let words = out.split(separator: " ").map(String.init)
+        guard words.count >= 4, words[0] == "pages", words[2] == "minflt", let p = Int(words[1]),
+              let m = Int(words[3].trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw ProgramFailure(description: "faults printed '\(out)'; expected 'pages N minflt M'")
+        }
+        let address = words.count >= 6 && words[4] == "addr" ? UInt64(words[5]) ?? 0 : 0
+        return (p, m, address)
+    }
+
+    struct ProgramFailure: Error, CustomStringConvertible { var description: String }
+
+    @discardableResult
+    static func run(_ tool: String, _ arguments: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = arguments
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw ProgramFailure(description: "\(tool) \(arguments) exited \(p.terminationStatus)") }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// A 1 GiB machine with THP as on Debian 12 (madvise), one process.
+    static func kernel() -> LinuxKernel {
+        var k = LinuxKernel(configuration: MachineConfiguration(name: "test", memoryBytes: 1 << 30, kernelReservedBytes: 16 << 20))
+        _ = k.process(ProcessEvent(op: .spawn), pid: pid, tid: ThreadID(100), image: "/faults")
+        return k
+    }
+
+    @Test func anonymousTouchOf64MiBFaultsLikeTheRealKernel() throws {
+        let real = try Self.runReal(["anon", "64"])
+        var k = Self.kernel()
+        let a = k.mapAnon(64 << 20)
+        _ = k.memory(MemoryCall(op: .madvise, address: VirtualAddress(a), length: 64 << 20, flags: Advice.noHugePage.rawValue),
+                     pid: pid, name: "")
+        let before = k.stats.pgfault
+        for off in stride(from: UInt64(0), to: 64 << 20, by: 4096) { _ = k.store(a + off) }
+        let model = Int(k.stats.pgfault - before)
+        #expect(model == real.pages)
+        #expect(abs(model - real.minflt) <= real.minflt / 100, "model \(model) faults, real kernel \(real.minflt)")
+    }
+
+    @Test func sequentialReadOfACachedFileMappingFaultsOncePerFaultAroundWindow() throws {
+        let real = try Self.runReal(["file", "$DIR/data.bin", "4096"])
+        var k = Self.kernel()
+        let size: UInt64 = 4 << 20
+        k.openFile(1, size: 0, path: "/tmp/data.bin")
+        for off in stride(from: UInt64(0), to: size, by: 4096) {
+            _ = k.file(FileCall(op: .write, file: FileID(1), offset: off, length: 4096, result: 4096), pid: pid, path: "")
+        }
+        // At the real mapping's address: fault-around windows are aligned in virtual addresses.
+        let a = k.mapFile(1, size, shared: true, prot: [.read], at: real.address)
+        let before = k.stats.pgfault
+        for off in stride(from: UInt64(0), to: size, by: 4096) { _ = k.load(a + off) }
+        let model = Int(k.stats.pgfault - before)
+        let expected = (real.address + size + 0xFFFF) / 0x10000 - real.address / 0x10000   // 64 KiB windows touched
+        #expect(model == Int(expected))
+        #expect(abs(model - real.minflt) <= max(1, real.minflt / 100), "model \(model) faults, real kernel \(real.minflt)")
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Testing
+
+/// `memreplay proc maps|smaps|status|free|free-3.3` on runs: /proc/PID/maps of a recorded C
+/// program compared byte for byte with what the kernel printed for it, and free(1) across the
+/// steps of seed 000's experiment.
+@Suite(.serialized) struct ProcViewsCLITests {
+    static let cc = ["/usr/bin/cc", "/usr/bin/gcc"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// One value of a query's CSV output (the first column of its first row).
+    static func scalar(_ db: String, _ sql: String) throws -> String {
+        let r = try CLI.run(["query", db, sql, "--format", "csv"])
+        #expect(r.status == 0, "\(r.stderr)")
+        return r.stdout.split(separator: "\n").dropFirst().first.map(String.init) ?? ""
+    }
+
+    /// The fields of a maps line: range, permissions, offset, device, inode, name (nil when none),
+    /// and the byte offset the name starts at.
+    static func fields(_ line: Substring) -> (head: [Substring], name: Substring?, nameAt: Int?) {
+        let head = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+        guard head.count == 6 else { return (head, nil, nil) }
+        let name = head[5].drop { $0 == " " }
+        return (Array(head.prefix(5)), name, line.utf8.count - name.utf8.count)
+    }
+
+    @Test(.enabled(if: cc != nil)) func mapsOfARecordedProgramMatchTheKernel() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let exe = dir.appendingPathComponent("maps").path
+        let build = Process()
+        build.executableURL = URL(fileURLWithPath: ProcViewsCLITests.cc!)
+        build.arguments = ["-O1", "-o", exe, CLI.packageRoot.appendingPathComponent("Tests/Fixtures/procviews/maps.c").path]
+        try build.run(); build.waitUntilExit()
+        try #require(build.terminationStatus == 0)
+        let trace = dir.appendingPathComponent("maps.mrt").path, db = dir.appendingPathComponent("maps.db").path
+        // The program prints its own /proc/self/maps as its last act before exit.
+        let rec = try CLI.run(["record", "--quiet", "-o", trace, "--", exe, dir.path])
+        try #require(rec.status == 0, "\(rec.stderr)")
+        let printed = rec.stdout
+        #expect(printed.contains("[heap]\n") && printed.contains("/data.bin\n") && printed.contains("200000000-200002000 rw-p"))
+        let replay = try CLI.run(["replay", trace, "-o", db, "-q"])
+        try #require(replay.status == 0, "\(replay.stderr)")
+        let last = try #require(UInt64(try ProcViewsCLITests.scalar(db, "SELECT MAX(seq) FROM events")))
+        let pid = try ProcViewsCLITests.scalar(db, "SELECT pid FROM events ORDER BY seq DESC LIMIT 1")
+        // The last event is the exit; the view shows the state right before it.
+        let r = try CLI.run(["proc", "maps", db, "--at", String(last - 1), "--pid", pid])
+        try #require(r.status == 0, "\(r.stderr)")
+        let kernel = printed.split(separator: "\n", omittingEmptySubsequences: false)
+        let model = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(kernel.count == model.count, "kernel:\n\(printed)\nmodel:\n\(r.stdout)")
+        var identical = 0
+        for (k, m) in zip(kernel, model) {
+            if k == m { identical += 1; continue }
+            // The one field out of the trace's reach: a shared anonymous mapping's shmem inode
+            // (get_next_ino() at mmap time). Everything else, padding included, must be the same.
+            let a = ProcViewsCLITests.fields(k), b = ProcViewsCLITests.fields(m)
+            #expect(a.name == "/dev/zero (deleted)" && b.name == a.name, "kernel: \(k)\nmodel:  \(m)")
+            #expect(Array(a.head.prefix(4)) == Array(b.head.prefix(4)), "kernel: \(k)\nmodel:  \(m)")
+            #expect(a.nameAt == 73 && b.nameAt == 73)
+        }
+        #expect(identical >= kernel.count - 1, "kernel:\n\(printed)\nmodel:\n\(r.stdout)")
+        #expect(identical > 20)
+        // smaps and status of the same moment: every VMA of maps with its block, and the numbers
+        // of status agree with smaps' sums.
+        let s = try CLI.run(["proc", "smaps", db, "--at", String(last - 1), "--pid", pid])
+        #expect(s.status == 0, "\(s.stderr)")
+        let headers = s.stdout.split(separator: "\n").filter { $0.first?.isHexDigit == true && $0.contains("-") && !$0.contains(":  ") }
+        #expect(headers.joined(separator: "\n") + "\n" == r.stdout)
+        let rss = s.stdout.split(separator: "\n").filter { $0.hasPrefix("Rss:") }.compactMap { UInt64($0.split(separator: " ")[1]) }.reduce(0, +)
+        let st = try CLI.run(["proc", "status", db, "--at", String(last - 1), "--pid", pid])
+        #expect(st.status == 0, "\(st.stderr)")
+        #expect(st.stdout.contains("VmRSS:\t" + String(repeating: " ", count: 8 - String(rss).count) + "\(rss) kB\n"), "\(st.stdout)")
+        #expect(st.stdout.hasPrefix("Name:\tmaps\n"))
+    }
+
+    @Test func freeAcrossSeed000Steps() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trace = dir.appendingPathComponent("m.mrt").path, db = dir.appendingPathComponent("m.db").path
+        let size: Int64 = 64 << 10                                  // 64 MiB in kB
+        #expect(try CLI.run(["synth", "mappings", "--size", "64M", "-o", trace]).status == 0)
+        #expect(try CLI.run(["replay", trace, "-o", db, "-q"]).status == 0)
+        let q = try CLI.run(["query", db, "SELECT name, start_seq FROM v_phases ORDER BY start_seq", "--format", "csv"])
+        let phases = q.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",") }
+        #expect(phases.map { String($0[0]) } == ["baseline", "shared-file-read", "private-file-write", "private-anon-write",
+                                                  "shared-anon-write", "done"])
+        // free -k of procps 3.3 (the seed's) at the start of every phase.
+        var rows: [[Int64]] = []
+        for p in phases {
+            let r = try CLI.run(["proc", "free-3.3", db, "--at", String(p[1])])
+            #expect(r.status == 0, "\(r.stderr)")
+            let lines = r.stdout.split(separator: "\n")
+            #expect(lines.first == "              total        used        free      shared  buff/cache   available")
+            rows.append(lines[1].split(separator: " ").dropFirst().compactMap { Int64($0) })
+        }
+        // Columns: total used free shared buff/cache available. The step of phase i runs from its
+        // start to the next phase's start.
+        func delta(_ i: Int, _ column: Int) -> Int64 { rows[i + 1][column] - rows[i][column] }
+        // At the seed's resolution (it reads "about 1G"): within 1/256 of the size, which holds
+        // the page tables the model allocates for the mapped range (2 MiB per GiB with 4 KiB pages).
+        func about(_ v: Int64, _ expected: Int64) -> Bool { abs(v - expected) <= size / 256 }
+        let (used, shared, buffCache) = (1, 3, 4)
+        #expect(about(delta(1, used), 0) && about(delta(1, buffCache), size) && delta(1, shared) == 0, "\(rows)")
+        #expect(about(delta(2, used), size) && about(delta(2, buffCache), size) && delta(2, shared) == 0, "\(rows)")
+        #expect(about(delta(3, used), size) && about(delta(3, buffCache), 0) && delta(3, shared) == 0, "\(rows)")
+        #expect(about(delta(4, used), 0) && about(delta(4, buffCache), size) && delta(4, shared) == size, "\(rows)")
+        // The page tables are real pages: used grows by more than nothing when only the cache grows.
+        #expect(delta(1, used) > 0)
+        // procps-ng 4.0.2's free at the end: used = total − available.
+        let f = try CLI.run(["proc", "free", db])
+        let mem = f.stdout.split(separator: "\n")[1].split(separator: " ").dropFirst().compactMap { Int64($0) }
+        #expect(mem.count == 6 && mem[1] == mem[0] - mem[5])
+    }
+
+    @Test func perProcessViewsNeedALiveProcess() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trace = dir.appendingPathComponent("m.mrt").path, db = dir.appendingPathComponent("m.db").path
+        #expect(try CLI.run(["synth", "mappings", "--size", "4M", "-o", trace]).status == 0)
+        #expect(try CLI.run(["replay", trace, "-o", db, "-q"]).status == 0)
+        let noPID = try CLI.run(["proc", "maps", db])
+        #expect(noPID.status == 2 && noPID.stderr.contains("needs --pid"))
+        let missing = try CLI.run(["proc", "status", db, "--pid", "77"])
+        #expect(missing.status == 2 && missing.stderr.contains("process 77"), "\(missing.stderr)")
+        let pid = try ProcViewsCLITests.scalar(db, "SELECT pid FROM events ORDER BY seq LIMIT 1")
+        let ok = try CLI.run(["proc", "smaps", db, "--at", "10", "--pid", pid])
+        #expect(ok.status == 0 && ok.stdout.contains("VmFlags: "), "\(ok.stderr)")
+    }
+}
