@@ -51,6 +51,7 @@ TLS struct mr_tbuf *mr_tls_buf;
 #define tls_buf mr_tls_buf
 static TLS pid_t tls_tid;
 TLS int mr_tls_busy;
+TLS uint64_t mr_tls_records;
 #define tls_busy mr_tls_busy
 
 pid_t mr_gettid(void) {
@@ -184,7 +185,6 @@ static struct mr_tbuf *acquire_buffer(void) {
             if (!atomic_compare_exchange_strong(&b->in_use, &zero, 1)) continue;
         }
         b->len = 0;
-        b->records = 0;
         atomic_store(&b->committed, 0);
         b->tid = mr_gettid();
         tls_buf = b;
@@ -471,7 +471,7 @@ __attribute__((constructor)) static void mr_constructor(void) { MR_SCOPE(); ensu
 __attribute__((visibility("hidden"))) void mr_ensure_started(void) { ensure_started(); }
 
 #ifdef MR_INERT
-static void mr_destructor(void) {
+__attribute__((unused)) static void mr_destructor(void) {
 #else
 __attribute__((destructor)) static void mr_destructor(void) {
 #endif
@@ -515,7 +515,8 @@ void mr_after_fork_child(int is_vfork, pid_t parent_pid, pid_t parent_tid) {
         atomic_store(&b->committed, 0);
         if (b != tls_buf) atomic_store(&b->in_use, 0);
     }
-    if (tls_buf) { tls_buf->tid = mr_gettid(); tls_buf->records = 0; }
+    if (tls_buf) tls_buf->tid = mr_gettid();
+    mr_tls_records = 0;
     if (out_fd >= 0) syscall(SYS_close, out_fd);
     out_fd = -1;
     if (!follow_forks) { atomic_store(&state, ST_OFF); return; }

@@ -103,12 +103,14 @@ struct mr_tbuf {
     uint64_t base_time;
     uint64_t last_time;
     uint64_t last_ptr;
-    uint64_t records; /* records of this thread in this process image (lackey event markers) */
     uint8_t data[MR_TBUF_SIZE];
 };
 
 extern __thread struct mr_tbuf *mr_tls_buf __attribute__((tls_model("initial-exec")));
 extern __thread int mr_tls_busy __attribute__((tls_model("initial-exec")));
+/* Records this thread made in this process image (lackey event markers; a thread may get a second
+ * buffer late in its exit, so the count is the thread's, not the buffer's). */
+extern __thread uint64_t mr_tls_records __attribute__((tls_model("initial-exec")));
 extern _Atomic int mr_state;
 extern char *mr_marker_base;
 enum { MR_UNINIT = 0, MR_INIT = 1, MR_ON = 2, MR_OFF = 3 };
@@ -182,7 +184,7 @@ static inline void mr_scope_leave(int *entered) { if (*entered) mr_mark(MR_MARK_
 #define MR_SCOPE() int mr_scope_ __attribute__((cleanup(mr_scope_leave))) = mr_scope_enter()
 #define MR_REAL(x) ({ mr_mark(MR_MARK_CTL + MR_MARK_REAL); __typeof__(x) mr_r_ = (x); mr_mark(MR_MARK_CTL + MR_MARK_REAL_END); mr_r_; })
 #define MR_REAL_VOID(x) do { mr_mark(MR_MARK_CTL + MR_MARK_REAL); x; mr_mark(MR_MARK_CTL + MR_MARK_REAL_END); } while (0)
-#define MR_EVENT_MARK(b) mr_mark(((uint64_t)((b)->tid & 0x1FFFF) << 14) | ((b)->records++ & 0x3FFF))
+#define MR_EVENT_MARK(b) mr_mark(((uint64_t)((b)->tid & 0x1FFFF) << 14) | (mr_tls_records++ & 0x3FFF))
 #else
 #define MR_SCOPE() (void)0
 #define MR_REAL(x) (x)

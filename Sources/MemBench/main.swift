@@ -22,6 +22,17 @@ func fixed(_ v: Double, _ digits: Int) -> String {
     return String(r)
 }
 
+/// `memreplay-bench vm`: only the kernel-model figures.
+func runVirtualMemory() {
+    let vm = virtualMemoryBenchmark(pages: 1 << 18, lookups: 10_000_000)
+    print("kernel model (best of 3; baselines: flat frame table + PTE array; binary search over a sorted array):")
+    print("  first-touch anon faults: \(million(vm.faults)) faults/s = \(fixed(vm.faults / vm.faultBaseline, 3)) of the baseline  (goal ≥ 5 M/s)  \(vm.faults >= 5e6 ? "PASS" : "FAIL")")
+    print("  baseline frame+PTE:      \(million(vm.faultBaseline)) pages/s")
+    print("  VMA lookups (10k VMAs):  \(million(vm.lookups)) lookups/s = \(fixed(vm.lookups / vm.lookupBaseline, 3)) of the baseline  (goal ≥ 20 M/s)  \(vm.lookups >= 20e6 ? "PASS" : "FAIL")")
+    print("  baseline binary search:  \(million(vm.lookupBaseline)) lookups/s")
+}
+if args.count > 1 && args[1] == "vm" { runVirtualMemory(); exit(0) }
+
 print("memreplay-bench — every figure below was measured in this run")
 print("")
 let d = decodeBenchmark(events: decodeEvents)
@@ -58,3 +69,6 @@ print("  ptmalloc:               \(million(a.ptmalloc)) ops/s = \(fixed(a.ptmall
 print("  jemalloc-like:          \(million(a.jemalloc)) ops/s")
 print("  segregated fits:        \(million(a.segregated)) ops/s")
 print("  baseline:               \(million(a.baseline)) ops/s")
+
+print("")
+runVirtualMemory()

@@ -35,6 +35,8 @@ public struct LackeyRecordingStream {
             threads.append((c, first, 0))
         }
         tid = segment.pid
+        // Accesses before the first record (ld.so's start-up) take the image's first time stamp.
+        tick = threads.compactMap { $0.next?.tick }.min() ?? 0
         spool = try LackeyRecordingStream.read(spoolPath)
     }
 

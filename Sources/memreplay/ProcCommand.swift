@@ -19,6 +19,7 @@ struct ProcCommand: ParsableCommand {
 
             Example:
               memreplay proc buddyinfo run.db --at 50000
+              memreplay proc maps run.db --at 120 --pid 4242
               memreplay proc zoneinfo --machine host
             """)
     @Argument(help: "The view: \(ProcViews.all.map(\.name).joined(separator: ", ")).")

@@ -23,6 +23,11 @@ struct RecordCommand: ParsableCommand {
     var output: String = "recording.mrt"
     @Option(help: "Memory accesses: none, or lackey (runs the program under valgrind's lackey).")
     var accesses: String = "none"
+    @Flag(help: """
+        With --accesses lackey: also run the program under valgrind cachegrind, in the same environment \
+        with an inert copy of the interposer preloaded, and compare its Dr/Dw with the trace's loads and stores.
+        """)
+    var compareCachegrind = false
     @Flag(help: "Record only the started process, not the children it forks.")
     var noFollowForks = false
     @Option(help: "Round event times down to a multiple of this many nanoseconds (1 keeps them exact).")
@@ -41,12 +46,13 @@ struct RecordCommand: ParsableCommand {
     func validate() throws {
         guard !command.isEmpty else { throw ValidationError("expected the command to record after --, for example: memreplay record -- ls") }
         guard ["none", "lackey"].contains(accesses) else { throw ValidationError("--accesses \(accesses): expected none or lackey") }
+        guard !compareCachegrind || accesses == "lackey" else { throw ValidationError("--compare-cachegrind needs --accesses lackey") }
         guard (1...19).contains(level) else { throw ValidationError("--level must be between 1 and 19, got \(level)") }
         guard timeResolution >= 1 else { throw ValidationError("--time-resolution must be at least 1") }
     }
 
     func run() throws {
-        let library = try RecorderLibrary.locate(explicit: interposer, lackey: accesses == "lackey")
+        let library = try RecorderLibrary.locate(explicit: interposer, flavor: accesses == "lackey" ? .lackey : .normal)
         let directory: String
         if let keepRaw {
             try FileManager.default.createDirectory(atPath: keepRaw, withIntermediateDirectories: true)
@@ -69,11 +75,22 @@ struct RecordCommand: ParsableCommand {
         var merger = RecordingMerger(segments: segments, rootPid: run.pid, rootStatus: run.status)
         merger.timeResolution = timeResolution
         merger.accessSpool = spool
-        let header = TraceHeader(producer: "memreplay-record", producerVersion: MemReplayVersionInfo.version,
+        var header = TraceHeader(producer: "memreplay-record", producerVersion: MemReplayVersionInfo.version,
                                  commandLine: command, host: RecorderProcess.host(),
                                  attributes: ["recorder.interposer": library, "recorder.follow_forks": noFollowForks ? "0" : "1",
                                               "recorder.accesses": accesses,
                                               "recorder.exit_status": String(run.status)])
+        var comparison: String?
+        if compareCachegrind {
+            let baseline = try RecorderLibrary.locate(explicit: nil, flavor: .inert)
+            let out = directory + "/cachegrind.out"
+            _ = try RecorderProcess.run(command: command, library: baseline, directory: directory,
+                                        followForks: !noFollowForks, cachegrindOut: out)
+            let (dr, dw) = try RecordCachegrindBaseline.readsAndWrites(out)
+            header.attributes["recorder.cachegrind_dr"] = String(dr)
+            header.attributes["recorder.cachegrind_dw"] = String(dw)
+            comparison = "cachegrind (inert interposer preloaded, same environment): Dr \(dr), Dw \(dw)"
+        }
         let (writer, summary) = try merger.merge(header: header) { h in
             try TraceWriter(path: output, header: h, compressionLevel: level)
         }
@@ -82,6 +99,10 @@ struct RecordCommand: ParsableCommand {
             let perEvent = summary.events > 0 ? Double(writer.bytesWritten) / Double(summary.events) : 0
             print("\(output): \(summary.events) events, \(summary.processes.count) processes, \(summary.threads.count) threads, "
                   + "\(writer.bytesWritten) bytes (\(String(format: "%.2f", perEvent)) bytes/event); \(command[0]) exited with \(run.status)")
+            if let comparison {
+                let (reads, writes) = RecordCachegrindBaseline.traceCounts(summary)
+                print("\(comparison); trace: loads+modifies \(reads), stores \(writes)")
+            }
             if !summary.incompleteSegments.isEmpty {
                 print("note: \(summary.incompleteSegments.count) process image(s) did not finish their stream (killed or still running); their last unflushed buffer is lost")
             }

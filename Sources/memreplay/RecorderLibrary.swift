@@ -12,15 +12,34 @@ enum RecorderLibrary {
     static let sourceDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("CRecorder").path
 
-    /// `lackey`: the flavour built with -DMR_LACKEY=1 (marker loads for `--accesses lackey`).
-    static func locate(explicit: String?, lackey: Bool = false) throws -> String {
+    /// What the shared object is built for.
+    enum Flavor: String {
+        /// Recording (`memreplay record`).
+        case normal = ""
+        /// -DMR_LACKEY=1: marker loads for `--accesses lackey`.
+        case lackey = "lackey"
+        /// -DMR_LACKEY=1 -DMR_INERT=1 -fvisibility=hidden: loaded like the lackey flavour but
+        /// interposing nothing and running no code (the cachegrind baseline). Its name has as many
+        /// characters as the lackey flavour's, so LD_PRELOAD is as long.
+        case inert = "lknone"
+
+        var flags: [String] {
+            switch self {
+            case .normal: []
+            case .lackey: ["-DMR_LACKEY=1"]
+            case .inert: ["-DMR_LACKEY=1", "-DMR_INERT=1", "-fvisibility=hidden"]
+            }
+        }
+    }
+
+    static func locate(explicit: String?, flavor: Flavor = .normal) throws -> String {
         if let path = explicit ?? ProcessInfo.processInfo.environment["MEMREPLAY_INTERPOSER"] {
             guard FileManager.default.fileExists(atPath: path) else { throw UsageFailure("\(path): no such interposer") }
             return path
         }
-        if let built = try buildFromSources(lackey: lackey) { return built }
+        if let built = try buildFromSources(flavor: flavor) { return built }
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-            .appendingPathComponent(lackey ? "libmemreplay-recorder-lackey.so" : fileName).path
+            .appendingPathComponent(flavor == .normal ? fileName : "libmemreplay-recorder-\(flavor.rawValue).so").path
         if FileManager.default.fileExists(atPath: beside) { return beside }
         throw UsageFailure("cannot find \(fileName): run `make recorder`, or pass --interposer PATH")
     }
@@ -34,7 +53,7 @@ enum RecorderLibrary {
     }
 
     /// Builds (once per source version) into ~/.cache/memreplay and returns the path.
-    static func buildFromSources(lackey: Bool = false) throws -> String? {
+    static func buildFromSources(flavor: Flavor = .normal) throws -> String? {
         guard let files = sources() else { return nil }
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for f in files {
@@ -43,14 +62,14 @@ enum RecorderLibrary {
         let env = ProcessInfo.processInfo.environment
         let cacheRoot = env["XDG_CACHE_HOME"] ?? ((env["HOME"] ?? NSTemporaryDirectory()) + "/.cache")
         let cache = cacheRoot + "/memreplay"
-        let target = cache + "/libmemreplay-recorder-\(lackey ? "lackey-" : "")\(String(hash, radix: 16)).so"
+        let target = cache + "/libmemreplay-recorder-\(flavor == .normal ? "" : flavor.rawValue + "-")\(String(hash, radix: 16)).so"
         if FileManager.default.fileExists(atPath: target) { return target }
         try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)
         let temporary = target + ".\(getpid()).tmp"
         TemporaryFiles.register(temporary)
         defer { TemporaryFiles.unregister(temporary); unlink(temporary) }
         let compiler = env["CC"] ?? "cc"
-        let args = ["-O2", "-fPIC", "-shared"] + (lackey ? ["-DMR_LACKEY=1"] : []) + ["-o", temporary] + files.filter { $0.name.hasSuffix(".c") }.map { sourceDirectory + "/" + $0.name }
+        let args = ["-O2", "-fPIC", "-shared"] + flavor.flags + ["-o", temporary] + files.filter { $0.name.hasSuffix(".c") }.map { sourceDirectory + "/" + $0.name }
             + ["-lzstd", "-ldl", "-lpthread"]
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")

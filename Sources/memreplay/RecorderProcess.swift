@@ -9,8 +9,10 @@ enum RecorderProcess {
     /// (the negated signal number when a signal killed it).
     /// With `accessSpool` (`--accesses lackey`) the command runs under valgrind lackey, whose
     /// output comes through a pipe (valgrind `--log-fd=3`) into a `LackeyAccessCollector` writing
-    /// the spool while the program runs.
-    static func run(command: [String], library: String, directory: String, followForks: Bool, accessSpool: String? = nil) throws -> Outcome {
+    /// the spool while the program runs. With `cachegrindOut` the command runs under valgrind
+    /// cachegrind instead, in the same environment (the baseline of `--compare-cachegrind`).
+    static func run(command: [String], library: String, directory: String, followForks: Bool, accessSpool: String? = nil,
+                    cachegrindOut: String? = nil) throws -> Outcome {
         var env = ProcessInfo.processInfo.environment
         let preload = env["LD_PRELOAD"].map { library + " " + $0 } ?? library
         env["MEMREPLAY_DIR"] = directory
@@ -19,14 +21,20 @@ enum RecorderProcess {
         var argv = command
         var pipeFDs: [Int32] = [-1, -1]
         var collector: LackeyAccessCollector?
-        if let accessSpool {
-            // Only the program's first image runs under lackey: forked children are silent and exec'd
-            // images run natively (their events are recorded, without accesses).
+        if accessSpool != nil || cachegrindOut != nil {
+            // Only the program's first image runs under valgrind: forked children are silent and
+            // exec'd images run natively (their events are recorded, without accesses).
             guard let exe = resolveExecutable(command[0]) else { throw UsageFailure("\(command[0]): not found in PATH") }
             env["MEMREPLAY_FIRST_EXE"] = exe
-            argv = ["valgrind", "--tool=lackey", "--trace-mem=yes", "--log-fd=3", "--child-silent-after-fork=yes",
-                    "--trace-children=no", "--run-libc-freeres=no", "--run-cxx-freeres=no"] + command
             env["VALGRIND_OPTS"] = nil
+        }
+        if let cachegrindOut {
+            argv = ["valgrind", "--tool=cachegrind", "--cache-sim=yes", "--cachegrind-out-file=\(cachegrindOut)",
+                    "--log-file=\(cachegrindOut).log", "--child-silent-after-fork=yes", "--trace-children=no"] + command
+        }
+        if let accessSpool {
+            argv = ["valgrind", "--tool=lackey", "--trace-mem=yes", "--log-fd=3", "--child-silent-after-fork=yes",
+                    "--trace-children=no"] + command
             guard pipe(&pipeFDs) == 0 else { throw UsageFailure("cannot create a pipe: \(String(cString: strerror(errno)))") }
             _ = fcntl(pipeFDs[0], F_SETFD, FD_CLOEXEC)
             collector = try LackeyAccessCollector(spoolPath: accessSpool)

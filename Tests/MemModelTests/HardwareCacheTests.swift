@@ -39,6 +39,30 @@ import MemTrace
         #expect(rrip.access(3).evicted == 2)
     }
 
+    @Test func copiesAreIndependentValues() {
+        // The tag arrays live in one shared allocation per value; a mutation copies it first.
+        var a = SetAssociativeCache(sets: 4, ways: 2, policy: .srrip)
+        _ = a.access(1); _ = a.access(5)
+        var b = a
+        _ = b.access(9); b.remove(1)
+        #expect(a.contains(1) && a.contains(5) && !a.contains(9))
+        #expect(b.contains(9) && !b.contains(1))
+        var hw = MemoryHierarchy(.seedX86info)
+        let walk = PageWalk([PageFrameNumber(10), PageFrameNumber(11), PageFrameNumber(12), PageFrameNumber(13)])
+        func load(_ h: inout MemoryHierarchy, _ va: UInt64) -> HardwareOutcome {
+            h.access(MemoryAccess(kind: .load, address: VirtualAddress(va), size: 8), asid: 1, frame: PageFrameNumber(0x100 + (va >> 12)), walk: walk)
+        }
+        _ = load(&hw, 0x1000)
+        let probes = hw.stats(1).accesses
+        var copy = hw
+        #expect(load(&copy, 0x9000).tlb == .walk)
+        #expect(load(&copy, 0x9000).servedBy == .l1)
+        #expect(hw.needsWalk(MemoryAccess(kind: .load, address: VirtualAddress(0x9000), size: 8), asid: 1), "the original's TLBs did not change")
+        #expect(!hw.tags(1).contains((0x109 << 12) >> 6) && copy.tags(1).contains((0x109 << 12) >> 6))
+        #expect(hw.stats(1).accesses == probes && copy.stats(1).accesses > probes)
+        #expect(load(&hw, 0x1000).servedBy == .l1 && hw.invariantViolations().isEmpty && copy.invariantViolations().isEmpty)
+    }
+
     @Test func writeBackHierarchyWritesDirtyVictimsDown() {
         var config = HardwareConfiguration(name: "t", l1d: CacheConfiguration(geometry: CacheGeometry(sizeBytes: 128, ways: 2, lineBytes: 64), latencyCycles: 1),
                                            l2: CacheConfiguration(geometry: CacheGeometry(sizeBytes: 1024, ways: 4, lineBytes: 64), latencyCycles: 5, inclusion: .inclusive))

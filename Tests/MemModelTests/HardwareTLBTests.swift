@@ -6,9 +6,9 @@ import MemTrace
 @Suite struct HardwareTLBTests {
     /// Loads cycling over `pages` distinct pages of `pageBytes` bytes (one load per page, rounds
     /// times); returns the TLB outcome of every load after the first round.
-    func cycle(pages: Int, pageBytes: UInt64, rounds: Int, size: PageSize = .size4K) -> [TLBOutcome] {
+    func cycle(pages: Int, pageBytes: UInt64, rounds: Int, size: PageSize = .size4K, walk given: PageWalk? = nil) -> [TLBOutcome] {
         var hw = MemoryHierarchy(.seedX86info)
-        var walk = PageWalk([PageFrameNumber(10), PageFrameNumber(11), PageFrameNumber(12), PageFrameNumber(13)])
+        var walk = given ?? PageWalk([PageFrameNumber(10), PageFrameNumber(11), PageFrameNumber(12), PageFrameNumber(13)])
         walk.pageSize = size
         var out: [TLBOutcome] = []
         let base: UInt64 = 0x7f00_0000_0000
@@ -86,5 +86,41 @@ import MemTrace
         _ = hw.access(a, asid: 1, frame: PageFrameNumber(7), walk: walk)
         _ = hw.access(a, asid: 2, frame: PageFrameNumber(8), walk: walk)
         #expect(hw.access(a, asid: 1, frame: PageFrameNumber(7), walk: walk).tlb == .walk)
+    }
+
+    /// A 2 MiB THP walk as the kernel model hands it: PGD, PUD and PMD page, `pageSize = .size2M`.
+    func thpWalk() -> PageWalk {
+        PageWalk([PageFrameNumber(10), PageFrameNumber(11), PageFrameNumber(12)], pageSize: .size2M)
+    }
+
+    @Test func a2MiBWalkReadsThreeEntriesEndingInThePMDPage() {
+        var hw = MemoryHierarchy(.seedX86info)
+        let va: UInt64 = 0x7f00_0020_0000 + 0x1234
+        let a = MemoryAccess(kind: .load, address: VirtualAddress(va), size: 8)
+        let o = hw.access(a, asid: 1, frame: PageFrameNumber(0x4_0000 + ((va >> 12) & 511)), walk: thpWalk())
+        #expect(o.tlb == .walk && o.walkReferences == 3, "PML4E, PDPTE and the leaf PDE: no PTE level")
+        // The leaf entry was read from the PMD page at index (va >> 21) & 511.
+        let pde = (UInt64(12) << 12 | ((va >> 21) & 511) << 3) >> 6
+        #expect(hw.tags(1).contains(pde))
+        // The translation went into the 2M arrays only (L1 dTLB and STLB, PageSize.size2M).
+        let mmu = hw.mmu!
+        #expect(mmu.arena.arrays[MMU.l1dBase + 1].occupancy == 1 && mmu.arena.arrays[MMU.l1dBase].occupancy == 0)
+        #expect(mmu.arena.arrays[MMU.l2Base + 1].occupancy == 1 && mmu.arena.arrays[MMU.l2Base].occupancy == 0)
+        // Any other 4 KiB page of the same 2 MiB page now hits the L1 dTLB without a walk.
+        let b = MemoryAccess(kind: .load, address: VirtualAddress(0x7f00_0020_0000 + 0x1F_F000), size: 8)
+        #expect(!hw.needsWalk(b, asid: 1))
+        #expect(hw.access(b, asid: 1, frame: PageFrameNumber(0x4_01FF), walk: .unknown).tlb == .l1Hit)
+        #expect(hw.invariantViolations().isEmpty)
+    }
+
+    @Test func sixtyFourTHPPagesHitThe64Entry2MiBL1DTLBAfterWarmUp() {
+        // Seed 001's x86info: "L1 Data TLB (2M/4M): Fully associative. 64 entries" (4K pages would
+        // need 64 × 512 4K entries for the same 128 MiB).
+        let o = cycle(pages: 64, pageBytes: 2 << 20, rounds: 4, size: .size2M, walk: thpWalk())
+        #expect(o.count == 64 * 3)
+        #expect(o.allSatisfy { $0 == .l1Hit })
+        // 65 THP pages overflow the 2M L1 dTLB: under LRU every load falls to the STLB's 2M array.
+        let many = cycle(pages: 65, pageBytes: 2 << 20, rounds: 3, size: .size2M, walk: thpWalk())
+        #expect(many.allSatisfy { $0 == .l2Hit })
     }
 }

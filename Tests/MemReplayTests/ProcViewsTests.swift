@@ -101,6 +101,25 @@ import MemModel
         #expect(k.invariantViolations().isEmpty)
     }
 
+    @Test func smapsOfTransparentHugePages() throws {
+        var config = MachineConfiguration(name: "test", memoryBytes: 64 << 20, kernelReservedBytes: 1 << 20)
+        try config.set("thp.enabled", "always")
+        var k = LinuxKernel(configuration: config)
+        _ = k.process(ProcessEvent(op: .spawn), pid: ProcViewsTests.pid, tid: ThreadID(300), image: "/bin/thp")
+        let a: UInt64 = 0x4000_0000                                  // 2 MiB aligned
+        ProcViewsTests.mmap(&k, at: a, pages: 1024, flags: [.private, .anonymous])
+        ProcViewsTests.store(&k, a + 12345)                          // a THP
+        _ = k.access(MemoryAccess(kind: .load, address: VirtualAddress(a + (2 << 20)), size: 8), pid: ProcViewsTests.pid)  // huge zero page
+        var b = ProcViewsTests.smapsBlock(try SmapsView().render(ProcViewContext(kernel: k, pid: ProcViewsTests.pid)), start: a)
+        #expect(b["Rss"] == "2048 kB" && b["AnonHugePages"] == "2048 kB" && b["Anonymous"] == "2048 kB")
+        #expect(b["Private_Dirty"] == "2048 kB" && b["Pss"] == "2048 kB" && b["THPeligible"] == "1")
+        // Shared with a forked child, each subpage has mapcount 2: Pss is half.
+        ProcViewsTests.fork(&k, child: 301)
+        b = ProcViewsTests.smapsBlock(try SmapsView().render(ProcViewContext(kernel: k, pid: ProcViewsTests.pid)), start: a)
+        #expect(b["Rss"] == "2048 kB" && b["Pss"] == "1024 kB" && b["Shared_Dirty"] == "2048 kB", "\(b)")
+        #expect(k.invariantViolations().isEmpty)
+    }
+
     @Test func smapsOfFileAndSharedMappings() throws {
         var k = ProcViewsTests.crafted()
         _ = k.file(FileCall(op: .open, file: FileID(7), size: 8 << 12).with(identity: FileIdentity(major: 0xfe, minor: 1, inode: 4242)),
@@ -200,6 +219,10 @@ import MemModel
             Threads:\t1
 
             """)
+        // The same numbers are the run's status.<pid>.* metrics.
+        let metrics = Dictionary(k.metrics().map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        #expect(metrics["status.300.VmData"] == 208 && metrics["status.300.VmLib"] == 1628 && metrics["status.300.VmLck"] == 8)
+        #expect(metrics["status.300.VmPTE"] == 12 && metrics["status.300.RssAnon"] == 20 && metrics["status.300.VmPeak"] == 1996)
         // Unmapping lowers VmSize but not VmPeak; VmHWM keeps the high-water mark.
         _ = k.memory(MemoryCall(op: .munmap, address: VirtualAddress(a), length: 16 << 12), pid: ProcViewsTests.pid, name: "")
         let s = try #require(k.status(of: ProcViewsTests.pid))

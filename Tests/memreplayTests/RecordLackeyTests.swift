@@ -8,45 +8,13 @@ import Testing
 struct RecordLackeyTests {
     static let hasValgrind = FileManager.default.isExecutableFile(atPath: "/usr/bin/valgrind") && RecordTests.hasCC
 
-    /// The inert copy of the interposer (`-DMR_INERT=1 -fvisibility=hidden`): ld.so loads and
-    /// relocates it and libzstd as in the recording, but it interposes nothing and runs no code.
-    static func inertInterposer(in dir: URL) throws -> String {
-        let out = dir.appendingPathComponent("libmemreplay-recorder-inert.so").path
-        let sources = try FileManager.default.contentsOfDirectory(atPath: CLI.packageRoot.appendingPathComponent("Sources/CRecorder").path)
-            .filter { $0.hasSuffix(".c") }.sorted().map { CLI.packageRoot.appendingPathComponent("Sources/CRecorder/" + $0).path }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
-        p.arguments = ["-O2", "-fPIC", "-shared", "-DMR_LACKEY=1", "-DMR_INERT=1", "-fvisibility=hidden", "-o", out] + sources
-            + ["-lzstd", "-ldl", "-lpthread"]
-        try p.run(); p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        return out
-    }
-
-    /// cachegrind's summary Dr and Dw of `program` (lackey's M counts once, as a read, in Dr), run
-    /// with `environment` added.
-    static func cachegrind(_ program: String, environment: [String: String], in dir: URL) throws -> (reads: UInt64, writes: UInt64) {
-        let out = dir.appendingPathComponent("cg.out").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/valgrind")
-        p.arguments = ["--tool=cachegrind", "--cache-sim=yes", "--cachegrind-out-file=\(out)", program]
-        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
-        try p.run(); p.waitUntilExit()
-        let text = try String(contentsOfFile: out, encoding: .utf8)
-        let events = try #require(text.split(separator: "\n").first { $0.hasPrefix("events:") }).split(separator: " ").dropFirst()
-        let summary = try #require(text.split(separator: "\n").first { $0.hasPrefix("summary:") }).split(separator: " ").dropFirst()
-        let values = Dictionary(uniqueKeysWithValues: zip(events.map(String.init), summary.compactMap { UInt64($0) }))
-        return (values["Dr"] ?? 0, values["Dw"] ?? 0)
-    }
-
     @Test(.enabled(if: hasValgrind, "valgrind and cc are needed"))
     func accessesMergedInProgramOrder() throws {
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let program = try RecordTests.compile("touch", in: dir)
         let trace = dir.appendingPathComponent("touch.mrt").path
-        let result = try CLI.run(["record", "--accesses", "lackey", "-o", trace, "--", program])
+        let result = try CLI.run(["record", "--accesses", "lackey", "--compare-cachegrind", "-o", trace, "--", program])
         #expect(result.status == 0, "\(result.stderr)")
         let (header, events, _) = try RecordTests.records(trace)
         #expect(header.attributes["recorder.exit_status"] == "0")
@@ -93,17 +61,15 @@ struct RecordLackeyTests {
             #expect(!events.contains { if case .access(let m) = $0.event { m.address.rawValue >= base && m.address.rawValue < base + LackeyAccessCollector.markSpan } else { false } })
         }
 
-        // Against cachegrind's Dr/Dw of the same program with the inert interposer preloaded and
-        // the recorder's environment (ld.so's work loading the interposer and libzstd, and libc's
-        // scans of the environment, are then the same as in the recording): equal within
-        // max(10, 0.1%).
-        let inert = try Self.inertInterposer(in: dir)
-        let cg = try Self.cachegrind(program, environment: [
-            "LD_PRELOAD": inert, "MEMREPLAY_DIR": NSTemporaryDirectory() + "/memreplay-rec-XXXXXX", "MEMREPLAY_FOLLOW": "1",
-            "MEMREPLAY_PARENT_PID": String(getpid()), "MEMREPLAY_FIRST_EXE": program], in: dir)
+        // Against cachegrind's Dr/Dw of the same program (`--compare-cachegrind`: cachegrind run in
+        // the same environment with an inert copy of the interposer preloaded, so ld.so's work
+        // loading it and libzstd is in both): equal within max(10, 0.1%).
+        let dr = try #require(header.attributes["recorder.cachegrind_dr"].flatMap { UInt64($0) })
+        let dw = try #require(header.attributes["recorder.cachegrind_dw"].flatMap { UInt64($0) })
         let tolerance = { (v: UInt64) -> UInt64 in max(10, v / 1000) }
-        #expect(max(reads, cg.reads) - min(reads, cg.reads) <= tolerance(cg.reads), "loads+modifies \(reads) vs cachegrind Dr \(cg.reads)")
-        #expect(max(writes, cg.writes) - min(writes, cg.writes) <= tolerance(cg.writes), "stores \(writes) vs cachegrind Dw \(cg.writes)")
+        #expect(max(reads, dr) - min(reads, dr) <= tolerance(dr), "loads+modifies \(reads) vs cachegrind Dr \(dr)")
+        #expect(max(writes, dw) - min(writes, dw) <= tolerance(dw), "stores \(writes) vs cachegrind Dw \(dw)")
+        #expect(result.stdout.contains("cachegrind (inert interposer preloaded"))
         let replay = try CLI.run(["replay", trace, "-o", dir.appendingPathComponent("r.db").path])
         #expect(replay.status == 0, "\(replay.stderr)")
     }

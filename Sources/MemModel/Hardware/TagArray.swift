@@ -61,31 +61,46 @@ struct TagArray {
     /// The part of an LRU access past the most-recent slot.
     static func accessLRUSlow(_ s: UnsafeMutablePointer<UInt64>, ways: Int, _ want: UInt64, first: UInt64, dirty: Bool, allocate: Bool) -> CacheProbe {
         if ways == 0 { return CacheProbe(hit: false) }
-        // `end`: the first empty way, or the last way when the set is full.
-        var end = ways &- 1
-        if first != TagArray.empty {
-            var i = 1
-            while i < ways {
-                let e = s[i]
-                if e | 1 == want | 1 {
-                    var j = i
-                    while j > 0 { s[j] = s[j &- 1]; j &-= 1 }
-                    s[0] = dirty ? e | 1 : e
-                    return CacheProbe(hit: true)
-                }
-                if e == TagArray.empty { end = i; break }
-                i &+= 1
-            }
-        } else {
-            end = 0
+        let i = first == TagArray.empty ? -1 : TagArray.find(s, ways, want | 1)
+        if i >= 0 {
+            let e = s[i]
+            var j = i
+            while j > 0 { s[j] = s[j &- 1]; j &-= 1 }
+            s[0] = dirty ? e | 1 : e
+            return CacheProbe(hit: true)
         }
         guard allocate else { return CacheProbe(hit: false) }
+        // The victim: the last way when the set is full, else the first empty way (the empty
+        // ways of an LRU set are its tail); only the occupied prefix shifts.
+        var end = ways &- 1
+        if s[end] == TagArray.empty {
+            end = 0
+            while s[end] != TagArray.empty { end &+= 1 }
+        }
         let victim = s[end]
         var j = end
         while j > 0 { s[j] = s[j &- 1]; j &-= 1 }
         s[0] = dirty ? want | 1 : want
         if victim == TagArray.empty { return CacheProbe(hit: false) }
         return CacheProbe(hit: false, evicted: victim >> 1, evictedDirty: victim & 1 == 1)
+    }
+
+    /// The index of the slot among `ways` at `s` whose tag is `want1` (a key shifted left with
+    /// the dirty bit set, so the dirty bit is ignored), or −1; four slots per step.
+    @inline(__always)
+    static func find(_ s: UnsafeMutablePointer<UInt64>, _ ways: Int, _ want1: UInt64) -> Int {
+        var i = 0
+        while i &+ 4 <= ways {
+            let a = s[i] | 1 == want1, b = s[i &+ 1] | 1 == want1
+            let c = s[i &+ 2] | 1 == want1, d = s[i &+ 3] | 1 == want1
+            if a || b || c || d { return a ? i : (b ? i &+ 1 : (c ? i &+ 2 : i &+ 3)) }
+            i &+= 4
+        }
+        while i < ways {
+            if s[i] | 1 == want1 { return i }
+            i &+= 1
+        }
+        return -1
     }
 
     /// `access` for the policies that keep slots in place.
@@ -258,6 +273,7 @@ extension UnsafeMutablePointer where Pointee == TagArray {
                 if dirty { s[0] = first | 1 }
                 return CacheProbe(hit: true)
             }
+            if first == TagArray.empty && !allocate { return CacheProbe(hit: false) }
             return TagArray.accessLRUSlow(s, ways: ways, want, first: first, dirty: dirty, allocate: allocate)
         }
         return pointee.access(key, dirty: dirty, allocate: allocate)
@@ -269,15 +285,9 @@ extension UnsafeMutablePointer where Pointee == TagArray {
         let ways = pointee.ways
         let s = pointee.slots + (Int(key & pointee.setMask) &* ways)
         let want = key << 1
-        let lru = pointee.policy == .lru
-        var i = 0
-        while i < ways {
-            let e = s[i]
-            if e | 1 == want | 1 { return true }
-            if e == TagArray.empty && lru { return false }
-            i &+= 1
-        }
-        return false
+        // An LRU set whose most-recent slot is empty is empty.
+        if pointee.policy == .lru && s[0] == TagArray.empty { return false }
+        return TagArray.find(s, ways, want | 1) >= 0
     }
 
     /// `TagArray.remove`, with the search done in place.

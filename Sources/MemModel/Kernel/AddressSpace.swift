@@ -1,22 +1,58 @@
 import MemTrace
 
 /// A process's VMAs, sorted by address and never overlapping (the model's `mm->mm_mt`).
+///
+/// Lookups go through a compact index beside the VMAs, as the maple tree's nodes hold only pivots:
+/// the starts and ends in flat arrays, and every 32nd end in a summary small enough to stay in
+/// the L1 cache; a lookup is two branch-free binary searches.
 public struct AddressSpace: Sendable {
     /// The VMAs in address order.
-    public private(set) var areas: [VirtualMemoryArea] = []
+    public private(set) var areas: [VirtualMemoryArea] = [] { didSet { reindex() } }
     @usableFromInline var lastHit: Int = 0
+    /// `areas[i].start` and `areas[i].end`, and the end of every `blockSize`-th VMA's block.
+    @usableFromInline var starts: ContiguousArray<UInt64> = []
+    @usableFromInline var ends: ContiguousArray<UInt64> = []
+    @usableFromInline var summary: ContiguousArray<UInt64> = []
+    @usableFromInline static let blockShift = 5
 
     public init() {}
 
+    mutating func reindex() {
+        starts.removeAll(keepingCapacity: true); ends.removeAll(keepingCapacity: true); summary.removeAll(keepingCapacity: true)
+        for v in areas { starts.append(v.start); ends.append(v.end) }
+        var i = (1 << AddressSpace.blockShift) - 1
+        while i < ends.count { summary.append(ends[i]); i += 1 << AddressSpace.blockShift }
+        if ends.count & ((1 << AddressSpace.blockShift) - 1) != 0 { summary.append(ends[ends.count - 1]) }
+    }
+
+    /// The first index whose value exceeds `x` (values ascending), without branches in the loop.
+    @inlinable static func firstGreater(_ a: UnsafeBufferPointer<UInt64>, _ x: UInt64) -> Int {
+        var n = a.count
+        guard n > 0 else { return 0 }
+        var base = 0
+        while n > 1 {
+            let half = n >> 1
+            base = a[base &+ half] <= x ? base &+ half : base
+            n &-= half
+        }
+        return base &+ (a[base] <= x ? 1 : 0)
+    }
+
     /// The index of the VMA containing `address`, if any (`find_vma` with the check `vm_start <= addr`).
     @inlinable public func find(_ address: UInt64) -> Int? {
-        if lastHit < areas.count, areas[lastHit].contains(address) { return lastHit }
-        var lo = 0, hi = areas.count
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if areas[mid].end <= address { lo = mid + 1 } else { hi = mid }
+        let n = ends.count
+        if lastHit < n && starts[lastHit] <= address && address < ends[lastHit] { return lastHit }
+        let block = summary.withUnsafeBufferPointer { AddressSpace.firstGreater($0, address) }
+        guard block < summary.count else { return nil }
+        let lo = block << AddressSpace.blockShift, hi = min(lo + (1 << AddressSpace.blockShift), n)
+        // Within the block, count the ends at or below the address: independent loads the CPU
+        // overlaps (and vectorises), where a binary search would wait for each in turn.
+        let i = ends.withUnsafeBufferPointer { e in
+            var k = lo
+            for j in lo..<hi { k &+= e[j] <= address ? 1 : 0 }
+            return k
         }
-        return lo < areas.count && areas[lo].start <= address ? lo : nil
+        return starts[i] <= address ? i : nil
     }
 
     /// Like `find`, remembering the hit to speed up the next lookup nearby.

@@ -42,7 +42,8 @@ extension LinuxKernel {
 
     /// Final metrics: the counters, event counts the kernel keeps, and per process
     /// `status.<pid>.VmHWM` / `VmPeak` (kB, as /proc/PID/status prints them) for every process
-    /// the run saw, plus `VmRSS` for those still alive.
+    /// the run saw, plus the other `task_mem` lines (VmSize, VmLck, VmPin, VmRSS, RssAnon, RssFile,
+    /// RssShmem, VmData, VmStk, VmExe, VmLib, VmPTE, VmSwap, HugetlbPages) for those still alive.
     public func metrics() -> [(name: String, value: Double)] {
         var out = zip(counterNames, counterValues()).map { ($0, Double($1)) }
         out.append(("kernel.cow_copies", Double(stats.cowCopies)))
@@ -54,7 +55,12 @@ extension LinuxKernel {
         for pid in peaks.keys.sorted() {
             out.append(("status.\(pid).VmHWM", Double(peaks[pid]!.hwm * 4)))
             out.append(("status.\(pid).VmPeak", Double(peaks[pid]!.peak * 4)))
-            if let p = processes[pid] { out.append(("status.\(pid).VmRSS", Double(p.rss * 4))) }
+            // Every other task_mem line for processes still alive (ProcessState+Status.swift).
+            if let s = status(of: pid) {
+                for (label, kb) in s.memoryFields where label != "VmHWM" && label != "VmPeak" {
+                    out.append(("status.\(pid).\(label)", Double(kb)))
+                }
+            }
         }
         return out
     }

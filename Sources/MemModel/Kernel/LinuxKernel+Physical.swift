@@ -76,7 +76,7 @@ extension LinuxKernel {
         for pid in processes.keys.sorted() {
             let p = processes[pid]!
             var updates: [(UInt64, PageTableEntry)] = []
-            for (vpn, e) in p.table.entries {
+            for (vpn, e) in p.table.allEntries {
                 if let to = forward[e.frame] { var n = e; n.frame = to; updates.append((vpn, n)) }
             }
             for (vpn, e) in updates { p.table.update(vpn, e) }

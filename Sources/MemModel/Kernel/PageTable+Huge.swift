@@ -39,9 +39,10 @@ extension PageTable {
     public mutating func splitHuge(_ vpn: UInt64, subframe: (UInt64) -> PageFrameNumber) -> PageTableEntry? {
         let key = vpn >> 9
         guard var e = huge.removeValue(forKey: key), let d = deposited.removeValue(forKey: key) else { return nil }
-        pte[key] = d
         e.flags.remove(.huge)
-        for i in 0..<UInt64(512) { entries[(key << 9) + i] = PageTableEntry(frame: subframe(i), flags: e.flags) }
+        let b = addPTEPage(key, d)
+        for i in 0..<512 { slots[b + i] = PageTable.pack(PageTableEntry(frame: subframe(UInt64(i)), flags: e.flags)) }
+        leafCount += 512
         return e
     }
 
@@ -52,7 +53,7 @@ extension PageTable {
             h.frame = PageFrameNumber(h.frame.rawValue + (vpn & 511))
             return h
         }
-        return entries[vpn]
+        return entry(vpn)
     }
 }
 

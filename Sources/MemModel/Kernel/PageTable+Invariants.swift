@@ -5,11 +5,13 @@ extension PageTable {
     /// PMD page its PUD page; no table frame appears twice; every leaf is present.
     public func invariantViolations() -> [String] {
         var problems: [String] = []
-        for (vpn, e) in entries {
+        for (vpn, e) in allEntries {
             if pte[vpn >> 9] == nil { problems.append("entry for vpn 0x\(String(vpn, radix: 16)) without a PTE page") }
             if !e.flags.contains(.present) { problems.append("entry for vpn 0x\(String(vpn, radix: 16)) not present") }
         }
         for t in pte.keys where pmd[t >> 9] == nil { problems.append("PTE page \(t) without a PMD page") }
+        if Set(slotPage.keys) != Set(pte.keys) { problems.append("PTE pages and slot pages differ") }
+        if allEntries.count != leafCount { problems.append("leaf count \(leafCount) but \(allEntries.count) slots are set") }
         for (t, e) in huge {
             if pte[t] != nil { problems.append("huge entry \(t) over a PTE page") }
             if deposited[t] == nil { problems.append("huge entry \(t) without a deposited table page") }

@@ -1,15 +1,25 @@
 /// A process's 4-level x86_64 page table at 4 KiB granularity.
 ///
-/// Leaf entries are kept by virtual page number; the table pages themselves (one PGD, and PUD,
+/// Leaf entries live in PTE pages of 512 packed slots (frame << 8 | bits, 0 = none), one per 2 MiB
+/// range that has any, like the kernel's PTE pages; the table pages themselves (one PGD, and PUD,
 /// PMD and PTE pages as ranges get populated) are real frames from the frame allocator, so they
 /// show in PageTables / VmPTE, and `walk(_:)` lists the frames a hardware walk reads.
 public struct PageTable: Sendable {
-    @usableFromInline var entries: [UInt64: PageTableEntry] = [:]
+    /// The packed leaf slots, 512 per PTE page; slot page `k` holds slots `k*512 ..< k*512+512`.
+    @usableFromInline var slots: ContiguousArray<UInt64> = []
+    /// Leaf entries present.
+    @usableFromInline var leafCount = 0
     /// Table pages by level: 3 = PUD pages (per PGD slot), 2 = PMD pages, 1 = PTE pages, keyed by
     /// the virtual page number shifted by 27, 18 and 9.
     @usableFromInline var pud: [UInt64: PageFrameNumber] = [:]
     @usableFromInline var pmd: [UInt64: PageFrameNumber] = [:]
     @usableFromInline var pte: [UInt64: PageFrameNumber] = [:]
+    /// The slot page of each PTE page (same keys as `pte`).
+    @usableFromInline var slotPage: [UInt64: Int32] = [:]
+    /// The PTE page last created or found by `map` (key = vpn >> 9, or UInt64.max) and its first
+    /// slot, to skip the dictionary for neighbouring pages.
+    @usableFromInline var lastKey: UInt64 = .max
+    @usableFromInline var lastBase: Int = 0
     /// PMD-level leaves (2 MiB, `.huge`), keyed by the virtual page number shifted by 9. A range
     /// mapped huge has no PTE page and no 4 KiB entries.
     @usableFromInline var huge: [UInt64: PageTableEntry] = [:]
@@ -21,11 +31,28 @@ public struct PageTable: Sendable {
 
     public init(pgd: PageFrameNumber) { self.pgd = pgd }
 
+    @inlinable static func pack(_ e: PageTableEntry) -> UInt64 { e.frame.rawValue << 8 | UInt64(e.flags.rawValue) | 1 }
+    @inlinable static func unpack(_ v: UInt64) -> PageTableEntry {
+        PageTableEntry(frame: PageFrameNumber(v >> 8), flags: PTEFlags(rawValue: UInt8(truncatingIfNeeded: v)))
+    }
+
+    /// The first slot of the PTE page for `vpn`, if it exists.
+    @inlinable func base(_ vpn: UInt64) -> Int? {
+        let key = vpn >> 9
+        if key == lastKey { return lastBase }
+        guard let page = slotPage[key] else { return nil }
+        return Int(page) << 9
+    }
+
     /// The entry for virtual page `vpn`, if one is present.
-    @inlinable public func entry(_ vpn: UInt64) -> PageTableEntry? { entries[vpn] }
+    @inlinable public func entry(_ vpn: UInt64) -> PageTableEntry? {
+        guard let b = base(vpn) else { return nil }
+        let v = slots[b + Int(vpn & 511)]
+        return v == 0 ? nil : PageTable.unpack(v)
+    }
 
     /// Number of leaf entries present (4 KiB entries; a huge entry counts once).
-    public var count: Int { entries.count + huge.count }
+    public var count: Int { leafCount + huge.count }
 
     /// The 2 MiB entry covering virtual page `vpn`, if the range is mapped huge.
     @inlinable public func hugeEntry(_ vpn: UInt64) -> PageTableEntry? { huge.isEmpty ? nil : huge[vpn >> 9] }
@@ -47,7 +74,9 @@ public struct PageTable: Sendable {
     /// (and changes nothing) when a table page could not be allocated.
     @inlinable
     public mutating func map(_ vpn: UInt64, _ entry: PageTableEntry, allocate: () -> PageFrameNumber?) -> Bool {
-        if pte[vpn >> 9] == nil {
+        let key = vpn >> 9
+        var b: Int
+        if key == lastKey { b = lastBase } else if let page = slotPage[key] { b = Int(page) << 9; lastKey = key; lastBase = b } else {
             var fresh: [PageFrameNumber] = []
             if pud[vpn >> 27] == nil { guard let f = allocate() else { return false }; fresh.append(f) }
             if pmd[vpn >> 18] == nil { guard let f = allocate() else { return false }; fresh.append(f) }
@@ -55,17 +84,39 @@ public struct PageTable: Sendable {
             var k = 0
             if pud[vpn >> 27] == nil { pud[vpn >> 27] = fresh[k]; k += 1 }
             if pmd[vpn >> 18] == nil { pmd[vpn >> 18] = fresh[k]; k += 1 }
-            pte[vpn >> 9] = f
+            b = addPTEPage(key, f)
         }
-        entries[vpn] = entry
+        let i = b + Int(vpn & 511)
+        if slots[i] == 0 { leafCount += 1 }
+        slots[i] = PageTable.pack(entry)
         return true
     }
 
+    /// Registers PTE page `frame` for `key` with 512 empty slots; returns its first slot.
+    @usableFromInline mutating func addPTEPage(_ key: UInt64, _ frame: PageFrameNumber) -> Int {
+        pte[key] = frame
+        let page = slots.count >> 9
+        slots.append(contentsOf: repeatElement(0, count: 512))
+        slotPage[key] = Int32(page)
+        lastKey = key; lastBase = page << 9
+        return page << 9
+    }
+
     /// Replaces the bits or frame of a present entry.
-    @inlinable public mutating func update(_ vpn: UInt64, _ entry: PageTableEntry) { entries[vpn] = entry }
+    @inlinable public mutating func update(_ vpn: UInt64, _ entry: PageTableEntry) {
+        guard let b = base(vpn), slots[b + Int(vpn & 511)] != 0 else { return }
+        slots[b + Int(vpn & 511)] = PageTable.pack(entry)
+    }
 
     /// Removes and returns the entry for `vpn`.
-    @inlinable public mutating func unmap(_ vpn: UInt64) -> PageTableEntry? { entries.removeValue(forKey: vpn) }
+    @inlinable public mutating func unmap(_ vpn: UInt64) -> PageTableEntry? {
+        guard let b = base(vpn) else { return nil }
+        let v = slots[b + Int(vpn & 511)]
+        guard v != 0 else { return nil }
+        slots[b + Int(vpn & 511)] = 0
+        leafCount -= 1
+        return PageTable.unpack(v)
+    }
 
     /// The virtual page numbers with entries in [firstVPN, endVPN), in order, visiting only the
     /// PTE pages that exist.
@@ -84,8 +135,10 @@ public struct PageTable: Sendable {
     }
 
     private func collect(_ table: UInt64, _ lo: UInt64, _ hi: UInt64, _ out: inout [UInt64]) {
+        guard let page = slotPage[table] else { return }
         let first = max(table << 9, lo), last = min((table << 9) + 512, hi)
-        for v in first..<last where entries[v] != nil { out.append(v) }
+        let b = Int(page) << 9
+        for v in first..<last where slots[b + Int(v & 511)] != 0 { out.append(v) }
     }
 
     /// The table frames a hardware walk for `vpn` reads, top level first (PGD, PUD, PMD, PTE pages);
@@ -110,6 +163,12 @@ public struct PageTable: Sendable {
 
     /// Every present leaf, in virtual-page order.
     public var allEntries: [(vpn: UInt64, entry: PageTableEntry)] {
-        entries.keys.sorted().map { ($0, entries[$0]!) }
+        var out: [(vpn: UInt64, entry: PageTableEntry)] = []
+        out.reserveCapacity(leafCount)
+        for key in slotPage.keys.sorted() {
+            let b = Int(slotPage[key]!) << 9
+            for i in 0..<512 where slots[b + i] != 0 { out.append(((key << 9) + UInt64(i), PageTable.unpack(slots[b + i]))) }
+        }
+        return out
     }
 }

@@ -113,8 +113,9 @@ extension ProcViewContext {
         guard let pid = c.pid else { throw ProcViewError("this view needs --pid") }
         guard let p = c.kernel.processes[pid], p.alive else {
             let alive = c.kernel.processes.keys.sorted().map { String($0.rawValue) }.joined(separator: ", ")
-            let state = c.kernel.deadProcesses.contains(pid) ? "has ended" : "does not exist"
-            throw ProcViewError("process \(pid.rawValue) \(state) at this point of the run; live processes: \(alive.isEmpty ? "none" : alive)")
+            let state = c.kernel.deadProcesses.contains(pid) ? "has ended by this point of the run (give --at an event before its exit)"
+                : "does not exist at this point of the run"
+            throw ProcViewError("process \(pid.rawValue) \(state); live processes: \(alive.isEmpty ? "none" : alive)")
         }
         return p
     }

@@ -1,11 +1,13 @@
-/* maps.c - crafts an address space, then prints its own /proc/self/maps (for ProcMapsKernelTests).
+/* maps.c - crafts an address space, then prints its own /proc/self/maps, smaps and status
+ * (for ProcViewsCLITests).
  *
  * Usage: maps DIR. Creates DIR/data.bin (64 KiB) and maps it private read-only and shared
  * read-write; maps 12 anonymous private pages and mprotects the middle 4 read-only (three VMAs);
- * maps 4 shared anonymous pages; maps 2 pages MAP_FIXED at 0x200000000; grows the break by 64 KiB
- * (after a no-op brk that declares the break) so [heap] exists; touches every mapping; then copies /proc/self/maps to stdout with raw
- * syscalls (no stdio, no malloc, nothing the recorder sees), so the printed text is the address
- * space exactly as the recorded events left it.
+ * maps 4 shared anonymous pages; maps 2 pages MAP_FIXED at 0x200000000; grows the break by
+ * 64 KiB (after a no-op brk that declares the break) so [heap] exists; touches every mapping;
+ * then copies /proc/self/maps, "==== smaps", /proc/self/smaps, "==== status" and
+ * /proc/self/status to stdout with raw syscalls (no stdio, no malloc, nothing the recorder
+ * sees), so the printed text is the address space exactly as the recorded events left it.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -15,12 +17,32 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static char text[1 << 16];
+static char text[1 << 18];
 static char path[4096];
 
 static void fail(const char *what) {
     syscall(SYS_write, 2, what, strlen(what));
     syscall(SYS_exit_group, 1);
+}
+
+/* Copies the file at `name` to stdout with raw system calls. */
+static void copy_out(const char *name) {
+    long mfd = syscall(SYS_openat, AT_FDCWD, name, O_RDONLY | O_CLOEXEC);
+    if (mfd < 0) fail("open /proc\n");
+    size_t used = 0;
+    for (;;) {
+        long r = syscall(SYS_read, mfd, text + used, sizeof text - used);
+        if (r < 0) fail("read /proc\n");
+        if (r == 0) break;
+        used += (size_t)r;
+        if (used == sizeof text) fail("/proc file too long\n");
+    }
+    syscall(SYS_close, mfd);
+    for (size_t off = 0; off < used;) {
+        long w = syscall(SYS_write, 1, text + off, used - off);
+        if (w <= 0) fail("write stdout\n");
+        off += (size_t)w;
+    }
 }
 
 int main(int argc, char **argv) {
@@ -73,22 +95,14 @@ int main(int argc, char **argv) {
     fixed[0] = 1; fixed[4096] = 2;
     for (int i = 0; i < 16; i++) old[i * 4096] = (char)i;
 
-    /* /proc/self/maps to stdout through raw system calls. */
-    long mfd = syscall(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC);
-    if (mfd < 0) fail("open maps\n");
-    size_t used = 0;
-    for (;;) {
-        long r = syscall(SYS_read, mfd, text + used, sizeof text - used);
-        if (r < 0) fail("read maps\n");
-        if (r == 0) break;
-        used += (size_t)r;
-        if (used == sizeof text) fail("maps too long\n");
-    }
-    syscall(SYS_close, mfd);
-    for (size_t off = 0; off < used;) {
-        long w = syscall(SYS_write, 1, text + off, used - off);
-        if (w <= 0) fail("write stdout\n");
-        off += (size_t)w;
-    }
+    /* /proc/self/maps, then a marker line, then /proc/self/smaps, to stdout through raw system
+     * calls. Reading them changes nothing the views show. */
+    copy_out("/proc/self/maps");
+    static const char marker[] = "==== smaps\n";
+    syscall(SYS_write, 1, marker, sizeof marker - 1);
+    copy_out("/proc/self/smaps");
+    static const char marker2[] = "==== status\n";
+    syscall(SYS_write, 1, marker2, sizeof marker2 - 1);
+    copy_out("/proc/self/status");
     return 0;
 }
