@@ -23,7 +23,8 @@ struct QueryCommand: ParsableCommand {
 
     func run() throws {
         let text = try QueryRunner.sqlText(sql)
-        print(try QueryRunner.run(database: database, sql: text, format: format), terminator: "")
+        let output = try QueryRunner.run(database: database, sql: text, format: format)
+        print(output, terminator: output.isEmpty || output.hasSuffix("\n") ? "" : "\n")
     }
 }
 

@@ -98,6 +98,17 @@ import MemModel
         #expect(b["Pss"] == "4 kB")       // 2048 + 2 × 1365.33 = 4778 bytes → 4 kB
         #expect(b["THPeligible"] == "0")
         #expect(b["VmFlags"] == "rd wr mr mw me ac sd")
+        // smaps_rollup sums in fixed point before shifting: 2048 + 2 × 1365.33 = 4778 bytes of Pss,
+        // all anonymous.
+        let rollup = try SmapsRollupView().render(ProcViewContext(kernel: k, pid: ProcViewsTests.pid))
+        #expect(rollup.hasPrefix("555555554000-7ffffffff000 ---p 00000000 00:00 0                          [rollup]\nRss:              "))
+        let r = Dictionary(rollup.split(separator: "\n").dropFirst().map { line -> (String, String) in
+            let parts = line.split(separator: ":", maxSplits: 1)
+            return (String(parts[0]), parts[1].trimmingCharacters(in: .whitespaces))
+        }, uniquingKeysWith: { a, _ in a })
+        #expect(r["Rss"] == "12 kB" && r["Pss"] == "4 kB" && r["Pss_Anon"] == "4 kB" && r["Pss_File"] == "0 kB")
+        #expect(r["Anonymous"] == "12 kB" && r["Shared_Dirty"] == "12 kB" && r["Private_Dirty"] == "0 kB")
+        #expect(r.count == 21)
         #expect(k.invariantViolations().isEmpty)
     }
 
@@ -179,6 +190,34 @@ import MemModel
         #expect(throws: ProcViewError.self) { try MapsView().render(ProcViewContext(kernel: k, pid: ProcessID(9))) }
     }
 
+    /// Every maps line of the initial address space stays one VMA, and a RELRO range keeps
+    /// VM_ACCOUNT (as ld.so's mprotect leaves it).
+    @Test func initialRegionsKeepTheirBoundariesAndRelroAccounting() throws {
+        var k = ProcViewsTests.kernel()
+        let lib = "/usr/lib/x86_64-linux-gnu/libc.so.6"
+        let process = InitialProcess(pid: 300, parent: 1, executable: "/bin/x", regions: [
+            MappedRegion(start: 0x7fff_f7f0_0000, end: 0x7fff_f7f0_2000, permissions: "r--p", offset: 0x17c000, device: "fe:00", inode: 5, path: lib),
+            MappedRegion(start: 0x7fff_f7f0_2000, end: 0x7fff_f7f0_3000, permissions: "r--p", offset: 0x17e000, device: "fe:00", inode: 5, path: lib),
+            MappedRegion(start: 0x7fff_f7f0_3000, end: 0x7fff_f7f0_4000, permissions: "rw-p", offset: 0x17f000, device: "fe:00", inode: 5, path: lib),
+            MappedRegion(start: 0x7fff_f7f0_4000, end: 0x7fff_f7f0_6000, permissions: "rw-p"),
+        ])
+        var files: [String: FileID] = [:]
+        k.seed(process, files: &files)
+        let maps = try MapsView().render(ProcViewContext(kernel: k, pid: ProcViewsTests.pid))
+        #expect(maps.split(separator: "\n").count == 5)
+        #expect(maps.hasPrefix("""
+            7ffff7f00000-7ffff7f02000 r--p 0017c000 fe:00 5                          \(lib)
+            7ffff7f02000-7ffff7f03000 r--p 0017e000 fe:00 5                          \(lib)
+            7ffff7f03000-7ffff7f04000 rw-p 0017f000 fe:00 5                          \(lib)
+            7ffff7f04000-7ffff7f06000 rw-p 00000000 00:00 0 \n
+            """))
+        let smaps = try SmapsView().render(ProcViewContext(kernel: k, pid: ProcViewsTests.pid))
+        let flags = smaps.split(separator: "\n").filter { $0.hasPrefix("VmFlags:") }
+        #expect(flags == ["VmFlags: rd mr mw me sd ", "VmFlags: rd mr mw me ac sd ", "VmFlags: rd wr mr mw me ac sd ",
+                          "VmFlags: rd wr mr mw me ac sd ", "VmFlags: ex "])
+        #expect(k.invariantViolations().isEmpty)
+    }
+
     @Test func statusOfACraftedProcess() throws {
         var k = ProcViewsTests.crafted()
         let a: UInt64 = 0x7fff_f7a0_0000
@@ -256,10 +295,22 @@ import MemModel
         #expect(v3.numbers(odd).used == 50)
     }
 
-    static let hasFree = FileManager.default.isExecutableFile(atPath: "/usr/bin/free")
+    /// True when /usr/bin/free is procps-ng 4.x (Debian 12 ships 4.0.2).
+    static let hasProcps4Free: Bool = {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/free") else { return false }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/free")
+        p.arguments = ["-V"]
+        let out = Pipe()
+        p.standardOutput = out
+        guard (try? p.run()) != nil else { return false }
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).contains("procps-ng 4.")
+    }()
 
     /// The layout is procps-ng 4.0.2's own: `free -k`'s numbers, reformatted, give its text back.
-    @Test(.enabled(if: hasFree)) func freeLayoutMatchesTheInstalledFree() throws {
+    @Test(.enabled(if: hasProcps4Free)) func freeLayoutMatchesTheInstalledFree() throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/free")
         p.arguments = ["-k"]

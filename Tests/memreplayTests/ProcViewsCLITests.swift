@@ -55,7 +55,9 @@ import Testing
         try #require(parts.count == 2)
         let rest = parts[1].components(separatedBy: "==== status\n")
         try #require(rest.count == 2)
-        let printed = parts[0], realSmaps = rest[0], realStatus = rest[1]
+        let tail = rest[1].components(separatedBy: "==== smaps_rollup\n")
+        try #require(tail.count == 2)
+        let printed = parts[0], realSmaps = rest[0], realStatus = tail[0], realRollup = tail[1]
         #expect(printed.contains("[heap]\n") && printed.contains("/data.bin\n") && printed.contains("200000000-200002000 rw-p"))
         let replay = try CLI.run(["replay", trace, "-o", db, "-q"])
         try #require(replay.status == 0, "\(replay.stderr)")
@@ -81,27 +83,28 @@ import Testing
         #expect(identical > 20)
         // smaps of the same moment: the maps lines with a block each. Without recorded accesses
         // the model has faulted no page in, so Rss and the like are 0 here (ProcViewsTests checks
-        // them); what the kernel printed must agree on each VMA's size, and, for the mappings the
-        // program made itself, on VmFlags (the host kernel may build without soft-dirty: `sd`
-        // is compared only when it prints it).
+        // them); what the kernel printed must agree on each VMA's size, THPeligible and VmFlags
+        // (the host kernel may build without soft-dirty: `sd` is compared only when it prints it).
         let s = try CLI.run(["proc", "smaps", db, "--at", String(last - 1), "--pid", pid])
         #expect(s.status == 0, "\(s.stderr)")
         let mine = ProcViewsCLITests.smapsBlocks(s.stdout), theirs = ProcViewsCLITests.smapsBlocks(realSmaps)
         #expect(mine.map(\.header).joined() == r.stdout)
         #expect(mine.count == theirs.count)
         let hostSoftDirty = realSmaps.contains(" sd \n")
-        var ownChecked = 0
         for (a, b) in zip(theirs, mine) {
             #expect(a.fields["Size"] == b.fields["Size"], "\(a.header)")
             #expect(b.fields["KernelPageSize"] == "4 kB" && b.fields["MMUPageSize"] == "4 kB")
-            let own = a.header.contains("/data.bin") || a.header.contains("/dev/zero") || a.header.contains("[heap]")
-                || a.header.hasPrefix("200000000-")
-            guard own else { continue }
-            ownChecked += 1
             let flags = hostSoftDirty ? b.fields["VmFlags"] : b.fields["VmFlags"]?.replacingOccurrences(of: " sd", with: "")
             #expect(a.fields["VmFlags"] == flags, "\(a.header)")
+            #expect(a.fields["THPeligible"] == b.fields["THPeligible"], "\(a.header)")   // no VMA here can take a THP
         }
-        #expect(ownChecked == 5)
+        // smaps_rollup: the same header line (first VMA's start to last VMA's end) and fields.
+        let rollup = try CLI.run(["proc", "smaps_rollup", db, "--at", String(last - 1), "--pid", pid])
+        #expect(rollup.status == 0, "\(rollup.stderr)")
+        let realRollupLines = realRollup.split(separator: "\n"), rollupLines = rollup.stdout.split(separator: "\n")
+        #expect(rollupLines.first == realRollupLines.first)
+        #expect(rollupLines.map { $0.split(separator: ":").first! }.dropFirst().allSatisfy { label in
+            realRollupLines.contains { $0.hasPrefix(label + ":") } })
         // status: the lines that follow from the VMAs are the kernel's, byte for byte (RSS and
         // VmPTE need the pages the accesses fault in, which this recording does not have).
         let st = try CLI.run(["proc", "status", db, "--at", String(last - 1), "--pid", pid])

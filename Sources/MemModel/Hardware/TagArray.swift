@@ -105,8 +105,9 @@ struct TagArray {
 
     /// `access` for the policies that keep slots in place.
     func accessFixed(_ base: Int, _ want: UInt64, dirty: Bool, allocate: Bool) -> CacheProbe {
-        for i in 0..<ways where slots[base + i] | 1 == want | 1 {
-            if dirty { slots[base + i] |= 1 }
+        let i = TagArray.find(slots + base, ways, want | 1)
+        if i >= 0 {
+            if dirty { slots[base &+ i] |= 1 }
             touch(base, i)
             return CacheProbe(hit: true)
         }
@@ -153,10 +154,16 @@ struct TagArray {
             }
             return lo
         case .srrip:
-            while true {
-                for i in 0..<ways where rrpv[base + i] >= 3 { return i }
-                for i in 0..<ways { rrpv[base + i] += 1 }
+            // SRRIP ages every way until one reaches 3 and takes the first such way: in one pass,
+            // the first way with the largest RRPV, after adding 3 − that RRPV to every way.
+            let r = rrpv + base
+            var victim = 0, top = r[0]
+            for i in 1..<ways where r[i] > top { top = r[i]; victim = i }
+            if top < 3 {
+                let add = 3 &- top
+                for i in 0..<ways { r[i] &+= add }
             }
+            return victim
         case .random:
             random.pointee &+= 0x9E37_79B9_7F4A_7C15
             var z = random.pointee
@@ -290,11 +297,27 @@ extension UnsafeMutablePointer where Pointee == TagArray {
         return TagArray.find(s, ways, want | 1) >= 0
     }
 
-    /// `TagArray.remove`, with the search done in place.
+    /// `TagArray.remove`, in place.
     @inline(__always) @discardableResult
     func remove(_ key: UInt64) -> (present: Bool, dirty: Bool) {
-        if !contains(key) { return (false, false) }
-        return pointee.remove(key)
+        let ways = pointee.ways
+        let base = Int(key & pointee.setMask) &* ways
+        let s = pointee.slots + base
+        let lru = pointee.policy == .lru
+        if lru && s[0] == TagArray.empty { return (false, false) }
+        let i = TagArray.find(s, ways, key << 1 | 1)
+        if i < 0 { return (false, false) }
+        let dirty = s[i] & 1 == 1
+        if lru {
+            // Keep recency order: close the gap, the empty slot goes last.
+            var j = i
+            while j < ways &- 1 { s[j] = s[j &+ 1]; j &+= 1 }
+            s[ways &- 1] = TagArray.empty
+        } else {
+            s[i] = TagArray.empty
+            if pointee.policy == .srrip { pointee.rrpv[base &+ i] = 3 }
+        }
+        return (true, dirty)
     }
 
     /// `TagArray.markDirty`.

@@ -3,55 +3,53 @@ import MemTrace
 /// A process's VMAs, sorted by address and never overlapping (the model's `mm->mm_mt`).
 ///
 /// Lookups go through a compact index beside the VMAs, as the maple tree's nodes hold only pivots:
-/// the starts and ends in flat arrays, and every 32nd end in a summary small enough to stay in
-/// the L1 cache; a lookup is two branch-free binary searches.
+/// the starts and ends in flat arrays, the last end of every block of 32 VMAs, and the last end of
+/// every 32 such blocks. A lookup scans at most 64 + 32 + 32 sorted keys counting those at or below
+/// the address — independent loads the CPU overlaps and vectorises, where a binary search would
+/// wait for each probe in turn.
 public struct AddressSpace: Sendable {
     /// The VMAs in address order.
     public private(set) var areas: [VirtualMemoryArea] = [] { didSet { reindex() } }
     @usableFromInline var lastHit: Int = 0
-    /// `areas[i].start` and `areas[i].end`, and the end of every `blockSize`-th VMA's block.
+    /// `areas[i].start` and `areas[i].end`.
     @usableFromInline var starts: ContiguousArray<UInt64> = []
     @usableFromInline var ends: ContiguousArray<UInt64> = []
-    @usableFromInline var summary: ContiguousArray<UInt64> = []
-    @usableFromInline static let blockShift = 5
+    /// The last end of each block of 32 VMAs, and the last of each 32 of those.
+    @usableFromInline var blockEnds: ContiguousArray<UInt64> = []
+    @usableFromInline var superEnds: ContiguousArray<UInt64> = []
 
     public init() {}
 
     mutating func reindex() {
-        starts.removeAll(keepingCapacity: true); ends.removeAll(keepingCapacity: true); summary.removeAll(keepingCapacity: true)
+        starts.removeAll(keepingCapacity: true); ends.removeAll(keepingCapacity: true)
         for v in areas { starts.append(v.start); ends.append(v.end) }
-        var i = (1 << AddressSpace.blockShift) - 1
-        while i < ends.count { summary.append(ends[i]); i += 1 << AddressSpace.blockShift }
-        if ends.count & ((1 << AddressSpace.blockShift) - 1) != 0 { summary.append(ends[ends.count - 1]) }
+        AddressSpace.summarise(ends, into: &blockEnds)
+        AddressSpace.summarise(blockEnds, into: &superEnds)
     }
 
-    /// The first index whose value exceeds `x` (values ascending), without branches in the loop.
-    @inlinable static func firstGreater(_ a: UnsafeBufferPointer<UInt64>, _ x: UInt64) -> Int {
-        var n = a.count
-        guard n > 0 else { return 0 }
-        var base = 0
-        while n > 1 {
-            let half = n >> 1
-            base = a[base &+ half] <= x ? base &+ half : base
-            n &-= half
-        }
-        return base &+ (a[base] <= x ? 1 : 0)
+    static func summarise(_ keys: ContiguousArray<UInt64>, into out: inout ContiguousArray<UInt64>) {
+        out.removeAll(keepingCapacity: true)
+        var i = 31
+        while i < keys.count { out.append(keys[i]); i += 32 }
+        if keys.count & 31 != 0 { out.append(keys[keys.count - 1]) }
+    }
+
+    /// `lo` plus the number of keys in [lo, hi) at or below `x` (the keys ascend).
+    @inlinable @inline(__always)
+    static func rank(_ keys: UnsafeBufferPointer<UInt64>, _ lo: Int, _ hi: Int, _ x: UInt64) -> Int {
+        var k = lo
+        for j in lo..<hi { k &+= keys[j] <= x ? 1 : 0 }
+        return k
     }
 
     /// The index of the VMA containing `address`, if any (`find_vma` with the check `vm_start <= addr`).
     @inlinable public func find(_ address: UInt64) -> Int? {
         let n = ends.count
         if lastHit < n && starts[lastHit] <= address && address < ends[lastHit] { return lastHit }
-        let block = summary.withUnsafeBufferPointer { AddressSpace.firstGreater($0, address) }
-        guard block < summary.count else { return nil }
-        let lo = block << AddressSpace.blockShift, hi = min(lo + (1 << AddressSpace.blockShift), n)
-        // Within the block, count the ends at or below the address: independent loads the CPU
-        // overlaps (and vectorises), where a binary search would wait for each in turn.
-        let i = ends.withUnsafeBufferPointer { e in
-            var k = lo
-            for j in lo..<hi { k &+= e[j] <= address ? 1 : 0 }
-            return k
-        }
+        let top = superEnds.withUnsafeBufferPointer { AddressSpace.rank($0, 0, $0.count, address) }
+        guard top < superEnds.count else { return nil }
+        let block = blockEnds.withUnsafeBufferPointer { AddressSpace.rank($0, top << 5, min((top << 5) + 32, $0.count), address) }
+        let i = ends.withUnsafeBufferPointer { AddressSpace.rank($0, block << 5, min((block << 5) + 32, n), address) }
         return starts[i] <= address ? i : nil
     }
 

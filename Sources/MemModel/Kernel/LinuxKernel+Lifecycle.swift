@@ -124,6 +124,7 @@ extension LinuxKernel {
                 if let s = p.space.split(at: edge, newID: { self.newVMAID() }) { announceSplit(p, s) }
             }
         }
+        markRelocationReadOnly(p, process.regions)
     }
 
     /// True for paths on the usual tmpfs mounts, whose pages live in shmem.

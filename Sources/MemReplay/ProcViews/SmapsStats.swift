@@ -20,6 +20,11 @@ struct SmapsStats {
     var anonymousTHP: UInt64 = 0, shmemTHP: UInt64 = 0, fileTHP: UInt64 = 0
     var sharedClean: UInt64 = 0, sharedDirty: UInt64 = 0, privateClean: UInt64 = 0, privateDirty: UInt64 = 0
     var pss: UInt64 = 0, pssDirty: UInt64 = 0, pssLocked: UInt64 = 0
+    /// Pss by the page's kind (`PageAnon`, `PageSwapBacked` = shmem, else file), for smaps_rollup.
+    var pssAnon: UInt64 = 0, pssFile: UInt64 = 0, pssShmem: UInt64 = 0
+
+    /// What a page is, as `smaps_page_accumulate` splits Pss.
+    enum Kind { case anonymous, shmem, file }
 
     init() {}
 
@@ -31,10 +36,14 @@ struct SmapsStats {
             guard e.frame != k.hugeZeroFrame else { continue }
             let size: UInt64 = 2 << 20
             let anon: Bool
+            let kind: Kind
             switch v.backing {
-            case .anonymous: anon = true; anonymousTHP += size
-            case .shmem: anon = false; shmemTHP += size
-            case .file: anon = e.flags.contains(.anonymous); if anon { anonymousTHP += size } else { fileTHP += size }
+            case .anonymous: anon = true; anonymousTHP += size; kind = .anonymous
+            case .shmem: anon = false; shmemTHP += size; kind = .shmem
+            case .file:
+                anon = e.flags.contains(.anonymous)
+                if anon { anonymousTHP += size } else { fileTHP += size }
+                kind = anon ? .anonymous : .file
             }
             resident += size; referenced += size
             if anon { anonymous += size }
@@ -47,9 +56,9 @@ struct SmapsStats {
                 ptes.append(n); if n > 0 { anyPTE = true }
             }
             if pmdMaps == 1 && !anyPTE {
-                accumulate(size: size, pss: size << SmapsStats.pssShift, dirty: dirty, locked: locked, isPrivate: true)
+                accumulate(size: size, pss: size << SmapsStats.pssShift, kind: kind, dirty: dirty, locked: locked, isPrivate: true)
             } else {
-                for n in ptes { page(mapcount: Int64(pmdMaps) + Int64(n), dirty: dirty, locked: locked) }
+                for n in ptes { page(mapcount: Int64(pmdMaps) + Int64(n), kind: kind, dirty: dirty, locked: locked) }
             }
         }
         for vpn in p.table.mappedPages(v.start >> 12, v.end >> 12) {
@@ -58,20 +67,26 @@ struct SmapsStats {
             resident += 4096; referenced += 4096
             if anon { anonymous += 4096 }
             let dirty = anon || e.flags.contains(.dirty) || (!anon && dirtyFile.contains(v.pageOffset(of: vpn << 12)))
-            page(mapcount: Int64(k.frames.mapCountOf(e.frame)), dirty: dirty, locked: locked)
+            let kind: Kind = anon ? .anonymous : e.flags.contains(.shmem) ? .shmem : .file
+            page(mapcount: Int64(k.frames.mapCountOf(e.frame)), kind: kind, dirty: dirty, locked: locked)
         }
     }
 
     /// One 4 KiB page mapped `mapcount` times (the per-page loop of `smaps_account`).
-    mutating func page(mapcount: Int64, dirty: Bool, locked: Bool) {
+    mutating func page(mapcount: Int64, kind: Kind, dirty: Bool, locked: Bool) {
         var share: UInt64 = 4096 << SmapsStats.pssShift
         if mapcount >= 2 { share /= UInt64(mapcount) }
-        accumulate(size: 4096, pss: share, dirty: dirty, locked: locked, isPrivate: mapcount < 2)
+        accumulate(size: 4096, pss: share, kind: kind, dirty: dirty, locked: locked, isPrivate: mapcount < 2)
     }
 
     /// `smaps_page_accumulate`.
-    mutating func accumulate(size: UInt64, pss share: UInt64, dirty: Bool, locked: Bool, isPrivate: Bool) {
+    mutating func accumulate(size: UInt64, pss share: UInt64, kind: Kind, dirty: Bool, locked: Bool, isPrivate: Bool) {
         pss += share
+        switch kind {
+        case .anonymous: pssAnon += share
+        case .shmem: pssShmem += share
+        case .file: pssFile += share
+        }
         if locked { pssLocked += share }
         if dirty {
             pssDirty += share
@@ -79,5 +94,14 @@ struct SmapsStats {
         } else {
             if isPrivate { privateClean += size } else { sharedClean += size }
         }
+    }
+
+    /// Adds another VMA's figures (smaps_rollup gathers every VMA into one `mem_size_stats`).
+    mutating func add(_ o: SmapsStats) {
+        resident += o.resident; referenced += o.referenced; anonymous += o.anonymous
+        anonymousTHP += o.anonymousTHP; shmemTHP += o.shmemTHP; fileTHP += o.fileTHP
+        sharedClean += o.sharedClean; sharedDirty += o.sharedDirty; privateClean += o.privateClean; privateDirty += o.privateDirty
+        pss += o.pss; pssDirty += o.pssDirty; pssLocked += o.pssLocked
+        pssAnon += o.pssAnon; pssFile += o.pssFile; pssShmem += o.pssShmem
     }
 }

@@ -48,9 +48,22 @@ public struct SmapsView: ProcView {
         var out = field("Size:           ", size)
         out += field("KernelPageSize: ", 4096)
         out += field("MMUPageSize:    ", 4096)
-        out += field("Rss:            ", s.resident)
+        out += common(s, rollup: false)
+        out += "THPeligible:    " + (thpEligible ? "1" : "0") + "\n"
+        out += "VmFlags: " + flags + "\n"
+        return out
+    }
+
+    /// `__show_smap`: the lines smaps and smaps_rollup share (rollup adds Pss_Anon/File/Shmem).
+    static func common(_ s: SmapsStats, rollup: Bool) -> String {
+        var out = field("Rss:            ", s.resident)
         out += field("Pss:            ", s.pss >> SmapsStats.pssShift)
         out += field("Pss_Dirty:      ", s.pssDirty >> SmapsStats.pssShift)
+        if rollup {
+            out += field("Pss_Anon:       ", s.pssAnon >> SmapsStats.pssShift)
+            out += field("Pss_File:       ", s.pssFile >> SmapsStats.pssShift)
+            out += field("Pss_Shmem:      ", s.pssShmem >> SmapsStats.pssShift)
+        }
         out += field("Shared_Clean:   ", s.sharedClean)
         out += field("Shared_Dirty:   ", s.sharedDirty)
         out += field("Private_Clean:  ", s.privateClean)
@@ -66,8 +79,6 @@ public struct SmapsView: ProcView {
         out += field("Swap:           ", 0)
         out += field("SwapPss:        ", 0)
         out += field("Locked:         ", s.pssLocked >> SmapsStats.pssShift)
-        out += "THPeligible:    " + (thpEligible ? "1" : "0") + "\n"
-        out += "VmFlags: " + flags + "\n"
         return out
     }
 
@@ -95,5 +106,24 @@ public struct SmapsView: ProcView {
         if v.flags.contains(.hugePage) { m.append("hg") }            // VM_HUGEPAGE
         if v.flags.contains(.noHugePage) { m.append("nh") }          // VM_NOHUGEPAGE
         return m.map { $0 + " " }.joined()
+    }
+}
+
+/// /proc/PID/smaps_rollup (`show_smaps_rollup`, fs/proc/task_mmu.c, Linux 6.1): one header
+/// `first-start-last-end ---p 00000000 00:00 0` padded, `[rollup]`, then `__show_smap` in rollup
+/// mode over every VMA of the mm (the vsyscall gate page is not one): the smaps fields summed,
+/// plus Pss_Anon, Pss_File and Pss_Shmem, Pss summed in fixed point before the shift.
+public struct SmapsRollupView: ProcView {
+    public init() {}
+    public var name: String { "smaps_rollup" }
+    public var summary: String { "one process's smaps summed: Rss, Pss (anon/file/shmem), clean/dirty, THP, locked" }
+    public var needsPID: Bool { true }
+    public func render(_ c: ProcViewContext) throws -> String {
+        let p = try ProcViewContext.process(c)
+        var total = SmapsStats()
+        for v in p.space.areas { total.add(SmapsStats(v, process: p, kernel: c.kernel)) }
+        let start = p.space.areas.first?.start ?? 0, end = p.space.areas.last?.end ?? 0
+        return MapsLine.line(start: start, end: end, perms: "---p", offset: 0, device: "00:00", inode: 0, name: "[rollup]")
+            + SmapsView.common(total, rollup: true)
     }
 }

@@ -1,13 +1,14 @@
-/* maps.c - crafts an address space, then prints its own /proc/self/maps, smaps and status
- * (for ProcViewsCLITests).
+/* maps.c - crafts an address space, then prints its own /proc/self/maps, smaps, status and
+ * smaps_rollup (for ProcViewsCLITests).
  *
  * Usage: maps DIR. Creates DIR/data.bin (64 KiB) and maps it private read-only and shared
  * read-write; maps 12 anonymous private pages and mprotects the middle 4 read-only (three VMAs);
  * maps 4 shared anonymous pages; maps 2 pages MAP_FIXED at 0x200000000; grows the break by
  * 64 KiB (after a no-op brk that declares the break) so [heap] exists; touches every mapping;
- * then copies /proc/self/maps, "==== smaps", /proc/self/smaps, "==== status" and
- * /proc/self/status to stdout with raw syscalls (no stdio, no malloc, nothing the recorder
- * sees), so the printed text is the address space exactly as the recorded events left it.
+ * then copies /proc/self/maps, "==== smaps", /proc/self/smaps, "==== status",
+ * /proc/self/status, "==== smaps_rollup" and /proc/self/smaps_rollup to stdout with raw
+ * syscalls (no stdio, no malloc, nothing the recorder sees), so the printed text is the address
+ * space exactly as the recorded events left it.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -104,5 +105,8 @@ int main(int argc, char **argv) {
     static const char marker2[] = "==== status\n";
     syscall(SYS_write, 1, marker2, sizeof marker2 - 1);
     copy_out("/proc/self/status");
+    static const char marker3[] = "==== smaps_rollup\n";
+    syscall(SYS_write, 1, marker3, sizeof marker3 - 1);
+    copy_out("/proc/self/smaps_rollup");
     return 0;
 }
