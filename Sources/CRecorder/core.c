@@ -340,6 +340,20 @@ static void record_maps(void) {
     syscall(SYS_close, fd);
 }
 
+/* The program break at start-up (brk(0) changes nothing and returns mm->brk), as a brk(0) record:
+ * replay learns start_brk even when the heap does not exist yet and the first break move is
+ * malloc's own, which only reports where the break went. */
+static void record_break(void) {
+    long cur = syscall(SYS_brk, 0);
+    if (cur <= 0) return;
+    struct mr_tbuf *b = begin_any();
+    if (!b) return;
+    mr_put_op(b, R_BRK, mr_now());
+    mr_put(b, 0);
+    mr_put_signed(b, (int64_t)cur);
+    mr_commit(b);
+}
+
 static void thread_key_exit(void *p) {
     MR_SCOPE();
     struct mr_tbuf *b = p;
@@ -444,6 +458,7 @@ static void init_recording(void) {
     }
     record_start(gen == 0 ? 0 : 2, getppid(), 0);
     record_maps();
+    record_break();
     struct mr_tbuf *b = begin_any();
     if (b) { mr_heap_check_brk(b, mr_now()); mr_commit(b); }
     install_signal_handlers();

@@ -21,6 +21,14 @@ public struct MemoryHierarchy: HardwareModel {
     /// copies it out of an optional).
     var tlbs: MMU
     let hasMMU: Bool
+    /// The TLB key (`MMU.key` at 4 KiB) of the last instruction fetch and the last data access
+    /// whose 4 KiB translation then sat in that kind's L1 TLB (`UInt64.max`: none). Only an access
+    /// of the same kind changes that L1 array, a changed ASID or an invalidation clears these, so
+    /// a repeat of the page is an L1 hit on the entry just used — a probe that changes nothing —
+    /// and needs neither `MMU.holds` nor `MMU.lookup`.
+    var lastPages: (instruction: UInt64, data: UInt64) = (.max, .max)
+    /// Whether the L1 iTLB and dTLB have a 4 KiB array (where `lastPages` can point).
+    let l1Has4K: (instruction: Bool, data: Bool)
     /// The DRAM model (a placeholder when `hasDRAM` is false).
     var memory: DRAMModel
     let hasDRAM: Bool
@@ -72,6 +80,7 @@ public struct MemoryHierarchy: HardwareModel {
         let tlb = c.addressing == .physical ? c.tlb : nil
         hasMMU = tlb != nil
         tlbs = MMU(tlb ?? TLBConfiguration(l1i: [:], l1d: [:], l2: [:], walkCacheEntries: []))
+        l1Has4K = (tlb?.l1i["4K"] != nil, tlb?.l1d["4K"] != nil)
         hasDRAM = c.dram != nil
         memory = DRAMModel(c.dram ?? .ddr4_3200)
         chainI = SlotChain([0, 2, 3].filter { configs[$0] != nil })
@@ -113,6 +122,9 @@ public struct MemoryHierarchy: HardwareModel {
 
     public func needsWalk(_ access: MemoryAccess, asid: UInt32) -> Bool {
         guard hasMMU else { return false }
+        let instruction = access.kind == .instruction
+        let page = MMU.key(asid, access.address.rawValue, 12)
+        if page == (instruction ? lastPages.instruction : lastPages.data) { return false }
         return !tlbs.holds(access.address.rawValue, asid: asid, instruction: access.kind == .instruction)
     }
 
@@ -124,20 +136,30 @@ public struct MemoryHierarchy: HardwareModel {
         var out = HardwareOutcome()
         var latency = 0
         if hasMMU {
+            if asid != tlbs.currentASID { lastPages = (.max, .max) }
             tlbs.switchTo(asid)
             counters.tlbAccesses &+= 1
-            var (t, _) = tlbs.lookup(va, asid: asid, instruction: instruction)
-            switch t {
-            case .l1Hit: counters.tlbL1Hits &+= 1
-            case .l2Hit: counters.tlbL2Hits &+= 1; latency += tlbs.l2LatencyCycles
-            default:
-                t = .walk
-                counters.tlbWalks &+= 1
-                let w = pageWalk(va, asid: asid, walk: walk, instruction: instruction)
-                out.walkReferences = w.references; out.walkServed = w.served
-                latency += w.latency
+            let page = MMU.key(asid, va, 12)
+            if page == (instruction ? lastPages.instruction : lastPages.data) {
+                counters.tlbL1Hits &+= 1
+                out.tlb = .l1Hit
+            } else {
+                var (t, size) = tlbs.lookup(va, asid: asid, instruction: instruction)
+                switch t {
+                case .l1Hit: counters.tlbL1Hits &+= 1
+                case .l2Hit: counters.tlbL2Hits &+= 1; latency += tlbs.l2LatencyCycles
+                default:
+                    t = .walk
+                    size = walk.pageSize
+                    counters.tlbWalks &+= 1
+                    let w = pageWalk(va, asid: asid, walk: walk, instruction: instruction)
+                    out.walkReferences = w.references; out.walkServed = w.served
+                    latency += w.latency
+                }
+                out.tlb = t
+                let remembered = size == .size4K && (instruction ? l1Has4K.instruction : l1Has4K.data) ? page : UInt64.max
+                if instruction { lastPages.instruction = remembered } else { lastPages.data = remembered }
             }
-            out.tlb = t
         }
         let base = physical ? frame.physicalAddress | (va & 0xFFF) : va
         let size = UInt64(max(1, min(UInt64(access.size), clipBytes)))
@@ -191,7 +213,10 @@ public struct MemoryHierarchy: HardwareModel {
     }
 
     public mutating func invalidate(asid: UInt32, firstVPN: UInt64, endVPN: UInt64) {
-        if hasMMU { tlbs.invalidate(asid: asid, firstVPN: firstVPN, endVPN: endVPN) }
+        if hasMMU {
+            tlbs.invalidate(asid: asid, firstVPN: firstVPN, endVPN: endVPN)
+            lastPages = (.max, .max)
+        }
     }
 
     /// Broken invariants of every structure.

@@ -69,29 +69,55 @@ public struct AddressSpace: Sendable {
         return lo < areas.count && areas[lo].start < end
     }
 
-    /// Inserts a VMA that overlaps none, merging with equal neighbours (`vma_merge`).
+    /// Inserts a VMA that overlaps none, merging with equal neighbours (`vma_merge`) unless
+    /// `merge` is false (regions read from /proc/PID/maps are separate VMAs already).
     /// Returns the id the range ends up under and the ids of VMAs merged away.
     @discardableResult
-    public mutating func insert(_ vma: VirtualMemoryArea) -> (id: VMAID, mergedAway: [VMAID]) {
+    public mutating func insert(_ vma: VirtualMemoryArea, merge: Bool = true) -> (id: VMAID, mergedAway: [VMAID]) {
         precondition(!overlaps(vma.start, vma.end), "insert over an existing VMA")
         var lo = 0, hi = areas.count
         while lo < hi { let mid = (lo + hi) >> 1; if areas[mid].start < vma.start { lo = mid + 1 } else { hi = mid } }
         var index = lo
         var merged: [VMAID] = []
-        if index > 0 && areas[index - 1].canMerge(with: vma) {
+        if merge && index > 0 && areas[index - 1].canMerge(with: vma) {
             index -= 1
             areas[index].end = vma.end
+            if areas[index].anonVMA == 0 { areas[index].anonVMA = vma.anonVMA }
             merged.append(vma.id)
         } else {
             areas.insert(vma, at: index)
         }
-        if index + 1 < areas.count && areas[index].canMerge(with: areas[index + 1]) {
+        if merge && index + 1 < areas.count && areas[index].canMerge(with: areas[index + 1]) {
             areas[index].end = areas[index + 1].end
+            if areas[index].anonVMA == 0 { areas[index].anonVMA = areas[index + 1].anonVMA }
             merged.append(areas[index + 1].id)
             areas.remove(at: index + 1)
         }
         lastHit = index
         return (areas[index].id, merged)
+    }
+
+    /// Merges compatible neighbours among the VMAs touching [start, end] after their protection
+    /// or flags changed (`vma_merge` from `mprotect_fixup`, `madvise_update_vma`, `mlock_fixup`).
+    /// Returns the VMAs merged away (their pages now belong to the survivor before them).
+    public mutating func mergeAround(_ start: UInt64, _ end: UInt64) -> [VirtualMemoryArea] {
+        var gone: [VirtualMemoryArea] = []
+        var lo = 0, hi = areas.count
+        while lo < hi { let mid = (lo + hi) >> 1; if areas[mid].end < start { lo = mid + 1 } else { hi = mid } }
+        var i = lo + 1
+        while i < areas.count && areas[i - 1].end <= end {
+            if areas[i - 1].canMerge(with: areas[i]) {
+                gone.append(areas[i])
+                let tail = areas[i]
+                areas[i - 1].end = tail.end
+                if areas[i - 1].anonVMA == 0 { areas[i - 1].anonVMA = tail.anonVMA }
+                areas.remove(at: i)
+            } else {
+                i += 1
+            }
+        }
+        lastHit = 0
+        return gone
     }
 
     /// Splits VMAs so that `address` is a boundary (`__split_vma`); the upper part gets `newID()`.

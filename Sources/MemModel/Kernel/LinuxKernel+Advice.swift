@@ -55,6 +55,9 @@ extension LinuxKernel {
             _ = p.space.split(at: end) { self.newVMAID() }.map { announceSplit(p, $0) }
             for i in p.space.areas.indices where p.space.areas[i].start >= start && p.space.areas[i].end <= end {
                 p.space.update(i) { $0.flags.subtract(clear); $0.flags.formUnion(flag) }
+            }
+            mergeAfterChange(p, start, end)
+            for i in p.space.areas.indices where p.space.areas[i].end > start && p.space.areas[i].start < end {
                 changes.append(.vmaChanged(pid: p.pid, vma: p.space[i]))
             }
             return SyscallResult(result: 0)
@@ -83,6 +86,9 @@ extension LinuxKernel {
         if let s = p.space.split(at: end, newID: { self.newVMAID() }) { announceSplit(p, s) }
         for i in p.space.areas.indices where p.space.areas[i].start >= start && p.space.areas[i].end <= end {
             p.space.update(i) { if locked { $0.flags.insert(.locked) } else { $0.flags.remove(.locked) } }
+        }
+        mergeAfterChange(p, start, end)
+        for i in p.space.areas.indices where p.space.areas[i].end > start && p.space.areas[i].start < end {
             changes.append(.vmaChanged(pid: p.pid, vma: p.space[i]))
         }
         let populated = locked ? populate(p, start, end) : 0

@@ -6,8 +6,13 @@ extension LinuxKernel {
     /// result is followed (the real break), which also fixes start_brk on first sight.
     mutating func brk(_ p: ProcessState, _ call: MemoryCall) -> SyscallResult {
         let requested = call.address.rawValue
+        // brk(0) (or any request below start_brk) is a query: it returns mm->brk and changes
+        // nothing; a recorded answer tells start_brk when the heap is not known yet.
+        if requested == 0 && (p.startBrk != 0 || call.result > 0) {
+            if p.startBrk == 0 { p.startBrk = UInt64(call.result); p.brk = p.startBrk }
+            return SyscallResult(result: Int64(p.brk))
+        }
         if p.startBrk == 0 {
-            if call.result > 0 && requested == 0 { p.startBrk = UInt64(call.result); p.brk = p.startBrk; return SyscallResult(result: call.result) }
             if call.result > 0 && requested != 0 { p.startBrk = UInt64(call.result) < requested ? UInt64(call.result) : requested; p.brk = p.startBrk }
             if p.startBrk == 0 {
                 // No heap known: put start_brk after the highest mapping below mmap_base that is not the stack.

@@ -57,6 +57,7 @@ extension LinuxKernel {
             }
             guard let f = allocateFrame(.anonymous) else { return oom(p, id) }
             guard install(p, vpn, f, [.writable, .anonymous, .dirty]) else { freeFrame(f); return oom(p, id) }
+            prepareAnonVMA(p, vi)
             return Translation(fault: .anonNew, frame: f, vma: id)
         case .shmem(let object):
             let pgoff = vma.pageOffset(of: address)
@@ -105,6 +106,7 @@ extension LinuxKernel {
         zap(p, vpn)
         guard install(p, vpn, f, [.writable, .anonymous, .dirty]) else { freeFrame(f); return oom(p, id) }
         if !wasZero { stats.cowCopies += 1 }
+        prepareAnonVMA(p, vi)
         return Translation(fault: wasZero ? .zeroPageCopy : .cowCopy, frame: f, vma: id)
     }
 
@@ -140,6 +142,7 @@ extension LinuxKernel {
         if write && !vma.isShared {
             guard let f = allocateFrame(.anonymous) else { return oom(p, vma.id) }
             guard install(p, vpn, f, [.writable, .anonymous, .dirty]) else { freeFrame(f); return oom(p, vma.id) }
+            if let vi = p.space.find(vpn << 12) { prepareAnonVMA(p, vi) }
             return Translation(fault: major ? .fileCowMajor : .fileCow, frame: f, vma: vma.id)
         }
         var flags: PTEFlags = tmpfs ? [.shmem] : []

@@ -25,6 +25,7 @@ extension LinuxKernel {
             return oom(p, vma.id)
         }
         thpMappings[head] = 1
+        prepareAnonVMA(p, vi)
         p.rssAnon += 512
         p.noteGrowth()
         stats.thpFaultAlloc += 1

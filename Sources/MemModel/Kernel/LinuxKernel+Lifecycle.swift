@@ -50,6 +50,7 @@ extension LinuxKernel {
             var copy = v
             copy.id = newVMAID()
             copy.flags.remove(.locked)
+            if copy.anonVMA != 0 { copy.anonVMA = newAnonVMA() }      // anon_vma_fork
             insertVMA(child, copy)
             guard !v.isShared else { continue }   // shared mappings: the child faults them in itself
             if parent.table.hasHuge { guard copyHugeMappings(parent, child, v) else { return protected } }

@@ -144,14 +144,23 @@ extension LinuxKernel {
         if !vflags.contains(.shared) && call.prot.contains(.write) { vflags.insert(.account) }
         let vma = VirtualMemoryArea(id: newVMAID(), start: start, end: end, prot: call.prot, flags: vflags,
                                     backing: backing, offset: offset, name: name)
-        return SyscallResult(result: Int64(start), vma: insertVMA(p, vma))
+        return SyscallResult(result: Int64(start), vma: insertVMA(p, vma, merge: false))
+    }
+
+    /// Merges neighbours made compatible by a protection or flag change in [start, end],
+    /// reporting the VMAs merged away.
+    mutating func mergeAfterChange(_ p: ProcessState, _ start: UInt64, _ end: UInt64) {
+        for g in p.space.mergeAround(start, end) {
+            changes.append(.vmaRemoved(pid: p.pid, vma: g))
+            if case .shmem(let o) = g.backing { cache.shmem[o]?.vmas -= 1 }
+        }
     }
 
     /// Inserts a VMA, counting shmem references and reporting the change (and any merge).
     @discardableResult
-    mutating func insertVMA(_ p: ProcessState, _ vma: VirtualMemoryArea) -> VMAID {
+    mutating func insertVMA(_ p: ProcessState, _ vma: VirtualMemoryArea, merge: Bool = true) -> VMAID {
         if case .shmem(let o) = vma.backing { cache.shmem[o]?.vmas += 1 }
-        let (id, merged) = p.space.insert(vma)
+        let (id, merged) = p.space.insert(vma, merge: merge)
         for m in merged {
             if m != vma.id { changes.append(.vmaRemoved(pid: p.pid, vma: vma.withID(m))) }
             if case .shmem(let o) = vma.backing { cache.shmem[o]?.vmas -= 1 }
@@ -236,11 +245,19 @@ extension LinuxKernel {
                 if var e = p.table.entry(vpn), e.flags.contains(.writable) { e.flags.remove(.writable); p.table.update(vpn, e) }
             }
         }
+        // mprotect_fixup: a private range made writable that was never charged is charged now (VM_ACCOUNT).
+        if call.prot.contains(.write) {
+            for i in p.space.areas.indices where p.space.areas[i].start >= start && p.space.areas[i].end <= end
+                && p.space.areas[i].flags.isDisjoint(with: [.shared, .noReserve, .account]) {
+                p.space.update(i) { $0.flags.insert(.account) }
+            }
+        }
+        mergeAfterChange(p, start, end)
         for i in p.space.areas.indices where p.space.areas[i].end > start && p.space.areas[i].start < end
             || p.space.areas[i].end == start || p.space.areas[i].start == end {
             changes.append(.vmaChanged(pid: p.pid, vma: p.space.areas[i]))
         }
-        return SyscallResult(result: 0, vma: changed.first?.id ?? .none)
+        return SyscallResult(result: 0, vma: p.space.find(start).map { p.space[$0].id } ?? changed.first?.id ?? .none)
     }
 }
 

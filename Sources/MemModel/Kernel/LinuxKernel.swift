@@ -33,6 +33,7 @@ public struct LinuxKernel: KernelModel {
     /// PMD mappings of each transparent huge page, by head frame (the compound mapcount); the
     /// per-frame mapcount in `frames` counts PTE mappings only.
     public var thpMappings: [PageFrameNumber: Int32] = [:]
+    @usableFromInline var nextAnonVMA: UInt32 = 1
 
     /// TASK_SIZE for x86_64 with 4-level paging.
     public static let taskSize: UInt64 = (1 << 47) - 4096
@@ -60,6 +61,17 @@ public struct LinuxKernel: KernelModel {
         if accountedChanges < changes.count { settle() }
         defer { changes.removeAll(keepingCapacity: true); accountedChanges = 0 }
         return changes
+    }
+
+    /// A fresh anon_vma number (`anon_vma_alloc`).
+    @usableFromInline mutating func newAnonVMA() -> UInt32 {
+        defer { nextAnonVMA += 1 }
+        return nextAnonVMA
+    }
+
+    /// `anon_vma_prepare`: gives the VMA at `vi` an anon_vma before its first anonymous page.
+    @inlinable mutating func prepareAnonVMA(_ p: ProcessState, _ vi: Int) {
+        if p.space.areas[vi].anonVMA == 0 { let a = newAnonVMA(); p.space.update(vi) { $0.anonVMA = a } }
     }
 
     @usableFromInline mutating func newVMAID() -> VMAID {

@@ -23,6 +23,9 @@ public struct VirtualMemoryArea: Hashable, Sendable {
     public var offset: UInt64
     /// `[heap]`, `[stack]`, a path, or empty.
     public var name: String
+    /// The anon_vma the VMA's anonymous pages hang off (0 until the first anonymous page,
+    /// `anon_vma_prepare`); two VMAs with different ones never merge.
+    public var anonVMA: UInt32 = 0
 
     public init(id: VMAID, start: UInt64, end: UInt64, prot: Protection, flags: VMAFlags, backing: VMABacking,
                 offset: UInt64, name: String) {
@@ -43,5 +46,6 @@ public struct VirtualMemoryArea: Hashable, Sendable {
     public func canMerge(with next: VirtualMemoryArea) -> Bool {
         end == next.start && prot == next.prot && flags == next.flags && backing == next.backing
             && offset + length == next.offset && name == next.name
+            && (anonVMA == 0 || next.anonVMA == 0 || anonVMA == next.anonVMA)   // is_mergeable_anon_vma
     }
 }

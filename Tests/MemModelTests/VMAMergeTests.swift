@@ -1,0 +1,62 @@
+import Testing
+import MemTrace
+@testable import MemModel
+
+@Suite struct VMAMergeTests {
+    private func protect(_ k: inout LinuxKernel, _ a: UInt64, _ len: UInt64, _ prot: Protection) {
+        #expect(k.memory(MemoryCall(op: .mprotect, address: VirtualAddress(a), length: len, prot: prot), pid: pid, name: "").result == 0)
+    }
+
+    @Test func mprotectBackToTheOldProtectionMergesAgain() {
+        var k = makeKernel()
+        let a = k.mapAnon(16 << 12)
+        _ = k.store(a)
+        protect(&k, a + (4 << 12), 4 << 12, [.read])
+        #expect(k.processes[pid]!.space.count == 3)
+        protect(&k, a + (4 << 12), 4 << 12, [.read, .write])
+        #expect(k.processes[pid]!.space.count == 1)
+        #expect(k.invariantViolations().isEmpty)
+    }
+
+    @Test func separatelyFaultedNeighboursKeepTheirOwnAnonVMA() {
+        var k = makeKernel()
+        let a = k.mapAnon(4 << 12, prot: [.read], at: 0x5000_0000)
+        let b = k.mapAnon(4 << 12, at: 0x5000_4000)
+        protect(&k, a, 4 << 12, [.read, .write])                // now compatible, neither faulted: merge
+        #expect(k.processes[pid]!.space.count == 1)
+        protect(&k, a, 4 << 12, [.read])
+        _ = k.store(b)                                          // b's part gets an anon_vma
+        protect(&k, a, 4 << 12, [.read, .write])                // a has none: is_mergeable_anon_vma allows it
+        #expect(k.processes[pid]!.space.count == 1)
+        let c = k.mapAnon(4 << 12, prot: [.read], at: 0x6000_0000)
+        _ = k.mapAnon(4 << 12, at: 0x6000_4000)
+        protect(&k, c, 4 << 12, [.read, .write]); _ = k.store(c)
+        protect(&k, c, 4 << 12, [.read])
+        _ = k.store(c + (4 << 12))
+        protect(&k, c, 4 << 12, [.read, .write])                // both faulted, different anon_vmas
+        #expect(k.processes[pid]!.space.areas.filter { $0.start >= 0x6000_0000 }.count == 1)
+        #expect(k.invariantViolations().isEmpty)
+    }
+
+    @Test func initialRegionsStaySeparateVMAs() {
+        var k = makeKernel()
+        for i in 0..<2 {
+            let r = k.memory(MemoryCall(op: .region, address: VirtualAddress(0x7000_0000 + UInt64(i) << 12), length: 4096,
+                                        prot: [.read], flags: MapFlags.private.rawValue), pid: pid, name: "")
+            #expect(r.result > 0)
+        }
+        #expect(k.processes[pid]!.space.count == 2)
+    }
+
+    @Test func brkZeroIsAQueryThatTeachesStartBrk() {
+        var k = makeKernel()
+        let q = k.memory(MemoryCall(op: .brk, address: VirtualAddress(0), result: 0x5555_0000), pid: pid, name: "")
+        #expect(q.result == 0x5555_0000)
+        // malloc's own move reports only where the break went: the heap starts at start_brk.
+        _ = k.memory(MemoryCall(op: .brk, address: VirtualAddress(0x5557_1000), result: 0x5557_1000), pid: pid, name: "")
+        let heap = k.processes[pid]!.space.areas.first { $0.flags.contains(.heap) }
+        #expect(heap?.start == 0x5555_0000 && heap?.end == 0x5557_1000)
+        #expect(k.memory(MemoryCall(op: .brk, address: VirtualAddress(0), result: 0x5557_1000), pid: pid, name: "").result == 0x5557_1000)
+        #expect(k.processes[pid]!.space.areas.first { $0.flags.contains(.heap) }?.end == 0x5557_1000)
+    }
+}
