@@ -1,56 +1,60 @@
 import MemTrace
 
+/// The flat key arrays of an `AddressSpace`'s lookup index, in one allocation: the starts and
+/// ends of the VMAs, the last end of each block of 32, and the last of each 32 blocks. Written
+/// once when built and never changed, so copies of an address space may share it.
+@usableFromInline final class AddressIndex: @unchecked Sendable {
+    @usableFromInline let keys: UnsafeMutablePointer<UInt64>
+    @usableFromInline let count: Int, blocks: Int, supers: Int
+
+    init(_ areas: [VirtualMemoryArea]) {
+        count = areas.count
+        blocks = (count + 31) >> 5
+        supers = (blocks + 31) >> 5
+        keys = .allocate(capacity: max(1, 2 * count + blocks + supers))
+        for (i, v) in areas.enumerated() { keys[i] = v.start; keys[count + i] = v.end }
+        let ends = keys + count, blockEnds = ends + count, superEnds = blockEnds + blocks
+        for b in 0..<blocks { blockEnds[b] = ends[min(b * 32 + 31, count - 1)] }
+        for t in 0..<supers { superEnds[t] = blockEnds[min(t * 32 + 31, blocks - 1)] }
+    }
+    deinit { keys.deallocate() }
+}
+
 /// A process's VMAs, sorted by address and never overlapping (the model's `mm->mm_mt`).
 ///
-/// Lookups go through a compact index beside the VMAs, as the maple tree's nodes hold only pivots:
-/// the starts and ends in flat arrays, the last end of every block of 32 VMAs, and the last end of
-/// every 32 such blocks. A lookup scans at most 64 + 32 + 32 sorted keys counting those at or below
-/// the address — independent loads the CPU overlaps and vectorises, where a binary search would
-/// wait for each probe in turn.
+/// Lookups go through a compact index beside the VMAs, as the maple tree's nodes hold only pivots
+/// (`AddressIndex`): the starts and ends in flat arrays, the last end of every block of 32 VMAs,
+/// and the last end of every 32 such blocks. A lookup scans at most 64 + 32 + 32 sorted keys
+/// counting those at or below the address — independent loads the CPU overlaps and vectorises,
+/// where a binary search would wait for each probe in turn.
 public struct AddressSpace: Sendable {
     /// The VMAs in address order.
-    public private(set) var areas: [VirtualMemoryArea] = [] { didSet { reindex() } }
+    public private(set) var areas: [VirtualMemoryArea] = [] { didSet { index = AddressIndex(areas) } }
     @usableFromInline var lastHit: Int = 0
-    /// `areas[i].start` and `areas[i].end`.
-    @usableFromInline var starts: ContiguousArray<UInt64> = []
-    @usableFromInline var ends: ContiguousArray<UInt64> = []
-    /// The last end of each block of 32 VMAs, and the last of each 32 of those.
-    @usableFromInline var blockEnds: ContiguousArray<UInt64> = []
-    @usableFromInline var superEnds: ContiguousArray<UInt64> = []
+    @usableFromInline var index = AddressIndex([])
 
     public init() {}
 
-    mutating func reindex() {
-        starts.removeAll(keepingCapacity: true); ends.removeAll(keepingCapacity: true)
-        for v in areas { starts.append(v.start); ends.append(v.end) }
-        AddressSpace.summarise(ends, into: &blockEnds)
-        AddressSpace.summarise(blockEnds, into: &superEnds)
-    }
-
-    static func summarise(_ keys: ContiguousArray<UInt64>, into out: inout ContiguousArray<UInt64>) {
-        out.removeAll(keepingCapacity: true)
-        var i = 31
-        while i < keys.count { out.append(keys[i]); i += 32 }
-        if keys.count & 31 != 0 { out.append(keys[keys.count - 1]) }
-    }
-
     /// `lo` plus the number of keys in [lo, hi) at or below `x` (the keys ascend).
     @inlinable @inline(__always)
-    static func rank(_ keys: UnsafeBufferPointer<UInt64>, _ lo: Int, _ hi: Int, _ x: UInt64) -> Int {
+    static func rank(_ keys: UnsafeMutablePointer<UInt64>, _ lo: Int, _ hi: Int, _ x: UInt64) -> Int {
         var k = lo
-        for j in lo..<hi { k &+= keys[j] <= x ? 1 : 0 }
+        var j = lo
+        while j < hi { k &+= keys[j] <= x ? 1 : 0; j &+= 1 }
         return k
     }
 
     /// The index of the VMA containing `address`, if any (`find_vma` with the check `vm_start <= addr`).
     @inlinable public func find(_ address: UInt64) -> Int? {
-        let n = ends.count
-        if lastHit < n && starts[lastHit] <= address && address < ends[lastHit] { return lastHit }
-        let top = superEnds.withUnsafeBufferPointer { AddressSpace.rank($0, 0, $0.count, address) }
-        guard top < superEnds.count else { return nil }
-        let block = blockEnds.withUnsafeBufferPointer { AddressSpace.rank($0, top << 5, min((top << 5) + 32, $0.count), address) }
-        let i = ends.withUnsafeBufferPointer { AddressSpace.rank($0, block << 5, min((block << 5) + 32, n), address) }
-        return starts[i] <= address ? i : nil
+        let ix = index
+        let n = ix.count, keys = ix.keys
+        if lastHit < n && keys[lastHit] <= address && address < keys[n &+ lastHit] { return lastHit }
+        let ends = keys + n, blockEnds = ends + n, superEnds = blockEnds + ix.blocks
+        let top = AddressSpace.rank(superEnds, 0, ix.supers, address)
+        guard top < ix.supers else { return nil }
+        let block = AddressSpace.rank(blockEnds, top << 5, min((top << 5) &+ 32, ix.blocks), address)
+        let i = AddressSpace.rank(ends, block << 5, min((block << 5) &+ 32, n), address)
+        return keys[i] <= address ? i : nil
     }
 
     /// Like `find`, remembering the hit to speed up the next lookup nearby.
