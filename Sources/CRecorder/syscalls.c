@@ -11,7 +11,9 @@
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 extern void *__curbrk;
@@ -26,6 +28,43 @@ static inline int64_t res_int(long r) { return r < 0 ? -(int64_t)errno : (int64_
 
 /* ---- mmap family ---- */
 
+/* The inode /proc/self/maps shows for the mapping that starts at `addr`, or 0: for a shared
+ * anonymous mapping the shmem inode the kernel took from get_next_ino(), which nothing else
+ * reports. Raw syscalls, no allocation. */
+static uint64_t maps_inode_at(uintptr_t addr) {
+    char want[20]; int wl = 0;
+    char digits[16]; int n = 0;
+    uintptr_t v = addr;
+    do { digits[n++] = "0123456789abcdef"[v & 15]; v >>= 4; } while (v && n < 16);
+    while (n < 8) digits[n++] = '0';
+    while (n) want[wl++] = digits[--n];
+    want[wl++] = '-';
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char chunk[4096], line[512];
+    int len = 0, done = 0;
+    uint64_t inode = 0;
+    while (!done) {
+        long got = syscall(SYS_read, fd, chunk, sizeof chunk);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) break;
+        for (long i = 0; i < got && !done; i++) {
+            if (chunk[i] != '\n') { if (len < (int)sizeof line - 1) line[len++] = chunk[i]; continue; }
+            line[len] = 0;
+            if (len > wl && __builtin_memcmp(line, want, (size_t)wl) == 0) {
+                /* range perms offset dev inode: skip four fields, read the fifth */
+                int f = 0, k = 0;
+                while (k < len && f < 4) { if (line[k] == ' ') { f++; while (k < len && line[k] == ' ') k++; } else k++; }
+                while (k < len && line[k] >= '0' && line[k] <= '9') inode = inode * 10 + (uint64_t)(line[k++] - '0');
+                done = 1;
+            }
+            len = 0;
+        }
+    }
+    syscall(SYS_close, fd);
+    return inode;
+}
+
 REAL(void *, mmap, (void *, size_t, int, int, int, off_t))
 static void *do_mmap(void *a, size_t len, int prot, int flags, int fd, off_t off) {
     resolve_mmap();
@@ -36,7 +75,10 @@ static void *do_mmap(void *a, size_t len, int prot, int flags, int fd, off_t off
     if (b) {
         mr_put_op(b, R_MMAP, mr_now());
         mr_put(b, (uintptr_t)a); mr_put(b, len); mr_put(b, (uint64_t)prot); mr_put(b, (uint64_t)(unsigned)flags);
-        mr_put(b, (flags & MAP_ANONYMOUS) || fd < 0 ? 0 : (uint64_t)fd + 1); mr_put(b, (uint64_t)off);
+        mr_put(b, (flags & MAP_ANONYMOUS) || fd < 0 ? 0 : (uint64_t)fd + 1);
+        /* A shared anonymous mapping ignores its offset (pgoff 0): the field carries its shmem inode. */
+        int shared_anon = (flags & MAP_ANONYMOUS) && (flags & MAP_TYPE) == MAP_SHARED && r != MAP_FAILED;
+        mr_put(b, shared_anon ? maps_inode_at((uintptr_t)r) : (uint64_t)off);
         mr_put_signed(b, res_ptr(r));
         mr_commit(b);
     }

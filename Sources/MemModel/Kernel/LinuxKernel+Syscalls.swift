@@ -46,7 +46,9 @@ extension LinuxKernel {
     mutating func mmap(_ p: ProcessState, _ call: MemoryCall, name: String) -> SyscallResult {
         if call.result < 0 { return SyscallResult(result: call.result) }      // the real call failed: so does the model's
         let flags = call.mapFlags
-        guard call.length > 0, call.offset & 4095 == 0 else { return SyscallResult(result: -LinuxKernel.EINVAL) }
+        // A shared anonymous mapping's offset is its shmem inode in recorded traces (pgoff is unused).
+        let sharedAnonymous = flags.contains(.shared) && (flags.contains(.anonymous) || call.file == .anonymous)
+        guard call.length > 0, call.offset & 4095 == 0 || sharedAnonymous else { return SyscallResult(result: -LinuxKernel.EINVAL) }
         let length = pageAlign(call.length)
         guard length >= call.length else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
         let limits = configuration.vm
@@ -96,6 +98,8 @@ extension LinuxKernel {
         var vmaName = name
         if flags.contains(.anonymous) || call.file == .anonymous {
             if shared {
+                // The recorder passes the shmem inode in the offset a shared anonymous mapping ignores.
+                if call.offset != 0 { cache.shmemInodes[cache.nextShmem] = call.offset }
                 backing = .shmem(cache.nextShmem); cache.shmem[cache.nextShmem] = ([:], 0); cache.nextShmem += 1
                 offset = 0
                 vmaName = "/dev/zero (deleted)"
@@ -201,6 +205,7 @@ extension LinuxKernel {
         guard o.vmas <= 0 else { cache.shmem[object] = o; return 0 }
         for f in o.pages.values.sorted() { freeFrame(f) }
         cache.shmem[object] = nil
+        cache.shmemInodes[object] = nil
         return UInt64(o.pages.count)
     }
 

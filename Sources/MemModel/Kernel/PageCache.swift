@@ -19,6 +19,9 @@ public struct PageCache: Sendable {
     public var files: [FileID: File] = [:]
     /// Shmem objects of shared anonymous mappings: pages and the number of VMAs that map them.
     public var shmem: [UInt32: (pages: [UInt64: PageFrameNumber], vmas: Int)] = [:]
+    /// The inode of a shmem object when the trace gave it (a recorded shared anonymous mapping:
+    /// the kernel's `get_next_ino()` number, which /proc/PID/maps prints).
+    public var shmemInodes: [UInt32: UInt64] = [:]
     public var nextShmem: UInt32 = 1
 
     public init() {}

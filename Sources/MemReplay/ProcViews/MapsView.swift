@@ -13,7 +13,8 @@ import MemModel
 ///   docs/trace-format.md). A file whose identity the trace does not give (synthesized traces)
 ///   prints `00:00 0`, the device and inode of no file.
 /// - shared anonymous memory is a shmem file: `/dev/zero (deleted)` on device `00:01` (the
-///   internal shm mount, the first anonymous device), offset `vm_pgoff`; its inode is the model's
+///   internal shm mount, the first anonymous device), offset `vm_pgoff`; its inode is the one the
+///   recorder read from /proc/self/maps after the mmap (carried in the mmap event's offset), else the model's
 ///   shmem object number, as the real one (`get_next_ino`) is not in any trace.
 /// - anonymous memory prints offset 0 and `00:00 0`; `[heap]` when the VMA overlaps
 ///   [start_brk, brk] (`vma->vm_start <= mm->brk && vma->vm_end >= mm->start_brk`), `[stack]` for
@@ -80,7 +81,8 @@ enum MapsLine {
             return line(start: v.start, end: v.end, perms: perms, offset: v.offset, device: identity?.deviceName ?? "00:00",
                         inode: identity?.inode ?? 0, name: name)
         case .shmem(let object):
-            return line(start: v.start, end: v.end, perms: perms, offset: v.offset, device: shmemDevice, inode: UInt64(object),
+            return line(start: v.start, end: v.end, perms: perms, offset: v.offset, device: shmemDevice,
+                        inode: k.cache.shmemInodes[object] ?? UInt64(object),
                         name: v.name.isEmpty ? "/dev/zero (deleted)" : v.name)
         case .anonymous:
             return line(start: v.start, end: v.end, perms: perms, offset: 0, device: "00:00", inode: 0, name: anonymousName(v, p))
