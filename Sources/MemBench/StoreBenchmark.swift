@@ -24,7 +24,7 @@ public func storeBenchmark(rows: Int) -> (storeRowsPerSecond: Double, bareRowsPe
     let storePath = dir + "/store.db"
     let storeSeconds = measure {
         do {
-            var store = try SQLiteStore(path: storePath)
+            let store = try SQLiteStore(path: storePath)
             try store.begin(RunInfo(toolVersion: "bench", tracePath: "", traceHash: "", configurationJSON: "{}",
                                     traceHeaderJSON: "{}", startedAt: 0))
             try store.declareCounters([])

@@ -30,7 +30,7 @@ struct DemoCommand: ParsableCommand {
         try writeSynthesized(MappingsSynthesizer(size: bytes), to: trace, level: 6)
         print("")
         print("== 2. inspect")
-        var inspect = try InspectCommand.parse([trace])
+        let inspect = try InspectCommand.parse([trace])
         try inspect.run()
         print("")
         print("== 3. replay on \(config.name) (\(config.memoryBytes >> 30) GiB)")

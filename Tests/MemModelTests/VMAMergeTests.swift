@@ -60,3 +60,33 @@ import MemTrace
         #expect(k.processes[pid]!.space.areas.first { $0.flags.contains(.heap) }?.end == 0x5557_1000)
     }
 }
+
+@Suite struct StackGrowthTests {
+    private func kernelWithStack(_ settings: [(String, String)] = []) -> (LinuxKernel, UInt64) {
+        var c = MachineConfiguration(name: "test", memoryBytes: 64 << 20, kernelReservedBytes: 1 << 20)
+        for (k, v) in settings { try! c.set(k, v) }
+        var k = LinuxKernel(configuration: c)
+        _ = k.process(ProcessEvent(op: .spawn), pid: pid, tid: ThreadID(100), image: "/bin/test")
+        let top: UInt64 = 0x7ffc_0000_0000
+        _ = k.memory(MemoryCall(op: .region, address: VirtualAddress(top - (132 << 10)), length: 132 << 10, prot: [.read, .write],
+                                flags: MapFlags.private.rawValue), pid: pid, name: "[stack]")
+        return (k, top)
+    }
+
+    @Test func aTouchBelowTheStackGrowsIt() {
+        var (k, top) = kernelWithStack()
+        let t = k.store(top - (200 << 10))
+        #expect(t.fault == .anonNew)
+        let stack = k.processes[pid]!.space.areas.first { $0.flags.contains(.growsDown) }!
+        #expect(stack.start == top - (200 << 10) && stack.end == top)
+        #expect(k.invariantViolations().isEmpty)
+    }
+
+    @Test func beyondRlimitStackOrIntoTheGuardGapIsSIGSEGV() {
+        var (k, top) = kernelWithStack([("rlimit.stack", "1M")])
+        #expect(k.store(top - (2 << 20)).fault == .segvMapErr)
+        var (g, gtop) = kernelWithStack()
+        _ = g.mapAnon(4096, at: gtop - (132 << 10) - (512 << 10))     // a mapping 512 KiB below the stack
+        #expect(g.store(gtop - (132 << 10) - 4096).fault == .segvMapErr)   // within 1 MiB of it
+    }
+}

@@ -126,7 +126,7 @@ import Testing
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let path = dir.path + "/run.db"
-        var store = try SQLiteStore(path: path)
+        let store = try SQLiteStore(path: path)
         #expect(store.temporaryPath == path + ".tmp-\(getpid())")
         #expect(dir.contents() == ["run.db.tmp-\(getpid())"])
         try store.begin(StoreFixture.run)
@@ -142,7 +142,7 @@ import Testing
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let path = dir.path + "/run.db"
-        var store = try SQLiteStore(path: path)
+        let store = try SQLiteStore(path: path)
         try store.begin(StoreFixture.run)
         try store.declareCounters(StoreFixture.counters)
         try store.record(Outcome(seq: 1, record: TraceRecord(time: 0, pid: ProcessID(1), tid: ThreadID(1),
@@ -157,7 +157,7 @@ import Testing
         // An existing database survives an aborted replay over it.
         _ = try StoreFixture.build(in: dir.path)
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        var second = try SQLiteStore(path: path)
+        let second = try SQLiteStore(path: path)
         try second.begin(StoreFixture.run)
         second.abort()
         #expect(dir.contents() == ["run.db"])

@@ -23,7 +23,7 @@ extension LinuxKernel {
     @usableFromInline
     mutating func touch(_ p: ProcessState, _ vpn: UInt64, write: Bool, exec: Bool) -> Translation {
         let address = vpn << 12
-        guard let vi = p.space.lookup(address) else {
+        guard let vi = p.space.lookup(address) ?? expandStack(p, address) else {
             stats.segv += 1
             kill(p, signal: 11)
             return Translation(fault: .segvMapErr, frame: PageFrameNumber(0), vma: .none)
