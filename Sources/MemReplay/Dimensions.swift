@@ -144,6 +144,9 @@ public struct RunInfo: Hashable, Sendable {
     public var traceHeaderJSON: String
     /// Wall-clock start of the replay (seconds since the epoch). Not part of any outcome table.
     public var startedAt: Double
+    /// The user-space model: empty when malloc calls replay as recorded, else the allocator
+    /// model's name (`--allocator`), with `/report` in report mode.
+    public var userModel: String = ""
 
     public init(toolVersion: String, tracePath: String, traceHash: String, configurationJSON: String,
                 traceHeaderJSON: String, startedAt: Double) {

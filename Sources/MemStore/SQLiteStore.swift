@@ -124,6 +124,7 @@ public final class SQLiteStore: OutcomeSink {
         defer { stmt.finalize() }
         stmt.bind(1, run.toolVersion); stmt.bind(2, run.tracePath); stmt.bind(3, run.traceHash)
         stmt.bind(4, run.configurationJSON); stmt.bind(5, run.traceHeaderJSON); stmt.bind(6, run.startedAt)
+        stmt.bind(7, run.userModel)
         try check(stmt.execute(), "runs")
     }
 

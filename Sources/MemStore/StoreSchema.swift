@@ -20,7 +20,7 @@ public enum StoreSchema {
     public static let tables = """
         CREATE TABLE runs (id INTEGER PRIMARY KEY, tool_version TEXT NOT NULL, trace_path TEXT NOT NULL,
             trace_hash TEXT NOT NULL, config_json TEXT NOT NULL, trace_header_json TEXT NOT NULL,
-            started_at REAL, ended_at REAL, events INTEGER NOT NULL DEFAULT 0);
+            started_at REAL, ended_at REAL, events INTEGER NOT NULL DEFAULT 0, user_model TEXT NOT NULL DEFAULT '');
         CREATE TABLE processes (pid INTEGER PRIMARY KEY, parent INTEGER NOT NULL, image TEXT NOT NULL,
             start_seq INTEGER NOT NULL, end_seq INTEGER NOT NULL, exit_status INTEGER);
         CREATE TABLE threads (tid INTEGER PRIMARY KEY, pid INTEGER NOT NULL, start_seq INTEGER NOT NULL,
@@ -77,8 +77,8 @@ public enum StoreSchema {
         """
 
     public static let insertRun = """
-        INSERT INTO runs (id, tool_version, trace_path, trace_hash, config_json, trace_header_json, started_at)
-        VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
+        INSERT INTO runs (id, tool_version, trace_path, trace_hash, config_json, trace_header_json, started_at, user_model)
+        VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)
         """
     public static let insertEvent = "INSERT INTO events (seq, kind, pid, tid, time) VALUES (?1, ?2, ?3, ?4, ?5)"
     public static let insertAccess =

@@ -60,11 +60,11 @@ func kernelOfRun(_ database: String, at seq: UInt64?) throws -> LinuxKernel {
     guard FileManager.default.fileExists(atPath: database) else { throw UsageFailure("\(database): no such run database") }
     let rows: [[ResultSet.Value]]
     do {
-        rows = try QueryRunner.execute(database: database, sql: "SELECT trace_path, trace_hash, config_json, events FROM runs WHERE id = 1").first?.rows ?? []
+        rows = try QueryRunner.execute(database: database, sql: "SELECT trace_path, trace_hash, config_json, events, user_model FROM runs WHERE id = 1").first?.rows ?? []
     } catch {
         throw UsageFailure("\(database): not a run database (\(error))")
     }
-    guard let row = rows.first, row.count == 4, case .text(let path) = row[0], case .text(let hash) = row[1],
+    guard let row = rows.first, row.count == 5, case .text(let path) = row[0], case .text(let hash) = row[1],
           case .text(let json) = row[2] else {
         throw UsageFailure("\(database): the runs table has no run row (expected trace_path, trace_hash, config_json)")
     }
@@ -81,13 +81,31 @@ func kernelOfRun(_ database: String, at seq: UInt64?) throws -> LinuxKernel {
     do { machine = try JSONDecoder().decode(MachineConfiguration.self, from: Data(json.utf8)) } catch {
         throw UsageFailure("\(database): runs.config_json is not a machine description (\(error))")
     }
+    var userModel = ""
+    if case .text(let u) = row[4] { userModel = u }
+    let choice: AllocatorChoice?
+    do { choice = try AllocatorChoice.parse(stored: userModel) } catch {
+        throw UsageFailure("\(database): runs.user_model '\(userModel)' names no allocator model (\(error))")
+    }
     let reader = try TraceReader(path: path, salvage: true)
-    var source = PrefixTraceSource(reader, limit: seq ?? events)
-    var sink = DiscardingSink()
-    var engine = ReplayEngine(kernel: LinuxKernel(configuration: machine), user: RecordedHeap(), hardware: NoHardware(),
-                              snapshotInterval: Int.max)
     let info = RunInfo(toolVersion: MemReplayVersionInfo.version, tracePath: path, traceHash: hash,
                        configurationJSON: json, traceHeaderJSON: "", startedAt: 0)
-    _ = try engine.run(&source, into: &sink, run: info, endedAt: { 0 })
-    return engine.kernel
+    // The same user-space model as the run, so a re-allocated run's kernel state comes back too.
+    var rebuild = KernelRebuild(source: PrefixTraceSource(reader, limit: seq ?? events), machine: machine, info: info)
+    return try choice.feed(&rebuild)
+}
+
+/// Replays a prefix of a run's trace without a store and keeps the kernel model it ends with.
+struct KernelRebuild: UserModelConsumer {
+    var source: PrefixTraceSource<TraceReader>
+    let machine: MachineConfiguration
+    let info: RunInfo
+
+    mutating func consume<User: UserSpaceModel>(_ user: User) throws -> LinuxKernel {
+        var sink = DiscardingSink()
+        var engine = ReplayEngine(kernel: LinuxKernel(configuration: machine), user: user, hardware: NoHardware(),
+                                  snapshotInterval: Int.max)
+        _ = try engine.run(&source, into: &sink, run: info, endedAt: { 0 })
+        return engine.kernel
+    }
 }

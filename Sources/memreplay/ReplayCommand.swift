@@ -60,28 +60,32 @@ func defaultDatabasePath(for trace: String) -> String {
 /// Replays `trace` on `machine` into the database at `output`.
 func replayTrace(_ trace: String, machine: MachineConfiguration, output: String, salvage: Bool,
                  allocator: AllocatorChoice? = nil) throws -> ReplaySummary {
-    var reader = try TraceReader(path: trace, salvage: salvage)
+    let reader = try TraceReader(path: trace, salvage: salvage)
     guard let hash = TraceHash.of(path: trace) else { throw UsageFailure("\(trace): cannot read the trace") }
     let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
     let headerJSON = String(decoding: try enc.encode(reader.header), as: UTF8.self)
     let info = RunInfo(toolVersion: MemReplayVersionInfo.version, tracePath: trace, traceHash: hash,
                        configurationJSON: machine.json(), traceHeaderJSON: headerJSON,
                        startedAt: Date().timeIntervalSince1970)
-    var sink = try SQLiteStore(path: output, snapshotEvery: machine.snapshotInterval)
-    func run<User: UserSpaceModel>(_ user: User) throws -> ReplaySummary {
+    var info2 = info
+    info2.userModel = allocator?.stored ?? ""
+    var replay = StoreReplay(reader: reader, sink: try SQLiteStore(path: output, snapshotEvery: machine.snapshotInterval),
+                             machine: machine, info: info2)
+    return try allocator.feed(&replay)
+}
+
+/// A whole replay into the store with the user-space model it is handed.
+struct StoreReplay: UserModelConsumer {
+    var reader: TraceReader
+    var sink: SQLiteStore
+    let machine: MachineConfiguration
+    let info: RunInfo
+
+    mutating func consume<User: UserSpaceModel>(_ user: User) throws -> ReplaySummary {
         var engine = ReplayEngine(kernel: LinuxKernel(configuration: machine), user: user, hardware: MemoryHierarchy(machine.hardware ?? .none),
                                   snapshotInterval: machine.snapshotInterval)
         return try engine.run(&reader, into: &sink, run: info, endedAt: { Date().timeIntervalSince1970 },
                               damage: { $0.damage.map { String(describing: $0) } })
-    }
-    // One concrete user-space model per case, so the replay loop is specialised for it.
-    guard let allocator else { return try run(RecordedHeap()) }
-    let r = allocator.reallocates
-    switch allocator.kind {
-    case .ptmalloc: return try run(ModeledHeap(reallocates: r) { Ptmalloc(layout: $0, tunables: allocator.ptmallocTunables) })
-    case .jemalloc: return try run(ModeledHeap(reallocates: r) { JemallocModel(layout: $0, options: allocator.jemallocOptions) })
-    case .fit(let list, let fit): return try run(ModeledHeap(reallocates: r) { FitAllocator(list: list, fit: fit, layout: $0) })
-    case .buddy: return try run(ModeledHeap(reallocates: r) { BuddyAllocator(layout: $0) })
     }
 }
 

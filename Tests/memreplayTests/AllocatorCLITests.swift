@@ -47,6 +47,29 @@ import MemTrace
         return Double(r.stdout.split(separator: "\n").last.map(String.init) ?? "") ?? .nan
     }
 
+    /// `proc` rebuilds a run with the run's own user-space model: a re-allocated run's process
+    /// status is the one its metrics give, not the recorded heap's.
+    @Test func procViewsOfAReallocatedRunUseItsAllocator() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trace = dir.appendingPathComponent("whatif.mrt")
+        try Self.writeTrace(trace.path)
+        var rss: [String: Double] = [:]
+        for a in ["ptmalloc", "best-fit"] {
+            let db = dir.appendingPathComponent("\(a).db")
+            #expect(try CLI.run(["replay", trace.path, "--allocator", a, "-o", db.path, "-q"]).status == 0)
+            let model = try CLI.run(["query", db.path, "SELECT user_model FROM runs", "--format", "csv"])
+            #expect(model.stdout.contains(a))
+            let status = try CLI.run(["proc", "status", db.path, "--pid", String(Self.pid)])
+            #expect(status.status == 0, "\(status.stderr)")
+            let line = status.stdout.split(separator: "\n").first { $0.hasPrefix("VmRSS:") }.map(String.init) ?? ""
+            let kb = Double(line.split(separator: " ").dropFirst().first.map(String.init) ?? "") ?? .nan
+            #expect(kb == (try metric(db, "status.\(Self.pid).VmRSS")), "\(a): \(line)")
+            rss[a] = kb
+        }
+        #expect(rss["ptmalloc"] != rss["best-fit"])
+    }
+
     @Test func whatIfAllocators() throws {
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
