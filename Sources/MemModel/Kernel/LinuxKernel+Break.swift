@@ -22,6 +22,7 @@ extension LinuxKernel {
         }
         var target = requested
         if call.result > 0 { target = UInt64(call.result) }
+        guard target <= LinuxKernel.taskSize else { return SyscallResult(result: Int64(p.brk)) }
         guard target >= p.startBrk else { return SyscallResult(result: Int64(p.brk)) }
         let oldEnd = pageAlign(p.brk), newEnd = pageAlign(target)
         if newEnd == oldEnd { p.brk = target; return SyscallResult(result: Int64(target)) }

@@ -23,8 +23,9 @@ extension LinuxKernel {
         case .read, .write:
             guard cache.files[call.file] != nil else { return FileResult() }
             let transferred = call.result >= 0 ? UInt64(call.result) : 0
-            let length = call.result > 0 ? transferred : call.length
-            guard length > 0 else { return FileResult() }
+            // rw_verify_area: one call moves at most MAX_RW_COUNT bytes, at a loff_t offset.
+            let length = min(call.result > 0 ? transferred : call.length, LinuxKernel.maxRWCount)
+            guard length > 0, call.offset <= UInt64(Int64.max) - length else { return FileResult() }
             let first = call.offset >> 12, last = (call.offset + length - 1) >> 12
             if call.op == .write && call.offset + length > cache.files[call.file]!.size {
                 cache.files[call.file]!.size = call.offset + length
@@ -59,7 +60,7 @@ extension LinuxKernel {
             stats.pgpgout += n * 4
             return FileResult(pagesChanged: n)
         case .truncate:
-            guard var f = cache.files[call.file] else { return FileResult() }
+            guard var f = cache.files[call.file], call.size <= UInt64(Int64.max) - 4095 else { return FileResult() }
             let keep = (call.size + 4095) >> 12
             var dropped: UInt64 = 0
             for off in f.pages.keys.sorted() where off >= keep {

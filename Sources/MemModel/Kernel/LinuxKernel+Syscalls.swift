@@ -10,6 +10,19 @@ extension LinuxKernel {
         defer { settleIfNeeded() }
         guard let p = processFor(pid) else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
         guard p.alive else { return SyscallResult(result: -LinuxKernel.EINVAL) }
+        // Ranges past TASK_SIZE (or wrapping around) are refused before any arithmetic on them.
+        switch call.op {
+        case .munmap, .madvise, .mprotect, .mlock, .munlock, .msync:
+            guard call.length <= LinuxKernel.taskSize, call.address.rawValue <= LinuxKernel.taskSize - call.length else {
+                return SyscallResult(result: call.op == .munmap || call.op == .madvise ? -LinuxKernel.EINVAL : -LinuxKernel.ENOMEM)
+            }
+        case .mremap:
+            guard call.length <= LinuxKernel.taskSize, call.newLength <= LinuxKernel.taskSize,
+                  call.address.rawValue <= LinuxKernel.taskSize - call.length else { return SyscallResult(result: -LinuxKernel.EINVAL) }
+        case .region:
+            guard call.length < 1 << 48, call.address.rawValue <= UInt64.max - (1 << 48) else { return SyscallResult(result: -LinuxKernel.EINVAL) }
+        default: break
+        }
         switch call.op {
         case .mmap: return mmap(p, call, name: name)
         case .region: return region(p, call, name: name)
@@ -51,6 +64,8 @@ extension LinuxKernel {
         guard call.length > 0, call.offset & 4095 == 0 || sharedAnonymous else { return SyscallResult(result: -LinuxKernel.EINVAL) }
         let length = pageAlign(call.length)
         guard length >= call.length else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        // do_mmap: the file offset may not wrap (EOVERFLOW).
+        guard sharedAnonymous || call.offset <= UInt64.max - length else { return SyscallResult(result: -75) }
         let limits = configuration.vm
         guard p.space.count < limits.maxMapCount else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
         // mlock_future_ok: MAP_LOCKED beyond RLIMIT_MEMLOCK (the model's processes lack CAP_IPC_LOCK).
@@ -65,7 +80,8 @@ extension LinuxKernel {
             guard start & 4095 == 0 else { return SyscallResult(result: -LinuxKernel.EINVAL) }
         } else {
             let hint = call.address.rawValue & ~4095
-            if hint >= LinuxKernel.mmapMinAddr && hint + length <= LinuxKernel.taskSize && !p.space.overlaps(hint, hint + length) {
+            if hint >= LinuxKernel.mmapMinAddr && length <= LinuxKernel.taskSize && hint <= LinuxKernel.taskSize - length
+                && !p.space.overlaps(hint, hint + length) {
                 start = hint
             } else if let g = placeMapping(p, length: length, thpAlign: limits.thpAlignAnonymous && hint == 0
                                             && !flags.contains(.shared) && (flags.contains(.anonymous) || call.file == .anonymous)
@@ -73,7 +89,7 @@ extension LinuxKernel {
                 start = g
             } else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
         }
-        guard start + length <= LinuxKernel.taskSize + 4096 else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        guard length <= LinuxKernel.taskSize, start <= LinuxKernel.taskSize + 4096 - length else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
         if flags.contains(.fixedNoReplace) && call.result <= 0 && p.space.overlaps(start, start + length) {
             return SyscallResult(result: -LinuxKernel.EEXIST)
         }
@@ -148,7 +164,7 @@ extension LinuxKernel {
         if !vflags.contains(.shared) && call.prot.contains(.write) { vflags.insert(.account) }
         let vma = VirtualMemoryArea(id: newVMAID(), start: start, end: end, prot: call.prot, flags: vflags,
                                     backing: backing, offset: offset, name: name)
-        return SyscallResult(result: Int64(start), vma: insertVMA(p, vma, merge: false))
+        return SyscallResult(result: Int64(bitPattern: start), vma: insertVMA(p, vma, merge: false))
     }
 
     /// Merges neighbours made compatible by a protection or flag change in [start, end],

@@ -44,6 +44,8 @@ public struct LinuxKernel: KernelModel {
     public static let stackGuardGap: UInt64 = 256 << 12
     /// mmap_min_addr default.
     public static let mmapMinAddr: UInt64 = 65536
+    /// MAX_RW_COUNT: the most one read or write moves (INT_MAX & PAGE_MASK).
+    public static let maxRWCount: UInt64 = 0x7FFF_F000
     /// DEFAULT_MAX_MAP_COUNT.
     public static let maxMapCount = 65530
 
