@@ -28,7 +28,8 @@ public struct BlockTranslation: Sendable {
             large.insert(recorded, at: lowerBound(recorded))
         } else {
             var p = recorded >> 12
-            let last = (recorded + max(size, 1) - 1) >> 12
+            // A damaged trace may place a block at the top of the address space: stop at its end.
+            let last = (recorded > UInt64.max - max(size, 1) ? UInt64.max : recorded + max(size, 1) - 1) >> 12
             while p <= last { pages[p, default: []].append(recorded); p += 1 }
         }
     }
@@ -42,7 +43,7 @@ public struct BlockTranslation: Sendable {
             if i < large.count && large[i] == recorded { large.remove(at: i) }
         } else {
             var p = recorded >> 12
-            let last = (recorded + max(b.size, 1) - 1) >> 12
+            let last = (recorded > UInt64.max - max(b.size, 1) ? UInt64.max : recorded + max(b.size, 1) - 1) >> 12
             while p <= last {
                 if var list = pages[p], let i = list.firstIndex(of: recorded) {
                     list.swapAt(i, list.count - 1); list.removeLast()

@@ -76,6 +76,8 @@ extension JemallocModel {
         if let s = JemallocModel.takeFirstFit(&arenas[a].dirty, size, &searchSteps) { dirtyBytes -= size; return (s, .extentReused) }
         if let s = JemallocModel.takeFirstFit(&arenas[a].muzzy, size, &searchSteps) { muzzyBytes -= size; return (s, .extentReused) }
         if let s = JemallocModel.takeFirstFit(&arenas[a].retained, size, &searchSteps) { retainedBytes -= size; return (s, .extentNew) }
+        // Beyond the largest size class no extent can be grown (the real call fails: ENOMEM).
+        guard size <= JemallocSizeClasses.classes[JemallocSizeClasses.classes.count - 1] else { return (0, .none) }
         var grow = JemallocSizeClasses.classes[growIndex]
         while grow < size { growIndex += 1; grow = JemallocSizeClasses.classes[growIndex] }
         growIndex = min(growIndex + 1, JemallocSizeClasses.classes.count - 1)

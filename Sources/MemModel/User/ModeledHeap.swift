@@ -42,13 +42,20 @@ public struct ModeledHeap<Allocator: HeapAllocator>: UserSpaceModel {
         return Process(allocator: a, blocks: BlockTranslation(indexed: reallocates))
     }
 
+    /// The largest request or alignment the models serve: 1 TiB.
+    public static var largestRequest: UInt64 { 1 << 40 }
+
     public mutating func allocation(_ call: AllocationCall, pid: ProcessID, tid: ThreadID, time: UInt64) -> AllocationResult {
         stats.calls[Int(call.op.rawValue)] += 1
         var p = process(pid)
         processes[pid] = nil  // keep the process uniquely referenced while it changes
         p.allocator.advanceClock(to: time)
         let thread = tid == .none ? pid.rawValue : tid.rawValue
-        let ok = call.result != .null && call.error == 0
+        // Requests no machine could serve (over 1 TiB, an alignment over 1 TiB, calloc's count × size
+        // overflowing) fail in the model as the real call failed or would fail (ENOMEM/EINVAL).
+        let sane = call.requestedBytes <= ModeledHeap.largestRequest && call.alignment <= ModeledHeap.largestRequest
+            && !((call.op == .calloc || call.op == .reallocarray) && call.count.multipliedReportingOverflow(by: call.size).overflow)
+        let ok = call.result != .null && call.error == 0 && sane
         var model: UInt64 = 0
         var blockSize: UInt64 = 0
         var ran = true
@@ -86,7 +93,7 @@ public struct ModeledHeap<Allocator: HeapAllocator>: UserSpaceModel {
             case .malloc: model = p.allocator.malloc(n, thread: thread)
             case .calloc: model = p.allocator.calloc(call.count, call.size, thread: thread)
             case .valloc: model = p.allocator.memalign(4096, n, thread: thread)
-            case .pvalloc: model = p.allocator.memalign(4096, (n + 4095) & ~4095, thread: thread)
+            case .pvalloc: model = p.allocator.memalign(4096, (n &+ 4095) & ~4095, thread: thread)
             default: model = p.allocator.memalign(max(call.alignment, 1), n, thread: thread)
             }
             if model != 0 { blockSize = n } else { stats.failures += 1 }

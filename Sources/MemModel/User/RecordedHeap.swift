@@ -22,9 +22,10 @@ public struct RecordedHeap: UserSpaceModel {
         defer { heaps[pid] = h }
         func release(_ ptr: UInt64) {
             guard ptr != 0 else { return }
-            if let size = h.blocks.removeValue(forKey: ptr) { h.live -= size; totalLive -= size } else { unknownFrees += 1 }
+            if let size = h.blocks.removeValue(forKey: ptr) { h.live &-= size; totalLive &-= size } else { unknownFrees += 1 }
         }
         var block: UInt64 = 0
+        // Sums wrap rather than trap: a damaged trace may claim blocks no process could hold.
         switch call.op {
         case .free:
             release(call.pointer.rawValue)
@@ -38,9 +39,9 @@ public struct RecordedHeap: UserSpaceModel {
         if call.op != .free && (call.result == .null || call.error != 0) && call.requestedBytes > 0 { failures += 1 }
         if block > 0 || (call.op != .free && call.result != .null && call.error == 0) {
             let addr = call.result.rawValue
-            if let old = h.blocks[addr] { h.live -= old; totalLive -= old }
+            if let old = h.blocks[addr] { h.live &-= old; totalLive &-= old }
             h.blocks[addr] = block
-            h.live += block; totalLive += block
+            h.live &+= block; totalLive &+= block
         }
         h.peak = max(h.peak, h.live)
         peakLiveBytes = max(peakLiveBytes, totalLive)
@@ -48,11 +49,11 @@ public struct RecordedHeap: UserSpaceModel {
     }
 
     public mutating func processEnded(_ pid: ProcessID) {
-        if let h = heaps.removeValue(forKey: pid) { totalLive -= h.live }
+        if let h = heaps.removeValue(forKey: pid) { totalLive &-= h.live }
     }
 
     public mutating func processForked(parent: ProcessID, child: ProcessID) {
-        if let h = heaps[parent] { heaps[child] = h; totalLive += h.live }
+        if let h = heaps[parent] { heaps[child] = h; totalLive &+= h.live }
     }
 
     public func metrics() -> [(name: String, value: Double)] {
