@@ -17,7 +17,7 @@ extension ReplayEngine {
                 let tr = kernel.access(MemoryAccess(kind: .store, address: VirtualAddress(address), size: 8), pid: pid)
                 if tr.fault != .none {
                     faultCounts[Int(tr.fault.rawValue)] += 1
-                    try sink.fault(FaultRecord(seq: seq, pid: pid, address: page, kind: tr.fault, vma: tr.vma, frame: tr.frame))
+                    try sink.fault(faultRecord(seq: seq, pid: pid, address: page, kind: tr.fault, vma: tr.vma, frame: tr.frame))
                 }
                 page += 4096
             }

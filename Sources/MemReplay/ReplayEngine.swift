@@ -89,8 +89,9 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
             detail = .access(AccessOutcome(fault: t.fault, frame: t.frame, vma: t.vma, hardware: hw))
         case .memory(let m):
             try sendStrings(source, into: &sink)
-            // Re-allocated replay: the model's heap replaces the trace's, so its brk calls are not replayed.
-            let r = user.reallocates && m.op == .brk ? SyscallResult(result: m.result)
+            // Re-allocated replay: the model's heap replaces the trace's, so its brk calls and the
+            // mmaps/munmaps its malloc made for itself are not replayed.
+            let r = user.reallocates && (m.op == .brk || m.isAllocatorInternal) ? SyscallResult(result: m.result)
                 : kernel.memory(m, pid: pid, name: source.string(m.name) ?? "")
             detail = .memory(MemoryOutcome(result: r.result, vma: r.vma, pagesFreed: r.pagesFreed, pagesPopulated: r.pagesPopulated))
         case .process(let p):

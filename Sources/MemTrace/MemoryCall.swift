@@ -46,4 +46,11 @@ public struct MemoryCall: Hashable, Sendable {
     @inlinable public var mapFlags: MapFlags { MapFlags(rawValue: flags) }
     /// `flags` read as madvise advice.
     @inlinable public var advice: Advice { Advice(rawValue: flags) }
+
+    /// A bit of `flags` no kernel call uses: set on the mmap and munmap calls the program's
+    /// malloc made for itself (the recorder sees them as the heap's own moves), so a replay that
+    /// re-allocates with an allocator model leaves them out — the model makes its own.
+    public static let allocatorInternal: UInt32 = 1 << 31
+    /// True for a call the program's allocator made for itself.
+    @inlinable public var isAllocatorInternal: Bool { flags & MemoryCall.allocatorInternal != 0 }
 }

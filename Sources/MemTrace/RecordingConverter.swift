@@ -158,8 +158,10 @@ struct RecordingConverter {
         case .heapBrk: memory(MemoryCall(op: .brk, address: VirtualAddress(e[0]), result: Int64(bitPattern: e[0])))
         case .heapMmap:
             memory(MemoryCall(op: .mmap, length: e[1], prot: [.read, .write],
-                              flags: (MapFlags.private.union(.anonymous)).rawValue, result: Int64(bitPattern: e[0])))
-        case .heapMunmap: memory(MemoryCall(op: .munmap, address: VirtualAddress(e[0]), length: e[1]))
+                              flags: (MapFlags.private.union(.anonymous)).rawValue | MemoryCall.allocatorInternal,
+                              result: Int64(bitPattern: e[0])))
+        case .heapMunmap:
+            memory(MemoryCall(op: .munmap, address: VirtualAddress(e[0]), length: e[1], flags: MemoryCall.allocatorInternal))
         case .file:
             let path = String(decoding: e.bytes, as: UTF8.self)
             let f = file(device: RecordingConverter.deviceName(e[1]), inode: e[2], path: path, size: e[3],

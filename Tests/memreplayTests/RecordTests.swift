@@ -141,6 +141,27 @@ struct RecordTests {
         #expect(events.contains { if case .process(let p) = $0.event { p.op == .fork } else { false } })
     }
 
+    /// malloc's own mmaps and munmaps (its mmapped chunks) carry the allocator-internal bit, and a
+    /// replay with an allocator model leaves them out: the model makes its own.
+    @Test(.enabled(if: hasCC)) func mallocsOwnMappingsAreMarkedAndLeftOutWhenReallocating() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let program = try RecordTests.compile("churn", in: dir)
+        let trace = dir.appendingPathComponent("churn.mrt").path
+        #expect(try CLI.run(["record", "-o", trace, "--", program, "3000"]).status == 0)
+        let (_, events, _) = try RecordTests.records(trace)
+        let own = events.filter { if case .memory(let m) = $0.event { return m.isAllocatorInternal } else { return false } }
+        #expect(own.contains { if case .memory(let m) = $0.event { return m.op == .mmap && m.result > 0 } else { return false } })
+        #expect(own.contains { if case .memory(let m) = $0.event { return m.op == .munmap } else { return false } })
+        let sql = "SELECT count(*) FROM memory_calls WHERE (flags & 2147483648) != 0 AND op = 0 AND vma != 0"
+        for (args, replayed) in [([String](), true), (["--allocator", "ptmalloc"], false)] {
+            let db = dir.appendingPathComponent("r\(args.count).db").path
+            #expect(try CLI.run(["replay", trace, "-o", db, "-q"] + args).status == 0)
+            let n = try CLI.run(["query", db, sql, "--format", "csv"]).stdout.split(separator: "\n").last.map(String.init) ?? ""
+            #expect(replayed ? (Int(n) ?? 0) > 0 : n == "0", "\(args): \(n)")
+        }
+    }
+
     @Test func missingCommandIsAUsageError() throws {
         let r = try CLI.run(["record", "-o", "/tmp/never.mrt"])
         #expect(r.status == 2)
