@@ -34,7 +34,7 @@ let package = Package(
             ]),
         .executableTarget(
             name: "MemBench", dependencies: ["MemTrace", "MemModel", "MemReplay", "MemStore", "CSQLite"]),
-        .testTarget(name: "MemTraceTests", dependencies: ["MemTrace"]),
+        .testTarget(name: "MemTraceTests", dependencies: ["MemTrace", "MemReplay"]),
         .testTarget(name: "MemModelTests", dependencies: ["MemModel"]),
         .testTarget(name: "MemReplayTests", dependencies: ["MemReplay"]),
         .testTarget(name: "MemStoreTests", dependencies: ["MemStore", "CSQLite"]),

@@ -1,4 +1,5 @@
 import Testing
+import MemReplay
 @testable import MemTrace
 
 @Suite struct RoundTripTests {

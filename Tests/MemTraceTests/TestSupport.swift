@@ -1,18 +1,6 @@
 import Testing
+import MemReplay   // SplitMix64 and the workload streams
 @testable import MemTrace
-
-/// A small seeded generator (SplitMix64) so every test stream is reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 func testHeader(_ producer: String = "memtrace-tests") -> TraceHeader {
     TraceHeader(producer: producer, producerVersion: "1.0", commandLine: ["test", "--seed", "1"],
