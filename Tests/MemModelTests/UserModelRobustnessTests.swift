@@ -6,7 +6,7 @@ import MemTrace
 /// absurd sizes and alignments, frees and reallocs of pointers never returned, double frees,
 /// several processes — and answers without trapping. (A heap legitimately grown to tens of GiB
 /// through brk costs the ptmalloc model half a byte per byte of heap for its chunk shadow; the
-/// sizes here keep the brk heap small and send big requests to mmapped chunks.)
+/// sizes here keep ptmalloc's brk heap small and send big requests to mmapped chunks.)
 @Suite struct UserModelRobustnessTests {
     static func size(_ rng: inout TestRNG) -> UInt64 {
         switch rng.below(5) {
@@ -46,9 +46,17 @@ import MemTrace
         Self.drive(&pt, seed: seed)
         var je = ModeledHeap(reallocates: true) { JemallocModel(layout: $0) }
         Self.drive(&je, seed: seed)
-        // The teaching models (first/next/best fit, user-space buddy) keep arrays per 16-byte
-        // granule of a brk heap that only grows: heaps of hundreds of GiB do not fit in memory,
-        // so they are not driven with these sizes.
-        #expect(Bool(true))
+        // The teaching models (first/next/best fit, user-space buddy) are left out: with these
+        // sizes they grow heaps of up to 1 GiB whose per-granule arrays and searches make the
+        // test take minutes. FitAllocator refuses heaps past `maxHeapBytes`.
+    }
+
+    @Test func fitModelsRefuseHeapsPastTheirLimit() {
+        var f = FitAllocator(list: .implicit, fit: .first)
+        #expect(f.malloc(2 << 30, thread: 1) == 0)
+        #expect(f.malloc(FitAllocator.maxHeapBytes, thread: 1) == 0)     // header and footer do not fit
+        #expect(f.heapBytes == 0)
+        #expect(f.malloc(1 << 20, thread: 1) != 0)
+        #expect(f.invariantViolations().isEmpty)
     }
 }

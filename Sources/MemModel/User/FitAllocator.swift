@@ -195,11 +195,20 @@ public struct FitAllocator: HeapAllocator {
 
     static func blockGranules(_ size: UInt64) -> Int { max(2, Int((size + 16 + 15) / 16)) }
 
+    /// The largest heap the model serves: 1 GiB. Its arrays cost 16 bytes per 16-byte granule of
+    /// heap, so beyond this a request fails (ENOMEM, as sbrk failing would make it) instead of
+    /// exhausting the replaying machine's memory.
+    public static var maxHeapBytes: UInt64 { 1 << 30 }
+
     public mutating func malloc(_ size: UInt64, thread: UInt32) -> UInt64 {
+        guard size <= FitAllocator.maxHeapBytes else { lastPath = .none; lastChunkSize = 0; return 0 }
         let need = FitAllocator.blockGranules(size)
         var g = findFit(need)
         lastPath = .freeList
-        if g < 0 { g = extendHeap(need); lastPath = .heapExtended }
+        if g < 0 {
+            guard UInt64(granules + need) * 16 <= FitAllocator.maxHeapBytes else { lastPath = .none; lastChunkSize = 0; return 0 }
+            g = extendHeap(need); lastPath = .heapExtended
+        }
         place(g, need)
         let c = UInt64(sizeOf(g)) * 16
         allocatedBytes += c
