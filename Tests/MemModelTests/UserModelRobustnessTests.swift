@@ -46,6 +46,11 @@ import MemTrace
         Self.drive(&pt, seed: seed)
         var je = ModeledHeap(reallocates: true) { JemallocModel(layout: $0) }
         Self.drive(&je, seed: seed)
+        // Each model took every call, and the absurd requests among them failed.
+        for m in [recorded.metrics(), pt.metrics(), je.metrics()] {
+            #expect(m.filter { $0.name.hasPrefix("alloc.calls.") }.reduce(0) { $0 + $1.value } == 4000)
+            #expect((m.first { $0.name == "alloc.failures" }?.value ?? 0) > 0)
+        }
         // The teaching models (first/next/best fit, user-space buddy) are left out: with these
         // sizes they grow heaps of up to 1 GiB whose per-granule arrays and searches make the
         // test take minutes. FitAllocator refuses heaps past `maxHeapBytes`.

@@ -49,18 +49,7 @@ import MemReplay
 
     /// Hand-built payloads exercise the decoder's guards directly.
     @Test func malformedRecordsAreErrorsNotTraps() throws {
-        func decode(_ payload: [UInt8], events: Int) -> Result<[TraceRecord], RecordFault> {
-            var buffer = payload + [UInt8](repeating: 0xFF, count: BlockDecoder.padding)
-            return buffer.withUnsafeMutableBufferPointer { p in
-                var d = BlockDecoder()
-                d.begin(length: payload.count, events: events)
-                var out: [TraceRecord] = []
-                do throws(RecordFault) {
-                    while let r = try d.next(p.baseAddress!) { out.append(r) }
-                    return .success(out)
-                } catch { return .failure(error) }
-            }
-        }
+        func decode(_ payload: [UInt8], events: Int) -> Result<[TraceRecord], RecordFault> { decodePayload(payload, events: events) }
         let ctx: [UInt8] = [0xF0, 1, 1]
         // A valid access: load, size 8, absolute address 0x10.
         let ok = decode(ctx + [0b0_00_011_10, 0x10], events: 1)

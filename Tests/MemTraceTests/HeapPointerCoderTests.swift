@@ -15,16 +15,7 @@ import MemReplay
     }
 
     private func decode(_ payload: [UInt8], events: Int) -> Result<[TraceRecord], RecordFault> {
-        var buffer = payload + [UInt8](repeating: 0xFF, count: BlockDecoder.padding)
-        return buffer.withUnsafeMutableBufferPointer { p in
-            var d = BlockDecoder()
-            d.begin(length: payload.count, events: events)
-            var out: [TraceRecord] = []
-            do throws(RecordFault) {
-                while let r = try d.next(p.baseAddress!) { out.append(r) }
-                return .success(out)
-            } catch { return .failure(error) }
-        }
+        decodePayload(payload, events: events)
     }
 
     @Test func sizeClassFollowsGlibcRequest2size() {

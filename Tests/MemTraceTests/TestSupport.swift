@@ -196,3 +196,18 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+/// Decodes one block payload with `BlockDecoder` (padded as the reader pads it): the records, or
+/// the fault that stopped the decoder.
+func decodePayload(_ payload: [UInt8], events: Int) -> Result<[TraceRecord], RecordFault> {
+    var buffer = payload + [UInt8](repeating: 0xFF, count: BlockDecoder.padding)
+    return buffer.withUnsafeMutableBufferPointer { p in
+        var d = BlockDecoder()
+        d.begin(length: payload.count, events: events)
+        var out: [TraceRecord] = []
+        do throws(RecordFault) {
+            while let r = try d.next(p.baseAddress!) { out.append(r) }
+            return .success(out)
+        } catch { return .failure(error) }
+    }
+}

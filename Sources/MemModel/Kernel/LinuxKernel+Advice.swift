@@ -79,7 +79,7 @@ extension LinuxKernel {
         // do_mlock: locked_vm + the newly locked pages over RLIMIT_MEMLOCK → ENOMEM (no CAP_IPC_LOCK).
         if locked {
             let adding = (end - start) >> 12 - lockedPages(p, start, end)
-            if (lockedPages(p) + adding) << 12 > configuration.vm.rlimitMemlock { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+            if (lockedPages(p) + adding) << 12 > vm.rlimitMemlock { return SyscallResult(result: -LinuxKernel.ENOMEM) }
         }
         splitHugeAt(p, start); splitHugeAt(p, end)
         if let s = p.space.split(at: start, newID: { self.newVMAID() }) { announceSplit(p, s) }

@@ -32,7 +32,7 @@ extension LinuxKernel {
             return SyscallResult(result: Int64(target), pagesFreed: freed)
         }
         // check_data_rlimit: the heap may not pass RLIMIT_DATA (start_data..end_data is not known).
-        if call.result <= 0 && target - p.startBrk > configuration.vm.rlimitData { return SyscallResult(result: Int64(p.brk)) }
+        if call.result <= 0 && target - p.startBrk > vm.rlimitData { return SyscallResult(result: Int64(p.brk)) }
         // Grow: the range must be free, with the guard gap below a stack.
         if p.space.overlaps(oldEnd, newEnd + 4096) && call.result <= 0 { return SyscallResult(result: Int64(p.brk)) }
         if p.space.overlaps(oldEnd, newEnd) { unmap(p, oldEnd, newEnd - oldEnd) }

@@ -50,7 +50,7 @@ extension LinuxKernel {
         let vma = p.space.areas[vi]
         switch vma.backing {
         case .anonymous:
-            if configuration.vm.thpEnabled != .never, let t = hugeAnonymousFault(p, vi, vpn, write: write) { return t }
+            if vm.thpEnabled != .never, let t = hugeAnonymousFault(p, vi, vpn, write: write) { return t }
             if !write {
                 guard install(p, vpn, frames.zeroPage, []) else { return oom(p, id) }
                 return Translation(fault: .anonZeroPage, frame: frames.zeroPage, vma: id)

@@ -9,7 +9,7 @@ extension LinuxKernel {
     mutating func hugeAnonymousFault(_ p: ProcessState, _ vi: Int, _ vpn: UInt64, write: Bool) -> Translation? {
         let vma = p.space.areas[vi]
         guard thpFaultAllowed(vma, vpn), !p.table.hasPTEPage(vpn) else { return nil }
-        if !write && configuration.vm.thpUseZeroPage {
+        if !write && vm.thpUseZeroPage {
             guard let zero = hugeZeroPage() else { stats.thpFaultFallback += 1; return nil }
             guard p.table.mapHuge(vpn, PageTableEntry(frame: zero, flags: [.present, .user]), allocate: { self.allocateFrame(.pageTable) }) else {
                 return oom(p, vma.id)
@@ -35,12 +35,7 @@ extension LinuxKernel {
     /// The fault-time check (`hugepage_vma_check` with in_pf, then `transhuge_vma_suitable` at the
     /// aligned address): THP allowed for the VMA and the whole aligned 2 MiB inside it.
     @inlinable func thpFaultAllowed(_ vma: VirtualMemoryArea, _ vpn: UInt64) -> Bool {
-        guard case .anonymous = vma.backing, !vma.isShared, !vma.flags.contains(.noHugePage) else { return false }
-        switch configuration.vm.thpEnabled {
-        case .never: return false
-        case .madvise: if !vma.flags.contains(.hugePage) { return false }
-        case .always: break
-        }
+        guard thpPolicyAllows(vma) else { return false }
         let haddr = (vpn & ~511) << 12
         return haddr >= vma.start && haddr + LinuxKernel.hugePageBytes <= vma.end
     }
@@ -50,7 +45,7 @@ extension LinuxKernel {
     func thpGFP(_ vma: VirtualMemoryArea) -> GFPMask {
         let light: GFPMask = [.highmem, .movable, .comp, .noWarn]
         let madvised = vma.flags.contains(.hugePage)
-        switch configuration.vm.thpDefrag {
+        switch vm.thpDefrag {
         case .always: return light.union(madvised ? [.directReclaim] : [.directReclaim, .noRetry])
         case .defer_: return light.union(.kswapdReclaim)
         case .deferMadvise: return light.union(madvised ? .directReclaim : .kswapdReclaim)

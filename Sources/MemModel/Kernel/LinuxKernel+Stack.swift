@@ -22,7 +22,7 @@ extension LinuxKernel {
             }
             guard prev.end <= newStart else { return nil }
         }
-        let limits = configuration.vm
+        let limits = vm
         guard v.end - newStart <= limits.rlimitStack else { return nil }
         guard (p.space.totalPages << 12) + (v.start - newStart) <= limits.rlimitAS else { return nil }
         p.space.update(lo) { $0.start = newStart; $0.offset = newStart }

@@ -66,7 +66,7 @@ extension LinuxKernel {
         guard length >= call.length else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
         // do_mmap: the file offset may not wrap (EOVERFLOW).
         guard sharedAnonymous || call.offset <= UInt64.max - length else { return SyscallResult(result: -75) }
-        let limits = configuration.vm
+        let limits = vm
         guard p.space.count < limits.maxMapCount else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
         // mlock_future_ok: MAP_LOCKED beyond RLIMIT_MEMLOCK (the model's processes lack CAP_IPC_LOCK).
         if flags.contains(.locked) && (lockedPages(p) + (length >> 12)) << 12 > limits.rlimitMemlock {

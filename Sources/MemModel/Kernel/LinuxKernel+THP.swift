@@ -7,16 +7,20 @@ extension LinuxKernel {
     /// enabled = always or madvise with VM_HUGEPAGE, and an aligned 2 MiB range ending at or
     /// before the VMA's end that starts at or after its start.
     public func thpEligible(_ vma: VirtualMemoryArea) -> Bool {
-        guard case .anonymous = vma.backing, !vma.isShared else { return false }
-        guard !vma.flags.contains(.noHugePage) else { return false }
-        switch configuration.vm.thpEnabled {
-        case .never: return false
-        case .madvise: guard vma.flags.contains(.hugePage) else { return false }
-        case .always: break
-        }
-        guard vma.end >= LinuxKernel.hugePageBytes else { return false }
+        guard thpPolicyAllows(vma), vma.end >= LinuxKernel.hugePageBytes else { return false }
         let last = (vma.end - LinuxKernel.hugePageBytes) & ~(LinuxKernel.hugePageBytes - 1)
         return last >= vma.start
+    }
+
+    /// The policy half of `hugepage_vma_check`: private anonymous memory, not VM_NOHUGEPAGE, and
+    /// enabled = always, or madvise with VM_HUGEPAGE.
+    @inlinable func thpPolicyAllows(_ vma: VirtualMemoryArea) -> Bool {
+        guard case .anonymous = vma.backing, !vma.isShared, !vma.flags.contains(.noHugePage) else { return false }
+        switch vm.thpEnabled {
+        case .never: return false
+        case .madvise: return vma.flags.contains(.hugePage)
+        case .always: return true
+        }
     }
 
     /// HPAGE_PMD_SIZE.

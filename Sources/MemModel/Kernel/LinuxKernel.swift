@@ -9,6 +9,8 @@ import MemTrace
 /// choice come in later layers; here an allocation that fails fails the fault with VM_FAULT_OOM.
 public struct LinuxKernel: KernelModel {
     public let configuration: MachineConfiguration
+    /// `configuration.vm`, resolved once (the fault path reads it).
+    public let vm: VirtualMemoryConfiguration
     public var frames: PhysicalMemory
     /// SLUB caches: task_struct, mm_struct, vm_area_struct, dentry, inode, kmalloc-*.
     public var slab: SlabAllocator
@@ -51,6 +53,7 @@ public struct LinuxKernel: KernelModel {
 
     public init(configuration: MachineConfiguration) {
         self.configuration = configuration
+        self.vm = configuration.vm
         let physical = configuration.physical ?? PhysicalConfiguration()
         self.frames = PhysicalMemory(configuration: physical, memoryBytes: configuration.memoryBytes,
                                      kernelReservedBytes: configuration.kernelReservedBytes)

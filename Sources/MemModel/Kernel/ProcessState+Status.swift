@@ -47,21 +47,19 @@ extension LinuxKernel {
     /// /proc/PID/status's memory lines for a live process, nil when `pid` is not alive.
     public func status(of pid: ProcessID) -> ProcessStatus? {
         guard let p = processes[pid], p.alive else { return nil }
-        var total: UInt64 = 0, locked: UInt64 = 0, exec: UInt64 = 0, stack: UInt64 = 0, data: UInt64 = 0, text: UInt64 = 0
+        var total: UInt64 = 0, exec: UInt64 = 0, stack: UInt64 = 0, text: UInt64 = 0
         for v in p.space.areas {
             let n = v.pages
             total += n
-            if v.flags.contains(.locked) { locked += n }
             let write = v.prot.contains(.write), growsDown = v.flags.contains(.growsDown)
             if v.prot.contains(.execute) && !write && !growsDown {                    // is_exec_mapping
                 exec += n
                 if !p.image.isEmpty, case .file(let f) = v.backing, cache.files[f]?.path == p.image { text += n }
             } else if growsDown {                                                      // is_stack_mapping
                 stack += n
-            } else if write && !v.isShared {                                           // is_data_mapping
-                data += n
             }
         }
+        let locked = lockedPages(p), data = dataPages(p)                               // locked_vm, is_data_mapping
         text = min(text, exec)
         let rss = p.rss
         // The PGD is allocated with the mm and not counted in pgtables_bytes.
