@@ -22,7 +22,8 @@ let package = Package(
         .systemLibrary(
             name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
-        .target(name: "MemTrace", dependencies: ["CZstd"]),
+        .systemLibrary(name: "CPerf", path: "Sources/CPerf"),
+        .target(name: "MemTrace", dependencies: ["CZstd", "CPerf"]),
         .target(name: "MemModel", dependencies: ["MemTrace"]),
         .target(name: "MemReplay", dependencies: ["MemTrace", "MemModel"]),
         .target(name: "MemStore", dependencies: ["CSQLite", "MemReplay"]),

@@ -19,6 +19,9 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
     var kindCounts = [UInt64](repeating: 0, count: 256)
     var faultCounts = [UInt64](repeating: 0, count: 256)
     var lastTime: UInt64 = 0
+    /// Fault-derived touches replayed, and those the kernel model resolved without a fault.
+    var touches: UInt64 = 0
+    var touchesWithoutFault: UInt64 = 0
 
     public init(kernel: Kernel, user: User, hardware: Hardware, snapshotInterval: Int) {
         self.kernel = kernel; self.user = user; self.hardware = hardware
@@ -79,7 +82,13 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
                 try sink.fault(faultRecord(seq: seq, pid: pid, address: a.address.rawValue & ~4095, kind: t.fault, vma: t.vma, frame: t.frame))
             }
             var hw = HardwareOutcome.none
-            if hardware.isEnabled && !t.fault.isSignal && t.fault != .processDead {
+            if a.kind.isTouch {
+                // One touch per real page fault: the model that resolved no fault here differs
+                // from the real kernel (counted), and the hardware model only learns of it.
+                touches += 1
+                if t.fault == .none { touchesWithoutFault += 1 }
+                if hardware.isEnabled { hardware.touched(a, asid: pid.rawValue) }
+            } else if hardware.isEnabled && !t.fault.isSignal && t.fault != .processDead {
                 let asid = pid.rawValue
                 // The kernel's flushes (a COW fault's) happen before the access retries.
                 if kernel.hasChanges { try drainChanges(seq: seq, into: &sink) }
@@ -215,7 +224,13 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
         for k in EventKind.allCases where kindCounts[Int(k.rawValue)] > 0 {
             m.append(("events.\(k.family).\(k.name)", Double(kindCounts[Int(k.rawValue)])))
         }
-        for k in FaultKind.allCases where k != .none { m.append(("faults.\(k.name)", Double(faultCounts[Int(k.rawValue)]))) }
+        for k in FaultKind.allCases where k != .none && (k != .touchIgnored || touches > 0) {
+            m.append(("faults.\(k.name)", Double(faultCounts[Int(k.rawValue)])))
+        }
+        if touches > 0 {
+            m.append(("touches.total", Double(touches)))
+            m.append(("touches.without_fault", Double(touchesWithoutFault)))
+        }
         m.append(("replay.salvaged", damaged ? 1 : 0))
         m += kernel.metrics()
         m += user.metrics()

@@ -70,6 +70,19 @@ struct BlockDecoder {
                 current.time &+= UInt64(bitPattern: Varint.unzigzag(delta))
             case RecordTag.string:
                 try decodeString(p, start)
+            case RecordTag.touch ... RecordTag.touch + 3, RecordTag.touchRepeat ... RecordTag.touchRepeat + 3:
+                guard hasContext, eventsLeft > 0 else { throw misplacedEvent(start) }
+                current.time &+= try varint(p, start)
+                if tag >= RecordTag.touchRepeat {
+                    current.touchLast &+= current.touchDelta
+                } else {
+                    current.touchDelta = UInt64(bitPattern: Varint.unzigzag(try varint(p, start)))
+                    current.touchLast &+= current.touchDelta
+                }
+                try finishEvent(start)
+                let kind = AccessKind(rawValue: AccessKind.touchLoad.rawValue + (tag & 3))!
+                return TraceRecord(time: current.time, pid: pid, tid: tid,
+                                   event: .access(MemoryAccess(kind: kind, address: VirtualAddress(current.touchLast), size: 1)))
             case RecordTag.freeRepeat ... RecordTag.freeNull:
                 guard hasContext, eventsLeft > 0 else { throw misplacedEvent(start) }
                 current.time &+= try varint(p, start)

@@ -41,6 +41,13 @@ struct BlockEncoder {
         if !hasContext || key != currentKey { switchContext(key, record.pid, record.tid) }
         eventCount += 1
         switch record.event {
+        case .access(let a) where a.kind.isTouch:
+            if record.time < current.time {
+                bytes.append(RecordTag.time)
+                Varint.appendSigned(Int64(bitPattern: record.time &- current.time), to: &bytes)
+                current.time = record.time
+            }
+            encodeTouch(a, time: record.time)
         case .access(let a):
             if record.time != current.time {
                 bytes.append(RecordTag.time)
@@ -214,6 +221,20 @@ struct BlockEncoder {
             bytes.append(1)
             Varint.append(pointer, to: &bytes)
         }
+    }
+
+    /// A fault-derived touch: its own unsigned time delta and the address delta (or the repeat tag).
+    private mutating func encodeTouch(_ a: MemoryAccess, time: UInt64) {
+        let k = a.kind.rawValue &- AccessKind.touchLoad.rawValue
+        let page = a.address.rawValue
+        let delta = page &- current.touchLast
+        let repeats = delta == current.touchDelta
+        bytes.append((repeats ? RecordTag.touchRepeat : RecordTag.touch) + k)
+        Varint.append(time &- current.time, to: &bytes)
+        if !repeats { Varint.append(Varint.zigzag(Int64(bitPattern: delta)), to: &bytes) }
+        current.time = time
+        current.touchLast = page
+        current.touchDelta = delta
     }
 
     private mutating func encodeAccess(_ a: MemoryAccess) {

@@ -17,7 +17,7 @@ public struct EventKind: RawRepresentable, Hashable, Comparable, Sendable, Custo
 
     @inlinable static func isDefined(_ v: UInt8) -> Bool {
         switch v {
-        case accessBase..<accessBase + 4: true
+        case accessBase..<accessBase + 8: true
         case processBase..<processBase + 7: true
         case allocBase..<allocBase + 10: true
         case memoryBase..<memoryBase + 12: true

@@ -118,7 +118,7 @@ public final class LackeyAccessCollector: @unchecked Sendable {
         case .load: counts.loads += 1
         case .store: counts.stores += 1
         case .modify: counts.modifies += 1
-        case .instruction: return
+        case .instruction, .touchLoad, .touchStore, .touchFetch, .touchAny: return
         }
         let size = UInt64(min(a.size, 0x3FFF))
         try emit(UInt64(a.kind.rawValue) << 62 | size << 48 | (a.address.rawValue & 0xFFFF_FFFF_FFFF))

@@ -16,6 +16,8 @@ public struct LackeyRecordingStream {
     public enum Item {
         case record(RecorderRawEvent, tid: UInt32)
         case access(MemoryAccess, tid: UInt32, tick: UInt64)
+        /// A page fault of `record --accesses faults` (merged by `RecordingMerger`, never produced here).
+        case touch(FaultSample, tick: UInt64)
     }
 
     var threads: [(cursor: RecorderCursor, next: RecorderRawEvent?, index: UInt64)] = []

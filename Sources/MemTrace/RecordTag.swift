@@ -10,6 +10,12 @@ enum RecordTag {
     static let string: UInt8 = 0xF1
     /// Codec record: the current thread's time moves by a zigzag delta (precedes accesses).
     static let time: UInt8 = 0xF2
+    /// Fault-derived touch: `0xF4 + k` for `AccessKind.touchLoad/touchStore/touchFetch/touchAny`
+    /// (k = 0…3). Fields: unsigned time delta, zigzag delta from the thread's last touched address.
+    static let touch: UInt8 = 0xF4
+    /// Fault-derived touch whose address delta repeats the thread's last one: `0xF8 + k`.
+    /// Fields: unsigned time delta.
+    static let touchRepeat: UInt8 = 0xF8
     /// Compact free of the allocation `HeapPointerCoder.lastDistance` ordinals back (the same
     /// distance as the previous pointer coded by distance). Fields: unsigned time delta.
     static let freeRepeat: UInt8 = 0xC0

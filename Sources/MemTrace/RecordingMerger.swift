@@ -16,6 +16,10 @@ public struct RecordingSummary: Sendable {
     public var incompleteSegments: [String] = []
     /// Raw records read from the segments (before mapping onto the event vocabulary).
     public var rawRecords: UInt64 = 0
+    /// Fault samples merged as touches, and those left out because their process was not (or no
+    /// longer) in the trace: a process the recorder does not follow, or faults after its exit.
+    public var touches: UInt64 = 0
+    public var touchesDropped: UInt64 = 0
 }
 
 /// Merges the interposer's per-process raw segments into one trace, in time order.
@@ -36,6 +40,12 @@ public struct RecordingMerger {
     /// `--accesses lackey`: the `LackeyAccessCollector` spool of the root's first image, whose
     /// records are then placed in program order among its accesses.
     public var accessSpool: String?
+    /// `--accesses faults`: the `FaultSpool` of every page fault of the tree, merged by time as
+    /// fault-derived touches (`FaultMergeQueue`).
+    public var faultSpool: String?
+    /// Calibration pairs taken by the recording command itself around the run (`calibrationPair`),
+    /// so the tick rate is known even when each segment holds a single chunk.
+    public var extraCalibrations: [TickCalibration] = []
 
     public init(segments: [RecorderSegment], rootPid: UInt32, rootStatus: Int32?) {
         self.segments = segments.sorted { ($0.pid, $0.generation) < ($1.pid, $1.generation) }
@@ -59,11 +69,12 @@ public struct RecordingMerger {
         return try names.sorted().map { try RecorderSegment(path: directory + "/" + $0) }
     }
 
-    /// Tick → nanosecond conversion from every calibration pair (a least-squares line through the
-    /// extreme pairs; ticks are nanoseconds when the pairs agree 1:1).
-    func clock() -> (origin: UInt64, toNanoseconds: (UInt64) -> UInt64) {
+    /// Tick ↔ nanosecond conversion from every calibration pair (a line through the extreme
+    /// pairs; ticks are nanoseconds when the pairs agree 1:1).
+    func clock() -> (origin: UInt64, toNanoseconds: (UInt64) -> UInt64, toTick: (UInt64) -> UInt64) {
         var pairs: [TickCalibration] = []
         for s in segments { pairs += s.calibrations }
+        pairs += extraCalibrations
         let lo = pairs.min { $0.tick < $1.tick }, hi = pairs.max { $0.tick < $1.tick }
         var rate = 1.0
         if let lo, let hi, hi.tick > lo.tick, hi.nanoseconds > lo.nanoseconds {
@@ -73,6 +84,10 @@ public struct RecordingMerger {
         return (anchorTick, { tick in
             let ns = anchorNs + (Double(tick) - Double(anchorTick)) * rate
             return ns <= 0 ? 0 : UInt64(ns)
+        }, { ns in
+            // Rounded up: a fault never sorts before the record stamped in the same tick.
+            let tick = (Double(anchorTick) + (Double(ns) - anchorNs) / rate).rounded(.up)
+            return tick <= 0 ? 0 : UInt64(tick)
         })
     }
 
@@ -99,6 +114,14 @@ public struct RecordingMerger {
                 streams.append(stream)
             }
         }
+        let tickClock = clock()
+        var faults = FaultMergeQueue(segments: segments)
+        if let faultSpool {
+            faults.load(try FaultSpool.read(path: faultSpool), toTick: tickClock.toTick)
+            var stream = Stream(segment: -1, cursor: nil, lackey: nil, head: nil, faults: true)
+            stream.head = faults.next()
+            streams.append(stream)
+        }
         var header = header
         var state = RecordingConverter(rootPid: rootPid, segments: segments)
         state.rootStatus = rootStatus
@@ -109,7 +132,7 @@ public struct RecordingMerger {
         header.attributes["recorder.segments"] = String(segments.count)
         header.attributes["recorder.time_resolution_ns"] = String(timeResolution)
         let writer = try makeWriter(header)
-        let (_, toNs) = clock()
+        let toNs = tickClock.toNanoseconds
         var origin: UInt64?
         var lastTime: [UInt64: UInt64] = [:]
         do {
@@ -121,19 +144,28 @@ public struct RecordingMerger {
                 }
                 guard best >= 0 else { break }
                 let item = streams[best].head!
-                try streams[best].advance()
-                let seg = segments[streams[best].segment]
+                if streams[best].faults {
+                    streams[best].head = faults.next()
+                } else {
+                    try streams[best].advance()
+                }
                 let ns = toNs(Stream.tick(of: item))
                 if origin == nil { origin = ns }
                 var time = ns >= origin! ? ns - origin! : 0
                 if timeResolution > 1 { time -= time % timeResolution }
-                let converted: [(UInt32, UInt32, Event)]
+                var converted: [(UInt32, UInt32, Event)]
                 switch item {
                 case .record(let raw, let tid):
+                    let seg = segments[streams[best].segment]
                     summary.rawRecords += 1
                     converted = state.convert(raw, segment: seg, tid: tid, writer: writer)
+                    // The first records of an image: faults its process took while the image
+                    // started (ld.so, before the interposer ran) follow them.
+                    if raw.op == .start { converted += faults.started(segment: streams[best].segment, pid: seg.pid, summary: &summary) }
                 case .access(let access, let tid, _):
-                    converted = [(seg.pid, tid, .access(access))]
+                    converted = [(segments[streams[best].segment].pid, tid, .access(access))]
+                case .touch(let sample, _):
+                    converted = faults.place(sample, alive: state.alive, summary: &summary)
                 }
                 for (pid, tid, event) in converted {
                     // Per-thread times never go backwards (the codec allows it, but readers expect order).
@@ -147,6 +179,7 @@ public struct RecordingMerger {
                     summary.threads.insert(tid)
                 }
             }
+            summary.touchesDropped += faults.heldCount()
             // The root killed without a chance to record its end (SIGKILL): its exit from waitpid.
             if let status = rootStatus, state.alive.contains(rootPid) {
                 let event = Event.process(ProcessEvent(op: .exit, status: status))
@@ -162,12 +195,14 @@ public struct RecordingMerger {
         return (writer, summary)
     }
 
-    /// One thread of one segment, or (lackey) a whole segment with its accesses.
+    /// One thread of one segment, (lackey) a whole segment with its accesses, or the fault samples.
     struct Stream {
         var segment: Int
         var cursor: RecorderCursor?
         var lackey: LackeyRecordingStream?
         var head: LackeyRecordingStream.Item?
+        /// True for the stream of fault samples (`FaultMergeQueue`), which has no segment.
+        var faults = false
 
         mutating func advance() throws {
             if lackey != nil { head = try lackey!.next(); return }
@@ -181,6 +216,7 @@ public struct RecordingMerger {
             switch item {
             case .record(let e, _): e.tick
             case .access(_, _, let t): t
+            case .touch(_, let t): t
             }
         }
 

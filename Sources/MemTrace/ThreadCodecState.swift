@@ -8,6 +8,9 @@ struct ThreadCodecState {
     /// Last data (load/store/modify) address and the step that led to it.
     var dataLast: UInt64 = 0
     var dataDelta: UInt64 = 0
+    /// Last address of a fault-derived touch and the step that led to it.
+    var touchLast: UInt64 = 0
+    var touchDelta: UInt64 = 0
     /// Predictors for the heap pointers of allocation events.
     var heap = HeapPointerCoder()
 }

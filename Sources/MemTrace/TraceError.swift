@@ -53,7 +53,7 @@ public enum TraceError: Error, CustomStringConvertible, Equatable, Sendable {
         switch self {
         case .notATrace: return prefix + "not a memreplay trace (bad magic)"
         case .unsupportedVersion(_, _, let v):
-            return prefix + "unsupported format version \(v) (this build reads \(TraceFormat.version))"
+            return prefix + "unsupported format version \(v) (this build reads \(TraceFormat.readableVersions.lowerBound) to \(TraceFormat.readableVersions.upperBound))"
         case .damagedHeader(_, _, let d): return prefix + "damaged header: " + d
         case .truncatedHeader(_, _, let e, let f): return prefix + "truncated header: expected \(e) bytes, found \(f)"
         case .damagedBlock(_, _, let d): return prefix + "damaged block: " + d

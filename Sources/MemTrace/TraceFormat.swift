@@ -1,7 +1,9 @@
 /// Constants of the `.mrt` trace format (docs/trace-format.md).
 public enum TraceFormat {
     /// The current format version.
-    public static let version = 2
+    public static let version = 3
+    /// Versions this build reads: 2 (no fault-derived touches) and 3.
+    public static let readableVersions: ClosedRange<Int> = 2...3
     /// The eight bytes every trace file starts with.
     public static let magic: [UInt8] = Array("MRTRACE\u{1}".utf8)
 }

@@ -160,7 +160,7 @@ public struct TraceStreamDecoder {
         }
         guard have >= TraceStreamDecoder.prefixLength else { return }
         let version = input.withUnsafeBytes { LittleEndian.read(UInt16.self, $0, at: 8) }
-        guard Int(version) == TraceFormat.version else {
+        guard TraceFormat.readableVersions.contains(Int(version)) else {
             throw TraceError.unsupportedVersion(source: source, offset: 8, version: Int(version))
         }
         let length = Int(headerLength())

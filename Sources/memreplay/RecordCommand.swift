@@ -21,8 +21,11 @@ struct RecordCommand: ParsableCommand {
 
     @Option(name: .shortAndLong, help: "Trace file to write.")
     var output: String = "recording.mrt"
-    @Option(help: "Memory accesses: none, or lackey (runs the program under valgrind's lackey).")
-    var accesses: String = "none"
+    @Option(help: """
+        Memory accesses: faults (default: every page fault of every process and thread, captured with \
+        perf_event_open, merged as fault-derived touches), lackey (every access, under valgrind's lackey), or none.
+        """)
+    var accesses: String = "faults"
     @Flag(help: """
         With --accesses lackey: also run the program under valgrind cachegrind, in the same environment \
         with an inert copy of the interposer preloaded, and compare its Dr/Dw with the trace's loads and stores.
@@ -45,7 +48,9 @@ struct RecordCommand: ParsableCommand {
 
     func validate() throws {
         guard !command.isEmpty else { throw ValidationError("expected the command to record after --, for example: memreplay record -- ls") }
-        guard ["none", "lackey"].contains(accesses) else { throw ValidationError("--accesses \(accesses): expected none or lackey") }
+        guard ["none", "faults", "lackey"].contains(accesses) else {
+            throw ValidationError("--accesses \(accesses): expected faults, lackey or none")
+        }
         guard !compareCachegrind || accesses == "lackey" else { throw ValidationError("--compare-cachegrind needs --accesses lackey") }
         guard (1...19).contains(level) else { throw ValidationError("--level must be between 1 and 19, got \(level)") }
         guard timeResolution >= 1 else { throw ValidationError("--time-resolution must be at least 1") }
@@ -66,8 +71,18 @@ struct RecordCommand: ParsableCommand {
         }
         defer { if keepRaw == nil { try? FileManager.default.removeItem(atPath: directory) } }
         let spool = accesses == "lackey" ? directory + "/lackey.spool" : nil
-        let run = try RecorderProcess.run(command: command, library: library, directory: directory,
+        let faultSpool = accesses == "faults" ? directory + "/faults.spool" : nil
+        let run: RecorderProcess.Outcome
+        var capture: RecorderProcess.FaultCapture?
+        let calibrationBefore = TickCalibration.now()
+        if let faultSpool {
+            (run, capture) = try RecorderProcess.runCapturingFaults(command: command, library: library, directory: directory,
+                                                                   followForks: !noFollowForks, spool: faultSpool)
+            if let warning = capture?.warning { FileHandle.standardError.write(Data("memreplay: warning: \(warning)\n".utf8)) }
+        } else {
+            run = try RecorderProcess.run(command: command, library: library, directory: directory,
                                           followForks: !noFollowForks, accessSpool: spool)
+        }
         let segments = try RecordingMerger.loadSegments(directory: directory)
         guard !segments.isEmpty else {
             throw UsageFailure("\(command[0]): nothing was recorded (is it a static binary, or setuid? LD_PRELOAD does not reach those)")
@@ -75,11 +90,14 @@ struct RecordCommand: ParsableCommand {
         var merger = RecordingMerger(segments: segments, rootPid: run.pid, rootStatus: run.status)
         merger.timeResolution = timeResolution
         merger.accessSpool = spool
+        merger.faultSpool = faultSpool
+        merger.extraCalibrations = [calibrationBefore, TickCalibration.now()]
         var header = TraceHeader(producer: "memreplay-record", producerVersion: MemReplayVersionInfo.version,
                                  commandLine: command, host: RecorderProcess.host(),
                                  attributes: ["recorder.interposer": library, "recorder.follow_forks": noFollowForks ? "0" : "1",
                                               "recorder.accesses": accesses,
                                               "recorder.exit_status": String(run.status)])
+        for (k, v) in capture?.attributes ?? [:] { header.attributes[k] = v }
         var comparison: String?
         if compareCachegrind {
             let baseline = try RecorderLibrary.locate(explicit: nil, flavor: .inert)
@@ -102,6 +120,13 @@ struct RecordCommand: ParsableCommand {
             if let comparison {
                 let (reads, writes) = RecordCachegrindBaseline.traceCounts(summary)
                 print("\(comparison); trace: loads+modifies \(reads), stores \(writes)")
+            }
+            if let capture {
+                var line = "page faults (\(capture.source)): \(summary.touches) touches merged"
+                if summary.touchesDropped > 0 { line += ", \(summary.touchesDropped) after their process exited or of processes not followed left out" }
+                if let minor = capture.minorFaults, let major = capture.majorFaults { line += "; the kernel counted \(minor) minor, \(major) major" }
+                if capture.lost > 0 { line += "; \(capture.lost) samples LOST (ring buffer full)" }
+                print(line)
             }
             if !summary.incompleteSegments.isEmpty {
                 print("note: \(summary.incompleteSegments.count) process image(s) did not finish their stream (killed or still running); their last unflushed buffer is lost")

@@ -18,6 +18,7 @@ enum RecorderProcess {
         env["MEMREPLAY_DIR"] = directory
         env["MEMREPLAY_FOLLOW"] = followForks ? "1" : "0"
         env["MEMREPLAY_PARENT_PID"] = String(getpid())
+        env["MEMREPLAY_DENY_PERF"] = nil
         var argv = command
         var pipeFDs: [Int32] = [-1, -1]
         var collector: LackeyAccessCollector?
@@ -72,6 +73,18 @@ enum RecorderProcess {
         let exited = status & 0x7f == 0
         let code: Int32 = exited ? (status >> 8) & 0xff : -(status & 0x7f)
         return Outcome(pid: UInt32(pid), status: code)
+    }
+
+    /// The recorded program's environment: ours with the interposer preloaded and told where to
+    /// write, as `NAME=value` strings.
+    static func environment(library: String, directory: String, followForks: Bool) -> [String] {
+        var env = ProcessInfo.processInfo.environment
+        env["LD_PRELOAD"] = env["LD_PRELOAD"].map { library + " " + $0 } ?? library
+        env["MEMREPLAY_DIR"] = directory
+        env["MEMREPLAY_FOLLOW"] = followForks ? "1" : "0"
+        env["MEMREPLAY_PARENT_PID"] = String(getpid())
+        env["MEMREPLAY_DENY_PERF"] = nil
+        return env.map { $0.key + "=" + $0.value }.sorted()
     }
 
     /// The absolute, symlink-free path `posix_spawnp` would run for `name` (what /proc/self/exe shows).

@@ -10,6 +10,8 @@ public struct HardwareCounters: Hashable, Sendable {
     /// Walk references by the level that served them (`MemoryLevel.rawValue`).
     public var walkServed: [UInt64] = [0, 0, 0, 0, 0]
     public var memoryReads: UInt64 = 0, memoryWrites: UInt64 = 0
+    /// Fault-derived touches seen but not simulated (`HardwareModel.touched`).
+    public var touchesNotSimulated: UInt64 = 0
     public var numaLocal: UInt64 = 0, numaRemote: UInt64 = 0
     public var latencyCycles: UInt64 = 0, accesses: UInt64 = 0
 

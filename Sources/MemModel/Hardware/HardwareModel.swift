@@ -18,6 +18,10 @@ public protocol HardwareModel {
     /// The translations of [firstVPN, endVPN) of address space `asid` changed (munmap, mprotect,
     /// COW, MADV_DONTNEED, exit): flush them, as `flush_tlb_mm_range` does.
     mutating func invalidate(asid: UInt32, firstVPN: UInt64, endVPN: UInt64)
+    /// A fault-derived touch (`record --accesses faults`): one page the program touched first, not
+    /// one access of a complete stream. The model does not simulate it; it counts it and its
+    /// metrics then say the access stream was incomplete (`hw.stream_complete` 0).
+    mutating func touched(_ access: MemoryAccess, asid: UInt32)
     /// Summary metrics (`cachegrind.*`, `tlb.*`, `cache.*`, `dram.*`, `numa.*`).
     func metrics() -> [(name: String, value: Double)]
 }
@@ -29,5 +33,6 @@ public struct NoHardware: HardwareModel {
     @inlinable public func needsWalk(_ access: MemoryAccess, asid: UInt32) -> Bool { false }
     @inlinable public mutating func access(_ access: MemoryAccess, asid: UInt32, frame: PageFrameNumber, walk: PageWalk) -> HardwareOutcome { .none }
     @inlinable public mutating func invalidate(asid: UInt32, firstVPN: UInt64, endVPN: UInt64) {}
+    @inlinable public mutating func touched(_ access: MemoryAccess, asid: UInt32) {}
     public func metrics() -> [(name: String, value: Double)] { [] }
 }

@@ -53,6 +53,8 @@ extension MemoryHierarchy {
             counters.Dw &+= 1
             if served != .l1 { counters.D1mw &+= 1 }
             if served == .memory { counters.DLmw &+= 1 }
+        case .touchLoad, .touchStore, .touchFetch, .touchAny:
+            break  // never simulated (HardwareModel.touched)
         }
         counters.accesses &+= 1
         counters.latencyCycles &+= UInt64(latency)

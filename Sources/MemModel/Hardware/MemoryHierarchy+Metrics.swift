@@ -31,6 +31,12 @@ extension MemoryHierarchy {
             }
             m += [("tlb.flushes", Double(mmu.flushes)), ("tlb.invalidations", Double(mmu.invalidations))]
         }
+        if c.touchesNotSimulated > 0 {
+            // Fault-derived touches are one per page fault, not the program's accesses: every
+            // figure above covers only the complete access stream (lackey, synthesized), if any.
+            m.append(("hw.stream_complete", 0))
+            m.append(("hw.touches_not_simulated", Double(c.touchesNotSimulated)))
+        }
         m.append(("memory.reads", Double(c.memoryReads)))
         m.append(("memory.writebacks", Double(c.memoryWrites)))
         if hasDRAM {

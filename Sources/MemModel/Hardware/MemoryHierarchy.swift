@@ -193,6 +193,7 @@ public struct MemoryHierarchy: HardwareModel {
         case .instruction: counters.Ir += 1; if l1miss { counters.I1mr += 1 }; if llmiss { counters.ILmr += 1 }
         case .load, .modify: counters.Dr += 1; if l1miss { counters.D1mr += 1 }; if llmiss { counters.DLmr += 1 }
         case .store: counters.Dw += 1; if l1miss { counters.D1mw += 1 }; if llmiss { counters.DLmw += 1 }
+        case .touchLoad, .touchStore, .touchFetch, .touchAny: break  // never simulated (HardwareModel.touched)
         }
     }
 
@@ -211,6 +212,9 @@ public struct MemoryHierarchy: HardwareModel {
     @inline(__always) static func level(of slot: Int) -> MemoryLevel {
         slot <= 1 ? .l1 : (slot == 2 ? .l2 : .l3)
     }
+
+    /// Counts a fault-derived touch without simulating it (see `HardwareModel.touched`).
+    public mutating func touched(_ access: MemoryAccess, asid: UInt32) { counters.touchesNotSimulated += 1 }
 
     public mutating func invalidate(asid: UInt32, firstVPN: UInt64, endVPN: UInt64) {
         if hasMMU {

@@ -45,6 +45,12 @@ public enum FaultKind: UInt8, CaseIterable, Hashable, Sendable {
     case oom = 35
     /// The process was already killed; the event is ignored.
     case processDead = 36
+    /// A fault-derived touch (`record --accesses faults`) the model cannot take as a fault: no VMA
+    /// covers the page, the VMA forbids the access, or a file page lies beyond EOF. The real
+    /// program took that fault and survived it (a handled SIGSEGV, as the JVM's implicit null
+    /// checks and safepoint polls do), or the sample landed beside the mapping call that made the
+    /// page valid; either way the model changes nothing and sends no signal.
+    case touchIgnored = 37
 
     /// The name used in the store's enum table.
     public var name: String {
@@ -56,7 +62,7 @@ public enum FaultKind: UInt8, CaseIterable, Hashable, Sendable {
         case .fileCow: "file_cow"; case .fileCowMajor: "file_cow_major"
         case .thpNew: "thp_new"; case .thpZeroPage: "thp_zero_page"; case .thpReuse: "thp_reuse"
         case .segvMapErr: "segv_maperr"; case .segvAccErr: "segv_accerr"; case .sigbus: "sigbus"
-        case .oom: "oom"; case .processDead: "process_dead"
+        case .oom: "oom"; case .processDead: "process_dead"; case .touchIgnored: "touch_ignored"
         }
     }
     /// The size of the page the fault mapped: 2 MiB for the THP kinds, else 4 KiB.

@@ -15,6 +15,8 @@ public struct KernelStatistics: Hashable, Sendable {
     public var oomKill: UInt64 = 0
     public var segv: UInt64 = 0
     public var sigbus: UInt64 = 0
+    /// Fault-derived touches the model could not take as a fault (`FaultKind.touchIgnored`).
+    public var touchesIgnored: UInt64 = 0
     /// File or shmem pages mapped by at least one PTE (NR_FILE_MAPPED).
     public var mappedPages: UInt64 = 0
     /// THP faults that got an order-9 page (`thp_fault_alloc`) and those that fell back to 4 KiB

@@ -6,8 +6,19 @@ extension LinuxKernel {
     public mutating func access(_ access: MemoryAccess, pid: ProcessID) -> Translation {
         defer { settleIfNeeded() }
         guard let p = processFor(pid), p.alive else { return Translation(fault: .processDead, frame: PageFrameNumber(0), vma: .none) }
-        let write = access.kind.writes
-        let exec = access.kind == .instruction
+        var write = access.kind.writes
+        var exec = access.kind.fetches
+        if access.kind == .touchAny, let vi = p.space.lookup(access.address.rawValue) {
+            // A fault of unknown direction: a write where the VMA allows writing (a program's first
+            // touch of writable memory is mostly a write), a fetch where it allows only execution.
+            let prot = p.space.areas[vi].prot
+            write = prot.contains(.write)
+            exec = !write && !prot.contains(.read) && prot.contains(.execute)
+        }
+        if access.kind.isTouch && !touchIsValid(p, access.address.rawValue >> 12, write: write, exec: exec) {
+            stats.touchesIgnored += 1
+            return Translation(fault: .touchIgnored, frame: PageFrameNumber(0), vma: p.space.lookup(access.address.rawValue).map { p.space.areas[$0].id } ?? .none)
+        }
         let first = access.address.rawValue >> 12
         let last = (access.address.rawValue &+ UInt64(max(access.size, 1)) &- 1) >> 12
         var t = touch(p, first, write: write, exec: exec)
@@ -16,6 +27,21 @@ extension LinuxKernel {
             if t2.fault != .none { t = t2 }
         }
         return t
+    }
+
+    /// True when a fault-derived touch of page `vpn` is one the model can fault in: a VMA covers
+    /// it (or the stack may grow to it), the VMA allows the access (x86 `access_error`), and a file
+    /// page lies within the file (else `filemap_fault` would raise SIGBUS). A touch that fails
+    /// these checks was a fault the real program survived; it must not kill the modelled process.
+    mutating func touchIsValid(_ p: ProcessState, _ vpn: UInt64, write: Bool, exec: Bool) -> Bool {
+        let address = vpn << 12
+        guard let vi = p.space.lookup(address) ?? expandStack(p, address) else { return false }
+        let vma = p.space.areas[vi]
+        if (write && !vma.prot.contains(.write)) || (exec && !vma.prot.contains(.execute)) || vma.prot.isEmpty { return false }
+        if case .file(let file) = vma.backing {
+            guard let size = cache.files[file]?.size, vma.pageOffset(of: address) < (size + 4095) >> 12 else { return false }
+        }
+        return true
     }
 
     /// One page touched by `p`: `handle_mm_fault` when the PTE is missing or forbids the write,

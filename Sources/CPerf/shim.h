@@ -1,0 +1,115 @@
+/* shim.h - the perf_event_open(2) calls memreplay's fault recorder needs, as plain functions.
+ *
+ * perf_event_attr has bit fields and the ring buffer needs acquire/release ordering on
+ * data_head/data_tail, neither of which Swift expresses directly; these inline wrappers do.
+ * No state lives here: the Swift side (PerfFaultCollector) owns the descriptors and buffers. */
+#ifndef MEMREPLAY_CPERF_SHIM_H
+#define MEMREPLAY_CPERF_SHIM_H
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <stdint.h>
+
+/* What a sampling event samples. */
+enum memreplay_perf_source {
+    MEMREPLAY_PERF_TRACEPOINT = 0,   /* a tracepoint id (exceptions:page_fault_user / _kernel), PERF_SAMPLE_RAW */
+    MEMREPLAY_PERF_SOFTWARE = 1,     /* PERF_COUNT_SW_PAGE_FAULTS with PERF_SAMPLE_ADDR | PERF_SAMPLE_IP */
+};
+
+/* Opens a sampling event on every fault of `pid` (and, inherited, its threads and children) on
+ * `cpu`, every event sampled, times on CLOCK_MONOTONIC; disabled until the next exec when
+ * `enable_on_exec`, else enabled at once. Returns the fd or -errno. */
+static inline int memreplay_perf_open_faults(int source, uint64_t tracepoint_id, int pid, int cpu,
+                                             int enable_on_exec, int exclude_kernel, int track_exec,
+                                             uint32_t wakeup_bytes) {
+    struct perf_event_attr a;
+    memset(&a, 0, sizeof a);
+    a.size = sizeof a;
+    if (source == MEMREPLAY_PERF_TRACEPOINT) {
+        a.type = PERF_TYPE_TRACEPOINT;
+        a.config = tracepoint_id;
+        a.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_RAW;
+    } else {
+        a.type = PERF_TYPE_SOFTWARE;
+        a.config = PERF_COUNT_SW_PAGE_FAULTS;
+        a.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_ADDR;
+        a.exclude_kernel = exclude_kernel ? 1 : 0;
+    }
+    a.sample_period = 1;
+    a.inherit = 1;
+    a.disabled = enable_on_exec ? 1 : 0;
+    a.enable_on_exec = enable_on_exec ? 1 : 0;
+    a.exclude_hv = 1;
+    a.use_clockid = 1;
+    a.clockid = CLOCK_MONOTONIC;
+    /* PERF_RECORD_COMM with PERF_RECORD_MISC_COMM_EXEC at every exec, timed (sample_id_all). */
+    a.comm = track_exec ? 1 : 0;
+    a.comm_exec = track_exec ? 1 : 0;
+    a.sample_id_all = 1;
+    a.watermark = 1;
+    a.wakeup_watermark = wakeup_bytes;
+    long fd = syscall(SYS_perf_event_open, &a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+    return fd < 0 ? -errno : (int)fd;
+}
+
+/* Opens a counting software event (`config`: PERF_COUNT_SW_PAGE_FAULTS_MIN / _MAJ) on `pid` and
+ * its inherited tasks, on any CPU, enabled at the next exec. Returns the fd or -errno. */
+static inline int memreplay_perf_open_counter(uint64_t config, int pid, int enable_on_exec) {
+    struct perf_event_attr a;
+    memset(&a, 0, sizeof a);
+    a.size = sizeof a;
+    a.type = PERF_TYPE_SOFTWARE;
+    a.config = config;
+    a.inherit = 1;
+    a.disabled = enable_on_exec ? 1 : 0;
+    a.enable_on_exec = enable_on_exec ? 1 : 0;
+    a.exclude_hv = 1;
+    long fd = syscall(SYS_perf_event_open, &a, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+    return fd < 0 ? -errno : (int)fd;
+}
+
+/* Sends `fd`'s samples into `target`'s ring buffer (same CPU). Returns 0 or -errno. */
+static inline int memreplay_perf_set_output(int fd, int target) {
+    return ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, target) < 0 ? -errno : 0;
+}
+
+/* The ring buffer's head (acquire) and tail (release), as perf's own tools read them. */
+static inline uint64_t memreplay_perf_head(void *base) {
+    return __atomic_load_n(&((struct perf_event_mmap_page *)base)->data_head, __ATOMIC_ACQUIRE);
+}
+static inline void memreplay_perf_set_tail(void *base, uint64_t tail) {
+    __atomic_store_n(&((struct perf_event_mmap_page *)base)->data_tail, tail, __ATOMIC_RELEASE);
+}
+static inline uint64_t memreplay_perf_data_offset(void *base) {
+    struct perf_event_mmap_page *p = base;
+    return p->data_offset ? p->data_offset : (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The interposer's time stamp (recorder.h mr_now: TSC / 64 on x86-64, else CLOCK_MONOTONIC ns),
+ * read by memreplay itself around the run so the merge has calibration pairs spanning it. */
+static inline uint64_t memreplay_recorder_tick(void) {
+#if defined(__x86_64__)
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    return (((uint64_t)hi << 32) | lo) >> 6;
+#else
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+#endif
+}
+
+/* Record types and sizes the Swift reader needs. */
+static const uint32_t MEMREPLAY_PERF_RECORD_SAMPLE = PERF_RECORD_SAMPLE;
+static const uint32_t MEMREPLAY_PERF_RECORD_LOST = PERF_RECORD_LOST;
+static const uint32_t MEMREPLAY_PERF_RECORD_LOST_SAMPLES = PERF_RECORD_LOST_SAMPLES;
+static const uint32_t MEMREPLAY_PERF_RECORD_COMM = PERF_RECORD_COMM;
+static const uint16_t MEMREPLAY_PERF_MISC_COMM_EXEC = PERF_RECORD_MISC_COMM_EXEC;
+static const uint64_t MEMREPLAY_PERF_COUNT_MIN = PERF_COUNT_SW_PAGE_FAULTS_MIN;
+static const uint64_t MEMREPLAY_PERF_COUNT_MAJ = PERF_COUNT_SW_PAGE_FAULTS_MAJ;
+
+#endif

@@ -1,0 +1,332 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CPerf
+
+/// Captures every page fault of a process tree with `perf_event_open` while it runs, into a
+/// `FaultSpool` (`record --accesses faults`).
+///
+/// Preferred source: the `exceptions:page_fault_user` tracepoint (address, ip and x86 error code,
+/// so read / write / instruction fetch are known) plus `exceptions:page_fault_kernel` for faults
+/// the kernel takes on user addresses on the program's behalf (`copy_to_user` in a `read()` into a
+/// fresh buffer; arch/x86/mm/fault.c `trace_page_fault_entries`). Fallback: the `page-faults`
+/// software event with `PERF_SAMPLE_ADDR` (`perf_sw_event` in `do_user_addr_fault`), whose
+/// direction is unknown. Inherited events cannot share one ring buffer when opened for any CPU
+/// (`perf_mmap` refuses `inherit` with `cpu == -1`), so one event per CPU, as `perf record` does;
+/// the kernel tracepoint's samples go into the user one's buffer (`PERF_EVENT_IOC_SET_OUTPUT`).
+/// Samples carry CLOCK_MONOTONIC times (`use_clockid`), the interposer's time base.
+public final class PerfFaultCollector: @unchecked Sendable {
+    /// Where the samples come from.
+    public enum Source: String, Sendable {
+        case tracepoint = "perf:exceptions:page_fault_user+kernel"
+        case softwareEvent = "perf:page-faults"
+    }
+
+    /// What the capture saw.
+    public struct Statistics: Sendable {
+        public var samples: UInt64 = 0
+        /// Samples the kernel dropped because a ring buffer was full (PERF_RECORD_LOST).
+        public var lost: UInt64 = 0
+        /// Samples of kernel addresses, left out.
+        public var kernelAddresses: UInt64 = 0
+        /// The kernel's own minor and major fault counts of the tree (counting events).
+        public var minorFaults: UInt64 = 0
+        public var majorFaults: UInt64 = 0
+        /// Bytes of each ring buffer.
+        public var ringBytes = 0
+        /// Execs seen (PERF_RECORD_COMM with the exec flag).
+        public var execs: UInt64 = 0
+    }
+
+    public private(set) var source: Source = .tracepoint
+    public private(set) var statistics = Statistics()
+    private var fds: [Int32] = []
+    private var counterFDs: [Int32] = []
+    private var rings: [(base: UnsafeMutableRawPointer, length: Int, data: Int, size: Int, tail: UInt64)] = []
+    private var userTracepoint: UInt16 = 0
+    private var offsets = (address: 8, errorCode: 24)
+    private let spool: FaultSpoolWriter
+    private var thread: pthread_t?
+    private var stopFlag = false
+    private var lock = pthread_mutex_t()
+
+    /// Why fault capture cannot start, for the user.
+    public struct Unavailable: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Opens the events on `pid` (a child stopped before its exec: they are enabled by it) and
+    /// starts draining them into `spoolPath`. Throws `Unavailable` when perf refuses.
+    public init(pid: Int32, spoolPath: String, enableOnExec: Bool = true) throws {
+        if getenv("MEMREPLAY_DENY_PERF") != nil {
+            throw Unavailable(description: "perf_event_open refused (MEMREPLAY_DENY_PERF is set, simulating kernel.perf_event_paranoid)")
+        }
+        spool = try FaultSpoolWriter(path: spoolPath)
+        pthread_mutex_init(&lock, nil)
+        let cpus = PerfFaultCollector.onlineCPUs()
+        var chosen = Source.tracepoint
+        var kernelTracepoint: UInt64?
+        if let user = PerfFaultCollector.tracepointID("exceptions/page_fault_user") {
+            userTracepoint = UInt16(truncatingIfNeeded: user)
+            kernelTracepoint = PerfFaultCollector.tracepointID("exceptions/page_fault_kernel")
+            if let f = PerfFaultCollector.fieldOffsets("exceptions/page_fault_user") { offsets = f }
+        } else {
+            chosen = .softwareEvent
+        }
+        var pages = 2048  // 8 MiB of samples per CPU, halved while the kernel refuses (mlock limit)
+        var failure: Int32 = 0
+        for attempt in 0..<2 {
+            if attempt == 1 {
+                // The tracepoint could not be opened (no tracefs, or not permitted): the software event.
+                guard chosen == .tracepoint else { break }
+                closeAll()
+                chosen = .softwareEvent
+            }
+            failure = 0
+            for cpu in cpus {
+                let fd: Int32
+                if chosen == .tracepoint {
+                    fd = memreplay_perf_open_faults(Int32(MEMREPLAY_PERF_TRACEPOINT.rawValue), UInt64(userTracepoint), pid, cpu,
+                                                    enableOnExec ? 1 : 0, 0, 1, 1 << 20)
+                } else {
+                    var f = memreplay_perf_open_faults(Int32(MEMREPLAY_PERF_SOFTWARE.rawValue), 0, pid, cpu, enableOnExec ? 1 : 0, 0, 1, 1 << 20)
+                    if f == -EACCES || f == -EPERM {
+                        f = memreplay_perf_open_faults(Int32(MEMREPLAY_PERF_SOFTWARE.rawValue), 0, pid, cpu, enableOnExec ? 1 : 0, 1, 1, 1 << 20)
+                    }
+                    fd = f
+                }
+                guard fd >= 0 else { failure = -fd; break }
+                fds.append(fd)
+                var ring: UnsafeMutableRawPointer?
+                while pages >= 8 {
+                    let length = (pages + 1) * Int(getpagesize())
+                    let m = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+                    if let m, m != MAP_FAILED { ring = m; statistics.ringBytes = pages * Int(getpagesize()); break }
+                    pages /= 2
+                }
+                guard let base = ring else { failure = errno; break }
+                let dataOffset = Int(memreplay_perf_data_offset(base))
+                rings.append((base, (pages + 1) * Int(getpagesize()), dataOffset, pages * Int(getpagesize()), 0))
+                if chosen == .tracepoint, let k = kernelTracepoint {
+                    let kfd = memreplay_perf_open_faults(Int32(MEMREPLAY_PERF_TRACEPOINT.rawValue), k, pid, cpu, enableOnExec ? 1 : 0, 0, 0, 1 << 20)
+                    if kfd >= 0 {
+                        if memreplay_perf_set_output(kfd, fd) == 0 { fds.append(kfd) } else { close(kfd) }
+                    }
+                }
+            }
+            if failure == 0 { break }
+        }
+        guard failure == 0 else {
+            closeAll()
+            throw Unavailable(description: "perf_event_open failed: \(String(cString: strerror(failure))) "
+                + "(kernel.perf_event_paranoid is \(PerfFaultCollector.paranoid()); page-fault sampling needs it at 2 or lower "
+                + "for your own processes, or CAP_PERFMON)")
+        }
+        source = chosen
+        for config in [MEMREPLAY_PERF_COUNT_MIN, MEMREPLAY_PERF_COUNT_MAJ] {
+            let fd = memreplay_perf_open_counter(config, pid, enableOnExec ? 1 : 0)
+            counterFDs.append(fd)
+        }
+        let box = Unmanaged.passRetained(self)
+        var t = pthread_t()
+        let rc = pthread_create(&t, nil, { arg in
+            let me = Unmanaged<PerfFaultCollector>.fromOpaque(arg!).takeRetainedValue()
+            me.drainLoop()
+            return nil
+        }, box.toOpaque())
+        if rc != 0 { box.release(); closeAll(); throw Unavailable(description: "cannot start the fault collector thread") }
+        thread = t
+    }
+
+    deinit { closeAll() }
+
+    /// Stops after a last drain (call once the traced processes have exited); returns the totals.
+    public func finish() throws -> Statistics {
+        pthread_mutex_lock(&lock); stopFlag = true; pthread_mutex_unlock(&lock)
+        if let t = thread { pthread_join(t, nil); thread = nil }
+        drainAll()
+        for (i, fd) in counterFDs.enumerated() where fd >= 0 {
+            var value: UInt64 = 0
+            if read(fd, &value, 8) == 8 { if i == 0 { statistics.minorFaults = value } else { statistics.majorFaults = value } }
+        }
+        try spool.close()
+        closeAll()
+        return statistics
+    }
+
+    private func drainLoop() {
+        var pfds = fds.prefix(rings.count).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        if pfds.count != rings.count { pfds = [] }
+        while true {
+            pthread_mutex_lock(&lock); let stop = stopFlag; pthread_mutex_unlock(&lock)
+            if stop { return }
+            drainAll()
+            _ = poll(&pfds, nfds_t(pfds.count), 2)
+        }
+    }
+
+    /// Copies every complete record out of every ring buffer.
+    private func drainAll() {
+        for i in rings.indices { drain(ring: i) }
+        spool.flushIfLarge()
+    }
+
+    private func drain(ring i: Int) {
+        let r = rings[i]
+        let data = r.base + r.data
+        let head = memreplay_perf_head(r.base)
+        var tail = r.tail
+        var scratch = [UInt8](repeating: 0, count: 256)
+        while tail < head {
+            let offset = Int(tail % UInt64(r.size))
+            // The header itself never wraps (records are 8-byte aligned, the buffer a power of two).
+            let type = data.load(fromByteOffset: offset, as: UInt32.self)
+            let size = Int(data.load(fromByteOffset: offset + 6, as: UInt16.self))
+            guard size >= 8 else { break }
+            if offset + size <= r.size {
+                handle(type: type, UnsafeRawPointer(data + offset), size)
+            } else {
+                if scratch.count < size { scratch = [UInt8](repeating: 0, count: size) }
+                let first = r.size - offset
+                scratch.withUnsafeMutableBytes { b in
+                    b.baseAddress!.copyMemory(from: data + offset, byteCount: first)
+                    (b.baseAddress! + first).copyMemory(from: data, byteCount: size - first)
+                    handle(type: type, UnsafeRawPointer(b.baseAddress!), size)
+                }
+            }
+            tail += UInt64(size)
+        }
+        rings[i].tail = tail
+        memreplay_perf_set_tail(r.base, tail)
+    }
+
+    @inline(__always) private func handle(type: UInt32, _ p: UnsafeRawPointer, _ size: Int) {
+        if type == MEMREPLAY_PERF_RECORD_COMM {
+            // An exec (PERF_RECORD_MISC_COMM_EXEC): pid, tid, comm; the sample_id's time ends it.
+            let misc = p.loadUnaligned(fromByteOffset: 4, as: UInt16.self)
+            guard misc & MEMREPLAY_PERF_MISC_COMM_EXEC != 0, size >= 24 else { return }
+            spool.append(FaultSample(time: p.loadUnaligned(fromByteOffset: size - 8, as: UInt64.self), address: 0,
+                                     pid: p.loadUnaligned(fromByteOffset: 8, as: UInt32.self),
+                                     tid: p.loadUnaligned(fromByteOffset: 12, as: UInt32.self), direction: .exec))
+            statistics.execs += 1
+            return
+        }
+        if type == MEMREPLAY_PERF_RECORD_LOST {
+            statistics.lost += p.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+            return
+        }
+        if type == MEMREPLAY_PERF_RECORD_LOST_SAMPLES {
+            statistics.lost += p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            return
+        }
+        guard type == MEMREPLAY_PERF_RECORD_SAMPLE else { return }
+        let sample: FaultSample
+        if source == .tracepoint {
+            // pid, tid, time, raw size, raw data (the tracepoint's fields).
+            guard size >= 8 + 16 + 4 + offsets.errorCode + 8 else { return }
+            let pid = p.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+            let tid = p.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
+            let time = p.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
+            let raw = p + 28
+            let type = raw.loadUnaligned(as: UInt16.self)
+            let address = raw.loadUnaligned(fromByteOffset: offsets.address, as: UInt64.self)
+            let code = raw.loadUnaligned(fromByteOffset: offsets.errorCode, as: UInt64.self)
+            sample = FaultSample(time: time, address: address, pid: pid, tid: tid,
+                                 direction: FaultSample.direction(x86ErrorCode: code), inKernel: type != userTracepoint)
+        } else {
+            // ip, pid, tid, time, addr.
+            guard size >= 8 + 32 else { return }
+            let ip = p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
+            let pid = p.loadUnaligned(fromByteOffset: 16, as: UInt32.self)
+            let tid = p.loadUnaligned(fromByteOffset: 20, as: UInt32.self)
+            let time = p.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
+            let address = p.loadUnaligned(fromByteOffset: 32, as: UInt64.self)
+            // An instruction fetch faults at its own ip's page; otherwise the direction is unknown.
+            let direction: FaultSample.Direction = ip >> 12 == address >> 12 ? .fetch : .unknown
+            sample = FaultSample(time: time, address: address, pid: pid, tid: tid, direction: direction, inKernel: ip >= 1 << 47)
+        }
+        guard sample.address < 1 << 47 else { statistics.kernelAddresses += 1; return }
+        statistics.samples += 1
+        spool.append(sample)
+    }
+
+    private func closeAll() {
+        for r in rings { munmap(r.base, r.length) }
+        rings = []
+        for fd in fds { close(fd) }
+        fds = []
+        for fd in counterFDs where fd >= 0 { close(fd) }
+        counterFDs = []
+    }
+
+    // MARK: The host
+
+    /// The CPUs perf can place an event on (/sys/devices/system/cpu/online, "0-1,4").
+    static func onlineCPUs() -> [Int32] {
+        guard let text = readText("/sys/devices/system/cpu/online") else { return Array(0..<Int32(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))) }
+        var cpus: [Int32] = []
+        for part in text.split(separator: ",") {
+            let ends = part.split(separator: "-").compactMap { Int32($0.trimmedLine) }
+            if ends.count == 2 { cpus += Array(ends[0]...ends[1]) } else if ends.count == 1 { cpus.append(ends[0]) }
+        }
+        return cpus.isEmpty ? [0] : cpus
+    }
+
+    /// The id of tracepoint `name` ("exceptions/page_fault_user") from tracefs, mounting tracefs at
+    /// /sys/kernel/tracing when it is not mounted and we may (root).
+    static func tracepointID(_ name: String) -> UInt64? {
+        for root in ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"] {
+            if let text = readText("\(root)/events/\(name)/id"), let id = UInt64(text.trimmedLine) { return id }
+        }
+        if geteuid() == 0, mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nil) == 0,
+           let text = readText("/sys/kernel/tracing/events/\(name)/id") {
+            return UInt64(text.trimmedLine)
+        }
+        return nil
+    }
+
+    /// Offsets of `address` and `error_code` in the tracepoint's record, from its format file.
+    static func fieldOffsets(_ name: String) -> (address: Int, errorCode: Int)? {
+        for root in ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"] {
+            guard let text = readText("\(root)/events/\(name)/format") else { continue }
+            func offset(_ field: String) -> Int? {
+                guard let line = text.split(separator: "\n").first(where: { $0.contains(" \(field);") }),
+                      let part = line.split(separator: ";").first(where: { $0.contains("offset:") }) else { return nil }
+                return Int(part.split(separator: ":").last.map { String($0) } ?? "")
+            }
+            if let a = offset("address"), let e = offset("error_code") { return (a, e) }
+        }
+        return nil
+    }
+
+    /// kernel.perf_event_paranoid, as text.
+    static func paranoid() -> String {
+        readText("/proc/sys/kernel/perf_event_paranoid")?.trimmedLine ?? "unknown"
+    }
+
+    static func readText(_ path: String) -> String? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n <= 0 { break }
+            bytes += buffer[0..<n]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension String {
+    /// The text without leading and trailing blanks and newlines.
+    var trimmedLine: String {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
+        return String(self.drop(while: blank).reversed().drop(while: blank).reversed())
+    }
+}
+
+extension Substring {
+    var trimmedLine: String { String(self).trimmedLine }
+}
