@@ -17,6 +17,11 @@ import Glibc
 struct FaultMergeQueue {
     private var samples: [(tick: UInt64, sample: FaultSample)] = []
     private var index = 0
+    /// Samples taken out of order (a process's faults after its exit record), and each pid's
+    /// sample positions with a cursor into them.
+    private var consumed: [Bool] = []
+    private var positionsOfPid: [UInt32: [Int]] = [:]
+    private var pidCursor: [UInt32: Int] = [:]
     /// Segment indices per pid, and the segments whose start record has been merged.
     private var segmentsOfPid: [UInt32: [Int]] = [:]
     private var started: Set<Int> = []
@@ -36,13 +41,36 @@ struct FaultMergeQueue {
         // Stable: samples of one tick keep the spool's order (a CPU's ring buffer order).
         samples = samples.enumerated().sorted { ($0.element.tick, $0.offset) < ($1.element.tick, $1.offset) }.map(\.element)
         index = 0
+        consumed = [Bool](repeating: false, count: samples.count)
+        for (i, s) in samples.enumerated() { positionsOfPid[s.sample.pid, default: []].append(i) }
     }
 
     /// The next sample as a merge item, or nil.
     mutating func next() -> LackeyRecordingStream.Item? {
+        while index < samples.count && consumed[index] { index += 1 }
         guard index < samples.count else { return nil }
         defer { index += 1 }
         return .touch(samples[index].sample, tick: samples[index].tick)
+    }
+
+    /// The exit record of `pid` is being merged: every later fault of it (exit handlers, the C
+    /// library's and the interposer's teardown after the exit call was stamped) comes before it,
+    /// since the process takes them before it dies.
+    mutating func exiting(pid: UInt32, summary: inout RecordingSummary) -> [(UInt32, UInt32, Event)] {
+        guard let positions = positionsOfPid[pid] else { return [] }
+        var cursor = pidCursor[pid] ?? 0
+        while cursor < positions.count && positions[cursor] < index { cursor += 1 }
+        var out: [(UInt32, UInt32, Event)] = []
+        while cursor < positions.count {
+            let i = positions[cursor]
+            cursor += 1
+            guard !consumed[i], samples[i].sample.direction != .exec else { continue }
+            consumed[i] = true
+            out.append(FaultMergeQueue.event(samples[i].sample))
+        }
+        pidCursor[pid] = cursor
+        summary.touches += UInt64(out.count)
+        return out
     }
 
     /// The start record of segment `segment` (process `pid`) was merged: its held samples follow.

@@ -159,6 +159,9 @@ public struct RecordingMerger {
                     let seg = segments[streams[best].segment]
                     summary.rawRecords += 1
                     converted = state.convert(raw, segment: seg, tid: tid, writer: writer)
+                    if (raw.op == .exit || raw.op == .signal) && !converted.isEmpty {
+                        converted = faults.exiting(pid: seg.pid, summary: &summary) + converted
+                    }
                     // The first records of an image: faults its process took while the image
                     // started (ld.so, before the interposer ran) follow them.
                     if raw.op == .start { converted += faults.started(segment: streams[best].segment, pid: seg.pid, summary: &summary) }

@@ -55,9 +55,10 @@ func randomEvent(_ rng: inout SplitMix64, strings: [StringID]) -> Event {
     }
     switch rng.next() % 10 {
     case 0..<4:
-        let kind = AccessKind.allCases[Int(rng.next() % 4)]
+        let kind = AccessKind.allCases[Int(rng.next() % UInt64(AccessKind.allCases.count))]
         let sizes: [UInt32] = [1, 2, 4, 8, 16, 32, 64, 0, 3, 7, 15, 128, UInt32.max]
-        let size = rng.next() % 3 == 0 ? sizes[Int(rng.next() % UInt64(sizes.count))] : randomU32(&rng)
+        // A fault-derived touch has no size of its own: it always decodes as 1.
+        let size = kind.isTouch ? 1 : rng.next() % 3 == 0 ? sizes[Int(rng.next() % UInt64(sizes.count))] : randomU32(&rng)
         return .access(MemoryAccess(kind: kind, address: VirtualAddress(randomU64(&rng)), size: size))
     case 4:
         return .process(ProcessEvent(op: ProcessOp.allCases.randomElement(using: &rng)!,

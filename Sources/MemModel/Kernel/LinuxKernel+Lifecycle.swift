@@ -38,7 +38,7 @@ extension LinuxKernel {
         }
     }
 
-    /// `dup_mmap` (kernel/fork.c) and `copy_page_range` (mm/memory.c).
+    /// `dup_mmap` (kernel/fork.c) and `copy_page_range` with `vma_needs_copy` (mm/memory.c).
     mutating func fork(_ parent: ProcessState, child childPID: ProcessID, childThread: ThreadID) -> UInt64 {
         if let old = processes[childPID], old.alive { teardown(old, status: 0) }
         guard let child = spawn(childPID, parent: parent.pid, image: parent.image) else { return 0 }
@@ -52,7 +52,10 @@ extension LinuxKernel {
             copy.flags.remove(.locked)
             if copy.anonVMA != 0 { copy.anonVMA = newAnonVMA() }      // anon_vma_fork
             insertVMA(child, copy)
-            guard !v.isShared else { continue }   // shared mappings: the child faults them in itself
+            // `vma_needs_copy`: only VMAs with an anon_vma have their PTEs copied; shared mappings
+            // and private ones that never had an anonymous page (text, read-only data, zero-page
+            // reads) are left for the child to fault in itself.
+            guard !v.isShared, v.anonVMA != 0 else { continue }
             if parent.table.hasHuge { guard copyHugeMappings(parent, child, v) else { return protected } }
             for vpn in parent.table.mappedPages(v.start >> 12, v.end >> 12) {
                 var e = parent.table.entry(vpn)!

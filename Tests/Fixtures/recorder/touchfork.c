@@ -3,8 +3,10 @@
  *   touchfork anon MIB      — MIB of private anonymous memory (MADV_NOHUGEPAGE), one non-zero
  *                             write per 4 KiB page; fork; the child writes every other page; exit
  *   touchfork thp MIB       — the same with MADV_HUGEPAGE
- *   touchfork file PATH MIB — the first MIB of PATH mapped shared read-only and read one byte per
- *                             page; fork; the child reads every other page again
+ *   touchfork file PATH MIB — PATH written with MIB of non-zero data by write(2) (so its pages are
+ *                             cached, in the real kernel and in the model), mapped shared read-only
+ *                             and read one byte per page (fault-around); fork; the child reads
+ *                             every other page again
  *   touchfork read PATH MIB — MIB of PATH read with read(2) into a fresh malloc'd buffer (the
  *                             kernel takes the faults, in copy_to_user)
  * Prints "minflt <n> majflt <n>": getrusage of the process and its waited-for children, whole run. */
@@ -46,9 +48,16 @@ int main(int argc, char **argv) {
     }
     if (argc < 4) { fprintf(stderr, "usage: touchfork file|read PATH MIB\n"); return 2; }
     size_t len = (size_t)atol(argv[3]) << 20;
-    int fd = open(argv[2], O_RDONLY);
+    int writing = strcmp(argv[1], "file") == 0;
+    int fd = open(argv[2], writing ? O_RDWR | O_CREAT | O_TRUNC : O_RDONLY, 0600);
     if (fd < 0) { perror(argv[2]); return 1; }
     if (len == 0) { report(); return 0; }
+    if (writing) {
+        static char block[65536];
+        memset(block, 'x', sizeof block);
+        for (size_t done = 0; done < len; done += sizeof block)
+            if (write(fd, block, sizeof block) != (ssize_t)sizeof block) { perror("write"); return 1; }
+    }
     if (strcmp(argv[1], "read") == 0) {
         char *buf = malloc(len);
         size_t done = 0;

@@ -1,0 +1,80 @@
+import Testing
+import MemTrace
+@testable import MemModel
+
+/// Fault-derived touches (`record --accesses faults`) in the kernel model: they fault pages in as
+/// the real kernel did, and a touch the model cannot take as a fault never kills the process.
+@Suite struct TouchTests {
+    func touch(_ k: inout LinuxKernel, _ kind: AccessKind, _ a: UInt64, _ p: ProcessID = pid) -> Translation {
+        k.access(MemoryAccess(kind: kind, address: VirtualAddress(a), size: 1), pid: p)
+    }
+
+    @Test func readTouchMapsTheZeroPageAndWriteTouchReplacesIt() {
+        var k = makeKernel()
+        let a = k.mapAnon(4 << 12)
+        #expect(touch(&k, .touchLoad, a).fault == .anonZeroPage)
+        #expect(touch(&k, .touchStore, a).fault == .zeroPageCopy)
+        #expect(touch(&k, .touchStore, a + 0x1000).fault == .anonNew)
+        #expect(k.processes[pid]!.rssAnon == 2)
+        #expect(k.invariantViolations().isEmpty)
+    }
+
+    /// The JVM's implicit null checks and safepoint polls fault on PROT_NONE pages and survive:
+    /// such a touch changes nothing and the process lives on.
+    @Test func touchOutsideAnyVMAOrForbiddenIsIgnoredNotFatal() {
+        var k = makeKernel()
+        let guardPage = k.mapAnon(1 << 12, prot: [])
+        let readOnly = k.mapAnon(1 << 12, prot: [.read])
+        #expect(touch(&k, .touchLoad, 0x10).fault == .touchIgnored)
+        #expect(touch(&k, .touchLoad, guardPage).fault == .touchIgnored)
+        #expect(touch(&k, .touchStore, readOnly).fault == .touchIgnored)
+        #expect(k.processes[pid]!.alive)
+        #expect(k.stats.touchesIgnored == 3 && k.stats.segv == 0)
+        // An ordinary access there still kills, as before.
+        #expect(k.load(guardPage).fault == .segvAccErr)
+        #expect(k.processes[pid]?.alive != true)
+    }
+
+    @Test func touchBeyondEndOfFileIsIgnored() {
+        var k = makeKernel()
+        k.openFile(1, size: 4096)
+        let a = k.mapFile(1, 4 << 12, shared: true, prot: [.read])
+        #expect(touch(&k, .touchLoad, a + 0x2000).fault == .touchIgnored)
+        #expect(k.processes[pid]!.alive)
+        #expect(touch(&k, .touchLoad, a).fault.isFault)
+    }
+
+    /// A fault of unknown direction is a write where the VMA allows writing, else a read.
+    @Test func touchAnyFollowsTheVMAsProtection() {
+        var k = makeKernel()
+        let rw = k.mapAnon(1 << 12)
+        let ro = k.mapAnon(1 << 12, prot: [.read])
+        #expect(touch(&k, .touchAny, rw).fault == .anonNew)
+        #expect(touch(&k, .touchAny, ro).fault == .anonZeroPage)
+    }
+
+    /// `vma_needs_copy`: a private file mapping without anonymous pages (text, read-only data)
+    /// is not copied at fork, so the child faults its pages in again; one with an anon_vma is.
+    @Test func forkCopiesOnlyVMAsWithAnAnonVMA() {
+        var k = makeKernel()
+        k.openFile(1, size: 8 << 12)
+        let text = k.mapFile(1, 8 << 12, shared: false, prot: [.read, .execute])
+        let data = k.mapAnon(2 << 12)
+        _ = touch(&k, .touchFetch, text)
+        _ = touch(&k, .touchStore, data)
+        let child = ProcessID(101)
+        _ = k.process(ProcessEvent(op: .fork, process: child, thread: ThreadID(101)), pid: pid, tid: ThreadID(100), image: "")
+        #expect(touch(&k, .touchFetch, text, child).fault == .fileMinor)
+        #expect(touch(&k, .touchStore, data, child).fault == .cowCopy)
+        #expect(k.invariantViolations().isEmpty)
+    }
+
+    @Test func hardwareModelCountsTouchesWithoutSimulatingThem() {
+        var hw = MemoryHierarchy(HardwareConfiguration.cachegrind)
+        hw.touched(MemoryAccess(kind: .touchStore, address: VirtualAddress(0x1000), size: 1), asid: 1)
+        let m = Dictionary(uniqueKeysWithValues: hw.metrics().map { ($0.name, $0.value) })
+        #expect(m["hw.stream_complete"] == 0)
+        #expect(m["hw.touches_not_simulated"] == 1)
+        #expect(m["cachegrind.Dw"] == 0)
+    }
+}
