@@ -10,6 +10,12 @@ work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 cc -O1 -o "$work/churn" Tests/Fixtures/recorder/churn.c
 "$bin" record -o traces/rec-c-churn.mrt -- "$work/churn" 20000
 
+# Page faults of a program that touches 8 MiB, forks, and lets the child write every other page,
+# and of a shared file mapping read with fault-around (record --accesses faults, the default).
+cc -O2 -o "$work/touchfork" Tests/Fixtures/recorder/touchfork.c
+"$bin" record -o traces/rec-touchfork.mrt -- "$work/touchfork" anon 8
+"$bin" record -o traces/rec-touchfile.mrt -- "$work/touchfork" file "$work/data" 4
+
 "$bin" record -o traces/rec-python.mrt -- /usr/bin/python3.11 Tests/Fixtures/recorder/alloc.py
 
 port=$((20000 + $$ % 10000))

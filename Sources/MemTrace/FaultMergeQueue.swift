@@ -12,8 +12,8 @@ import Glibc
 ///   (ld.so, before the interposer's constructor has written the new address space) are held and
 ///   follow the new image's first records; likewise for a process whose first image has not
 ///   started yet;
-/// - samples of processes the trace does not hold (not followed, or after their exit) are dropped
-///   and counted.
+/// - samples of processes the interposer did not record (not followed) are dropped and counted;
+/// - a process's samples after its exit record come just before that exit (`exiting`).
 struct FaultMergeQueue {
     private var samples: [(tick: UInt64, sample: FaultSample)] = []
     private var index = 0
@@ -92,7 +92,9 @@ struct FaultMergeQueue {
             held[s.pid, default: []].append(s)
             return []
         }
-        guard alive.contains(s.pid) else {
+        // Only processes the interposer recorded (`--no-follow-forks` leaves children out, though
+        // the parent's fork event names them).
+        guard alive.contains(s.pid), segmentsOfPid[s.pid] != nil else {
             if FaultMergeQueue.debug { print("dropped fault sample", s) }
             summary.touchesDropped += 1; return []
         }

@@ -3,6 +3,8 @@
  *   touchfork anon MIB      — MIB of private anonymous memory (MADV_NOHUGEPAGE), one non-zero
  *                             write per 4 KiB page; fork; the child writes every other page; exit
  *   touchfork thp MIB       — the same with MADV_HUGEPAGE
+ *   touchfork touch MIB     — MIB of anonymous memory written once per page, no fork (the
+ *                             recording-overhead benchmark, scripts/bench-recorder.sh)
  *   touchfork file PATH MIB — PATH written with MIB of non-zero data by write(2) (so its pages are
  *                             cached, in the real kernel and in the model), mapped shared read-only
  *                             and read one byte per page (fault-around); fork; the child reads
@@ -30,13 +32,15 @@ static void report(void) {
 int main(int argc, char **argv) {
     if (argc < 3) { fprintf(stderr, "usage: touchfork anon|thp MIB | touchfork file|read PATH MIB\n"); return 2; }
     int anon = strcmp(argv[1], "anon") == 0, thp = strcmp(argv[1], "thp") == 0;
-    if (anon || thp) {
+    int touch = strcmp(argv[1], "touch") == 0;
+    if (anon || thp || touch) {
         size_t len = (size_t)atol(argv[2]) << 20;
         if (len == 0) { report(); return 0; }
         volatile char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (p == MAP_FAILED) { perror("mmap"); return 1; }
         if (madvise((void *)p, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) != 0) { perror("madvise"); return 1; }
         for (size_t off = 0; off < len; off += 4096) p[off] = 1;
+        if (touch) { report(); return 0; }
         pid_t c = fork();
         if (c == 0) {
             for (size_t off = 0; off < len; off += 8192) p[off] = 2;
