@@ -107,6 +107,12 @@ struct RecordFaultsTests {
         let pid = try #require(r.header.processes.first?.pid)
         // 32 MiB of buffer resident: RssAnon at least 32 MiB in the model's peak.
         #expect(r.metrics["status.\(pid).VmHWM"] ?? 0 >= 32 * 1024)
+        // Re-allocated: the touches follow the buffer into the ptmalloc model's own chunk.
+        let db = dir.appendingPathComponent("ptmalloc.db").path
+        let replay = try CLI.run(["replay", dir.appendingPathComponent("read.mrt").path, "-o", db, "--machine", "host",
+                                  "--allocator", "ptmalloc"])
+        try #require(replay.status == 0, "\(replay.stderr)")
+        #expect(try RecordFaultsTests.metrics(db)["status.\(pid).VmHWM"] ?? 0 >= 32 * 1024)
         let none = try RecordFaultsTests.recordAndReplay(program, ["read", data.path, "0"], in: dir, name: "none")
         let real = r.realMinor - none.realMinor
         let model = Int(r.metrics["vmstat.pgfault"] ?? 0) - Int(none.metrics["vmstat.pgfault"] ?? 0)
