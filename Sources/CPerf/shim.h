@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <stdint.h>
+#include "../CRecorder/tick.h"
 
 /* What a sampling event samples. */
 enum memreplay_perf_source {
@@ -89,19 +90,9 @@ static inline uint64_t memreplay_perf_data_offset(void *base) {
     return p->data_offset ? p->data_offset : (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
-/* The interposer's time stamp (recorder.h mr_now: TSC / 64 on x86-64, else CLOCK_MONOTONIC ns),
- * read by memreplay itself around the run so the merge has calibration pairs spanning it. */
-static inline uint64_t memreplay_recorder_tick(void) {
-#if defined(__x86_64__)
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (((uint64_t)hi << 32) | lo) >> 6;
-#else
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-#endif
-}
+/* The interposer's time stamp (Sources/CRecorder/tick.h), read by memreplay itself around the run
+ * so the merge has calibration pairs spanning it. */
+static inline uint64_t memreplay_recorder_tick(void) { return mr_tick(); }
 
 /* Record types and sizes the Swift reader needs. */
 static const uint32_t MEMREPLAY_PERF_RECORD_SAMPLE = PERF_RECORD_SAMPLE;

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include "tick.h"
 
 /* Raw record operations (keep in sync with RecorderRawOp in Swift). */
 enum {
@@ -208,19 +209,9 @@ void mr_put_bytes(struct mr_tbuf *b, const void *p, size_t n);
 /* Room left in the current buffer after the caller's record began (for long strings). */
 static inline size_t mr_room(struct mr_tbuf *b) { return MR_TBUF_SIZE - b->len; }
 
-/* Event time stamp in ticks: TSC cycles / 64 on x86-64 (about 20 ns; reading the TSC costs ~10 ns
- * here against ~27 ns for clock_gettime, and coarser ticks keep the deltas to one byte), nanoseconds
- * elsewhere. The merge converts ticks with each chunk's calibration pair. */
+/* Event time stamp in ticks (tick.h). The merge converts ticks with each chunk's calibration pair. */
 uint64_t mr_clock_ns(void);
-static inline uint64_t mr_now(void) {
-#if defined(__x86_64__)
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return (((uint64_t)hi << 32) | lo) >> 6;
-#else
-    return mr_clock_ns();
-#endif
-}
+static inline uint64_t mr_now(void) { return mr_tick(); }
 pid_t mr_gettid(void);
 
 

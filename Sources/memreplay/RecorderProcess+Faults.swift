@@ -73,7 +73,8 @@ extension RecorderProcess {
         _ = write(go[1], &byte, 1)
         close(go[1])
         var execErrno: Int32 = 0
-        let n = read(report[0], &execErrno, 4)
+        var n = 0
+        repeat { n = read(report[0], &execErrno, 4) } while n < 0 && errno == EINTR
         close(report[0])
         var scanner: PagemapTouchScanner?
         if n != 4 && collector == nil { scanner = try? PagemapTouchScanner(root: pid, spoolPath: spool) }

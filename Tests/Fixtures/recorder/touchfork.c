@@ -11,6 +11,8 @@
  *                             every other page again
  *   touchfork read PATH MIB — MIB of PATH read with read(2) into a fresh malloc'd buffer (the
  *                             kernel takes the faults, in copy_to_user)
+ * An optional last argument HOLD_MS (anon, thp, touch) keeps the process alive that long after its
+ * touches, so a timer-driven observer (the pagemap fallback) sees them.
  * Prints "minflt <n> majflt <n>": getrusage of the process and its waited-for children, whole run. */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -40,6 +42,7 @@ int main(int argc, char **argv) {
         if (p == MAP_FAILED) { perror("mmap"); return 1; }
         if (madvise((void *)p, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE) != 0) { perror("madvise"); return 1; }
         for (size_t off = 0; off < len; off += 4096) p[off] = 1;
+        if (argc > 3) usleep((useconds_t)atol(argv[3]) * 1000);
         if (touch) { report(); return 0; }
         pid_t c = fork();
         if (c == 0) {
