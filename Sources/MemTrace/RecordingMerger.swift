@@ -59,23 +59,6 @@ public struct RecordingMerger {
         return try names.sorted().map { try RecorderSegment(path: directory + "/" + $0) }
     }
 
-    /// Tick → nanosecond conversion from every calibration pair (a least-squares line through the
-    /// extreme pairs; ticks are nanoseconds when the pairs agree 1:1).
-    func clock() -> (origin: UInt64, toNanoseconds: (UInt64) -> UInt64) {
-        var pairs: [TickCalibration] = []
-        for s in segments { pairs += s.calibrations }
-        let lo = pairs.min { $0.tick < $1.tick }, hi = pairs.max { $0.tick < $1.tick }
-        var rate = 1.0
-        if let lo, let hi, hi.tick > lo.tick, hi.nanoseconds > lo.nanoseconds {
-            rate = Double(hi.nanoseconds - lo.nanoseconds) / Double(hi.tick - lo.tick)
-        }
-        let anchorTick = lo?.tick ?? 0, anchorNs = Double(lo?.nanoseconds ?? 0)
-        return (anchorTick, { tick in
-            let ns = anchorNs + (Double(tick) - Double(anchorTick)) * rate
-            return ns <= 0 ? 0 : UInt64(ns)
-        })
-    }
-
     /// Writes the merged trace to `writer`'s destination; returns what was written.
     /// `header` is completed with the root's initial process before the writer is made.
     public func merge(header: TraceHeader, makeWriter: (TraceHeader) throws -> TraceWriter) throws -> (TraceWriter, RecordingSummary) {
@@ -88,13 +71,13 @@ public struct RecordingMerger {
         var streams: [Stream] = []
         for (si, s) in segments.enumerated() {
             if let spool = accessSpool, s.pid == rootPid, s.generation == 0 {
-                var stream = Stream(segment: si, cursor: nil, lackey: try LackeyRecordingStream(segment: s, spoolPath: spool), head: nil)
+                var stream = Stream(segment: si, pid: s.pid, lackey: try LackeyRecordingStream(segment: s, spoolPath: spool))
                 try stream.advance()
                 streams.append(stream)
                 continue
             }
             for ti in s.threads.indices {
-                var stream = Stream(segment: si, cursor: RecorderCursor(segment: s, thread: ti), lackey: nil, head: nil)
+                var stream = Stream(segment: si, pid: s.pid, cursor: RecorderCursor(segment: s, thread: ti))
                 try stream.advance()
                 streams.append(stream)
             }
@@ -109,48 +92,76 @@ public struct RecordingMerger {
         header.attributes["recorder.segments"] = String(segments.count)
         header.attributes["recorder.time_resolution_ns"] = String(timeResolution)
         let writer = try makeWriter(header)
-        let (_, toNs) = clock()
-        var origin: UInt64?
-        var lastTime: [UInt64: UInt64] = [:]
+        let clock = TickClock(segments: segments)
+        var origin: UInt64 = 0, hasOrigin = false
+        // Per-thread times never go backwards (the codec allows it, but readers expect order): the
+        // last time of each (pid, tid), in a slot each stream knows; other threads (a thread
+        // start is its creator's event) find theirs by key.
+        var threads = ThreadTimes()
+        for i in streams.indices { streams[i].slot = threads.slot(pid: streams[i].pid, tid: streams[i].tid) }
+        var kindCounts = [UInt64](repeating: 0, count: 256)
+        var converted: [(UInt32, UInt32, Event)] = []
+        converted.reserveCapacity(64)
+        // Time rounding: the last multiple of `timeResolution` (records come close together).
+        var roundedBase: UInt64 = 0
+        let resolution = timeResolution
         do {
             while true {
-                var best = -1
-                for i in streams.indices {
-                    guard let h = streams[i].headTick else { continue }
-                    if best < 0 || h < streams[best].headTick! { best = i }
+                var best = -1, bestTick = UInt64.max
+                for i in streams.indices where streams[i].headTick < bestTick {
+                    best = i; bestTick = streams[i].headTick
                 }
-                guard best >= 0 else { break }
+                if best < 0 {
+                    // Every stream ended, or the remaining heads all carry the largest tick.
+                    guard let i = streams.firstIndex(where: { $0.head != nil }) else { break }
+                    best = i
+                }
                 let item = streams[best].head!
                 try streams[best].advance()
-                let seg = segments[streams[best].segment]
-                let ns = toNs(Stream.tick(of: item))
-                if origin == nil { origin = ns }
-                var time = ns >= origin! ? ns - origin! : 0
-                if timeResolution > 1 { time -= time % timeResolution }
-                let converted: [(UInt32, UInt32, Event)]
+                let ns = clock.nanoseconds(Stream.tick(of: item))
+                if !hasOrigin { origin = ns; hasOrigin = true }
+                var time = ns >= origin ? ns - origin : 0
+                if resolution > 1 {
+                    if time >= roundedBase && time - roundedBase < resolution { time = roundedBase } else {
+                        time -= time % resolution
+                        roundedBase = time
+                    }
+                }
+                let si = streams[best].segment, slot = streams[best].slot
+                if case .record(let raw, let tid) = item, let event = RecordingConverter.simpleEvent(raw) {
+                    // The hot path: one event of the stream's own thread, no converter state.
+                    summary.rawRecords += 1
+                    let t = threads.advance(tid == streams[best].tid ? slot : threads.slot(pid: streams[best].pid, tid: tid), to: time)
+                    try writer.append(TraceRecord(time: t, pid: ProcessID(streams[best].pid), tid: ThreadID(tid), event: event))
+                    summary.events += 1
+                    kindCounts[Int(event.kind.rawValue)] &+= 1
+                    continue
+                }
+                if !converted.isEmpty { converted.removeAll(keepingCapacity: true) }
                 switch item {
                 case .record(let raw, let tid):
                     summary.rawRecords += 1
-                    converted = state.convert(raw, segment: seg, tid: tid, writer: writer)
+                    state.convert(raw, segment: segments[si], tid: tid, writer: writer, into: &converted)
                 case .access(let access, let tid, _):
-                    converted = [(seg.pid, tid, .access(access))]
+                    converted.append((segments[si].pid, tid, .access(access)))
                 }
                 for (pid, tid, event) in converted {
-                    // Per-thread times never go backwards (the codec allows it, but readers expect order).
-                    let key = UInt64(pid) << 32 | UInt64(tid)
-                    let t = max(time, lastTime[key] ?? 0)
-                    lastTime[key] = t
+                    let own = pid == streams[best].pid && tid == streams[best].tid
+                    let k = own ? slot : threads.slot(pid: pid, tid: tid)
+                    let t = threads.advance(k, to: time)
                     try writer.append(TraceRecord(time: t, pid: ProcessID(pid), tid: ThreadID(tid), event: event))
                     summary.events += 1
-                    summary.kindCounts[event.kind, default: 0] += 1
-                    summary.processes.insert(pid)
-                    summary.threads.insert(tid)
+                    kindCounts[Int(event.kind.rawValue)] &+= 1
                 }
+            }
+            threads.collect(into: &summary)
+            for (kind, n) in kindCounts.enumerated() where n > 0 {
+                summary.kindCounts[EventKind(rawValue: UInt8(kind))!] = n
             }
             // The root killed without a chance to record its end (SIGKILL): its exit from waitpid.
             if let status = rootStatus, state.alive.contains(rootPid) {
                 let event = Event.process(ProcessEvent(op: .exit, status: status))
-                try writer.append(TraceRecord(time: lastTime.values.max() ?? 0, pid: ProcessID(rootPid),
+                try writer.append(TraceRecord(time: threads.latest, pid: ProcessID(rootPid),
                                               tid: ThreadID(rootPid), event: event))
                 summary.events += 1
                 summary.kindCounts[event.kind, default: 0] += 1
@@ -162,28 +173,53 @@ public struct RecordingMerger {
         return (writer, summary)
     }
 
-    /// One thread of one segment, or (lackey) a whole segment with its accesses.
+    /// One input of the merge with the time of its next item: one thread of one segment, or
+    /// (lackey) a whole segment with its accesses.
     struct Stream {
+        /// Where the items come from (the source's own state is in `cursor` or `lackey`).
+        enum Source { case thread, lackey }
+
         var segment: Int
+        var pid: UInt32
+        /// The thread of the stream's own records (the segment's process for lackey streams).
+        var tid: UInt32
+        var source: Source
         var cursor: RecorderCursor?
         var lackey: LackeyRecordingStream?
         var head: LackeyRecordingStream.Item?
+        /// The head's tick, `UInt64.max` when the stream has ended.
+        var headTick: UInt64 = .max
+        /// The (pid, tid) slot in `ThreadTimes`.
+        var slot = 0
 
-        mutating func advance() throws {
-            if lackey != nil { head = try lackey!.next(); return }
-            guard var c = cursor else { head = nil; return }
-            let e = try c.next()
-            cursor = c
-            head = e.map { .record($0, tid: c.tid) }
+        init(segment: Int, pid: UInt32, cursor: RecorderCursor) {
+            self.segment = segment; self.pid = pid; self.tid = cursor.tid; self.source = .thread; self.cursor = cursor
         }
 
-        static func tick(of item: LackeyRecordingStream.Item) -> UInt64 {
+        init(segment: Int, pid: UInt32, lackey: LackeyRecordingStream) {
+            self.segment = segment; self.pid = pid; self.tid = pid; self.source = .lackey; self.lackey = lackey
+        }
+
+        /// Reads the next item into `head` (both sources are advanced in place).
+        @inline(__always) mutating func advance() throws {
+            switch source {
+            case .thread:
+                if let e = try cursor!.next() {
+                    head = .record(e, tid: tid); headTick = e.tick
+                } else {
+                    head = nil; headTick = .max
+                }
+            case .lackey:
+                head = try lackey!.next()
+                headTick = head.map { Stream.tick(of: $0) } ?? .max
+            }
+        }
+
+        @inline(__always) static func tick(of item: LackeyRecordingStream.Item) -> UInt64 {
             switch item {
             case .record(let e, _): e.tick
             case .access(_, _, let t): t
             }
         }
-
-        var headTick: UInt64? { head.map { Stream.tick(of: $0) } }
     }
 }

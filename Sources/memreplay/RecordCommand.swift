@@ -38,6 +38,8 @@ struct RecordCommand: ParsableCommand {
     var keepRaw: String?
     @Option(help: "zstd compression level of the trace (1–19).")
     var level: Int = 6
+    @Option(help: .hidden)
+    var mergeRaw: String?
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
     @Argument(parsing: .postTerminator, help: "The command to run, after --.")
@@ -52,6 +54,7 @@ struct RecordCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let mergeRaw { return try merge(directory: mergeRaw, library: interposer ?? "", run: nil) }
         let library = try RecorderLibrary.locate(explicit: interposer, flavor: accesses == "lackey" ? .lackey : .normal)
         let directory: String
         if let keepRaw {
@@ -68,11 +71,30 @@ struct RecordCommand: ParsableCommand {
         let spool = accesses == "lackey" ? directory + "/lackey.spool" : nil
         let run = try RecorderProcess.run(command: command, library: library, directory: directory,
                                           followForks: !noFollowForks, accessSpool: spool)
+        try merge(directory: directory, library: library, run: run)
+    }
+
+    /// Merges the segments in `directory` into the trace. `run` is the recorded process; without it
+    /// (`--merge-raw DIR`, segments kept earlier with --keep-raw: for timing the merge and comparing
+    /// builds' output) the root is the first spawned image whose parent recorded nothing, and its
+    /// status comes from its own exit record.
+    func merge(directory: String, library: String, run: RecorderProcess.Outcome?) throws {
+        let spool = accesses == "lackey" ? directory + "/lackey.spool" : nil
         let segments = try RecordingMerger.loadSegments(directory: directory)
         guard !segments.isEmpty else {
             throw UsageFailure("\(command[0]): nothing was recorded (is it a static binary, or setuid? LD_PRELOAD does not reach those)")
         }
-        var merger = RecordingMerger(segments: segments, rootPid: run.pid, rootStatus: run.status)
+        let pids = Set(segments.map(\.pid))
+        let root = segments.first { s in
+            guard s.generation == 0, !s.threads.isEmpty else { return false }
+            var cursor = RecorderCursor(segment: s, thread: 0)
+            while let e = try? cursor.next() {
+                if e.op == .start { return e[0] == 0 && !pids.contains(UInt32(truncatingIfNeeded: e[1])) }
+            }
+            return false
+        } ?? segments[0]
+        let run = run ?? RecorderProcess.Outcome(pid: root.pid, status: 0)
+        var merger = RecordingMerger(segments: segments, rootPid: run.pid, rootStatus: mergeRaw == nil ? run.status : nil)
         merger.timeResolution = timeResolution
         merger.accessSpool = spool
         var header = TraceHeader(producer: "memreplay-record", producerVersion: MemReplayVersionInfo.version,
@@ -92,7 +114,7 @@ struct RecordCommand: ParsableCommand {
             comparison = "cachegrind (inert interposer preloaded, same environment): Dr \(dr), Dw \(dw)"
         }
         let (writer, summary) = try merger.merge(header: header) { h in
-            try TraceWriter(path: output, header: h, compressionLevel: level)
+            try TraceWriter(path: output, header: h, compressionLevel: level, inBackground: true)
         }
         try writer.close()
         if !quiet {
