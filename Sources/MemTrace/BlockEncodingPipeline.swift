@@ -26,14 +26,16 @@ final class BlockEncodingPipeline: @unchecked Sendable {
     private let source: String
     private let depth: Int
     private let eventsPerBlock: Int
-    // The worker's own state:
-    private var encoder = BlockEncoder()
-    private var encoded: UInt64 = 0
+    // The worker's own state (no dynamic exclusivity checks: only the worker touches it):
+    @exclusivity(unchecked) private var encoder = BlockEncoder()
+    @exclusivity(unchecked) private var encoded: UInt64 = 0
     private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var thread: pthread_t?
     // Guarded by `lock`:
     private var queue: [Job] = []
+    /// Batches already encoded, emptied with their capacity kept, for the writer to fill again.
+    private var spare: [Job] = []
     private var closing = false
     private var failure: Error?
     /// Bytes written by the worker so far.
@@ -56,6 +58,16 @@ final class BlockEncodingPipeline: @unchecked Sendable {
         pthread_mutex_destroy(lock)
         lock.deallocate()
         changed.deallocate()
+    }
+
+    /// An empty batch, reusing the storage of an encoded one when there is one.
+    func emptyJob(capacity: Int) -> Job {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        if let job = spare.popLast() { return job }
+        var job = Job()
+        job.records.reserveCapacity(capacity)
+        return job
     }
 
     /// Queues a batch (waiting while `depth` batches are queued); throws an earlier failure.
@@ -128,7 +140,7 @@ final class BlockEncodingPipeline: @unchecked Sendable {
                 if let error, failure == nil { failure = error }
                 break
             }
-            let job = queue.removeFirst()
+            var job = queue.removeFirst()
             pthread_cond_broadcast(changed)
             pthread_mutex_unlock(lock)
             var error: Error?
@@ -136,7 +148,10 @@ final class BlockEncodingPipeline: @unchecked Sendable {
             if !failed {
                 do { try encode(job, offset: &offset) } catch let e { error = e }
             }
+            job.records.removeAll(keepingCapacity: true)
+            job.strings.removeAll()
             pthread_mutex_lock(lock)
+            if spare.count < depth { spare.append(job) }
             written += offset - before
             if let error, failure == nil { failure = error }
             pthread_cond_broadcast(changed)

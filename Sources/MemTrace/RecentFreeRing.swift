@@ -12,12 +12,19 @@ struct RecentFreeRing {
 
     private var pointers: [UInt64] = []
     private var classes: [UInt64] = []
+    /// How many entries hash to each of 256 buckets: a pointer whose bucket is empty is not in
+    /// the ring (no scan for the fresh results of a bump allocator).
+    private var buckets: [UInt8] = []
     /// Physical slot of logical entry 0.
     private var head = 0
     /// Entries in the ring.
     private(set) var count = 0
 
     @inline(__always) private func slot(_ i: Int) -> Int { (head &+ i) & RecentFreeRing.mask }
+
+    @inline(__always) private static func bucket(_ pointer: UInt64) -> Int {
+        Int(truncatingIfNeeded: (pointer >> 4 ^ pointer >> 12) & 0xFF)
+    }
 
     /// Pointer of entry `i` (`i < count`).
     @inline(__always) func pointer(_ i: Int) -> UInt64 { pointers[slot(i)] }
@@ -29,34 +36,51 @@ struct RecentFreeRing {
         if pointers.isEmpty {
             pointers = [UInt64](repeating: 0, count: RecentFreeRing.capacity)
             classes = [UInt64](repeating: 0, count: RecentFreeRing.capacity)
+            buckets = [UInt8](repeating: 0, count: 256)
         }
         head = (head &- 1) & RecentFreeRing.mask
+        if count == RecentFreeRing.capacity { buckets[RecentFreeRing.bucket(pointers[head])] -= 1 }
+        buckets[RecentFreeRing.bucket(pointer)] += 1
         pointers[head] = pointer
         classes[head] = c
         if count < RecentFreeRing.capacity { count += 1 }
     }
 
-    /// Removes entry `i` (`i < count`); later entries keep their order.
+    /// Removes entry `i` (`i < count`); the others keep their order. Whichever side of `i` is
+    /// shorter moves by one slot.
     mutating func remove(at i: Int) {
         precondition(i >= 0 && i < count, "RecentFreeRing: index out of range")
-        let head = self.head, mask = RecentFreeRing.mask
+        let head = self.head, mask = RecentFreeRing.mask, count = self.count
+        buckets[RecentFreeRing.bucket(pointers[slot(i)])] -= 1
+        let fromFront = i <= count - 1 - i
         pointers.withUnsafeMutableBufferPointer { p in
             classes.withUnsafeMutableBufferPointer { c in
-                var j = i
-                while j > 0 {
-                    let to = (head &+ j) & mask, from = (head &+ j &- 1) & mask
-                    p[to] = p[from]
-                    c[to] = c[from]
-                    j -= 1
+                if fromFront {
+                    // Entries 0..<i move one slot towards the old end; the head follows.
+                    var j = i
+                    while j > 0 {
+                        let to = (head &+ j) & mask, from = (head &+ j &- 1) & mask
+                        p[to] = p[from]; c[to] = c[from]
+                        j -= 1
+                    }
+                } else {
+                    // Entries i+1..<count move one slot towards the head.
+                    var j = i
+                    while j < count - 1 {
+                        let to = (head &+ j) & mask, from = (head &+ j &+ 1) & mask
+                        p[to] = p[from]; c[to] = c[from]
+                        j += 1
+                    }
                 }
             }
         }
-        self.head = (head &+ 1) & mask
-        count -= 1
+        if fromFront { self.head = (head &+ 1) & mask }
+        self.count = count - 1
     }
 
     /// The most recent entry holding `pointer`.
     func firstIndex(of pointer: UInt64) -> Int? {
+        guard count > 0, buckets[RecentFreeRing.bucket(pointer)] != 0 else { return nil }
         let head = self.head, count = self.count
         return pointers.withUnsafeBufferPointer { p -> Int? in
             // Logical order is physical head..<capacity, then 0..<head.

@@ -152,6 +152,8 @@ public final class RecorderSegment {
         if fd < 0 { throw TraceError.io(source: path, offset: 0, detail: "cannot open: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var input: [UInt8] = []
+        var st = stat()
+        if fstat(fd, &st) == 0 { input.reserveCapacity(Int(st.st_size) + 1) }
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
@@ -160,46 +162,52 @@ public final class RecorderSegment {
                 throw TraceError.io(source: path, offset: UInt64(input.count), detail: "read failed: \(String(cString: strerror(errno)))")
             }
             if n == 0 { break }
-            input.append(contentsOf: chunk[0..<n])
+            chunk.withUnsafeBytes { input.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         }
         guard let stream = ZSTD_createDStream() else { throw TraceError.io(source: path, offset: 0, detail: "cannot allocate a zstd stream") }
         defer { ZSTD_freeDStream(stream) }
         ZSTD_initDStream(stream)
-        var output: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 17)
+        // Decompressed straight into one growing buffer (the raw stream is a few times the file),
+        // at most 128 KiB per call as always.
+        let window = 1 << 17
+        var capacity = max(1 << 20, input.count * 4), produced = 0
+        guard var out = malloc(capacity) else { throw TraceError.io(source: path, offset: 0, detail: "out of memory") }
+        defer { free(out) }
+        func reserveWindow() throws {
+            guard capacity - produced < window else { return }
+            capacity *= 2
+            guard let grown = realloc(out, capacity) else { throw TraceError.io(source: path, offset: 0, detail: "out of memory") }
+            out = grown
+        }
         var lastHint = 0
         try input.withUnsafeBytes { src in
             var inBuf = ZSTD_inBuffer(src: src.baseAddress, size: src.count, pos: 0)
             while inBuf.pos < inBuf.size {
+                try reserveWindow()
                 let before = inBuf.pos
-                var produced = 0
-                let hint = buffer.withUnsafeMutableBytes { dst -> Int in
-                    var outBuf = ZSTD_outBuffer(dst: dst.baseAddress, size: dst.count, pos: 0)
-                    let r = ZSTD_decompressStream(stream, &outBuf, &inBuf)
-                    produced = outBuf.pos
-                    return r
-                }
+                var outBuf = ZSTD_outBuffer(dst: out + produced, size: window, pos: 0)
+                let hint = ZSTD_decompressStream(stream, &outBuf, &inBuf)
                 if ZSTD_isError(hint) != 0 {
                     throw TraceError.damagedBlock(source: path, offset: UInt64(before),
                                                   detail: "zstd: " + String(cString: ZSTD_getErrorName(hint)))
                 }
-                output.append(contentsOf: buffer[0..<produced])
+                produced += outBuf.pos
                 lastHint = hint
-                if produced == 0 && inBuf.pos == before { break }
+                if outBuf.pos == 0 && inBuf.pos == before { break }
             }
             // Drain what the decoder still holds.
             while true {
-                var produced = 0
-                let hint = buffer.withUnsafeMutableBytes { dst -> Int in
-                    var outBuf = ZSTD_outBuffer(dst: dst.baseAddress, size: dst.count, pos: 0)
-                    let r = ZSTD_decompressStream(stream, &outBuf, &inBuf)
-                    produced = outBuf.pos
-                    return r
-                }
-                if ZSTD_isError(hint) != 0 || produced == 0 { break }
-                output.append(contentsOf: buffer[0..<produced])
+                try reserveWindow()
+                var outBuf = ZSTD_outBuffer(dst: out + produced, size: window, pos: 0)
+                let hint = ZSTD_decompressStream(stream, &outBuf, &inBuf)
+                if ZSTD_isError(hint) != 0 || outBuf.pos == 0 { break }
+                produced += outBuf.pos
                 lastHint = hint
             }
+        }
+        let output = [UInt8](unsafeUninitializedCapacity: produced) { buffer, count in
+            if produced > 0 { buffer.baseAddress!.initialize(from: out.assumingMemoryBound(to: UInt8.self), count: produced) }
+            count = produced
         }
         return (output, !input.isEmpty && lastHint == 0)
     }

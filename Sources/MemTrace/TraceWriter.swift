@@ -189,8 +189,7 @@ public final class TraceWriter {
     }
 
     private func submitBatch(_ pipeline: BlockEncodingPipeline) throws {
-        var next = BlockEncodingPipeline.Job()
-        next.records.reserveCapacity(TraceWriter.batchSize)
+        var next = pipeline.emptyJob(capacity: TraceWriter.batchSize)
         swap(&next, &batch)
         try pipeline.submit(next)
     }
