@@ -99,7 +99,9 @@ public struct RecordingMerger {
         // start is its creator's event) find theirs by key.
         var threads = ThreadTimes()
         for i in streams.indices { streams[i].slot = threads.slot(pid: streams[i].pid, tid: streams[i].tid) }
-        var kindCounts = [UInt64](repeating: 0, count: 256)
+        let kindCounts = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+        kindCounts.initialize(repeating: 0, count: 256)
+        defer { kindCounts.deallocate() }
         var converted: [(UInt32, UInt32, Event)] = []
         converted.reserveCapacity(64)
         // Time rounding: the last multiple of `timeResolution` (records come close together).
@@ -155,8 +157,8 @@ public struct RecordingMerger {
                 }
             }
             threads.collect(into: &summary)
-            for (kind, n) in kindCounts.enumerated() where n > 0 {
-                summary.kindCounts[EventKind(rawValue: UInt8(kind))!] = n
+            for kind in 0..<256 where kindCounts[kind] > 0 {
+                summary.kindCounts[EventKind(rawValue: UInt8(kind))!] = kindCounts[kind]
             }
             // The root killed without a chance to record its end (SIGKILL): its exit from waitpid.
             if let status = rootStatus, state.alive.contains(rootPid) {

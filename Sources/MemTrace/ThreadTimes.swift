@@ -20,10 +20,11 @@ struct ThreadTimes {
 
     /// The time of the thread's next event at `time`: no earlier than its previous one.
     @inline(__always) mutating func advance(_ slot: Int, to time: UInt64) -> UInt64 {
-        let t = max(time, times[slot])
-        times[slot] = t
-        used[slot] = true
-        return t
+        let last = times[slot]
+        if time <= last && used[slot] { return last }   // no write: no uniqueness check
+        times[slot] = max(time, last)
+        if !used[slot] { used[slot] = true }
+        return times[slot]
     }
 
     /// The latest time of any thread (0 before any event).

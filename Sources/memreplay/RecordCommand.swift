@@ -36,8 +36,8 @@ struct RecordCommand: ParsableCommand {
     var interposer: String?
     @Option(help: "Keep the raw per-process segments in this directory instead of deleting them.")
     var keepRaw: String?
-    @Option(help: "zstd compression level of the trace (1–19).")
-    var level: Int = 6
+    @Option(help: "zstd compression level of the trace (1–19; 3 keeps a malloc/free churn at 1.3 bytes/event, 6 at 1.25 for 1.7x the CPU).")
+    var level: Int = 3
     @Option(help: .hidden)
     var mergeRaw: String?
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
