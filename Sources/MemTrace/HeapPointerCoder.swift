@@ -21,7 +21,7 @@ struct HeapPointerCoder {
     /// Allocation ordinals a distance may reach back.
     static let window = 4096
     /// Recent frees remembered.
-    static let ringSize = 64
+    static let ringSize = RecentFreeRing.capacity
     /// The largest zigzag delta an operand (`3 + 2·zz`) can carry.
     static let maxDelta: UInt64 = (UInt64.max - 3) / 2
 
@@ -52,10 +52,9 @@ struct HeapPointerCoder {
     private var slotPointer: [UInt64] = []
     private var slotClass: [UInt64] = []
     /// Encoder only: live pointer → ordinal, for the pointers in the window.
-    private var ordinals: [UInt64: UInt64] = [:]
+    private var ordinals = PointerOrdinalMap()
     /// Recent frees, most recent first.
-    private var ringPointer: [UInt64] = []
-    private var ringClass: [UInt64] = []
+    private var ring = RecentFreeRing()
     /// The last pointer field coded by delta or absolutely.
     private var lastMiss: UInt64 = 0
     /// Where a fresh result is expected: end of the previous fresh result's chunk.
@@ -101,7 +100,7 @@ struct HeapPointerCoder {
         if old != 0 && result == old {
             code = .candidate(0)
             removeInPlace(old)
-        } else if let i = ringPointer.firstIndex(of: result) {
+        } else if let i = ring.firstIndex(of: result) {
             code = .candidate(rank(of: i, sizeClass: c) + (old != 0 ? 1 : 0))
             removeFree(at: i)
         } else {
@@ -149,8 +148,8 @@ struct HeapPointerCoder {
             }
             k -= 1
         }
-        guard k < UInt64(ringPointer.count), let i = index(ofRank: Int(k), sizeClass: c) else { return nil }
-        let pointer = ringPointer[i]
+        guard k < UInt64(ring.count), let i = ring.index(ofRank: Int(k), sizeClass: c) else { return nil }
+        let pointer = ring.pointer(i)
         removeFree(at: i)
         register(pointer, sizeClass: c, remember: false)
         return pointer
@@ -197,58 +196,28 @@ struct HeapPointerCoder {
     }
 
     private mutating func pushFree(_ pointer: UInt64, sizeClass c: UInt64) {
-        if ringPointer.count == HeapPointerCoder.ringSize {
-            ringPointer.removeLast()
-            ringClass.removeLast()
-        } else if ringPointer.isEmpty {
-            ringPointer.reserveCapacity(HeapPointerCoder.ringSize)
-            ringClass.reserveCapacity(HeapPointerCoder.ringSize)
-        }
-        ringPointer.insert(pointer, at: 0)
-        ringClass.insert(c, at: 0)
+        ring.pushFront(pointer, sizeClass: c)
     }
 
     /// A realloc in place: its old pointer, just pushed as freed, is not free after all.
     private mutating func removeInPlace(_ old: UInt64) {
-        if ringPointer.first == old { removeFree(at: 0) }
+        if ring.count > 0 && ring.pointer(0) == old { removeFree(at: 0) }
     }
 
     private mutating func removeFree(at i: Int) {
-        ringPointer.remove(at: i)
-        ringClass.remove(at: i)
+        ring.remove(at: i)
     }
 
     /// The rank of ring entry `i` for a request of class `c`: same-class entries first.
     private func rank(of i: Int, sizeClass c: UInt64) -> Int {
-        var same = 0, before = 0
-        for j in ringClass.indices where ringClass[j] == c {
-            same += 1
-            if j < i { before += 1 }
-        }
-        return ringClass[i] == c ? before : same + (i - before)
-    }
-
-    /// The ring entry of rank `k` for a request of class `c` (the inverse of `rank(of:)`).
-    private func index(ofRank k: Int, sizeClass c: UInt64) -> Int? {
-        var same = 0
-        for j in ringClass.indices where ringClass[j] == c {
-            if same == k { return j }
-            same += 1
-        }
-        var other = same
-        for j in ringClass.indices where ringClass[j] != c {
-            if other == k { return j }
-            other += 1
-        }
-        return nil
+        ring.rank(of: i, sizeClass: c)
     }
 
     /// Checks the structure's invariants (for tests): window arrays sized together, the ring
     /// bounded, and every encoder map entry naming a live window slot holding that pointer.
     func checkInvariants() -> Bool {
-        guard slotPointer.count == slotClass.count, ringPointer.count == ringClass.count,
-              ringPointer.count <= HeapPointerCoder.ringSize, ordinals.count <= HeapPointerCoder.window else { return false }
-        for (pointer, o) in ordinals {
+        guard slotPointer.count == slotClass.count, ring.count <= HeapPointerCoder.ringSize, ordinals.count <= HeapPointerCoder.window else { return false }
+        for (pointer, o) in ordinals.entries {
             guard o < ordinal, ordinal - o <= UInt64(HeapPointerCoder.window),
                   slotPointer[Int(o % UInt64(HeapPointerCoder.window))] == pointer else { return false }
         }

@@ -50,49 +50,49 @@ public enum RecorderRawOp: UInt8, Sendable {
         }
     }
 
-    /// Field positions holding heap pointers (coded against the chunk's previous pointer).
-    var pointerFields: [Int] {
+    /// Field positions holding heap pointers (coded against the chunk's previous pointer), as bits.
+    var pointerMask: UInt8 {
         switch self {
-        case .malloc, .valloc, .pvalloc: [1]
-        case .calloc: [2]
-        case .realloc: [0, 2]
-        case .reallocarray: [0, 3]
-        case .free: [0]
-        case .posixMemalign, .memalign, .alignedAlloc: [2]
-        default: []
+        case .malloc, .valloc, .pvalloc: 1 << 1
+        case .calloc: 1 << 2
+        case .realloc: 1 << 0 | 1 << 2
+        case .reallocarray: 1 << 0 | 1 << 3
+        case .free: 1 << 0
+        case .posixMemalign, .memalign, .alignedAlloc: 1 << 2
+        default: 0
         }
     }
 
-    /// Fields written zigzag-signed (results that may be −errno, statuses).
-    var signedFields: [Int] {
+    /// Fields written zigzag-signed (results that may be −errno, statuses), as bits.
+    var signedMask: UInt8 {
         switch self {
-        case .mmap: [6]
-        case .munmap, .mlock, .munlock: [2]
-        case .mremap: [4]
-        case .mprotect, .madvise, .msync: [3]
-        case .brk, .mlockall: [1]
-        case .munlockall: [0]
-        case .read, .write: [3]
-        case .fsync: [1]
-        case .truncate: [2]
-        case .exit: [0]
-        default: []
+        case .mmap: 1 << 6
+        case .munmap, .mlock, .munlock: 1 << 2
+        case .mremap: 1 << 4
+        case .mprotect, .madvise, .msync: 1 << 3
+        case .brk, .mlockall: 1 << 1
+        case .munlockall: 1 << 0
+        case .read, .write: 1 << 3
+        case .fsync: 1 << 1
+        case .truncate: 1 << 2
+        case .exit: 1 << 0
+        default: 0
         }
     }
-}
 
-/// One record of a raw stream, decoded: the operation, its time in ticks, its varint fields
-/// (signed fields as two's-complement bit patterns) and, for `file`, `start` and `maps`, its bytes.
-public struct RecorderRawEvent: Sendable {
-    public var op: RecorderRawOp
-    public var tick: UInt64
-    public var fields: [UInt64]
-    public var bytes: [UInt8]
+    /// True for the records whose byte string follows their last field.
+    var hasBytes: Bool { self == .file || self == .start || self == .maps }
 
-    /// Field `i` (0 when absent).
-    public subscript(i: Int) -> UInt64 { i < fields.count ? fields[i] : 0 }
-    /// Field `i` as a signed value.
-    public func signed(_ i: Int) -> Int64 { Int64(bitPattern: self[i]) }
+    /// Per raw byte value: the operation, or nil.
+    static let byValue: [RecorderRawOp?] = (0..<256).map { RecorderRawOp(rawValue: UInt8($0)) }
+
+    /// Per raw byte value: the operation's field count (bits 0‥3), `hasBytes` (bit 4),
+    /// `pointerMask` (bits 8‥15) and `signedMask` (bits 16‥23), for decoding a record with one
+    /// table load (0 for no operation).
+    static let layouts: [UInt32] = byValue.map { op in
+        guard let op else { return 0 }
+        return UInt32(op.fieldCount) | (op.hasBytes ? 1 << 4 : 0) | UInt32(op.pointerMask) << 8 | UInt32(op.signedMask) << 16
+    }
 }
 
 /// One thread's records within a segment: its chunks' payloads in order, decoded on demand.
@@ -152,6 +152,8 @@ public final class RecorderSegment {
         if fd < 0 { throw TraceError.io(source: path, offset: 0, detail: "cannot open: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var input: [UInt8] = []
+        var st = stat()
+        if fstat(fd, &st) == 0 { input.reserveCapacity(Int(st.st_size) + 1) }
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
@@ -160,46 +162,52 @@ public final class RecorderSegment {
                 throw TraceError.io(source: path, offset: UInt64(input.count), detail: "read failed: \(String(cString: strerror(errno)))")
             }
             if n == 0 { break }
-            input.append(contentsOf: chunk[0..<n])
+            chunk.withUnsafeBytes { input.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         }
         guard let stream = ZSTD_createDStream() else { throw TraceError.io(source: path, offset: 0, detail: "cannot allocate a zstd stream") }
         defer { ZSTD_freeDStream(stream) }
         ZSTD_initDStream(stream)
-        var output: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 17)
+        // Decompressed straight into one growing buffer (the raw stream is a few times the file),
+        // at most 128 KiB per call as always.
+        let window = 1 << 17
+        var capacity = max(1 << 20, input.count * 4), produced = 0
+        guard var out = malloc(capacity) else { throw TraceError.io(source: path, offset: 0, detail: "out of memory") }
+        defer { free(out) }
+        func reserveWindow() throws {
+            guard capacity - produced < window else { return }
+            capacity *= 2
+            guard let grown = realloc(out, capacity) else { throw TraceError.io(source: path, offset: 0, detail: "out of memory") }
+            out = grown
+        }
         var lastHint = 0
         try input.withUnsafeBytes { src in
             var inBuf = ZSTD_inBuffer(src: src.baseAddress, size: src.count, pos: 0)
             while inBuf.pos < inBuf.size {
+                try reserveWindow()
                 let before = inBuf.pos
-                var produced = 0
-                let hint = buffer.withUnsafeMutableBytes { dst -> Int in
-                    var outBuf = ZSTD_outBuffer(dst: dst.baseAddress, size: dst.count, pos: 0)
-                    let r = ZSTD_decompressStream(stream, &outBuf, &inBuf)
-                    produced = outBuf.pos
-                    return r
-                }
+                var outBuf = ZSTD_outBuffer(dst: out + produced, size: window, pos: 0)
+                let hint = ZSTD_decompressStream(stream, &outBuf, &inBuf)
                 if ZSTD_isError(hint) != 0 {
                     throw TraceError.damagedBlock(source: path, offset: UInt64(before),
                                                   detail: "zstd: " + String(cString: ZSTD_getErrorName(hint)))
                 }
-                output.append(contentsOf: buffer[0..<produced])
+                produced += outBuf.pos
                 lastHint = hint
-                if produced == 0 && inBuf.pos == before { break }
+                if outBuf.pos == 0 && inBuf.pos == before { break }
             }
             // Drain what the decoder still holds.
             while true {
-                var produced = 0
-                let hint = buffer.withUnsafeMutableBytes { dst -> Int in
-                    var outBuf = ZSTD_outBuffer(dst: dst.baseAddress, size: dst.count, pos: 0)
-                    let r = ZSTD_decompressStream(stream, &outBuf, &inBuf)
-                    produced = outBuf.pos
-                    return r
-                }
-                if ZSTD_isError(hint) != 0 || produced == 0 { break }
-                output.append(contentsOf: buffer[0..<produced])
+                try reserveWindow()
+                var outBuf = ZSTD_outBuffer(dst: out + produced, size: window, pos: 0)
+                let hint = ZSTD_decompressStream(stream, &outBuf, &inBuf)
+                if ZSTD_isError(hint) != 0 || outBuf.pos == 0 { break }
+                produced += outBuf.pos
                 lastHint = hint
             }
+        }
+        let output = [UInt8](unsafeUninitializedCapacity: produced) { buffer, count in
+            if produced > 0 { buffer.baseAddress!.initialize(from: out.assumingMemoryBound(to: UInt8.self), count: produced) }
+            count = produced
         }
         return (output, !input.isEmpty && lastHint == 0)
     }
@@ -230,6 +238,9 @@ public final class RecorderSegment {
         }
     }
 
+    /// The byte string of a `file`, `start` or `maps` record of this segment (empty for others).
+    public func bytes(of e: RecorderRawEvent) -> ArraySlice<UInt8> { raw[e.byteRange] }
+
     /// Every record of thread stream `i`, in order.
     public func events(ofThread i: Int) throws -> [RecorderRawEvent] {
         var out: [RecorderRawEvent] = []
@@ -237,75 +248,6 @@ public final class RecorderSegment {
         while let e = try cursor.next() { out.append(e) }
         return out
     }
-}
-
-/// Reads one thread stream of a segment record by record.
-public struct RecorderCursor {
-    let segment: RecorderSegment
-    let chunks: [(range: Range<Int>, base: UInt64)]
-    var chunk = 0
-    var at = 0
-    var tick: UInt64 = 0
-    var lastPointer: UInt64 = 0
-    public let tid: UInt32
-
-    public init(segment: RecorderSegment, thread: Int) {
-        self.segment = segment
-        self.chunks = segment.threads[thread].chunks
-        self.tid = segment.threads[thread].tid
-        if let first = chunks.first { at = first.range.lowerBound; tick = first.base }
-    }
-
-    /// The next record, or nil at the end of the stream.
-    public mutating func next() throws -> RecorderRawEvent? {
-        while chunk < chunks.count && at >= chunks[chunk].range.upperBound {
-            chunk += 1
-            if chunk < chunks.count { at = chunks[chunk].range.lowerBound; tick = chunks[chunk].base; lastPointer = 0 }
-        }
-        guard chunk < chunks.count else { return nil }
-        let end = chunks[chunk].range.upperBound
-        let raw = segment.raw
-        let recordStart = at
-        func fail(_ what: String) -> TraceError {
-            .badRecord(source: segment.path, offset: UInt64(recordStart), detail: "raw offset \(recordStart): \(what)")
-        }
-        func varint() throws -> UInt64 {
-            var v: UInt64 = 0, shift: UInt64 = 0
-            while true {
-                guard at < end, shift < 64 else { throw fail("truncated or overlong varint") }
-                let b = raw[at]; at += 1
-                v |= UInt64(b & 0x7F) << shift
-                if b & 0x80 == 0 { return v }
-                shift += 7
-            }
-        }
-        guard let op = RecorderRawOp(rawValue: raw[at]) else { throw fail("unknown operation \(raw[at])") }
-        at += 1
-        let dt = try varint()
-        tick = tick &+ UInt64(bitPattern: unzigzag(dt))
-        var fields = [UInt64](repeating: 0, count: op.fieldCount)
-        let pointers = op.pointerFields, signed = op.signedFields
-        for i in 0..<fields.count {
-            var v = try varint()
-            if pointers.contains(i) {
-                let delta: Int64 = v & 1 == 0 ? unzigzag(v >> 1) &* 16 : unzigzag(v >> 1)
-                v = lastPointer &+ UInt64(bitPattern: delta)
-                lastPointer = v
-            } else if signed.contains(i) {
-                v = UInt64(bitPattern: unzigzag(v))
-            }
-            fields[i] = v
-        }
-        var bytes: [UInt8] = []
-        if op == .file || op == .start || op == .maps {
-            let n = Int(clamping: fields[fields.count - 1])
-            guard n <= end - at else { throw fail("string of \(n) bytes runs past the chunk") }
-            bytes = Array(raw[at..<at + n]); at += n
-        }
-        return RecorderRawEvent(op: op, tick: tick, fields: fields, bytes: bytes)
-    }
-
-    @inline(__always) func unzigzag(_ u: UInt64) -> Int64 { Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1) }
 }
 
 private func readU32(_ b: [UInt8], _ at: Int) -> UInt32 {

@@ -23,7 +23,7 @@ struct RecordingConverter {
             for t in s.threads.indices {
                 var c = RecorderCursor(segment: s, thread: t)
                 while let e = try? c.next() {
-                    if e.op == .maps { text += e.bytes } else if e.op == .markerBase { markerBase[s.path] = e[0] }
+                    if e.op == .maps { text += s.bytes(of: e) } else if e.op == .markerBase { markerBase[s.path] = e[0] }
                     else if e.op != .start { break }
                 }
                 if !text.isEmpty { break }
@@ -39,7 +39,7 @@ struct RecordingConverter {
         search: for t in s.threads.indices {
             var c = RecorderCursor(segment: s, thread: t)
             while let e = try? c.next() {
-                if e.op == .start { exe = String(decoding: e.bytes, as: UTF8.self); break search }
+                if e.op == .start { exe = String(decoding: s.bytes(of: e), as: UTF8.self); break search }
                 if e.op != .markerBase { break }
             }
         }
@@ -107,63 +107,78 @@ struct RecordingConverter {
         return hex(major) + ":" + hex(minor)
     }
 
-    /// The events one raw record becomes (usually one; none for bookkeeping records).
-    mutating func convert(_ e: RecorderRawEvent, segment s: RecorderSegment, tid: UInt32,
-                          writer: TraceWriter) -> [(UInt32, UInt32, Event)] {
-        let pid = s.pid
-        var out: [(UInt32, UInt32, Event)] = []
-        func alloc(_ a: AllocationCall) { out.append((pid, tid, .alloc(a))) }
-        func memory(_ m: MemoryCall) { out.append((pid, tid, .memory(m))) }
+    /// The one event a raw record becomes when that needs no state (the allocation family and
+    /// most memory calls, every event of the recording's hot path), acting as the record's own
+    /// thread; nil for the other operations (`convert`).
+    @inline(__always)
+    static func simpleEvent(_ e: RecorderRawEvent) -> Event? {
         func nullError(_ result: UInt64, _ bytes: UInt64) -> Int32 { result == 0 && bytes > 0 ? 12 : 0 }
-        func fileFor(_ fd: UInt64) -> FileID { descriptors[pid]?[fd] ?? .anonymous }
+        func alloc(_ a: AllocationCall) -> Event { .alloc(a) }
+        func memory(_ m: MemoryCall) -> Event { .memory(m) }
         switch e.op {
-        case .malloc: alloc(AllocationCall(op: .malloc, size: e[0], result: VirtualAddress(e[1]), error: nullError(e[1], e[0])))
-        case .valloc: alloc(AllocationCall(op: .valloc, size: e[0], result: VirtualAddress(e[1]), error: nullError(e[1], e[0])))
-        case .pvalloc: alloc(AllocationCall(op: .pvalloc, size: e[0], result: VirtualAddress(e[1]), error: nullError(e[1], e[0])))
+        case .malloc: return alloc(AllocationCall(op: .malloc, size: e[0], result: VirtualAddress(e[1]), error: nullError(e[1], e[0])))
+        case .valloc: return alloc(AllocationCall(op: .valloc, size: e[0], result: VirtualAddress(e[1]), error: nullError(e[1], e[0])))
+        case .pvalloc: return alloc(AllocationCall(op: .pvalloc, size: e[0], result: VirtualAddress(e[1]), error: nullError(e[1], e[0])))
         case .calloc:
-            alloc(AllocationCall(op: .calloc, size: e[1], count: e[0], result: VirtualAddress(e[2]), error: nullError(e[2], e[0] &* e[1])))
+            return alloc(AllocationCall(op: .calloc, size: e[1], count: e[0], result: VirtualAddress(e[2]), error: nullError(e[2], e[0] &* e[1])))
         case .realloc:
-            alloc(AllocationCall(op: .realloc, pointer: VirtualAddress(e[0]), size: e[1], result: VirtualAddress(e[2]),
+            return alloc(AllocationCall(op: .realloc, pointer: VirtualAddress(e[0]), size: e[1], result: VirtualAddress(e[2]),
                                  error: nullError(e[2], e[1])))
         case .reallocarray:
-            alloc(AllocationCall(op: .reallocarray, pointer: VirtualAddress(e[0]), size: e[2], count: e[1],
+            return alloc(AllocationCall(op: .reallocarray, pointer: VirtualAddress(e[0]), size: e[2], count: e[1],
                                  result: VirtualAddress(e[3]), error: nullError(e[3], e[1] &* e[2])))
-        case .free: alloc(AllocationCall(op: .free, pointer: VirtualAddress(e[0])))
+        case .free: return alloc(AllocationCall(op: .free, pointer: VirtualAddress(e[0])))
         case .posixMemalign:
-            alloc(AllocationCall(op: .posixMemalign, size: e[1], alignment: e[0], result: VirtualAddress(e[2]),
+            return alloc(AllocationCall(op: .posixMemalign, size: e[1], alignment: e[0], result: VirtualAddress(e[2]),
                                  error: Int32(truncatingIfNeeded: e[3])))
         case .memalign, .alignedAlloc:
-            alloc(AllocationCall(op: e.op == .memalign ? .memalign : .alignedAlloc, size: e[1], alignment: e[0],
+            return alloc(AllocationCall(op: e.op == .memalign ? .memalign : .alignedAlloc, size: e[1], alignment: e[0],
                                  result: VirtualAddress(e[2]), error: nullError(e[2], e[1])))
+        case .munmap: return memory(MemoryCall(op: .munmap, address: VirtualAddress(e[0]), length: e[1], result: e.signed(2)))
+        case .mremap:
+            return memory(MemoryCall(op: .mremap, address: VirtualAddress(e[0]), length: e[1], newLength: e[2],
+                              flags: UInt32(truncatingIfNeeded: e[3]), result: e.signed(4)))
+        case .mprotect:
+            return memory(MemoryCall(op: .mprotect, address: VirtualAddress(e[0]), length: e[1],
+                              prot: Protection(rawValue: UInt32(truncatingIfNeeded: e[2])), result: e.signed(3)))
+        case .madvise:
+            return memory(MemoryCall(op: .madvise, address: VirtualAddress(e[0]), length: e[1], flags: UInt32(truncatingIfNeeded: e[2]), result: e.signed(3)))
+        case .msync:
+            return memory(MemoryCall(op: .msync, address: VirtualAddress(e[0]), length: e[1], flags: UInt32(truncatingIfNeeded: e[2]), result: e.signed(3)))
+        case .mlock: return memory(MemoryCall(op: .mlock, address: VirtualAddress(e[0]), length: e[1], result: e.signed(2)))
+        case .munlock: return memory(MemoryCall(op: .munlock, address: VirtualAddress(e[0]), length: e[1], result: e.signed(2)))
+        case .mlockall: return memory(MemoryCall(op: .mlockall, flags: UInt32(truncatingIfNeeded: e[0]), result: e.signed(1)))
+        case .munlockall: return memory(MemoryCall(op: .munlockall, result: e.signed(0)))
+        case .brk: return memory(MemoryCall(op: .brk, address: VirtualAddress(e[0]), result: e.signed(1)))
+        case .heapBrk: return memory(MemoryCall(op: .brk, address: VirtualAddress(e[0]), result: Int64(bitPattern: e[0])))
+        case .heapMmap:
+            return memory(MemoryCall(op: .mmap, length: e[1], prot: [.read, .write],
+                              flags: (MapFlags.private.union(.anonymous)).rawValue | MemoryCall.allocatorInternal,
+                              result: Int64(bitPattern: e[0])))
+        case .heapMunmap:
+            return memory(MemoryCall(op: .munmap, address: VirtualAddress(e[0]), length: e[1], flags: MemoryCall.allocatorInternal))
+        default: return nil
+        }
+    }
+
+    /// Appends the events one raw record becomes to `out` (usually one; none for bookkeeping
+    /// records). `out` is the caller's reused buffer: no allocation per record.
+    mutating func convert(_ e: RecorderRawEvent, segment s: RecorderSegment, tid: UInt32,
+                          writer: TraceWriter, into out: inout [(UInt32, UInt32, Event)]) {
+        let pid = s.pid
+        func memory(_ m: MemoryCall) { out.append((pid, tid, .memory(m))) }
+        func fileFor(_ fd: UInt64) -> FileID { descriptors[pid]?[fd] ?? .anonymous }
+        if let event = RecordingConverter.simpleEvent(e) {
+            out.append((pid, tid, event))
+            return
+        }
+        switch e.op {
         case .mmap:
             memory(MemoryCall(op: .mmap, address: VirtualAddress(e[0]), length: e[1], prot: Protection(rawValue: UInt32(truncatingIfNeeded: e[2])),
                               flags: UInt32(truncatingIfNeeded: e[3]), file: e[4] == 0 ? .anonymous : fileFor(e[4] - 1),
                               offset: e[5], result: e.signed(6)))
-        case .munmap: memory(MemoryCall(op: .munmap, address: VirtualAddress(e[0]), length: e[1], result: e.signed(2)))
-        case .mremap:
-            memory(MemoryCall(op: .mremap, address: VirtualAddress(e[0]), length: e[1], newLength: e[2],
-                              flags: UInt32(truncatingIfNeeded: e[3]), result: e.signed(4)))
-        case .mprotect:
-            memory(MemoryCall(op: .mprotect, address: VirtualAddress(e[0]), length: e[1],
-                              prot: Protection(rawValue: UInt32(truncatingIfNeeded: e[2])), result: e.signed(3)))
-        case .madvise:
-            memory(MemoryCall(op: .madvise, address: VirtualAddress(e[0]), length: e[1], flags: UInt32(truncatingIfNeeded: e[2]), result: e.signed(3)))
-        case .msync:
-            memory(MemoryCall(op: .msync, address: VirtualAddress(e[0]), length: e[1], flags: UInt32(truncatingIfNeeded: e[2]), result: e.signed(3)))
-        case .mlock: memory(MemoryCall(op: .mlock, address: VirtualAddress(e[0]), length: e[1], result: e.signed(2)))
-        case .munlock: memory(MemoryCall(op: .munlock, address: VirtualAddress(e[0]), length: e[1], result: e.signed(2)))
-        case .mlockall: memory(MemoryCall(op: .mlockall, flags: UInt32(truncatingIfNeeded: e[0]), result: e.signed(1)))
-        case .munlockall: memory(MemoryCall(op: .munlockall, result: e.signed(0)))
-        case .brk: memory(MemoryCall(op: .brk, address: VirtualAddress(e[0]), result: e.signed(1)))
-        case .heapBrk: memory(MemoryCall(op: .brk, address: VirtualAddress(e[0]), result: Int64(bitPattern: e[0])))
-        case .heapMmap:
-            memory(MemoryCall(op: .mmap, length: e[1], prot: [.read, .write],
-                              flags: (MapFlags.private.union(.anonymous)).rawValue | MemoryCall.allocatorInternal,
-                              result: Int64(bitPattern: e[0])))
-        case .heapMunmap:
-            memory(MemoryCall(op: .munmap, address: VirtualAddress(e[0]), length: e[1], flags: MemoryCall.allocatorInternal))
         case .file:
-            let path = String(decoding: e.bytes, as: UTF8.self)
+            let path = String(decoding: s.bytes(of: e), as: UTF8.self)
             let f = file(device: RecordingConverter.deviceName(e[1]), inode: e[2], path: path, size: e[3],
                          writer: writer, out: &out, pid: pid, tid: tid)
             descriptors[pid, default: [:]][e[0]] = f
@@ -177,7 +192,7 @@ struct RecordingConverter {
             descriptors[pid]?[e[0]] = nil
             if f != .anonymous { out.append((pid, tid, .file(FileCall(op: .close, file: f)))) }
         case .start:
-            let image = String(decoding: e.bytes, as: UTF8.self)
+            let image = String(decoding: s.bytes(of: e), as: UTF8.self)
             switch e[0] {
             case 1: // fork child: the parent's fork event made it; it inherits the descriptors.
                 descriptors[pid] = descriptors[UInt32(truncatingIfNeeded: e[1])] ?? [:]
@@ -200,6 +215,7 @@ struct RecordingConverter {
                 descriptors[pid] = [:]
                 regionEvents(s, tid: tid, writer: writer, out: &out)
             }
+        case .threadExit: out.append((pid, tid, .process(ProcessEvent(op: .threadExit, thread: ThreadID(tid)))))
         case .maps, .markerBase: break
         case .fork:
             let child = UInt32(truncatingIfNeeded: e[0])
@@ -209,7 +225,6 @@ struct RecordingConverter {
         case .threadStart:
             let parent = UInt32(truncatingIfNeeded: e[0])
             out.append((pid, parent, .process(ProcessEvent(op: .threadStart, thread: ThreadID(tid)))))
-        case .threadExit: out.append((pid, tid, .process(ProcessEvent(op: .threadExit, thread: ThreadID(tid)))))
         case .exit:
             guard alive.contains(pid) else { break }
             var status = Int32(truncatingIfNeeded: e.signed(0))
@@ -220,7 +235,7 @@ struct RecordingConverter {
             guard alive.contains(pid) else { break }
             out.append((pid, tid, .process(ProcessEvent(op: .exit, status: -Int32(truncatingIfNeeded: e[0])))))
             alive.remove(pid)
+        default: break      // simpleEvent's operations
         }
-        return out
     }
 }

@@ -16,8 +16,8 @@ public struct RecordingSummary: Sendable {
     public var incompleteSegments: [String] = []
     /// Raw records read from the segments (before mapping onto the event vocabulary).
     public var rawRecords: UInt64 = 0
-    /// Fault samples merged as touches, and those left out because their process was not (or no
-    /// longer) in the trace: a process the recorder does not follow, or faults after its exit.
+    /// Fault samples merged as touches, and those left out: of processes the interposer did not
+    /// record (not followed), or of images that never started (static or setuid binaries).
     public var touches: UInt64 = 0
     public var touchesDropped: UInt64 = 0
 }
@@ -43,8 +43,8 @@ public struct RecordingMerger {
     /// `--accesses faults`: the `FaultSpool` of every page fault of the tree, merged by time as
     /// fault-derived touches (`FaultMergeQueue`).
     public var faultSpool: String?
-    /// Calibration pairs taken by the recording command itself around the run (`calibrationPair`),
-    /// so the tick rate is known even when each segment holds a single chunk.
+    /// Calibration pairs taken by the recording command itself around the run
+    /// (`TickCalibration.now()`), so the tick rate is known even when each segment holds a single chunk.
     public var extraCalibrations: [TickCalibration] = []
 
     public init(segments: [RecorderSegment], rootPid: UInt32, rootStatus: Int32?) {
@@ -69,28 +69,6 @@ public struct RecordingMerger {
         return try names.sorted().map { try RecorderSegment(path: directory + "/" + $0) }
     }
 
-    /// Tick ↔ nanosecond conversion from every calibration pair (a line through the extreme
-    /// pairs; ticks are nanoseconds when the pairs agree 1:1).
-    func clock() -> (origin: UInt64, toNanoseconds: (UInt64) -> UInt64, toTick: (UInt64) -> UInt64) {
-        var pairs: [TickCalibration] = []
-        for s in segments { pairs += s.calibrations }
-        pairs += extraCalibrations
-        let lo = pairs.min { $0.tick < $1.tick }, hi = pairs.max { $0.tick < $1.tick }
-        var rate = 1.0
-        if let lo, let hi, hi.tick > lo.tick, hi.nanoseconds > lo.nanoseconds {
-            rate = Double(hi.nanoseconds - lo.nanoseconds) / Double(hi.tick - lo.tick)
-        }
-        let anchorTick = lo?.tick ?? 0, anchorNs = Double(lo?.nanoseconds ?? 0)
-        return (anchorTick, { tick in
-            let ns = anchorNs + (Double(tick) - Double(anchorTick)) * rate
-            return ns <= 0 ? 0 : UInt64(ns)
-        }, { ns in
-            // Rounded up: a fault never sorts before the record stamped in the same tick.
-            let tick = (Double(anchorTick) + (Double(ns) - anchorNs) / rate).rounded(.up)
-            return tick <= 0 ? 0 : UInt64(tick)
-        })
-    }
-
     /// Writes the merged trace to `writer`'s destination; returns what was written.
     /// `header` is completed with the root's initial process before the writer is made.
     public func merge(header: TraceHeader, makeWriter: (TraceHeader) throws -> TraceWriter) throws -> (TraceWriter, RecordingSummary) {
@@ -103,23 +81,24 @@ public struct RecordingMerger {
         var streams: [Stream] = []
         for (si, s) in segments.enumerated() {
             if let spool = accessSpool, s.pid == rootPid, s.generation == 0 {
-                var stream = Stream(segment: si, cursor: nil, lackey: try LackeyRecordingStream(segment: s, spoolPath: spool), head: nil)
+                var stream = Stream(segment: si, pid: s.pid, lackey: try LackeyRecordingStream(segment: s, spoolPath: spool))
                 try stream.advance()
                 streams.append(stream)
                 continue
             }
             for ti in s.threads.indices {
-                var stream = Stream(segment: si, cursor: RecorderCursor(segment: s, thread: ti), lackey: nil, head: nil)
+                var stream = Stream(segment: si, pid: s.pid, cursor: RecorderCursor(segment: s, thread: ti))
                 try stream.advance()
                 streams.append(stream)
             }
         }
-        let tickClock = clock()
+        let clock = TickClock(segments: segments, extra: extraCalibrations)
         var faults = FaultMergeQueue(segments: segments)
         if let faultSpool {
-            faults.load(try FaultSpool.read(path: faultSpool), toTick: tickClock.toTick)
-            var stream = Stream(segment: -1, cursor: nil, lackey: nil, head: nil, faults: true)
+            faults.load(try FaultSpool.read(path: faultSpool), toTick: clock.tick)
+            var stream = Stream(faultsAfter: segments.count)
             stream.head = faults.next()
+            stream.headTick = stream.head.map { Stream.tick(of: $0) } ?? .max
             streams.append(stream)
         }
         var header = header
@@ -132,61 +111,94 @@ public struct RecordingMerger {
         header.attributes["recorder.segments"] = String(segments.count)
         header.attributes["recorder.time_resolution_ns"] = String(timeResolution)
         let writer = try makeWriter(header)
-        let toNs = tickClock.toNanoseconds
-        var origin: UInt64?
-        var lastTime: [UInt64: UInt64] = [:]
+        var origin: UInt64 = 0, hasOrigin = false
+        // Per-thread times never go backwards (the codec allows it, but readers expect order): the
+        // last time of each (pid, tid), in a slot each stream knows; other threads (a thread
+        // start is its creator's event) find theirs by key.
+        var threads = ThreadTimes()
+        for i in streams.indices { streams[i].slot = threads.slot(pid: streams[i].pid, tid: streams[i].tid) }
+        let kindCounts = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+        kindCounts.initialize(repeating: 0, count: 256)
+        defer { kindCounts.deallocate() }
+        var converted: [(UInt32, UInt32, Event)] = []
+        converted.reserveCapacity(64)
+        // Time rounding: the last multiple of `timeResolution` (records come close together).
+        var roundedBase: UInt64 = 0
+        let resolution = timeResolution
         do {
             while true {
-                var best = -1
-                for i in streams.indices {
-                    guard let h = streams[i].headTick else { continue }
-                    if best < 0 || h < streams[best].headTick! { best = i }
+                var best = -1, bestTick = UInt64.max
+                for i in streams.indices where streams[i].headTick < bestTick {
+                    best = i; bestTick = streams[i].headTick
                 }
-                guard best >= 0 else { break }
+                if best < 0 {
+                    // Every stream ended, or the remaining heads all carry the largest tick.
+                    guard let i = streams.firstIndex(where: { $0.head != nil }) else { break }
+                    best = i
+                }
                 let item = streams[best].head!
-                if streams[best].faults {
+                if streams[best].source == .faults {
                     streams[best].head = faults.next()
+                    streams[best].headTick = streams[best].head.map { Stream.tick(of: $0) } ?? .max
                 } else {
                     try streams[best].advance()
                 }
-                let ns = toNs(Stream.tick(of: item))
-                if origin == nil { origin = ns }
-                var time = ns >= origin! ? ns - origin! : 0
-                if timeResolution > 1 { time -= time % timeResolution }
-                var converted: [(UInt32, UInt32, Event)]
+                let ns = clock.nanoseconds(Stream.tick(of: item))
+                if !hasOrigin { origin = ns; hasOrigin = true }
+                var time = ns >= origin ? ns - origin : 0
+                if resolution > 1 {
+                    if time >= roundedBase && time - roundedBase < resolution { time = roundedBase } else {
+                        time -= time % resolution
+                        roundedBase = time
+                    }
+                }
+                let si = streams[best].segment, slot = streams[best].slot
+                if case .record(let raw, let tid) = item, let event = RecordingConverter.simpleEvent(raw) {
+                    // The hot path: one event of the stream's own thread, no converter state.
+                    summary.rawRecords += 1
+                    let t = threads.advance(tid == streams[best].tid ? slot : threads.slot(pid: streams[best].pid, tid: tid), to: time)
+                    try writer.append(TraceRecord(time: t, pid: ProcessID(streams[best].pid), tid: ThreadID(tid), event: event))
+                    summary.events += 1
+                    kindCounts[Int(event.kind.rawValue)] &+= 1
+                    continue
+                }
+                if !converted.isEmpty { converted.removeAll(keepingCapacity: true) }
                 switch item {
                 case .record(let raw, let tid):
-                    let seg = segments[streams[best].segment]
                     summary.rawRecords += 1
-                    converted = state.convert(raw, segment: seg, tid: tid, writer: writer)
-                    if (raw.op == .exit || raw.op == .signal) && !converted.isEmpty {
-                        converted = faults.exiting(pid: seg.pid, summary: &summary) + converted
+                    let before = converted.count
+                    state.convert(raw, segment: segments[si], tid: tid, writer: writer, into: &converted)
+                    if raw.op == .start {
+                        // The first records of an image: faults its process took while the image
+                        // started (ld.so, before the interposer ran) follow them.
+                        converted += faults.started(segment: si, pid: segments[si].pid, summary: &summary)
+                    } else if (raw.op == .exit || raw.op == .signal) && converted.count > before {
+                        // Faults after the exit call was stamped (atexit handlers, teardown) come before the exit.
+                        converted.insert(contentsOf: faults.exiting(pid: segments[si].pid, summary: &summary), at: before)
                     }
-                    // The first records of an image: faults its process took while the image
-                    // started (ld.so, before the interposer ran) follow them.
-                    if raw.op == .start { converted += faults.started(segment: streams[best].segment, pid: seg.pid, summary: &summary) }
                 case .access(let access, let tid, _):
-                    converted = [(segments[streams[best].segment].pid, tid, .access(access))]
+                    converted.append((segments[si].pid, tid, .access(access)))
                 case .touch(let sample, _):
-                    converted = faults.place(sample, alive: state.alive, summary: &summary)
+                    converted += faults.place(sample, alive: state.alive, summary: &summary)
                 }
                 for (pid, tid, event) in converted {
-                    // Per-thread times never go backwards (the codec allows it, but readers expect order).
-                    let key = UInt64(pid) << 32 | UInt64(tid)
-                    let t = max(time, lastTime[key] ?? 0)
-                    lastTime[key] = t
+                    let own = pid == streams[best].pid && tid == streams[best].tid
+                    let k = own ? slot : threads.slot(pid: pid, tid: tid)
+                    let t = threads.advance(k, to: time)
                     try writer.append(TraceRecord(time: t, pid: ProcessID(pid), tid: ThreadID(tid), event: event))
                     summary.events += 1
-                    summary.kindCounts[event.kind, default: 0] += 1
-                    summary.processes.insert(pid)
-                    summary.threads.insert(tid)
+                    kindCounts[Int(event.kind.rawValue)] &+= 1
                 }
             }
             summary.touchesDropped += faults.heldCount()
+            threads.collect(into: &summary)
+            for kind in 0..<256 where kindCounts[kind] > 0 {
+                summary.kindCounts[EventKind(rawValue: UInt8(kind))!] = kindCounts[kind]
+            }
             // The root killed without a chance to record its end (SIGKILL): its exit from waitpid.
             if let status = rootStatus, state.alive.contains(rootPid) {
                 let event = Event.process(ProcessEvent(op: .exit, status: status))
-                try writer.append(TraceRecord(time: lastTime.values.max() ?? 0, pid: ProcessID(rootPid),
+                try writer.append(TraceRecord(time: threads.latest, pid: ProcessID(rootPid),
                                               tid: ThreadID(rootPid), event: event))
                 summary.events += 1
                 summary.kindCounts[event.kind, default: 0] += 1
@@ -198,31 +210,62 @@ public struct RecordingMerger {
         return (writer, summary)
     }
 
-    /// One thread of one segment, (lackey) a whole segment with its accesses, or the fault samples.
+    /// One input of the merge with the time of its next item: one thread of one segment, or
+    /// (lackey) a whole segment with its accesses.
     struct Stream {
+        /// Where the items come from (the source's own state is in `cursor` or `lackey`).
+        enum Source { case thread, lackey, faults }
+
         var segment: Int
+        var pid: UInt32
+        /// The thread of the stream's own records (the segment's process for lackey streams).
+        var tid: UInt32
+        var source: Source
         var cursor: RecorderCursor?
         var lackey: LackeyRecordingStream?
         var head: LackeyRecordingStream.Item?
-        /// True for the stream of fault samples (`FaultMergeQueue`), which has no segment.
-        var faults = false
+        /// The head's tick, `UInt64.max` when the stream has ended.
+        var headTick: UInt64 = .max
+        /// The (pid, tid) slot in `ThreadTimes`.
+        var slot = 0
 
-        mutating func advance() throws {
-            if lackey != nil { head = try lackey!.next(); return }
-            guard var c = cursor else { head = nil; return }
-            let e = try c.next()
-            cursor = c
-            head = e.map { .record($0, tid: c.tid) }
+        init(segment: Int, pid: UInt32, cursor: RecorderCursor) {
+            self.segment = segment; self.pid = pid; self.tid = cursor.tid; self.source = .thread; self.cursor = cursor
         }
 
-        static func tick(of item: LackeyRecordingStream.Item) -> UInt64 {
+        /// The stream of fault samples (`FaultMergeQueue`, advanced by the merge itself); `segment`
+        /// is past the last segment, so the stream sorts after every segment's at equal ticks.
+        init(faultsAfter segment: Int) {
+            self.segment = segment; self.pid = 0; self.tid = 0; self.source = .faults
+        }
+
+        init(segment: Int, pid: UInt32, lackey: LackeyRecordingStream) {
+            self.segment = segment; self.pid = pid; self.tid = pid; self.source = .lackey; self.lackey = lackey
+        }
+
+        /// Reads the next item into `head` (both sources are advanced in place).
+        @inline(__always) mutating func advance() throws {
+            switch source {
+            case .thread:
+                if let e = try cursor!.next() {
+                    head = .record(e, tid: tid); headTick = e.tick
+                } else {
+                    head = nil; headTick = .max
+                }
+            case .lackey:
+                head = try lackey!.next()
+                headTick = head.map { Stream.tick(of: $0) } ?? .max
+            case .faults:
+                break  // the merge advances it from its FaultMergeQueue
+            }
+        }
+
+        @inline(__always) static func tick(of item: LackeyRecordingStream.Item) -> UInt64 {
             switch item {
             case .record(let e, _): e.tick
             case .access(_, _, let t): t
             case .touch(_, let t): t
             }
         }
-
-        var headTick: UInt64? { head.map { Stream.tick(of: $0) } }
     }
 }

@@ -19,7 +19,9 @@ public final class TraceWriter {
     static let rawBlockLimit = 8 << 20
 
     /// Events appended so far.
-    public private(set) var eventCount: UInt64 = 0
+    // The per-event state is exempt from dynamic exclusivity checks (a writer is used from one
+    // thread and never hands these out): they cost more than encoding a small event.
+    @exclusivity(unchecked) public private(set) var eventCount: UInt64 = 0
     /// Bytes handed to the output so far (header and blocks).
     public private(set) var bytesWritten: UInt64 = 0
     /// The header written at the start.
@@ -27,11 +29,17 @@ public final class TraceWriter {
 
     private let output: TraceOutput
     private let compressor: ZstdCompressor
+    /// With `inBackground`: the thread encoding, compressing and writing the blocks, and the
+    /// batch of events (with the strings defined among them) it gets next.
+    private let pipeline: BlockEncodingPipeline?
+    @exclusivity(unchecked) private var batch = BlockEncodingPipeline.Job()
+    /// Events per batch handed to the pipeline.
+    private static let batchSize = 8192
     private let eventsPerBlock: Int
-    private var encoder = BlockEncoder()
+    @exclusivity(unchecked) private var encoder = BlockEncoder()
     private var stringIDs: [String: StringID] = [:]
-    private var deferredError: Error?
-    private var state = State.open
+    @exclusivity(unchecked) private var deferredError: Error?
+    @exclusivity(unchecked) private var state = State.open
     /// For `init(path:)`: the temporary file and the final path.
     private let temporaryPath: String?
     private let finalPath: String?
@@ -40,9 +48,11 @@ public final class TraceWriter {
 
     /// Writes to `path` atomically: a temporary file in the same directory (registered with
     /// TemporaryFiles), renamed into place by close(); abandon() deletes it. Nothing half-written is
-    /// ever left at `path`.
+    /// ever left at `path`. With `inBackground`, events are encoded, compressed and written on a
+    /// thread of their own, in batches, while the caller makes the next ones (the same bytes;
+    /// `bytesWritten` counts the blocks once `close()` returns).
     public convenience init(path: String, header: TraceHeader, compressionLevel: Int = 6,
-                            eventsPerBlock: Int = 1 << 16) throws {
+                            eventsPerBlock: Int = 1 << 16, inBackground: Bool = false) throws {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[...$0]) } ?? ""
         let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -52,7 +62,8 @@ public final class TraceWriter {
         TemporaryFiles.register(temporary)
         do {
             try self.init(output: file, header: header, compressionLevel: compressionLevel,
-                          eventsPerBlock: eventsPerBlock, temporaryPath: temporary, finalPath: path)
+                          eventsPerBlock: eventsPerBlock, inBackground: inBackground,
+                          temporaryPath: temporary, finalPath: path)
         } catch {
             file.discard()
             unlink(temporary)
@@ -63,20 +74,26 @@ public final class TraceWriter {
 
     /// Writes to `output`; `close()` closes it.
     public convenience init(output: TraceOutput, header: TraceHeader, compressionLevel: Int = 6,
-                            eventsPerBlock: Int = 1 << 16) throws {
+                            eventsPerBlock: Int = 1 << 16, inBackground: Bool = false) throws {
         try self.init(output: output, header: header, compressionLevel: compressionLevel,
-                      eventsPerBlock: eventsPerBlock, temporaryPath: nil, finalPath: nil)
+                      eventsPerBlock: eventsPerBlock, inBackground: inBackground,
+                      temporaryPath: nil, finalPath: nil)
     }
 
     private init(output: TraceOutput, header: TraceHeader, compressionLevel: Int, eventsPerBlock: Int,
-                 temporaryPath: String?, finalPath: String?) throws {
+                 inBackground: Bool, temporaryPath: String?, finalPath: String?) throws {
         self.output = output
         self.header = header
         self.compressor = ZstdCompressor(level: compressionLevel)
         self.eventsPerBlock = max(1, min(eventsPerBlock, 1 << 24))
         self.temporaryPath = temporaryPath
         self.finalPath = finalPath
-        try emit(TraceWriter.encodeFileHeader(header))
+        let fileHeader = try TraceWriter.encodeFileHeader(header)
+        self.pipeline = inBackground
+            ? BlockEncodingPipeline(output: output, compressionLevel: compressionLevel, eventsPerBlock: self.eventsPerBlock,
+                                    source: finalPath ?? "<output>", offset: UInt64(fileHeader.count))
+            : nil
+        try emit(fileHeader)
     }
 
     deinit {
@@ -101,6 +118,10 @@ public final class TraceWriter {
         if let id = stringIDs[text] { return id }
         let id = StringID(UInt32(stringIDs.count + 1))
         stringIDs[text] = id
+        if pipeline != nil {
+            batch.strings.append((batch.records.count, id, text))
+            return id
+        }
         encoder.defineString(id, text)
         if encoder.bytes.count >= TraceWriter.rawBlockLimit && state == .open && deferredError == nil {
             do { try flushBlock() } catch { deferredError = error }
@@ -111,6 +132,12 @@ public final class TraceWriter {
     /// Appends one event.
     public func append(_ record: TraceRecord) throws {
         try checkWritable()
+        if let pipeline {
+            batch.records.append(record)
+            eventCount += 1
+            if batch.records.count >= TraceWriter.batchSize { try submitBatch(pipeline) }
+            return
+        }
         encoder.encode(record)
         eventCount += 1
         if encoder.eventCount >= eventsPerBlock || encoder.bytes.count >= TraceWriter.rawBlockLimit {
@@ -123,6 +150,10 @@ public final class TraceWriter {
         try checkWritable()
         do {
             if !encoder.bytes.isEmpty { try flushBlock() }
+            if let pipeline {
+                if !batch.records.isEmpty || !batch.strings.isEmpty { try submitBatch(pipeline) }
+                bytesWritten = try pipeline.finish()
+            }
             try output.close()
             if let temporaryPath, let finalPath {
                 if rename(temporaryPath, finalPath) != 0 {
@@ -142,6 +173,7 @@ public final class TraceWriter {
     public func abandon() {
         guard state == .open else { return }
         state = .abandoned
+        pipeline?.cancel()
         if let file = output as? FileTraceOutput { file.discard() } else { try? output.close() }
         if let temporaryPath {
             unlink(temporaryPath)
@@ -154,6 +186,12 @@ public final class TraceWriter {
         guard state == .open else {
             throw TraceError.io(source: finalPath ?? "<output>", offset: bytesWritten, detail: "trace writer is closed")
         }
+    }
+
+    private func submitBatch(_ pipeline: BlockEncodingPipeline) throws {
+        var next = pipeline.emptyJob(capacity: TraceWriter.batchSize)
+        swap(&next, &batch)
+        try pipeline.submit(next)
     }
 
     private func flushBlock() throws {

@@ -25,12 +25,25 @@ enum Varint {
 
     /// Appends `v` as a varint.
     @inline(__always) static func append(_ v: UInt64, to out: inout [UInt8]) {
-        var v = v
+        if v < 0x80 { out.append(UInt8(truncatingIfNeeded: v)); return }
+        appendLong(v, to: &out)
+    }
+
+    /// `append` of a value of two bytes or more: the bytes are formed in registers and appended
+    /// at once (one uniqueness and capacity check instead of one per byte).
+    static func appendLong(_ v: UInt64, to out: inout [UInt8]) {
+        var low: UInt64 = 0, high: UInt64 = 0, n = 0, v = v
         while v >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            let b = (v & 0x7F) | 0x80
+            if n < 8 { low |= b << (8 * UInt64(n)) } else { high |= b << (8 * UInt64(n - 8)) }
+            n += 1
             v >>= 7
         }
-        out.append(UInt8(truncatingIfNeeded: v))
+        if n < 8 { low |= v << (8 * UInt64(n)) } else { high |= v << (8 * UInt64(n - 8)) }
+        n += 1
+        withUnsafeBytes(of: (low.littleEndian, high.littleEndian)) { bytes in
+            out.append(contentsOf: UnsafeRawBufferPointer(start: bytes.baseAddress, count: n))
+        }
     }
 
     /// Appends `v` zigzag-mapped as a varint.
