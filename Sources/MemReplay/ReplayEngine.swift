@@ -224,7 +224,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
         for k in EventKind.allCases where kindCounts[Int(k.rawValue)] > 0 {
             m.append(("events.\(k.family).\(k.name)", Double(kindCounts[Int(k.rawValue)])))
         }
-        for k in FaultKind.allCases where k != .none && (k != .touchIgnored || touches > 0) {
+        for k in FaultKind.allCases where k != .none && ((k != .touchIgnored && k != .touchDeferred) || touches > 0) {
             m.append(("faults.\(k.name)", Double(faultCounts[Int(k.rawValue)])))
         }
         if touches > 0 {

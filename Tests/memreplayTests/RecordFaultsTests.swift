@@ -107,6 +107,30 @@ struct RecordFaultsTests {
         let pid = try #require(r.header.processes.first?.pid)
         // 32 MiB of buffer resident: RssAnon at least 32 MiB in the model's peak.
         #expect(r.metrics["status.\(pid).VmHWM"] ?? 0 >= 32 * 1024)
+        // Program order: the touches of the 32 MiB buffer lie between its malloc and its free.
+        let reader = try TraceReader(path: dir.appendingPathComponent("read.mrt").path)
+        var events: [TraceRecord] = []
+        while let e = try reader.next() { events.append(e) }
+        let mallocAt = try #require(events.firstIndex { if case .alloc(let a) = $0.event { a.op == .malloc && a.size == 32 << 20 } else { false } })
+        guard case .alloc(let block) = events[mallocAt].event else { return }
+        let freeAt = try #require(events.firstIndex { if case .alloc(let a) = $0.event { a.op == .free && a.pointer == block.result } else { false } })
+        let inBlock = events.indices.filter { i in
+            if case .access(let a) = events[i].event, a.kind.isTouch,
+               a.address.rawValue >= block.result.rawValue, a.address.rawValue < block.result.rawValue + (32 << 20) { return true }
+            return false
+        }
+        #expect(inBlock.count >= 8000)
+        // malloc writes its chunk header (the block's first page) inside the call, before the
+        // interposer stamps it (the replay holds that touch for the mmap: `PendingTouch`).
+        // (After the free the range is unmapped; touches there later are the interposer's own
+        // teardown reusing the addresses for its unrecorded mappings.)
+        let firstPage = block.result.rawValue >> 12
+        let early = inBlock.filter { i in
+            guard case .access(let a) = events[i].event else { return true }
+            return i < mallocAt && a.address.rawValue >> 12 != firstPage
+        }
+        #expect(early.isEmpty)
+        #expect(inBlock.filter { $0 > mallocAt && $0 < freeAt }.count >= 8190)
         // Re-allocated: the touches follow the buffer into the ptmalloc model's own chunk.
         let db = dir.appendingPathComponent("ptmalloc.db").path
         let replay = try CLI.run(["replay", dir.appendingPathComponent("read.mrt").path, "-o", db, "--machine", "host",

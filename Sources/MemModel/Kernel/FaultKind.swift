@@ -51,6 +51,10 @@ public enum FaultKind: UInt8, CaseIterable, Hashable, Sendable {
     /// checks and safepoint polls do), or the sample landed beside the mapping call that made the
     /// page valid; either way the model changes nothing and sends no signal.
     case touchIgnored = 37
+    /// A fault-derived touch that found no VMA, held until the process's next memory calls map its
+    /// page (`PendingTouch`: an allocation is stamped after its call, so the fault on its chunk
+    /// header comes before the trace's mmap or brk); its fault, if any, is reported then.
+    case touchDeferred = 38
 
     /// The name used in the store's enum table.
     public var name: String {
@@ -63,6 +67,7 @@ public enum FaultKind: UInt8, CaseIterable, Hashable, Sendable {
         case .thpNew: "thp_new"; case .thpZeroPage: "thp_zero_page"; case .thpReuse: "thp_reuse"
         case .segvMapErr: "segv_maperr"; case .segvAccErr: "segv_accerr"; case .sigbus: "sigbus"
         case .oom: "oom"; case .processDead: "process_dead"; case .touchIgnored: "touch_ignored"
+        case .touchDeferred: "touch_deferred"
         }
     }
     /// The size of the page the fault mapped: 2 MiB for the THP kinds, else 4 KiB.

@@ -15,6 +15,10 @@ extension LinuxKernel {
             write = prot.contains(.write)
             exec = !write && !prot.contains(.read) && prot.contains(.execute)
         }
+        if access.kind.isTouch && p.space.lookup(access.address.rawValue) == nil && expandStack(p, access.address.rawValue) == nil {
+            holdTouch(pid, access.address.rawValue >> 12, write: write, exec: exec)
+            return Translation(fault: .touchDeferred, frame: PageFrameNumber(0), vma: .none)
+        }
         if access.kind.isTouch && !touchIsValid(p, access.address.rawValue >> 12, write: write, exec: exec) {
             stats.touchesIgnored += 1
             return Translation(fault: .touchIgnored, frame: PageFrameNumber(0), vma: p.space.lookup(access.address.rawValue).map { p.space.areas[$0].id } ?? .none)

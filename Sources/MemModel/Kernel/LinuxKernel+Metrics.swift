@@ -49,7 +49,8 @@ extension LinuxKernel {
         out.append(("kernel.cow_copies", Double(stats.cowCopies)))
         out.append(("kernel.sigsegv", Double(stats.segv)))
         out.append(("kernel.sigbus", Double(stats.sigbus)))
-        if stats.touchesIgnored > 0 { out.append(("kernel.touches_ignored", Double(stats.touchesIgnored))) }
+        let ignored = stats.touchesIgnored + heldTouchCount
+        if ignored > 0 { out.append(("kernel.touches_ignored", Double(ignored))) }
         out.append(("kernel.pages_allocated", Double(stats.pgalloc)))
         var peaks = finished
         for (pid, p) in processes { peaks[pid] = (max(p.hiwaterRSS, p.rss), max(p.hiwaterVM, p.space.totalPages)) }

@@ -8,6 +8,7 @@ extension LinuxKernel {
     /// nothing (result 0, as synthesized traces do), the model chooses as the kernel would.
     public mutating func memory(_ call: MemoryCall, pid: ProcessID, name: String) -> SyscallResult {
         defer { settleIfNeeded() }
+        defer { if !pendingTouches.isEmpty { retryHeldTouches(pid) } }
         guard let p = processFor(pid) else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
         guard p.alive else { return SyscallResult(result: -LinuxKernel.EINVAL) }
         // Ranges past TASK_SIZE (or wrapping around) are refused before any arithmetic on them.

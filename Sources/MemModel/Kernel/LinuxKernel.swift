@@ -36,6 +36,8 @@ public struct LinuxKernel: KernelModel {
     /// per-frame mapcount in `frames` counts PTE mappings only.
     public var thpMappings: [PageFrameNumber: Int32] = [:]
     @usableFromInline var nextAnonVMA: UInt32 = 1
+    /// Fault-derived touches waiting for the mapping call that makes their page valid (`PendingTouch`).
+    public var pendingTouches: [ProcessID: [PendingTouch]] = [:]
 
     /// TASK_SIZE for x86_64 with 4-level paging.
     public static let taskSize: UInt64 = (1 << 47) - 4096

@@ -1,0 +1,56 @@
+import MemTrace
+
+/// A fault-derived touch that found no VMA, held for the mapping call that made its page valid.
+///
+/// The interposer stamps an allocation after the call returns, so a malloc served by its own mmap
+/// (or a heap grown by brk) writes its chunk header — and takes that page fault — before the
+/// trace's mmap or brk event. Such a touch waits for the process's next memory calls and is
+/// faulted in by the first that maps its page; after `PendingTouch.patience` calls it is dropped.
+public struct PendingTouch: Hashable, Sendable {
+    public var vpn: UInt64
+    public var write: Bool
+    public var exec: Bool
+    /// Memory calls of the process seen since the touch.
+    public var age: Int
+    /// How many of the process's memory calls a touch waits for.
+    public static let patience = 4
+    /// How many touches a process holds at most (the oldest is dropped first).
+    public static let capacity = 64
+}
+
+extension LinuxKernel {
+    /// Holds a touch of `vpn` that found no VMA (see `PendingTouch`).
+    mutating func holdTouch(_ pid: ProcessID, _ vpn: UInt64, write: Bool, exec: Bool) {
+        var list = pendingTouches[pid] ?? []
+        if list.count >= PendingTouch.capacity { list.removeFirst(); stats.touchesIgnored += 1 }
+        list.append(PendingTouch(vpn: vpn, write: write, exec: exec, age: 0))
+        pendingTouches[pid] = list
+    }
+
+    /// After a memory call of `pid`: faults in the held touches it made valid (reported as
+    /// `KernelChange.fault`), ages the others and drops those past their patience.
+    mutating func retryHeldTouches(_ pid: ProcessID) {
+        guard let list = pendingTouches.removeValue(forKey: pid) else { return }
+        guard let p = processFor(pid), p.alive else { stats.touchesIgnored += UInt64(list.count); return }
+        var keep: [PendingTouch] = []
+        for var t in list {
+            if p.space.lookup(t.vpn << 12) != nil {
+                if touchIsValid(p, t.vpn, write: t.write, exec: t.exec) {
+                    let r = touch(p, t.vpn, write: t.write, exec: t.exec)
+                    if r.fault != .none { changes.append(.fault(pid: pid, address: t.vpn << 12, kind: r.fault, vma: r.vma, frame: r.frame)) }
+                } else {
+                    stats.touchesIgnored += 1
+                }
+                continue
+            }
+            t.age += 1
+            if t.age > PendingTouch.patience { stats.touchesIgnored += 1 } else { keep.append(t) }
+        }
+        if !keep.isEmpty { pendingTouches[pid] = keep }
+    }
+}
+
+extension LinuxKernel {
+    /// Touches still held (never made valid by a later call): they count as ignored.
+    public var heldTouchCount: UInt64 { UInt64(pendingTouches.values.reduce(0) { $0 + $1.count }) }
+}
