@@ -175,6 +175,7 @@ extension LinuxKernel {
             return Translation(fault: .sigbus, frame: PageFrameNumber(0), vma: vma.id)
         }
         let tmpfs = cache.files[file]!.isTmpfs
+        if configuration.pageCacheWarm == true && !tmpfs { warmPageCache(vma, vpn, file: file, write: write) }
         if !write && !tmpfs { faultAround(p, vma, vpn, file: file) }
         if let e = p.table.entry(vpn), !write {
             return Translation(fault: .fileMinor, frame: e.frame, vma: vma.id)
@@ -223,6 +224,29 @@ extension LinuxKernel {
             let off = vma.pageOffset(of: v << 12)
             guard off < filePages, let frame = f.pages[off] else { continue }
             _ = install(p, v, frame, [])
+        }
+    }
+
+    /// `page_cache=warm`: the file's pages were cached before the trace started (the host that
+    /// recorded it had just run the program), so the page a fault needs and, for a read fault, the
+    /// fault-around window `do_fault_around` maps are cached now, without I/O and without a major
+    /// fault. Best effort: stops when memory runs out (the fault then reads as usual).
+    mutating func warmPageCache(_ vma: VirtualMemoryArea, _ vpn: UInt64, file: FileID, write: Bool) {
+        guard let f = cache.files[file] else { return }
+        let filePages = (f.size + 4095) >> 12
+        var start = vpn, end = vpn + 1
+        let window = UInt64(configuration.faultAroundBytes >> 12)
+        if !write && window > 1 {
+            let pmdStart = (vpn >> 9) << 9
+            start = max((vpn / window) * window, vma.start >> 12, pmdStart)
+            end = min((vpn / window) * window + window, vma.end >> 12, pmdStart + 512)
+        }
+        for v in start..<end {
+            let off = vma.pageOffset(of: v << 12)
+            guard off < filePages else { break }
+            if cache.files[file]!.pages[off] != nil { continue }
+            guard let frame = allocateFrame(.file) else { return }
+            cache.files[file]!.pages[off] = frame
         }
     }
 
