@@ -64,7 +64,9 @@ struct FaultMergeQueue {
             held[s.pid, default: []].append(s)
             return []
         }
-        guard alive.contains(s.pid) else {
+        // A process with no segment was not followed (`--no-follow-forks`): the trace holds its
+        // fork, not its doings.
+        guard alive.contains(s.pid), segmentsOfPid[s.pid] != nil else {
             if FaultMergeQueue.debug { print("dropped fault sample", s) }
             summary.touchesDropped += 1; return []
         }
