@@ -159,8 +159,17 @@ void *realloc(void *old, size_t n) {
         mr_put(b, n);
         mr_put_ptr(b, (uintptr_t)p);
         if (was_mapped && (p || n == 0)) {
-            int same = mmapped_chunk(p, &ns, &nl) && ns == os && nl == ol;
-            if (!same) { mr_put_op(b, R_HEAP_MUNMAP, t); mr_put(b, os); mr_put(b, ol); after_heap(b, t, p); }
+            int mapped = mmapped_chunk(p, &ns, &nl);
+            if (mapped && !(ns == os && nl == ol)) {
+                /* glibc's mremap_chunk: one mremap(MREMAP_MAYMOVE) moves the block's pages with it
+                 * (no new faults, RSS kept), which a munmap + mmap pair would lose. */
+                mr_put_op(b, R_MREMAP, t);
+                mr_put(b, os); mr_put(b, ol); mr_put(b, nl); mr_put(b, 1u /* MREMAP_MAYMOVE */ | MR_ALLOCATOR_INTERNAL);
+                mr_put_signed(b, (int64_t)ns);
+                if ((uint64_t)(uintptr_t)__curbrk != last_break) mr_heap_check_brk(b, t);
+            } else if (!mapped) {
+                mr_put_op(b, R_HEAP_MUNMAP, t); mr_put(b, os); mr_put(b, ol); after_heap(b, t, p);
+            }
         } else {
             after_heap(b, t, p);
         }

@@ -22,6 +22,9 @@
 #include <sys/types.h>
 #include "tick.h"
 
+/* A flags bit no kernel call uses: the call was the allocator's own (MemoryCall.allocatorInternal). */
+#define MR_ALLOCATOR_INTERNAL (1u << 31)
+
 /* Raw record operations (keep in sync with RecorderRawOp in Swift). */
 enum {
     R_MALLOC = 1,         /* size result */
@@ -37,7 +40,7 @@ enum {
 
     R_MMAP = 16,          /* addr len prot flags fd+1 offset result(s) */
     R_MUNMAP = 17,        /* addr len result(s) */
-    R_MREMAP = 18,        /* addr oldlen newlen flags result(s) */
+    R_MREMAP = 18,        /* addr oldlen newlen flags result(s); flags | MR_ALLOCATOR_INTERNAL: glibc realloc's mremap_chunk */
     R_MPROTECT = 19,      /* addr len prot result(s) */
     R_MADVISE = 20,       /* addr len advice result(s) */
     R_BRK = 21,           /* requested result(s) (result = new break or -errno) */

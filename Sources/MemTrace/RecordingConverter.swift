@@ -8,6 +8,8 @@ struct RecordingConverter {
     var alive: Set<UInt32> = []
     /// Known files by identity ("dev:inode" as /proc/PID/maps prints it, or the path).
     var files: [String: FileID] = [:]
+    /// The size each known file was last declared with (same keys as `files`).
+    var fileSizes: [String: UInt64] = [:]
     /// Open regular-file descriptors per process.
     var descriptors: [UInt32: [UInt64: FileID]] = [:]
     /// The /proc/PID/maps text each segment began with (by path).
@@ -77,6 +79,7 @@ struct RecordingConverter {
         if let f = files[key] { return f }
         let f = FileID(UInt32(files.count + 1))
         files[key] = f
+        fileSizes[key] = size
         let name = writer.defineString(path)
         out.append((pid, tid, .file(FileCall(op: .open, file: f, path: name, size: size)
             .with(identity: FileIdentity(device: device, inode: inode)))))
@@ -85,11 +88,28 @@ struct RecordingConverter {
 
     /// `region` events (with `open` events for new files) for a fresh image's address space.
     mutating func regionEvents(_ s: RecorderSegment, tid: UInt32, writer: TraceWriter, out: inout [(UInt32, UInt32, Event)]) {
-        for r in regions(of: s) where r.end > r.start {
+        let list = regions(of: s)
+        // A file's known size is the furthest extent any of its regions reaches (as `seed` does for
+        // the root's first image), not its first region's: an ELF's first segment is only the
+        // start of the file, and its later segments lie beyond it.
+        var extents: [String: UInt64] = [:]
+        for r in list where r.end > r.start && r.path.hasPrefix("/") && r.inode != 0 {
+            let key = r.device + ":" + String(r.inode)
+            extents[key] = max(extents[key] ?? 0, r.offset + (r.end - r.start))
+        }
+        for r in list where r.end > r.start {
             var file = FileID.anonymous
             if r.path.hasPrefix("/") && r.inode != 0 {
-                file = self.file(device: r.device, inode: r.inode, path: r.path, size: r.offset + (r.end - r.start),
+                let key = r.device + ":" + String(r.inode), extent = extents[key] ?? 0
+                file = self.file(device: r.device, inode: r.inode, path: r.path, size: extent,
                                  writer: writer, out: &out, pid: s.pid, tid: tid)
+                if let known = fileSizes[key], known < extent {
+                    // Known from an earlier image with a smaller extent: grow it (an `open` event
+                    // of a known file sets its size).
+                    fileSizes[key] = extent
+                    out.append((s.pid, tid, .file(FileCall(op: .open, file: file, path: writer.defineString(r.path), size: extent)
+                        .with(identity: FileIdentity(device: r.device, inode: r.inode)))))
+                }
             }
             let name = r.path.isEmpty ? StringID.none : writer.defineString(r.path)
             out.append((s.pid, tid, .memory(MemoryCall(

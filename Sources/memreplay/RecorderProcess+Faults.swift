@@ -12,6 +12,10 @@ extension RecorderProcess {
         /// The kernel's own counts for the tree (perf counting events); nil without perf.
         var minorFaults: UInt64?
         var majorFaults: UInt64?
+        /// The largest peak RSS (VmHWM at exit) of any process of the tree, in kB: wait4's
+        /// `ru_maxrss`, which the kernel folds up from every waited-for descendant and every
+        /// image an exec replaced.
+        var maxRSSKB: Int?
         /// Set when perf was refused and the pagemap scanner stood in.
         var warning: String?
 
@@ -21,6 +25,7 @@ extension RecorderProcess {
                      "recorder.fault_samples_lost": String(lost)]
             if let minorFaults { a["recorder.real_minor_faults"] = String(minorFaults) }
             if let majorFaults { a["recorder.real_major_faults"] = String(majorFaults) }
+            if let maxRSSKB { a["recorder.real_max_rss_kb"] = String(maxRSSKB) }
             return a
         }
     }
@@ -79,7 +84,8 @@ extension RecorderProcess {
         var scanner: PagemapTouchScanner?
         if n != 4 && collector == nil { scanner = try? PagemapTouchScanner(root: pid, spoolPath: spool) }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 {
             if errno != EINTR { throw UsageFailure("\(command[0]): waitpid failed: \(String(cString: strerror(errno)))") }
         }
         if n == 4 {
@@ -91,10 +97,10 @@ extension RecorderProcess {
         if let collector {
             let s = try collector.finish()
             return (outcome, FaultCapture(source: collector.source.rawValue, samples: s.samples, lost: s.lost, execs: s.execs,
-                                          minorFaults: s.minorFaults, majorFaults: s.majorFaults))
+                                          minorFaults: s.minorFaults, majorFaults: s.majorFaults, maxRSSKB: usage.ru_maxrss))
         }
         let s = try scanner?.finish() ?? PagemapTouchScanner.Statistics()
         if scanner == nil { FileManager.default.createFile(atPath: spool, contents: nil) }
-        return (outcome, FaultCapture(source: "pagemap", samples: s.touches, lost: 0, warning: warning))
+        return (outcome, FaultCapture(source: "pagemap", samples: s.touches, lost: 0, maxRSSKB: usage.ru_maxrss, warning: warning))
     }
 }

@@ -20,6 +20,7 @@ extension LinuxKernel {
             return Translation(fault: .touchDeferred, frame: PageFrameNumber(0), vma: .none)
         }
         if access.kind.isTouch && !touchIsValid(p, access.address.rawValue >> 12, write: write, exec: exec) {
+            if write && !exec, let t = relocationWrite(p, access.address.rawValue >> 12) { return t }
             stats.touchesIgnored += 1
             return Translation(fault: .touchIgnored, frame: PageFrameNumber(0), vma: p.space.lookup(access.address.rawValue).map { p.space.areas[$0].id } ?? .none)
         }
@@ -46,6 +47,32 @@ extension LinuxKernel {
             guard let size = cache.files[file]?.size, vma.pageOffset(of: address) < (size + 4095) >> 12 else { return false }
         }
         return true
+    }
+
+    /// A fault-derived store to a private file mapping that is read-only now: ld.so relocating a
+    /// RELRO range (or a data segment it later protects) before its mprotect(PROT_READ). An image's
+    /// start-up faults are merged after its regions, which show the final protection, so the real
+    /// kernel took this copy-on-write fault while the range was still writable. The model takes it
+    /// now (`do_cow_fault`, or `wp_page_copy` when the file page is mapped already) and leaves the
+    /// PTE read-only, as the mprotect did. Nil when the touch is not such a store.
+    mutating func relocationWrite(_ p: ProcessState, _ vpn: UInt64) -> Translation? {
+        let address = vpn << 12
+        guard let vi = p.space.lookup(address) else { return nil }
+        let vma = p.space.areas[vi]
+        guard !vma.isShared, vma.prot.contains(.read), !vma.prot.contains(.write), case .file(let file) = vma.backing,
+              let size = cache.files[file]?.size, vma.pageOffset(of: address) < (size + 4095) >> 12 else { return nil }
+        let t: Translation
+        if let e = p.table.entry(vpn) {
+            // Already the private copy: the model has nothing left to do for this fault.
+            if e.flags.contains(.anonymous) { return Translation(fault: .none, frame: e.frame, vma: vma.id) }
+            stats.pgfault += 1
+            t = writeProtectFault(p, vi, vpn, e)
+        } else {
+            stats.pgfault += 1
+            t = fileFault(p, vma, vpn, file: file, write: true)
+        }
+        if var e = p.table.entry(vpn), e.flags.contains(.writable) { e.flags.remove(.writable); p.table.update(vpn, e) }
+        return t
     }
 
     /// One page touched by `p`: `handle_mm_fault` when the PTE is missing or forbids the write,
@@ -152,6 +179,7 @@ extension LinuxKernel {
             return Translation(fault: .sigbus, frame: PageFrameNumber(0), vma: vma.id)
         }
         let tmpfs = cache.files[file]!.isTmpfs
+        if configuration.pageCacheWarm == true && !tmpfs { warmPageCache(vma, vpn, file: file, write: write) }
         if !write && !tmpfs { faultAround(p, vma, vpn, file: file) }
         if let e = p.table.entry(vpn), !write {
             return Translation(fault: .fileMinor, frame: e.frame, vma: vma.id)
@@ -200,6 +228,29 @@ extension LinuxKernel {
             let off = vma.pageOffset(of: v << 12)
             guard off < filePages, let frame = f.pages[off] else { continue }
             _ = install(p, v, frame, [])
+        }
+    }
+
+    /// `page_cache=warm`: the file's pages were cached before the trace started (the host that
+    /// recorded it had just run the program), so the page a fault needs and, for a read fault, the
+    /// fault-around window `do_fault_around` maps are cached now, without I/O and without a major
+    /// fault. Best effort: stops when memory runs out (the fault then reads as usual).
+    mutating func warmPageCache(_ vma: VirtualMemoryArea, _ vpn: UInt64, file: FileID, write: Bool) {
+        guard let f = cache.files[file] else { return }
+        let filePages = (f.size + 4095) >> 12
+        var start = vpn, end = vpn + 1
+        let window = UInt64(configuration.faultAroundBytes >> 12)
+        if !write && window > 1 {
+            let pmdStart = (vpn >> 9) << 9
+            start = max((vpn / window) * window, vma.start >> 12, pmdStart)
+            end = min((vpn / window) * window + window, vma.end >> 12, pmdStart + 512)
+        }
+        for v in start..<end {
+            let off = vma.pageOffset(of: v << 12)
+            guard off < filePages else { break }
+            if cache.files[file]!.pages[off] != nil { continue }
+            guard let frame = allocateFrame(.file) else { return }
+            cache.files[file]!.pages[off] = frame
         }
     }
 

@@ -20,6 +20,9 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
     public var readAroundPages: Int
     /// Fault-around window of `do_fault_around` in bytes (`fault_around_bytes`, 65536).
     public var faultAroundBytes: Int
+    /// True when every file's pages count as cached before the trace starts (`page_cache=warm`),
+    /// as on the host that just recorded the program; nil or false: the page cache starts empty.
+    public var pageCacheWarm: Bool?
     /// Caches, TLBs, DRAM and NUMA of the hardware layer (nil: none modelled; decoded if present).
     public var hardware: HardwareConfiguration?
     /// Nodes, zones, CPUs and the vm sysctls of the physical layer (nil: the defaults; decoded if present).
@@ -58,6 +61,7 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
         ("snapshot_interval", "events between counter snapshots"),
         ("read_around_pages", "filemap_fault read-around window in pages"),
         ("fault_around_bytes", "do_fault_around window in bytes"),
+        ("page_cache", "cold (default: file pages are read on first use) or warm (already cached, as on the host that recorded the trace)"),
     ] + HardwareConfiguration.settableKeys + PhysicalConfiguration.settableKeys + VirtualMemoryConfiguration.settableKeys
 
     /// Applies one `key=value` override; throws a message naming the key and what was expected.
@@ -86,6 +90,9 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
                 throw ConfigurationError("fault_around_bytes=\(value): expected a power of two ≥ 4096")
             }
             faultAroundBytes = v
+        case "page_cache":
+            guard value == "cold" || value == "warm" else { throw ConfigurationError("page_cache=\(value): expected cold or warm") }
+            pageCacheWarm = value == "warm" ? true : nil
         default:
             if HardwareConfiguration.handles(key) {
                 var h = hardware ?? .none
