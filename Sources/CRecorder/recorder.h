@@ -68,6 +68,9 @@ enum {
     R_EXIT = 53,          /* status(s) known(0/1) */
     R_SIGNAL = 54,        /* signo: killed by a fatal signal */
     R_MARKER_BASE = 55,   /* base: lackey mode, address of marker page range */
+    R_MAPS_END = 56,      /* (no fields) ends a later /proc/self/maps snapshot: the R_MAPS pieces
+                           * since the thread's previous record, taken after dlopen and
+                           * pthread_create (mappings glibc and ld.so make without the PLT) */
 };
 
 /* Everything below is internal to the shared object (direct calls, no PLT); only the
@@ -121,6 +124,10 @@ enum { MR_UNINIT = 0, MR_INIT = 1, MR_ON = 2, MR_OFF = 3 };
 
 /* Slow path of mr_begin: start-up, first buffer of a thread, or a full buffer. */
 struct mr_tbuf *mr_begin_slow(void);
+
+/* Records /proc/self/maps as R_MAPS pieces and an R_MAPS_END on the calling thread (after a call
+ * that maps memory behind the PLT's back: dlopen, pthread_create). */
+void mr_record_maps_update(void);
 
 /* The calling thread's buffer with room for one record, or NULL when not recording. */
 static inline struct mr_tbuf *mr_begin(void) {

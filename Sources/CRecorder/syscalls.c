@@ -215,7 +215,17 @@ int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *
     a->fn = fn; a->arg = arg; a->parent_tid = mr_gettid();
     int r = real_pthread_create(th, attr, thread_trampoline, a);
     if (r != 0) mr_real.free(a);
+    else { int e = errno; mr_record_maps_update(); errno = e; }  /* the new thread's stack and guard */
     return r;
+}
+
+/* dlopen maps the object (and its dependencies) with ld.so's own mmap calls, which bypass the PLT. */
+REAL(void *, dlopen, (const char *, int))
+void *dlopen(const char *file, int mode) {
+    resolve_dlopen();
+    void *h = real_dlopen(file, mode);
+    if (h) { int e = errno; mr_record_maps_update(); errno = e; }
+    return h;
 }
 
 /* ---- fork, vfork, exec, exit ---- */

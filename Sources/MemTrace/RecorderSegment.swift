@@ -15,6 +15,9 @@ public enum RecorderRawOp: UInt8, Sendable {
     case file = 32, read = 33, write = 34, fsync = 35, truncate = 36, close = 37
     case start = 48, maps = 49, fork = 50, threadStart = 51, threadExit = 52, exit = 53, signal = 54
     case markerBase = 55
+    /// Ends a later /proc/self/maps snapshot (after dlopen, pthread_create): the `maps` pieces the
+    /// thread wrote since its previous other record.
+    case mapsEnd = 56
 
     /// How many varint fields follow the time delta (the byte string of `file`, `start` and
     /// `maps` follows its length field, which is the last one counted here).
@@ -47,6 +50,7 @@ public enum RecorderRawOp: UInt8, Sendable {
         case .exit: 2
         case .signal: 1
         case .markerBase: 1
+        case .mapsEnd: 0
         }
     }
 

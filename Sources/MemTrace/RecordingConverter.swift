@@ -14,6 +14,10 @@ struct RecordingConverter {
     var descriptors: [UInt32: [UInt64: FileID]] = [:]
     /// The /proc/PID/maps text each segment began with (by path).
     var maps: [String: String] = [:]
+    /// Pieces of a maps snapshot per (pid, tid) until its `mapsEnd`, and per segment the bytes of
+    /// its first snapshot still to pass by.
+    var pendingMaps: [UInt64: [UInt8]] = [:]
+    var initialMapsLeft: [String: Int] = [:]
     /// The marker range of lackey mode per segment (excluded from the regions).
     var markerBase: [String: UInt64] = [:]
     var rootStatus: Int32?
@@ -88,7 +92,13 @@ struct RecordingConverter {
 
     /// `region` events (with `open` events for new files) for a fresh image's address space.
     mutating func regionEvents(_ s: RecorderSegment, tid: UInt32, writer: TraceWriter, out: inout [(UInt32, UInt32, Event)]) {
-        let list = regions(of: s)
+        regionEvents(regions(of: s), pid: s.pid, tid: tid, flags: 0, writer: writer, out: &out)
+    }
+
+    /// `region` events for `list` (a maps snapshot) of process `pid`, with extra map `flags`
+    /// (`fixedNoReplace` for a later snapshot: only what is not mapped yet is new).
+    mutating func regionEvents(_ list: [MappedRegion], pid: UInt32, tid: UInt32, flags extra: UInt32, writer: TraceWriter,
+                               out: inout [(UInt32, UInt32, Event)]) {
         // A file's known size is the furthest extent any of its regions reaches (as `seed` does for
         // the root's first image), not its first region's: an ELF's first segment is only the
         // start of the file, and its later segments lie beyond it.
@@ -102,19 +112,19 @@ struct RecordingConverter {
             if r.path.hasPrefix("/") && r.inode != 0 {
                 let key = r.device + ":" + String(r.inode), extent = extents[key] ?? 0
                 file = self.file(device: r.device, inode: r.inode, path: r.path, size: extent,
-                                 writer: writer, out: &out, pid: s.pid, tid: tid)
+                                 writer: writer, out: &out, pid: pid, tid: tid)
                 if let known = fileSizes[key], known < extent {
                     // Known from an earlier image with a smaller extent: grow it (an `open` event
                     // of a known file sets its size).
                     fileSizes[key] = extent
-                    out.append((s.pid, tid, .file(FileCall(op: .open, file: file, path: writer.defineString(r.path), size: extent)
+                    out.append((pid, tid, .file(FileCall(op: .open, file: file, path: writer.defineString(r.path), size: extent)
                         .with(identity: FileIdentity(device: r.device, inode: r.inode)))))
                 }
             }
             let name = r.path.isEmpty ? StringID.none : writer.defineString(r.path)
-            out.append((s.pid, tid, .memory(MemoryCall(
+            out.append((pid, tid, .memory(MemoryCall(
                 op: .region, address: VirtualAddress(r.start), length: r.end - r.start, prot: r.protection,
-                flags: r.isShared ? MapFlags.shared.rawValue : MapFlags.private.rawValue, file: file, offset: r.offset,
+                flags: (r.isShared ? MapFlags.shared.rawValue : MapFlags.private.rawValue) | extra, file: file, offset: r.offset,
                 name: name))))
         }
     }
@@ -236,7 +246,27 @@ struct RecordingConverter {
                 regionEvents(s, tid: tid, writer: writer, out: &out)
             }
         case .threadExit: out.append((pid, tid, .process(ProcessEvent(op: .threadExit, thread: ThreadID(tid)))))
-        case .maps, .markerBase: break
+        case .maps:
+            // The image's first snapshot is known already (`maps`); pieces of a later one (dlopen,
+            // pthread_create) wait for its end.
+            let piece = s.bytes(of: e)
+            let initial = initialMapsLeft[s.path] ?? maps[s.path]?.utf8.count ?? 0
+            if initial > 0 {
+                initialMapsLeft[s.path] = max(0, initial - piece.count)
+            } else {
+                initialMapsLeft[s.path] = 0
+                pendingMaps[UInt64(pid) << 32 | UInt64(tid), default: []] += piece
+            }
+        case .mapsEnd:
+            let key = UInt64(pid) << 32 | UInt64(tid)
+            if let text = pendingMaps.removeValue(forKey: key) {
+                let marker = markerBase[s.path]
+                let list = RecordingConverter.parseMaps(String(decoding: text, as: UTF8.self)).filter {
+                    (marker == nil || $0.start != marker!) && $0.path != "[vsyscall]" && $0.end <= 1 << 47
+                }
+                regionEvents(list, pid: pid, tid: tid, flags: MapFlags.fixedNoReplace.rawValue, writer: writer, out: &out)
+            }
+        case .markerBase: break
         case .fork:
             let child = UInt32(truncatingIfNeeded: e[0])
             out.append((pid, tid, .process(ProcessEvent(op: e[1] != 0 ? .vfork : .fork, process: ProcessID(child), thread: ThreadID(child)))))

@@ -23,7 +23,9 @@ import MemTrace
     /// such a touch changes nothing and the process lives on.
     @Test func touchOutsideAnyVMAOrForbiddenIsIgnoredNotFatal() {
         var k = makeKernel()
-        let guardPage = k.mapAnon(1 << 12, prot: [])
+        // (A private anonymous PROT_NONE page would be taken as a reserve glibc unprotected:
+        // HiddenMappingTests. A shared one stays forbidden.)
+        let guardPage = k.mapAnon(1 << 12, shared: true, prot: [])
         let readOnly = k.mapAnon(1 << 12, prot: [.read])
         #expect(touch(&k, .touchLoad, 0x10).fault == .touchDeferred)   // held for a later mmap (HeldTouchTests)
         #expect(touch(&k, .touchLoad, guardPage).fault == .touchIgnored)
@@ -102,5 +104,36 @@ import MemTrace
         #expect(k.pendingTouches.isEmpty)
         #expect(k.stats.touchesIgnored == 1)
         #expect(k.processes[pid]!.alive)
+    }
+}
+
+/// Mappings made behind the interposer's back: later maps snapshots and PROT_NONE reserves.
+@Suite struct HiddenMappingTests {
+    /// A later snapshot's region (after dlopen) adds only what is not mapped, keeping the pages of
+    /// what is.
+    @Test func noReplaceRegionFillsOnlyTheHoles() {
+        var k = makeKernel()
+        let a = k.mapAnon(4 << 12, at: 0x7000_0000_0000)
+        _ = k.store(a)
+        let r = k.memory(MemoryCall(op: .region, address: VirtualAddress(a - 0x2000), length: 8 << 12, prot: [.read],
+                                    flags: MapFlags.private.rawValue | MapFlags.fixedNoReplace.rawValue), pid: pid, name: "")
+        #expect(r.result > 0)
+        let areas = k.processes[pid]!.space.areas.filter { $0.end > a - 0x2000 && $0.start < a + 0x6000 }
+        #expect(areas.map(\.start) == [a - 0x2000, a, a + 0x4000])
+        #expect(areas.map(\.prot) == [[.read], [.read, .write], [.read]])
+        #expect(k.processes[pid]!.rssAnon == 1)   // the written page survived
+        #expect(k.invariantViolations().isEmpty)
+    }
+
+    /// glibc's grow_heap: a touch in a PROT_NONE private anonymous reserve unprotects that page.
+    @Test func touchInAProtNoneReserveUnprotectsThePage() {
+        var k = makeKernel()
+        let heap = k.mapAnon(16 << 12, prot: [])
+        let t = k.access(MemoryAccess(kind: .touchStore, address: VirtualAddress(heap + 0x3000), size: 1), pid: pid)
+        #expect(t.fault == .anonNew)
+        #expect(k.stats.reservesUnprotected == 1)
+        #expect(k.processes[pid]!.alive)
+        // An ordinary (lackey) access there still faults with SIGSEGV.
+        #expect(k.load(heap).fault == .segvAccErr)
     }
 }

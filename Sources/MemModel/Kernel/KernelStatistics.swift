@@ -17,6 +17,9 @@ public struct KernelStatistics: Hashable, Sendable {
     public var sigbus: UInt64 = 0
     /// Fault-derived touches the model could not take as a fault (`FaultKind.touchIgnored`).
     public var touchesIgnored: UInt64 = 0
+    /// Pages of PROT_NONE anonymous reserves made accessible because a touch showed the program
+    /// had done so (`unprotectReserve`).
+    public var reservesUnprotected: UInt64 = 0
     /// File or shmem pages mapped by at least one PTE (NR_FILE_MAPPED).
     public var mappedPages: UInt64 = 0
     /// THP faults that got an order-9 page (`thp_fault_alloc`) and those that fell back to 4 KiB

@@ -21,6 +21,7 @@ extension LinuxKernel {
         }
         if access.kind.isTouch && !touchIsValid(p, access.address.rawValue >> 12, write: write, exec: exec) {
             if write && !exec, let t = relocationWrite(p, access.address.rawValue >> 12) { return t }
+            if unprotectReserve(p, access.address.rawValue >> 12) { return self.access(access, pid: pid) }
             stats.touchesIgnored += 1
             return Translation(fault: .touchIgnored, frame: PageFrameNumber(0), vma: p.space.lookup(access.address.rawValue).map { p.space.areas[$0].id } ?? .none)
         }

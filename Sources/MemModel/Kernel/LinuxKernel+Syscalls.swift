@@ -145,6 +145,17 @@ extension LinuxKernel {
     mutating func region(_ p: ProcessState, _ call: MemoryCall, name: String) -> SyscallResult {
         let start = call.address.rawValue & ~4095, end = pageAlign(call.address.rawValue + call.length)
         guard end > start else { return SyscallResult(result: -LinuxKernel.EINVAL) }
+        if call.mapFlags.contains(.fixedNoReplace) && p.space.overlaps(start, end) {
+            // A later maps snapshot (after dlopen or pthread_create): what is mapped already is
+            // the model's own, with its pages; only the holes are new.
+            var cursor = start, last = SyscallResult(result: Int64(bitPattern: start))
+            for v in p.space.areas where v.end > start && v.start < end {
+                if v.start > cursor { last = regionHole(p, call, cursor, v.start, name: name) }
+                cursor = max(cursor, v.end)
+            }
+            if cursor < end { last = regionHole(p, call, cursor, end, name: name) }
+            return last
+        }
         if p.space.overlaps(start, end) { unmap(p, start, end - start) }
         var vflags: VMAFlags = call.mapFlags.contains(.shared) ? [.shared] : []
         let backing: VMABacking
@@ -166,6 +177,16 @@ extension LinuxKernel {
         let vma = VirtualMemoryArea(id: newVMAID(), start: start, end: end, prot: call.prot, flags: vflags,
                                     backing: backing, offset: offset, name: name)
         return SyscallResult(result: Int64(bitPattern: start), vma: insertVMA(p, vma, merge: false))
+    }
+
+    /// The part [from, to) of a no-replace `region` that nothing maps yet, as a region of its own.
+    mutating func regionHole(_ p: ProcessState, _ call: MemoryCall, _ from: UInt64, _ to: UInt64, name: String) -> SyscallResult {
+        var part = call
+        part.address = VirtualAddress(from)
+        part.length = to - from
+        part.offset = call.offset &+ (from - (call.address.rawValue & ~4095))
+        part.flags &= ~MapFlags.fixedNoReplace.rawValue
+        return region(p, part, name: name)
     }
 
     /// Merges neighbours made compatible by a protection or flag change in [start, end],

@@ -15,7 +15,7 @@ public struct PendingTouch: Hashable, Sendable {
     /// How many of the process's memory calls a touch waits for.
     public static let patience = 4
     /// How many touches a process holds at most (the oldest is dropped first).
-    public static let capacity = 64
+    public static let capacity = 4096
 }
 
 extension LinuxKernel {
@@ -35,12 +35,10 @@ extension LinuxKernel {
         var keep: [PendingTouch] = []
         for var t in list {
             if p.space.lookup(t.vpn << 12) != nil {
-                if touchIsValid(p, t.vpn, write: t.write, exec: t.exec) {
-                    let r = touch(p, t.vpn, write: t.write, exec: t.exec)
-                    if r.fault != .none { changes.append(.fault(pid: pid, address: t.vpn << 12, kind: r.fault, vma: r.vma, frame: r.frame)) }
-                } else {
-                    stats.touchesIgnored += 1
-                }
+                // As if it came now: the same checks, RELRO writes and reserve rules as `access`.
+                let kind: AccessKind = t.write ? .touchStore : t.exec ? .touchFetch : .touchLoad
+                let r = access(MemoryAccess(kind: kind, address: VirtualAddress(t.vpn << 12), size: 1), pid: pid)
+                if r.fault.isFault { changes.append(.fault(pid: pid, address: t.vpn << 12, kind: r.fault, vma: r.vma, frame: r.frame)) }
                 continue
             }
             t.age += 1
@@ -53,4 +51,21 @@ extension LinuxKernel {
 extension LinuxKernel {
     /// Touches still held (never made valid by a later call): they count as ignored.
     public var heldTouchCount: UInt64 { UInt64(pendingTouches.values.reduce(0) { $0 + $1.count }) }
+}
+
+extension LinuxKernel {
+    /// A fault-derived touch of a page in a private anonymous PROT_NONE reserve: the program made
+    /// it accessible with an mprotect the interposer cannot see — glibc grows a thread arena's heap
+    /// (`grow_heap`) and sets up thread stacks (`allocate_stack`) with internal calls that bypass
+    /// the PLT. The model does the same mprotect (read and write) for that page, so the touch and
+    /// later ones fault as they did. True when it did.
+    mutating func unprotectReserve(_ p: ProcessState, _ vpn: UInt64) -> Bool {
+        guard let vi = p.space.lookup(vpn << 12) else { return false }
+        let v = p.space.areas[vi]
+        guard v.prot.isEmpty, !v.isShared, case .anonymous = v.backing else { return false }
+        let r = mprotect(p, MemoryCall(op: .mprotect, address: VirtualAddress(vpn << 12), length: 4096, prot: [.read, .write]))
+        guard r.result == 0 else { return false }
+        stats.reservesUnprotected += 1
+        return true
+    }
 }
