@@ -50,6 +50,11 @@ static inline int memreplay_perf_open_faults(int source, uint64_t tracepoint_id,
     /* PERF_RECORD_COMM with PERF_RECORD_MISC_COMM_EXEC at every exec, timed (sample_id_all). */
     a.comm = track_exec ? 1 : 0;
     a.comm_exec = track_exec ? 1 : 0;
+    /* PERF_RECORD_MMAP2 for every mapping of the tree, PLT or not (ld.so, glibc's internal
+     * mmaps), with the same event. */
+    a.mmap = track_exec ? 1 : 0;
+    a.mmap_data = track_exec ? 1 : 0;
+    a.mmap2 = track_exec ? 1 : 0;
     a.sample_id_all = 1;
     a.watermark = 1;
     a.wakeup_watermark = wakeup_bytes;
@@ -99,6 +104,8 @@ static const uint32_t MEMREPLAY_PERF_RECORD_SAMPLE = PERF_RECORD_SAMPLE;
 static const uint32_t MEMREPLAY_PERF_RECORD_LOST = PERF_RECORD_LOST;
 static const uint32_t MEMREPLAY_PERF_RECORD_LOST_SAMPLES = PERF_RECORD_LOST_SAMPLES;
 static const uint32_t MEMREPLAY_PERF_RECORD_COMM = PERF_RECORD_COMM;
+static const uint32_t MEMREPLAY_PERF_RECORD_MMAP2 = PERF_RECORD_MMAP2;
+static const uint16_t MEMREPLAY_PERF_MISC_MMAP_BUILD_ID = PERF_RECORD_MISC_MMAP_BUILD_ID;
 static const uint16_t MEMREPLAY_PERF_MISC_COMM_EXEC = PERF_RECORD_MISC_COMM_EXEC;
 static const uint64_t MEMREPLAY_PERF_COUNT_MIN = PERF_COUNT_SW_PAGE_FAULTS_MIN;
 static const uint64_t MEMREPLAY_PERF_COUNT_MAJ = PERF_COUNT_SW_PAGE_FAULTS_MAJ;

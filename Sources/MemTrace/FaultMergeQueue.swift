@@ -35,6 +35,24 @@ struct FaultMergeQueue {
         for (i, s) in segments.enumerated() { segmentsOfPid[s.pid, default: []].append(i) }
     }
 
+    /// Mappings perf reported (PERF_RECORD_MMAP2), by index, and per pid those not yet turned into
+    /// regions; a mapping is released (as a no-replace region) by the first touch inside it that
+    /// comes `settleTicks` after it: by then a call the interposer recorded would have been merged.
+    private var mappings: [PerfMapping] = []
+    private var openMappings: [UInt32: [(start: UInt64, end: UInt64, index: Int, tick: UInt64)]] = [:]
+    private var settleTicks: UInt64 = 0
+    /// Regions to write before the events `place` returns (the merger converts them).
+    private(set) var regionsToMap: [(pid: UInt32, tid: UInt32, region: MappedRegion)] = []
+
+    /// Takes the mappings perf reported, and the ticks 200 µs span (`toTick` of two times).
+    mutating func loadMappings(_ list: [PerfMapping], toTick: (UInt64) -> UInt64) {
+        mappings = list
+        settleTicks = toTick(1_000_200_000) &- toTick(1_000_000_000)
+    }
+
+    /// Forgets the regions `regionsToMap` held (the merger has written them).
+    mutating func regionsWritten() { regionsToMap.removeAll(keepingCapacity: true) }
+
     /// Takes the spooled samples, converting their times with `toTick`.
     mutating func load(_ all: [FaultSample], toTick: (UInt64) -> UInt64) {
         samples = all.enumerated().map { (toTick($0.element.time), $0.element) }
@@ -82,11 +100,27 @@ struct FaultMergeQueue {
         return list.map(FaultMergeQueue.event)
     }
 
-    /// What sample `s` becomes, given the processes alive in the trace so far.
-    mutating func place(_ s: FaultSample, alive: Set<UInt32>, summary: inout RecordingSummary) -> [(UInt32, UInt32, Event)] {
+    /// What sample `s` (at `tick`) becomes, given the processes alive in the trace so far.
+    mutating func place(_ s: FaultSample, tick: UInt64, alive: Set<UInt32>, summary: inout RecordingSummary) -> [(UInt32, UInt32, Event)] {
         if s.direction == .exec {
             if hasUnstartedSegment(s.pid) { execPending.insert(s.pid) }
+            openMappings[s.pid] = nil
             return []
+        }
+        if s.direction == .mmap {
+            // Before the image's start its maps snapshot has it; otherwise keep it for a touch.
+            guard Int(s.address) < mappings.count, !execPending.contains(s.pid), alive.contains(s.pid),
+                  !hasUnstartedSegment(s.pid) else { return [] }
+            let m = mappings[Int(s.address)]
+            guard m.length > 0 else { return [] }
+            openMappings[s.pid, default: []].append((m.start, m.start &+ m.length, Int(s.address), tick))
+            return []
+        }
+        if var list = openMappings[s.pid], let i = list.lastIndex(where: { s.address >= $0.start && s.address < $0.end }),
+           tick >= list[i].tick &+ settleTicks, !execPending.contains(s.pid) {
+            regionsToMap.append((s.pid, s.tid, mappings[list[i].index].region))
+            list.remove(at: i)
+            openMappings[s.pid] = list.isEmpty ? nil : list
         }
         if execPending.contains(s.pid) || (!alive.contains(s.pid) && hasUnstartedSegment(s.pid)) {
             held[s.pid, default: []].append(s)

@@ -22,6 +22,9 @@ public struct FaultSample: Hashable, Sendable {
         /// Not a fault: the process exec'd at this time (PERF_RECORD_COMM with the exec flag), so
         /// the faults after it belong to the new image.
         case exec = 4
+        /// Not a fault: the process mapped memory at this time (PERF_RECORD_MMAP2); `address` is
+        /// the index of the `PerfMapping` in the collector's mappings file.
+        case mmap = 5
     }
 
     /// CLOCK_MONOTONIC nanoseconds.
@@ -55,7 +58,7 @@ public struct FaultSample: Hashable, Sendable {
         case .read: .touchLoad
         case .write: .touchStore
         case .fetch: .touchFetch
-        case .unknown, .exec: .touchAny
+        case .unknown, .exec, .mmap: .touchAny
         }
     }
 

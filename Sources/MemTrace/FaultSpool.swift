@@ -86,7 +86,7 @@ public enum FaultSpool {
             var i = 0
             while i < want {
                 guard let s = FaultSample.decode(buffer + i) else {
-                    throw TraceError.io(source: path, offset: UInt64(offset + i), detail: "bad fault record: expected a direction 0-4")
+                    throw TraceError.io(source: path, offset: UInt64(offset + i), detail: "bad fault record: expected a direction 0-5")
                 }
                 samples.append(s)
                 i += FaultSample.encodedSize

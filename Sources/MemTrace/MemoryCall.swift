@@ -51,6 +51,11 @@ public struct MemoryCall: Hashable, Sendable {
     /// malloc made for itself (the recorder sees them as the heap's own moves), so a replay that
     /// re-allocates with an allocator model leaves them out — the model makes its own.
     public static let allocatorInternal: UInt32 = 1 << 31
+    /// On a `region` with `MapFlags.fixedNoReplace`: the region is a line of a later
+    /// /proc/self/maps snapshot, the process's state now, so a mapping of the same backing already
+    /// there takes the snapshot's protection (as the mprotect that set it, which the interposer did
+    /// not see) and keeps its pages; holes are mapped.
+    public static let snapshotSync: UInt32 = 1 << 30
     /// True for a call the program's allocator made for itself.
     @inlinable public var isAllocatorInternal: Bool { flags & MemoryCall.allocatorInternal != 0 }
 }

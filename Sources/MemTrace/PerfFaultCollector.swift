@@ -36,6 +36,8 @@ public final class PerfFaultCollector: @unchecked Sendable {
         public var ringBytes = 0
         /// Execs seen (PERF_RECORD_COMM with the exec flag).
         public var execs: UInt64 = 0
+        /// Mappings seen (PERF_RECORD_MMAP2).
+        public var mappings: UInt64 = 0
     }
 
     public private(set) var source: Source = .tracepoint
@@ -46,6 +48,9 @@ public final class PerfFaultCollector: @unchecked Sendable {
     private var userTracepoint: UInt16 = 0
     private var offsets = (address: 8, errorCode: 24)
     private let spool: FaultSpoolWriter
+    /// PERF_RECORD_MMAP2 records in `PerfMapping`'s file form, written next to the spool at the end.
+    private var mappingBytes: [UInt8] = []
+    private var mappingCount: UInt64 = 0
     private var thread: pthread_t?
     private var stopFlag = false
     private var lock = pthread_mutex_t()
@@ -150,6 +155,16 @@ public final class PerfFaultCollector: @unchecked Sendable {
             if read(fd, &value, 8) == 8 { if i == 0 { statistics.minorFaults = value } else { statistics.majorFaults = value } }
         }
         try spool.close()
+        let fd = open(spool.path + ".mappings", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        if fd >= 0 {
+            var off = 0
+            while off < mappingBytes.count {
+                let n = mappingBytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, mappingBytes.count - off) }
+                if n <= 0 { break }
+                off += n
+            }
+            close(fd)
+        }
         closeAll()
         return statistics
     }
@@ -201,6 +216,30 @@ public final class PerfFaultCollector: @unchecked Sendable {
     }
 
     @inline(__always) private func handle(type: UInt32, _ p: UnsafeRawPointer, _ size: Int) {
+        if type == MEMREPLAY_PERF_RECORD_MMAP2 {
+            // pid, tid, addr, len, pgoff, maj, min, ino, ino_generation, prot, flags, filename; the
+            // sample_id's time ends it.
+            let misc = p.loadUnaligned(fromByteOffset: 4, as: UInt16.self)
+            guard size >= 88, misc & MEMREPLAY_PERF_MISC_MMAP_BUILD_ID == 0 else { return }
+            let nameBytes = UnsafeRawBufferPointer(start: p + 72, count: size - 72 - 16)
+            let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
+            let m = PerfMapping(start: p.loadUnaligned(fromByteOffset: 16, as: UInt64.self),
+                                length: p.loadUnaligned(fromByteOffset: 24, as: UInt64.self),
+                                offset: p.loadUnaligned(fromByteOffset: 32, as: UInt64.self),
+                                major: p.loadUnaligned(fromByteOffset: 40, as: UInt32.self),
+                                minor: p.loadUnaligned(fromByteOffset: 44, as: UInt32.self),
+                                inode: p.loadUnaligned(fromByteOffset: 48, as: UInt64.self),
+                                prot: p.loadUnaligned(fromByteOffset: 64, as: UInt32.self),
+                                flags: p.loadUnaligned(fromByteOffset: 68, as: UInt32.self), path: name)
+            guard m.start < 1 << 47 else { return }
+            m.encode(into: &mappingBytes)
+            spool.append(FaultSample(time: p.loadUnaligned(fromByteOffset: size - 8, as: UInt64.self), address: mappingCount,
+                                     pid: p.loadUnaligned(fromByteOffset: 8, as: UInt32.self),
+                                     tid: p.loadUnaligned(fromByteOffset: 12, as: UInt32.self), direction: .mmap))
+            mappingCount += 1
+            statistics.mappings += 1
+            return
+        }
         if type == MEMREPLAY_PERF_RECORD_COMM {
             // An exec (PERF_RECORD_MISC_COMM_EXEC): pid, tid, comm; the sample_id's time ends it.
             let misc = p.loadUnaligned(fromByteOffset: 4, as: UInt16.self)
@@ -302,6 +341,20 @@ public final class PerfFaultCollector: @unchecked Sendable {
     /// kernel.perf_event_paranoid, as text.
     static func paranoid() -> String {
         readText("/proc/sys/kernel/perf_event_paranoid")?.trimmedLine ?? "unknown"
+    }
+
+    static func readBytes(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = read(fd, &buffer, buffer.count)
+            if n <= 0 { break }
+            bytes += buffer[0..<n]
+        }
+        return bytes
     }
 
     static func readText(_ path: String) -> String? {

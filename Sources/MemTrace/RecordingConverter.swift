@@ -264,7 +264,8 @@ struct RecordingConverter {
                 let list = RecordingConverter.parseMaps(String(decoding: text, as: UTF8.self)).filter {
                     (marker == nil || $0.start != marker!) && $0.path != "[vsyscall]" && $0.end <= 1 << 47
                 }
-                regionEvents(list, pid: pid, tid: tid, flags: MapFlags.fixedNoReplace.rawValue, writer: writer, out: &out)
+                regionEvents(list, pid: pid, tid: tid, flags: MapFlags.fixedNoReplace.rawValue | MemoryCall.snapshotSync,
+                             writer: writer, out: &out)
             }
         case .markerBase: break
         case .fork:

@@ -96,6 +96,7 @@ public struct RecordingMerger {
         var faults = FaultMergeQueue(segments: segments)
         if let faultSpool {
             faults.load(try FaultSpool.read(path: faultSpool), toTick: clock.tick)
+            faults.loadMappings(try PerfMapping.readAll(path: faultSpool + ".mappings"), toTick: clock.tick)
             var stream = Stream(faultsAfter: segments.count)
             stream.head = faults.next()
             stream.headTick = stream.head.map { Stream.tick(of: $0) } ?? .max
@@ -178,8 +179,15 @@ public struct RecordingMerger {
                     }
                 case .access(let access, let tid, _):
                     converted.append((segments[si].pid, tid, .access(access)))
-                case .touch(let sample, _):
-                    converted += faults.place(sample, alive: state.alive, summary: &summary)
+                case .touch(let sample, let tick):
+                    let events = faults.place(sample, tick: tick, alive: state.alive, summary: &summary)
+                    // A mapping the interposer did not see (made behind the PLT), first needed now.
+                    for r in faults.regionsToMap {
+                        state.regionEvents([r.region], pid: r.pid, tid: r.tid, flags: MapFlags.fixedNoReplace.rawValue,
+                                           writer: writer, out: &converted)
+                    }
+                    faults.regionsWritten()
+                    converted += events
                 }
                 for (pid, tid, event) in converted {
                     let own = pid == streams[best].pid && tid == streams[best].tid

@@ -125,6 +125,27 @@ import MemTrace
         #expect(k.invariantViolations().isEmpty)
     }
 
+    /// A later maps snapshot is the process's state: a mapping of the same file at the same
+    /// offsets takes the snapshot's protection (ld.so's internal mprotect) and keeps its pages.
+    @Test func snapshotRegionSyncsProtectionOfTheSameBacking() {
+        var k = makeKernel()
+        k.openFile(1, size: 16 << 12)
+        let lib = k.mapFile(1, 16 << 12, shared: false, prot: [.read])
+        _ = k.load(lib)
+        let flags = MapFlags.private.rawValue | MapFlags.fixedNoReplace.rawValue | MemoryCall.snapshotSync
+        _ = k.memory(MemoryCall(op: .region, address: VirtualAddress(lib + 0x4000), length: 8 << 12, prot: [.read, .execute],
+                                flags: flags, file: FileID(1), offset: 0x4000), pid: pid, name: "")
+        let areas = k.processes[pid]!.space.areas.filter { $0.end > lib && $0.start < lib + (16 << 12) }
+        #expect(areas.map(\.prot) == [[.read], [.read, .execute], [.read]])
+        #expect(k.processes[pid]!.rssFile >= 1)   // the page read before is still mapped
+        // Another file there is not the same backing: left alone.
+        k.openFile(2, size: 16 << 12)
+        _ = k.memory(MemoryCall(op: .region, address: VirtualAddress(lib), length: 4 << 12, prot: [.read, .write],
+                                flags: flags, file: FileID(2), offset: 0), pid: pid, name: "")
+        #expect(k.processes[pid]!.space.areas.first { $0.start == lib }?.prot == [.read])
+        #expect(k.invariantViolations().isEmpty)
+    }
+
     /// glibc's grow_heap: a touch in a PROT_NONE private anonymous reserve unprotects that page.
     @Test func touchInAProtNoneReserveUnprotectsThePage() {
         var k = makeKernel()

@@ -152,6 +152,10 @@ extension LinuxKernel {
             for v in p.space.areas where v.end > start && v.start < end {
                 if v.start > cursor { last = regionHole(p, call, cursor, v.start, name: name) }
                 cursor = max(cursor, v.end)
+                if call.flags & MemoryCall.snapshotSync != 0 && v.prot != call.prot && sameBacking(v, call, start) {
+                    _ = mprotect(p, MemoryCall(op: .mprotect, address: VirtualAddress(max(v.start, start)),
+                                               length: min(v.end, end) - max(v.start, start), prot: call.prot))
+                }
             }
             if cursor < end { last = regionHole(p, call, cursor, end, name: name) }
             return last
@@ -179,13 +183,24 @@ extension LinuxKernel {
         return SyscallResult(result: Int64(bitPattern: start), vma: insertVMA(p, vma, merge: false))
     }
 
+    /// True when VMA `v` maps what a snapshot's region starting at `start` says is there: both
+    /// private anonymous memory, or the same file at the same offsets.
+    func sameBacking(_ v: VirtualMemoryArea, _ call: MemoryCall, _ start: UInt64) -> Bool {
+        guard v.isShared == call.mapFlags.contains(.shared) else { return false }
+        switch v.backing {
+        case .anonymous: return call.file == .anonymous
+        case .shmem: return false
+        case .file(let f): return f == call.file && v.offset &- v.start == call.offset &- start
+        }
+    }
+
     /// The part [from, to) of a no-replace `region` that nothing maps yet, as a region of its own.
     mutating func regionHole(_ p: ProcessState, _ call: MemoryCall, _ from: UInt64, _ to: UInt64, name: String) -> SyscallResult {
         var part = call
         part.address = VirtualAddress(from)
         part.length = to - from
         part.offset = call.offset &+ (from - (call.address.rawValue & ~4095))
-        part.flags &= ~MapFlags.fixedNoReplace.rawValue
+        part.flags &= ~(MapFlags.fixedNoReplace.rawValue | MemoryCall.snapshotSync)
         return region(p, part, name: name)
     }
 
