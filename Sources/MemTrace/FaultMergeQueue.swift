@@ -39,7 +39,9 @@ struct FaultMergeQueue {
     /// regions; a mapping is released (as a no-replace region) by the first touch inside it that
     /// comes `settleTicks` after it: by then a call the interposer recorded would have been merged.
     private var mappings: [PerfMapping] = []
-    private var openMappings: [UInt32: [(start: UInt64, end: UInt64, index: Int, tick: UInt64)]] = [:]
+    private var openMappings: [UInt32: [(start: UInt64, end: UInt64, index: Int, tick: UInt64, early: Bool)]] = [:]
+    /// Open mappings that took a fault before they settled (the kernel model holds those touches).
+    private var earlyCount = 0
     private var settleTicks: UInt64 = 0
     /// Regions to write before the events `place` returns (the merger converts them).
     private(set) var regionsToMap: [(pid: UInt32, tid: UInt32, region: MappedRegion)] = []
@@ -110,16 +112,25 @@ struct FaultMergeQueue {
         if s.direction == .mmap {
             // Before the image's start its maps snapshot has it; otherwise keep it for a touch.
             guard Int(s.address) < mappings.count, !execPending.contains(s.pid), alive.contains(s.pid),
-                  !hasUnstartedSegment(s.pid) else { return [] }
+                  segmentsOfPid[s.pid] != nil, !hasUnstartedSegment(s.pid) else { return [] }
             let m = mappings[Int(s.address)]
             guard m.length > 0 else { return [] }
-            openMappings[s.pid, default: []].append((m.start, m.start &+ m.length, Int(s.address), tick))
+            openMappings[s.pid, default: []].append((m.start, m.start &+ m.length, Int(s.address), tick, false))
             return []
         }
+        if earlyCount > 0 { releaseSettled(before: tick) }
         if var list = openMappings[s.pid], let i = list.lastIndex(where: { s.address >= $0.start && s.address < $0.end }),
-           tick >= list[i].tick &+ settleTicks, !execPending.contains(s.pid) {
-            regionsToMap.append((s.pid, s.tid, mappings[list[i].index].region))
-            list.remove(at: i)
+           !execPending.contains(s.pid) {
+            if tick >= list[i].tick &+ settleTicks {
+                regionsToMap.append((s.pid, s.tid, mappings[list[i].index].region))
+                if list[i].early { earlyCount -= 1 }
+                list.remove(at: i)
+            } else if !list[i].early {
+                // Faulted before a record of the interposer could claim it: the kernel model holds
+                // the touch; the mapping is released once it settles, unless a call claims it.
+                list[i].early = true
+                earlyCount += 1
+            }
             openMappings[s.pid] = list.isEmpty ? nil : list
         }
         if execPending.contains(s.pid) || (!alive.contains(s.pid) && hasUnstartedSegment(s.pid)) {
@@ -135,6 +146,51 @@ struct FaultMergeQueue {
         summary.touches += 1
         return [FaultMergeQueue.event(s)]
     }
+
+    /// Releases the early-faulted mappings that have settled by `tick` (the touches the kernel
+    /// model holds for them then fault).
+    private mutating func releaseSettled(before tick: UInt64) {
+        for (pid, list) in openMappings {
+            guard list.contains(where: { $0.early && tick >= $0.tick &+ settleTicks }) else { continue }
+            var keep = list
+            keep.removeAll { m in
+                guard m.early && tick >= m.tick &+ settleTicks else { return false }
+                regionsToMap.append((pid, pid, mappings[m.index].region))
+                earlyCount -= 1
+                return true
+            }
+            openMappings[pid] = keep.isEmpty ? nil : keep
+        }
+    }
+
+    /// A memory call of `pid` the interposer recorded over [start, end): perf's records of mappings
+    /// there are that call's (or gone with it), not hidden ones.
+    mutating func claim(pid: UInt32, start: UInt64, end: UInt64) {
+        guard var list = openMappings[pid] else { return }
+        list.removeAll { m in
+            guard m.start < end && start < m.end else { return false }
+            if m.early { earlyCount -= 1 }
+            return true
+        }
+        openMappings[pid] = list.isEmpty ? nil : list
+    }
+
+    /// `claim` for the range a recorded mmap, munmap or mremap covers (its result for mmap).
+    mutating func claim(_ pid: UInt32, _ m: MemoryCall) {
+        switch m.op {
+        case .mmap where m.result > 0:
+            claim(pid: pid, start: UInt64(m.result), end: UInt64(m.result) &+ m.length)
+        case .munmap:
+            claim(pid: pid, start: m.address.rawValue, end: m.address.rawValue &+ m.length)
+        case .mremap where m.result > 0:
+            claim(pid: pid, start: m.address.rawValue, end: m.address.rawValue &+ m.length)
+            claim(pid: pid, start: UInt64(m.result), end: UInt64(m.result) &+ m.newLength)
+        default: break
+        }
+    }
+
+    /// True while perf mappings wait for a touch or a claim (the merge then reports memory calls).
+    var hasOpenMappings: Bool { !openMappings.isEmpty }
 
     /// Samples still held at the end (an image that never started: a static or setuid binary).
     func heldCount() -> UInt64 { UInt64(held.values.reduce(0) { $0 + $1.count }) }

@@ -155,6 +155,7 @@ public struct RecordingMerger {
                 }
                 let si = streams[best].segment, slot = streams[best].slot
                 if case .record(let raw, let tid) = item, let event = RecordingConverter.simpleEvent(raw) {
+                    if faults.hasOpenMappings, case .memory(let m) = event { faults.claim(streams[best].pid, m) }
                     // The hot path: one event of the stream's own thread, no converter state.
                     summary.rawRecords += 1
                     let t = threads.advance(tid == streams[best].tid ? slot : threads.slot(pid: streams[best].pid, tid: tid), to: time)
@@ -188,6 +189,9 @@ public struct RecordingMerger {
                     }
                     faults.regionsWritten()
                     converted += events
+                }
+                if faults.hasOpenMappings {
+                    for (pid, _, event) in converted { if case .memory(let m) = event { faults.claim(pid, m) } }
                 }
                 for (pid, tid, event) in converted {
                     let own = pid == streams[best].pid && tid == streams[best].tid

@@ -145,32 +145,6 @@ struct RecordFaultsTests {
 
     /// Mappings ld.so and glibc make without the PLT (a dlopen'ed library, a thread's stack) reach
     /// the model through the maps snapshots and perf's mmap records: libm is mapped in the replay
-    /// and the thread's stack touches fault there instead of being ignored.
-    @Test(.enabled(if: perfAllowed)) func dlopenAndThreadStackMappingsReachTheModel() throws {
-        let dir = try CLI.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let program = dir.appendingPathComponent("dlopen").path
-        let cc = Process()
-        cc.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
-        cc.arguments = ["-O1", "-o", program, RecordTests.fixtures.appendingPathComponent("dlopen.c").path, "-ldl", "-lpthread"]
-        try cc.run(); cc.waitUntilExit()
-        try #require(cc.terminationStatus == 0)
-        let trace = dir.appendingPathComponent("d.mrt").path, db = dir.appendingPathComponent("d.db").path
-        let r = try CLI.run(["record", "-o", trace, "--", program])
-        try #require(r.status == 0, "\(r.stderr)")
-        let pid = try #require(try TraceReader(path: trace).header.processes.first?.pid)
-        #expect(try !TraceReader(path: trace).header.processes[0].regions.contains { $0.path.contains("libm.so") })
-        try #require(CLI.run(["replay", trace, "-o", db]).status == 0)
-        let maps = try CLI.run(["proc", "maps", db, "--pid", String(pid), "--at", "1000000000"])
-        #expect(maps.stdout.contains("libm.so.6"), "\(maps.stdout)\(maps.stderr)")
-        let m = try RecordFaultsTests.metrics(db)
-        // The thread wrote 64 pages of its stack: they are anonymous pages in the model.
-        #expect(m["faults.anon_new"] ?? 0 >= 64)
-        #expect((m["kernel.touches_ignored"] ?? 0) < 40, "\(m["kernel.touches_ignored"] ?? 0) touches ignored")
-    }
-
-    /// Mappings ld.so and glibc make without the PLT (a dlopen'ed library, a thread's stack) reach
-    /// the model through the maps snapshots and perf's mmap records: libm is mapped in the replay
     /// and the thread's stack touches fault there.
     @Test(.enabled(if: perfAllowed)) func dlopenAndThreadStackMappingsReachTheModel() throws {
         let dir = try CLI.tempDir()

@@ -13,7 +13,7 @@ public struct PendingTouch: Hashable, Sendable {
     /// Memory calls of the process seen since the touch.
     public var age: Int
     /// How many of the process's memory calls a touch waits for.
-    public static let patience = 4
+    public static let patience = 64
     /// How many touches a process holds at most (the oldest is dropped first).
     public static let capacity = 4096
 }
