@@ -343,25 +343,9 @@ static void record_maps(void) {
 void mr_record_maps_update(void) {
     if (atomic_load(&state) != ST_ON || tls_busy) return;
     tls_busy = 1;
-    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        char piece[8192];
-        for (;;) {
-            ssize_t n = syscall(SYS_read, fd, piece, sizeof piece);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) break;
-            struct mr_tbuf *b = begin_any();
-            if (!b) break;
-            if (mr_room(b) < (size_t)n + 32) { flush_buf(b); }
-            mr_put_op(b, R_MAPS, mr_now());
-            mr_put(b, (uint64_t)n);
-            mr_put_bytes(b, piece, (size_t)n);
-            mr_commit(b);
-        }
-        syscall(SYS_close, fd);
-        struct mr_tbuf *b = begin_any();
-        if (b) { mr_put_op(b, R_MAPS_END, mr_now()); mr_commit(b); }
-    }
+    record_maps();
+    struct mr_tbuf *b = begin_any();
+    if (b) { mr_put_op(b, R_MAPS_END, mr_now()); mr_commit(b); }
     tls_busy = 0;
 }
 
