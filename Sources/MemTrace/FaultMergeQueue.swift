@@ -93,11 +93,21 @@ struct FaultMergeQueue {
         return out
     }
 
-    /// The start record of segment `segment` (process `pid`) was merged: its held samples follow.
+    /// The start record of segment `segment` (process `pid`) was merged: its held samples follow,
+    /// after the mappings perf saw them fault in (no-replace regions: the image's snapshot first).
     mutating func started(segment: Int, pid: UInt32, summary: inout RecordingSummary) -> [(UInt32, UInt32, Event)] {
         started.insert(segment)
         execPending.remove(pid)
         guard let list = held.removeValue(forKey: pid) else { return [] }
+        if var open = openMappings[pid] {
+            open.removeAll { m in
+                guard list.contains(where: { $0.address >= m.start && $0.address < m.end }) else { return false }
+                regionsToMap.append((pid, pid, mappings[m.index].region))
+                if m.early { earlyCount -= 1 }
+                return true
+            }
+            openMappings[pid] = open.isEmpty ? nil : open
+        }
         summary.touches += UInt64(list.count)
         return list.map(FaultMergeQueue.event)
     }
@@ -106,13 +116,15 @@ struct FaultMergeQueue {
     mutating func place(_ s: FaultSample, tick: UInt64, alive: Set<UInt32>, summary: inout RecordingSummary) -> [(UInt32, UInt32, Event)] {
         if s.direction == .exec {
             if hasUnstartedSegment(s.pid) { execPending.insert(s.pid) }
-            openMappings[s.pid] = nil
+            dropMappings(of: s.pid)
             return []
         }
         if s.direction == .mmap {
             // Before the image's start its maps snapshot has it; otherwise keep it for a touch.
-            guard Int(s.address) < mappings.count, !execPending.contains(s.pid), alive.contains(s.pid),
-                  segmentsOfPid[s.pid] != nil, !hasUnstartedSegment(s.pid) else { return [] }
+            // Also while an image starts (ld.so's mappings, the interposer's own): the image's maps
+            // snapshot comes first, and a released mapping only fills what it leaves unmapped.
+            guard Int(s.address) < mappings.count, segmentsOfPid[s.pid] != nil,
+                  alive.contains(s.pid) || hasUnstartedSegment(s.pid) else { return [] }
             let m = mappings[Int(s.address)]
             guard m.length > 0 else { return [] }
             openMappings[s.pid, default: []].append((m.start, m.start &+ m.length, Int(s.address), tick, false))
@@ -161,6 +173,11 @@ struct FaultMergeQueue {
             }
             openMappings[pid] = keep.isEmpty ? nil : keep
         }
+    }
+
+    /// Forgets `pid`'s open mappings (its image was replaced).
+    private mutating func dropMappings(of pid: UInt32) {
+        if let list = openMappings.removeValue(forKey: pid) { earlyCount -= list.filter(\.early).count }
     }
 
     /// A memory call of `pid` the interposer recorded over [start, end): perf's records of mappings
