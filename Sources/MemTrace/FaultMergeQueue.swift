@@ -93,21 +93,14 @@ struct FaultMergeQueue {
         return out
     }
 
-    /// The start record of segment `segment` (process `pid`) was merged: its held samples follow,
-    /// after the mappings perf saw them fault in (no-replace regions: the image's snapshot first).
+    /// The start record of segment `segment` (process `pid`) was merged: its held samples follow.
     mutating func started(segment: Int, pid: UInt32, summary: inout RecordingSummary) -> [(UInt32, UInt32, Event)] {
         started.insert(segment)
         execPending.remove(pid)
+        // The image's maps snapshot (taken at its start) is what is mapped now: a mapping perf saw
+        // before it and the snapshot lacks was unmapped again (ld.so's look at /etc/ld.so.cache).
+        dropMappings(of: pid)
         guard let list = held.removeValue(forKey: pid) else { return [] }
-        if var open = openMappings[pid] {
-            open.removeAll { m in
-                guard list.contains(where: { $0.address >= m.start && $0.address < m.end }) else { return false }
-                regionsToMap.append((pid, pid, mappings[m.index].region))
-                if m.early { earlyCount -= 1 }
-                return true
-            }
-            openMappings[pid] = open.isEmpty ? nil : open
-        }
         summary.touches += UInt64(list.count)
         return list.map(FaultMergeQueue.event)
     }

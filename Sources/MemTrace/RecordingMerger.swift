@@ -173,13 +173,7 @@ public struct RecordingMerger {
                     if raw.op == .start {
                         // The first records of an image: faults its process took while the image
                         // started (ld.so, before the interposer ran) follow them.
-                        let held = faults.started(segment: si, pid: segments[si].pid, summary: &summary)
-                        for r in faults.regionsToMap {
-                            state.regionEvents([r.region], pid: r.pid, tid: r.tid, flags: MapFlags.fixedNoReplace.rawValue,
-                                               writer: writer, out: &converted)
-                        }
-                        faults.regionsWritten()
-                        converted += held
+                        converted += faults.started(segment: si, pid: segments[si].pid, summary: &summary)
                     } else if (raw.op == .exit || raw.op == .signal) && converted.count > before {
                         // Faults after the exit call was stamped (atexit handlers, teardown) come before the exit.
                         converted.insert(contentsOf: faults.exiting(pid: segments[si].pid, summary: &summary), at: before)

@@ -92,17 +92,15 @@ struct RealProgramFaultsTests {
             """
         try source.write(to: dir.appendingPathComponent("some.c"), atomically: true, encoding: .utf8)
         let f = try RealProgramFaultsTests.measure(["/usr/bin/gcc", "-O2", "-c", "some.c", "-o", "some.o"], in: dir)
-        // Known, measured −14 % faults and −4 % peak RSS (README "Real programs: faults and peak
-        // RSS"): the kernel's figures include what the trace cannot hold — faults after each
-        // image's exit record (its atexit handlers, _dl_fini's fault-around in every library, the
-        // interposer's last flush), the interposer's own memory (raw-syscall mmaps), mappings glibc
-        // makes internally (locale files, posix_spawn stacks).
-        withKnownIssue("faults after the exit record and the interposer's own memory are not in the trace", isIntermittent: true) {
+        // Peak RSS within the goal; faults measured −3.3 % to −4.8 % against the ±2 % goal (README
+        // "Real programs: faults and peak RSS"): some 60 stores no VMA of the model covers when
+        // they come (runs of pages at one address of gcc's layout that each child touches just
+        // after its exec, and mappings cc1 makes mid-run), not explained yet.
+        #expect(RealProgramFaultsTests.within(f.modelRSS, f.realRSS, 0.03), "peak RSS kB: model \(f.modelRSS), real \(f.realRSS)")
+        withKnownIssue("about 60 of gcc's stores land where the model has no VMA", isIntermittent: true) {
             #expect(RealProgramFaultsTests.within(f.modelFaults, f.realFaults, 0.02), "faults: model \(f.modelFaults), real \(f.realFaults)")
-            #expect(RealProgramFaultsTests.within(f.modelRSS, f.realRSS, 0.03), "peak RSS kB: model \(f.modelRSS), real \(f.realRSS)")
         }
         // What it must not fall back from.
-        #expect(RealProgramFaultsTests.within(f.modelFaults, f.realFaults, 0.20), "faults: model \(f.modelFaults), real \(f.realFaults)")
-        #expect(RealProgramFaultsTests.within(f.modelRSS, f.realRSS, 0.08), "peak RSS kB: model \(f.modelRSS), real \(f.realRSS)")
+        #expect(RealProgramFaultsTests.within(f.modelFaults, f.realFaults, 0.06), "faults: model \(f.modelFaults), real \(f.realFaults)")
     }
 }
