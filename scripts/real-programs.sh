@@ -45,23 +45,7 @@ python)
     "$bin" record -o "$work/py.mrt" -- /usr/bin/python3 -c "x = [i * 2 for i in range(3_000_000)]" > /dev/null 2>&1
     row py 'python3 `[i*2 for i in range(3_000_000)]`' "$work/py.mrt" ;;
 gcc)
-    cat > "$work/some.c" <<'EOF'
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-struct node { struct node *next; int key; char name[32]; };
-static struct node *insert(struct node *h, int k) {
-    struct node *n = malloc(sizeof *n); n->key = k; snprintf(n->name, sizeof n->name, "n%d", k);
-    n->next = h; return n;
-}
-int main(int argc, char **argv) {
-    struct node *h = NULL; long s = 0;
-    for (int i = 0; i < (argc > 1 ? atoi(argv[1]) : 1000); i++) h = insert(h, i);
-    for (struct node *n = h; n; n = n->next) s += n->key + (long)strlen(n->name);
-    printf("%ld\n", s);
-    return 0;
-}
-EOF
+    cp "$root/Tests/Fixtures/recorder/list.c" "$work/some.c"
     (cd "$work" && "$bin" record -o "$work/gcc.mrt" -- /usr/bin/gcc -O2 -c some.c -o some.o > /dev/null 2>&1)
     row gcc 'gcc -O2 -c (gcc, cc1, as)' "$work/gcc.mrt" ;;
 java)

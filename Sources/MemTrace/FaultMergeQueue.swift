@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Places the page-fault samples of `record --accesses faults` among the interposer's records.
 ///
 /// Samples are sorted by time (converted to the interposer's ticks, rounded up so a fault never
@@ -28,8 +24,6 @@ struct FaultMergeQueue {
     /// Processes between an exec and their new image's first records.
     private var execPending: Set<UInt32> = []
     private var held: [UInt32: [FaultSample]] = [:]
-
-    static let debug = getenv("MEMREPLAY_DEBUG_FAULTS") != nil
 
     init(segments: [RecorderSegment]) {
         for (i, s) in segments.enumerated() { segmentsOfPid[s.pid, default: []].append(i) }
@@ -145,7 +139,6 @@ struct FaultMergeQueue {
         // Only processes the interposer recorded (`--no-follow-forks` leaves children out, though
         // the parent's fork event names them).
         guard alive.contains(s.pid), segmentsOfPid[s.pid] != nil else {
-            if FaultMergeQueue.debug { print("dropped fault sample", s) }
             summary.touchesDropped += 1; return []
         }
         summary.touches += 1

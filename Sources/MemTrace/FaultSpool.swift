@@ -11,7 +11,6 @@ public final class FaultSpoolWriter: @unchecked Sendable {
     private var buffer: UnsafeMutableRawPointer
     private var used = 0
     private let capacity = 1 << 20
-    public private(set) var samples: UInt64 = 0
 
     public init(path: String) throws {
         self.path = path
@@ -29,7 +28,6 @@ public final class FaultSpoolWriter: @unchecked Sendable {
         if used + FaultSample.encodedSize > capacity { flush() }
         s.encode(to: buffer + used)
         used += FaultSample.encodedSize
-        samples += 1
     }
 
     /// Writes the buffer out once it is half full (called between ring-buffer drains).

@@ -358,17 +358,7 @@ public final class PerfFaultCollector: @unchecked Sendable {
     }
 
     static func readText(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n <= 0 { break }
-            bytes += buffer[0..<n]
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        readBytes(path).map { String(decoding: $0, as: UTF8.self) }
     }
 }
 

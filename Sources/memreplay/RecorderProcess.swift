@@ -13,12 +13,7 @@ enum RecorderProcess {
     /// cachegrind instead, in the same environment (the baseline of `--compare-cachegrind`).
     static func run(command: [String], library: String, directory: String, followForks: Bool, accessSpool: String? = nil,
                     cachegrindOut: String? = nil) throws -> Outcome {
-        var env = ProcessInfo.processInfo.environment
-        let preload = env["LD_PRELOAD"].map { library + " " + $0 } ?? library
-        env["MEMREPLAY_DIR"] = directory
-        env["MEMREPLAY_FOLLOW"] = followForks ? "1" : "0"
-        env["MEMREPLAY_PARENT_PID"] = String(getpid())
-        env["MEMREPLAY_DENY_PERF"] = nil
+        var env = environmentVariables(library: library, directory: directory, followForks: followForks)
         var argv = command
         var pipeFDs: [Int32] = [-1, -1]
         var collector: LackeyAccessCollector?
@@ -40,7 +35,6 @@ enum RecorderProcess {
             _ = fcntl(pipeFDs[0], F_SETFD, FD_CLOEXEC)
             collector = try LackeyAccessCollector(spoolPath: accessSpool)
         }
-        env["LD_PRELOAD"] = preload
         let envStrings = env.map { $0.key + "=" + $0.value }.sorted()
         var pid: pid_t = 0
         let cArgs = argv.map { strdup($0) } + [nil]
@@ -78,13 +72,19 @@ enum RecorderProcess {
     /// The recorded program's environment: ours with the interposer preloaded and told where to
     /// write, as `NAME=value` strings.
     static func environment(library: String, directory: String, followForks: Bool) -> [String] {
+        environmentVariables(library: library, directory: directory, followForks: followForks)
+            .map { $0.key + "=" + $0.value }.sorted()
+    }
+
+    /// `environment` as a dictionary (the valgrind paths add to it).
+    static func environmentVariables(library: String, directory: String, followForks: Bool) -> [String: String] {
         var env = ProcessInfo.processInfo.environment
         env["LD_PRELOAD"] = env["LD_PRELOAD"].map { library + " " + $0 } ?? library
         env["MEMREPLAY_DIR"] = directory
         env["MEMREPLAY_FOLLOW"] = followForks ? "1" : "0"
         env["MEMREPLAY_PARENT_PID"] = String(getpid())
         env["MEMREPLAY_DENY_PERF"] = nil
-        return env.map { $0.key + "=" + $0.value }.sorted()
+        return env
     }
 
     /// The absolute, symlink-free path `posix_spawnp` would run for `name` (what /proc/self/exe shows).
