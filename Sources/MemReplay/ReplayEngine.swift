@@ -11,6 +11,10 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
     public var hardware: Hardware
     /// Events between counter snapshots.
     public var snapshotInterval: Int
+    /// Checks the kernel model's invariants after the initial processes and after every event,
+    /// stopping at the first event that breaks one (`InvariantFailure`): for tests and
+    /// `replay --check-invariants`. Costs a walk of the whole model per event.
+    public var checkInvariants = false
 
     var processes: [ProcessID: ProcessRecord] = [:]
     var threads: [ThreadID: ThreadRecord] = [:]
@@ -22,6 +26,8 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
     /// Fault-derived touches replayed, and those the kernel model resolved without a fault.
     var touches: UInt64 = 0
     var touchesWithoutFault: UInt64 = 0
+    /// Whether the last access event took a fault (`checkInvariants` skips the others).
+    var lastAccessFaulted = false
 
     public init(kernel: Kernel, user: User, hardware: Hardware, snapshotInterval: Int) {
         self.kernel = kernel; self.user = user; self.hardware = hardware
@@ -44,11 +50,13 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
                 user.seed(p)
             }
             try drainChanges(seq: 0, into: &sink)
+            if checkInvariants { try verifyInvariants(after: 0) }
             try snapshot(seq: 0, into: &sink)
             var seq: UInt64 = 0
             while let record = try source.next() {
                 seq += 1
                 try step(record, seq: seq, source: source, into: &sink)
+                if checkInvariants && changesModel(record, seq: seq) { try verifyInvariants(after: seq) }
                 if seq % UInt64(snapshotInterval) == 0 { try snapshot(seq: seq, into: &sink) }
             }
             try sendStrings(source, into: &sink)
@@ -61,6 +69,23 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
             sink.abort()
             throw error
         }
+    }
+
+    /// False for the events that cannot change the kernel model's structures, so the checks run
+    /// after every event that could break them: an access that took no fault (a hit on a present
+    /// page) and an allocation call the user-space model keeps to itself (no re-allocation).
+    func changesModel(_ record: TraceRecord, seq: UInt64) -> Bool {
+        switch record.event {
+        case .access: return lastAccessFaulted
+        case .alloc: return user.reallocates
+        default: return true
+        }
+    }
+
+    /// Throws when the kernel model's structures disagree after event `seq`.
+    func verifyInvariants(after seq: UInt64) throws {
+        let problems = kernel.invariantViolations()
+        if !problems.isEmpty { throw InvariantFailure(seq: seq, violations: problems) }
     }
 
     /// One event through the models.
@@ -77,6 +102,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
             var a = recorded
             if user.reallocates { a.address = VirtualAddress(user.translate(recorded.address.rawValue, pid: pid)) }
             let t = kernel.access(a, pid: pid)
+            lastAccessFaulted = t.fault != .none
             if t.fault != .none {
                 faultCounts[Int(t.fault.rawValue)] += 1
                 try sink.fault(faultRecord(seq: seq, pid: pid, address: a.address.rawValue & ~4095, kind: t.fault, vma: t.vma, frame: t.frame))

@@ -33,12 +33,15 @@ struct ReplayCommand: ParsableCommand {
     var allocator: String?
     @Option(help: "With --allocator: 'reallocate' (the model's addresses and syscalls drive the kernel) or 'report' (as recorded; the model only reports).")
     var allocatorMode: String = "reallocate"
+    @Flag(help: "Check the kernel model's invariants after every event and stop at the first that breaks one (slow: for reporting model bugs).")
+    var checkInvariants = false
 
     func run() throws {
         let config = try resolveMachine(machine, settings)
         let out = output ?? defaultDatabasePath(for: trace)
         let choice = try AllocatorChoice.parse(allocator, mode: allocatorMode)
-        let summary = try replayTrace(trace, machine: config, output: out, salvage: salvage, allocator: choice)
+        let summary = try replayTrace(trace, machine: config, output: out, salvage: salvage, allocator: choice,
+                                      checkInvariants: checkInvariants)
         if !quiet { printReplaySummary(summary, output: out) }
     }
 }
@@ -59,7 +62,7 @@ func defaultDatabasePath(for trace: String) -> String {
 
 /// Replays `trace` on `machine` into the database at `output`.
 func replayTrace(_ trace: String, machine: MachineConfiguration, output: String, salvage: Bool,
-                 allocator: AllocatorChoice? = nil) throws -> ReplaySummary {
+                 allocator: AllocatorChoice? = nil, checkInvariants: Bool = false) throws -> ReplaySummary {
     let reader = try TraceReader(path: trace, salvage: salvage)
     guard let hash = TraceHash.of(path: trace) else { throw UsageFailure("\(trace): cannot read the trace") }
     let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
@@ -70,7 +73,7 @@ func replayTrace(_ trace: String, machine: MachineConfiguration, output: String,
     var info2 = info
     info2.userModel = allocator?.stored ?? ""
     var replay = StoreReplay(reader: reader, sink: try SQLiteStore(path: output, snapshotEvery: machine.snapshotInterval),
-                             machine: machine, info: info2)
+                             machine: machine, info: info2, checkInvariants: checkInvariants)
     return try allocator.feed(&replay)
 }
 
@@ -80,10 +83,12 @@ struct StoreReplay: UserModelConsumer {
     var sink: SQLiteStore
     let machine: MachineConfiguration
     let info: RunInfo
+    var checkInvariants = false
 
     mutating func consume<User: UserSpaceModel>(_ user: User) throws -> ReplaySummary {
         var engine = ReplayEngine(kernel: LinuxKernel(configuration: machine), user: user, hardware: MemoryHierarchy(machine.hardware ?? .none),
                                   snapshotInterval: machine.snapshotInterval)
+        engine.checkInvariants = checkInvariants
         return try engine.run(&reader, into: &sink, run: info, endedAt: { Date().timeIntervalSince1970 },
                               damage: { $0.damage.map { String(describing: $0) } })
     }

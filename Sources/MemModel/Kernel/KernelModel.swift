@@ -32,6 +32,9 @@ public protocol KernelModel {
     func counterValues() -> [Int64]
     /// Per-process memory now: pid, RSS anon/file/shmem pages, VM size pages.
     func processUsage() -> [(pid: ProcessID, anon: UInt64, file: UInt64, shmem: UInt64, vm: UInt64)]
+    /// Every broken invariant of the model's structures, described (empty when sound); for tests
+    /// and `replay --check-invariants`.
+    func invariantViolations() -> [String]
     /// The final summary metrics (`vmstat.*`, `meminfo.*`, `free.*`, `status.<pid>.*`).
     func metrics() -> [(name: String, value: Double)]
 }

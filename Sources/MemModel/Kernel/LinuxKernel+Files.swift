@@ -5,6 +5,7 @@ extension LinuxKernel {
     /// with `ra_pages` readahead), write dirties pages (allocating missing ones), fsync cleans them,
     /// truncate drops pages past the new end, unlink drops the file's pages once no VMA maps it.
     public mutating func file(_ call: FileCall, pid: ProcessID, path: String) -> FileResult {
+        ensureUniqueState()
         defer { settleIfNeeded() }
         switch call.op {
         case .open:
@@ -86,6 +87,7 @@ extension LinuxKernel {
 
     /// Control events: sysctls and oom_score_adj are remembered for the layers that use them.
     public mutating func control(_ event: ControlEvent, key: String, name: String) {
+        ensureUniqueState()
         defer { settleIfNeeded() }
         switch event.op {
         case .sysctl:

@@ -5,6 +5,7 @@ extension LinuxKernel {
     /// shared mappings refaulted lazily), exec (a new mm), exit (everything released), threads.
     /// Returns the process concerned and the pages released or write-protected.
     public mutating func process(_ event: ProcessEvent, pid: ProcessID, tid: ThreadID, image: String) -> (pid: ProcessID, pages: UInt64) {
+        ensureUniqueState()
         defer { settleIfNeeded() }
         switch event.op {
         case .spawn:
@@ -100,6 +101,7 @@ extension LinuxKernel {
     /// Installs a process present at the start of the trace, with its regions (files are opened
     /// by path with the region's extent as their known size).
     public mutating func seed(_ process: InitialProcess, files: inout [String: FileID]) {
+        ensureUniqueState()
         defer { settleIfNeeded() }
         let pid = ProcessID(process.pid)
         guard let p = processes[pid] ?? spawn(pid, parent: ProcessID(process.parent), image: process.executable) else { return }

@@ -7,6 +7,7 @@ extension LinuxKernel {
     /// mremap), the model places the mapping there so later accesses line up; where it recorded
     /// nothing (result 0, as synthesized traces do), the model chooses as the kernel would.
     public mutating func memory(_ call: MemoryCall, pid: ProcessID, name: String) -> SyscallResult {
+        ensureUniqueState()
         defer { settleIfNeeded() }
         defer { if !pendingTouches.isEmpty { retryHeldTouches(pid) } }
         guard let p = processFor(pid) else { return SyscallResult(result: -LinuxKernel.ENOMEM) }

@@ -11,33 +11,37 @@ public struct LinuxKernel: KernelModel {
     public let configuration: MachineConfiguration
     /// `configuration.vm`, resolved once (the fault path reads it).
     public let vm: VirtualMemoryConfiguration
-    public var frames: PhysicalMemory
+    public internal(set) var frames: PhysicalMemory
     /// SLUB caches: task_struct, mm_struct, vm_area_struct, dentry, inode, kmalloc-*.
-    public var slab: SlabAllocator
+    public internal(set) var slab: SlabAllocator
     /// The slab objects of the kernel objects the model keeps (by VMA, process, thread, file).
-    public var kernelObjects = KernelObjects()
+    public internal(set) var kernelObjects = KernelObjects()
     /// Changes already accounted for kernel objects (`settle()`).
     @usableFromInline var accountedChanges = 0
-    public var cache = PageCache()
-    public var processes: [ProcessID: ProcessState] = [:]
+    public internal(set) var cache = PageCache()
+    /// The processes, each a `ProcessState` object this kernel alone owns (`ensureUniqueState`).
+    public internal(set) var processes: [ProcessID: ProcessState] = [:]
+    /// Shared by copies of this kernel until one of them changes: the sign that its
+    /// `ProcessState` objects must be cloned first.
+    private var ownership = Ownership()
     @usableFromInline var changes: [KernelChange] = []
     @usableFromInline var nextVMA: UInt32 = 1
-    public var stats = KernelStatistics()
+    public internal(set) var stats = KernelStatistics()
     /// Peak RSS and VM per process, kept after the process ends (for `status.<pid>.*` metrics).
-    public var finished: [ProcessID: (hwm: UInt64, peak: UInt64)] = [:]
+    public internal(set) var finished: [ProcessID: (hwm: UInt64, peak: UInt64)] = [:]
     /// Sysctl values set by control events (`vm.overcommit_memory`, …), kept for later layers.
-    public var sysctls: [String: Int64] = [:]
+    public internal(set) var sysctls: [String: Int64] = [:]
     /// Processes that ended; their later events are ignored.
-    public var deadProcesses: Set<ProcessID> = []
+    public internal(set) var deadProcesses: Set<ProcessID> = []
     /// The huge zero page (an order-9 block allocated on the first THP read fault,
     /// `mm_get_huge_zero_page`), mapped read-only by huge entries; nil until needed.
-    public var hugeZeroFrame: PageFrameNumber?
+    public internal(set) var hugeZeroFrame: PageFrameNumber?
     /// PMD mappings of each transparent huge page, by head frame (the compound mapcount); the
     /// per-frame mapcount in `frames` counts PTE mappings only.
-    public var thpMappings: [PageFrameNumber: Int32] = [:]
+    public internal(set) var thpMappings: [PageFrameNumber: Int32] = [:]
     @usableFromInline var nextAnonVMA: UInt32 = 1
     /// Fault-derived touches waiting for the mapping call that makes their page valid (`PendingTouch`).
-    public var pendingTouches: [ProcessID: [PendingTouch]] = [:]
+    public internal(set) var pendingTouches: [ProcessID: [PendingTouch]] = [:]
 
     /// TASK_SIZE for x86_64 with 4-level paging.
     public static let taskSize: UInt64 = (1 << 47) - 4096
@@ -62,6 +66,23 @@ public struct LinuxKernel: KernelModel {
         self.slab = SlabAllocator(cpus: physical.cpus)
     }
 
+    /// A token object; a kernel that does not hold the only reference to its own was copied.
+    private final class Ownership {}
+
+    /// Value semantics for the process objects: called first by every public mutating entry point
+    /// (`access`, `memory`, `process`, `file`, `control`, `seed`). When this kernel is a copy (or was
+    /// copied) since its last change, it clones its `ProcessState` objects, so a change here never
+    /// shows in the other copy. The rest of the state is values (`PhysicalMemory` copies its frame
+    /// store on write the same way).
+    @inline(__always) mutating func ensureUniqueState() {
+        if _slowPath(!isKnownUniquelyReferenced(&ownership)) { cloneProcesses() }
+    }
+
+    @inline(never) private mutating func cloneProcesses() {
+        ownership = Ownership()
+        for (pid, p) in processes { processes[pid] = p.copy() }
+    }
+
     public var hasChanges: Bool { !changes.isEmpty }
 
     public mutating func takeChanges() -> [KernelChange] {
@@ -77,7 +98,7 @@ public struct LinuxKernel: KernelModel {
     }
 
     /// `anon_vma_prepare`: gives the VMA at `vi` an anon_vma before its first anonymous page.
-    @inlinable mutating func prepareAnonVMA(_ p: ProcessState, _ vi: Int) {
+    @usableFromInline mutating func prepareAnonVMA(_ p: ProcessState, _ vi: Int) {
         if p.space.areas[vi].anonVMA == 0 { let a = newAnonVMA(); p.space.update(vi) { $0.anonVMA = a } }
     }
 

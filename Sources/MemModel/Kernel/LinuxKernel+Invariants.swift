@@ -1,0 +1,104 @@
+import MemTrace
+
+extension LinuxKernel {
+    /// Checks the whole model: frames, slab, every address space and page table, and that RSS
+    /// counters, mapcounts, THP mappings, page-cache contents and shmem references agree.
+    /// Returns each violation (empty when sound). Linear in frames and mapped pages: the engine
+    /// runs it after every event with `checkInvariants`.
+    public func invariantViolations() -> [String] {
+        var problems = frames.invariantViolations()
+        problems += slab.invariantViolations(memory: frames)
+        let end = Int(frames.endPFN)
+        // PTE mappings per frame (the mapcount) and PMD mappings per THP head, recounted.
+        var expectedMap = [Int32](repeating: 0, count: end)
+        var expectedTHP: [PageFrameNumber: Int32] = [:]
+        for pid in processes.keys.sorted() {
+            let p = processes[pid]!
+            problems += p.space.invariantViolations().map { "pid \(pid): \($0)" }
+            problems += p.table.invariantViolations().map { "pid \(pid): \($0)" }
+            var anon: UInt64 = 0, file: UInt64 = 0, shmem: UInt64 = 0
+            for (vpn, e) in p.table.hugeMappings(0, UInt64.max >> 12) {
+                guard let vi = p.space.find(vpn << 12), p.space[vi].start <= vpn << 12, p.space[vi].end >= (vpn + 512) << 12 else {
+                    problems.append("pid \(pid): huge entry at 0x\(String(vpn << 12, radix: 16)) not inside one VMA"); continue
+                }
+                guard e.frame != hugeZeroFrame else { continue }
+                expectedTHP[e.frame, default: 0] += 1
+                anon += 512
+                if frames.useOf(e.frame) != .anonHuge { problems.append("pid \(pid): huge entry maps frame \(e.frame) not held as a THP") }
+            }
+            var vi = 0
+            let areas = p.space.areas
+            for (vpn, e) in p.table.allEntries {
+                // Entries come in address order: walk the VMAs alongside.
+                let a = vpn << 12
+                while vi < areas.count && areas[vi].end <= a { vi += 1 }
+                if vi == areas.count || areas[vi].start > a { problems.append("pid \(pid): PTE at 0x\(String(a, radix: 16)) outside every VMA") }
+                guard e.frame != frames.zeroPage else { continue }
+                if Int(e.frame.rawValue) < end { expectedMap[Int(e.frame.rawValue)] += 1 } else { problems.append("pid \(pid): PTE maps frame \(e.frame) beyond memory") }
+                if e.flags.contains(.anonymous) { anon += 1 } else if e.flags.contains(.shmem) { shmem += 1 } else { file += 1 }
+                if frames.useOf(e.frame) == .free { problems.append("pid \(pid): PTE maps free frame \(e.frame)") }
+            }
+            if (anon, file, shmem) != (p.rssAnon, p.rssFile, p.rssShmem) {
+                problems.append("pid \(pid): RSS counters \(p.rssAnon)/\(p.rssFile)/\(p.rssShmem) but PTEs say \(anon)/\(file)/\(shmem)")
+            }
+        }
+        if expectedTHP != thpMappings { problems.append("THP PMD mapcounts \(thpMappings.count) heads differ from the page tables' \(expectedTHP.count)") }
+        if frames.pages(of: .anonHuge) != UInt64(thpMappings.count) * 512 {
+            problems.append("\(frames.pages(of: .anonHuge)) THP frames but \(thpMappings.count) THPs mapped")
+        }
+        var mismatched = 0
+        let mapCount = frames.mapCount, zeroPage = Int(frames.zeroPage.rawValue)
+        for f in 0..<end where mapCount[f] != expectedMap[f] && f != zeroPage {
+            mismatched += 1
+            if mismatched <= 10 { problems.append("frame \(f) has mapcount \(mapCount[f]) but \(expectedMap[f]) PTEs map it") }
+        }
+        if mismatched > 10 { problems.append("\(mismatched - 10) more frames with a wrong mapcount") }
+        var cachePages: UInt64 = 0
+        for f in cache.files.values { cachePages += UInt64(f.pages.count) }
+        for o in cache.shmem.values { cachePages += UInt64(o.pages.count) }
+        if cachePages != frames.pages(of: .file) + frames.pages(of: .shmem) {
+            problems.append("page cache holds \(cachePages) pages but \(frames.pages(of: .file) + frames.pages(of: .shmem)) frames are file/shmem")
+        }
+        return problems + referenceViolations()
+    }
+
+    /// Checks the references between the kernel's structures that no single structure can check
+    /// alone (part of `invariantViolations()`).
+    ///
+    /// - every shmem object's VMA count equals the VMAs of all processes that map it (the count
+    ///   `shmem_zero_setup`'s file reference stands for: the object is freed with its last VMA);
+    /// - every VMA's shmem object and file exist, and no object outlives its last VMA;
+    /// - a file's dirty pages are cached pages;
+    /// - the processes that ended are not among the live ones.
+    func referenceViolations() -> [String] {
+        var problems: [String] = []
+        var shmemMaps: [UInt32: Int] = [:]
+        for pid in processes.keys.sorted() {
+            for v in processes[pid]!.space.areas {
+                switch v.backing {
+                case .shmem(let o):
+                    shmemMaps[o, default: 0] += 1
+                    if cache.shmem[o] == nil { problems.append("pid \(pid): VMA at 0x\(String(v.start, radix: 16)) maps shmem object \(o), which does not exist") }
+                case .file(let f):
+                    if cache.files[f] == nil { problems.append("pid \(pid): VMA at 0x\(String(v.start, radix: 16)) maps unknown file \(f)") }
+                case .anonymous:
+                    break
+                }
+            }
+        }
+        for o in cache.shmem.keys.sorted() {
+            let counted = cache.shmem[o]!.vmas, mapped = shmemMaps[o] ?? 0
+            if counted != mapped { problems.append("shmem object \(o) counts \(counted) VMAs but \(mapped) VMAs map it") }
+            if mapped == 0 { problems.append("shmem object \(o) outlives its last VMA") }
+        }
+        for id in cache.files.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
+            let f = cache.files[id]!
+            let stray = f.dirty.filter { f.pages[$0] == nil }.count
+            if stray > 0 { problems.append("file \(f.path): \(stray) dirty pages not in the page cache") }
+        }
+        for pid in deadProcesses.sorted() where processes[pid]?.alive == true {
+            problems.append("pid \(pid) ended but is alive")
+        }
+        return problems
+    }
+}
