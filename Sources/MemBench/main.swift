@@ -25,11 +25,13 @@ func fixed(_ v: Double, _ digits: Int) -> String {
 /// `memreplay-bench vm`: only the kernel-model figures.
 func runVirtualMemory() {
     let vm = virtualMemoryBenchmark(pages: 1 << 18, lookups: 10_000_000)
-    print("kernel model (best of 3; baselines: flat frame table + PTE array; binary search over a sorted array):")
+    print("kernel model (best of 3; baselines: flat frame table + PTE array; binary search over a sorted array; a zone snapshot):")
     print("  first-touch anon faults: \(million(vm.faults)) faults/s = \(fixed(vm.faults / vm.faultBaseline, 3)) of the baseline  (goal ≥ 5 M/s)  \(vm.faults >= 5e6 ? "PASS" : "FAIL")")
     print("  baseline frame+PTE:      \(million(vm.faultBaseline)) pages/s")
     print("  VMA lookups (10k VMAs):  \(million(vm.lookups)) lookups/s = \(fixed(vm.lookups / vm.lookupBaseline, 3)) of the baseline  (goal ≥ 20 M/s)  \(vm.lookups >= 20e6 ? "PASS" : "FAIL")")
     print("  baseline binary search:  \(million(vm.lookupBaseline)) lookups/s")
+    let loc = frameLocationBenchmark(lookups: 1_000_000)
+    print("  frameLocation (per fault row): \(fixed(loc.table, 1)) ns/call = \(fixed(loc.snapshot / loc.table, 1))× the zone-snapshot answer (\(fixed(loc.snapshot, 1)) ns/call)")
 }
 if args.count > 1 && args[1] == "vm" { runVirtualMemory(); exit(0) }
 

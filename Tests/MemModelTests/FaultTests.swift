@@ -125,8 +125,7 @@ import MemTrace
         for i in 1..<32 { _ = k.store(a + UInt64(i) << 12) }
         #expect(k.frames.pages(of: .shmem) == 32)
         #expect(k.processes[pid]!.rssShmem == 32)
-        let m = k.meminfo
-        #expect(m.shmem == 128 && m.cached == 128)
+        #expect(k.value(of: .shmem) == 128 && k.value(of: .cached) == 128)
         let r = k.memory(MemoryCall(op: .munmap, address: VirtualAddress(a), length: 32 << 12), pid: pid, name: "")
         #expect(r.result == 0 && r.pagesFreed == 32)
         #expect(k.frames.pages(of: .shmem) == 0)

@@ -17,9 +17,11 @@ struct TestRNG {
 
 let pid = ProcessID(100)
 
-/// A kernel on a small machine with one empty process.
-func makeKernel(memory: UInt64 = 64 << 20) -> LinuxKernel {
-    var k = LinuxKernel(configuration: MachineConfiguration(name: "test", memoryBytes: memory, kernelReservedBytes: 1 << 20))
+/// A kernel on a small machine (split into `nodes` NUMA nodes) with one empty process.
+func makeKernel(memory: UInt64 = 64 << 20, nodes: Int = 1) -> LinuxKernel {
+    var c = MachineConfiguration(name: "test", memoryBytes: memory, kernelReservedBytes: 1 << 20)
+    if nodes > 1 { var p = PhysicalConfiguration(); p.nodeCount = nodes; c.physical = p }
+    var k = LinuxKernel(configuration: c)
     _ = k.process(ProcessEvent(op: .spawn), pid: pid, tid: ThreadID(100), image: "/bin/test")
     _ = k.takeChanges()
     return k

@@ -1,36 +1,17 @@
 import MemTrace
 
 extension LinuxKernel {
-    /// Counter names, in the order of `counterValues()`: /proc/meminfo fields in kB, /proc/vmstat
-    /// counters, and the procps `free` columns in kB.
-    public var counterNames: [String] {
-        ["meminfo.MemTotal", "meminfo.MemFree", "meminfo.Cached", "meminfo.Shmem", "meminfo.AnonPages",
-         "meminfo.Mapped", "meminfo.PageTables", "meminfo.Dirty",
-         "vmstat.pgfault", "vmstat.pgmajfault", "vmstat.pgfree", "vmstat.pgreuse", "vmstat.pgpgin", "vmstat.pgpgout",
-         "vmstat.oom_kill", "free.used", "free.buff_cache", "free.shared", "processes.alive",
-         "meminfo.AnonHugePages", "vmstat.thp_fault_alloc", "vmstat.thp_fault_fallback", "vmstat.thp_split_pmd"] + physicalCounterNames
-    }
+    /// The counters this kernel records, in stored order (`CounterRegistry`).
+    public var counters: CounterRegistry { CounterRegistry(self) }
 
-    /// The current counter values (see `counterNames`).
-    public func counterValues() -> [Int64] {
-        let m = meminfo
-        let buffCache = m.cached + Int64(slab.reclaimablePages * 4)   // Buffers + Cached + SReclaimable
-        return [m.total, m.free, m.cached, m.shmem, m.anon, m.mapped, m.pageTables, m.dirty,
-                Int64(stats.pgfault), Int64(stats.pgmajfault), Int64(stats.pgfree), Int64(stats.pgreuse),
-                Int64(stats.pgpgin), Int64(stats.pgpgout), Int64(stats.oomKill),
-                m.total - m.free - buffCache, buffCache, m.shmem, Int64(processes.count),
-                Int64(frames.pages(of: .anonHuge) * 4), Int64(stats.thpFaultAlloc), Int64(stats.thpFaultFallback),
-                Int64(stats.thpSplitPmd)] + physicalCounterValues()
-    }
+    /// Counter names, in the order of `counterValues()`: the registry's names.
+    public var counterNames: [String] { counters.names }
 
-    /// The meminfo fields the model computes, in kB.
-    public var meminfo: (total: Int64, free: Int64, cached: Int64, shmem: Int64, anon: Int64, mapped: Int64,
-                         pageTables: Int64, dirty: Int64) {
-        let kb = { (pages: UInt64) in Int64(pages * 4) }
-        return (kb(frames.totalPages), kb(frames.buddyFreePages), kb(frames.pages(of: .file) + frames.pages(of: .shmem)),
-                kb(frames.pages(of: .shmem)), kb(frames.pages(of: .anonymous) + frames.pages(of: .anonHuge)), kb(stats.mappedPages),
-                kb(frames.pages(of: .pageTable)), kb(cache.dirtyPages))
-    }
+    /// The current counter values (see `counterNames`), from the same registry.
+    public func counterValues() -> [Int64] { counters.values(self) }
+
+    /// The value of one counter now.
+    public func value(of counter: KernelCounter) -> Int64 { counter.value(self) }
 
     /// Per-process memory now, by pid.
     public func processUsage() -> [(pid: ProcessID, anon: UInt64, file: UInt64, shmem: UInt64, vm: UInt64)] {
@@ -45,7 +26,7 @@ extension LinuxKernel {
     /// the run saw, plus the other `task_mem` lines (VmSize, VmLck, VmPin, VmRSS, RssAnon, RssFile,
     /// RssShmem, VmData, VmStk, VmExe, VmLib, VmPTE, VmSwap, HugetlbPages) for those still alive.
     public func metrics() -> [(name: String, value: Double)] {
-        var out = zip(counterNames, counterValues()).map { ($0, Double($1)) }
+        var out = counters.counters.map { ($0.name, Double($0.value(self))) }
         out.append(("kernel.cow_copies", Double(stats.cowCopies)))
         out.append(("kernel.sigsegv", Double(stats.segv)))
         out.append(("kernel.sigbus", Double(stats.sigbus)))

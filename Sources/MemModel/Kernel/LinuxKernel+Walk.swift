@@ -28,10 +28,11 @@ extension LinuxKernel {
 }
 
 extension LinuxKernel {
-    /// The node and zone type of `frame` (`page_to_nid`, `page_zonenum`).
+    /// The node and zone type of `frame` (`page_to_nid`, `page_zonenum`), from the table of
+    /// managed pfn ranges fixed at boot (`FrameLocations`); nil for the zero page and every pfn
+    /// outside managed memory.
     public func frameLocation(_ frame: PageFrameNumber) -> (node: Int, zone: ZoneType)? {
-        guard frame != frames.zeroPage, let z = frames.zoneIndex(of: frame) else { return nil }
-        let zone = frames.zones[z]
-        return (zone.node, zone.type)
+        guard frame != frames.zeroPage else { return nil }
+        return frames.locations.location(of: frame)
     }
 }

@@ -9,6 +9,15 @@ extension PhysicalMemory {
         return counts
     }
 
+    /// NR_FREE_PAGES of zone `z`: pages on its buddy free lists (`zone_page_state(z, NR_FREE_PAGES)`).
+    public func zoneFreePages(_ z: Int) -> UInt64 { store.zoneFree[z] }
+
+    /// `free_area[order].nr_free` of zone `z`: free blocks of that order, every migrate type.
+    public func nrFree(zone z: Int, order: Int) -> UInt64 { store.nrFree[z * PhysicalMemory.orders + order] }
+
+    /// pgalloc_<zone> of zone `z`: pages allocated from it.
+    public func pgalloc(zone z: Int) -> UInt64 { store.pgalloc[z] }
+
     /// Per-CPU list pages of zone `z` (CPU 0; the other CPUs' lists stay empty in the model).
     public func pcpCount(zone z: Int) -> Int { store.pcpCount[z] }
 

@@ -38,6 +38,8 @@ public struct PhysicalMemory: FrameAllocator, Sendable {
     public let endPFN: UInt64
     /// The shared zero page: a reserved kernel frame.
     public let zeroPage: PageFrameNumber
+    /// The node and zone of each managed pfn, fixed at boot (`page_to_nid`, `page_zonenum`).
+    public let locations: FrameLocations
 
     @usableFromInline var store: FrameStore
     @usableFromInline var use: UnsafeMutablePointer<PageUse> { store.use }
@@ -89,6 +91,7 @@ public struct PhysicalMemory: FrameAllocator, Sendable {
             }
             nodeZones.append(ids)
         }
+        locations = FrameLocations(zones: zoneInfo)
         var total: UInt64 = 0
         var zero: UInt64 = 0
         for z in zoneInfo where z.isPopulated {

@@ -8,7 +8,8 @@ import MemModel
 ///
 /// `free-3.3` is procps-ng 3.3's `free -k`, the convention of the seeds: used = MemTotal − MemFree
 /// − buff/cache (MemTotal − MemFree when that is negative), the header one space shorter and the
-/// columns `%-7s` then ` %11s` each.
+/// columns `%-7s` then ` %11s` each. Both compute their columns with `FreeColumns`, as the
+/// `free.*` counters do.
 public struct FreeView: ProcView {
     public enum Convention: Sendable { case procps4, procps33 }
     public let convention: Convention
@@ -31,15 +32,15 @@ public struct FreeView: ProcView {
         for (k, v) in meminfo { m[k] = v }
         let total = m["MemTotal"] ?? 0, free = m["MemFree"] ?? 0
         var available = m["MemAvailable"] ?? 0
-        let buffCache = (m["Buffers"] ?? 0) + (m["Cached"] ?? 0) + (m["SReclaimable"] ?? 0)
+        let buffCache = FreeColumns.buffCache(buffers: m["Buffers"] ?? 0, cached: m["Cached"] ?? 0, sReclaimable: m["SReclaimable"] ?? 0)
         let used: UInt64
         switch convention {
         case .procps4:
-            if available > total { available = free }       // meminfo.c: a container's distorted numbers
-            used = total >= available ? total - available : 0
+            let r = FreeColumns.procps4(total: total, free: free, available: available)
+            used = r.used
+            available = r.available
         case .procps33:
-            let u = Int64(total) - Int64(free) - Int64(buffCache)
-            used = u < 0 ? total - free : UInt64(u)
+            used = FreeColumns.usedProcps33(total: total, free: free, buffCache: buffCache)
         }
         let swapTotal = m["SwapTotal"] ?? 0, swapFree = m["SwapFree"] ?? 0
         return Numbers(total: total, used: used, free: free, shared: m["Shmem"] ?? 0, buffCache: buffCache,
