@@ -68,7 +68,7 @@ import MemTrace
         _ = kernel.memory(MemoryCall(op: .mmap, length: 1 << 16, prot: [.read, .write], flags: MapFlags([.shared, .anonymous]).rawValue),
                           pid: ProcessID(7), name: "")
         let object = kernel.cache.shmem.keys.first!
-        kernel.cache.shmem[object]!.vmas += 1
+        kernel.cache.miscountMappings(of: object, by: 1)
         var engine = ReplayEngine(kernel: kernel, user: RecordedHeap(), hardware: NoHardware(), snapshotInterval: 1 << 30)
         engine.checkInvariants = true
         var source = ArrayTraceSource(header: TraceHeader(producer: "test", producerVersion: "0", commandLine: []), records: [], strings: [:])

@@ -69,7 +69,7 @@ extension LinuxKernel {
     }
 
     mutating func announceSplit(_ p: ProcessState, _ created: VirtualMemoryArea) {
-        if case .shmem(let o) = created.backing { cache.shmem[o]?.vmas += 1 }
+        cache.mapped(created.backing)
         if let i = p.space.find(created.start - 1) { changes.append(.vmaChanged(pid: p.pid, vma: p.space[i])) }
         changes.append(.vmaChanged(pid: p.pid, vma: created))
     }

@@ -87,12 +87,12 @@ extension LinuxKernel {
         splitHugeRange(p, old, old + min(oldLen, newLen))
         let moved = p.table.mappedPages(old >> 12, (old + min(oldLen, newLen)) >> 12).map { ($0, p.table.entry($0)!) }
         for (vpn, _) in moved { _ = p.table.unmap(vpn) }
-        if case .shmem(let o) = shape.backing { cache.shmem[o]?.vmas += 1 }
+        cache.mapped(shape.backing)      // keeps a shmem object alive while its only VMA moves
         unmap(p, old, oldLen)
         if p.space.overlaps(dest, dest + newLen) { unmap(p, dest, newLen) }
         shape.id = newVMAID(); shape.start = dest; shape.end = dest + newLen
         let id = insertVMA(p, shape)
-        if case .shmem(let o) = shape.backing { cache.shmem[o]?.vmas -= 1 }
+        releaseMapping(shape.backing)
         for (vpn, e) in moved {
             let nv = (dest >> 12) + (vpn - (old >> 12))
             _ = p.table.map(nv, e) { self.allocateFrame(.pageTable) }

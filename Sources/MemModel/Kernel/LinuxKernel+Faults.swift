@@ -121,10 +121,10 @@ extension LinuxKernel {
         case .shmem(let object):
             let pgoff = vma.pageOffset(of: address)
             var kind = FaultKind.shmemMinor
-            var frame = cache.shmem[object]?.pages[pgoff]
+            var frame = cache.shmemPage(object, pgoff)
             if frame == nil {
                 guard let f = allocateFrame(.shmem) else { return oom(p, id) }
-                cache.shmem[object, default: ([:], 0)].pages[pgoff] = f
+                cache.insertShmemPage(object, pgoff, f)
                 frame = f; kind = .shmemNew
             }
             let flags: PTEFlags = vma.prot.contains(.write) ? [.shmem, .writable] : [.shmem]

@@ -59,7 +59,7 @@ extension LinuxKernel {
         if cachePages != frames.pages(of: .file) + frames.pages(of: .shmem) {
             problems.append("page cache holds \(cachePages) pages but \(frames.pages(of: .file) + frames.pages(of: .shmem)) frames are file/shmem")
         }
-        return problems + referenceViolations()
+        return problems + cache.invariantViolations() + referenceViolations()
     }
 
     /// Checks the references between the kernel's structures that no single structure can check
@@ -67,8 +67,7 @@ extension LinuxKernel {
     ///
     /// - every shmem object's VMA count equals the VMAs of all processes that map it (the count
     ///   `shmem_zero_setup`'s file reference stands for: the object is freed with its last VMA);
-    /// - every VMA's shmem object and file exist, and no object outlives its last VMA;
-    /// - a file's dirty pages are cached pages;
+    /// - every VMA's shmem object and file exist;
     /// - the processes that ended are not among the live ones.
     func referenceViolations() -> [String] {
         var problems: [String] = []
@@ -87,14 +86,8 @@ extension LinuxKernel {
             }
         }
         for o in cache.shmem.keys.sorted() {
-            let counted = cache.shmem[o]!.vmas, mapped = shmemMaps[o] ?? 0
+            let counted = cache.shmem[o]!.mappings, mapped = shmemMaps[o] ?? 0
             if counted != mapped { problems.append("shmem object \(o) counts \(counted) VMAs but \(mapped) VMAs map it") }
-            if mapped == 0 { problems.append("shmem object \(o) outlives its last VMA") }
-        }
-        for id in cache.files.keys.sorted(by: { $0.rawValue < $1.rawValue }) {
-            let f = cache.files[id]!
-            let stray = f.dirty.filter { f.pages[$0] == nil }.count
-            if stray > 0 { problems.append("file \(f.path): \(stray) dirty pages not in the page cache") }
         }
         for pid in deadProcesses.sorted() where processes[pid]?.alive == true {
             problems.append("pid \(pid) ended but is alive")

@@ -81,11 +81,6 @@ extension LinuxKernel {
             }
             for (vpn, e) in updates { p.table.update(vpn, e) }
         }
-        for id in cache.files.keys.sorted() {
-            for (off, f) in cache.files[id]!.pages { if let to = forward[f] { cache.files[id]!.pages[off] = to } }
-        }
-        for id in cache.shmem.keys.sorted() {
-            for (off, f) in cache.shmem[id]!.pages { if let to = forward[f] { cache.shmem[id]!.pages[off] = to } }
-        }
+        cache.migrate(forward)
     }
 }

@@ -117,8 +117,7 @@ extension LinuxKernel {
         if flags.contains(.anonymous) || call.file == .anonymous {
             if shared {
                 // The recorder passes the shmem inode in the offset a shared anonymous mapping ignores.
-                if call.offset != 0 { cache.shmemInodes[cache.nextShmem] = call.offset }
-                backing = .shmem(cache.nextShmem); cache.shmem[cache.nextShmem] = ([:], 0); cache.nextShmem += 1
+                backing = cache.createShmem(inode: call.offset != 0 ? call.offset : nil)
                 offset = 0
                 vmaName = "/dev/zero (deleted)"
             } else {
@@ -174,7 +173,7 @@ extension LinuxKernel {
         if call.file != .anonymous, cache.files[call.file] != nil {
             backing = .file(call.file)
         } else if vflags.contains(.shared) {
-            backing = .shmem(cache.nextShmem); cache.shmem[cache.nextShmem] = ([:], 0); cache.nextShmem += 1
+            backing = cache.createShmem()
         } else {
             backing = .anonymous; offset = start
         }
@@ -210,18 +209,18 @@ extension LinuxKernel {
     mutating func mergeAfterChange(_ p: ProcessState, _ start: UInt64, _ end: UInt64) {
         for g in p.space.mergeAround(start, end) {
             changes.append(.vmaRemoved(pid: p.pid, vma: g))
-            if case .shmem(let o) = g.backing { cache.shmem[o]?.vmas -= 1 }
+            releaseMapping(g.backing)
         }
     }
 
     /// Inserts a VMA, counting shmem references and reporting the change (and any merge).
     @discardableResult
     mutating func insertVMA(_ p: ProcessState, _ vma: VirtualMemoryArea, merge: Bool = true) -> VMAID {
-        if case .shmem(let o) = vma.backing { cache.shmem[o]?.vmas += 1 }
+        cache.mapped(vma.backing)
         let (id, merged) = p.space.insert(vma, merge: merge)
         for m in merged {
             if m != vma.id { changes.append(.vmaRemoved(pid: p.pid, vma: vma.withID(m))) }
-            if case .shmem(let o) = vma.backing { cache.shmem[o]?.vmas -= 1 }
+            releaseMapping(vma.backing)
         }
         if let i = p.space.find(vma.start) { changes.append(.vmaChanged(pid: p.pid, vma: p.space[i])) }
         let total = p.space.totalPages
@@ -239,12 +238,10 @@ extension LinuxKernel {
         freed += zapHugeRange(p, start, end)
         for vpn in p.table.mappedPages(start >> 12, end >> 12) { freed += zap(p, vpn) }
         let (removed, created) = p.space.remove(start, end) { self.newVMAID() }
-        for c in created {
-            if case .shmem(let o) = c.backing { cache.shmem[o]?.vmas += 1 }
-        }
+        for c in created { cache.mapped(c.backing) }
         for r in removed {
             changes.append(.vmaRemoved(pid: p.pid, vma: r))
-            if case .shmem(let o) = r.backing { freed += dropShmemReference(o) }
+            freed += releaseMapping(r.backing)
         }
         for i in p.space.areas.indices where p.space.areas[i].end == start || p.space.areas[i].start == end {
             changes.append(.vmaChanged(pid: p.pid, vma: p.space.areas[i]))
@@ -252,15 +249,13 @@ extension LinuxKernel {
         return freed
     }
 
-    /// Drops one VMA reference to a shmem object; frees its pages when none is left.
-    mutating func dropShmemReference(_ object: UInt32) -> UInt64 {
-        guard var o = cache.shmem[object] else { return 0 }
-        o.vmas -= 1
-        guard o.vmas <= 0 else { cache.shmem[object] = o; return 0 }
-        for f in o.pages.values.sorted() { freeFrame(f) }
-        cache.shmem[object] = nil
-        cache.shmemInodes[object] = nil
-        return UInt64(o.pages.count)
+    /// A VMA over `backing` went away: a shmem object whose last VMA it was goes with its pages
+    /// (`PageCache.unmapped`). Returns the frames freed.
+    @discardableResult
+    mutating func releaseMapping(_ backing: VMABacking) -> UInt64 {
+        let orphaned = cache.unmapped(backing)
+        for f in orphaned { freeFrame(f) }
+        return UInt64(orphaned.count)
     }
 
     /// Faults in every page of [start, end) as `populate_vma_page_range` does: write faults for
@@ -298,7 +293,7 @@ extension LinuxKernel {
                 e.flags.remove(.writable); p.table.updateHuge(vpn, e)      // change_huge_pmd
             }
         }
-        for c in created { if case .shmem(let o) = c.backing { cache.shmem[o]?.vmas += 1 } }
+        for c in created { cache.mapped(c.backing) }
         if !call.prot.contains(.write) {
             for vpn in p.table.mappedPages(start >> 12, end >> 12) {
                 if var e = p.table.entry(vpn), e.flags.contains(.writable) { e.flags.remove(.writable); p.table.update(vpn, e) }

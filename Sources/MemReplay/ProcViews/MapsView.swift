@@ -82,7 +82,7 @@ enum MapsLine {
                         inode: identity?.inode ?? 0, name: name)
         case .shmem(let object):
             return line(start: v.start, end: v.end, perms: perms, offset: v.offset, device: shmemDevice,
-                        inode: k.cache.shmemInodes[object] ?? UInt64(object),
+                        inode: k.cache.shmemInode(object),
                         name: v.name.isEmpty ? "/dev/zero (deleted)" : v.name)
         case .anonymous:
             return line(start: v.start, end: v.end, perms: perms, offset: 0, device: "00:00", inode: 0, name: anonymousName(v, p))
