@@ -4,7 +4,7 @@
 -- A phase runs from its marker's seq up to (not including) the next marker's seq, the last one to the
 -- end of the trace. Events before the first marker are not in any phase.
 -- Columns: phase, start_seq, end_seq, events, accesses, faults, major_faults, memory_calls,
---          alloc_calls, file_calls, pages_populated, pages_freed.
+--          alloc_calls, file_calls, pages_populated, pages_freed, pages_written (by msync).
 SELECT p.name AS phase,
        p.start_seq,
        p.end_seq,
@@ -19,6 +19,8 @@ SELECT p.name AS phase,
        (SELECT coalesce(sum(pages_populated), 0) FROM memory_calls m
         WHERE m.seq >= p.start_seq AND m.seq < p.end_seq) AS pages_populated,
        (SELECT coalesce(sum(pages_freed), 0) FROM memory_calls m
-        WHERE m.seq >= p.start_seq AND m.seq < p.end_seq) AS pages_freed
+        WHERE m.seq >= p.start_seq AND m.seq < p.end_seq) AS pages_freed,
+       (SELECT coalesce(sum(pages_written), 0) FROM memory_calls m
+        WHERE m.seq >= p.start_seq AND m.seq < p.end_seq) AS pages_written
 FROM v_phases p
 ORDER BY p.start_seq;

@@ -36,8 +36,8 @@ public func storeBenchmark(rows: Int) -> (storeRowsPerSecond: Double, bareRowsPe
                     record: TraceRecord(time: v.time, pid: pid, tid: tid,
                                         event: .access(MemoryAccess(kind: AccessKind(rawValue: v.kind)!,
                                                                     address: VirtualAddress(v.address), size: 8))),
-                    detail: .access(AccessOutcome(fault: v.fault == 0 ? .none : .anonNew,
-                                                  frame: PageFrameNumber(v.frame), vma: VMAID(v.vma))))
+                    detail: .access(Translation(fault: v.fault == 0 ? .none : .anonNew,
+                                                frame: PageFrameNumber(v.frame), vma: VMAID(v.vma)), hardware: .none))
                 try store.record(outcome)
             }
             try store.finish(metrics: [], endedAt: 0)

@@ -121,14 +121,14 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
                 let walk = hardware.needsWalk(a, asid: asid) ? kernel.pageWalk(pid: pid, address: a.address.rawValue) : .unknown
                 hw = hardware.access(a, asid: asid, frame: t.frame, walk: walk)
             }
-            detail = .access(AccessOutcome(fault: t.fault, frame: t.frame, vma: t.vma, hardware: hw))
+            detail = .access(t, hardware: hw)
         case .memory(let m):
             try sendStrings(source, into: &sink)
             // Re-allocated replay: the model's heap replaces the trace's, so its brk calls and the
             // mmaps/munmaps its malloc made for itself are not replayed.
             let r = user.reallocates && (m.op == .brk || m.isAllocatorInternal) ? SyscallResult(result: m.result)
                 : kernel.memory(m, pid: pid, name: source.string(m.name) ?? "")
-            detail = .memory(MemoryOutcome(result: r.result, vma: r.vma, pagesFreed: r.pagesFreed, pagesPopulated: r.pagesPopulated))
+            detail = .memory(r)
         case .process(let p):
             try sendStrings(source, into: &sink)
             let r = kernel.process(p, pid: pid, tid: record.tid, image: source.string(p.image) ?? "")
@@ -138,15 +138,15 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
             case .threadExit: user.threadEnded(record.tid, pid: pid)
             default: break
             }
-            detail = .process(ProcessOutcome(pid: r.pid, pages: r.pages))
+            detail = .process(r)
         case .alloc(let a):
             let r = user.allocation(a, pid: pid, tid: record.tid, time: record.time)
             if user.reallocates { try applyUserEffects(pid: pid, seq: seq, into: &sink) }
-            detail = .alloc(AllocOutcome(r))
+            detail = .alloc(r)
         case .file(let f):
             try sendStrings(source, into: &sink)
             let r = kernel.file(f, pid: pid, path: source.string(f.path) ?? "")
-            detail = .file(FileOutcome(pagesCached: r.pagesCached, pagesRead: r.pagesRead, pagesChanged: r.pagesChanged))
+            detail = .file(r)
         case .control(let c):
             try sendStrings(source, into: &sink)
             kernel.control(c, key: source.string(c.key) ?? "", name: source.string(c.name) ?? "")

@@ -7,11 +7,11 @@ extension SQLiteStore {
     /// Stores what the allocator model did for the call with sequence number `seq` (nothing when
     /// no model ran: replay as recorded without `--allocator`).
     @inline(__always)
-    func recordAllocOutcome(_ seq: Int64, _ o: AllocOutcome) throws {
-        guard o.path != .none || o.modelAddress != 0 || o.syscalls != 0 || o.chunkSize != 0 else { return }
+    func recordAllocOutcome(_ seq: Int64, _ r: AllocationResult) throws {
+        guard r.path != .none || r.modelAddress != 0 || r.syscalls != 0 || r.chunkSize != 0 else { return }
         let s = insertAllocOutcome
-        s.bind(1, seq); s.bind(2, o.modelAddress); s.bind(3, o.chunkSize); s.bind(4, o.path.rawValue)
-        s.bind(5, o.syscalls); s.bind(6, o.firstSyscall)
+        s.bind(1, seq); s.bind(2, r.modelAddress); s.bind(3, r.chunkSize); s.bind(4, r.path.rawValue)
+        s.bind(5, r.syscalls); s.bind(6, r.firstSyscall)
         try check(s.execute(), "alloc_outcomes")
     }
 

@@ -41,35 +41,36 @@ extension SQLiteStore {
         try check(s.execute(), "strings")
     }
 
-    @inline(__always) func recordProcess(_ seq: Int64, _ p: ProcessEvent, _ o: ProcessOutcome) throws {
+    @inline(__always) func recordProcess(_ seq: Int64, _ p: ProcessEvent, _ r: ProcessResult) throws {
         let s = insertProcessEvent
         s.bind(1, seq); s.bind(2, p.op.rawValue); s.bind(3, p.process.rawValue); s.bind(4, p.thread.rawValue)
-        s.bind(5, p.image.rawValue); s.bind(6, p.status); s.bind(7, o.pid.rawValue); s.bind(8, o.pages)
+        s.bind(5, p.image.rawValue); s.bind(6, p.status); s.bind(7, r.pid.rawValue); s.bind(8, r.pages)
         try check(s.execute(), "process_events")
     }
 
-    @inline(__always) func recordAlloc(_ seq: Int64, _ a: AllocationCall, _ o: AllocOutcome) throws {
+    @inline(__always) func recordAlloc(_ seq: Int64, _ a: AllocationCall, _ r: AllocationResult) throws {
         let s = insertAllocCall
         s.bind(1, seq); s.bind(2, a.op.rawValue); s.bind(3, a.pointer.rawValue); s.bind(4, a.size)
         s.bind(5, a.count); s.bind(6, a.alignment); s.bind(7, a.result.rawValue); s.bind(8, a.error)
-        s.bind(9, o.blockSize); s.bind(10, o.liveBytes)
+        s.bind(9, r.blockSize); s.bind(10, r.liveBytes)
         try check(s.execute(), "alloc_calls")
     }
 
-    @inline(__always) func recordMemory(_ seq: Int64, _ m: MemoryCall, _ o: MemoryOutcome) throws {
+    @inline(__always) func recordMemory(_ seq: Int64, _ m: MemoryCall, _ r: SyscallResult) throws {
         let s = insertMemoryCall
         s.bind(1, seq); s.bind(2, m.op.rawValue); s.bind(3, m.address.rawValue); s.bind(4, m.length)
         s.bind(5, m.newLength); s.bind(6, m.prot.rawValue); s.bind(7, m.flags); s.bind(8, m.file.rawValue)
-        s.bind(9, m.offset); s.bind(10, m.name.rawValue); s.bind(11, m.result); s.bind(12, o.result)
-        s.bind(13, o.errno); s.bind(14, o.vma.rawValue); s.bind(15, o.pagesFreed); s.bind(16, o.pagesPopulated)
+        s.bind(9, m.offset); s.bind(10, m.name.rawValue); s.bind(11, m.result); s.bind(12, r.result)
+        s.bind(13, r.errno); s.bind(14, r.vma.rawValue); s.bind(15, r.pagesFreed); s.bind(16, r.pagesPopulated)
+        s.bind(17, r.pagesWritten)
         try check(s.execute(), "memory_calls")
     }
 
-    @inline(__always) func recordFile(_ seq: Int64, _ f: FileCall, _ o: FileOutcome) throws {
+    @inline(__always) func recordFile(_ seq: Int64, _ f: FileCall, _ r: FileResult) throws {
         let s = insertFileCall
         s.bind(1, seq); s.bind(2, f.op.rawValue); s.bind(3, f.file.rawValue); s.bind(4, f.path.rawValue)
         s.bind(5, f.offset); s.bind(6, f.length); s.bind(7, f.size); s.bind(8, f.flags); s.bind(9, f.result)
-        s.bind(10, o.pagesCached); s.bind(11, o.pagesRead); s.bind(12, o.pagesChanged)
+        s.bind(10, r.pagesCached); s.bind(11, r.pagesRead); s.bind(12, r.pagesChanged)
         try check(s.execute(), "file_calls")
     }
 

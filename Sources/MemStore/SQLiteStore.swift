@@ -148,36 +148,34 @@ public final class SQLiteStore: OutcomeSink {
         try check(ev.execute(), "events")
         eventCount &+= 1
         switch (rec.event, outcome.detail) {
-        case (.access(let a), .access(let o)):
+        case (.access(let a), .access(let t, let hardware)):
             let s = insertAccess
             s.bind(1, seq); s.bind(2, a.kind.rawValue); s.bind(3, a.address.rawValue); s.bind(4, a.size)
-            s.bind(5, o.fault.rawValue); s.bind(6, o.frame.rawValue); s.bind(7, o.vma.rawValue)
+            s.bind(5, t.fault.rawValue); s.bind(6, t.frame.rawValue); s.bind(7, t.vma.rawValue)
             try check(s.execute(), "accesses")
-            if o.hardware.isModelled { try recordHardware(seq, o.hardware) }
+            if hardware.isModelled { try recordHardware(seq, hardware) }
         case (.access(let a), _):
             let s = insertAccess
             s.bind(1, seq); s.bind(2, a.kind.rawValue); s.bind(3, a.address.rawValue); s.bind(4, a.size)
             s.bind(5, Int64(0)); s.bind(6, Int64(0)); s.bind(7, Int64(0))
             try check(s.execute(), "accesses")
         case (.process(let p), let detail):
-            let o: ProcessOutcome
-            if case .process(let x) = detail { o = x } else { o = ProcessOutcome(pid: .none, pages: 0) }
-            try recordProcess(seq, p, o)
+            let r: ProcessResult
+            if case .process(let x) = detail { r = x } else { r = ProcessResult(pid: .none) }
+            try recordProcess(seq, p, r)
         case (.alloc(let a), let detail):
-            let o: AllocOutcome
-            if case .alloc(let x) = detail { o = x } else { o = AllocOutcome(blockSize: 0, liveBytes: 0) }
-            try recordAlloc(seq, a, o)
-            try recordAllocOutcome(seq, o)
+            let r: AllocationResult
+            if case .alloc(let x) = detail { r = x } else { r = AllocationResult(blockSize: 0, liveBytes: 0) }
+            try recordAlloc(seq, a, r)
+            try recordAllocOutcome(seq, r)
         case (.memory(let m), let detail):
-            let o: MemoryOutcome
-            if case .memory(let x) = detail { o = x } else {
-                o = MemoryOutcome(result: m.result, vma: .none, pagesFreed: 0, pagesPopulated: 0)
-            }
-            try recordMemory(seq, m, o)
+            let r: SyscallResult
+            if case .memory(let x) = detail { r = x } else { r = SyscallResult(result: m.result) }
+            try recordMemory(seq, m, r)
         case (.file(let f), let detail):
-            let o: FileOutcome
-            if case .file(let x) = detail { o = x } else { o = FileOutcome(pagesCached: 0, pagesRead: 0, pagesChanged: 0) }
-            try recordFile(seq, f, o)
+            let r: FileResult
+            if case .file(let x) = detail { r = x } else { r = FileResult() }
+            try recordFile(seq, f, r)
         case (.control(let c), _):
             let s = insertControlEvent
             s.bind(1, seq); s.bind(2, c.op.rawValue); s.bind(3, c.name.rawValue); s.bind(4, c.key.rawValue)

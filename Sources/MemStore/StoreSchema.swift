@@ -4,7 +4,7 @@
 /// same statements. docs/schema.md describes every table and view.
 public enum StoreSchema {
     /// The schema version, stored as `PRAGMA user_version`.
-    public static let version = 1
+    public static let version = 2
 
     /// Settings for a one-shot bulk load into a private file (no journal, no fsync).
     public static let bulkLoadPragmas = """
@@ -54,7 +54,8 @@ public enum StoreSchema {
             length INTEGER NOT NULL, new_length INTEGER NOT NULL, prot INTEGER NOT NULL, flags INTEGER NOT NULL,
             file INTEGER NOT NULL, offset INTEGER NOT NULL, name INTEGER NOT NULL,
             recorded_result INTEGER NOT NULL, result INTEGER NOT NULL, errno INTEGER NOT NULL,
-            vma INTEGER NOT NULL, pages_freed INTEGER NOT NULL, pages_populated INTEGER NOT NULL);
+            vma INTEGER NOT NULL, pages_freed INTEGER NOT NULL, pages_populated INTEGER NOT NULL,
+            pages_written INTEGER NOT NULL);
         CREATE TABLE file_calls (seq INTEGER PRIMARY KEY, op INTEGER NOT NULL, file INTEGER NOT NULL,
             path INTEGER NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL, size INTEGER NOT NULL,
             flags INTEGER NOT NULL, result INTEGER NOT NULL, pages_cached INTEGER NOT NULL,
@@ -93,8 +94,8 @@ public enum StoreSchema {
         """
     public static let insertMemoryCall = """
         INSERT INTO memory_calls (seq, op, address, length, new_length, prot, flags, file, offset, name,
-            recorded_result, result, errno, vma, pages_freed, pages_populated)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+            recorded_result, result, errno, vma, pages_freed, pages_populated, pages_written)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
         """
     public static let insertFileCall = """
         INSERT INTO file_calls (seq, op, file, path, offset, length, size, flags, result, pages_cached,
@@ -157,7 +158,7 @@ public enum StoreSchema {
         CREATE VIEW v_memory_calls AS
             SELECT m.seq, e.pid, e.tid, e.time, o.name AS op, m.address, m.length, m.new_length, m.prot,
                 m.flags, m.file, m.offset, s.text AS name, m.recorded_result, m.result, m.errno,
-                n.name AS errno_name, m.vma, m.pages_freed, m.pages_populated
+                n.name AS errno_name, m.vma, m.pages_freed, m.pages_populated, m.pages_written
             FROM memory_calls m JOIN events e ON e.seq = m.seq JOIN memory_ops o ON o.id = m.op
             LEFT JOIN errnos n ON n.id = m.errno LEFT JOIN strings s ON s.id = m.name;
         CREATE VIEW v_alloc_calls AS

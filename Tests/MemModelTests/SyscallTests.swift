@@ -149,3 +149,22 @@ import MemTrace
         #expect(k.invariantViolations().isEmpty)
     }
 }
+
+extension SyscallTests {
+    /// `msync` (mm/msync.c) starts writeback of a shared file mapping's dirty pages: they are
+    /// reported written, stay cached and mapped, and are clean afterwards.
+    @Test func msyncWritesDirtySharedFilePagesBackWithoutFreeingThem() {
+        var k = makeKernel()
+        k.openFile(1, size: 8 << 12)
+        let a = k.mapFile(1, 8 << 12, shared: true)
+        for i: UInt64 in [0, 2, 5] { _ = k.store(a + i << 12) }
+        let cached = k.frames.pages(of: .file), rss = k.processes[pid]!.rssFile
+        let msync = MemoryCall(op: .msync, address: VirtualAddress(a), length: 8 << 12, flags: 4)   // MS_SYNC
+        let r = k.memory(msync, pid: pid, name: "")
+        #expect(r == SyscallResult(result: 0, pagesWritten: 3))
+        #expect(k.frames.pages(of: .file) == cached && k.processes[pid]!.rssFile == rss)
+        #expect(k.cache.files[FileID(1)]!.dirty.isEmpty)
+        #expect(k.memory(msync, pid: pid, name: "").pagesWritten == 0)
+        #expect(k.store(a).fault == .fileWriteNotify)      // clean again: the next write is noticed
+    }
+}

@@ -101,7 +101,7 @@ func replaySynthesized(_ synth: some Synthesizer, machine: MachineConfiguration 
         #expect(sink.faults.filter { $0.kind == .shmemNew }.count == pages)
         for f in sink.faults {
             let o = sink.outcomes[Int(f.seq) - 1]
-            if case .access(let a) = o.detail { #expect(a.fault == f.kind) } else { Issue.record("fault on a non-access event") }
+            if case .access(let t, _) = o.detail { #expect(t.fault == f.kind) } else { Issue.record("fault on a non-access event") }
         }
     }
 
@@ -112,6 +112,27 @@ func replaySynthesized(_ synth: some Synthesizer, machine: MachineConfiguration 
         #expect(live > 0)
         #expect(sink.metric("alloc.unknown_frees") == 0)
         #expect((sink.metric("alloc.peak_requested_bytes") ?? 0) >= Double(live))
+    }
+
+    @Test func msyncOutcomeReportsPagesWrittenNotFreed() throws {
+        let p = ProcessID(10), t = ThreadID(10), base: UInt64 = 0x7f00_0000_0000
+        let events: [Event] = [
+            .process(ProcessEvent(op: .spawn)),
+            .file(FileCall(op: .open, file: FileID(1), path: StringID(1), size: 4 << 12)),
+            .memory(MemoryCall(op: .mmap, length: 4 << 12, prot: [.read, .write], flags: MapFlags.shared.rawValue,
+                               file: FileID(1), result: Int64(base))),
+            .access(MemoryAccess(kind: .store, address: VirtualAddress(base), size: 8)),
+            .access(MemoryAccess(kind: .store, address: VirtualAddress(base + 3 << 12), size: 8)),
+            .memory(MemoryCall(op: .msync, address: VirtualAddress(base), length: 4 << 12, flags: 4)),     // MS_SYNC
+        ]
+        var source = ArrayTraceSource(header: TraceHeader(producer: "test", producerVersion: "0", commandLine: []),
+                                      records: events.map { TraceRecord(time: 0, pid: p, tid: t, event: $0) },
+                                      strings: [StringID(1): "/data/f"])
+        var sink = CollectingSink()
+        var engine = ReplayEngine(kernel: LinuxKernel(configuration: MachineConfiguration.presets["tiny-256m"]!),
+                                  user: RecordedHeap(), hardware: NoHardware(), snapshotInterval: 100)
+        _ = try engine.run(&source, into: &sink, run: testRun, endedAt: { 0 })
+        #expect(sink.outcomes.last?.detail == .memory(SyscallResult(result: 0, pagesWritten: 2)))
     }
 
     @Test func aDamagedSourceAbortsTheSink() throws {

@@ -48,9 +48,9 @@ import Testing
             101,0x7f0000000000,1,cow_copy,4,,12,12
             """,
         "phase-summary.sql": """
-            phase,start_seq,end_seq,events,accesses,faults,major_faults,memory_calls,alloc_calls,file_calls,pages_populated,pages_freed
-            startup,2,10,8,2,3,2,3,1,1,2,0
-            work,10,21,11,3,3,0,2,1,2,0,1
+            phase,start_seq,end_seq,events,accesses,faults,major_faults,memory_calls,alloc_calls,file_calls,pages_populated,pages_freed,pages_written
+            startup,2,10,8,2,3,2,3,1,1,2,0,0
+            work,10,21,11,3,3,0,2,1,2,0,1,0
             """,
         "syscall-errors.sql": """
             family,op,errno,errno_name,calls,pids,first_seq

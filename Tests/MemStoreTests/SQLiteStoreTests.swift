@@ -52,10 +52,10 @@ import Testing
         #expect(try rows(db, "SELECT * FROM alloc_calls ORDER BY seq")
             == [["7", "0", "0", "100", "0", "0", String(0x5555_5555_9010), "0", "112", "100"],
                 ["19", "4", String(0x5555_5555_9010), "0", "0", "0", "0", "0", "0", "0"]])
-        #expect(try rows(db, "SELECT seq, op, length, flags, file, recorded_result, result, errno, vma, pages_freed, pages_populated FROM memory_calls WHERE seq IN (9, 16, 17) ORDER BY seq")
-            == [["9", "0", "16384", "32770", "1", String(0x7f10_0000_0000), String(0x7f10_0000_0000), "0", "3", "0", "2"],
-                ["16", "1", "4096", "0", "0", "-22", "-22", "22", "0", "0", "0"],
-                ["17", "4", "8192", "4", "0", "0", "0", "0", "2", "1", "0"]])
+        #expect(try rows(db, "SELECT seq, op, length, flags, file, recorded_result, result, errno, vma, pages_freed, pages_populated, pages_written FROM memory_calls WHERE seq IN (9, 16, 17) ORDER BY seq")
+            == [["9", "0", "16384", "32770", "1", String(0x7f10_0000_0000), String(0x7f10_0000_0000), "0", "3", "0", "2", "0"],
+                ["16", "1", "4096", "0", "0", "-22", "-22", "22", "0", "0", "0", "0"],
+                ["17", "4", "8192", "4", "0", "0", "0", "0", "2", "1", "0", "0"]])
         #expect(try rows(db, "SELECT * FROM file_calls ORDER BY seq")
             == [["8", "0", "1", "3", "0", "0", "16384", "0", "3", "0", "0", "0"],
                 ["14", "2", "1", "0", "0", "8192", "0", "0", "8192", "2", "0", "0"],
@@ -147,7 +147,7 @@ import Testing
         try store.declareCounters(StoreFixture.counters)
         try store.record(Outcome(seq: 1, record: TraceRecord(time: 0, pid: ProcessID(1), tid: ThreadID(1),
             event: .access(MemoryAccess(kind: .load, address: VirtualAddress(0x1000), size: 8))),
-            detail: .access(AccessOutcome(fault: .segvMapErr, frame: PageFrameNumber(0), vma: .none))))
+            detail: .access(Translation(fault: .segvMapErr, frame: PageFrameNumber(0), vma: .none), hardware: .none)))
         #expect(dir.exists("run.db.tmp-\(getpid())"))
         store.abort()
         #expect(dir.contents().isEmpty)

@@ -46,7 +46,7 @@ enum StoreFixture {
                     _ size: UInt32, _ fault: FaultKind, _ frame: UInt64, _ vma: UInt32) throws {
             let tid = pid == parent ? parentThread : childThread
             try rec(seq, time, pid, tid, .access(MemoryAccess(kind: kind, address: VirtualAddress(address), size: size)),
-                    .access(AccessOutcome(fault: fault, frame: PageFrameNumber(frame), vma: VMAID(vma))))
+                    .access(Translation(fault: fault, frame: PageFrameNumber(frame), vma: VMAID(vma)), hardware: .none))
             if fault != .none {
                 try sink.fault(FaultRecord(seq: seq, pid: pid, address: address & ~0xfff, kind: fault, vma: VMAID(vma),
                                            frame: PageFrameNumber(frame)))
@@ -55,30 +55,30 @@ enum StoreFixture {
         let p = parent, t = parentThread
 
         try rec(1, 1000, p, t, .process(ProcessEvent(op: .spawn, image: StringID(1))),
-                .process(ProcessOutcome(pid: p, pages: 0)))
+                .process(ProcessResult(pid: p)))
         try sink.process(ProcessRecord(pid: p, parent: ProcessID(1), image: "/usr/bin/app", startSeq: 1))
         try sink.thread(ThreadRecord(tid: t, pid: p, startSeq: 1))
         try rec(2, 2000, p, t, .control(ControlEvent(op: .phase, name: StringID(2))), .control)
         try rec(3, 3000, p, t, .memory(MemoryCall(op: .region, address: VirtualAddress(heap.start), length: 0x21000,
                                                   prot: heap.prot, flags: 0x02, name: StringID(5))),
-                .memory(MemoryOutcome(result: 0, vma: heap.id, pagesFreed: 0, pagesPopulated: 0)))
+                .memory(SyscallResult(result: 0, vma: heap.id)))
         try sink.vma(heap)
         try rec(4, 4000, p, t, .memory(MemoryCall(op: .mmap, length: 0x2000, prot: [.read, .write], flags: 0x22,
                                                   result: 0x7f00_0000_0000)),
-                .memory(MemoryOutcome(result: 0x7f00_0000_0000, vma: anon.id, pagesFreed: 0, pagesPopulated: 0)))
+                .memory(SyscallResult(result: 0x7f00_0000_0000, vma: anon.id)))
         try sink.vma(anon)
         try access(5, 4000, p, .store, 0x7f00_0000_0010, 8, .anonNew, 0x100, 2)
         try access(6, 4000, p, .load, 0x7f00_0000_0018, 8, .none, 0x100, 2)
         try sink.snapshot(CounterSnapshot(seq: 6, time: 4000, values: [1000, 1, 0]))
         try sink.sample(ProcessSample(seq: 6, pid: p, rssAnon: 1, rssFile: 0, rssShmem: 0, vmSize: 35))
         try rec(7, 5000, p, t, .alloc(AllocationCall(op: .malloc, size: 100, result: VirtualAddress(0x5555_5555_9010))),
-                .alloc(AllocOutcome(blockSize: 112, liveBytes: 100)))
+                .alloc(AllocationResult(blockSize: 112, liveBytes: 100)))
         try rec(8, 6000, p, t, .file(FileCall(op: .open, file: FileID(1), path: StringID(3), size: 16384, result: 3)),
-                .file(FileOutcome(pagesCached: 0, pagesRead: 0, pagesChanged: 0)))
+                .file(FileResult()))
         try sink.file(FileRecord(id: FileID(1), path: "/data/db.bin", size: 16384))
         try rec(9, 7000, p, t, .memory(MemoryCall(op: .mmap, length: 0x4000, prot: .read, flags: 0x8002,
                                                   file: FileID(1), result: 0x7f10_0000_0000)),
-                .memory(MemoryOutcome(result: 0x7f10_0000_0000, vma: mapped.id, pagesFreed: 0, pagesPopulated: 2)))
+                .memory(SyscallResult(result: 0x7f10_0000_0000, vma: mapped.id, pagesPopulated: 2)))
         try sink.vma(mapped)
         try sink.fault(FaultRecord(seq: 9, pid: p, address: 0x7f10_0000_0000, kind: .fileMajor, vma: mapped.id,
                                    frame: PageFrameNumber(0x200)))
@@ -86,30 +86,30 @@ enum StoreFixture {
                                    frame: PageFrameNumber(0x201)))
         try rec(10, 8000, p, t, .control(ControlEvent(op: .phase, name: StringID(4))), .control)
         try rec(11, 9000, p, t, .process(ProcessEvent(op: .fork, process: child, thread: childThread)),
-                .process(ProcessOutcome(pid: child, pages: 1)))
+                .process(ProcessResult(pid: child, pages: 1)))
         try sink.process(ProcessRecord(pid: child, parent: p, image: "/usr/bin/app", startSeq: 11))
         try sink.thread(ThreadRecord(tid: childThread, pid: child, startSeq: 11))
         try sink.vma(childAnon)
         try access(12, 9500, child, .store, 0x7f00_0000_0020, 4, .cowCopy, 0x101, 4)
         try access(13, 10000, p, .load, 0x7f10_0000_2010, 8, .fileMinor, 0x202, 3)
         try rec(14, 11000, p, t, .file(FileCall(op: .read, file: FileID(1), offset: 0, length: 8192, result: 8192)),
-                .file(FileOutcome(pagesCached: 2, pagesRead: 0, pagesChanged: 0)))
+                .file(FileResult(pagesCached: 2)))
         try rec(15, 11500, p, t, .file(FileCall(op: .read, file: FileID(1), offset: 8192, length: 8192, result: 8192)),
-                .file(FileOutcome(pagesCached: 1, pagesRead: 1, pagesChanged: 0)))
+                .file(FileResult(pagesCached: 1, pagesRead: 1)))
         try rec(16, 12000, p, t, .memory(MemoryCall(op: .munmap, address: VirtualAddress(0x1234), length: 4096,
                                                     result: -22)),
-                .memory(MemoryOutcome(result: -22, vma: .none, pagesFreed: 0, pagesPopulated: 0)))
+                .memory(SyscallResult(result: -22, vma: .none)))
         try rec(17, 12500, p, t, .memory(MemoryCall(op: .madvise, address: VirtualAddress(0x7f00_0000_0000),
                                                     length: 0x2000, flags: 4)),
-                .memory(MemoryOutcome(result: 0, vma: anon.id, pagesFreed: 1, pagesPopulated: 0)))
+                .memory(SyscallResult(result: 0, vma: anon.id, pagesFreed: 1)))
         try access(18, 13000, p, .store, 0x7f00_0000_0010, 8, .anonNew, 0x102, 2)
         try sink.snapshot(CounterSnapshot(seq: 18, time: 13000, values: [990, 6, 2]))
         try sink.sample(ProcessSample(seq: 18, pid: p, rssAnon: 1, rssFile: 3, rssShmem: 0, vmSize: 39))
         try sink.sample(ProcessSample(seq: 18, pid: child, rssAnon: 1, rssFile: 0, rssShmem: 0, vmSize: 2))
         try rec(19, 14000, p, t, .alloc(AllocationCall(op: .free, pointer: VirtualAddress(0x5555_5555_9010))),
-                .alloc(AllocOutcome(blockSize: 0, liveBytes: 0)))
+                .alloc(AllocationResult(blockSize: 0, liveBytes: 0)))
         try rec(20, 15000, child, childThread, .process(ProcessEvent(op: .exit, status: 0)),
-                .process(ProcessOutcome(pid: child, pages: 1)))
+                .process(ProcessResult(pid: child, pages: 1)))
         try sink.process(ProcessRecord(pid: child, parent: p, image: "/usr/bin/app", startSeq: 11, endSeq: 20,
                                        exitStatus: 0))
         try sink.thread(ThreadRecord(tid: childThread, pid: child, startSeq: 11, endSeq: 20))

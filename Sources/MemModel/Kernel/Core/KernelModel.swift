@@ -11,7 +11,7 @@ public protocol KernelModel {
     /// Carries out a memory system call (or installs a pre-existing `region`).
     mutating func memory(_ call: MemoryCall, pid: ProcessID, name: String) -> SyscallResult
     /// Carries out a process lifecycle event by thread `tid` of `pid`.
-    mutating func process(_ event: ProcessEvent, pid: ProcessID, tid: ThreadID, image: String) -> (pid: ProcessID, pages: UInt64)
+    mutating func process(_ event: ProcessEvent, pid: ProcessID, tid: ThreadID, image: String) -> ProcessResult
     /// Carries out a file operation through the page cache.
     mutating func file(_ call: FileCall, pid: ProcessID, path: String) -> FileResult
     /// Applies a control event (sysctl, cgroup limit, oom_score_adj; phases are the engine's).

@@ -1,31 +1,17 @@
-/// The kernel's answer to one access: the fault it took, the frame reached and the VMA.
+/// The kernel's answer to one load, store, modify or instruction fetch: the fault it took, the
+/// frame the access reached and the VMA covering the address.
+///
+/// The replay engine stores it as it is (`OutcomeDetail.access`, beside the hardware model's
+/// `HardwareOutcome`), in the `accesses` table's `fault`, `frame` and `vma` columns.
 public struct Translation: Hashable, Sendable {
+    /// The fault taken, `.none` when the translation was present.
     public var fault: FaultKind
+    /// The frame the access reached (0 when it did not complete).
     public var frame: PageFrameNumber
+    /// The VMA that covers the address (`.none` when none does).
     public var vma: VMAID
+
     @inlinable public init(fault: FaultKind, frame: PageFrameNumber, vma: VMAID) {
         self.fault = fault; self.frame = frame; self.vma = vma
-    }
-}
-
-/// The kernel model's result for a memory system call.
-public struct SyscallResult: Hashable, Sendable {
-    /// An address, 0, or −errno.
-    public var result: Int64
-    public var vma: VMAID
-    public var pagesFreed: UInt64
-    public var pagesPopulated: UInt64
-    @inlinable public init(result: Int64, vma: VMAID = .none, pagesFreed: UInt64 = 0, pagesPopulated: UInt64 = 0) {
-        self.result = result; self.vma = vma; self.pagesFreed = pagesFreed; self.pagesPopulated = pagesPopulated
-    }
-}
-
-/// The page cache's result for a file operation.
-public struct FileResult: Hashable, Sendable {
-    public var pagesCached: UInt64
-    public var pagesRead: UInt64
-    public var pagesChanged: UInt64
-    @inlinable public init(pagesCached: UInt64 = 0, pagesRead: UInt64 = 0, pagesChanged: UInt64 = 0) {
-        self.pagesCached = pagesCached; self.pagesRead = pagesRead; self.pagesChanged = pagesChanged
     }
 }

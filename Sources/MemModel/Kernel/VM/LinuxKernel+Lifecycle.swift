@@ -4,38 +4,38 @@ extension LinuxKernel {
     /// Process lifecycle: spawn, fork / vfork (`dup_mmap`: private pages shared copy-on-write,
     /// shared mappings refaulted lazily), exec (a new mm), exit (everything released), threads.
     /// Returns the process concerned and the pages released or write-protected.
-    public mutating func process(_ event: ProcessEvent, pid: ProcessID, tid: ThreadID, image: String) -> (pid: ProcessID, pages: UInt64) {
+    public mutating func process(_ event: ProcessEvent, pid: ProcessID, tid: ThreadID, image: String) -> ProcessResult {
         ensureUniqueState()
         defer { settleIfNeeded() }
         switch event.op {
         case .spawn:
             if let old = processes[pid], old.alive { teardown(old, status: 0) }
-            guard let p = spawn(pid, parent: event.process, image: image) else { return (pid, 0) }
+            guard let p = spawn(pid, parent: event.process, image: image) else { return ProcessResult(pid: pid) }
             if tid != .none { p.threads.insert(tid); changes.append(.threadStarted(tid: tid, pid: pid)) }
-            return (pid, 0)
+            return ProcessResult(pid: pid)
         case .fork, .vfork:
-            guard let parent = processFor(pid), parent.alive else { return (event.process, 0) }
-            return (event.process, fork(parent, child: event.process, childThread: event.thread))
+            guard let parent = processFor(pid), parent.alive else { return ProcessResult(pid: event.process) }
+            return ProcessResult(pid: event.process, pages: fork(parent, child: event.process, childThread: event.thread))
         case .exec:
-            guard let p = processFor(pid), p.alive else { return (pid, 0) }
+            guard let p = processFor(pid), p.alive else { return ProcessResult(pid: pid) }
             let freed = releaseMemory(p)
             changes.append(.processExec(pid: pid, image: image))
             p.image = image
             p.startBrk = 0; p.brk = 0
-            return (pid, freed)
+            return ProcessResult(pid: pid, pages: freed)
         case .exit:
-            guard let p = processes[pid], p.alive else { return (pid, 0) }
-            return (pid, teardown(p, status: event.status))
+            guard let p = processes[pid], p.alive else { return ProcessResult(pid: pid) }
+            return ProcessResult(pid: pid, pages: teardown(p, status: event.status))
         case .threadStart:
-            guard let p = processFor(pid) else { return (pid, 0) }
+            guard let p = processFor(pid) else { return ProcessResult(pid: pid) }
             p.threads.insert(event.thread)
             changes.append(.threadStarted(tid: event.thread, pid: pid))
-            return (pid, 0)
+            return ProcessResult(pid: pid)
         case .threadExit:
             let t = event.thread == .none ? tid : event.thread
             if let p = processes[pid] { p.threads.remove(t) }
             changes.append(.threadEnded(tid: t, pid: pid))
-            return (pid, 0)
+            return ProcessResult(pid: pid)
         }
     }
 

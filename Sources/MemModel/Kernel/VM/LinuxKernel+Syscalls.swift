@@ -50,7 +50,7 @@ extension LinuxKernel {
             guard call.address.rawValue & 4095 == 0 else { return SyscallResult(result: -LinuxKernel.EINVAL) }
             let end = pageAlign(call.address.rawValue + call.length)
             guard p.space.isFullyMapped(call.address.rawValue, end) else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
-            return SyscallResult(result: 0, pagesFreed: writeback(p, call.address.rawValue, end))
+            return SyscallResult(result: 0, pagesWritten: writeback(p, call.address.rawValue, end))
         }
     }
 
