@@ -43,6 +43,20 @@ static int follow_forks = 1;
 static char out_dir[1024];
 static int exit_status;
 static int exit_known;
+/* The recorder's own mappings (zstd's workspace, the thread buffers), made with raw mmap
+ * syscalls after the image's maps snapshot: listed in p<pid>-<gen>.own as (address, length)
+ * pairs so the merge maps them at once when perf reports them, and the faults the recorder
+ * takes in them count as the kernel counts them. Kept in `own_pending` until the file opens. */
+static int own_fd = -1;
+static uint64_t own_pending[2 * 16];
+static _Atomic int own_count;
+
+static void own_note(void *addr, size_t len) {
+    uint64_t rec[2] = { (uint64_t)(uintptr_t)addr, (uint64_t)len };
+    if (own_fd >= 0) { syscall(SYS_write, own_fd, rec, sizeof rec); return; }
+    int i = atomic_fetch_add(&own_count, 1);
+    if (i < 16) { own_pending[2 * i] = rec[0]; own_pending[2 * i + 1] = rec[1]; }
+}
 static volatile sig_atomic_t in_flush;
 char *mr_marker_base;          /* lackey flavour: reserved read-only range of marker loads */
 #define marker_base mr_marker_base
@@ -155,6 +169,7 @@ static void *z_alloc(void *opaque, size_t n) {
     size_t total = (n + 16 + 4095) & ~(size_t)4095;
     void *p = (void *)syscall(SYS_mmap, NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if ((intptr_t)p < 0 && (intptr_t)p > -4096) return NULL;
+    own_note(p, total);
     *(size_t *)p = total;
     return (char *)p + 16;
 }
@@ -173,6 +188,7 @@ static struct mr_tbuf *acquire_buffer(void) {
         if (!b) {
             void *m = (void *)syscall(SYS_mmap, NULL, sizeof(struct mr_tbuf), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
             if ((intptr_t)m < 0 && (intptr_t)m > -4096) return NULL;
+            own_note(m, sizeof(struct mr_tbuf));
             b = m;
             atomic_store(&b->in_use, 1);
             struct mr_tbuf *expected = NULL;
@@ -291,12 +307,22 @@ void mr_marker_setup(void) {
 
 /* ---- start-up ---- */
 
+/* Opens this image's list of the recorder's own mappings and writes those made before it. */
+static void open_own(int gen) {
+    char path[1200];
+    snprintf(path, sizeof path, "%s/p%d-%d.own", out_dir, (int)my_pid, gen);
+    if (own_fd >= 0) syscall(SYS_close, own_fd);
+    own_fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int n = atomic_exchange(&own_count, 0);
+    if (own_fd >= 0 && n > 0) syscall(SYS_write, own_fd, own_pending, sizeof(uint64_t) * 2 * (size_t)(n < 16 ? n : 16));
+}
+
 static int open_segment(void) {
     char path[1200];
     for (int gen = 0; gen < 10000; gen++) {
         snprintf(path, sizeof path, "%s/p%d-%d.mrr", out_dir, (int)my_pid, gen);
         int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd >= 0) { out_fd = fd; return gen; }
+        if (fd >= 0) { out_fd = fd; open_own(gen); return gen; }
         if (errno != EEXIST) return -1;
     }
     return -1;

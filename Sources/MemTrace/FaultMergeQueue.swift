@@ -26,8 +26,39 @@ struct FaultMergeQueue {
     private var held: [UInt32: [FaultSample]] = [:]
 
     init(segments: [RecorderSegment]) {
-        for (i, s) in segments.enumerated() { segmentsOfPid[s.pid, default: []].append(i) }
+        for (i, s) in segments.enumerated() {
+            segmentsOfPid[s.pid, default: []].append(i)
+            // The recorder's own mappings (`p<pid>-<gen>.own`: address and length pairs).
+            guard s.path.hasSuffix(".mrr"), let raw = PerfFaultCollector.readBytes(String(s.path.dropLast(4)) + ".own") else { continue }
+            raw.withUnsafeBytes { b in
+                var at = 0
+                while at + 16 <= b.count {
+                    let start = LittleEndian.read(UInt64.self, b, at: at), length = LittleEndian.read(UInt64.self, b, at: at + 8)
+                    ownMappings[s.pid, default: []].append(OwnMapping(start: start, end: start &+ ((length &+ 4095) & ~4095)))
+                    at += 16
+                }
+            }
+        }
     }
+
+    /// One of the recorder's own mappings (zstd's workspace, a thread buffer), made after the
+    /// image's maps snapshot with a raw mmap the recorder does not record as the program's.
+    struct OwnMapping: Hashable {
+        var start: UInt64
+        var end: UInt64
+    }
+    /// The recorder's own mappings per pid: a perf mapping that holds one of them (perf reports
+    /// the VMA, which the kernel may have merged with an anonymous neighbour) is mapped at once,
+    /// with no wait for a recorded call to claim it, so the faults the recorder takes there replay
+    /// as the real kernel counted them.
+    private var ownMappings: [UInt32: [OwnMapping]] = [:]
+
+    /// True when perf mapping `m` of `pid` holds one of the recorder's own mappings.
+    private func isRecorders(_ m: PerfMapping, pid: UInt32) -> Bool {
+        ownMappings[pid]?.contains { $0.start < m.start &+ m.length && m.start < $0.end } ?? false
+    }
+    /// How many perf mappings were the recorder's own.
+    private(set) var ownMapped = 0
 
     /// Mappings perf reported (PERF_RECORD_MMAP2), by index, and per pid those not yet turned into
     /// regions; a mapping is released (as a no-replace region) by the first touch inside it that
@@ -70,21 +101,36 @@ struct FaultMergeQueue {
     /// The exit record of `pid` is being merged: every later fault of it (exit handlers, the C
     /// library's and the interposer's teardown after the exit call was stamped) comes before it,
     /// since the process takes them before it dies.
-    mutating func exiting(pid: UInt32, summary: inout RecordingSummary) -> [(UInt32, UInt32, Event)] {
+    /// A mapping of the recorder's own that perf reported comes as a region before the touches
+    /// in it; other mappings perf reported then are not needed any more (the process is ending).
+    mutating func exiting(pid: UInt32, summary: inout RecordingSummary) -> [ExitItem] {
         guard let positions = positionsOfPid[pid] else { return [] }
         var cursor = pidCursor[pid] ?? 0
         while cursor < positions.count && positions[cursor] < index { cursor += 1 }
-        var out: [(UInt32, UInt32, Event)] = []
+        var out: [ExitItem] = []
         while cursor < positions.count {
             let i = positions[cursor]
             cursor += 1
-            guard !consumed[i], samples[i].sample.direction != .exec else { continue }
+            let s = samples[i].sample
+            guard !consumed[i], s.direction != .exec else { continue }
             consumed[i] = true
-            out.append(FaultMergeQueue.event(samples[i].sample))
+            if s.direction == .mmap {
+                guard Int(s.address) < mappings.count else { continue }
+                let m = mappings[Int(s.address)]
+                if m.length > 0 && isRecorders(m, pid: pid) { out.append(.region(pid: pid, tid: s.tid, m.region)); ownMapped += 1 }
+                continue
+            }
+            out.append(.touch(FaultMergeQueue.event(s)))
+            summary.touches += 1
         }
         pidCursor[pid] = cursor
-        summary.touches += UInt64(out.count)
         return out
+    }
+
+    /// What `exiting` places before an exit record: a touch, or a region to map first.
+    enum ExitItem {
+        case touch((UInt32, UInt32, Event))
+        case region(pid: UInt32, tid: UInt32, MappedRegion)
     }
 
     /// The start record of segment `segment` (process `pid`) was merged: its held samples follow.
@@ -114,6 +160,11 @@ struct FaultMergeQueue {
                   alive.contains(s.pid) || hasUnstartedSegment(s.pid) else { return [] }
             let m = mappings[Int(s.address)]
             guard m.length > 0 else { return [] }
+            if isRecorders(m, pid: s.pid) {
+                regionsToMap.append((s.pid, s.tid, m.region))
+                ownMapped += 1
+                return []
+            }
             openMappings[s.pid, default: []].append((m.start, m.start &+ m.length, Int(s.address), tick, false))
             return []
         }

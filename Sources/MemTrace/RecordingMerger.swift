@@ -20,6 +20,9 @@ public struct RecordingSummary: Sendable {
     /// record (not followed), or of images that never started (static or setuid binaries).
     public var touches: UInt64 = 0
     public var touchesDropped: UInt64 = 0
+    /// The recorder's own mappings (zstd's workspace, thread buffers) mapped when perf reported
+    /// them, so the faults the recorder took in them replay (`FaultMergeQueue.OwnMapping`).
+    public var recorderMappings = 0
 }
 
 /// Merges the interposer's per-process raw segments into one trace, in time order.
@@ -176,7 +179,16 @@ public struct RecordingMerger {
                         converted += faults.started(segment: si, pid: segments[si].pid, summary: &summary)
                     } else if (raw.op == .exit || raw.op == .signal) && converted.count > before {
                         // Faults after the exit call was stamped (atexit handlers, teardown) come before the exit.
-                        converted.insert(contentsOf: faults.exiting(pid: segments[si].pid, summary: &summary), at: before)
+                        var late: [(UInt32, UInt32, Event)] = []
+                        for item in faults.exiting(pid: segments[si].pid, summary: &summary) {
+                            switch item {
+                            case .touch(let e): late.append(e)
+                            case .region(let pid, let tid, let region):
+                                state.regionEvents([region], pid: pid, tid: tid, flags: MapFlags.fixedNoReplace.rawValue,
+                                                   writer: writer, out: &late)
+                            }
+                        }
+                        converted.insert(contentsOf: late, at: before)
                     }
                 case .access(let access, let tid, _):
                     converted.append((segments[si].pid, tid, .access(access)))
@@ -203,6 +215,7 @@ public struct RecordingMerger {
                 }
             }
             summary.touchesDropped += faults.heldCount()
+            summary.recorderMappings = faults.ownMapped
             threads.collect(into: &summary)
             for kind in 0..<256 where kindCounts[kind] > 0 {
                 summary.kindCounts[EventKind(rawValue: UInt8(kind))!] = kindCounts[kind]

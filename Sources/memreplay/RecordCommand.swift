@@ -149,6 +149,7 @@ struct RecordCommand: ParsableCommand {
             }
             if let capture {
                 var line = "page faults (\(capture.source)): \(summary.touches) touches merged"
+                if summary.recorderMappings > 0 { line += " (\(summary.recorderMappings) of the recorder's own mappings included)" }
                 if summary.touchesDropped > 0 { line += ", \(summary.touchesDropped) after their process exited or of processes not followed left out" }
                 if let minor = capture.minorFaults, let major = capture.majorFaults { line += "; the kernel counted \(minor) minor, \(major) major" }
                 if capture.lost > 0 { line += "; \(capture.lost) samples LOST (ring buffer full)" }
