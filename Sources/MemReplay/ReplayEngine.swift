@@ -125,7 +125,8 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
         case .memory(let m):
             try sendStrings(source, into: &sink)
             // Re-allocated replay: the model's heap replaces the trace's, so its brk calls and the
-            // mmaps/munmaps its malloc made for itself are not replayed.
+            // mmaps/munmaps its malloc made for itself are not replayed (the model makes its own,
+            // through the kernel, in `reallocate`).
             let r = user.reallocates && (m.op == .brk || m.isAllocatorInternal) ? SyscallResult(result: m.result)
                 : kernel.memory(m, pid: pid, name: source.string(m.name) ?? "")
             detail = .memory(r)
@@ -135,13 +136,24 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
             switch p.op {
             case .fork, .vfork: user.processForked(parent: pid, child: p.process)
             case .exit, .exec: user.processEnded(pid)
-            case .threadExit: user.threadEnded(record.tid, pid: pid)
+            case .threadExit:
+                if user.reallocates {
+                    endThread(record.tid, pid: pid)
+                    try applyUserEffects(pid: pid, seq: seq, into: &sink)
+                } else {
+                    user.threadEnded(record.tid, pid: pid)
+                }
             default: break
             }
             detail = .process(r)
         case .alloc(let a):
-            let r = user.allocation(a, pid: pid, tid: record.tid, time: record.time)
-            if user.reallocates { try applyUserEffects(pid: pid, seq: seq, into: &sink) }
+            let r: AllocationResult
+            if user.reallocates {
+                r = reallocate(a, pid: pid, tid: record.tid, time: record.time)
+                try applyUserEffects(pid: pid, seq: seq, into: &sink)
+            } else {
+                r = user.allocation(a, pid: pid, tid: record.tid, time: record.time)
+            }
             detail = .alloc(r)
         case .file(let f):
             try sendStrings(source, into: &sink)

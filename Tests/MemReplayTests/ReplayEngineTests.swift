@@ -71,16 +71,6 @@ func replaySynthesized(_ synth: some Synthesizer, machine: MachineConfiguration 
         #expect(delta("free.used", 4) >= 0 && delta("free.used", 4) <= pageTableSlack)
     }
 
-    @Test func replayIsDeterministic() throws {
-        let a = try replaySynthesized(LocalitySynthesizer(events: 50_000, seed: 3))
-        let b = try replaySynthesized(LocalitySynthesizer(events: 50_000, seed: 3))
-        #expect(a.outcomes == b.outcomes)
-        #expect(a.faults == b.faults)
-        #expect(a.vmas == b.vmas)
-        #expect(a.snapshots == b.snapshots)
-        #expect(a.metrics == b.metrics)
-    }
-
     @Test func dimensionsTrackProcessesAndVMAs() throws {
         let sink = try replaySynthesized(MappingsSynthesizer(size: 1 << 20))
         let p = sink.processes.last { $0.pid == ProcessID(1000) }!

@@ -14,12 +14,18 @@ struct RecordingUser<Base: UserSpaceModel>: UserSpaceModel {
         results.append(r)
         return r
     }
+    mutating func allocation(_ call: AllocationCall, pid: ProcessID, tid: ThreadID, time: UInt64,
+                             kernel: AllocatorKernel) -> AllocationResult {
+        let r = base.allocation(call, pid: pid, tid: tid, time: time, kernel: kernel)
+        results.append(r)
+        return r
+    }
+    mutating func threadEnded(_ tid: ThreadID, pid: ProcessID, kernel: AllocatorKernel) { base.threadEnded(tid, pid: pid, kernel: kernel) }
     mutating func processEnded(_ pid: ProcessID) { base.processEnded(pid) }
     mutating func processForked(parent: ProcessID, child: ProcessID) { base.processForked(parent: parent, child: child) }
     mutating func threadEnded(_ tid: ThreadID, pid: ProcessID) { base.threadEnded(tid, pid: pid) }
     mutating func seed(_ process: InitialProcess) { base.seed(process) }
     var reallocates: Bool { base.reallocates }
-    var pendingSyscalls: [AllocatorSyscall] { base.pendingSyscalls }
     var pendingTouches: [AllocatorTouch] { base.pendingTouches }
     mutating func clearPending() { base.clearPending() }
     func translate(_ address: UInt64, pid: ProcessID) -> UInt64 { base.translate(address, pid: pid) }

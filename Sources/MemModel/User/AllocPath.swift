@@ -27,6 +27,9 @@ public struct AllocPath: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let freeToUnsorted = AllocPath(rawValue: 16)
     public static let freeToTop = AllocPath(rawValue: 17)
     public static let munmap = AllocPath(rawValue: 18)
+    /// Any model: the trace's call got memory, the model's returned NULL (ENOMEM) because the
+    /// kernel refused every way to get more (or the model's own limit was reached).
+    public static let enomem = AllocPath(rawValue: 19)
     // jemalloc-like
     public static let threadCache = AllocPath(rawValue: 20)
     public static let slab = AllocPath(rawValue: 21)
@@ -49,7 +52,7 @@ public struct AllocPath: RawRepresentable, Hashable, Sendable, CustomStringConve
         (.binmap, "binmap_larger_bin"), (.top, "top"), (.topGrown, "top_grown"), (.mmap, "mmap"),
         (.reallocInPlace, "realloc_in_place"), (.reallocCopy, "realloc_copy"), (.mremap, "mremap"),
         (.freeToTcache, "free_to_tcache"), (.freeToFastbin, "free_to_fastbin"),
-        (.freeToUnsorted, "free_to_unsorted"), (.freeToTop, "free_to_top"), (.munmap, "munmap"),
+        (.freeToUnsorted, "free_to_unsorted"), (.freeToTop, "free_to_top"), (.munmap, "munmap"), (.enomem, "enomem"),
         (.threadCache, "thread_cache"), (.slab, "slab"), (.extentReused, "extent_reused"),
         (.extentNew, "extent_new"), (.freeToThreadCache, "free_to_thread_cache"), (.freeToSlab, "free_to_slab"),
         (.freeToExtent, "free_to_extent"), (.freeList, "free_list"), (.heapExtended, "heap_extended"),

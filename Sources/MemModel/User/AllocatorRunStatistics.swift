@@ -21,6 +21,10 @@ public struct AllocatorRunStatistics: Sendable {
     public internal(set) var mremapCalls: UInt64 = 0
     public internal(set) var mprotectCalls: UInt64 = 0
     public internal(set) var madviseCalls: UInt64 = 0
+    /// System calls of the models the kernel refused (−errno, or a break not moved).
+    public internal(set) var refusedSyscalls: UInt64 = 0
+    /// Calls the trace's allocator served and the model answered with NULL (ENOMEM).
+    public internal(set) var enomem: UInt64 = 0
     public internal(set) var peakRequested: UInt64 = 0
     public internal(set) var peakHeap: UInt64 = 0
     public internal(set) var peakBreak: UInt64 = 0
@@ -38,8 +42,9 @@ public struct AllocatorRunStatistics: Sendable {
         heapAtPeakRequested == 0 ? 0 : Double(heapAtPeakRequested - min(heapAtPeakRequested, allocatedAtPeakRequested)) / Double(heapAtPeakRequested)
     }
 
-    mutating func count(_ op: MemoryOp) {
-        switch op {
+    mutating func count(_ call: AllocatorSyscall) {
+        if call.isRefused { refusedSyscalls += 1 }
+        switch call.op {
         case .brk: brkCalls += 1
         case .mmap: mmapCalls += 1
         case .munmap: munmapCalls += 1
@@ -85,6 +90,7 @@ public struct AllocatorRunStatistics: Sendable {
             ("alloc.external_fragmentation", externalFragmentation),
             ("alloc.heap_bytes_at_end", Double(heap)), ("alloc.live_bytes_at_end", Double(live)),
             ("alloc.failures", Double(failures)), ("alloc.unknown_frees", Double(unknownFrees)),
+            ("alloc.syscalls_refused", Double(refusedSyscalls)), ("alloc.enomem", Double(enomem)),
         ]
         for op in AllocOp.allCases { m.append(("alloc.calls.\(op.name)", Double(calls[Int(op.rawValue)]))) }
         return m

@@ -7,31 +7,38 @@ public struct BuddyAllocator: HeapAllocator {
     public let name = "buddy"
     static let minOrder = 5
     static let maxOrder = 30
-    let layout: HeapLayout
-    let base: UInt64
+    /// Address of offset 0: the first break read, page aligned (0 until then).
+    var base: UInt64 = 0
     /// Free blocks per order, as offsets sorted in decreasing order (the lowest is last).
     var freeLists: [[UInt64]]
     /// Blocks in use: offset → order.
     var used: [UInt64: Int] = [:]
+    /// The break as the kernel last returned it; 0 until the first brk(0) read it.
     var currentBreak: UInt64 = 0
+    /// The break that first brk(0) read.
+    var initialBreak: UInt64 = 0
     /// memalign's aligned pointers → the block's payload.
     var aligned: [UInt64: UInt64] = [:]
 
-    public var effects = AllocatorEffects()
+    public var effects: AllocatorEffects
     public private(set) var lastChunkSize: UInt64 = 0
     public private(set) var lastPath: AllocPath = .none
     public private(set) var allocatedBytes: UInt64 = 0
     public private(set) var searchSteps: UInt64 = 0
 
     public init(layout: HeapLayout = HeapLayout()) {
-        self.layout = layout
-        base = (layout.breakStart + 4095) & ~4095
+        effects = AllocatorEffects(standIn: StandInKernel(layout: layout))
         freeLists = [[UInt64]](repeating: [], count: BuddyAllocator.maxOrder + 1)
         freeLists[BuddyAllocator.maxOrder] = [0]
     }
 
-    public var breakBytes: UInt64 { currentBreak == 0 ? 0 : currentBreak - layout.breakStart }
+    public var breakBytes: UInt64 { currentBreak &- initialBreak }
     public var heapBytes: UInt64 { breakBytes }
+
+    /// The span's part below the break, from the break first read.
+    public var mappings: [AllocatorMapping] {
+        currentBreak > initialBreak ? [AllocatorMapping(start: initialBreak & ~4095, end: (currentBreak + 4095) & ~4095, prot: [.read, .write])] : []
+    }
 
     static func order(for size: UInt64) -> Int {
         let need = max(size + 16, 32)
@@ -52,9 +59,19 @@ public struct BuddyAllocator: HeapAllocator {
         return true
     }
 
+    /// malloc: the smallest free block of the order, split down from a larger one if need be; the
+    /// break is moved past it (brk) when it lies above. The first call reads the break (brk(0));
+    /// when the kernel refuses to move it, the block goes back and the call returns NULL.
     public mutating func malloc(_ size: UInt64, thread: UInt32) -> UInt64 {
         let k = BuddyAllocator.order(for: size)
         guard k <= BuddyAllocator.maxOrder else { lastPath = .none; lastChunkSize = 0; return 0 }
+        if currentBreak == 0 {
+            let r = effects.perform(AllocatorSyscall(op: .brk, address: 0))
+            guard r > 0 else { lastPath = .none; lastChunkSize = 0; return 0 }
+            currentBreak = UInt64(r)
+            initialBreak = currentBreak
+            base = (currentBreak + 4095) & ~4095
+        }
         var j = k
         while j <= BuddyAllocator.maxOrder && freeLists[j].isEmpty { j += 1; searchSteps += 1 }
         guard j <= BuddyAllocator.maxOrder else { lastPath = .none; lastChunkSize = 0; return 0 }
@@ -64,17 +81,19 @@ public struct BuddyAllocator: HeapAllocator {
             j -= 1
             insert(offset + (1 << UInt64(j)), j)
         }
-        used[offset] = k
         let end = offset + (1 << UInt64(k))
-        if currentBreak == 0 {
-            currentBreak = layout.breakStart
-            effects.syscall(AllocatorSyscall(op: .brk, address: 0, result: Int64(currentBreak)))
-        }
         if base + end > currentBreak {
-            currentBreak = (base + end + 4095) & ~4095
-            effects.syscall(AllocatorSyscall(op: .brk, address: currentBreak, result: Int64(currentBreak)))
+            let target = (base + end + 4095) & ~4095
+            let r = effects.perform(AllocatorSyscall(op: .brk, address: target))
+            if r > 0 { currentBreak = UInt64(r) }
+            guard r > 0, UInt64(r) >= target else {
+                release(offset, k)
+                lastPath = .none; lastChunkSize = 0
+                return 0
+            }
             lastPath = .heapExtended
         }
+        used[offset] = k
         allocatedBytes += 1 << UInt64(k)
         lastChunkSize = 1 << UInt64(k)
         effects.touch(base + offset, 16)
@@ -91,12 +110,17 @@ public struct BuddyAllocator: HeapAllocator {
 
     public mutating func free(_ pointer: UInt64, thread: UInt32) {
         let payload = aligned.removeValue(forKey: pointer) ?? pointer
-        guard payload >= base + 16, let k0 = used.removeValue(forKey: payload - 16 - base) else { lastPath = .none; lastChunkSize = 0; return }
-        var offset = payload - 16 - base
-        var k = k0
+        guard payload >= base + 16, let k = used.removeValue(forKey: payload - 16 - base) else { lastPath = .none; lastChunkSize = 0; return }
         allocatedBytes -= 1 << UInt64(k)
         lastChunkSize = 1 << UInt64(k)
         lastPath = .freeList
+        release(payload - 16 - base, k)
+    }
+
+    /// Puts the block of order `k` at `offset` back, merged with its free buddy (offset XOR size)
+    /// as long as that is free.
+    mutating func release(_ offset0: UInt64, _ k0: Int) {
+        var offset = offset0, k = k0
         while k < BuddyAllocator.maxOrder {
             let buddy = offset ^ (1 << UInt64(k))
             searchSteps += 1
@@ -113,6 +137,7 @@ public struct BuddyAllocator: HeapAllocator {
         if size == 0 { free(payload, thread: thread); return 0 }
         if let real = aligned[payload] {
             let p = malloc(size, thread: thread)
+            guard p != 0 else { return 0 }
             effects.touch(p, min(size, usableSize(real)))
             free(payload, thread: thread)
             lastPath = .reallocCopy
@@ -121,6 +146,7 @@ public struct BuddyAllocator: HeapAllocator {
         guard let k = used[payload - 16 - base] else { return malloc(size, thread: thread) }
         if BuddyAllocator.order(for: size) == k { lastPath = .reallocInPlace; lastChunkSize = 1 << UInt64(k); return payload }
         let p = malloc(size, thread: thread)
+        guard p != 0 else { return 0 }
         let c = lastChunkSize
         effects.touch(p, min(size, (1 << UInt64(k)) - 16))
         free(payload, thread: thread)

@@ -20,10 +20,12 @@ public struct FitAllocator: HeapAllocator {
     public var name: String { list == .segregated ? "segregated-fit" : "\(list.rawValue)-\(fit.rawValue)-fit" }
 
     static let classes = 40
-    let layout: HeapLayout
-    /// Address of granule 0 (a block start): the break start plus 8.
-    let origin: UInt64
+    /// Address of granule 0 (a block start): the first break read, 16-aligned, plus 8.
+    var origin: UInt64 = 8
+    /// The break as the kernel last returned it; 0 until the first brk(0) read it.
     var currentBreak: UInt64 = 0
+    /// The break that first brk(0) read: where the heap starts.
+    var initialBreak: UInt64 = 0
     /// Granules in the heap (blocks tile [0, granules)).
     var granules = 0
     /// Per block start: size in granules << 1 | allocated.
@@ -36,7 +38,7 @@ public struct FitAllocator: HeapAllocator {
     var rover: Int32 = -1
     var lastFreeBlock: Int32 = -1
 
-    public var effects = AllocatorEffects()
+    public var effects: AllocatorEffects
     public private(set) var lastChunkSize: UInt64 = 0
     public private(set) var lastPath: AllocPath = .none
     public private(set) var allocatedBytes: UInt64 = 0
@@ -45,13 +47,18 @@ public struct FitAllocator: HeapAllocator {
     public private(set) var insertSteps: UInt64 = 0
 
     public init(list: FreeList, fit: Fit, layout: HeapLayout = HeapLayout()) {
-        self.list = list; self.fit = list == .segregated ? .first : fit; self.layout = layout
-        origin = layout.breakStart + 8
+        self.list = list; self.fit = list == .segregated ? .first : fit
+        effects = AllocatorEffects(standIn: StandInKernel(layout: layout))
         lists = [Int32](repeating: -1, count: list == .segregated ? FitAllocator.classes : 1)
     }
 
-    public var breakBytes: UInt64 { currentBreak == 0 ? 0 : currentBreak - layout.breakStart }
+    public var breakBytes: UInt64 { currentBreak &- initialBreak }
     public var heapBytes: UInt64 { breakBytes }
+
+    /// The heap from the break first read to the break now.
+    public var mappings: [AllocatorMapping] {
+        currentBreak > initialBreak ? [AllocatorMapping(start: initialBreak & ~4095, end: (currentBreak + 4095) & ~4095, prot: [.read, .write])] : []
+    }
 
     @inline(__always) func sizeOf(_ g: Int) -> Int { Int(head[g] >> 1) }
     @inline(__always) func isAllocated(_ g: Int) -> Bool { head[g] & 1 != 0 }
@@ -160,19 +167,25 @@ public struct FitAllocator: HeapAllocator {
         }
     }
 
-    /// `extend_heap`: grows the break by whole pages so the last block (free or new) holds `need`.
+    /// `extend_heap` over `mem_sbrk` (CS:APP §9.9): grows the break by whole pages so the last
+    /// block (free or new) holds `need`; the first time, brk(0) reads where the heap starts.
+    /// −1 when the kernel refuses to move the break (`mem_sbrk` fails, malloc returns NULL).
     mutating func extendHeap(_ need: Int) -> Int {
         if currentBreak == 0 {
-            currentBreak = layout.breakStart
-            effects.syscall(AllocatorSyscall(op: .brk, address: 0, result: Int64(currentBreak)))
+            let r = effects.perform(AllocatorSyscall(op: .brk, address: 0))
+            guard r > 0 else { return -1 }
+            currentBreak = UInt64(r)
+            initialBreak = currentBreak
+            origin = (currentBreak + 15) & ~15 + 8
         }
         let lastFree = lastFreeBlock >= 0 ? sizeOf(Int(lastFreeBlock)) : 0
         let bytes = UInt64(need - lastFree) * 16
         let newGranules = Int((origin + UInt64(granules) * 16 + bytes + 8 + 4095) & ~4095 - 8 - origin) / 16
         let added = newGranules - granules
-        currentBreak = origin - 8 + UInt64(newGranules) * 16 + 8
-        currentBreak = (currentBreak + 4095) & ~4095
-        effects.syscall(AllocatorSyscall(op: .brk, address: currentBreak, result: Int64(currentBreak)))
+        let target = (origin + UInt64(newGranules) * 16 + 4095) & ~4095
+        let r = effects.perform(AllocatorSyscall(op: .brk, address: target))
+        if r > 0 { currentBreak = UInt64(r) }
+        guard r > 0, UInt64(r) >= target else { return -1 }
         let grow = newGranules + 1 - head.count
         if grow > 0 {
             head.append(contentsOf: repeatElement(0, count: grow)); foot.append(contentsOf: repeatElement(0, count: grow))
@@ -208,6 +221,7 @@ public struct FitAllocator: HeapAllocator {
         if g < 0 {
             guard UInt64(granules + need) * 16 <= FitAllocator.maxHeapBytes else { lastPath = .none; lastChunkSize = 0; return 0 }
             g = extendHeap(need); lastPath = .heapExtended
+            guard g >= 0 else { lastPath = .none; lastChunkSize = 0; return 0 }
         }
         place(g, need)
         let c = UInt64(sizeOf(g)) * 16
@@ -220,12 +234,12 @@ public struct FitAllocator: HeapAllocator {
         let (n, o) = count.multipliedReportingOverflow(by: size)
         guard !o else { lastPath = .none; return 0 }
         let p = malloc(n, thread: thread)
-        effects.touch(p, n)
+        if p != 0 { effects.touch(p, n) }
         return p
     }
 
     public mutating func free(_ payload: UInt64, thread: UInt32) {
-        guard payload > origin, (payload - 8 - origin) % 16 == 0, granule(payload) < granules, isAllocated(granule(payload)) else {
+        guard payload >= origin + 8, (payload - 8 - origin) % 16 == 0, granule(payload) < granules, isAllocated(granule(payload)) else {
             lastPath = .none; lastChunkSize = 0; return
         }
         var g = granule(payload)
@@ -275,6 +289,7 @@ public struct FitAllocator: HeapAllocator {
         }
         let old = UInt64(have) * 16
         let p = malloc(size, thread: thread)
+        guard p != 0 else { return 0 }
         let c = lastChunkSize
         effects.touch(p, old - 16)
         free(payload, thread: thread)
@@ -286,6 +301,7 @@ public struct FitAllocator: HeapAllocator {
     public mutating func memalign(_ alignment: UInt64, _ size: UInt64, thread: UInt32) -> UInt64 {
         if alignment <= 16 { return malloc(size, thread: thread) }
         let p = malloc(size + alignment + 32, thread: thread)
+        guard p != 0 else { return 0 }
         var q = (p + alignment - 1) & ~(alignment - 1)
         if q != p && q - p < 32 { q += alignment }
         if q == p { return p }

@@ -1,7 +1,8 @@
 import MemTrace
 
-/// An allocator model: the malloc family in, addresses out, with the system calls and memory
-/// touches it made collected in `effects`.
+/// An allocator model: the malloc family in, addresses out. Its system calls go through `effects`
+/// (`AllocatorEffects.perform`), which returns the kernel's answer before the model commits to it,
+/// and the memory it writes itself is collected there too.
 ///
 /// Every model (ptmalloc, jemalloc-like, the classic fit policies, buddy) implements it, so any
 /// trace can run on any of them. Addresses are user pointers; 0 means failure (or, for free, none).
@@ -32,6 +33,9 @@ public protocol HeapAllocator {
     /// The program break above its start now (0 for models that do not use brk).
     var breakBytes: UInt64 { get }
     var effects: AllocatorEffects { get set }
+    /// The address ranges the model holds from the kernel now, with their protections (what the
+    /// process's VMAs must show for the model's memory).
+    var mappings: [AllocatorMapping] { get }
     /// The trace's clock moved on (nanoseconds); models with time-based behaviour (decay) use it.
     mutating func advanceClock(to nanoseconds: UInt64)
     /// Broken invariants of the model's structures (empty when consistent).
@@ -42,7 +46,8 @@ extension HeapAllocator {
     public mutating func advanceClock(to nanoseconds: UInt64) {}
 }
 
-/// Where a model puts its heap and its mappings in the process's address space.
+/// Where a `StandInKernel` puts a model's heap and mappings when no kernel model answers the
+/// model's system calls (in re-allocated replay the kernel model decides both).
 public struct HeapLayout: Hashable, Sendable {
     /// The initial program break (start_brk).
     public var breakStart: UInt64
@@ -55,8 +60,7 @@ public struct HeapLayout: Hashable, Sendable {
 
     /// Where an x86-64 PIE's heap usually starts.
     public static let defaultBreakStart: UInt64 = 0x5555_5555_9000
-    /// Far below the shared libraries and the kernel's mmap_base, so the model's mappings never
-    /// meet the ones the trace recorded.
+    /// Far below the shared libraries and the kernel's mmap_base.
     public static let defaultMmapCeiling: UInt64 = 0x7e00_0000_0000
 
     /// The layout for a process whose initial mappings are `regions`: the break after the

@@ -1,3 +1,5 @@
+import MemTrace
+
 /// Slabs, extents and decay of the jemalloc-like model (jemalloc's arena.c, extent.c, decay.c).
 extension JemallocModel {
     /// `arena_slab_reg_alloc`: the lowest free region of the bin's lowest non-full slab, a new
@@ -69,8 +71,11 @@ extension JemallocModel {
         return nil
     }
 
-    /// `extent_alloc_wrapper`: dirty first, then muzzy, then retained, then new virtual memory
-    /// (`extent_grow_retained`: an mmap of the next growth size, the rest kept retained).
+    /// `extent_alloc_wrapper`: dirty first, then muzzy, then retained, then new virtual memory:
+    /// `extent_grow_retained` maps the next growth size (page aligned, wherever the kernel puts
+    /// it) and keeps the rest retained, advancing the growth index only once the mapping exists
+    /// (`exp_grow_size_commit`); when the kernel refuses, `ecache_alloc_grow` falls back to mapping
+    /// exactly `size`; when that is refused too the extent (and the malloc) fails: NULL, ENOMEM.
     mutating func extentAlloc(_ a: Int, _ size0: UInt64) -> (UInt64, AllocPath) {
         let size = (size0 + 4095) & ~4095
         if let s = JemallocModel.takeFirstFit(&arenas[a].dirty, size, &searchSteps) { dirtyBytes -= size; return (s, .extentReused) }
@@ -78,15 +83,26 @@ extension JemallocModel {
         if let s = JemallocModel.takeFirstFit(&arenas[a].retained, size, &searchSteps) { retainedBytes -= size; return (s, .extentNew) }
         // Beyond the largest size class no extent can be grown (the real call fails: ENOMEM).
         guard size <= JemallocSizeClasses.classes[JemallocSizeClasses.classes.count - 1] else { return (0, .none) }
-        var grow = JemallocSizeClasses.classes[growIndex]
-        while grow < size { growIndex += 1; grow = JemallocSizeClasses.classes[growIndex] }
-        growIndex = min(growIndex + 1, JemallocSizeClasses.classes.count - 1)
-        let start = placer.map(grow, alignment: 2 << 20)
-        guard start != 0 else { return (0, .none) }
-        effects.syscall(AllocatorSyscall(op: .mmap, length: grow, prot: [.read, .write], flags: 0x22, result: Int64(start)))
-        mappedBytes += grow
-        if grow > size { JemallocModel.insertExtent(&arenas[a].retained, Extent(start: start + size, size: grow - size, since: now)); retainedBytes += grow - size }
+        var next = growIndex
+        while JemallocSizeClasses.classes[next] < size { next += 1 }
+        let grow = JemallocSizeClasses.classes[next]
+        if let start = mapExtent(grow) {
+            growIndex = min(next + 1, JemallocSizeClasses.classes.count - 1)
+            if grow > size { JemallocModel.insertExtent(&arenas[a].retained, Extent(start: start + size, size: grow - size, since: now)); retainedBytes += grow - size }
+            return (start, .extentNew)
+        }
+        guard grow > size, let start = mapExtent(size) else { return (0, .none) }
         return (start, .extentNew)
+    }
+
+    /// `pages_map` (pages.c): an anonymous read-write mapping of `length` bytes at the address
+    /// the kernel picks; nil when it refuses.
+    mutating func mapExtent(_ length: UInt64) -> UInt64? {
+        let r = effects.perform(AllocatorSyscall(op: .mmap, length: length, prot: [.read, .write], flags: AllocatorSyscall.mapPrivateAnonymous))
+        guard r >= 0 else { return nil }
+        maps.append((UInt64(r), length))
+        mappedBytes += length
+        return UInt64(r)
     }
 
     /// Inserts an extent in address order, coalescing with neighbours of the same state.
@@ -156,7 +172,8 @@ extension JemallocModel {
                 gone.insert(i)
             }
             held -= e.size
-            effects.syscall(AllocatorSyscall(op: .madvise, address: e.start, length: e.size, flags: lazy ? 8 : 4))
+            effects.perform(AllocatorSyscall(op: .madvise, address: e.start, length: e.size,
+                                             flags: lazy ? Advice.free.rawValue : Advice.dontNeed.rawValue))
             if lazy { JemallocModel.insertExtent(&arenas[a].muzzy, Extent(start: e.start, size: e.size, since: now)); muzzyBytes += e.size }
             else { JemallocModel.insertExtent(&arenas[a].retained, e); retainedBytes += e.size }
             if dirty { dirtyBytes -= e.size } else { muzzyBytes -= e.size }
@@ -166,7 +183,8 @@ extension JemallocModel {
     }
 
     /// Broken invariants: slab bitmaps match their free counts, the page map points at live
-    /// slabs, extents of each state are sorted, disjoint and uncoalesced, byte counters add up.
+    /// slabs, extents of each state are sorted, disjoint and uncoalesced, byte counters add up,
+    /// the mappings made do not overlap.
     public func invariantViolations() -> [String] {
         var v: [String] = []
         let liveSlabs = Set(slabByPage.values)
@@ -186,7 +204,9 @@ extension JemallocModel {
             for bin in a.nonfull.indices { for id in a.nonfull[bin] where slabs[id].nfree == 0 || !liveSlabs.contains(id) { v.append("slab \(id) wrongly listed non-full") } }
         }
         if d != dirtyBytes || m != muzzyBytes || r != retainedBytes { v.append("extent byte counters disagree") }
-        v += placer.invariantViolations()
+        if mappedBytes != maps.reduce(0, { $0 + $1.size }) { v.append("mapped bytes do not add up") }
+        let held = mappings
+        for i in held.indices.dropFirst() where held[i - 1].end > held[i].start { v.append("mappings \(held[i - 1]) and \(held[i]) overlap") }
         return v
     }
 }

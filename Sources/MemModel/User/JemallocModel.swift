@@ -5,7 +5,9 @@
 /// are dirty; dirty and muzzy pages decay over `dirtyDecayMs` / `muzzyDecayMs` (jemalloc's
 /// smoothstep curve) and are purged with madvise (MADV_FREE to muzzy, MADV_DONTNEED to retained).
 /// Virtual memory is retained, never unmapped (opt.retain on Linux); it grows by mmap in
-/// geometrically growing steps from 2 MiB (`exp_grow`).
+/// geometrically growing steps from 2 MiB (`exp_grow`) wherever the kernel places them; when the
+/// kernel refuses a step, the exact size is mapped instead, and when it refuses that too the call
+/// returns NULL (ENOMEM).
 ///
 /// "Like", not the real thing: extent placement is lowest-address first fit; decay is evaluated
 /// per 1/200 of the decay time, as jemalloc's epochs are, from the trace's clock.
@@ -33,8 +35,8 @@ public struct JemallocModel: HeapAllocator {
 
     public let name = "jemalloc"
     public let options: Options
-    let layout: HeapLayout
-    var placer: MappingPlacer
+    /// The mappings the kernel gave the model (start, length), in the order made: never unmapped.
+    var maps: [(start: UInt64, size: UInt64)] = []
     var arenas: [Arena]
     var slabs: [Slab] = []
     var freeSlabIDs: [Int] = []
@@ -59,20 +61,25 @@ public struct JemallocModel: HeapAllocator {
     public var now: UInt64 = 0
     var nextDecay: UInt64 = 0
 
-    public var effects = AllocatorEffects()
+    public var effects: AllocatorEffects
     public internal(set) var lastChunkSize: UInt64 = 0
     public internal(set) var lastPath: AllocPath = .none
     public internal(set) var allocatedBytes: UInt64 = 0
     public internal(set) var searchSteps: UInt64 = 0
 
     public init(layout: HeapLayout = HeapLayout(), options: Options = Options()) {
-        self.layout = layout; self.options = options
-        placer = MappingPlacer(ceiling: layout.mmapCeiling)
+        self.options = options
+        effects = AllocatorEffects(standIn: StandInKernel(layout: layout))
         arenas = [Arena](repeating: Arena(), count: 4 * max(1, options.cores) + 1)
         growIndex = JemallocSizeClasses.index(2 << 20)!
     }
 
     public var breakBytes: UInt64 { 0 }
+
+    /// Every mapping the model made (none is ever unmapped; purged pages stay mapped).
+    public var mappings: [AllocatorMapping] {
+        maps.map { AllocatorMapping(start: $0.start, end: $0.start + $0.size, prot: [.read, .write]) }.sorted { $0.start < $1.start }
+    }
     public var heapBytes: UInt64 { mappedBytes - retainedBytes }
     var hugeArena: Int { arenas.count - 1 }
 

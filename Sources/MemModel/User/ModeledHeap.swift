@@ -4,9 +4,12 @@ import MemTrace
 /// every malloc-family call of the trace.
 ///
 /// As recorded (`reallocates == false`) the trace's addresses stand and the model only reports
-/// the chunk, path and system calls it would have made. Re-allocated, the model's addresses
-/// replace the trace's: its system calls and touches are handed to the kernel by the engine and
-/// loads and stores to recorded blocks are translated to the model's blocks.
+/// the chunk, path and system calls it would have made (answered by its `StandInKernel`).
+/// Re-allocated, the model's addresses replace the trace's: the engine lends it the kernel for
+/// each call (`allocation(_:pid:tid:time:kernel:)`), so the model's system calls are the kernel
+/// model's and a refused one makes the model fall back or return NULL; its touches are handed to
+/// the kernel afterwards, and loads and stores to recorded blocks are translated to the model's
+/// blocks.
 public struct ModeledHeap<Allocator: HeapAllocator>: UserSpaceModel {
     struct Process {
         var allocator: Allocator
@@ -18,12 +21,11 @@ public struct ModeledHeap<Allocator: HeapAllocator>: UserSpaceModel {
     let make: (HeapLayout) -> Allocator
     var processes: [ProcessID: Process] = [:]
     var layouts: [ProcessID: HeapLayout] = [:]
-    public private(set) var pendingSyscalls: [AllocatorSyscall] = []
     public private(set) var pendingTouches: [AllocatorTouch] = []
     var stats = AllocatorRunStatistics()
     var endedSearchSteps: UInt64 = 0
 
-    /// `make` builds a process's allocator for its heap layout.
+    /// `make` builds a process's allocator for its heap layout (used by its stand-in kernel).
     public init(reallocates: Bool, make: @escaping (HeapLayout) -> Allocator) {
         self.reallocates = reallocates; self.make = make
     }
@@ -35,20 +37,42 @@ public struct ModeledHeap<Allocator: HeapAllocator>: UserSpaceModel {
         layouts[ProcessID(process.pid)] = HeapLayout.forRegions(process.regions)
     }
 
-    mutating func process(_ pid: ProcessID) -> Process {
-        if let p = processes[pid] { return p }
+    /// The process's allocator state, taken out of the table so it is uniquely referenced while
+    /// it changes (the caller puts it back).
+    mutating func takeProcess(_ pid: ProcessID) -> Process {
+        if let p = processes.removeValue(forKey: pid) { return p }
         var a = make(layouts[pid] ?? HeapLayout())
         a.effects.recordTouches = reallocates
         return Process(allocator: a, blocks: BlockTranslation(indexed: reallocates))
     }
 
+    public mutating func allocation(_ call: AllocationCall, pid: ProcessID, tid: ThreadID, time: UInt64) -> AllocationResult {
+        var p = takeProcess(pid)
+        let r = serve(call, &p, pid: pid, tid: tid, time: time)
+        processes[pid] = p
+        return r
+    }
+
+    /// One call with `kernel` answering the model's system calls. The closure is stored in the
+    /// allocator's effects only while the call runs (`withoutActuallyEscaping`), never kept.
+    public mutating func allocation(_ call: AllocationCall, pid: ProcessID, tid: ThreadID, time: UInt64,
+                                    kernel: AllocatorKernel) -> AllocationResult {
+        var p = takeProcess(pid)
+        let r = withoutActuallyEscaping(kernel) { k -> AllocationResult in
+            p.allocator.effects.kernel = k
+            defer { p.allocator.effects.kernel = nil }
+            return serve(call, &p, pid: pid, tid: tid, time: time)
+        }
+        processes[pid] = p
+        return r
+    }
+
     /// The largest request or alignment the models serve: 1 TiB.
     public static var largestRequest: UInt64 { 1 << 40 }
 
-    public mutating func allocation(_ call: AllocationCall, pid: ProcessID, tid: ThreadID, time: UInt64) -> AllocationResult {
+    /// Runs one call on the process's allocator and books what it did.
+    mutating func serve(_ call: AllocationCall, _ p: inout Process, pid: ProcessID, tid: ThreadID, time: UInt64) -> AllocationResult {
         stats.calls[Int(call.op.rawValue)] += 1
-        var p = process(pid)
-        processes[pid] = nil  // keep the process uniquely referenced while it changes
         p.allocator.advanceClock(to: time)
         let thread = tid == .none ? pid.rawValue : tid.rawValue
         // Requests no machine could serve (over 1 TiB, an alignment over 1 TiB, calloc's count × size
@@ -59,6 +83,8 @@ public struct ModeledHeap<Allocator: HeapAllocator>: UserSpaceModel {
         var model: UInt64 = 0
         var blockSize: UInt64 = 0
         var ran = true
+        // The trace's call got memory and the model's returned NULL (ENOMEM).
+        var enomem = false
         let syscallsBefore = p.allocator.effects.syscalls.count
         switch call.op {
         case .free:
@@ -71,6 +97,7 @@ public struct ModeledHeap<Allocator: HeapAllocator>: UserSpaceModel {
             if call.pointer == .null {
                 guard ok else { stats.failures += 1; ran = false; break }
                 model = p.allocator.malloc(n, thread: thread)
+                enomem = model == 0
             } else if let old = p.blocks[call.pointer.rawValue] {
                 if n == 0 {
                     p.blocks.remove(call.pointer.rawValue); p.live -= old.size
@@ -80,12 +107,19 @@ public struct ModeledHeap<Allocator: HeapAllocator>: UserSpaceModel {
                 guard ok else { stats.failures += 1; ran = false; break }
                 p.blocks.remove(call.pointer.rawValue); p.live -= old.size
                 model = p.allocator.realloc(old.model, n, thread: thread)
+                if model == 0 {
+                    // A failed realloc leaves the old block as it was.
+                    enomem = true
+                    p.blocks.insert(recorded: call.pointer.rawValue, model: old.model, size: old.size)
+                    p.live += old.size
+                }
             } else {
                 stats.unknownFrees += 1
                 guard ok else { ran = false; break }
                 model = p.allocator.malloc(n, thread: thread)
+                enomem = model == 0
             }
-            if model != 0 { blockSize = n }
+            if model != 0 { blockSize = n } else if enomem { stats.failures += 1 }
         default:
             guard ok else { if call.requestedBytes > 0 { stats.failures += 1 }; ran = false; break }
             let n = call.requestedBytes
@@ -96,8 +130,9 @@ public struct ModeledHeap<Allocator: HeapAllocator>: UserSpaceModel {
             case .pvalloc: model = p.allocator.memalign(4096, (n &+ 4095) & ~4095, thread: thread)
             default: model = p.allocator.memalign(max(call.alignment, 1), n, thread: thread)
             }
-            if model != 0 { blockSize = n } else { stats.failures += 1 }
+            if model != 0 { blockSize = n } else { stats.failures += 1; enomem = true }
         }
+        if enomem { stats.enomem += 1 }
         if model != 0 {
             p.blocks.insert(recorded: call.result.rawValue, model: model, size: blockSize)
             p.live += blockSize
@@ -106,24 +141,20 @@ public struct ModeledHeap<Allocator: HeapAllocator>: UserSpaceModel {
         var first: UInt8 = 255
         if calls.count > syscallsBefore {
             first = calls[syscallsBefore].op.rawValue
-            for s in calls[syscallsBefore...] { stats.count(s.op) }
+            for s in calls[syscallsBefore...] { stats.count(s) }
         }
-        if reallocates {
-            pendingSyscalls.append(contentsOf: calls)
-            pendingTouches.append(contentsOf: p.allocator.effects.touches)
-        }
+        if reallocates { pendingTouches.append(contentsOf: p.allocator.effects.touches) }
         p.allocator.effects.drain()
+        let path = enomem ? .enomem : ran ? p.allocator.lastPath : .none
         let result = AllocationResult(blockSize: blockSize, liveBytes: p.live, modelAddress: model,
-                                      chunkSize: ran ? p.allocator.lastChunkSize : 0, path: ran ? p.allocator.lastPath : .none,
+                                      chunkSize: ran ? p.allocator.lastChunkSize : 0, path: path,
                                       syscalls: UInt32(calls.count - syscallsBefore), firstSyscall: first)
         stats.observe(pid: pid, live: p.live, heap: p.allocator.heapBytes, allocated: p.allocator.allocatedBytes,
                       breakBytes: p.allocator.breakBytes, malloc: call.op != .free)
-        processes[pid] = p
         return result
     }
 
     public mutating func clearPending() {
-        pendingSyscalls.removeAll(keepingCapacity: true)
         pendingTouches.removeAll(keepingCapacity: true)
     }
 
@@ -133,14 +164,27 @@ public struct ModeledHeap<Allocator: HeapAllocator>: UserSpaceModel {
 
     public mutating func threadEnded(_ tid: ThreadID, pid: ProcessID) {
         guard var p = processes.removeValue(forKey: pid) else { return }
-        p.allocator.threadEnded(tid.rawValue)
-        for s in p.allocator.effects.syscalls { stats.count(s.op) }
-        if reallocates {
-            pendingSyscalls.append(contentsOf: p.allocator.effects.syscalls)
-            pendingTouches.append(contentsOf: p.allocator.effects.touches)
-        }
-        p.allocator.effects.drain()
+        endThread(tid, &p)
         processes[pid] = p
+    }
+
+    /// A thread ended with `kernel` answering the system calls its caches' return may cause
+    /// (a heap trimmed).
+    public mutating func threadEnded(_ tid: ThreadID, pid: ProcessID, kernel: AllocatorKernel) {
+        guard var p = processes.removeValue(forKey: pid) else { return }
+        withoutActuallyEscaping(kernel) { k in
+            p.allocator.effects.kernel = k
+            defer { p.allocator.effects.kernel = nil }
+            endThread(tid, &p)
+        }
+        processes[pid] = p
+    }
+
+    mutating func endThread(_ tid: ThreadID, _ p: inout Process) {
+        p.allocator.threadEnded(tid.rawValue)
+        for s in p.allocator.effects.syscalls { stats.count(s) }
+        if reallocates { pendingTouches.append(contentsOf: p.allocator.effects.touches) }
+        p.allocator.effects.drain()
     }
 
     public mutating func processEnded(_ pid: ProcessID) {

@@ -2,12 +2,16 @@
 extension Ptmalloc {
     /// The size field (size | PREV_INUSE) of the chunk at `p`.
     @inline(__always) func head(_ p: UInt64) -> UInt64 {
+        let v: UInt32
         if p &- mainHeap.base < mainHeap.limit {
-            let v = mainHeap.head[mainHeap.index(p)]
-            return UInt64(v >> 1) << 4 | UInt64(v & 1)
+            v = mainHeap.head[mainHeap.index(p)]
+        } else if let h = heapByBase[p & ~(Ptmalloc.heapMaxSize - 1)] {
+            v = heaps[h].head[heaps[h].index(p)]
+        } else if let s = segmentIndex(p) {
+            v = segments[s].head[segments[s].index(p)]
+        } else {
+            return 0
         }
-        guard let h = heapByBase[p & ~(Ptmalloc.heapMaxSize - 1)] else { return 0 }
-        let v = heaps[h].head[heaps[h].index(p)]
         return UInt64(v >> 1) << 4 | UInt64(v & 1)
     }
 
@@ -18,21 +22,24 @@ extension Ptmalloc {
     @inline(__always) mutating func setHead(_ p: UInt64, _ v: UInt64) {
         let w = UInt32(truncatingIfNeeded: (v >> 4) << 1 | (v & 1))
         if p &- mainHeap.base < mainHeap.limit { mainHeap.head[mainHeap.index(p)] = w; return }
-        if let h = heapByBase[p & ~(Ptmalloc.heapMaxSize - 1)] { let i = heaps[h].index(p); heaps[h].head[i] = w }
+        if let h = heapByBase[p & ~(Ptmalloc.heapMaxSize - 1)] { let i = heaps[h].index(p); heaps[h].head[i] = w; return }
+        if let s = segmentIndex(p) { let i = segments[s].index(p); segments[s].head[i] = w }
     }
 
     /// `prev_size`.
     @inline(__always) func prevSize(_ p: UInt64) -> UInt64 {
         if p &- mainHeap.base < mainHeap.limit { return UInt64(mainHeap.foot[mainHeap.index(p)]) << 4 }
-        guard let h = heapByBase[p & ~(Ptmalloc.heapMaxSize - 1)] else { return 0 }
-        return UInt64(heaps[h].foot[heaps[h].index(p)]) << 4
+        if let h = heapByBase[p & ~(Ptmalloc.heapMaxSize - 1)] { return UInt64(heaps[h].foot[heaps[h].index(p)]) << 4 }
+        if let s = segmentIndex(p) { return UInt64(segments[s].foot[segments[s].index(p)]) << 4 }
+        return 0
     }
 
     /// `set_prev_size` of the chunk at `p`.
     @inline(__always) mutating func setPrevSize(_ p: UInt64, _ s: UInt64) {
         let w = UInt32(truncatingIfNeeded: s >> 4)
         if p &- mainHeap.base < mainHeap.limit { mainHeap.foot[mainHeap.index(p)] = w; return }
-        if let h = heapByBase[p & ~(Ptmalloc.heapMaxSize - 1)] { let i = heaps[h].index(p); heaps[h].foot[i] = w }
+        if let h = heapByBase[p & ~(Ptmalloc.heapMaxSize - 1)] { let i = heaps[h].index(p); heaps[h].foot[i] = w; return }
+        if let g = segmentIndex(p) { let i = segments[g].index(p); segments[g].foot[i] = w }
     }
 
     /// `set_foot`: the footer of a free chunk, the prev_size of the chunk after it.
@@ -47,7 +54,8 @@ extension Ptmalloc {
     /// `clear_inuse_bit_at_offset`.
     @inline(__always) mutating func clearInuseBit(_ p: UInt64) { setHead(p, head(p) & ~1) }
 
-    /// `arena_for_chunk`: the main arena for the brk heap, else the arena of the heap the chunk is in.
+    /// `arena_for_chunk`: the main arena for the brk heap and its mmapped segments, else the
+    /// arena of the heap the chunk is in.
     @inline(__always) func arenaFor(_ p: UInt64) -> Int {
         if p &- mainHeap.base < mainHeap.limit { return 0 }
         if let h = heapByBase[p & ~(Ptmalloc.heapMaxSize - 1)] { return heaps[h].arena }
@@ -58,6 +66,7 @@ extension Ptmalloc {
     func isKnownChunk(_ p: UInt64) -> Bool {
         if p &- mainHeap.base < mainHeap.limit { return p & 15 == 0 && chunkSize(p) >= Ptmalloc.minSize }
         if let h = heapByBase[p & ~(Ptmalloc.heapMaxSize - 1)] { return p - heaps[h].base < heaps[h].size && chunkSize(p) >= Ptmalloc.minSize }
+        if segmentIndex(p) != nil { return p & 15 == 0 && chunkSize(p) >= Ptmalloc.minSize }
         return false
     }
 

@@ -1,4 +1,6 @@
-/// `_int_free`, `malloc_consolidate`, `systrim` and `heap_trim` of the ptmalloc model.
+import MemTrace
+
+/// `_int_free`, `malloc_consolidate` and `heap_trim` of the ptmalloc model.
 extension Ptmalloc {
     /// `_int_free`: to the tcache while its bin has room, to a fastbin up to 128 bytes, else
     /// coalesced with free neighbours into the unsorted bin or the top chunk; a result of 64 KiB
@@ -95,20 +97,6 @@ extension Ptmalloc {
         }
     }
 
-    /// `systrim`: gives back the top chunk's whole pages beyond `pad` + MINSIZE with one
-    /// `sbrk(-extra)` (the `sbrk(0)` probes around it make no system call).
-    mutating func systrim(_ pad: UInt64) {
-        let top = arenas[0].top
-        let topSize = chunkSize(top)
-        guard topSize > Ptmalloc.minSize + 1 + pad else { return }
-        let extra = (topSize - Ptmalloc.minSize - 1 - pad) & ~(Ptmalloc.pageSize - 1)
-        guard extra > 0, currentBreak == top + topSize else { return }
-        currentBreak -= extra
-        effects.syscall(AllocatorSyscall(op: .brk, address: currentBreak, result: Int64(currentBreak)))
-        arenas[0].systemMem -= extra
-        setHead(top, (topSize - extra) | Ptmalloc.prevInuse)
-    }
-
     /// `heap_trim`: unmaps whole heaps the top chunk has emptied, then shrinks the current heap
     /// with madvise(MADV_DONTNEED) (`shrink_heap`) past the trim threshold.
     mutating func heapTrim(_ h0: Int, _ pad: UInt64) {
@@ -125,10 +113,7 @@ extension Ptmalloc {
             if newSize + (Ptmalloc.heapMaxSize - heaps[prev].size) < pad + Ptmalloc.minSize + Ptmalloc.pageSize { break }
             arenas[a].systemMem -= heaps[h].size
             heapMappedBytes -= heaps[h].size
-            effects.syscall(AllocatorSyscall(op: .munmap, address: heaps[h].base, length: Ptmalloc.heapMaxSize))
-            placer.unmap(heaps[h].base, Ptmalloc.heapMaxSize)
-            heapByBase[heaps[h].base] = nil
-            heaps[h].head = []; heaps[h].foot = []
+            deleteHeap(h)
             h = prev
             if !prevInuse(p) { let q = p - prevSize(p); unlinkChunk(a, q); p = q }
             topChunk = p
@@ -141,7 +126,7 @@ extension Ptmalloc {
         let extra = (topSize - Ptmalloc.minSize - 1 - pad) & ~(Ptmalloc.pageSize - 1)
         guard extra > 0, heaps[h].size > extra + Ptmalloc.heapInfoBytes else { return }
         let newSize = heaps[h].size - extra
-        effects.syscall(AllocatorSyscall(op: .madvise, address: heaps[h].base + newSize, length: extra, flags: 4))
+        effects.perform(AllocatorSyscall(op: .madvise, address: heaps[h].base + newSize, length: extra, flags: Advice.dontNeed.rawValue))
         heaps[h].size = newSize
         heapMappedBytes -= extra
         arenas[a].systemMem -= extra

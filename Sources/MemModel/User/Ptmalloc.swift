@@ -3,9 +3,12 @@ import MemTrace
 /// A model of glibc 2.36's malloc (ptmalloc2, Debian 12) on x86-64, following malloc/malloc.c
 /// and malloc/arena.c: 16-byte chunks with an 8-byte header, the per-thread tcache (64 bins × 7),
 /// fastbins up to 128 bytes, the unsorted bin, 62 small and 63 large bins with consolidation, the
-/// top chunk grown with brk by the 128 KiB top pad and trimmed past the trim threshold, mmapped
-/// chunks from the 128 KiB mmap threshold with its dynamic adjustment, thread arenas on 64 MiB
-/// heaps grown with mprotect, calloc's zeroing, realloc in place / by copy / by mremap, memalign.
+/// top chunk grown with brk by the 128 KiB top pad (mmap as MORECORE when brk is refused) and
+/// trimmed past the trim threshold, mmapped chunks from the 128 KiB mmap threshold with its
+/// dynamic adjustment, thread arenas on 64 MiB heaps grown with mprotect, calloc's zeroing, realloc
+/// in place / by copy / by mremap, memalign. Every system call's answer comes from the kernel
+/// (`AllocatorEffects.perform`) before the model relies on it; a refused call makes it fall back
+/// or fail (NULL, ENOMEM) where glibc does.
 ///
 /// Each rule names the glibc function it follows. Chunk headers live in `PtmallocHeap` shadows;
 /// free-list links in a dictionary keyed by chunk address (bin heads are small sentinel numbers).
@@ -71,7 +74,6 @@ public struct Ptmalloc: HeapAllocator {
 
     public let name = "ptmalloc"
     public var tunables: Tunables
-    let layout: HeapLayout
     var mmapThreshold: UInt64
     var trimThreshold: UInt64
     var mainHeap: PtmallocHeap
@@ -89,28 +91,41 @@ public struct Ptmalloc: HeapAllocator {
     /// mmapped chunks: chunk address → (size, prev_size offset to the mapping's start).
     var mmapped = AddressMap<(size: UInt64, offset: UInt64)>()
     var mmappedBytes: UInt64 = 0
-    var placer: MappingPlacer
-    /// The program break; 0 until the first sbrk (whose brk(0) glibc's `__sbrk` makes once).
+    /// The program break as the kernel last returned it (glibc's `__curbrk`); 0 until the first
+    /// sbrk (whose brk(0) glibc's `__sbrk` makes once).
     var currentBreak: UInt64 = 0
+    /// The break that first brk(0) read: where the brk heap starts.
+    var initialBreak: UInt64 = 0
+    /// `mp_.sbrk_base`: the start of the main arena's first memory (brk heap or mmapped segment).
+    var sbrkBase: UInt64 = 0
+    /// False once brk failed and the main arena took memory from mmap (`set_noncontiguous`).
+    var contiguous = true
+    /// The main arena's memory mmapped when brk failed (`MMAP_AS_MORECORE_SIZE` or more each),
+    /// sorted by base: each is tiled by chunks like the brk heap.
+    var segments: [PtmallocHeap] = []
+    var segmentBytes: UInt64 = 0
+    /// `aligned_heap_area` (arena.c): where the next thread-arena heap is tried first, after a
+    /// 2 × HEAP_MAX_SIZE reservation that happened to be aligned; 0 for none.
+    var alignedHeapArea: UInt64 = 0
     var heapMappedBytes: UInt64 = 0
 
-    public var effects = AllocatorEffects()
+    public var effects: AllocatorEffects
     public private(set) var lastChunkSize: UInt64 = 0
     public internal(set) var lastPath: AllocPath = .none
     public private(set) var allocatedBytes: UInt64 = 0
     public internal(set) var searchSteps: UInt64 = 0
 
     public init(layout: HeapLayout = HeapLayout(), tunables: Tunables = Tunables()) {
-        self.layout = layout; self.tunables = tunables
+        self.tunables = tunables
         mmapThreshold = tunables.mmapThreshold; trimThreshold = tunables.trimThreshold
-        mainHeap = PtmallocHeap(base: layout.breakStart)
-        placer = MappingPlacer(ceiling: layout.mmapCeiling)
+        mainHeap = PtmallocHeap(base: 0)
+        effects = AllocatorEffects(standIn: StandInKernel(layout: layout))
         initBins(0)
         arenas[0].attachedThreads = 1
     }
 
-    public var breakBytes: UInt64 { currentBreak == 0 ? 0 : currentBreak - layout.breakStart }
-    public var heapBytes: UInt64 { breakBytes + mmappedBytes + heapMappedBytes }
+    public var breakBytes: UInt64 { currentBreak &- initialBreak }
+    public var heapBytes: UInt64 { breakBytes + segmentBytes + mmappedBytes + heapMappedBytes }
     /// The current mmap threshold (raised by frees of mmapped chunks).
     public var currentMmapThreshold: UInt64 { mmapThreshold }
 
@@ -248,8 +263,10 @@ public struct Ptmalloc: HeapAllocator {
         let oldTop = arenas[av].top
         var oldTopSize = chunkSize(oldTop)
         if av == 0 {
-            let fresh = layout.breakStart + arenas[0].maxSystemMem
-            if oldTop != 0 && oldTopSize < fresh &- oldTop { oldTopSize = fresh - oldTop }
+            // sbrk_base + max_system_mem − oldtop, a pointer difference compared (and stored) as
+            // size_t: negative when the top lies in a segment mapped above, and then huge.
+            let fresh = sbrkBase + arenas[0].maxSystemMem
+            if oldTop != 0 && oldTopSize < fresh &- oldTop { oldTopSize = fresh &- oldTop }
         } else if let h = heapByBase[oldTop & ~(Ptmalloc.heapMaxSize - 1)] {
             let end = heaps[h].base + heaps[h].mprotectSize
             if oldTopSize < end - oldTop { oldTopSize = end - oldTop }
@@ -320,7 +337,11 @@ public struct Ptmalloc: HeapAllocator {
         if st.tcache >= 0 {
             let tc = tcaches[st.tcache]
             for idx in 0..<Ptmalloc.tcacheBins {
-                for k in 0..<tc.counts[idx] { intFree(st.arena, tc.entries[idx * Ptmalloc.tcacheCount + k] - 16, tcache: -1) }
+                for k in 0..<tc.counts[idx] {
+                    // `__libc_free` of each: to the chunk's own arena (another thread's block may be cached here).
+                    let p = tc.entries[idx * Ptmalloc.tcacheCount + k] - 16
+                    intFree(arenaFor(p), p, tcache: -1)
+                }
             }
             tcaches[st.tcache].counts = [Int](repeating: 0, count: Ptmalloc.tcacheBins)
             if tc.block != 0 { intFree(arenaFor(tc.block - 16), tc.block - 16, tcache: -1) }

@@ -1,5 +1,6 @@
 /// The chunk headers of one contiguous stretch of a ptmalloc model's memory: the main arena's
-/// brk heap, or one 64 MiB heap of a thread arena (arena.c's `heap_info`).
+/// brk heap, a main-arena segment mmapped when brk was refused, or one 64 MiB heap of a thread
+/// arena (arena.c's `heap_info`).
 ///
 /// Like glibc it keeps, per 16-byte granule where a chunk starts, the chunk's `size` field with
 /// PREV_INUSE and the `prev_size` field (the previous chunk's footer when that one is free).
@@ -30,6 +31,13 @@ struct PtmallocHeap {
             foot.append(contentsOf: repeatElement(0, count: add))
         }
         limit = max(limit, bytes)
+    }
+
+    /// Covers exactly `bytes` from the base: the brk heap after the break moved either way (the
+    /// shadow's storage stays, so trimmed space that comes back keeps its arrays).
+    mutating func setExtent(_ bytes: UInt64) {
+        cover(bytes)
+        limit = bytes
     }
 
     @inline(__always) func index(_ p: UInt64) -> Int { Int((p &- base) >> 4) }

@@ -5,22 +5,29 @@ import MemTrace
 /// `RecordedHeap` follows the trace's own results (replay "as recorded"); `ModeledHeap` runs an
 /// allocator model (ptmalloc, jemalloc-like, fit policies, buddy) beside the trace, either only
 /// reporting what it would have done, or re-allocating: then its addresses replace the trace's,
-/// its system calls and memory touches are fed to the kernel by the engine (`pendingSyscalls`,
-/// `pendingTouches`), and loads and stores to recorded blocks are translated (`translate`).
+/// loads and stores to recorded blocks are translated (`translate`), and the engine lends it the
+/// kernel for each call (`allocation(_:pid:tid:time:kernel:)`): the model's brk, mmap, munmap,
+/// mremap, mprotect and madvise go to the kernel model as they happen and the model acts on the
+/// answers. The memory the model writes itself is handed over afterwards (`pendingTouches`).
 public protocol UserSpaceModel {
-    /// Handles one call by thread `tid` of process `pid` at trace time `time` (nanoseconds).
+    /// Handles one call by thread `tid` of process `pid` at trace time `time` (nanoseconds), with
+    /// no kernel model taking part (a model's system calls go to its `StandInKernel`).
     mutating func allocation(_ call: AllocationCall, pid: ProcessID, tid: ThreadID, time: UInt64) -> AllocationResult
+    /// The same, with `kernel` answering the system calls the model makes during the call
+    /// (re-allocated replay; the engine supplies it, the model never keeps it).
+    mutating func allocation(_ call: AllocationCall, pid: ProcessID, tid: ThreadID, time: UInt64,
+                             kernel: AllocatorKernel) -> AllocationResult
     /// Forgets a process's heap (exit or exec) or copies it to a child (fork).
     mutating func processEnded(_ pid: ProcessID)
     mutating func processForked(parent: ProcessID, child: ProcessID)
-    /// A thread ended (its allocator caches go back).
+    /// A thread ended (its allocator caches go back, which may trim a heap).
     mutating func threadEnded(_ tid: ThreadID, pid: ProcessID)
+    mutating func threadEnded(_ tid: ThreadID, pid: ProcessID, kernel: AllocatorKernel)
     /// A process present at the start of the trace, with its mappings (where its heap starts).
     mutating func seed(_ process: InitialProcess)
     /// True when the model's addresses, system calls and touches replace the trace's.
     var reallocates: Bool { get }
-    /// The system calls and touches of the last call, for the kernel (re-allocating models).
-    var pendingSyscalls: [AllocatorSyscall] { get }
+    /// The memory the model wrote during the last calls, for the kernel (re-allocating models).
     var pendingTouches: [AllocatorTouch] { get }
     mutating func clearPending()
     /// The model's address for a recorded address (identity outside recorded blocks).
@@ -30,10 +37,14 @@ public protocol UserSpaceModel {
 }
 
 extension UserSpaceModel {
+    public mutating func allocation(_ call: AllocationCall, pid: ProcessID, tid: ThreadID, time: UInt64,
+                                    kernel: AllocatorKernel) -> AllocationResult {
+        allocation(call, pid: pid, tid: tid, time: time)
+    }
     public mutating func threadEnded(_ tid: ThreadID, pid: ProcessID) {}
+    public mutating func threadEnded(_ tid: ThreadID, pid: ProcessID, kernel: AllocatorKernel) { threadEnded(tid, pid: pid) }
     public mutating func seed(_ process: InitialProcess) {}
     public var reallocates: Bool { false }
-    public var pendingSyscalls: [AllocatorSyscall] { [] }
     public var pendingTouches: [AllocatorTouch] { [] }
     public mutating func clearPending() {}
     @inline(__always) public func translate(_ address: UInt64, pid: ProcessID) -> UInt64 { address }

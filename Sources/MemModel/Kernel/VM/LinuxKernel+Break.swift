@@ -1,6 +1,10 @@
 import MemTrace
 
 extension LinuxKernel {
+    /// Executables lie below this address — a PIE at ELF_ET_DYN_BASE (2/3 of TASK_SIZE,
+    /// 0x5555_5555_4000 without randomization), others lower — and the mmap area above it.
+    static let executableCeiling: UInt64 = 0x7000_0000_0000
+
     /// `brk` (mm/mmap.c): below start_brk no change; shrinking unmaps; growing needs the new range
     /// free up to the next VMA's guard gap; on failure the old break is returned. A recorded
     /// result is followed (the real break), which also fixes start_brk on first sight.
@@ -15,8 +19,10 @@ extension LinuxKernel {
         if p.startBrk == 0 {
             if call.result > 0 && requested != 0 { p.startBrk = UInt64(call.result) < requested ? UInt64(call.result) : requested; p.brk = p.startBrk }
             if p.startBrk == 0 {
-                // No heap known: put start_brk after the highest mapping below mmap_base that is not the stack.
-                let top = p.space.areas.filter { !$0.flags.contains(.growsDown) && $0.end < p.mmapBase / 2 }.map(\.end).max() ?? 0x0040_0000
+                // No heap known: start_brk follows the executable, as the ELF loader leaves it
+                // (`load_elf_binary`, without randomization): after the highest mapping below
+                // where the mmap area begins that is not the stack.
+                let top = p.space.areas.filter { !$0.flags.contains(.growsDown) && $0.end < LinuxKernel.executableCeiling }.map(\.end).max() ?? 0x0040_0000
                 p.startBrk = pageAlign(top); p.brk = p.startBrk
             }
         }
