@@ -34,7 +34,7 @@ struct FaultMergeQueue {
                 var at = 0
                 while at + 16 <= b.count {
                     let start = LittleEndian.read(UInt64.self, b, at: at), length = LittleEndian.read(UInt64.self, b, at: at + 8)
-                    ownMappings[s.pid, default: []].append(OwnMapping(start: start, end: start &+ ((length &+ 4095) & ~4095)))
+                    ownMappings[i, default: []].append(OwnMapping(start: start, end: start &+ ((length &+ 4095) & ~4095)))
                     at += 16
                 }
             }
@@ -51,11 +51,16 @@ struct FaultMergeQueue {
     /// the VMA, which the kernel may have merged with an anonymous neighbour) is mapped at once,
     /// with no wait for a recorded call to claim it, so the faults the recorder takes there replay
     /// as the real kernel counted them.
-    private var ownMappings: [UInt32: [OwnMapping]] = [:]
+    private var ownMappings: [Int: [OwnMapping]] = [:]
 
-    /// True when perf mapping `m` of `pid` holds one of the recorder's own mappings.
+    /// True when perf mapping `m` of `pid` is anonymous and holds one of the recorder's own
+    /// mappings of the image now running (started, no exec pending). Before an image's start its
+    /// maps snapshot holds what it mapped; a file mapping at a reused address is not the recorder's.
     private func isRecorders(_ m: PerfMapping, pid: UInt32) -> Bool {
-        ownMappings[pid]?.contains { $0.start < m.start &+ m.length && m.start < $0.end } ?? false
+        guard !execPending.contains(pid), !m.path.hasPrefix("/") || m.path.hasPrefix("//"),
+              let current = segmentsOfPid[pid]?.last(where: { started.contains($0) }),
+              let own = ownMappings[current] else { return false }
+        return own.contains { $0.start < m.start &+ m.length && m.start < $0.end }
     }
     /// How many perf mappings were the recorder's own.
     private(set) var ownMapped = 0

@@ -37,6 +37,21 @@ import MemTrace
         #expect(summary.events > 0)
     }
 
+    /// The same with glibc's allocator model re-allocating the recorded heaps: its brk, mmap and
+    /// munmap calls go through the kernel, and the checks run after every call that made one.
+    @Test(arguments: ["rec-c-churn.mrt", "rec-python.mrt", "malloc-100k.mrt"])
+    func reallocatedTraceKeepsEveryInvariant(name: String) throws {
+        var reader = try TraceReader(path: InvariantReplayTests.traces.appendingPathComponent(name).path)
+        var sink = DiscardingSink()
+        var engine = ReplayEngine(kernel: LinuxKernel(configuration: InvariantReplayTests.machine),
+                                  user: ModeledHeap(reallocates: true) { Ptmalloc(layout: $0) },
+                                  hardware: NoHardware(), snapshotInterval: 1 << 30)
+        engine.checkInvariants = true
+        let summary = try engine.run(&reader, into: &sink, run: testRun, endedAt: { 0 })
+        #expect(summary.events > 0)
+        #expect(engine.user.invariantViolations().isEmpty, "\(engine.user.invariantViolations().prefix(5))")
+    }
+
     @Test(arguments: [3, 17])
     func randomizedWorkloadsKeepEveryInvariant(seed: UInt64) throws {
         let synths: [any Synthesizer] = [LocalitySynthesizer(events: 20_000, seed: seed), MallocSynthesizer(events: 20_000, seed: seed)]

@@ -63,8 +63,14 @@ import Testing
         try #require(replay.status == 0, "\(replay.stderr)")
         let last = try #require(UInt64(try ProcViewsCLITests.scalar(db, "SELECT MAX(seq) FROM events")))
         let pid = try ProcViewsCLITests.scalar(db, "SELECT pid FROM events ORDER BY seq DESC LIMIT 1")
-        // The last event is the exit; the view shows the state right before it.
-        let r = try CLI.run(["proc", "maps", db, "--at", String(last - 1), "--pid", pid])
+        // The last event is the exit; the view shows the state right before the recorder's own
+        // work at exit (its last flush maps zstd's workspace and faults in it: regions and
+        // touches placed before the exit), i.e. when the program printed its maps.
+        let programsLast = try ProcViewsCLITests.scalar(db, """
+            SELECT MAX(e.seq) FROM events e LEFT JOIN accesses a USING(seq) LEFT JOIN memory_calls m USING(seq)
+            WHERE e.seq < \(last) AND NOT (a.seq IS NOT NULL AND a.kind >= 4) AND NOT (m.seq IS NOT NULL AND m.op = 11)
+            """)
+        let r = try CLI.run(["proc", "maps", db, "--at", programsLast, "--pid", pid])
         try #require(r.status == 0, "\(r.stderr)")
         let kernel = printed.split(separator: "\n", omittingEmptySubsequences: false)
         let model = r.stdout.split(separator: "\n", omittingEmptySubsequences: false)
@@ -83,7 +89,7 @@ import Testing
         // the model has faulted no page in, so Rss and the like are 0 here (ProcViewsTests checks
         // them); what the kernel printed must agree on each VMA's size, THPeligible and VmFlags
         // (the host kernel may build without soft-dirty: `sd` is compared only when it prints it).
-        let s = try CLI.run(["proc", "smaps", db, "--at", String(last - 1), "--pid", pid])
+        let s = try CLI.run(["proc", "smaps", db, "--at", programsLast, "--pid", pid])
         #expect(s.status == 0, "\(s.stderr)")
         let mine = ProcViewsCLITests.smapsBlocks(s.stdout), theirs = ProcViewsCLITests.smapsBlocks(realSmaps)
         #expect(mine.map(\.header).joined() == r.stdout)
@@ -97,7 +103,7 @@ import Testing
             #expect(a.fields["THPeligible"] == b.fields["THPeligible"], "\(a.header)")   // no VMA here can take a THP
         }
         // smaps_rollup: the same header line (first VMA's start to last VMA's end) and fields.
-        let rollup = try CLI.run(["proc", "smaps_rollup", db, "--at", String(last - 1), "--pid", pid])
+        let rollup = try CLI.run(["proc", "smaps_rollup", db, "--at", programsLast, "--pid", pid])
         #expect(rollup.status == 0, "\(rollup.stderr)")
         let realRollupLines = realRollup.split(separator: "\n"), rollupLines = rollup.stdout.split(separator: "\n")
         #expect(rollupLines.first == realRollupLines.first)
@@ -105,7 +111,7 @@ import Testing
             realRollupLines.contains { $0.hasPrefix(label + ":") } })
         // status: the lines that follow from the VMAs are the kernel's, byte for byte (RSS and
         // VmPTE need the pages the accesses fault in, which this recording does not have).
-        let st = try CLI.run(["proc", "status", db, "--at", String(last - 1), "--pid", pid])
+        let st = try CLI.run(["proc", "status", db, "--at", programsLast, "--pid", pid])
         #expect(st.status == 0, "\(st.stderr)")
         let realLines = Set(realStatus.split(separator: "\n"))
         for label in ["Name", "VmPeak", "VmSize", "VmLck", "VmPin", "VmData", "VmStk", "VmExe", "VmLib", "VmSwap",
