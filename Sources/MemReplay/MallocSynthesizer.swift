@@ -44,7 +44,7 @@ public struct MallocSynthesizer: Synthesizer {
                 let chunk = max(32, (size + 8 + 15) & ~15)
                 let addr: UInt64
                 if chunk >= 128 * 1024 {
-                    mmapTop -= (chunk + 4095) & ~4095
+                    mmapTop -= Page.alignUp(chunk)
                     addr = mmapTop + 16
                 } else if let reused = freeLists[chunk]?.popLast() {
                     addr = reused

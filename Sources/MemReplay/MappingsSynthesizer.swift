@@ -13,7 +13,7 @@ public struct MappingsSynthesizer: Synthesizer {
     public static let executable = "/usr/local/bin/mappings"
     public static let phases = ["baseline", "shared-file-read", "private-file-write", "private-anon-write", "shared-anon-write", "done"]
 
-    public init(size: UInt64 = 1 << 30) { self.size = (size + 4095) & ~4095 }
+    public init(size: UInt64 = 1 << 30) { self.size = Page.alignUp(size) }
 
     public var header: TraceHeader {
         TraceHeader(producer: "memreplay-synth", producerVersion: MemReplayVersion.current,
@@ -49,28 +49,28 @@ public struct MappingsSynthesizer: Synthesizer {
         try c.emit(.file(FileCall(op: .open, file: f1, path: writer.defineString("/data/seed000/shared.bin"), size: size)))
         let a1 = place()
         try c.emit(.memory(MemoryCall(op: .mmap, length: size, prot: [.read], flags: MapFlags.shared.rawValue, file: f1, result: Int64(a1))))
-        for p in stride(from: a1, to: a1 + size, by: 4096) { try c.access(.load, p, 8) }
+        for p in stride(from: a1, to: a1 + size, by: Int(Page.size)) { try c.access(.load, p, 8) }
 
         // 2. Private file mapping, written.
         try c.phase("private-file-write")
         try c.emit(.file(FileCall(op: .open, file: f2, path: writer.defineString("/data/seed000/private.bin"), size: size)))
         let a2 = place()
         try c.emit(.memory(MemoryCall(op: .mmap, length: size, prot: [.read, .write], flags: MapFlags.private.rawValue, file: f2, result: Int64(a2))))
-        for p in stride(from: a2, to: a2 + size, by: 4096) { try c.access(.store, p, 8) }
+        for p in stride(from: a2, to: a2 + size, by: Int(Page.size)) { try c.access(.store, p, 8) }
 
         // 3. Private anonymous, written.
         try c.phase("private-anon-write")
         let a3 = place()
         try c.emit(.memory(MemoryCall(op: .mmap, length: size, prot: [.read, .write],
                                       flags: MapFlags([.private, .anonymous]).rawValue, result: Int64(a3))))
-        for p in stride(from: a3, to: a3 + size, by: 4096) { try c.access(.store, p, 8) }
+        for p in stride(from: a3, to: a3 + size, by: Int(Page.size)) { try c.access(.store, p, 8) }
 
         // 4. Shared anonymous, written.
         try c.phase("shared-anon-write")
         let a4 = place()
         try c.emit(.memory(MemoryCall(op: .mmap, length: size, prot: [.read, .write],
                                       flags: MapFlags([.shared, .anonymous]).rawValue, result: Int64(a4))))
-        for p in stride(from: a4, to: a4 + size, by: 4096) { try c.access(.store, p, 8) }
+        for p in stride(from: a4, to: a4 + size, by: Int(Page.size)) { try c.access(.store, p, 8) }
 
         try c.phase("done")
         for a in [a1, a2, a3, a4] { try c.emit(.memory(MemoryCall(op: .munmap, address: VirtualAddress(a), length: size))) }

@@ -83,7 +83,7 @@ extension SQLiteStore {
         try fill("memory_ops", MemoryOp.allCases.map { (Int64($0.rawValue), $0.name, nil) })
         try fill("file_ops", FileOp.allCases.map { (Int64($0.rawValue), $0.name, nil) })
         try fill("control_ops", ControlOp.allCases.map { (Int64($0.rawValue), $0.name, nil) })
-        try fill("errnos", LinuxErrno.all.map { (Int64($0.0), $0.1, nil) })
+        try fill("errnos", Errno.all.map { (Int64($0.errno.rawValue), $0.name, nil) })
         try fill("zone_types", ZoneType.all.map { (Int64($0.rawValue), $0.name, nil) })
         let faults = try db.prepare("INSERT INTO fault_kinds (id, name, is_major, is_signal) VALUES (?1, ?2, ?3, ?4)")
         defer { faults.finalize() }

@@ -1,4 +1,4 @@
-/// madvise(2) advice values (`MADV_*`, Linux numbering).
+/// madvise(2) advice values (`MADV_*`, include/uapi/asm-generic/mman-common.h).
 public struct Advice: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: UInt32
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
@@ -18,13 +18,14 @@ public struct Advice: RawRepresentable, Hashable, Sendable, CustomStringConverti
     public static let cold = Advice(rawValue: 20)
     public static let pageOut = Advice(rawValue: 21)
 
-    public var description: String {
-        switch rawValue {
-        case 0: "MADV_NORMAL"; case 1: "MADV_RANDOM"; case 2: "MADV_SEQUENTIAL"; case 3: "MADV_WILLNEED"
-        case 4: "MADV_DONTNEED"; case 8: "MADV_FREE"; case 9: "MADV_REMOVE"; case 10: "MADV_DONTFORK"
-        case 11: "MADV_DOFORK"; case 12: "MADV_MERGEABLE"; case 13: "MADV_UNMERGEABLE"
-        case 14: "MADV_HUGEPAGE"; case 15: "MADV_NOHUGEPAGE"; case 20: "MADV_COLD"; case 21: "MADV_PAGEOUT"
-        default: "MADV_\(rawValue)"
-        }
-    }
+    /// Every named advice with its `#define` name, in number order.
+    public static let all: [(advice: Advice, name: String)] = [
+        (.normal, "MADV_NORMAL"), (.random, "MADV_RANDOM"), (.sequential, "MADV_SEQUENTIAL"),
+        (.willNeed, "MADV_WILLNEED"), (.dontNeed, "MADV_DONTNEED"), (.free, "MADV_FREE"), (.remove, "MADV_REMOVE"),
+        (.dontFork, "MADV_DONTFORK"), (.doFork, "MADV_DOFORK"), (.mergeable, "MADV_MERGEABLE"),
+        (.unmergeable, "MADV_UNMERGEABLE"), (.hugePage, "MADV_HUGEPAGE"), (.noHugePage, "MADV_NOHUGEPAGE"),
+        (.cold, "MADV_COLD"), (.pageOut, "MADV_PAGEOUT"),
+    ]
+
+    public var description: String { Advice.all.first { $0.advice == self }?.name ?? "MADV_\(rawValue)" }
 }

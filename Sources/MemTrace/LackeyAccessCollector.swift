@@ -155,7 +155,7 @@ public final class LackeyAccessCollector: @unchecked Sendable {
         } else if offset < LackeyAccessCollector.markTextLo {
             pendingHi = offset - LackeyAccessCollector.markTextHi
         } else if let hi = pendingHi {
-            announced.append((hi << 20 | (offset - LackeyAccessCollector.markTextLo)) << 12)
+            announced.append(Page.address(ofNumber: hi << 20 | (offset - LackeyAccessCollector.markTextLo)))
             pendingHi = nil
         }
     }

@@ -1,4 +1,5 @@
-/// mmap(2) flags (`MAP_*`, x86_64 values).
+/// mmap(2) flags (`MAP_*`: include/uapi/linux/mman.h for the mapping type,
+/// include/uapi/asm-generic/mman-common.h and asm-generic/mman.h for the rest, as x86_64 uses them).
 public struct MapFlags: OptionSet, Hashable, Sendable {
     public var rawValue: UInt32
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }

@@ -46,6 +46,12 @@ public struct MemoryCall: Hashable, Sendable {
     @inlinable public var mapFlags: MapFlags { MapFlags(rawValue: flags) }
     /// `flags` read as madvise advice.
     @inlinable public var advice: Advice { Advice(rawValue: flags) }
+    /// `flags` read as msync flags.
+    @inlinable public var msyncFlags: MsyncFlags { MsyncFlags(rawValue: flags) }
+    /// `flags` read as mremap flags.
+    @inlinable public var mremapFlags: MremapFlags { MremapFlags(rawValue: flags) }
+    /// `flags` read as mlockall flags.
+    @inlinable public var mlockallFlags: MlockallFlags { MlockallFlags(rawValue: flags) }
 
     /// A bit of `flags` no kernel call uses: set on the mmap and munmap calls the program's
     /// malloc made for itself (the recorder sees them as the heap's own moves), so a replay that

@@ -103,15 +103,15 @@ public final class PagemapTouchScanner: @unchecked Sendable {
             let range = line.prefix { $0 != " " }.split(separator: "-")
             guard range.count == 2, let start = UInt64(range[0], radix: 16), let end = UInt64(range[1], radix: 16),
                   start < 1 << 47, !line.hasSuffix("[vsyscall]") else { continue }
-            var page = start >> 12
-            while page < end >> 12 {
-                let count = Int(min(512, (end >> 12) - page))
+            var page = Page.number(of: start)
+            while page < Page.number(of: end) {
+                let count = Int(min(512, Page.number(of: end) - page))
                 let n = entries.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, count * 8, off_t(page * 8)) }
                 guard n > 0 else { break }
                 for i in 0..<(n / 8) where entries[i] >> 63 != 0 {
                     let vpn = page + UInt64(i)
                     if known.insert(vpn).inserted {
-                        spool.append(FaultSample(time: now, address: vpn << 12, pid: UInt32(pid), tid: UInt32(pid), direction: .unknown))
+                        spool.append(FaultSample(time: now, address: Page.address(ofNumber: vpn), pid: UInt32(pid), tid: UInt32(pid), direction: .unknown))
                         statistics.touches += 1
                     }
                 }

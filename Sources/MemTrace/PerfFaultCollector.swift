@@ -281,7 +281,7 @@ public final class PerfFaultCollector: @unchecked Sendable {
             let time = p.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
             let address = p.loadUnaligned(fromByteOffset: 32, as: UInt64.self)
             // An instruction fetch faults at its own ip's page; otherwise the direction is unknown.
-            let direction: FaultSample.Direction = ip >> 12 == address >> 12 ? .fetch : .unknown
+            let direction: FaultSample.Direction = Page.number(of: ip) == Page.number(of: address) ? .fetch : .unknown
             sample = FaultSample(time: time, address: address, pid: pid, tid: tid, direction: direction, inKernel: ip >= 1 << 47)
         }
         guard sample.address < 1 << 47 else { statistics.kernelAddresses += 1; return }

@@ -1,4 +1,5 @@
-/// Page protection bits as mmap(2) and mprotect(2) take them (`PROT_*`).
+/// Page protection bits as mmap(2) and mprotect(2) take them (`PROT_*`,
+/// include/uapi/asm-generic/mman-common.h).
 public struct Protection: OptionSet, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: UInt32
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }

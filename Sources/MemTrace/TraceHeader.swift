@@ -37,7 +37,7 @@ public struct HostDescription: Codable, Hashable, Sendable {
     public var pageSize: Int
 
     public init(hostname: String = "", kernelRelease: String = "", architecture: String = "",
-                cpus: Int = 0, memoryBytes: UInt64 = 0, pageSize: Int = 4096) {
+                cpus: Int = 0, memoryBytes: UInt64 = 0, pageSize: Int = Int(Page.size)) {
         self.hostname = hostname; self.kernelRelease = kernelRelease; self.architecture = architecture
         self.cpus = cpus; self.memoryBytes = memoryBytes; self.pageSize = pageSize
     }

@@ -8,7 +8,7 @@ public struct VirtualAddress: RawRepresentable, Hashable, Comparable, Sendable, 
     public static let null = VirtualAddress(0)
 
     /// The 4 KiB virtual page number of this address.
-    @inlinable public var pageNumber: UInt64 { rawValue >> 12 }
+    @inlinable public var pageNumber: UInt64 { Page.number(of: rawValue) }
 
     @inlinable public static func < (lhs: VirtualAddress, rhs: VirtualAddress) -> Bool { lhs.rawValue < rhs.rawValue }
 

@@ -40,7 +40,7 @@ struct ImportLackey: ParsableCommand {
     var level: Int = 6
 
     func run() throws {
-        guard let bytes = MachineConfiguration.parseSize(regionSize), bytes >= 4096, bytes & (bytes - 1) == 0 else {
+        guard let bytes = MachineConfiguration.parseSize(regionSize), bytes >= Page.size, bytes & (bytes - 1) == 0 else {
             throw ValidationError("--region-size \(regionSize): expected a power of two ≥ 4K such as 2M")
         }
         guard (1...19).contains(level) else { throw ValidationError("--level must be between 1 and 19, got \(level)") }

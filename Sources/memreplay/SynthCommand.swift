@@ -46,7 +46,7 @@ struct SynthMappings: ParsableCommand {
     @OptionGroup var out: SynthOutput
 
     func run() throws {
-        guard let bytes = MachineConfiguration.parseSize(size), bytes >= 4096, bytes <= 1 << 40 else {
+        guard let bytes = MachineConfiguration.parseSize(size), bytes >= Page.size, bytes <= 1 << 40 else {
             throw ValidationError("--size \(size): expected a size between 4K and 1T such as 1G or 256M")
         }
         try writeSynthesized(MappingsSynthesizer(size: bytes), to: out.output, level: out.level)

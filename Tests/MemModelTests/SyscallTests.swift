@@ -79,7 +79,7 @@ import MemTrace
         let a = k.mapAnon(4 << 12)
         _ = k.mapAnon(4 << 12, at: a + (4 << 12))          // block growth in place
         for i in 0..<4 { _ = k.store(a + UInt64(i) << 12) }
-        let r = k.memory(MemoryCall(op: .mremap, address: VirtualAddress(a), length: 4 << 12, newLength: 16 << 12, flags: 1), pid: pid, name: "")
+        let r = k.memory(MemoryCall(op: .mremap, address: VirtualAddress(a), length: 4 << 12, newLength: 16 << 12, flags: MremapFlags.mayMove.rawValue), pid: pid, name: "")
         #expect(r.result > 0 && UInt64(r.result) != a)
         let b = UInt64(r.result)
         #expect(k.processes[pid]!.rssAnon == 4)
@@ -159,7 +159,7 @@ extension SyscallTests {
         let a = k.mapFile(1, 8 << 12, shared: true)
         for i: UInt64 in [0, 2, 5] { _ = k.store(a + i << 12) }
         let cached = k.frames.pages(of: .file), rss = k.processes[pid]!.rssFile
-        let msync = MemoryCall(op: .msync, address: VirtualAddress(a), length: 8 << 12, flags: 4)   // MS_SYNC
+        let msync = MemoryCall(op: .msync, address: VirtualAddress(a), length: 8 << 12, flags: MsyncFlags.sync.rawValue)
         let r = k.memory(msync, pid: pid, name: "")
         #expect(r == SyscallResult(result: 0, pagesWritten: 3))
         #expect(k.frames.pages(of: .file) == cached && k.processes[pid]!.rssFile == rss)

@@ -30,7 +30,7 @@ import Testing
             (p, t, .access(MemoryAccess(kind: .store, address: VirtualAddress(sharedFile + 2 * page), size: 8))),
             (p, t, .access(MemoryAccess(kind: .load, address: VirtualAddress(sharedFile + 3 * page + 64), size: 8))),
             (p, t, .access(MemoryAccess(kind: .store, address: VirtualAddress(sharedFile + 4 * page), size: 4))),
-            (p, t, .memory(MemoryCall(op: .msync, address: VirtualAddress(sharedFile), length: 16 * page, flags: 4))),   // MS_SYNC
+            (p, t, .memory(MemoryCall(op: .msync, address: VirtualAddress(sharedFile), length: 16 * page, flags: MsyncFlags.sync.rawValue))),
             (p, t, .memory(MemoryCall(op: .mmap, length: 4 * page, prot: [.read, .write],
                                       flags: MapFlags([.private, .anonymous, .populate]).rawValue, result: Int64(anonymous)))),
             (p, t, .memory(MemoryCall(op: .munmap, address: VirtualAddress(anonymous + page), length: page))),

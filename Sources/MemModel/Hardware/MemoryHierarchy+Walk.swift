@@ -1,3 +1,5 @@
+import MemTrace
+
 extension MemoryHierarchy {
     /// What a page walk did: entries read, where each was served (3 bits each), cycles.
     struct WalkResult {
@@ -8,7 +10,7 @@ extension MemoryHierarchy {
 
     /// The hardware page walk for `va` (Intel SDM vol. 3 §4.5): the paging-structure caches let
     /// the walker start below the top; every entry it reads is an 8-byte load at
-    /// table frame · 4096 + index · 8, served by the data caches or memory like any load. The
+    /// table frame · `Page.size` + index · 8, served by the data caches or memory like any load. The
     /// translation is then installed in the STLB and L1 TLB.
     ///
     /// `walk` holds the kernel's table frames top first (PGD, PUD, PMD, PTE page). With 5 levels
@@ -32,7 +34,7 @@ extension MemoryHierarchy {
             } else {
                 table = (1 << 28) | (UInt64(d) << 24) | ((va >> (shift + 9)) & 0xFF_FFFF)
             }
-            let address = table << 12 | ((va >> shift) & 511) << 3
+            let address = Page.address(ofNumber: table) | ((va >> shift) & 511) << 3
             var o = HardwareOutcome()
             let served = serve(address, write: false, instruction: false, into: &o)
             r.latency += Int(o.latency)

@@ -161,7 +161,7 @@ public struct MemoryHierarchy: HardwareModel {
                 if instruction { lastPages.instruction = remembered } else { lastPages.data = remembered }
             }
         }
-        let base = physical ? frame.physicalAddress | (va & 0xFFF) : va
+        let base = physical ? frame.physicalAddress | Page.offset(of: va) : va
         let size = UInt64(max(1, min(UInt64(access.size), clipBytes)))
         let write = access.kind == .store || access.kind == .modify
         // An access straddling two lines costs its slower line.

@@ -1,3 +1,5 @@
+import MemTrace
+
 /// A translation's page size: the x86_64 leaf levels (PTE 4 KiB, PDE 2 MiB, PDPTE 1 GiB).
 public enum PageSize: UInt8, Codable, Hashable, Sendable, CaseIterable {
     case size4K = 0
@@ -6,7 +8,7 @@ public enum PageSize: UInt8, Codable, Hashable, Sendable, CaseIterable {
 
     /// log2 of the size in bytes.
     @inlinable public var shift: UInt64 {
-        switch self { case .size4K: 12; case .size2M: 21; case .size1G: 30 }
+        switch self { case .size4K: Page.shift; case .size2M: HugePage.shift; case .size1G: 30 }
     }
     /// Page-table levels below the leaf that a walk skips (0 for 4 KiB, 1 for 2 MiB, 2 for 1 GiB).
     @inlinable public var skippedLevels: Int { Int(rawValue) }

@@ -1,3 +1,5 @@
+import MemTrace
+
 /// One SLUB cache (`struct kmem_cache`, mm/slub.c): object size, slab order and objects per slab
 /// by `calculate_order`, and its slabs with the objects in use in each.
 public struct KmemCache: Sendable {
@@ -34,12 +36,12 @@ public struct KmemCache: Sendable {
     }
 
     /// `order_objects`: objects in a slab of 2^order pages.
-    public static func orderObjects(_ order: Int, _ size: Int) -> Int { (4096 << order) / size }
+    public static func orderObjects(_ order: Int, _ size: Int) -> Int { (Int(Page.size) << order) / size }
 
     /// `get_order`: the smallest order whose pages hold `size` bytes.
     public static func getOrder(_ size: Int) -> Int {
         var o = 0
-        while (4096 << o) < size { o += 1 }
+        while (Int(Page.size) << o) < size { o += 1 }
         return o
     }
 
@@ -48,7 +50,7 @@ public struct KmemCache: Sendable {
     static func calcSlabOrder(size: Int, minObjects: Int, maxOrder: Int, fraction: Int) -> Int {
         var order = getOrder(minObjects * size)
         while order <= maxOrder {
-            let slab = 4096 << order
+            let slab = Int(Page.size) << order
             if slab % size <= slab / fraction { break }
             order += 1
         }

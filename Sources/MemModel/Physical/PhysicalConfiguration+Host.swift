@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import MemTrace
 
 /// `--machine host`: the physical layer of this machine from /proc/zoneinfo (nodes, zones with
 /// start_pfn, spanned, present, managed), /proc/sys/vm (the sysctls), the THP mode and the
@@ -91,7 +92,7 @@ extension MachineConfiguration {
         guard !physical.nodes.isEmpty else { return }
         var present: UInt64 = 0, managed: UInt64 = 0
         for n in physical.nodes { for z in n.zones { present += z.present; managed += z.managed } }
-        memoryBytes = present << 12
-        kernelReservedBytes = (present - managed) << 12
+        memoryBytes = Page.bytes(present)
+        kernelReservedBytes = Page.bytes(present - managed)
     }
 }

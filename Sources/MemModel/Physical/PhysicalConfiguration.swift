@@ -1,3 +1,5 @@
+import MemTrace
+
 /// The physical-memory part of a machine: NUMA nodes and their zones, CPUs, and the vm sysctls
 /// that shape zones, watermarks, the buddy allocator, compaction and SLUB.
 ///
@@ -107,17 +109,19 @@ public struct PhysicalConfiguration: Codable, Hashable, Sendable {
     /// real machine) and then the start of DMA32 and Normal, so Σ managed = MemTotal.
     public func layout(memoryBytes: UInt64, kernelReservedBytes: UInt64) -> [NodeLayout] {
         if !nodes.isEmpty { return nodes }
-        let pages = memoryBytes >> 12
+        let pages = Page.count(in: memoryBytes)
         func empty(_ t: ZoneType, _ at: UInt64) -> ZoneLayout { ZoneLayout(type: t, startPFN: at, spanned: 0, present: 0, managed: 0) }
-        var dma = ZoneLayout(type: .dma, startPFN: 1, spanned: 4095, present: 3998, managed: 3998)
-        let lowTop = min(pages, 786_432)
-        var dma32 = lowTop > 4096 ? ZoneLayout(type: .dma32, startPFN: 4096, spanned: lowTop - 4096, present: lowTop - 4096, managed: lowTop - 4096)
-                                  : empty(.dma32, 4096)
-        let high = pages > 786_432 ? pages - 786_432 : 0
-        if high > 0 { dma32.spanned = 1_048_576 - 4096 }
+        // MAX_DMA_PFN (16 MiB), the top of RAM below the PCI hole (3 GiB), MAX_DMA32_PFN (4 GiB).
+        let dmaEnd = Page.count(in: 16 << 20), holeStart = Page.count(in: 3 << 30), dma32End = Page.count(in: 4 << 30)
+        var dma = ZoneLayout(type: .dma, startPFN: 1, spanned: dmaEnd - 1, present: 3998, managed: 3998)
+        let lowTop = min(pages, holeStart)
+        var dma32 = lowTop > dmaEnd ? ZoneLayout(type: .dma32, startPFN: dmaEnd, spanned: lowTop - dmaEnd, present: lowTop - dmaEnd, managed: lowTop - dmaEnd)
+                                    : empty(.dma32, dmaEnd)
+        let high = pages > holeStart ? pages - holeStart : 0
+        if high > 0 { dma32.spanned = dma32End - dmaEnd }
         let n = max(1, nodeCount)
         var normals: [ZoneLayout] = []
-        var start: UInt64 = 1_048_576
+        var start: UInt64 = dma32End
         let per = (high / UInt64(n)) & ~1023
         for i in 0..<n {
             let size = i == n - 1 ? high - per * UInt64(n - 1) : per
@@ -125,7 +129,7 @@ public struct PhysicalConfiguration: Codable, Hashable, Sendable {
             start += size
         }
         let present = dma.present + dma32.present + high
-        let managedWanted = min(present, (memoryBytes - min(memoryBytes, kernelReservedBytes)) >> 12)
+        let managedWanted = min(present, Page.count(in: memoryBytes - min(memoryBytes, kernelReservedBytes)))
         var reserve = present - managedWanted
         func take(_ z: inout ZoneLayout, _ most: UInt64) { let t = min(reserve, most, z.managed); z.managed -= t; reserve -= t }
         take(&dma, 158)

@@ -82,10 +82,11 @@ extension PhysicalMemory {
         ensureUnique()
         let l = zoneInfo[z].layout
         guard l.managed > 0 else { return .skipped }
-        var migrateBlock = (l.startPFN + PhysicalMemory.pageblockPages - 1) >> 9
-        if l.startPFN & 511 == 0 { migrateBlock = l.startPFN >> 9 }
-        var freeBlock = (l.endPFN - 1) >> 9
-        if (freeBlock + 1) << 9 > l.endPFN { freeBlock -= 1 }
+        let order = PhysicalMemory.pageblockOrder
+        var migrateBlock = (l.startPFN + PhysicalMemory.pageblockPages - 1) >> order
+        if l.startPFN & (PhysicalMemory.pageblockPages - 1) == 0 { migrateBlock = l.startPFN >> order }
+        var freeBlock = (l.endPFN - 1) >> order
+        if (freeBlock + 1) << order > l.endPFN { freeBlock -= 1 }
         var targets: [UInt32] = []
         var migrateScanned: UInt64 = 0, freeScanned: UInt64 = 0, isolated: UInt64 = 0
         var result = CompactResult.complete
@@ -93,7 +94,7 @@ extension PhysicalMemory {
         if case .direct(_, let type, true) = mode { sourceFilter = type }
         outer: while migrateBlock < freeBlock {
             if compactFinished(zone: z, mode: mode) { result = .success; break }
-            let base = migrateBlock << 9
+            let base = migrateBlock << order
             migrateScanned += PhysicalMemory.pageblockPages
             if let want = sourceFilter, blockType[Int(migrateBlock)] != want.rawValue { migrateBlock += 1; continue }
             for pfn in base..<(base + PhysicalMemory.pageblockPages) {

@@ -1,3 +1,5 @@
+import MemTrace
+
 /// The kernel's page-frame layer: NUMA nodes with zones, watermarks and lowmem reserves, the buddy
 /// allocator with migrate types and pageblocks, per-CPU page lists, the zonelist walk, the
 /// fragmentation indices and compaction (mm/page_alloc.c, mm/compaction.c, mm/vmstat.c).
@@ -11,9 +13,9 @@ public struct PhysicalMemory: FrameAllocator, Sendable {
     /// MAX_ORDER (6.1: orders 0…10).
     public static let orders = 11
     public static let maxOrder = 10
-    /// pageblock_order and pageblock_nr_pages.
-    public static let pageblockOrder = 9
-    public static let pageblockPages: UInt64 = 512
+    /// pageblock_order and pageblock_nr_pages (on x86_64 the huge page's: `HPAGE_PMD_ORDER`, `HPAGE_PMD_NR`).
+    @inlinable public static var pageblockOrder: Int { HugePage.order }
+    @inlinable public static var pageblockPages: UInt64 { HugePage.pages }
     /// PAGE_ALLOC_COSTLY_ORDER.
     public static let costlyOrder = 3
     /// NR_PCP_LISTS: MIGRATE_PCPTYPES lists per order ≤ 3, plus one for pageblock-order (THP) pages.

@@ -32,9 +32,9 @@ struct SmapsStats {
         let locked = v.flags.contains(.locked)
         var dirtyFile: Set<UInt64> = []
         if case .file(let id) = v.backing, let f = k.cache.files[id] { dirtyFile = f.dirty }
-        for (_, e) in p.table.hugeMappings(v.start >> 12, v.end >> 12) {
+        for (_, e) in p.table.hugeMappings(Page.number(of: v.start), Page.number(of: v.end)) {
             guard e.frame != k.hugeZeroFrame else { continue }
-            let size: UInt64 = 2 << 20
+            let size = HugePage.size
             let anon: Bool
             let kind: Kind
             switch v.backing {
@@ -51,7 +51,7 @@ struct SmapsStats {
             let pmdMaps = max(1, k.thpMappings[e.frame] ?? 1)
             var ptes: [Int32] = []
             var anyPTE = false
-            for i in 0..<UInt64(512) {
+            for i in 0..<HugePage.pages {
                 let n = k.frames.mapCountOf(PageFrameNumber(e.frame.rawValue + i))
                 ptes.append(n); if n > 0 { anyPTE = true }
             }
@@ -61,12 +61,12 @@ struct SmapsStats {
                 for n in ptes { page(mapcount: Int64(pmdMaps) + Int64(n), kind: kind, dirty: dirty, locked: locked) }
             }
         }
-        for vpn in p.table.mappedPages(v.start >> 12, v.end >> 12) {
+        for vpn in p.table.mappedPages(Page.number(of: v.start), Page.number(of: v.end)) {
             guard let e = p.table.entry(vpn), e.frame != k.frames.zeroPage else { continue }
             let anon = e.flags.contains(.anonymous)
-            resident += 4096; referenced += 4096
-            if anon { anonymous += 4096 }
-            let dirty = anon || e.flags.contains(.dirty) || (!anon && dirtyFile.contains(v.pageOffset(of: vpn << 12)))
+            resident += Page.size; referenced += Page.size
+            if anon { anonymous += Page.size }
+            let dirty = anon || e.flags.contains(.dirty) || (!anon && dirtyFile.contains(v.pageOffset(of: Page.address(ofNumber: vpn))))
             let kind: Kind = anon ? .anonymous : e.flags.contains(.shmem) ? .shmem : .file
             page(mapcount: Int64(k.frames.mapCountOf(e.frame)), kind: kind, dirty: dirty, locked: locked)
         }
@@ -74,9 +74,9 @@ struct SmapsStats {
 
     /// One 4 KiB page mapped `mapcount` times (the per-page loop of `smaps_account`).
     mutating func page(mapcount: Int64, kind: Kind, dirty: Bool, locked: Bool) {
-        var share: UInt64 = 4096 << SmapsStats.pssShift
+        var share: UInt64 = Page.size << SmapsStats.pssShift
         if mapcount >= 2 { share /= UInt64(mapcount) }
-        accumulate(size: 4096, pss: share, kind: kind, dirty: dirty, locked: locked, isPrivate: mapcount < 2)
+        accumulate(size: Page.size, pss: share, kind: kind, dirty: dirty, locked: locked, isPrivate: mapcount < 2)
     }
 
     /// `smaps_page_accumulate`.

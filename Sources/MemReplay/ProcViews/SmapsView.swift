@@ -34,7 +34,7 @@ public struct SmapsView: ProcView {
                                    thpEligible: c.kernel.thpEligible(v), flags: SmapsView.flags(v))
         }
         out += MapsLine.gateLine
-        out += SmapsView.block(size: 4096, stats: SmapsStats(), thpEligible: false, flags: "ex ")
+        out += SmapsView.block(size: Page.size, stats: SmapsStats(), thpEligible: false, flags: "ex ")
         return out
     }
 
@@ -46,8 +46,8 @@ public struct SmapsView: ProcView {
     /// The lines after the maps line.
     static func block(size: UInt64, stats s: SmapsStats, thpEligible: Bool, flags: String) -> String {
         var out = field("Size:           ", size)
-        out += field("KernelPageSize: ", 4096)
-        out += field("MMUPageSize:    ", 4096)
+        out += field("KernelPageSize: ", Page.size)
+        out += field("MMUPageSize:    ", Page.size)
         out += common(s, rollup: false)
         out += "THPeligible:    " + (thpEligible ? "1" : "0") + "\n"
         out += "VmFlags: " + flags + "\n"

@@ -17,20 +17,20 @@ extension LinuxKernel {
             problems += p.space.invariantViolations().map { "pid \(pid): \($0)" }
             problems += p.table.invariantViolations().map { "pid \(pid): \($0)" }
             var anon: UInt64 = 0, file: UInt64 = 0, shmem: UInt64 = 0
-            for (vpn, e) in p.table.hugeMappings(0, UInt64.max >> 12) {
-                guard let vi = p.space.find(vpn << 12), p.space[vi].start <= vpn << 12, p.space[vi].end >= (vpn + 512) << 12 else {
-                    problems.append("pid \(pid): huge entry at 0x\(String(vpn << 12, radix: 16)) not inside one VMA"); continue
+            for (vpn, e) in p.table.hugeMappings(0, Page.number(of: UInt64.max)) {
+                guard let vi = p.space.find(Page.address(ofNumber: vpn)), p.space[vi].start <= Page.address(ofNumber: vpn), p.space[vi].end >= Page.address(ofNumber: vpn + HugePage.pages) else {
+                    problems.append("pid \(pid): huge entry at 0x\(String(Page.address(ofNumber: vpn), radix: 16)) not inside one VMA"); continue
                 }
                 guard e.frame != hugeZeroFrame else { continue }
                 expectedTHP[e.frame, default: 0] += 1
-                anon += 512
+                anon += HugePage.pages
                 if frames.useOf(e.frame) != .anonHuge { problems.append("pid \(pid): huge entry maps frame \(e.frame) not held as a THP") }
             }
             var vi = 0
             let areas = p.space.areas
             for (vpn, e) in p.table.allEntries {
                 // Entries come in address order: walk the VMAs alongside.
-                let a = vpn << 12
+                let a = Page.address(ofNumber: vpn)
                 while vi < areas.count && areas[vi].end <= a { vi += 1 }
                 if vi == areas.count || areas[vi].start > a { problems.append("pid \(pid): PTE at 0x\(String(a, radix: 16)) outside every VMA") }
                 guard e.frame != frames.zeroPage else { continue }
@@ -43,7 +43,7 @@ extension LinuxKernel {
             }
         }
         if expectedTHP != thpMappings { problems.append("THP PMD mapcounts \(thpMappings.count) heads differ from the page tables' \(expectedTHP.count)") }
-        if frames.pages(of: .anonHuge) != UInt64(thpMappings.count) * 512 {
+        if frames.pages(of: .anonHuge) != UInt64(thpMappings.count) * HugePage.pages {
             problems.append("\(frames.pages(of: .anonHuge)) THP frames but \(thpMappings.count) THPs mapped")
         }
         var mismatched = 0

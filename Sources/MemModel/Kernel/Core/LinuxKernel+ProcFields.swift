@@ -6,7 +6,7 @@ extension LinuxKernel {
     /// Pages in VMAs charged to the commit (VM_ACCOUNT) plus shmem: Committed_AS (`vm_committed_as`).
     public var committedPages: UInt64 {
         var n: UInt64 = 0
-        for p in processes.values { for v in p.space.areas where v.flags.contains(.account) { n += (v.end - v.start) >> 12 } }
+        for p in processes.values { for v in p.space.areas where v.flags.contains(.account) { n += Page.count(in: v.end - v.start) } }
         return n + frames.pages(of: .shmem)
     }
 

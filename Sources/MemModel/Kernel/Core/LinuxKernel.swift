@@ -44,12 +44,12 @@ public struct LinuxKernel: KernelModel {
     public internal(set) var pendingTouches: [ProcessID: [PendingTouch]] = [:]
 
     /// TASK_SIZE for x86_64 with 4-level paging.
-    public static let taskSize: UInt64 = (1 << 47) - 4096
+    public static let taskSize: UInt64 = (1 << 47) - Page.size
     /// The default mmap_base: below a 128 MiB stack gap (`mmap_base` in arch/x86/mm/mmap.c,
     /// with no randomisation, as replay is deterministic).
     public static let defaultMmapBase: UInt64 = taskSize - (128 << 20)
     /// stack_guard_gap: 256 pages.
-    public static let stackGuardGap: UInt64 = 256 << 12
+    public static let stackGuardGap: UInt64 = Page.bytes(256)
     /// mmap_min_addr default.
     public static let mmapMinAddr: UInt64 = 65536
     /// MAX_RW_COUNT: the most one read or write moves (INT_MAX & PAGE_MASK).

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import MemTrace
 
 /// The machine a trace is replayed on: memory size and the kernel's tunables the model uses.
 ///
@@ -41,7 +42,7 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
     }
 
     /// Pages the kernel manages for allocation (MemTotal / 4 KiB).
-    public var totalPages: UInt64 { (memoryBytes - min(memoryBytes, kernelReservedBytes)) >> 12 }
+    public var totalPages: UInt64 { Page.count(in: memoryBytes - min(memoryBytes, kernelReservedBytes)) }
 
     /// Named machines.
     public static let presets: [String: MachineConfiguration] = [
@@ -80,13 +81,13 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
         case "memory":
             let v = try size()
             guard v >= 16 << 20 else { throw ConfigurationError("memory=\(value): expected at least 16M") }
-            memoryBytes = v & ~4095
+            memoryBytes = Page.alignDown(v)
         case "kernel_reserved": kernelReservedBytes = try size()
         case "snapshot_interval": snapshotInterval = try int()
         case "read_around_pages": readAroundPages = try int()
         case "fault_around_bytes":
             let v = try int()
-            guard v >= 4096, v & (v - 1) == 0 else {
+            guard v >= Int(Page.size), v & (v - 1) == 0 else {
                 throw ConfigurationError("fault_around_bytes=\(value): expected a power of two ≥ 4096")
             }
             faultAroundBytes = v

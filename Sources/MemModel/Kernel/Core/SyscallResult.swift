@@ -1,3 +1,5 @@
+import MemTrace
+
 /// The kernel model's result for a memory system call (mmap, munmap, mremap, mprotect, madvise,
 /// brk, mlock and friends, msync) or a pre-existing region installed from /proc/PID/maps.
 ///
@@ -24,6 +26,9 @@ public struct SyscallResult: Hashable, Sendable {
         self.pagesWritten = pagesWritten
     }
 
-    /// The errno when `result` is −errno (−4095…−1), else 0.
-    @inlinable public var errno: Int32 { result < 0 && result > -4096 ? Int32(-result) : 0 }
+    /// A failed call: `result` is −`errno`.
+    @inlinable public init(errno: Errno) { self.init(result: errno.negated) }
+
+    /// The errno when `result` is −errno (−`Errno.maxNumber`…−1), else 0.
+    @inlinable public var errno: Int32 { Errno(result: result)?.rawValue ?? 0 }
 }

@@ -1,3 +1,5 @@
+import MemTrace
+
 /// One of the kernel's per-zone or per-node page counters (`enum zone_stat_item`, `enum
 /// node_stat_item`, include/linux/mmzone.h, 6.1), named once with the rule that computes it from a
 /// `PageScope`.
@@ -37,6 +39,6 @@ public struct PageStateCounter: Sendable {
     /// counters (`pages / HPAGE_PMD_NR`).
     public func printed(_ scope: PageScope) -> UInt64 {
         let v = compute(scope)
-        return printsHugePages ? v / 512 : v
+        return printsHugePages ? v / HugePage.pages : v
     }
 }

@@ -27,7 +27,7 @@ extension LinuxKernel {
             // rw_verify_area: one call moves at most MAX_RW_COUNT bytes, at a loff_t offset.
             let length = min(call.result > 0 ? transferred : call.length, LinuxKernel.maxRWCount)
             guard length > 0, call.offset <= UInt64(Int64.max) - length else { return FileResult() }
-            let first = call.offset >> 12, last = (call.offset + length - 1) >> 12
+            let first = Page.number(of: call.offset), last = Page.number(of: call.offset + length - 1)
             if call.op == .write && call.offset + length > cache.files[call.file]!.size {
                 cache.files[call.file]!.size = call.offset + length
                 changes.append(.fileChanged(id: call.file, path: cache.files[call.file]!.path, size: call.offset + length))
@@ -37,10 +37,10 @@ extension LinuxKernel {
             for off in first...last {
                 if cache.files[call.file]!.pages[off] != nil { cached += 1 } else {
                     if call.op == .read {
-                        guard off < (size + 4095) >> 12 else { break }
+                        guard off < Page.count(covering: size) else { break }
                         if cache.files[call.file]!.isTmpfs { continue }   // a tmpfs hole reads as zeros
                         let ra = UInt64(configuration.readAroundPages)
-                        let end = min(off + ra, (size + 4095) >> 12)
+                        let end = min(off + ra, Page.count(covering: size))
                         for o in off..<end where cache.files[call.file]!.pages[o] == nil {
                             guard let f = allocateFrame(.file) else { break }
                             cache.files[call.file]!.pages[o] = f
@@ -61,8 +61,8 @@ extension LinuxKernel {
             stats.pgpgout += n * 4
             return FileResult(pagesChanged: n)
         case .truncate:
-            guard var f = cache.files[call.file], call.size <= UInt64(Int64.max) - 4095 else { return FileResult() }
-            let keep = (call.size + 4095) >> 12
+            guard var f = cache.files[call.file], call.size <= UInt64(Int64.max) - Page.offsetMask else { return FileResult() }
+            let keep = Page.count(covering: call.size)
             var dropped: UInt64 = 0
             for off in f.pages.keys.sorted() where off >= keep {
                 let frame = f.pages[off]!

@@ -1,3 +1,5 @@
+import MemTrace
+
 extension AddressSpace {
     /// Checks the address space's invariants; returns a description of each violation.
     ///
@@ -7,7 +9,7 @@ extension AddressSpace {
         var ids = Set<VMAID>()
         for (i, v) in areas.enumerated() {
             if v.start >= v.end { problems.append("\(v.id) is empty or inverted: \(v.start)…\(v.end)") }
-            if v.start & 4095 != 0 || v.end & 4095 != 0 { problems.append("\(v.id) is not page-aligned") }
+            if !Page.isAligned(v.start) || !Page.isAligned(v.end) { problems.append("\(v.id) is not page-aligned") }
             if !ids.insert(v.id).inserted { problems.append("\(v.id) appears twice") }
             if i > 0 && areas[i - 1].end > v.start { problems.append("\(areas[i - 1].id) overlaps \(v.id)") }
         }

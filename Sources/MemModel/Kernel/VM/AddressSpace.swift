@@ -187,7 +187,7 @@ public struct AddressSpace: Sendable {
     /// (`unmapped_area_topdown`), keeping `guardGap` below VM_GROWSDOWN areas.
     public func highestGap(length: UInt64, floor: UInt64, ceiling: UInt64, guardGap: UInt64) -> UInt64? {
         guard length > 0, ceiling >= length else { return nil }
-        var top = ceiling & ~4095
+        var top = Page.alignDown(ceiling)
         for v in areas.reversed() {
             let g: UInt64 = v.flags.contains(.growsDown) ? guardGap : 0
             let blockStart = v.start >= g ? v.start - g : 0

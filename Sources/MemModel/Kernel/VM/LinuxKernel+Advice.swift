@@ -7,17 +7,17 @@ extension LinuxKernel {
     /// the model they stay resident, as they do on a machine with free memory.
     mutating func madvise(_ p: ProcessState, _ call: MemoryCall) -> SyscallResult {
         let start = call.address.rawValue
-        guard start & 4095 == 0 else { return SyscallResult(result: -LinuxKernel.EINVAL) }
-        let end = pageAlign(start + call.length)
+        guard Page.isAligned(start) else { return SyscallResult(errno: .einval) }
+        let end = Page.alignUp(start + call.length)
         guard end > start else { return SyscallResult(result: 0) }
-        guard p.space.isFullyMapped(start, end) else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        guard p.space.isFullyMapped(start, end) else { return SyscallResult(errno: .enomem) }
         let advice = call.advice
         switch advice {
         case .dontNeed, .remove:
             var freed: UInt64 = 0
             queueTLBInvalidate(p.pid, start, end)
             freed += zapHugeRange(p, start, end)
-            for vpn in p.table.mappedPages(start >> 12, end >> 12) { freed += zap(p, vpn) }
+            for vpn in p.table.mappedPages(Page.number(of: start), Page.number(of: end)) { freed += zap(p, vpn) }
             return SyscallResult(result: 0, pagesFreed: freed)
         case .willNeed:
             var read: UInt64 = 0
@@ -26,9 +26,9 @@ extension LinuxKernel {
                 let v = p.space[i]
                 if case .file(let f) = v.backing, let size = cache.files[f]?.size {
                     let last = min(end, v.end)
-                    for a in stride(from: addr, to: last, by: 4096) {
+                    for a in stride(from: addr, to: last, by: Int(Page.size)) {
                         let off = v.pageOffset(of: a)
-                        if off < (size + 4095) >> 12 && cache.files[f]!.pages[off] == nil {
+                        if off < Page.count(covering: size) && cache.files[f]!.pages[off] == nil {
                             guard let fr = allocateFrame(.file) else { break }
                             cache.files[f]!.pages[off] = fr; read += 1
                         }
@@ -64,7 +64,7 @@ extension LinuxKernel {
         case .free, .cold, .pageOut, .mergeable, .unmergeable:
             return SyscallResult(result: 0)
         default:
-            return SyscallResult(result: -LinuxKernel.EINVAL)
+            return SyscallResult(errno: .einval)
         }
     }
 
@@ -78,8 +78,8 @@ extension LinuxKernel {
     mutating func setLocked(_ p: ProcessState, _ start: UInt64, _ end: UInt64, locked: Bool) -> SyscallResult {
         // do_mlock: locked_vm + the newly locked pages over RLIMIT_MEMLOCK → ENOMEM (no CAP_IPC_LOCK).
         if locked {
-            let adding = (end - start) >> 12 - lockedPages(p, start, end)
-            if (lockedPages(p) + adding) << 12 > vm.rlimitMemlock { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+            let adding = Page.count(in: end - start) - lockedPages(p, start, end)
+            if Page.bytes(lockedPages(p) + adding) > vm.rlimitMemlock { return SyscallResult(errno: .enomem) }
         }
         splitHugeAt(p, start); splitHugeAt(p, end)
         if let s = p.space.split(at: start, newID: { self.newVMAID() }) { announceSplit(p, s) }
@@ -107,7 +107,7 @@ extension LinuxKernel {
                 let dirty = cache.files[f]?.dirty.filter { $0 >= lo && $0 <= hi } ?? []
                 cache.files[f]?.dirty.subtract(dirty)
                 written += UInt64(dirty.count)
-                for vpn in p.table.mappedPages(max(addr, v.start) >> 12, min(end, v.end) >> 12) {
+                for vpn in p.table.mappedPages(Page.number(of: max(addr, v.start)), Page.number(of: min(end, v.end))) {
                     if var e = p.table.entry(vpn), e.flags.contains(.dirty) {
                         e.flags.remove([.dirty, .writable]); p.table.update(vpn, e)
                     }

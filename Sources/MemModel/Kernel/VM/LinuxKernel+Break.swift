@@ -23,14 +23,14 @@ extension LinuxKernel {
                 // (`load_elf_binary`, without randomization): after the highest mapping below
                 // where the mmap area begins that is not the stack.
                 let top = p.space.areas.filter { !$0.flags.contains(.growsDown) && $0.end < LinuxKernel.executableCeiling }.map(\.end).max() ?? 0x0040_0000
-                p.startBrk = pageAlign(top); p.brk = p.startBrk
+                p.startBrk = Page.alignUp(top); p.brk = p.startBrk
             }
         }
         var target = requested
         if call.result > 0 { target = UInt64(call.result) }
         guard target <= LinuxKernel.taskSize else { return SyscallResult(result: Int64(p.brk)) }
         guard target >= p.startBrk else { return SyscallResult(result: Int64(p.brk)) }
-        let oldEnd = pageAlign(p.brk), newEnd = pageAlign(target)
+        let oldEnd = Page.alignUp(p.brk), newEnd = Page.alignUp(target)
         if newEnd == oldEnd { p.brk = target; return SyscallResult(result: Int64(target)) }
         if newEnd < oldEnd {
             let freed = unmap(p, newEnd, oldEnd - newEnd)
@@ -40,7 +40,7 @@ extension LinuxKernel {
         // check_data_rlimit: the heap may not pass RLIMIT_DATA (start_data..end_data is not known).
         if call.result <= 0 && target - p.startBrk > vm.rlimitData { return SyscallResult(result: Int64(p.brk)) }
         // Grow: the range must be free, with the guard gap below a stack.
-        if p.space.overlaps(oldEnd, newEnd + 4096) && call.result <= 0 { return SyscallResult(result: Int64(p.brk)) }
+        if p.space.overlaps(oldEnd, newEnd + Page.size) && call.result <= 0 { return SyscallResult(result: Int64(p.brk)) }
         if p.space.overlaps(oldEnd, newEnd) { unmap(p, oldEnd, newEnd - oldEnd) }
         let vma = VirtualMemoryArea(id: newVMAID(), start: oldEnd, end: newEnd, prot: [.read, .write], flags: [.heap, .account],
                                     backing: .anonymous, offset: oldEnd, name: "[heap]")
@@ -65,9 +65,9 @@ extension LinuxKernel {
     mutating func mremap(_ p: ProcessState, _ call: MemoryCall) -> SyscallResult {
         if call.result < 0 { return SyscallResult(result: call.result) }
         let old = call.address.rawValue
-        guard old & 4095 == 0, call.newLength > 0 else { return SyscallResult(result: -LinuxKernel.EINVAL) }
-        let oldLen = pageAlign(call.length), newLen = pageAlign(call.newLength)
-        guard let i = p.space.find(old), p.space[i].end >= old + oldLen else { return SyscallResult(result: -LinuxKernel.EFAULT) }
+        guard Page.isAligned(old), call.newLength > 0 else { return SyscallResult(errno: .einval) }
+        let oldLen = Page.alignUp(call.length), newLen = Page.alignUp(call.newLength)
+        guard let i = p.space.find(old), p.space[i].end >= old + oldLen else { return SyscallResult(errno: .efault) }
         if newLen <= oldLen && (call.result <= 0 || UInt64(call.result) == old) {
             let freed = newLen < oldLen ? unmap(p, old + newLen, oldLen - newLen) : 0
             return SyscallResult(result: Int64(old), vma: p.space[i].id, pagesFreed: freed)
@@ -80,18 +80,18 @@ extension LinuxKernel {
             changes.append(.vmaChanged(pid: p.pid, vma: v))
             return SyscallResult(result: Int64(old), vma: v.id)
         }
-        guard call.flags & 1 != 0 || call.result > 0 else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        guard call.mremapFlags.contains(.mayMove) || call.result > 0 else { return SyscallResult(errno: .enomem) }
         var dest: UInt64
         if call.result > 0 { dest = UInt64(call.result) } else if let g = p.space.highestGap(length: newLen, floor: LinuxKernel.mmapMinAddr,
                                                                                               ceiling: p.mmapBase, guardGap: LinuxKernel.stackGuardGap) {
             dest = g
-        } else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        } else { return SyscallResult(errno: .enomem) }
         // Take the old VMA's shape and entries, then remove the old range without freeing its pages.
         var shape = p.space[i]
         shape.offset += old - shape.start
         if case .anonymous = shape.backing { shape.offset = dest }
         splitHugeRange(p, old, old + min(oldLen, newLen))
-        let moved = p.table.mappedPages(old >> 12, (old + min(oldLen, newLen)) >> 12).map { ($0, p.table.entry($0)!) }
+        let moved = p.table.mappedPages(Page.number(of: old), Page.number(of: old + min(oldLen, newLen))).map { ($0, p.table.entry($0)!) }
         for (vpn, _) in moved { _ = p.table.unmap(vpn) }
         cache.mapped(shape.backing)      // keeps a shmem object alive while its only VMA moves
         unmap(p, old, oldLen)
@@ -100,7 +100,7 @@ extension LinuxKernel {
         let id = insertVMA(p, shape)
         releaseMapping(shape.backing)
         for (vpn, e) in moved {
-            let nv = (dest >> 12) + (vpn - (old >> 12))
+            let nv = Page.number(of: dest) + (vpn - Page.number(of: old))
             _ = p.table.map(nv, e) { self.allocateFrame(.pageTable) }
         }
         return SyscallResult(result: Int64(dest), vma: id)

@@ -17,17 +17,17 @@ extension LinuxKernel {
             exec = !write && !prot.contains(.read) && prot.contains(.execute)
         }
         if access.kind.isTouch && p.space.lookup(access.address.rawValue) == nil && expandStack(p, access.address.rawValue) == nil {
-            holdTouch(pid, access.address.rawValue >> 12, write: write, exec: exec)
+            holdTouch(pid, Page.number(of: access.address.rawValue), write: write, exec: exec)
             return Translation(fault: .touchDeferred, frame: PageFrameNumber(0), vma: .none)
         }
-        if access.kind.isTouch && !touchIsValid(p, access.address.rawValue >> 12, write: write, exec: exec) {
-            if write && !exec, let t = relocationWrite(p, access.address.rawValue >> 12) { return t }
-            if unprotectReserve(p, access.address.rawValue >> 12) { return self.access(access, pid: pid) }
+        if access.kind.isTouch && !touchIsValid(p, Page.number(of: access.address.rawValue), write: write, exec: exec) {
+            if write && !exec, let t = relocationWrite(p, Page.number(of: access.address.rawValue)) { return t }
+            if unprotectReserve(p, Page.number(of: access.address.rawValue)) { return self.access(access, pid: pid) }
             stats.touchesIgnored += 1
             return Translation(fault: .touchIgnored, frame: PageFrameNumber(0), vma: p.space.lookup(access.address.rawValue).map { p.space.areas[$0].id } ?? .none)
         }
-        let first = access.address.rawValue >> 12
-        let last = (access.address.rawValue &+ UInt64(max(access.size, 1)) &- 1) >> 12
+        let first = Page.number(of: access.address.rawValue)
+        let last = Page.number(of: access.address.rawValue &+ UInt64(max(access.size, 1)) &- 1)
         var t = touch(p, first, write: write, exec: exec)
         if last != first && p.alive && !t.fault.isSignal {
             let t2 = touch(p, last, write: write, exec: exec)
@@ -41,12 +41,12 @@ extension LinuxKernel {
     /// page lies within the file (else `filemap_fault` would raise SIGBUS). A touch that fails
     /// these checks was a fault the real program survived; it must not kill the modelled process.
     mutating func touchIsValid(_ p: ProcessState, _ vpn: UInt64, write: Bool, exec: Bool) -> Bool {
-        let address = vpn << 12
+        let address = Page.address(ofNumber: vpn)
         guard let vi = p.space.lookup(address) ?? expandStack(p, address) else { return false }
         let vma = p.space.areas[vi]
         if (write && !vma.prot.contains(.write)) || (exec && !vma.prot.contains(.execute)) || vma.prot.isEmpty { return false }
         if case .file(let file) = vma.backing {
-            guard let size = cache.files[file]?.size, vma.pageOffset(of: address) < (size + 4095) >> 12 else { return false }
+            guard let size = cache.files[file]?.size, vma.pageOffset(of: address) < Page.count(covering: size) else { return false }
         }
         return true
     }
@@ -58,11 +58,11 @@ extension LinuxKernel {
     /// now (`do_cow_fault`, or `wp_page_copy` when the file page is mapped already) and leaves the
     /// PTE read-only, as the mprotect did. Nil when the touch is not such a store.
     mutating func relocationWrite(_ p: ProcessState, _ vpn: UInt64) -> Translation? {
-        let address = vpn << 12
+        let address = Page.address(ofNumber: vpn)
         guard let vi = p.space.lookup(address) else { return nil }
         let vma = p.space.areas[vi]
         guard !vma.isShared, vma.prot.contains(.read), !vma.prot.contains(.write), case .file(let file) = vma.backing,
-              let size = cache.files[file]?.size, vma.pageOffset(of: address) < (size + 4095) >> 12 else { return nil }
+              let size = cache.files[file]?.size, vma.pageOffset(of: address) < Page.count(covering: size) else { return nil }
         let t: Translation
         if let e = p.table.entry(vpn) {
             // Already the private copy: the model has nothing left to do for this fault.
@@ -81,7 +81,7 @@ extension LinuxKernel {
     /// after the x86 `access_error` checks (arch/x86/mm/fault.c).
     @usableFromInline
     mutating func touch(_ p: ProcessState, _ vpn: UInt64, write: Bool, exec: Bool) -> Translation {
-        let address = vpn << 12
+        let address = Page.address(ofNumber: vpn)
         guard let vi = p.space.lookup(address) ?? expandStack(p, address) else {
             stats.segv += 1
             kill(p, signal: 11)
@@ -100,7 +100,7 @@ extension LinuxKernel {
             return writeProtectFault(p, vi, vpn, e)
         }
         if p.table.hasHuge, let h = p.table.hugeEntry(vpn) {
-            let frame = PageFrameNumber(h.frame.rawValue + (vpn & 511))
+            let frame = PageFrameNumber(h.frame.rawValue + HugePage.index(ofNumber: vpn))
             if !write || h.flags.contains(.writable) { return Translation(fault: .none, frame: frame, vma: id) }
             stats.pgfault += 1
             return hugeWriteProtectFault(p, vi, vpn, h)
@@ -145,11 +145,11 @@ extension LinuxKernel {
     /// writable and dirty (page_mkwrite).
     mutating func writeProtectFault(_ p: ProcessState, _ vi: Int, _ vpn: UInt64, _ e: PageTableEntry) -> Translation {
         let id = p.space.areas[vi].id
-        queueTLBInvalidate(p.pid, vpn << 12, (vpn + 1) << 12)
+        queueTLBInvalidate(p.pid, Page.address(ofNumber: vpn), Page.address(ofNumber: vpn + 1))
         if p.space.areas[vi].isShared {
             var n = e; n.flags.formUnion([.writable, .dirty]); p.table.update(vpn, n)
             if case .file(let file) = p.space.areas[vi].backing {
-                cache.files[file]?.dirty.insert(p.space.areas[vi].pageOffset(of: vpn << 12))
+                cache.files[file]?.dirty.insert(p.space.areas[vi].pageOffset(of: Page.address(ofNumber: vpn)))
             }
             return Translation(fault: .fileWriteNotify, frame: e.frame, vma: id)
         }
@@ -173,9 +173,9 @@ extension LinuxKernel {
     /// `filemap_fault`): SIGBUS beyond EOF; a cache miss reads the read-around window (major);
     /// a read fault first maps cached neighbours by fault-around.
     mutating func fileFault(_ p: ProcessState, _ vma: VirtualMemoryArea, _ vpn: UInt64, file: FileID, write: Bool) -> Translation {
-        let address = vpn << 12
+        let address = Page.address(ofNumber: vpn)
         let pgoff = vma.pageOffset(of: address)
-        guard let size = cache.files[file]?.size, pgoff < (size + 4095) >> 12 else {
+        guard let size = cache.files[file]?.size, pgoff < Page.count(covering: size) else {
             stats.sigbus += 1
             kill(p, signal: 7)
             return Translation(fault: .sigbus, frame: PageFrameNumber(0), vma: vma.id)
@@ -202,7 +202,7 @@ extension LinuxKernel {
         if write && !vma.isShared {
             guard let f = allocateFrame(.anonymous) else { return oom(p, vma.id) }
             guard install(p, vpn, f, [.writable, .anonymous, .dirty]) else { freeFrame(f); return oom(p, vma.id) }
-            if let vi = p.space.find(vpn << 12) { prepareAnonVMA(p, vi) }
+            if let vi = p.space.find(Page.address(ofNumber: vpn)) { prepareAnonVMA(p, vi) }
             return Translation(fault: major ? .fileCowMajor : .fileCow, frame: f, vma: vma.id)
         }
         var flags: PTEFlags = tmpfs ? [.shmem] : []
@@ -220,14 +220,14 @@ extension LinuxKernel {
     /// `do_fault_around`: maps the cached pages of the aligned `fault_around_bytes` window around
     /// `vpn`, clipped to the VMA, the PMD and the file's end, without counting faults.
     mutating func faultAround(_ p: ProcessState, _ vma: VirtualMemoryArea, _ vpn: UInt64, file: FileID) {
-        let window = UInt64(configuration.faultAroundBytes >> 12)
+        let window = Page.count(in: UInt64(configuration.faultAroundBytes))
         guard window > 1, let f = cache.files[file] else { return }
-        let pmdStart = (vpn >> 9) << 9
-        let start = max((vpn / window) * window, vma.start >> 12, pmdStart)
-        let end = min((vpn / window) * window + window, vma.end >> 12, pmdStart + 512)
-        let filePages = (f.size + 4095) >> 12
+        let pmdStart = HugePage.firstPage(ofNumber: vpn)
+        let start = max((vpn / window) * window, Page.number(of: vma.start), pmdStart)
+        let end = min((vpn / window) * window + window, Page.number(of: vma.end), pmdStart + HugePage.pages)
+        let filePages = Page.count(covering: f.size)
         for v in start..<end where p.table.entry(v) == nil {
-            let off = vma.pageOffset(of: v << 12)
+            let off = vma.pageOffset(of: Page.address(ofNumber: v))
             guard off < filePages, let frame = f.pages[off] else { continue }
             _ = install(p, v, frame, [])
         }
@@ -239,16 +239,16 @@ extension LinuxKernel {
     /// fault. Best effort: stops when memory runs out (the fault then reads as usual).
     mutating func warmPageCache(_ vma: VirtualMemoryArea, _ vpn: UInt64, file: FileID, write: Bool) {
         guard let f = cache.files[file] else { return }
-        let filePages = (f.size + 4095) >> 12
+        let filePages = Page.count(covering: f.size)
         var start = vpn, end = vpn + 1
-        let window = UInt64(configuration.faultAroundBytes >> 12)
+        let window = Page.count(in: UInt64(configuration.faultAroundBytes))
         if !write && window > 1 {
-            let pmdStart = (vpn >> 9) << 9
-            start = max((vpn / window) * window, vma.start >> 12, pmdStart)
-            end = min((vpn / window) * window + window, vma.end >> 12, pmdStart + 512)
+            let pmdStart = HugePage.firstPage(ofNumber: vpn)
+            start = max((vpn / window) * window, Page.number(of: vma.start), pmdStart)
+            end = min((vpn / window) * window + window, Page.number(of: vma.end), pmdStart + HugePage.pages)
         }
         for v in start..<end {
-            let off = vma.pageOffset(of: v << 12)
+            let off = vma.pageOffset(of: Page.address(ofNumber: v))
             guard off < filePages else { break }
             if cache.files[file]!.pages[off] != nil { continue }
             guard let frame = allocateFrame(.file) else { return }
@@ -260,7 +260,7 @@ extension LinuxKernel {
     /// page cache (only the faulting page under MADV_RANDOM). False when memory ran out.
     mutating func readAround(_ file: FileID, _ pgoff: UInt64, fileSize: UInt64, random: Bool) -> Bool {
         let ra = random ? 1 : UInt64(configuration.readAroundPages)
-        let filePages = (fileSize + 4095) >> 12
+        let filePages = Page.count(covering: fileSize)
         let start = pgoff >= ra / 2 ? pgoff - ra / 2 : 0
         let end = min(start + ra, filePages)
         var read: UInt64 = 0

@@ -14,30 +14,30 @@ extension LinuxKernel {
             guard p.table.mapHuge(vpn, PageTableEntry(frame: zero, flags: [.present, .user]), allocate: { self.allocateFrame(.pageTable) }) else {
                 return oom(p, vma.id)
             }
-            return Translation(fault: .thpZeroPage, frame: PageFrameNumber(zero.rawValue + (vpn & 511)), vma: vma.id)
+            return Translation(fault: .thpZeroPage, frame: PageFrameNumber(zero.rawValue + HugePage.index(ofNumber: vpn)), vma: vma.id)
         }
-        guard let head = frames.allocatePages(order: 9, gfp: thpGFP(vma)) else { stats.thpFaultFallback += 1; return nil }
-        frames.setUse(head, order: 9, .anonHuge)
-        stats.pgalloc += 512
+        guard let head = frames.allocatePages(order: HugePage.order, gfp: thpGFP(vma)) else { stats.thpFaultFallback += 1; return nil }
+        frames.setUse(head, order: HugePage.order, .anonHuge)
+        stats.pgalloc += HugePage.pages
         let entry = PageTableEntry(frame: head, flags: [.present, .user, .writable, .anonymous, .dirty])
         guard p.table.mapHuge(vpn, entry, allocate: { self.allocateFrame(.pageTable) }) else {
-            frames.freePages(head, order: 9); stats.pgfree += 512
+            frames.freePages(head, order: HugePage.order); stats.pgfree += HugePage.pages
             return oom(p, vma.id)
         }
         thpMappings[head] = 1
         prepareAnonVMA(p, vi)
-        p.rssAnon += 512
+        p.rssAnon += HugePage.pages
         p.noteGrowth()
         stats.thpFaultAlloc += 1
-        return Translation(fault: .thpNew, frame: PageFrameNumber(head.rawValue + (vpn & 511)), vma: vma.id)
+        return Translation(fault: .thpNew, frame: PageFrameNumber(head.rawValue + HugePage.index(ofNumber: vpn)), vma: vma.id)
     }
 
     /// The fault-time check (`hugepage_vma_check` with in_pf, then `transhuge_vma_suitable` at the
     /// aligned address): THP allowed for the VMA and the whole aligned 2 MiB inside it.
     @inlinable func thpFaultAllowed(_ vma: VirtualMemoryArea, _ vpn: UInt64) -> Bool {
         guard thpPolicyAllows(vma) else { return false }
-        let haddr = (vpn & ~511) << 12
-        return haddr >= vma.start && haddr + LinuxKernel.hugePageBytes <= vma.end
+        let haddr = HugePage.address(ofNumber: vpn)
+        return haddr >= vma.start && haddr + HugePage.size <= vma.end
     }
 
     /// `vma_thp_gfp_mask` (6.1): what the order-9 allocation may do, by the defrag setting and
@@ -57,9 +57,9 @@ extension LinuxKernel {
     /// The huge zero page, allocated on first use (`get_huge_zero_page`; counts thp_zero_page_alloc).
     mutating func hugeZeroPage() -> PageFrameNumber? {
         if let z = hugeZeroFrame { return z }
-        guard let z = frames.allocatePages(order: 9, gfp: [.reclaim, .comp, .noWarn, .zero]) else { return nil }
-        frames.setUse(z, order: 9, .kernel)
-        stats.pgalloc += 512
+        guard let z = frames.allocatePages(order: HugePage.order, gfp: [.reclaim, .comp, .noWarn, .zero]) else { return nil }
+        frames.setUse(z, order: HugePage.order, .kernel)
+        stats.pgalloc += HugePage.pages
         stats.thpZeroPageAlloc += 1
         hugeZeroFrame = z
         return z
@@ -73,8 +73,8 @@ extension LinuxKernel {
         let head = e.frame
         if head != hugeZeroFrame && thpMappings[head] == 1 && !subpagesMapped(head) {
             var n = e; n.flags.formUnion([.writable, .dirty]); p.table.updateHuge(vpn, n)
-            queueTLBInvalidate(p.pid, (vpn & ~511) << 12, ((vpn & ~511) + 512) << 12)
-            return Translation(fault: .thpReuse, frame: PageFrameNumber(head.rawValue + (vpn & 511)), vma: id)
+            queueTLBInvalidate(p.pid, HugePage.address(ofNumber: vpn), HugePage.address(ofNumber: vpn) + HugePage.size)
+            return Translation(fault: .thpReuse, frame: PageFrameNumber(head.rawValue + HugePage.index(ofNumber: vpn)), vma: id)
         }
         splitHugeMapping(p, vpn)
         return writeProtectFault(p, vi, vpn, p.table.entry(vpn)!)
@@ -82,7 +82,7 @@ extension LinuxKernel {
 
     /// True when a PTE maps any subpage of the THP at `head`.
     func subpagesMapped(_ head: PageFrameNumber) -> Bool {
-        (0..<UInt64(512)).contains { frames.mapCountOf(PageFrameNumber(head.rawValue + $0)) > 0 }
+        (0..<HugePage.pages).contains { frames.mapCountOf(PageFrameNumber(head.rawValue + $0)) > 0 }
     }
 
     /// Splits the huge entry covering `vpn` into 512 PTEs (`__split_huge_pmd_locked`): each
@@ -91,7 +91,7 @@ extension LinuxKernel {
     mutating func splitHugeMapping(_ p: ProcessState, _ vpn: UInt64) {
         guard let e = p.table.hugeEntry(vpn) else { return }
         let head = e.frame
-        queueTLBInvalidate(p.pid, (vpn & ~511) << 12, ((vpn & ~511) + 512) << 12)
+        queueTLBInvalidate(p.pid, HugePage.address(ofNumber: vpn), HugePage.address(ofNumber: vpn) + HugePage.size)
         stats.thpSplitPmd += 1
         if head == hugeZeroFrame {
             let zero = frames.zeroPage
@@ -99,11 +99,11 @@ extension LinuxKernel {
             return
         }
         p.table.splitHuge(vpn) { PageFrameNumber(head.rawValue + $0) }
-        for i in 0..<UInt64(512) { frames.adjustMapCount(PageFrameNumber(head.rawValue + i), by: 1) }
+        for i in 0..<HugePage.pages { frames.adjustMapCount(PageFrameNumber(head.rawValue + i), by: 1) }
         let left = (thpMappings[head] ?? 1) - 1
         if left > 0 { thpMappings[head] = left } else {
             thpMappings[head] = nil
-            frames.retag(head, order: 9, .anonymous)
+            frames.retag(head, order: HugePage.order, .anonymous)
             stats.thpSplitPage += 1
         }
     }
@@ -111,8 +111,8 @@ extension LinuxKernel {
     /// Splits a huge entry that straddles `address` (a VMA boundary or the edge of a zapped range
     /// not aligned to 2 MiB: `split_huge_pmd_address`, `zap_pmd_range`).
     mutating func splitHugeAt(_ p: ProcessState, _ address: UInt64) {
-        guard p.table.hasHuge, address & (LinuxKernel.hugePageBytes - 1) != 0, p.table.hugeEntry(address >> 12) != nil else { return }
-        splitHugeMapping(p, address >> 12)
+        guard p.table.hasHuge, !HugePage.isAligned(address), p.table.hugeEntry(Page.number(of: address)) != nil else { return }
+        splitHugeMapping(p, Page.number(of: address))
     }
 
     /// Removes the huge entries whose 2 MiB lies inside [start, end) (`zap_huge_pmd`), after
@@ -122,11 +122,11 @@ extension LinuxKernel {
         splitHugeAt(p, start)
         splitHugeAt(p, end)
         var freed: UInt64 = 0
-        for (vpn, _) in p.table.hugeMappings(start >> 12, end >> 12) where (vpn + 512) << 12 <= end {
+        for (vpn, _) in p.table.hugeMappings(Page.number(of: start), Page.number(of: end)) where Page.address(ofNumber: vpn + HugePage.pages) <= end {
             guard let (e, deposit) = p.table.unmapHuge(vpn) else { continue }
             freeFrame(deposit); freed += 1
             guard e.frame != hugeZeroFrame else { continue }
-            p.rssAnon -= 512
+            p.rssAnon -= HugePage.pages
             let left = (thpMappings[e.frame] ?? 1) - 1
             if left > 0 { thpMappings[e.frame] = left; continue }
             thpMappings[e.frame] = nil
@@ -141,14 +141,14 @@ extension LinuxKernel {
     /// split shrinker, done at once). Returns the frames freed.
     mutating func releaseHugePage(_ head: PageFrameNumber) -> UInt64 {
         if !subpagesMapped(head) {
-            frames.freePages(head, order: 9)
-            stats.pgfree += 512
-            return 512
+            frames.freePages(head, order: HugePage.order)
+            stats.pgfree += HugePage.pages
+            return HugePage.pages
         }
-        frames.retag(head, order: 9, .anonymous)
+        frames.retag(head, order: HugePage.order, .anonymous)
         stats.thpSplitPage += 1
         var freed: UInt64 = 0
-        for i in 0..<UInt64(512) where frames.mapCountOf(PageFrameNumber(head.rawValue + i)) == 0 {
+        for i in 0..<HugePage.pages where frames.mapCountOf(PageFrameNumber(head.rawValue + i)) == 0 {
             freeFrame(PageFrameNumber(head.rawValue + i)); freed += 1
         }
         return freed
@@ -157,7 +157,7 @@ extension LinuxKernel {
     /// Splits every huge entry in [start, end) (before moving page tables with mremap).
     mutating func splitHugeRange(_ p: ProcessState, _ start: UInt64, _ end: UInt64) {
         guard p.table.hasHuge else { return }
-        for (vpn, _) in p.table.hugeMappings(start >> 12, end >> 12) { splitHugeMapping(p, vpn) }
+        for (vpn, _) in p.table.hugeMappings(Page.number(of: start), Page.number(of: end)) { splitHugeMapping(p, vpn) }
         splitHugeAt(p, start)
     }
 
@@ -169,13 +169,13 @@ extension LinuxKernel {
     /// `copy_huge_pmd` at fork: each huge entry of `v` is write-protected in the parent and
     /// installed in the child with a deposited table page; the THP gains a PMD mapping.
     mutating func copyHugeMappings(_ parent: ProcessState, _ child: ProcessState, _ v: VirtualMemoryArea) -> Bool {
-        for (vpn, var e) in parent.table.hugeMappings(v.start >> 12, v.end >> 12) {
+        for (vpn, var e) in parent.table.hugeMappings(Page.number(of: v.start), Page.number(of: v.end)) {
             if e.flags.contains(.writable) { e.flags.remove(.writable); parent.table.updateHuge(vpn, e) }
             e.flags.remove(.huge)
             guard child.table.mapHuge(vpn, e, allocate: { self.allocateFrame(.pageTable) }) else { return false }
             guard e.frame != hugeZeroFrame else { continue }
             thpMappings[e.frame, default: 0] += 1
-            child.rssAnon += 512
+            child.rssAnon += HugePage.pages
             child.noteGrowth()
         }
         return true

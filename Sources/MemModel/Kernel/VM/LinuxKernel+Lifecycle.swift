@@ -58,7 +58,7 @@ extension LinuxKernel {
             // reads) are left for the child to fault in itself.
             guard !v.isShared, v.anonVMA != 0 else { continue }
             if parent.table.hasHuge { guard copyHugeMappings(parent, child, v) else { return protected } }
-            for vpn in parent.table.mappedPages(v.start >> 12, v.end >> 12) {
+            for vpn in parent.table.mappedPages(Page.number(of: v.start), Page.number(of: v.end)) {
                 var e = parent.table.entry(vpn)!
                 if e.flags.contains(.writable) { e.flags.remove(.writable); parent.table.update(vpn, e); protected += 1 }
                 guard install(child, vpn, e.frame, e.flags) else { return protected }
@@ -126,7 +126,7 @@ extension LinuxKernel {
             _ = region(p, call, name: r.path)
             // Each maps line is its own VMA: keep apart neighbours the kernel kept apart for reasons
             // the line does not show (VM_ACCOUNT left on a RELRO range, a different anon_vma).
-            for edge in [r.start & ~4095, (r.end + 4095) & ~4095] {
+            for edge in [Page.alignDown(r.start), Page.alignUp(r.end)] {
                 if let s = p.space.split(at: edge, newID: { self.newVMAID() }) { announceSplit(p, s) }
             }
         }

@@ -7,7 +7,7 @@ extension LinuxKernel {
     public func lockedPages(_ p: ProcessState, _ start: UInt64 = 0, _ end: UInt64 = .max) -> UInt64 {
         var n: UInt64 = 0
         for v in p.space.areas where v.flags.contains(.locked) && v.end > start && v.start < end {
-            n += (min(v.end, end) - max(v.start, start)) >> 12
+            n += Page.count(in: min(v.end, end) - max(v.start, start))
         }
         return n
     }
@@ -30,11 +30,11 @@ extension LinuxKernel {
     /// whose length is a multiple of 2 MiB, Linux ≥ 6.7's `thp_get_unmapped_area`), a gap 2 MiB
     /// longer is found and the start rounded up to a 2 MiB boundary.
     func placeMapping(_ p: ProcessState, length: UInt64, thpAlign: Bool) -> UInt64? {
-        if thpAlign, let g = p.space.highestGap(length: length + LinuxKernel.hugePageBytes, floor: LinuxKernel.mmapMinAddr,
+        if thpAlign, let g = p.space.highestGap(length: length + HugePage.size, floor: LinuxKernel.mmapMinAddr,
                                                   ceiling: p.mmapBase, guardGap: LinuxKernel.stackGuardGap) {
-            let misalign = (0 &- g) & (LinuxKernel.hugePageBytes - 1)
+            let misalign = (0 &- g) & HugePage.offsetMask
             // Top-down and already aligned: the kernel takes the upper end of the padded gap.
-            return misalign == 0 ? g + LinuxKernel.hugePageBytes : g + misalign
+            return misalign == 0 ? g + HugePage.size : g + misalign
         }
         return p.space.highestGap(length: length, floor: LinuxKernel.mmapMinAddr, ceiling: p.mmapBase, guardGap: LinuxKernel.stackGuardGap)
     }

@@ -13,7 +13,7 @@ extension LinuxKernel {
         while lo < hi { let mid = (lo + hi) >> 1; if areas[mid].end <= address { lo = mid + 1 } else { hi = mid } }
         guard lo < areas.count, areas[lo].flags.contains(.growsDown), areas[lo].start > address else { return nil }
         let v = areas[lo]
-        let newStart = address & ~4095
+        let newStart = Page.alignDown(address)
         guard newStart >= LinuxKernel.mmapMinAddr else { return nil }
         if lo > 0 {
             let prev = areas[lo - 1]
@@ -24,7 +24,7 @@ extension LinuxKernel {
         }
         let limits = vm
         guard v.end - newStart <= limits.rlimitStack else { return nil }
-        guard (p.space.totalPages << 12) + (v.start - newStart) <= limits.rlimitAS else { return nil }
+        guard Page.bytes(p.space.totalPages) + (v.start - newStart) <= limits.rlimitAS else { return nil }
         p.space.update(lo) { $0.start = newStart; $0.offset = newStart }
         changes.append(.vmaChanged(pid: p.pid, vma: p.space[lo]))
         let total = p.space.totalPages

@@ -1,8 +1,6 @@
 import MemTrace
 
 extension LinuxKernel {
-    static let EPERM: Int64 = 1, ENOMEM: Int64 = 12, EFAULT: Int64 = 14, EEXIST: Int64 = 17, EINVAL: Int64 = 22, EAGAIN: Int64 = 11
-
     /// Carries out a memory system call. Where the trace recorded a successful address (mmap,
     /// mremap), the model places the mapping there so later accesses line up; where it recorded
     /// nothing (result 0, as synthesized traces do), the model chooses as the kernel would.
@@ -10,51 +8,49 @@ extension LinuxKernel {
         ensureUniqueState()
         defer { settleIfNeeded() }
         defer { if !pendingTouches.isEmpty { retryHeldTouches(pid) } }
-        guard let p = processFor(pid) else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
-        guard p.alive else { return SyscallResult(result: -LinuxKernel.EINVAL) }
+        guard let p = processFor(pid) else { return SyscallResult(errno: .enomem) }
+        guard p.alive else { return SyscallResult(errno: .einval) }
         // Ranges past TASK_SIZE (or wrapping around) are refused before any arithmetic on them.
         switch call.op {
         case .munmap, .madvise, .mprotect, .mlock, .munlock, .msync:
             guard call.length <= LinuxKernel.taskSize, call.address.rawValue <= LinuxKernel.taskSize - call.length else {
-                return SyscallResult(result: call.op == .munmap || call.op == .madvise ? -LinuxKernel.EINVAL : -LinuxKernel.ENOMEM)
+                return SyscallResult(errno: call.op == .munmap || call.op == .madvise ? .einval : .enomem)
             }
         case .mremap:
             guard call.length <= LinuxKernel.taskSize, call.newLength <= LinuxKernel.taskSize,
-                  call.address.rawValue <= LinuxKernel.taskSize - call.length else { return SyscallResult(result: -LinuxKernel.EINVAL) }
+                  call.address.rawValue <= LinuxKernel.taskSize - call.length else { return SyscallResult(errno: .einval) }
         case .region:
-            guard call.length < 1 << 48, call.address.rawValue <= UInt64.max - (1 << 48) else { return SyscallResult(result: -LinuxKernel.EINVAL) }
+            guard call.length < 1 << 48, call.address.rawValue <= UInt64.max - (1 << 48) else { return SyscallResult(errno: .einval) }
         default: break
         }
         switch call.op {
         case .mmap: return mmap(p, call, name: name)
         case .region: return region(p, call, name: name)
         case .munmap:
-            guard call.address.rawValue & 4095 == 0, call.length > 0 else { return SyscallResult(result: -LinuxKernel.EINVAL) }
-            let freed = unmap(p, call.address.rawValue, pageAlign(call.length))
+            guard Page.isAligned(call.address.rawValue), call.length > 0 else { return SyscallResult(errno: .einval) }
+            let freed = unmap(p, call.address.rawValue, Page.alignUp(call.length))
             return SyscallResult(result: 0, pagesFreed: freed)
         case .mprotect: return mprotect(p, call)
         case .madvise: return madvise(p, call)
         case .brk: return brk(p, call)
         case .mremap: return mremap(p, call)
         case .mlock, .munlock:
-            let start = call.address.rawValue & ~4095, end = pageAlign(call.address.rawValue + call.length)
-            guard p.space.isFullyMapped(start, end) else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+            let start = Page.alignDown(call.address.rawValue), end = Page.alignUp(call.address.rawValue + call.length)
+            guard p.space.isFullyMapped(start, end) else { return SyscallResult(errno: .enomem) }
             return setLocked(p, start, end, locked: call.op == .mlock)
         case .mlockall:
-            guard call.flags & 1 != 0, let first = p.space.areas.first, let last = p.space.areas.last else { return SyscallResult(result: 0) }
+            guard call.mlockallFlags.contains(.current), let first = p.space.areas.first, let last = p.space.areas.last else { return SyscallResult(result: 0) }
             return setLocked(p, first.start, last.end, locked: true)
         case .munlockall:
             guard let first = p.space.areas.first, let last = p.space.areas.last else { return SyscallResult(result: 0) }
             return setLocked(p, first.start, last.end, locked: false)
         case .msync:
-            guard call.address.rawValue & 4095 == 0 else { return SyscallResult(result: -LinuxKernel.EINVAL) }
-            let end = pageAlign(call.address.rawValue + call.length)
-            guard p.space.isFullyMapped(call.address.rawValue, end) else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+            guard Page.isAligned(call.address.rawValue) else { return SyscallResult(errno: .einval) }
+            let end = Page.alignUp(call.address.rawValue + call.length)
+            guard p.space.isFullyMapped(call.address.rawValue, end) else { return SyscallResult(errno: .enomem) }
             return SyscallResult(result: 0, pagesWritten: writeback(p, call.address.rawValue, end))
         }
     }
-
-    @inlinable func pageAlign(_ v: UInt64) -> UInt64 { (v &+ 4095) & ~4095 }
 
     /// `do_mmap` + `mmap_region` (mm/mmap.c): placement, MAP_FIXED unmapping, MAP_FIXED_NOREPLACE,
     /// the map count limit, merging, and populate for MAP_POPULATE / MAP_LOCKED.
@@ -63,45 +59,45 @@ extension LinuxKernel {
         let flags = call.mapFlags
         // A shared anonymous mapping's offset is its shmem inode in recorded traces (pgoff is unused).
         let sharedAnonymous = flags.contains(.shared) && (flags.contains(.anonymous) || call.file == .anonymous)
-        guard call.length > 0, call.offset & 4095 == 0 || sharedAnonymous else { return SyscallResult(result: -LinuxKernel.EINVAL) }
-        let length = pageAlign(call.length)
-        guard length >= call.length else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        guard call.length > 0, Page.isAligned(call.offset) || sharedAnonymous else { return SyscallResult(errno: .einval) }
+        let length = Page.alignUp(call.length)
+        guard length >= call.length else { return SyscallResult(errno: .enomem) }
         // do_mmap: the file offset may not wrap (EOVERFLOW).
-        guard sharedAnonymous || call.offset <= UInt64.max - length else { return SyscallResult(result: -75) }
+        guard sharedAnonymous || call.offset <= UInt64.max - length else { return SyscallResult(errno: .eoverflow) }
         let limits = vm
-        guard p.space.count < limits.maxMapCount else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        guard p.space.count < limits.maxMapCount else { return SyscallResult(errno: .enomem) }
         // mlock_future_ok: MAP_LOCKED beyond RLIMIT_MEMLOCK (the model's processes lack CAP_IPC_LOCK).
-        if flags.contains(.locked) && (lockedPages(p) + (length >> 12)) << 12 > limits.rlimitMemlock {
-            return SyscallResult(result: -LinuxKernel.EAGAIN)
+        if flags.contains(.locked) && Page.bytes(lockedPages(p) + Page.count(in: length)) > limits.rlimitMemlock {
+            return SyscallResult(errno: .eagain)
         }
         var start: UInt64
         if call.result > 0 {
             start = UInt64(call.result)
         } else if flags.contains(.fixed) || flags.contains(.fixedNoReplace) {
             start = call.address.rawValue
-            guard start & 4095 == 0 else { return SyscallResult(result: -LinuxKernel.EINVAL) }
+            guard Page.isAligned(start) else { return SyscallResult(errno: .einval) }
         } else {
-            let hint = call.address.rawValue & ~4095
+            let hint = Page.alignDown(call.address.rawValue)
             if hint >= LinuxKernel.mmapMinAddr && length <= LinuxKernel.taskSize && hint <= LinuxKernel.taskSize - length
                 && !p.space.overlaps(hint, hint + length) {
                 start = hint
             } else if let g = placeMapping(p, length: length, thpAlign: limits.thpAlignAnonymous && hint == 0
                                             && !flags.contains(.shared) && (flags.contains(.anonymous) || call.file == .anonymous)
-                                            && length & (LinuxKernel.hugePageBytes - 1) == 0) {
+                                            && HugePage.isAligned(length)) {
                 start = g
-            } else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+            } else { return SyscallResult(errno: .enomem) }
         }
-        guard length <= LinuxKernel.taskSize, start <= LinuxKernel.taskSize + 4096 - length else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        guard length <= LinuxKernel.taskSize, start <= LinuxKernel.taskSize + Page.size - length else { return SyscallResult(errno: .enomem) }
         if flags.contains(.fixedNoReplace) && call.result <= 0 && p.space.overlaps(start, start + length) {
-            return SyscallResult(result: -LinuxKernel.EEXIST)
+            return SyscallResult(errno: .eexist)
         }
         let shared = flags.contains(.shared)
         // may_expand_vm: RLIMIT_AS for every mapping, RLIMIT_DATA for private writable ones.
         if call.result <= 0 {
             let replaced = mappedBytes(p, start, start + length)
-            if p.space.totalPages << 12 - replaced + length > limits.rlimitAS { return SyscallResult(result: -LinuxKernel.ENOMEM) }
-            if !shared && call.prot.contains(.write) && dataPages(p) << 12 + length > limits.rlimitData {
-                return SyscallResult(result: -LinuxKernel.ENOMEM)
+            if Page.bytes(p.space.totalPages) - replaced + length > limits.rlimitAS { return SyscallResult(errno: .enomem) }
+            if !shared && call.prot.contains(.write) && Page.bytes(dataPages(p)) + length > limits.rlimitData {
+                return SyscallResult(errno: .enomem)
             }
         }
         var freed: UInt64 = 0
@@ -125,7 +121,7 @@ extension LinuxKernel {
                 offset = start     // anon private pgoff = addr >> PAGE_SHIFT, so neighbours merge
             }
         } else {
-            guard let f = cache.files[call.file] else { return SyscallResult(result: -9) } // EBADF
+            guard let f = cache.files[call.file] else { return SyscallResult(errno: .ebadf) }
             if f.isTmpfs {
                 backing = .file(call.file)
             } else { backing = .file(call.file) }
@@ -143,8 +139,8 @@ extension LinuxKernel {
 
     /// Installs a mapping found in /proc/PID/maps (start of trace, or after exec).
     mutating func region(_ p: ProcessState, _ call: MemoryCall, name: String) -> SyscallResult {
-        let start = call.address.rawValue & ~4095, end = pageAlign(call.address.rawValue + call.length)
-        guard end > start else { return SyscallResult(result: -LinuxKernel.EINVAL) }
+        let start = Page.alignDown(call.address.rawValue), end = Page.alignUp(call.address.rawValue + call.length)
+        guard end > start else { return SyscallResult(errno: .einval) }
         if call.mapFlags.contains(.fixedNoReplace) && p.space.overlaps(start, end) {
             // A later maps snapshot (after dlopen or pthread_create): what is mapped already is
             // the model's own, with its pages; only the holes are new.
@@ -199,7 +195,7 @@ extension LinuxKernel {
         var part = call
         part.address = VirtualAddress(from)
         part.length = to - from
-        part.offset = call.offset &+ (from - (call.address.rawValue & ~4095))
+        part.offset = call.offset &+ (from - Page.alignDown(call.address.rawValue))
         part.flags &= ~(MapFlags.fixedNoReplace.rawValue | MemoryCall.snapshotSync)
         return region(p, part, name: name)
     }
@@ -236,7 +232,7 @@ extension LinuxKernel {
         var freed: UInt64 = 0
         queueTLBInvalidate(p.pid, start, end)
         freed += zapHugeRange(p, start, end)
-        for vpn in p.table.mappedPages(start >> 12, end >> 12) { freed += zap(p, vpn) }
+        for vpn in p.table.mappedPages(Page.number(of: start), Page.number(of: end)) { freed += zap(p, vpn) }
         let (removed, created) = p.space.remove(start, end) { self.newVMAID() }
         for c in created { cache.mapped(c.backing) }
         for r in removed {
@@ -262,15 +258,15 @@ extension LinuxKernel {
     /// private writable VMAs, read faults otherwise. Returns pages faulted.
     mutating func populate(_ p: ProcessState, _ start: UInt64, _ end: UInt64) -> UInt64 {
         var n: UInt64 = 0
-        var vpn = start >> 12
-        while vpn < end >> 12 && p.alive {
-            guard let i = p.space.find(vpn << 12) else { vpn += 1; continue }
+        var vpn = Page.number(of: start)
+        while vpn < Page.number(of: end) && p.alive {
+            guard let i = p.space.find(Page.address(ofNumber: vpn)) else { vpn += 1; continue }
             let v = p.space[i]
             let write = !v.isShared && v.prot.contains(.write)
             let e = p.table.translate(vpn)
             if e == nil || (write && !e!.flags.contains(.writable)) {
                 let t = touch(p, vpn, write: write, exec: false)
-                if t.fault.isFault { n += 1; changes.append(.fault(pid: p.pid, address: vpn << 12, kind: t.fault, vma: t.vma, frame: t.frame)) }
+                if t.fault.isFault { n += 1; changes.append(.fault(pid: p.pid, address: Page.address(ofNumber: vpn), kind: t.fault, vma: t.vma, frame: t.frame)) }
             }
             vpn += 1
         }
@@ -281,21 +277,21 @@ extension LinuxKernel {
     /// clears its write bit (the next write faults).
     mutating func mprotect(_ p: ProcessState, _ call: MemoryCall) -> SyscallResult {
         let start = call.address.rawValue
-        guard start & 4095 == 0 else { return SyscallResult(result: -LinuxKernel.EINVAL) }
-        let end = pageAlign(start + call.length)
+        guard Page.isAligned(start) else { return SyscallResult(errno: .einval) }
+        let end = Page.alignUp(start + call.length)
         guard end > start else { return SyscallResult(result: 0) }
-        guard p.space.isFullyMapped(start, end) else { return SyscallResult(result: -LinuxKernel.ENOMEM) }
+        guard p.space.isFullyMapped(start, end) else { return SyscallResult(errno: .enomem) }
         splitHugeAt(p, start); splitHugeAt(p, end)
         let (changed, created) = p.space.protect(start, end, call.prot) { self.newVMAID() }
         queueTLBInvalidate(p.pid, start, end)
         if !call.prot.contains(.write) {
-            for (vpn, var e) in p.table.hugeMappings(start >> 12, end >> 12) where e.flags.contains(.writable) {
+            for (vpn, var e) in p.table.hugeMappings(Page.number(of: start), Page.number(of: end)) where e.flags.contains(.writable) {
                 e.flags.remove(.writable); p.table.updateHuge(vpn, e)      // change_huge_pmd
             }
         }
         for c in created { cache.mapped(c.backing) }
         if !call.prot.contains(.write) {
-            for vpn in p.table.mappedPages(start >> 12, end >> 12) {
+            for vpn in p.table.mappedPages(Page.number(of: start), Page.number(of: end)) {
                 if var e = p.table.entry(vpn), e.flags.contains(.writable) { e.flags.remove(.writable); p.table.update(vpn, e) }
             }
         }

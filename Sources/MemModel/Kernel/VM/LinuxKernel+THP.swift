@@ -7,8 +7,8 @@ extension LinuxKernel {
     /// enabled = always or madvise with VM_HUGEPAGE, and an aligned 2 MiB range ending at or
     /// before the VMA's end that starts at or after its start.
     public func thpEligible(_ vma: VirtualMemoryArea) -> Bool {
-        guard thpPolicyAllows(vma), vma.end >= LinuxKernel.hugePageBytes else { return false }
-        let last = (vma.end - LinuxKernel.hugePageBytes) & ~(LinuxKernel.hugePageBytes - 1)
+        guard thpPolicyAllows(vma), vma.end >= HugePage.size else { return false }
+        let last = HugePage.alignDown(vma.end - HugePage.size)
         return last >= vma.start
     }
 
@@ -22,7 +22,4 @@ extension LinuxKernel {
         case .always: return true
         }
     }
-
-    /// HPAGE_PMD_SIZE.
-    public static let hugePageBytes: UInt64 = 2 << 20
 }

@@ -34,11 +34,11 @@ extension LinuxKernel {
         guard let p = processFor(pid), p.alive else { stats.touchesIgnored += UInt64(list.count); return }
         var keep: [PendingTouch] = []
         for var t in list {
-            if p.space.lookup(t.vpn << 12) != nil {
+            if p.space.lookup(Page.address(ofNumber: t.vpn)) != nil {
                 // As if it came now: the same checks, RELRO writes and reserve rules as `access`.
                 let kind: AccessKind = t.write ? .touchStore : t.exec ? .touchFetch : .touchLoad
-                let r = access(MemoryAccess(kind: kind, address: VirtualAddress(t.vpn << 12), size: 1), pid: pid)
-                if r.fault.isFault { changes.append(.fault(pid: pid, address: t.vpn << 12, kind: r.fault, vma: r.vma, frame: r.frame)) }
+                let r = access(MemoryAccess(kind: kind, address: VirtualAddress(Page.address(ofNumber: t.vpn)), size: 1), pid: pid)
+                if r.fault.isFault { changes.append(.fault(pid: pid, address: Page.address(ofNumber: t.vpn), kind: r.fault, vma: r.vma, frame: r.frame)) }
                 continue
             }
             t.age += 1
@@ -60,10 +60,10 @@ extension LinuxKernel {
     /// the PLT. The model does the same mprotect (read and write) for that page, so the touch and
     /// later ones fault as they did. True when it did.
     mutating func unprotectReserve(_ p: ProcessState, _ vpn: UInt64) -> Bool {
-        guard let vi = p.space.lookup(vpn << 12) else { return false }
+        guard let vi = p.space.lookup(Page.address(ofNumber: vpn)) else { return false }
         let v = p.space.areas[vi]
         guard v.prot.isEmpty, !v.isShared, case .anonymous = v.backing else { return false }
-        let r = mprotect(p, MemoryCall(op: .mprotect, address: VirtualAddress(vpn << 12), length: 4096, prot: [.read, .write]))
+        let r = mprotect(p, MemoryCall(op: .mprotect, address: VirtualAddress(Page.address(ofNumber: vpn)), length: Page.size, prot: [.read, .write]))
         guard r.result == 0 else { return false }
         stats.reservesUnprotected += 1
         return true

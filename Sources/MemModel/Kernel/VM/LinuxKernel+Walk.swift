@@ -6,7 +6,7 @@ extension LinuxKernel {
     /// unknown or dead process. A 2 MiB THP mapping ends at the PMD page with size 2M.
     public func pageWalk(pid: ProcessID, address: UInt64) -> PageWalk {
         guard let p = processes[pid], p.alive else { return .unknown }
-        let vpn = address >> 12
+        let vpn = Page.number(of: address)
         let t = p.table
         var w = PageWalk()
         w.append(t.pgd)
@@ -23,7 +23,7 @@ extension LinuxKernel {
     /// Queues a TLB invalidation of [start, end) of `pid` for the hardware (byte addresses).
     @usableFromInline mutating func queueTLBInvalidate(_ pid: ProcessID, _ start: UInt64, _ end: UInt64) {
         guard end > start else { return }
-        changes.append(.tlbInvalidate(pid: pid, firstVPN: start >> 12, endVPN: (end + 4095) >> 12))
+        changes.append(.tlbInvalidate(pid: pid, firstVPN: Page.number(of: start), endVPN: Page.count(covering: end)))
     }
 }
 

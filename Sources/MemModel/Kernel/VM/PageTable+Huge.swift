@@ -1,3 +1,5 @@
+import MemTrace
+
 extension PageTable {
     /// Installs a 2 MiB entry for the aligned range holding `vpn` (`set_pmd_at` in
     /// `__do_huge_pmd_anonymous_page`, `set_huge_zero_page`, `copy_huge_pmd`), allocating missing
@@ -41,8 +43,8 @@ extension PageTable {
         guard var e = huge.removeValue(forKey: key), let d = deposited.removeValue(forKey: key) else { return nil }
         e.flags.remove(.huge)
         let b = addPTEPage(key, d)
-        for i in 0..<512 { slots[b + i] = PageTable.pack(PageTableEntry(frame: subframe(UInt64(i)), flags: e.flags)) }
-        leafCount += 512
+        for i in 0..<HugePage.pages { slots[b + Int(i)] = PageTable.pack(PageTableEntry(frame: subframe(i), flags: e.flags)) }
+        leafCount += Int(HugePage.pages)
         return e
     }
 
@@ -50,7 +52,7 @@ extension PageTable {
     /// with the huge entry's bits (`.huge` set).
     @inlinable public func translate(_ vpn: UInt64) -> PageTableEntry? {
         if !huge.isEmpty, var h = huge[vpn >> 9] {
-            h.frame = PageFrameNumber(h.frame.rawValue + (vpn & 511))
+            h.frame = PageFrameNumber(h.frame.rawValue + HugePage.index(ofNumber: vpn))
             return h
         }
         return entry(vpn)

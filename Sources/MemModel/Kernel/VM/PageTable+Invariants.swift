@@ -1,3 +1,5 @@
+import MemTrace
+
 extension PageTable {
     /// Checks the table's invariants; returns a description of each violation.
     ///
@@ -17,7 +19,7 @@ extension PageTable {
             if deposited[t] == nil { problems.append("huge entry \(t) without a deposited table page") }
             if pmd[t >> 9] == nil { problems.append("huge entry \(t) without a PMD page") }
             if !e.flags.contains(.huge) || !e.flags.contains(.present) { problems.append("huge entry \(t) lacks the PSE or present bit") }
-            if e.frame.rawValue & 511 != 0 { problems.append("huge entry \(t) maps unaligned frame \(e.frame)") }
+            if HugePage.index(ofNumber: e.frame.rawValue) != 0 { problems.append("huge entry \(t) maps unaligned frame \(e.frame)") }
         }
         if deposited.count != huge.count { problems.append("\(deposited.count) deposited table pages for \(huge.count) huge entries") }
         for t in pmd.keys where pud[t >> 9] == nil { problems.append("PMD page \(t) without a PUD page") }

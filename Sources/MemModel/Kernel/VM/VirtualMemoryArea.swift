@@ -34,12 +34,12 @@ public struct VirtualMemoryArea: Hashable, Sendable {
     }
 
     @inlinable public var length: UInt64 { end - start }
-    @inlinable public var pages: UInt64 { (end - start) >> 12 }
+    @inlinable public var pages: UInt64 { Page.count(in: end - start) }
     @inlinable public var isShared: Bool { flags.contains(.shared) }
     @inlinable public func contains(_ address: UInt64) -> Bool { address >= start && address < end }
 
     /// The page offset in the backing object of the page holding `address`.
-    @inlinable public func pageOffset(of address: UInt64) -> UInt64 { (offset &+ (address &- start)) >> 12 }
+    @inlinable public func pageOffset(of address: UInt64) -> UInt64 { Page.number(of: offset &+ (address &- start)) }
 
     /// True when `next` starts where this ends and can be one VMA with it (`is_mergeable_vma`,
     /// `can_vma_merge_after` in mm/mmap.c): same flags, protection, backing and contiguous offset.
