@@ -13,7 +13,11 @@ extension ReplayEngine {
     /// The cost is one closure per call, called only when the model makes a system call.
     @inline(__always)
     mutating func reallocate(_ call: AllocationCall, pid: ProcessID, tid: ThreadID, time: UInt64) -> AllocationResult {
-        user.allocation(call, pid: pid, tid: tid, time: time) { kernel.memory($0.memoryCall, pid: pid, name: "").result }
+        allocationChangedKernel = false
+        return user.allocation(call, pid: pid, tid: tid, time: time) {
+            allocationChangedKernel = true
+            return kernel.memory($0.memoryCall, pid: pid, name: "").result
+        }
     }
 
     /// A thread of a re-allocated process ended, with the kernel model lent for the system calls
@@ -33,6 +37,7 @@ extension ReplayEngine {
                 let address = max(page, t.address)
                 let tr = kernel.access(MemoryAccess(kind: .store, address: VirtualAddress(address), size: 8), pid: pid)
                 if tr.fault != .none {
+                    allocationChangedKernel = true
                     faultCounts[Int(tr.fault.rawValue)] += 1
                     try sink.fault(faultRecord(seq: seq, pid: pid, address: page, kind: tr.fault, vma: tr.vma, frame: tr.frame))
                 }

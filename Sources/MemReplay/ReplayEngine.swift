@@ -28,6 +28,8 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
     var touchesWithoutFault: UInt64 = 0
     /// Whether the last access event took a fault (`checkInvariants` skips the others).
     var lastAccessFaulted = false
+    /// Whether the last re-allocated call made a system call or faulted a page (likewise).
+    var allocationChangedKernel = false
 
     public init(kernel: Kernel, user: User, hardware: Hardware, snapshotInterval: Int) {
         self.kernel = kernel; self.user = user; self.hardware = hardware
@@ -73,11 +75,11 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
 
     /// False for the events that cannot change the kernel model's structures, so the checks run
     /// after every event that could break them: an access that took no fault (a hit on a present
-    /// page) and an allocation call the user-space model keeps to itself (no re-allocation).
+    /// page) and an allocation call that made no system call and faulted no page.
     func changesModel(_ record: TraceRecord, seq: UInt64) -> Bool {
         switch record.event {
         case .access: return lastAccessFaulted
-        case .alloc: return user.reallocates
+        case .alloc: return user.reallocates && allocationChangedKernel
         default: return true
         }
     }
