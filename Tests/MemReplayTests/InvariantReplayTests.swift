@@ -56,18 +56,7 @@ import MemTrace
     func randomizedWorkloadsKeepEveryInvariant(seed: UInt64) throws {
         let synths: [any Synthesizer] = [LocalitySynthesizer(events: 20_000, seed: seed), MallocSynthesizer(events: 20_000, seed: seed)]
         for synth in synths {
-            let out = MemoryTraceOutput()
-            let writer = try TraceWriter(output: out, header: synth.header)
-            try synth.write(to: writer)
-            try writer.close()
-            var decoder = TraceStreamDecoder()
-            try decoder.feed(out.bytes)
-            try decoder.finish()
-            var records: [TraceRecord] = []
-            while let r = try decoder.next() { records.append(r) }
-            var strings: [StringID: String] = [:]
-            for e in decoder.strings.entries { strings[e.id] = e.text }
-            var source = ArrayTraceSource(header: decoder.header!, records: records, strings: strings)
+            var source = try synthesizedSource(synth)
             var sink = DiscardingSink()
             var engine = ReplayEngine(kernel: LinuxKernel(configuration: InvariantReplayTests.machine), user: RecordedHeap(),
                                       hardware: NoHardware(), snapshotInterval: 1 << 30)

@@ -3,8 +3,8 @@ import MemTrace
 import MemModel
 @testable import MemReplay
 
-/// Writes `synth` into memory and replays it on `machine`, collecting everything.
-func replaySynthesized(_ synth: some Synthesizer, machine: MachineConfiguration = MachineConfiguration.presets["small-8g"]!) throws -> CollectingSink {
+/// Writes `synth` into memory and decodes it back as a trace source.
+func synthesizedSource(_ synth: some Synthesizer) throws -> ArrayTraceSource {
     let out = MemoryTraceOutput()
     let writer = try TraceWriter(output: out, header: synth.header)
     try synth.write(to: writer)
@@ -16,7 +16,12 @@ func replaySynthesized(_ synth: some Synthesizer, machine: MachineConfiguration 
     while let r = try decoder.next() { records.append(r) }
     var strings: [StringID: String] = [:]
     for e in decoder.strings.entries { strings[e.id] = e.text }
-    var source = ArrayTraceSource(header: decoder.header!, records: records, strings: strings)
+    return ArrayTraceSource(header: decoder.header!, records: records, strings: strings)
+}
+
+/// Writes `synth` into memory and replays it on `machine`, collecting everything.
+func replaySynthesized(_ synth: some Synthesizer, machine: MachineConfiguration = MachineConfiguration.presets["small-8g"]!) throws -> CollectingSink {
+    var source = try synthesizedSource(synth)
     var sink = CollectingSink()
     var engine = ReplayEngine(kernel: LinuxKernel(configuration: machine), user: RecordedHeap(), hardware: NoHardware(),
                               snapshotInterval: machine.snapshotInterval)
