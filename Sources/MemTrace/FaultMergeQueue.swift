@@ -53,14 +53,21 @@ struct FaultMergeQueue {
     /// as the real kernel counted them.
     private var ownMappings: [Int: [OwnMapping]] = [:]
 
-    /// True when perf mapping `m` of `pid` is anonymous and holds one of the recorder's own
-    /// mappings of the image now running (started, no exec pending). Before an image's start its
-    /// maps snapshot holds what it mapped; a file mapping at a reused address is not the recorder's.
-    private func isRecorders(_ m: PerfMapping, pid: UInt32) -> Bool {
-        guard !execPending.contains(pid), !m.path.hasPrefix("/") || m.path.hasPrefix("//"),
+    /// The parts of perf mapping `m` of `pid` that are the recorder's own mappings of the image now
+    /// running (started, no exec pending), as regions: only anonymous mappings, and clipped to the
+    /// recorder's ranges, since the kernel may have merged the VMA perf reports with an anonymous
+    /// mapping of the program's (which its own recorded call maps). Before an image's start its maps
+    /// snapshot holds what it mapped; a file mapping at a reused address is not the recorder's.
+    private func recordersParts(of m: PerfMapping, pid: UInt32) -> [MappedRegion] {
+        guard m.length > 0, !execPending.contains(pid), !m.path.hasPrefix("/") || m.path.hasPrefix("//"),
               let current = segmentsOfPid[pid]?.last(where: { started.contains($0) }),
-              let own = ownMappings[current] else { return false }
-        return own.contains { $0.start < m.start &+ m.length && m.start < $0.end }
+              let own = ownMappings[current] else { return [] }
+        let end = m.start &+ m.length
+        return own.filter { $0.start < end && m.start < $0.end }.map { o in
+            var r = m.region
+            r.start = max(m.start, o.start); r.end = min(end, o.end)
+            return r
+        }
     }
     /// How many perf mappings were the recorder's own.
     private(set) var ownMapped = 0
@@ -122,7 +129,7 @@ struct FaultMergeQueue {
             if s.direction == .mmap {
                 guard Int(s.address) < mappings.count else { continue }
                 let m = mappings[Int(s.address)]
-                if m.length > 0 && isRecorders(m, pid: pid) { out.append(.region(pid: pid, tid: s.tid, m.region)); ownMapped += 1 }
+                for r in recordersParts(of: m, pid: pid) { out.append(.region(pid: pid, tid: s.tid, r)); ownMapped += 1 }
                 continue
             }
             out.append(.touch(FaultMergeQueue.event(s)))
@@ -165,11 +172,10 @@ struct FaultMergeQueue {
                   alive.contains(s.pid) || hasUnstartedSegment(s.pid) else { return [] }
             let m = mappings[Int(s.address)]
             guard m.length > 0 else { return [] }
-            if isRecorders(m, pid: s.pid) {
-                regionsToMap.append((s.pid, s.tid, m.region))
-                ownMapped += 1
-                return []
-            }
+            let parts = recordersParts(of: m, pid: s.pid)
+            for r in parts { regionsToMap.append((s.pid, s.tid, r)); ownMapped += 1 }
+            // Wholly the recorder's: done. Otherwise the program's part waits as any perf mapping.
+            if parts.reduce(0, { $0 + ($1.end - $1.start) }) == m.length { return [] }
             openMappings[s.pid, default: []].append((m.start, m.start &+ m.length, Int(s.address), tick, false))
             return []
         }
