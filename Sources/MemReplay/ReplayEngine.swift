@@ -58,7 +58,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
             while let record = try source.next() {
                 seq += 1
                 try step(record, seq: seq, source: source, into: &sink)
-                if checkInvariants && changesModel(record, seq: seq) { try verifyInvariants(after: seq) }
+                if checkInvariants && changesModel(record) { try verifyInvariants(after: seq) }
                 if seq % UInt64(snapshotInterval) == 0 { try snapshot(seq: seq, into: &sink) }
             }
             try sendStrings(source, into: &sink)
@@ -76,7 +76,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
     /// False for the events that cannot change the kernel model's structures, so the checks run
     /// after every event that could break them: an access that took no fault (a hit on a present
     /// page) and an allocation call that made no system call and faulted no page.
-    func changesModel(_ record: TraceRecord, seq: UInt64) -> Bool {
+    func changesModel(_ record: TraceRecord) -> Bool {
         switch record.event {
         case .access: return lastAccessFaulted
         case .alloc: return user.reallocates && allocationChangedKernel

@@ -6,11 +6,8 @@ extension LinuxKernel {
     /// SEQUENTIAL / DONTFORK set VMA flags. FREE marks pages lazily freeable: without reclaim in
     /// the model they stay resident, as they do on a machine with free memory.
     mutating func madvise(_ p: ProcessState, _ call: MemoryCall) -> SyscallResult {
-        let start = call.address.rawValue
-        guard Page.isAligned(start) else { return SyscallResult(errno: .einval) }
-        let end = Page.alignUp(start + call.length)
-        guard end > start else { return SyscallResult(result: 0) }
-        guard p.space.isFullyMapped(start, end) else { return SyscallResult(errno: .enomem) }
+        let (start, end, refused) = mappedRange(p, call)
+        if let refused { return refused }
         let advice = call.advice
         switch advice {
         case .dontNeed, .remove:

@@ -273,14 +273,23 @@ extension LinuxKernel {
         return n
     }
 
+    /// The page range [start, end) a madvise or mprotect call covers, or the result it ends with
+    /// first: EINVAL for an unaligned start, 0 for an empty (or wrapping) range, ENOMEM when a page
+    /// of it is not mapped (`madvise_walk_vmas` in mm/madvise.c, `do_mprotect_pkey` in mm/mprotect.c).
+    func mappedRange(_ p: ProcessState, _ call: MemoryCall) -> (start: UInt64, end: UInt64, refused: SyscallResult?) {
+        let start = call.address.rawValue
+        guard Page.isAligned(start) else { return (0, 0, SyscallResult(errno: .einval)) }
+        let end = Page.alignUp(start + call.length)
+        guard end > start else { return (0, 0, SyscallResult(result: 0)) }
+        guard p.space.isFullyMapped(start, end) else { return (0, 0, SyscallResult(errno: .enomem)) }
+        return (start, end, nil)
+    }
+
     /// `mprotect_fixup`: re-protects fully mapped ranges; making a writable private PTE read-only
     /// clears its write bit (the next write faults).
     mutating func mprotect(_ p: ProcessState, _ call: MemoryCall) -> SyscallResult {
-        let start = call.address.rawValue
-        guard Page.isAligned(start) else { return SyscallResult(errno: .einval) }
-        let end = Page.alignUp(start + call.length)
-        guard end > start else { return SyscallResult(result: 0) }
-        guard p.space.isFullyMapped(start, end) else { return SyscallResult(errno: .enomem) }
+        let (start, end, refused) = mappedRange(p, call)
+        if let refused { return refused }
         splitHugeAt(p, start); splitHugeAt(p, end)
         let (changed, created) = p.space.protect(start, end, call.prot) { self.newVMAID() }
         queueTLBInvalidate(p.pid, start, end)
