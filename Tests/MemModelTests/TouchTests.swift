@@ -94,14 +94,14 @@ import MemTrace
         let faults = k.takeChanges().compactMap { c -> FaultKind? in if case .fault(_, _, let kind, _, _) = c { kind } else { nil } }
         #expect(faults == [.anonNew])
         #expect(k.processes[pid]!.rssAnon == 1)
-        #expect(k.pendingTouches.isEmpty)
+        #expect(k.tasks.held.isEmpty)
     }
 
     @Test func aTouchNoCallMapsIsDroppedAfterItsPatience() {
         var k = makeKernel()
         _ = k.access(MemoryAccess(kind: .touchLoad, address: VirtualAddress(0x10), size: 1), pid: pid)
         for _ in 0...PendingTouch.patience { _ = k.mapAnon(1 << 12) }
-        #expect(k.pendingTouches.isEmpty)
+        #expect(k.tasks.held.isEmpty)
         #expect(k.stats.touchesIgnored == 1)
         #expect(k.processes[pid]!.alive)
     }

@@ -19,29 +19,19 @@ public struct LinuxKernel: KernelModel {
     /// Changes already accounted for kernel objects (`settle()`).
     @usableFromInline var accountedChanges = 0
     public internal(set) var cache = PageCache()
-    /// The processes, each a `ProcessState` object this kernel alone owns (`ensureUniqueState`).
-    public internal(set) var processes: [ProcessID: ProcessState] = [:]
-    /// Shared by copies of this kernel until one of them changes: the sign that its
-    /// `ProcessState` objects must be cloned first.
-    private var ownership = Ownership()
+    /// The processes (the VM subsystem's table: live processes, ended ones, held touches, VMA and
+    /// anon_vma numbering), each `ProcessState` owned by this kernel alone (`ensureUniqueState`).
+    public internal(set) var tasks = ProcessTable()
     @usableFromInline var changes: [KernelChange] = []
-    @usableFromInline var nextVMA: UInt32 = 1
     public internal(set) var stats = KernelStatistics()
-    /// Peak RSS and VM per process, kept after the process ends (for `status.<pid>.*` metrics).
-    public internal(set) var finished: [ProcessID: (hwm: UInt64, peak: UInt64)] = [:]
     /// Sysctl values set by control events (`vm.overcommit_memory`, …), kept for later layers.
     public internal(set) var sysctls: [String: Int64] = [:]
-    /// Processes that ended; their later events are ignored.
-    public internal(set) var deadProcesses: Set<ProcessID> = []
     /// The huge zero page (an order-9 block allocated on the first THP read fault,
     /// `mm_get_huge_zero_page`), mapped read-only by huge entries; nil until needed.
     public internal(set) var hugeZeroFrame: PageFrameNumber?
     /// PMD mappings of each transparent huge page, by head frame (the compound mapcount); the
     /// per-frame mapcount in `frames` counts PTE mappings only.
     public internal(set) var thpMappings: [PageFrameNumber: Int32] = [:]
-    @usableFromInline var nextAnonVMA: UInt32 = 1
-    /// Fault-derived touches waiting for the mapping call that makes their page valid (`PendingTouch`).
-    public internal(set) var pendingTouches: [ProcessID: [PendingTouch]] = [:]
 
     /// TASK_SIZE for x86_64 with 4-level paging.
     public static let taskSize: UInt64 = (1 << 47) - Page.size
@@ -66,22 +56,19 @@ public struct LinuxKernel: KernelModel {
         self.slab = SlabAllocator(cpus: physical.cpus)
     }
 
-    /// A token object; a kernel that does not hold the only reference to its own was copied.
-    private final class Ownership {}
+    /// The live processes, by pid (`tasks.live`).
+    public var processes: [ProcessID: ProcessState] { tasks.live }
+    /// Processes that ended; their later events are ignored.
+    public var deadProcesses: Set<ProcessID> { tasks.ended }
+    /// Peak RSS and VM per process, kept after the process ends (for `status.<pid>.*` metrics).
+    public var finished: [ProcessID: (hwm: UInt64, peak: UInt64)] { tasks.peaks }
 
     /// Value semantics for the process objects: called first by every public mutating entry point
     /// (`access`, `memory`, `process`, `file`, `control`, `seed`). When this kernel is a copy (or was
-    /// copied) since its last change, it clones its `ProcessState` objects, so a change here never
-    /// shows in the other copy. The rest of the state is values (`PhysicalMemory` copies its frame
-    /// store on write the same way).
-    @inline(__always) mutating func ensureUniqueState() {
-        if _slowPath(!isKnownUniquelyReferenced(&ownership)) { cloneProcesses() }
-    }
-
-    @inline(never) private mutating func cloneProcesses() {
-        ownership = Ownership()
-        for (pid, p) in processes { processes[pid] = p.copy() }
-    }
+    /// copied) since its last change, its process table clones its `ProcessState` objects, so a
+    /// change here never shows in the other copy. The rest of the state is values (`PhysicalMemory`
+    /// copies its frame store on write the same way).
+    @inline(__always) mutating func ensureUniqueState() { tasks.ensureUnique() }
 
     public var hasChanges: Bool { !changes.isEmpty }
 
@@ -92,34 +79,28 @@ public struct LinuxKernel: KernelModel {
     }
 
     /// A fresh anon_vma number (`anon_vma_alloc`).
-    @usableFromInline mutating func newAnonVMA() -> UInt32 {
-        defer { nextAnonVMA += 1 }
-        return nextAnonVMA
-    }
+    @usableFromInline mutating func newAnonVMA() -> UInt32 { tasks.newAnonVMA() }
 
     /// `anon_vma_prepare`: gives the VMA at `vi` an anon_vma before its first anonymous page.
     @usableFromInline mutating func prepareAnonVMA(_ p: ProcessState, _ vi: Int) {
         if p.space.areas[vi].anonVMA == 0 { let a = newAnonVMA(); p.space.update(vi) { $0.anonVMA = a } }
     }
 
-    @usableFromInline mutating func newVMAID() -> VMAID {
-        defer { nextVMA += 1 }
-        return VMAID(nextVMA)
-    }
+    /// A fresh VMA number (`vm_area_alloc`).
+    @usableFromInline mutating func newVMAID() -> VMAID { tasks.newVMAID() }
 
     /// The process `pid`, created on first sight when the trace has no spawn event for it.
     @usableFromInline mutating func processFor(_ pid: ProcessID) -> ProcessState? {
-        if let p = processes[pid] { return p }
-        if deadProcesses.contains(pid) { return nil }
+        if let p = tasks[pid] { return p }
+        if tasks.hasEnded(pid) { return nil }
         return spawn(pid, parent: .none, image: "")
     }
 
     @discardableResult
     mutating func spawn(_ pid: ProcessID, parent: ProcessID, image: String) -> ProcessState? {
         guard let pgd = allocateFrame(.pageTable) else { return nil }
-        deadProcesses.remove(pid)
         let p = ProcessState(pid: pid, parent: parent, image: image, pgd: pgd, mmapBase: LinuxKernel.defaultMmapBase)
-        processes[pid] = p
+        tasks.add(p)
         changes.append(.processStarted(pid: pid, parent: parent, image: image))
         return p
     }

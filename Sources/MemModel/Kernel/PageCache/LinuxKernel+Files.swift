@@ -95,7 +95,7 @@ extension LinuxKernel {
             if key == "vm.drop_caches" && event.value & 1 != 0 { dropCleanCache() }
             if key == "vm.compact_memory" { frames.compactAll() }
         case .oomScoreAdj:
-            processes[event.target]?.oomScoreAdj = Int32(clamping: event.value)
+            tasks[event.target]?.oomScoreAdj = Int32(clamping: event.value)
         case .phase, .cgroupLimit:
             break
         }

@@ -9,7 +9,7 @@ extension LinuxKernel {
         defer { settleIfNeeded() }
         switch event.op {
         case .spawn:
-            if let old = processes[pid], old.alive { teardown(old, status: 0) }
+            if let old = tasks[pid], old.alive { teardown(old, status: 0) }
             guard let p = spawn(pid, parent: event.process, image: image) else { return ProcessResult(pid: pid) }
             if tid != .none { p.threads.insert(tid); changes.append(.threadStarted(tid: tid, pid: pid)) }
             return ProcessResult(pid: pid)
@@ -24,7 +24,7 @@ extension LinuxKernel {
             p.startBrk = 0; p.brk = 0
             return ProcessResult(pid: pid, pages: freed)
         case .exit:
-            guard let p = processes[pid], p.alive else { return ProcessResult(pid: pid) }
+            guard let p = tasks[pid], p.alive else { return ProcessResult(pid: pid) }
             return ProcessResult(pid: pid, pages: teardown(p, status: event.status))
         case .threadStart:
             guard let p = processFor(pid) else { return ProcessResult(pid: pid) }
@@ -33,7 +33,7 @@ extension LinuxKernel {
             return ProcessResult(pid: pid)
         case .threadExit:
             let t = event.thread == .none ? tid : event.thread
-            if let p = processes[pid] { p.threads.remove(t) }
+            if let p = tasks[pid] { p.threads.remove(t) }
             changes.append(.threadEnded(tid: t, pid: pid))
             return ProcessResult(pid: pid)
         }
@@ -41,7 +41,7 @@ extension LinuxKernel {
 
     /// `dup_mmap` (kernel/fork.c) and `copy_page_range` with `vma_needs_copy` (mm/memory.c).
     mutating func fork(_ parent: ProcessState, child childPID: ProcessID, childThread: ThreadID) -> UInt64 {
-        if let old = processes[childPID], old.alive { teardown(old, status: 0) }
+        if let old = tasks[childPID], old.alive { teardown(old, status: 0) }
         guard let child = spawn(childPID, parent: parent.pid, image: parent.image) else { return 0 }
         child.startBrk = parent.startBrk; child.brk = parent.brk; child.mmapBase = parent.mmapBase
         child.oomScoreAdj = parent.oomScoreAdj
@@ -83,18 +83,12 @@ extension LinuxKernel {
     /// Ends `p`: releases its memory, the PGD included, and reports the end.
     @discardableResult
     mutating func teardown(_ p: ProcessState, status: Int32) -> UInt64 {
-        let hwm = p.hiwaterRSS, peak = p.hiwaterVM
         var freed = releaseMemory(p)
         queueTLBInvalidate(p.pid, 0, 1 << 57)
         freeFrame(p.table.pgd); freed += 1
-        p.alive = false
-        p.exitStatus = status
-        finished[p.pid] = (hwm, peak)
         for t in p.threads.sorted() { changes.append(.threadEnded(tid: t, pid: p.pid)) }
-        p.threads.removeAll()
+        tasks.end(p, status: status)
         changes.append(.processEnded(pid: p.pid, status: status))
-        processes[p.pid] = nil
-        deadProcesses.insert(p.pid)
         return freed
     }
 
@@ -104,7 +98,7 @@ extension LinuxKernel {
         ensureUniqueState()
         defer { settleIfNeeded() }
         let pid = ProcessID(process.pid)
-        guard let p = processes[pid] ?? spawn(pid, parent: ProcessID(process.parent), image: process.executable) else { return }
+        guard let p = tasks[pid] ?? spawn(pid, parent: ProcessID(process.parent), image: process.executable) else { return }
         for r in process.regions where r.end > r.start {
             var file = FileID.anonymous
             if r.path.hasPrefix("/") {

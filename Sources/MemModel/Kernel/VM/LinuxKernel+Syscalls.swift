@@ -7,7 +7,7 @@ extension LinuxKernel {
     public mutating func memory(_ call: MemoryCall, pid: ProcessID, name: String) -> SyscallResult {
         ensureUniqueState()
         defer { settleIfNeeded() }
-        defer { if !pendingTouches.isEmpty { retryHeldTouches(pid) } }
+        defer { if tasks.holdsTouches { retryHeldTouches(pid) } }
         guard let p = processFor(pid) else { return SyscallResult(errno: .enomem) }
         guard p.alive else { return SyscallResult(errno: .einval) }
         // Ranges past TASK_SIZE (or wrapping around) are refused before any arithmetic on them.

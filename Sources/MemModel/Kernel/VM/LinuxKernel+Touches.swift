@@ -21,16 +21,13 @@ public struct PendingTouch: Hashable, Sendable {
 extension LinuxKernel {
     /// Holds a touch of `vpn` that found no VMA (see `PendingTouch`).
     mutating func holdTouch(_ pid: ProcessID, _ vpn: UInt64, write: Bool, exec: Bool) {
-        var list = pendingTouches[pid] ?? []
-        if list.count >= PendingTouch.capacity { list.removeFirst(); stats.touchesIgnored += 1 }
-        list.append(PendingTouch(vpn: vpn, write: write, exec: exec, age: 0))
-        pendingTouches[pid] = list
+        if !tasks.hold(PendingTouch(vpn: vpn, write: write, exec: exec, age: 0), for: pid) { stats.touchesIgnored += 1 }
     }
 
     /// After a memory call of `pid`: faults in the held touches it made valid (reported as
     /// `KernelChange.fault`), ages the others and drops those past their patience.
     mutating func retryHeldTouches(_ pid: ProcessID) {
-        guard let list = pendingTouches.removeValue(forKey: pid) else { return }
+        guard let list = tasks.takeHeld(pid) else { return }
         guard let p = processFor(pid), p.alive else { stats.touchesIgnored += UInt64(list.count); return }
         var keep: [PendingTouch] = []
         for var t in list {
@@ -44,13 +41,13 @@ extension LinuxKernel {
             t.age += 1
             if t.age > PendingTouch.patience { stats.touchesIgnored += 1 } else { keep.append(t) }
         }
-        if !keep.isEmpty { pendingTouches[pid] = keep }
+        for t in keep { _ = tasks.hold(t, for: pid) }
     }
 }
 
 extension LinuxKernel {
     /// Touches still held (never made valid by a later call): they count as ignored.
-    public var heldTouchCount: UInt64 { UInt64(pendingTouches.values.reduce(0) { $0 + $1.count }) }
+    public var heldTouchCount: UInt64 { tasks.heldCount }
 }
 
 extension LinuxKernel {

@@ -5,7 +5,7 @@ extension LinuxKernel {
     /// PTE page, top first (`PageTable.walk`); shorter where a level is missing, `.unknown` for an
     /// unknown or dead process. A 2 MiB THP mapping ends at the PMD page with size 2M.
     public func pageWalk(pid: ProcessID, address: UInt64) -> PageWalk {
-        guard let p = processes[pid], p.alive else { return .unknown }
+        guard let p = tasks[pid], p.alive else { return .unknown }
         let vpn = Page.number(of: address)
         let t = p.table
         var w = PageWalk()

@@ -46,7 +46,7 @@ public struct ProcessStatus: Hashable, Sendable {
 extension LinuxKernel {
     /// /proc/PID/status's memory lines for a live process, nil when `pid` is not alive.
     public func status(of pid: ProcessID) -> ProcessStatus? {
-        guard let p = processes[pid], p.alive else { return nil }
+        guard let p = tasks[pid], p.alive else { return nil }
         var total: UInt64 = 0, exec: UInt64 = 0, stack: UInt64 = 0, text: UInt64 = 0
         for v in p.space.areas {
             let n = v.pages
