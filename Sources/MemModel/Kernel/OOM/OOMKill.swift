@@ -1,0 +1,70 @@
+import MemTrace
+
+/// One OOM kill as the kernel logs it: who invoked the killer and why, every candidate with its
+/// points, and the victim; `logLines` prints what dmesg shows.
+public struct OOMKill: Hashable, Sendable {
+    /// CONSTRAINT_NONE (a global OOM) or CONSTRAINT_MEMCG (a memory cgroup's limit, by path).
+    public enum Constraint: Hashable, Sendable {
+        case none
+        case memcg(path: String)
+    }
+
+    /// The task whose allocation failed, its gfp mask and order.
+    public var invoker: OOMCandidate
+    public var gfp: GFPMask
+    public var order: Int
+    public var constraint: Constraint
+    /// Pages the constraint covers (RAM + swap, or the cgroup's limit + swap): `oc->totalpages`.
+    public var totalPages: UInt64
+    /// The candidates in task-list order with their badness (nil: unkillable, not shown as chosen).
+    public var candidates: [(OOMCandidate, Int64?)]
+    public var victim: OOMCandidate
+    public var victimPoints: Int64
+
+    public init(invoker: OOMCandidate, gfp: GFPMask, order: Int, constraint: Constraint, totalPages: UInt64,
+                candidates: [(OOMCandidate, Int64?)], victim: OOMCandidate, victimPoints: Int64) {
+        self.invoker = invoker; self.gfp = gfp; self.order = order; self.constraint = constraint
+        self.totalPages = totalPages; self.candidates = candidates; self.victim = victim; self.victimPoints = victimPoints
+    }
+
+    public static func == (a: OOMKill, b: OOMKill) -> Bool {
+        a.invoker == b.invoker && a.gfp == b.gfp && a.order == b.order && a.constraint == b.constraint
+            && a.totalPages == b.totalPages && a.victim == b.victim && a.victimPoints == b.victimPoints
+            && a.candidates.map(\.0) == b.candidates.map(\.0) && a.candidates.map(\.1) == b.candidates.map(\.1)
+    }
+
+    public func hash(into h: inout Hasher) { h.combine(invoker); h.combine(victim); h.combine(victimPoints) }
+
+    /// The kernel's lines for this kill, as `dump_header`, `dump_tasks`, `dump_oom_victim` and
+    /// `__oom_kill_process` print them (mm/oom_kill.c), without the stack dump and the Mem-Info
+    /// block. The task table gained rss_anon, rss_file and rss_shmem columns in 6.8.
+    public func logLines(version: KernelVersion) -> [String] {
+        var lines = ["\(invoker.name) invoked oom-killer: gfp_mask=\(gfp.kernelDescription), order=\(order), oom_score_adj=\(invoker.oomScoreAdj)"]
+        let split = !(version < KernelVersion(major: 6, minor: 8))
+        lines.append("Tasks state (memory values in pages):")
+        lines.append(split
+            ? "[  pid  ]   uid  tgid total_vm      rss rss_anon rss_file rss_shmem pgtables_bytes swapents oom_score_adj name"
+            : "[  pid  ]   uid  tgid total_vm      rss pgtables_bytes swapents oom_score_adj name")
+        for (c, _) in candidates where c.isKillable {
+            let head = "[\(pad(c.pid.rawValue, 7))] \(pad(c.uid, 5)) \(pad(c.pid.rawValue, 5)) \(pad(c.totalVM, 8)) \(pad(c.rss, 8))"
+            let rss = split ? " \(pad(c.rssAnon, 8)) \(pad(c.rssFile, 8)) \(pad(c.rssShmem, 9))" : ""
+            lines.append(head + rss + " \(pad(c.pageTableBytes, 8)) \(pad(c.swapEntries, 8))         \(pad(c.oomScoreAdj, 5)) \(c.name)")
+        }
+        switch constraint {
+        case .none:
+            lines.append("oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=\(victim.name),pid=\(victim.pid.rawValue),uid=\(victim.uid)")
+        case .memcg(let path):
+            lines.append("oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=\(path),task_memcg=\(path),task=\(victim.name),pid=\(victim.pid.rawValue),uid=\(victim.uid)")
+        }
+        let prefix = if case .memcg = constraint { "Memory cgroup out of memory" } else { "Out of memory" }
+        let v = victim
+        lines.append("\(prefix): Killed process \(v.pid.rawValue) (\(v.name)) total-vm:\(v.totalVM * 4)kB, anon-rss:\(v.rssAnon * 4)kB, "
+            + "file-rss:\(v.rssFile * 4)kB, shmem-rss:\(v.rssShmem * 4)kB, UID:\(v.uid) pgtables:\(v.pageTableBytes / 1024)kB oom_score_adj:\(v.oomScoreAdj)")
+        return lines
+    }
+
+    private func pad<T: BinaryInteger>(_ v: T, _ width: Int) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
+    }
+}
