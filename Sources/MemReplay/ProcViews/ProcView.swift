@@ -30,7 +30,8 @@ public struct ProcViewContext {
 public enum ProcViews {
     public static let all: [any ProcView] = [
         BuddyinfoView(), PagetypeinfoView(), ZoneinfoView(), SlabinfoView(), MeminfoView(), VmstatView(),
-        MapsView(), SmapsView(), SmapsRollupView(), StatusView(), FreeView(.procps4), FreeView(.procps33),
+        MapsView(), SmapsView(), SmapsRollupView(), StatusView(), OOMScoreView(), OOMScoreAdjView(),
+        FreeView(.procps4), FreeView(.procps33),
     ]
 
     public static func named(_ name: String) -> (any ProcView)? { all.first { $0.name == name } }

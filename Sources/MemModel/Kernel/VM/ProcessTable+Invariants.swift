@@ -22,6 +22,9 @@ extension ProcessTable {
                 if v.anonVMA >= nextAnonVMA { problems.append("pid \(pid): anon_vma \(v.anonVMA) not yet given out") }
             }
         }
+        if order.count != live.count || Set(order) != Set(live.keys) {
+            problems.append("task list holds \(order.count) pids for \(live.count) live processes")
+        }
         for pid in held.keys.sorted() {
             let list = held[pid]!
             if list.isEmpty { problems.append("pid \(pid): an empty list of held touches") }

@@ -12,6 +12,8 @@ import MemTrace
 public struct ProcessTable {
     /// The live processes, by pid.
     public private(set) var live: [ProcessID: ProcessState] = [:]
+    /// The live pids in the order they were created (the task list `for_each_process` walks).
+    public private(set) var order: [ProcessID] = []
     /// Processes that ended; their later events are ignored.
     public private(set) var ended: Set<ProcessID> = []
     /// Peak RSS and VM (VmHWM, VmPeak) of each ended process, pages.
@@ -50,7 +52,8 @@ public struct ProcessTable {
     /// A process created (`copy_process`), replacing any ended one of the same pid.
     mutating func add(_ p: ProcessState) {
         ended.remove(p.pid)
-        live[p.pid] = p
+        if live.updateValue(p, forKey: p.pid) != nil, let i = order.firstIndex(of: p.pid) { order.remove(at: i) }
+        order.append(p.pid)
     }
 
     /// `release_task`: `p` has ended with `status`; its peaks are kept for the status metrics.
@@ -61,6 +64,7 @@ public struct ProcessTable {
         p.threads.removeAll()
         peaks[p.pid] = (p.hiwaterRSS, p.hiwaterVM)
         live[p.pid] = nil
+        if let i = order.lastIndex(of: p.pid) { order.remove(at: i) }
         ended.insert(p.pid)
     }
 
