@@ -138,7 +138,10 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
         // Installed memory is not visible here; round MemTotal up to the next 256 MiB and call the rest reserved.
         let installed = (managed + (256 << 20) - 1) & ~((256 << 20) - 1)
         var machine = MachineConfiguration(name: "host", memoryBytes: installed, kernelReservedBytes: installed - managed)
-        if let physical = try? PhysicalConfiguration.host() { machine.adoptPhysical(physical) }
+        if var physical = try? PhysicalConfiguration.host() {
+            physical.nodes = grownZones(physical.nodes, totalPages: Page.count(in: managed))
+            machine.adoptPhysical(physical)
+        }
         // CPU caches and TLBs from /sys/devices/system/cpu/cpu0/cache, when readable.
         if let hardware = try? HardwareConfiguration.host() { machine.hardware = hardware }
         return machine
