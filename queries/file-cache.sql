@@ -2,7 +2,8 @@
 -- Reads: file_calls, file_ops, files.
 -- Columns: file (id), path, size, reads, writes, bytes_read, bytes_written, pages_cached (already in
 --          the cache), pages_read (from storage), pages_changed (dirtied, written back or dropped),
---          hit_percent (pages_cached of pages_cached + pages_read, NULL when nothing was read).
+--          hit_percent (pages_cached of pages_cached + pages_read, NULL when nothing was read),
+--          pages_dirtied (by writes), pages_written (by fsync), pages_dropped (by truncate, unlink).
 SELECT c.file,
        f.path,
        f.size,
@@ -15,7 +16,10 @@ SELECT c.file,
        sum(c.pages_changed) AS pages_changed,
        CASE WHEN sum(c.pages_cached) + sum(c.pages_read) = 0 THEN NULL
             ELSE round(100.0 * sum(c.pages_cached) / (sum(c.pages_cached) + sum(c.pages_read)), 1) END
-           AS hit_percent
+           AS hit_percent,
+       sum(c.pages_dirtied) AS pages_dirtied,
+       sum(c.pages_written) AS pages_written,
+       sum(c.pages_dropped) AS pages_dropped
 FROM file_calls c
 JOIN file_ops o ON o.id = c.op
 LEFT JOIN files f ON f.id = c.file

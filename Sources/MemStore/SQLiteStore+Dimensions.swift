@@ -70,7 +70,10 @@ extension SQLiteStore {
         let s = insertFileCall
         s.bind(1, seq); s.bind(2, f.op.rawValue); s.bind(3, f.file.rawValue); s.bind(4, f.path.rawValue)
         s.bind(5, f.offset); s.bind(6, f.length); s.bind(7, f.size); s.bind(8, f.flags); s.bind(9, f.result)
-        s.bind(10, r.pagesCached); s.bind(11, r.pagesRead); s.bind(12, r.pagesChanged)
+        s.bind(10, r.pagesCached); s.bind(11, r.pagesRead)
+        // pages_changed: the three counts in one, as schema version 2 stored them (one is non-zero).
+        s.bind(12, r.pagesDirtied &+ r.pagesWritten &+ r.pagesDropped)
+        s.bind(13, r.pagesDirtied); s.bind(14, r.pagesWritten); s.bind(15, r.pagesDropped)
         try check(s.execute(), "file_calls")
     }
 

@@ -4,7 +4,7 @@
 /// same statements. docs/schema.md describes every table and view.
 public enum StoreSchema {
     /// The schema version, stored as `PRAGMA user_version`.
-    public static let version = 2
+    public static let version = 3
 
     /// Settings for a one-shot bulk load into a private file (no journal, no fsync).
     public static let bulkLoadPragmas = """
@@ -59,7 +59,8 @@ public enum StoreSchema {
         CREATE TABLE file_calls (seq INTEGER PRIMARY KEY, op INTEGER NOT NULL, file INTEGER NOT NULL,
             path INTEGER NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL, size INTEGER NOT NULL,
             flags INTEGER NOT NULL, result INTEGER NOT NULL, pages_cached INTEGER NOT NULL,
-            pages_read INTEGER NOT NULL, pages_changed INTEGER NOT NULL);
+            pages_read INTEGER NOT NULL, pages_changed INTEGER NOT NULL, pages_dirtied INTEGER NOT NULL,
+            pages_written INTEGER NOT NULL, pages_dropped INTEGER NOT NULL);
         CREATE TABLE control_events (seq INTEGER PRIMARY KEY, op INTEGER NOT NULL, name INTEGER NOT NULL,
             key INTEGER NOT NULL, value INTEGER NOT NULL, target INTEGER NOT NULL);
         CREATE TABLE faults (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, pid INTEGER NOT NULL,
@@ -99,8 +100,8 @@ public enum StoreSchema {
         """
     public static let insertFileCall = """
         INSERT INTO file_calls (seq, op, file, path, offset, length, size, flags, result, pages_cached,
-            pages_read, pages_changed)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+            pages_read, pages_changed, pages_dirtied, pages_written, pages_dropped)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
         """
     public static let insertControlEvent =
         "INSERT INTO control_events (seq, op, name, key, value, target) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
@@ -169,7 +170,8 @@ public enum StoreSchema {
         CREATE VIEW v_file_calls AS
             SELECT c.seq, e.pid, e.tid, e.time, o.name AS op, c.file, f.path, c.offset, c.length, c.size,
                 c.flags, c.result, CASE WHEN c.result < 0 AND c.result > -4096 THEN -c.result ELSE 0 END AS errno,
-                n.name AS errno_name, c.pages_cached, c.pages_read, c.pages_changed
+                n.name AS errno_name, c.pages_cached, c.pages_read, c.pages_changed, c.pages_dirtied,
+                c.pages_written, c.pages_dropped
             FROM file_calls c JOIN events e ON e.seq = c.seq JOIN file_ops o ON o.id = c.op
             LEFT JOIN files f ON f.id = c.file
             LEFT JOIN errnos n ON c.result < 0 AND c.result > -4096 AND n.id = -c.result;

@@ -79,7 +79,7 @@ import MemTrace
         var k = makeKernel()
         k.openFile(3, size: 8 << 12)
         #expect(k.invariantViolations().isEmpty)
-        k.cache.files[FileID(3)]!.dirty.insert(5)
+        k.cache.forceDirty(FileID(3), 5)
         #expect(k.invariantViolations().contains { $0.contains("dirty pages not in the page cache") })
     }
 }

@@ -100,10 +100,10 @@ import MemTrace
         var k = makeKernel()
         k.openFile(3, size: 0)
         let w = k.file(FileCall(op: .write, file: FileID(3), offset: 0, length: 3 * 4096, result: 3 * 4096), pid: pid, path: "")
-        #expect(w.pagesChanged == 3)
+        #expect(w.pagesDirtied == 3 && w.pagesWritten == 0)
         #expect(k.value(of: .dirty) == 12)
         let s = k.file(FileCall(op: .fsync, file: FileID(3)), pid: pid, path: "")
-        #expect(s.pagesChanged == 3 && k.value(of: .dirty) == 0)
+        #expect(s == FileResult(pagesWritten: 3) && k.value(of: .dirty) == 0)
         let r = k.file(FileCall(op: .read, file: FileID(3), offset: 0, length: 4096, result: 4096), pid: pid, path: "")
         #expect(r.pagesCached == 1 && r.pagesRead == 0)
     }

@@ -57,8 +57,8 @@ import Testing
             memory,munmap,22,EINVAL,1,100,16
             """,
         "file-cache.sql": """
-            file,path,size,reads,writes,bytes_read,bytes_written,pages_cached,pages_read,pages_changed,hit_percent
-            1,/data/db.bin,16384,2,0,16384,0,3,1,0,75.0
+            file,path,size,reads,writes,bytes_read,bytes_written,pages_cached,pages_read,pages_changed,hit_percent,pages_dirtied,pages_written,pages_dropped
+            1,/data/db.bin,16384,2,0,16384,0,3,1,0,75.0,0,0,0
             """,
         "cow-after-fork.sql": """
             fork_seq,parent,child,write_protected,child_copies,child_reuses,parent_copies,parent_reuses,until_seq

@@ -16,7 +16,8 @@ import Testing
     static let msyncSeq: UInt64 = 9
 
     /// Every event family, with faults of several kinds, a signal, populate, munmap, an error,
-    /// fork with copy-on-write, file reads and writes, and an msync of dirty shared file pages.
+    /// fork with copy-on-write, file reads, writes, fsync and truncate, and an msync of dirty shared
+    /// file pages.
     static var trace: ArrayTraceSource {
         let p = parent, t = parentThread
         let page: UInt64 = 4096
@@ -45,6 +46,7 @@ import Testing
             (p, t, .access(MemoryAccess(kind: .load, address: VirtualAddress(anonymous + 2 * page), size: 8))),
             (child, childThread, .process(ProcessEvent(op: .exit, status: 0))),
             (p, t, .access(MemoryAccess(kind: .load, address: VirtualAddress(0x1000), size: 8))),
+            (p, t, .file(FileCall(op: .truncate, file: FileID(1), size: 0))),
         ]
         let records = events.enumerated().map { i, e in TraceRecord(time: UInt64(i + 1) * 1000, pid: e.0, tid: e.1, event: e.2) }
         return ArrayTraceSource(header: TraceHeader(producer: "test", producerVersion: "0", commandLine: []), records: records,
@@ -104,7 +106,13 @@ import Testing
         let files = Array(zip(ResultRowTests.seqs("file"), engine.kernel.fileResults))
         #expect(files.count == ResultRowTests.seqs("file").count)
         try expectStored(files, in: db, table: "file_calls",
-                         columns: ["pagesCached": "pages_cached", "pagesRead": "pages_read", "pagesChanged": "pages_changed"])
+                         columns: ["pagesCached": "pages_cached", "pagesRead": "pages_read", "pagesDirtied": "pages_dirtied",
+                                   "pagesWritten": "pages_written", "pagesDropped": "pages_dropped"])
+        #expect(files.contains { $0.1.pagesDirtied > 0 } && files.contains { $0.1.pagesWritten > 0 }
+                && files.contains { $0.1.pagesDropped > 0 })
+        // pages_changed keeps schema version 2's meaning: the three counts in one.
+        #expect(try rows(db, "SELECT count(*) FROM file_calls WHERE pages_changed != pages_dirtied + pages_written + pages_dropped")
+            == [["0"]])
 
         let processes = Array(zip(ResultRowTests.seqs("process"), engine.kernel.processResults))
         #expect(processes.count == ResultRowTests.seqs("process").count && processes.contains { $0.1.pages > 0 })
@@ -135,7 +143,8 @@ import Testing
         #expect(try rows(db, "SELECT op, pages_freed, pages_written FROM v_memory_calls WHERE seq = \(ResultRowTests.msyncSeq)")
             == [["msync", "0", "4"]])
         // Written back and clean: fsync finds only the page written after the msync.
-        #expect(try rows(db, "SELECT op, pages_changed FROM v_file_calls WHERE op = 'fsync'") == [["fsync", "1"]])
+        #expect(try rows(db, "SELECT op, pages_changed, pages_dirtied, pages_written, pages_dropped FROM v_file_calls WHERE op = 'fsync'")
+            == [["fsync", "1", "0", "1", "0"]])
     }
 
     /// The stored property names of `value`, in declaration order.

@@ -52,9 +52,7 @@ extension LinuxKernel {
             if mismatched <= 10 { problems.append("frame \(f) has mapcount \(mapCount[f]) but \(expectedMap[f]) PTEs map it") }
         }
         if mismatched > 10 { problems.append("\(mismatched - 10) more frames with a wrong mapcount") }
-        var cachePages: UInt64 = 0
-        for f in cache.files.values { cachePages += UInt64(f.pages.count) }
-        for o in cache.shmem.values { cachePages += UInt64(o.pages.count) }
+        let cachePages = cache.filePages + cache.shmemPages
         if cachePages != frames.pages(of: .file) + frames.pages(of: .shmem) {
             problems.append("page cache holds \(cachePages) pages but \(frames.pages(of: .file) + frames.pages(of: .shmem)) frames are file/shmem")
         }
@@ -77,7 +75,7 @@ extension LinuxKernel {
                     shmemMaps[o, default: 0] += 1
                     if cache.shmem[o] == nil { problems.append("pid \(pid): VMA at 0x\(String(v.start, radix: 16)) maps shmem object \(o), which does not exist") }
                 case .file(let f):
-                    if cache.files[f] == nil { problems.append("pid \(pid): VMA at 0x\(String(v.start, radix: 16)) maps unknown file \(f)") }
+                    if !cache.contains(f) { problems.append("pid \(pid): VMA at 0x\(String(v.start, radix: 16)) maps unknown file \(f)") }
                 case .anonymous:
                     break
                 }

@@ -9,80 +9,70 @@ extension LinuxKernel {
         defer { settleIfNeeded() }
         switch call.op {
         case .open:
-            if cache.files[call.file] == nil {
-                cache.files[call.file] = PageCache.File(path: path, size: call.size, isTmpfs: LinuxKernel.isTmpfs(path),
-                                                        identity: call.identity)
-            } else {
-                cache.files[call.file]!.size = call.size
-                cache.files[call.file]!.path = path
-                if let id = call.identity { cache.files[call.file]!.identity = id }
-            }
+            cache.open(id: call.file, path: path, size: call.size, isTmpfs: LinuxKernel.isTmpfs(path), identity: call.identity)
             changes.append(.fileChanged(id: call.file, path: path, size: call.size))
             return FileResult()
         case .close:
             return FileResult()
         case .read, .write:
-            guard cache.files[call.file] != nil else { return FileResult() }
+            guard cache.contains(call.file) else { return FileResult() }
             let transferred = call.result >= 0 ? UInt64(call.result) : 0
             // rw_verify_area: one call moves at most MAX_RW_COUNT bytes, at a loff_t offset.
             let length = min(call.result > 0 ? transferred : call.length, LinuxKernel.maxRWCount)
             guard length > 0, call.offset <= UInt64(Int64.max) - length else { return FileResult() }
             let first = Page.number(of: call.offset), last = Page.number(of: call.offset + length - 1)
-            if call.op == .write && call.offset + length > cache.files[call.file]!.size {
-                cache.files[call.file]!.size = call.offset + length
-                changes.append(.fileChanged(id: call.file, path: cache.files[call.file]!.path, size: call.offset + length))
+            if call.op == .write && cache.grow(call.file, to: call.offset + length) {
+                changes.append(.fileChanged(id: call.file, path: cache.path(of: call.file)!, size: call.offset + length))
             }
-            let size = cache.files[call.file]!.size
+            let size = cache.size(of: call.file)!, tmpfs = cache.isTmpfs(call.file)
             var cached: UInt64 = 0, read: UInt64 = 0, dirtied: UInt64 = 0
             for off in first...last {
-                if cache.files[call.file]!.pages[off] != nil { cached += 1 } else {
+                if cache.page(call.file, off) != nil { cached += 1 } else {
                     if call.op == .read {
                         guard off < Page.count(covering: size) else { break }
-                        if cache.files[call.file]!.isTmpfs { continue }   // a tmpfs hole reads as zeros
+                        if tmpfs { continue }   // a tmpfs hole reads as zeros
                         let ra = UInt64(configuration.readAroundPages)
                         let end = min(off + ra, Page.count(covering: size))
-                        for o in off..<end where cache.files[call.file]!.pages[o] == nil {
+                        for o in off..<end where cache.page(call.file, o) == nil {
                             guard let f = allocateFrame(.file) else { break }
-                            cache.files[call.file]!.pages[o] = f
+                            cache.insertPage(call.file, o, f)
                             read += 1
                         }
                     } else {
-                        guard let f = allocateFrame(cache.files[call.file]!.isTmpfs ? .shmem : .file) else { break }
-                        cache.files[call.file]!.pages[off] = f
+                        guard let f = allocateFrame(tmpfs ? .shmem : .file) else { break }
+                        cache.insertPage(call.file, off, f)
                     }
                 }
-                if call.op == .write, !cache.files[call.file]!.isTmpfs, cache.files[call.file]!.dirty.insert(off).inserted { dirtied += 1 }
+                if call.op == .write, cache.markDirty(call.file, off) { dirtied += 1 }
             }
             stats.pgpgin += read * 4
-            return FileResult(pagesCached: cached, pagesRead: read, pagesChanged: dirtied)
+            return FileResult(pagesCached: cached, pagesRead: read, pagesDirtied: dirtied)
         case .fsync:
-            let n = UInt64(cache.files[call.file]?.dirty.count ?? 0)
-            cache.files[call.file]?.dirty.removeAll()
+            let n = cache.writeBack(call.file)
             stats.pgpgout += n * 4
-            return FileResult(pagesChanged: n)
+            return FileResult(pagesWritten: n)
         case .truncate:
-            guard var f = cache.files[call.file], call.size <= UInt64(Int64.max) - Page.offsetMask else { return FileResult() }
-            let keep = Page.count(covering: call.size)
-            var dropped: UInt64 = 0
-            for off in f.pages.keys.sorted() where off >= keep {
-                let frame = f.pages[off]!
-                if frames.mapCountOf(frame) == 0 { freeFrame(frame); f.pages[off] = nil; f.dirty.remove(off); dropped += 1 }
-            }
-            f.size = call.size
-            cache.files[call.file] = f
-            changes.append(.fileChanged(id: call.file, path: f.path, size: call.size))
-            return FileResult(pagesChanged: dropped)
+            guard cache.contains(call.file), call.size <= UInt64(Int64.max) - Page.offsetMask else { return FileResult() }
+            let dropped = dropUnmapped(call.file, cache.pages(of: call.file, from: Page.count(covering: call.size)))
+            cache.setSize(call.file, call.size)
+            changes.append(.fileChanged(id: call.file, path: cache.path(of: call.file)!, size: call.size))
+            return FileResult(pagesDropped: dropped)
         case .unlink:
-            guard var f = cache.files[call.file] else { return FileResult() }
-            f.unlinked = true
-            var dropped: UInt64 = 0
-            for off in f.pages.keys.sorted() {
-                let frame = f.pages[off]!
-                if frames.mapCountOf(frame) == 0 { freeFrame(frame); f.pages[off] = nil; f.dirty.remove(off); dropped += 1 }
-            }
-            cache.files[call.file] = f
-            return FileResult(pagesChanged: dropped)
+            guard cache.contains(call.file) else { return FileResult() }
+            cache.markUnlinked(call.file)
+            return FileResult(pagesDropped: dropUnmapped(call.file, cache.pages(of: call.file)))
         }
+    }
+
+    /// Removes each of `pages` of file `id` that no PTE maps from the page cache and frees its
+    /// frame (`truncate_inode_pages_range`, `invalidate_mapping_pages`, mm/truncate.c; the model
+    /// leaves a mapped page cached). Returns the pages dropped.
+    mutating func dropUnmapped(_ id: FileID, _ pages: [(index: UInt64, frame: PageFrameNumber)]) -> UInt64 {
+        var dropped: UInt64 = 0
+        for (index, frame) in pages where frames.mapCountOf(frame) == 0 {
+            if let freed = cache.removePage(id, index) { freeFrame(freed); dropped += 1 }
+        }
+        return dropped
     }
 
     /// Control events: sysctls and oom_score_adj are remembered for the layers that use them.
@@ -103,14 +93,6 @@ extension LinuxKernel {
 
     /// `drop_pagecache_sb`: frees clean page-cache pages that no PTE maps (shmem is never dropped).
     mutating func dropCleanCache() {
-        for id in cache.files.keys.sorted() {
-            var f = cache.files[id]!
-            guard !f.isTmpfs else { continue }
-            for off in f.pages.keys.sorted() where !f.dirty.contains(off) {
-                let frame = f.pages[off]!
-                if frames.mapCountOf(frame) == 0 { freeFrame(frame); f.pages[off] = nil }
-            }
-            cache.files[id] = f
-        }
+        for id in cache.files.keys.sorted() { _ = dropUnmapped(id, cache.cleanPages(of: id)) }
     }
 }

@@ -3,24 +3,34 @@ import MemTrace
 /// The page cache: the cached pages of each file, and the shmem objects of shared anonymous
 /// mappings with the count of VMAs that map each.
 ///
-/// The shmem objects are the subsystem's own state: a VMA that comes or goes over a shmem object
-/// says so (`mapped(_:)`, `unmapped(_:)`), and the object with its pages goes with its last VMA,
-/// as the shmem file of `shmem_zero_setup` (mm/shmem.c) is released with its last reference
-/// (`fput` from `remove_vma`, mm/mmap.c). `LinuxKernel.invariantViolations()` checks the counts
-/// against the VMAs of every process.
+/// Both are the subsystem's own state, changed only through its operations. A file's pages come
+/// and go as mm/filemap.c adds and removes folios (`insertPage`, `removePage`), their dirty tags
+/// as mm/page-writeback.c sets and clears them (`markDirty`, `writeBack`). The cache never frees a
+/// frame: an operation that drops pages returns their frames, and the kernel frees them.
+///
+/// The shmem objects: a VMA that comes or goes over a shmem object says so (`mapped(_:)`,
+/// `unmapped(_:)`), and the object with its pages goes with its last VMA, as the shmem file of
+/// `shmem_zero_setup` (mm/shmem.c) is released with its last reference (`fput` from `remove_vma`,
+/// mm/mmap.c). `LinuxKernel.invariantViolations()` checks the counts against the VMAs of every
+/// process.
 public struct PageCache: Sendable {
-    /// A file the trace opened.
+    /// A file the trace opened: its inode's facts and its address space (cached pages, dirty tags).
     public struct File: Sendable {
-        public var path: String
-        public var size: UInt64
-        public var pages: [UInt64: PageFrameNumber] = [:]
-        public var dirty: Set<UInt64> = []
-        public var unlinked = false
+        /// The path it was last opened by.
+        public fileprivate(set) var path: String
+        /// `i_size`, in bytes.
+        public fileprivate(set) var size: UInt64
+        /// The frame caching each page, by page index.
+        public fileprivate(set) var pages: [UInt64: PageFrameNumber] = [:]
+        /// Indices of the cached pages tagged dirty: always a subset of `pages`' keys.
+        public fileprivate(set) var dirty: Set<UInt64> = []
+        /// Unlinked while open or mapped: /proc/PID/maps prints " (deleted)".
+        public fileprivate(set) var unlinked = false
         /// tmpfs files (/dev/shm, /run/shm, /tmp on tmpfs) keep their pages in shmem.
-        public var isTmpfs: Bool
+        public let isTmpfs: Bool
         /// Device and inode as /proc/PID/maps prints them, when the trace declared them (the
         /// `open` event's identity, or the initial region's device and inode); nil otherwise.
-        public var identity: FileIdentity? = nil
+        public fileprivate(set) var identity: FileIdentity?
     }
 
     /// A shmem object: its pages by page offset and the VMAs that map it.
@@ -33,7 +43,8 @@ public struct PageCache: Sendable {
         public let inode: UInt64?
     }
 
-    public var files: [FileID: File] = [:]
+    /// The files, by the trace's id.
+    public private(set) var files: [FileID: File] = [:]
     /// The shmem objects, by the model's number.
     public private(set) var shmem: [UInt32: ShmemObject] = [:]
     private var nextShmem: UInt32 = 1
@@ -42,6 +53,132 @@ public struct PageCache: Sendable {
 
     /// Dirty file pages (meminfo Dirty).
     public var dirtyPages: UInt64 { files.values.reduce(0) { $0 + UInt64($1.dirty.count) } }
+
+    /// Pages cached for every file.
+    public var filePages: UInt64 { files.values.reduce(0) { $0 + UInt64($1.pages.count) } }
+
+    // MARK: Files: the inode
+
+    /// True when the trace opened `id` (or a region of a process at the trace's start maps it).
+    public func contains(_ id: FileID) -> Bool { files[id] != nil }
+
+    /// The size of file `id` in bytes (`i_size_read`); nil for a file never opened.
+    public func size(of id: FileID) -> UInt64? { files[id]?.size }
+
+    /// True when `id` is a tmpfs file (`shmem_file_operations`): its pages are never written back.
+    public func isTmpfs(_ id: FileID) -> Bool { files[id]?.isTmpfs ?? false }
+
+    /// The path `id` was last opened by; nil for a file never opened.
+    public func path(of id: FileID) -> String? { files[id]?.path }
+
+    /// Opens file `id`, creating its inode or refreshing it (`iget_locked`, fs/inode.c).
+    ///
+    /// A file not seen before gets an empty address space; a known one takes the path, size and
+    /// identity (when given) the opener saw, and keeps its pages. True when the file is new.
+    @discardableResult
+    public mutating func open(id: FileID, path: String, size: UInt64, isTmpfs: Bool, identity: FileIdentity?) -> Bool {
+        guard files[id] != nil else {
+            files[id] = File(path: path, size: size, isTmpfs: isTmpfs, identity: identity)
+            return true
+        }
+        files[id]!.path = path
+        files[id]!.size = size
+        if let identity { files[id]!.identity = identity }
+        return false
+    }
+
+    /// Extends file `id` to `size` bytes if it is shorter (`i_size_write` in `generic_write_end`, fs/buffer.c).
+    ///
+    /// A write ending past EOF grows the file; so does a region of a process at the trace's
+    /// start that maps past the size known so far. True when the file grew.
+    public mutating func grow(_ id: FileID, to size: UInt64) -> Bool {
+        guard let old = files[id]?.size, old < size else { return false }
+        files[id]!.size = size
+        return true
+    }
+
+    /// Sets the size of file `id` (`i_size_write` in `truncate_setsize`, mm/truncate.c).
+    ///
+    /// The pages past the new end are the caller's to remove (`removePage`), as
+    /// `truncate_pagecache` does after it.
+    public mutating func setSize(_ id: FileID, _ size: UInt64) { files[id]?.size = size }
+
+    /// Marks file `id` unlinked (`drop_nlink` from `vfs_unlink`, fs/namei.c).
+    ///
+    /// The file lives on while it is open or mapped; /proc/PID/maps prints its mappings
+    /// " (deleted)".
+    public mutating func markUnlinked(_ id: FileID) { files[id]?.unlinked = true }
+
+    // MARK: Files: the address space
+
+    /// The frame caching page `index` of file `id` (`filemap_get_folio`, mm/filemap.c); nil on a miss.
+    public func page(_ id: FileID, _ index: UInt64) -> PageFrameNumber? { files[id]?.pages[index] }
+
+    /// The cached pages of file `id` from page `first` on (`find_lock_entries`, mm/filemap.c).
+    ///
+    /// By ascending index, as `truncate_inode_pages_range` walks them.
+    public func pages(of id: FileID, from first: UInt64 = 0) -> [(index: UInt64, frame: PageFrameNumber)] {
+        guard let f = files[id] else { return [] }
+        return f.pages.keys.filter { $0 >= first }.sorted().map { ($0, f.pages[$0]!) }
+    }
+
+    /// The clean cached pages of file `id`, which `invalidate_mapping_pages` (mm/truncate.c) may drop.
+    ///
+    /// By ascending index. None of a tmpfs file: its pages have no storage to be read back from.
+    public func cleanPages(of id: FileID) -> [(index: UInt64, frame: PageFrameNumber)] {
+        guard let f = files[id], !f.isTmpfs else { return [] }
+        return f.pages.keys.filter { !f.dirty.contains($0) }.sorted().map { ($0, f.pages[$0]!) }
+    }
+
+    /// Adds `frame` as page `index` of file `id` (`filemap_add_folio`, mm/filemap.c).
+    ///
+    /// The index must be free: the callers look it up first, as `__filemap_get_folio` does. A
+    /// page of a file never opened is not kept.
+    public mutating func insertPage(_ id: FileID, _ index: UInt64, _ frame: PageFrameNumber) {
+        assert(files[id]?.pages[index] == nil, "page \(index) of file \(id) is cached already")
+        files[id]?.pages[index] = frame
+    }
+
+    /// Removes page `index` of file `id` with its dirty tag (`filemap_remove_folio`, mm/filemap.c).
+    ///
+    /// Returns the page's frame for the caller to free; nil when the page was not cached.
+    public mutating func removePage(_ id: FileID, _ index: UInt64) -> PageFrameNumber? {
+        guard let frame = files[id]?.pages.removeValue(forKey: index) else { return nil }
+        files[id]!.dirty.remove(index)
+        return frame
+    }
+
+    // MARK: Files: dirty pages and writeback
+
+    /// Tags cached page `index` of file `id` dirty (`folio_mark_dirty`, mm/page-writeback.c).
+    ///
+    /// True when the page was clean; false when it was dirty already, is not cached, or belongs
+    /// to a tmpfs file (shmem's `noop_dirty_folio` leaves NR_FILE_DIRTY alone).
+    @discardableResult
+    public mutating func markDirty(_ id: FileID, _ index: UInt64) -> Bool {
+        guard let f = files[id], !f.isTmpfs, f.pages[index] != nil else { return false }
+        return files[id]!.dirty.insert(index).inserted
+    }
+
+    /// Writes back every dirty page of file `id` (`filemap_write_and_wait_range`, mm/filemap.c).
+    ///
+    /// As fsync does through `file_write_and_wait_range` over the whole file: the pages stay
+    /// cached, clean. Returns the pages written.
+    public mutating func writeBack(_ id: FileID) -> UInt64 {
+        guard let n = files[id]?.dirty.count, n > 0 else { return 0 }
+        files[id]!.dirty.removeAll()
+        return UInt64(n)
+    }
+
+    /// Writes back the dirty pages of file `id` in page range `range` (`filemap_write_and_wait_range`).
+    ///
+    /// As msync's `vfs_fsync_range` does for the part of a shared mapping it covers: the pages
+    /// stay cached, clean. Returns the pages written.
+    public mutating func writeBack(_ id: FileID, pages range: ClosedRange<UInt64>) -> UInt64 {
+        guard let dirty = files[id]?.dirty.filter({ range.contains($0) }), !dirty.isEmpty else { return 0 }
+        files[id]!.dirty.subtract(dirty)
+        return UInt64(dirty.count)
+    }
 
     // MARK: Shmem objects
 
@@ -95,21 +232,63 @@ public struct PageCache: Sendable {
         }
     }
 
+    // MARK: Checks
+
     /// Test hook: miscounts `object`'s VMAs by `delta`, so tests can show the checker catches it.
     mutating func miscountMappings(of object: UInt32, by delta: Int) { shmem[object]?.mappings += delta }
 
-    /// The subsystem's own invariants: a file's dirty pages are cached pages, and no shmem object
-    /// is left without a VMA. (The counts against the VMAs are `LinuxKernel`'s check.)
+    /// Test hook: tags page `index` of file `id` dirty whether or not it is cached or the file is
+    /// on tmpfs, so tests can show the checker catches it.
+    mutating func forceDirty(_ id: FileID, _ index: UInt64) { files[id]?.dirty.insert(index) }
+
+    /// Test hook: caches `frame` as page `index` of file `id` even when another page holds it, so
+    /// tests can show the checker catches it.
+    mutating func forcePage(_ id: FileID, _ index: UInt64, _ frame: PageFrameNumber) { files[id]?.pages[index] = frame }
+
+    /// The subsystem's own invariants: a file's dirty pages are cached pages, a tmpfs file has no
+    /// dirty pages (`markDirty` leaves shmem alone), no frame caches two pages, and no shmem
+    /// object is left without a VMA. (The counts against the VMAs are `LinuxKernel`'s check.)
     public func invariantViolations() -> [String] {
         var problems: [String] = []
         for id in files.keys.sorted() {
             let f = files[id]!
             let stray = f.dirty.filter { f.pages[$0] == nil }.count
             if stray > 0 { problems.append("file \(f.path): \(stray) dirty pages not in the page cache") }
+            if f.isTmpfs && !f.dirty.isEmpty { problems.append("file \(f.path): tmpfs file with \(f.dirty.count) dirty pages") }
         }
+        problems += sharedFrames()
         for o in shmem.keys.sorted() where shmem[o]!.mappings <= 0 {
             problems.append("shmem object \(o) outlives its last VMA")
         }
+        return problems
+    }
+
+    /// Frames that cache more than one page (of files and shmem objects), named in a deterministic
+    /// order: at most ten, then a count of the rest.
+    func sharedFrames() -> [String] {
+        var seen = Set<PageFrameNumber>(minimumCapacity: Int(filePages + shmemPages))
+        var clean = true
+        for f in files.values { for frame in f.pages.values where !seen.insert(frame).inserted { clean = false } }
+        for o in shmem.values { for frame in o.pages.values where !seen.insert(frame).inserted { clean = false } }
+        guard !clean else { return [] }
+        // Name them in sorted order, so the report is the same on every run.
+        var owner: [PageFrameNumber: String] = [:]
+        var problems: [String] = []
+        var twice = 0
+        var pages: [(PageFrameNumber, String)] = []
+        for id in files.keys.sorted() {
+            let f = files[id]!
+            pages += f.pages.keys.sorted().map { (f.pages[$0]!, "page \($0) of file \(f.path)") }
+        }
+        for o in shmem.keys.sorted() {
+            pages += shmem[o]!.pages.keys.sorted().map { (shmem[o]!.pages[$0]!, "page \($0) of shmem object \(o)") }
+        }
+        for (frame, name) in pages {
+            guard let other = owner.updateValue(name, forKey: frame) else { continue }
+            twice += 1
+            if twice <= 10 { problems.append("frame \(frame) caches both \(other) and \(name)") }
+        }
+        if twice > 10 { problems.append("\(twice - 10) more frames caching two pages") }
         return problems
     }
 }

@@ -21,13 +21,13 @@ extension LinuxKernel {
             var addr = start
             while addr < end, let i = p.space.find(addr) {
                 let v = p.space[i]
-                if case .file(let f) = v.backing, let size = cache.files[f]?.size {
+                if case .file(let f) = v.backing, let size = cache.size(of: f) {
                     let last = min(end, v.end)
                     for a in stride(from: addr, to: last, by: Int(Page.size)) {
                         let off = v.pageOffset(of: a)
-                        if off < Page.count(covering: size) && cache.files[f]!.pages[off] == nil {
+                        if off < Page.count(covering: size) && cache.page(f, off) == nil {
                             guard let fr = allocateFrame(.file) else { break }
-                            cache.files[f]!.pages[off] = fr; read += 1
+                            cache.insertPage(f, off, fr); read += 1
                         }
                     }
                 }
@@ -92,27 +92,65 @@ extension LinuxKernel {
         return SyscallResult(result: 0, pagesPopulated: populated)
     }
 
-    /// `msync` / writeback: cleans the dirty page-cache pages of shared file mappings in the range.
-    /// Returns pages written.
-    mutating func writeback(_ p: ProcessState, _ start: UInt64, _ end: UInt64) -> UInt64 {
-        var written: UInt64 = 0
-        var addr = start
-        while addr < end, let i = p.space.find(addr) {
-            let v = p.space[i]
-            if v.isShared, case .file(let f) = v.backing {
-                let lo = v.pageOffset(of: max(addr, v.start)), hi = v.pageOffset(of: min(end, v.end) - 1)
-                let dirty = cache.files[f]?.dirty.filter { $0 >= lo && $0 <= hi } ?? []
-                cache.files[f]?.dirty.subtract(dirty)
-                written += UInt64(dirty.count)
-                for vpn in p.table.mappedPages(Page.number(of: max(addr, v.start)), Page.number(of: min(end, v.end))) {
-                    if var e = p.table.entry(vpn), e.flags.contains(.dirty) {
-                        e.flags.remove([.dirty, .writable]); p.table.update(vpn, e)
-                    }
-                }
+    /// `msync` (mm/msync.c). EINVAL for flags beyond MS_ASYNC, MS_INVALIDATE and MS_SYNC, for
+    /// MS_ASYNC with MS_SYNC and for an unaligned start; ENOMEM when the rounded range wraps. Then
+    /// the VMAs of the range, in order: MS_INVALIDATE fails with EBUSY at a locked one; MS_SYNC
+    /// writes back the range's part of each shared file mapping (`vfs_fsync_range`); MS_ASYNC starts
+    /// nothing (a no-op since 2.6.19: dirty shared pages are already tracked for writeback). A hole
+    /// in the range fails the call with ENOMEM after the VMAs past it, at once for a bare MS_ASYNC;
+    /// so does a range running past the last VMA.
+    mutating func msync(_ p: ProcessState, _ call: MemoryCall) -> SyscallResult {
+        let flags = call.msyncFlags
+        guard flags.isSubset(of: [.async, .invalidate, .sync]), Page.isAligned(call.address.rawValue),
+              !flags.isSuperset(of: [.async, .sync]) else { return SyscallResult(errno: .einval) }
+        var start = call.address.rawValue
+        let end = start &+ Page.alignUp(call.length)
+        guard end >= start else { return SyscallResult(errno: .enomem) }
+        guard end > start else { return SyscallResult(result: 0) }
+        let areas = p.space.areas
+        // find_vma: the first VMA ending above `start`; the walk then takes the next one.
+        var lo = 0, hi = areas.count
+        while lo < hi { let mid = (lo + hi) >> 1; if areas[mid].end <= start { lo = mid + 1 } else { hi = mid } }
+        var error: Errno? = nil, unmapped = false, written: UInt64 = 0
+        for v in areas[lo...] {
+            if start < v.start {
+                if flags == .async { error = .enomem; break }
+                start = v.start
+                if start >= end { error = .enomem; break }
+                unmapped = true
             }
-            addr = v.end
+            if flags.contains(.invalidate) && v.flags.contains(.locked) { error = .ebusy; break }
+            if flags.contains(.sync), v.isShared, case .file(let f) = v.backing {
+                written += writeBack(p, v, file: f, start, min(end, v.end))
+            }
+            start = v.end
+            if start >= end { break }
         }
+        if error == nil && start < end { error = .enomem }      // past the last VMA
         stats.pgpgout += written * 4
+        if let failure = error ?? (unmapped ? .enomem : nil) {
+            return SyscallResult(result: failure.negated, pagesWritten: written)
+        }
+        return SyscallResult(result: 0, pagesWritten: written)
+    }
+
+    /// Writes back the dirty page-cache pages of `file` under [start, end) of `p`'s shared mapping
+    /// `v` (`vfs_fsync_range` → `file_write_and_wait_range`).
+    ///
+    /// The range's dirty PTEs are cleaned, write-protected and flushed from the TLB
+    /// (`folio_mkclean`), so the next store faults and dirties its page again. A tmpfs file's
+    /// fsync is `noop_fsync`: nothing is written or cleaned. Returns the pages written.
+    mutating func writeBack(_ p: ProcessState, _ v: VirtualMemoryArea, file: FileID, _ start: UInt64, _ end: UInt64) -> UInt64 {
+        guard !cache.isTmpfs(file) else { return 0 }
+        let written = cache.writeBack(file, pages: v.pageOffset(of: start)...v.pageOffset(of: end - 1))
+        var cleaned = false
+        for vpn in p.table.mappedPages(Page.number(of: start), Page.number(of: end)) {
+            if var e = p.table.entry(vpn), e.flags.contains(.dirty) {
+                e.flags.remove([.dirty, .writable]); p.table.update(vpn, e)
+                cleaned = true
+            }
+        }
+        if cleaned { queueTLBInvalidate(p.pid, start, end) }      // page_vma_mkclean_one flushes the PTEs it cleans
         return written
     }
 }

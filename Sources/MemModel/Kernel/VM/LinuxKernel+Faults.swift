@@ -46,7 +46,7 @@ extension LinuxKernel {
         let vma = p.space.areas[vi]
         if (write && !vma.prot.contains(.write)) || (exec && !vma.prot.contains(.execute)) || vma.prot.isEmpty { return false }
         if case .file(let file) = vma.backing {
-            guard let size = cache.files[file]?.size, vma.pageOffset(of: address) < Page.count(covering: size) else { return false }
+            guard let size = cache.size(of: file), vma.pageOffset(of: address) < Page.count(covering: size) else { return false }
         }
         return true
     }
@@ -62,7 +62,7 @@ extension LinuxKernel {
         guard let vi = p.space.lookup(address) else { return nil }
         let vma = p.space.areas[vi]
         guard !vma.isShared, vma.prot.contains(.read), !vma.prot.contains(.write), case .file(let file) = vma.backing,
-              let size = cache.files[file]?.size, vma.pageOffset(of: address) < Page.count(covering: size) else { return nil }
+              let size = cache.size(of: file), vma.pageOffset(of: address) < Page.count(covering: size) else { return nil }
         let t: Translation
         if let e = p.table.entry(vpn) {
             // Already the private copy: the model has nothing left to do for this fault.
@@ -149,7 +149,7 @@ extension LinuxKernel {
         if p.space.areas[vi].isShared {
             var n = e; n.flags.formUnion([.writable, .dirty]); p.table.update(vpn, n)
             if case .file(let file) = p.space.areas[vi].backing {
-                cache.files[file]?.dirty.insert(p.space.areas[vi].pageOffset(of: Page.address(ofNumber: vpn)))
+                cache.markDirty(file, p.space.areas[vi].pageOffset(of: Page.address(ofNumber: vpn)))
             }
             return Translation(fault: .fileWriteNotify, frame: e.frame, vma: id)
         }
@@ -175,12 +175,12 @@ extension LinuxKernel {
     mutating func fileFault(_ p: ProcessState, _ vma: VirtualMemoryArea, _ vpn: UInt64, file: FileID, write: Bool) -> Translation {
         let address = Page.address(ofNumber: vpn)
         let pgoff = vma.pageOffset(of: address)
-        guard let size = cache.files[file]?.size, pgoff < Page.count(covering: size) else {
+        guard let size = cache.size(of: file), pgoff < Page.count(covering: size) else {
             stats.sigbus += 1
             kill(p, signal: 7)
             return Translation(fault: .sigbus, frame: PageFrameNumber(0), vma: vma.id)
         }
-        let tmpfs = cache.files[file]!.isTmpfs
+        let tmpfs = cache.isTmpfs(file)
         if configuration.pageCacheWarm == true && !tmpfs { warmPageCache(vma, vpn, file: file, write: write) }
         if !write && !tmpfs { faultAround(p, vma, vpn, file: file) }
         if let e = p.table.entry(vpn), !write {
@@ -188,17 +188,17 @@ extension LinuxKernel {
         }
         var major = false
         var created = false
-        if tmpfs && cache.files[file]!.pages[pgoff] == nil {
+        if tmpfs && cache.page(file, pgoff) == nil {
             // shmem_fault: tmpfs pages are created zero-filled, never read from storage.
             guard let f = allocateFrame(.shmem) else { return oom(p, vma.id) }
-            cache.files[file]!.pages[pgoff] = f
+            cache.insertPage(file, pgoff, f)
             created = true
-        } else if cache.files[file]?.pages[pgoff] == nil {
+        } else if cache.page(file, pgoff) == nil {
             guard readAround(file, pgoff, fileSize: size, random: vma.flags.contains(.randomRead)) else { return oom(p, vma.id) }
             major = true
             stats.pgmajfault += 1
         }
-        let cached = cache.files[file]!.pages[pgoff]!
+        let cached = cache.page(file, pgoff)!
         if write && !vma.isShared {
             guard let f = allocateFrame(.anonymous) else { return oom(p, vma.id) }
             guard install(p, vpn, f, [.writable, .anonymous, .dirty]) else { freeFrame(f); return oom(p, vma.id) }
@@ -208,7 +208,7 @@ extension LinuxKernel {
         var flags: PTEFlags = tmpfs ? [.shmem] : []
         if write {
             flags.formUnion([.writable, .dirty])
-            if !tmpfs { cache.files[file]!.dirty.insert(pgoff) }
+            cache.markDirty(file, pgoff)      // a no-op for tmpfs: shmem has no dirty accounting
         } else if tmpfs && vma.isShared && vma.prot.contains(.write) {
             flags.insert(.writable)      // shmem has no page_mkwrite: shared writable PTEs start writable
         }
@@ -221,14 +221,14 @@ extension LinuxKernel {
     /// `vpn`, clipped to the VMA, the PMD and the file's end, without counting faults.
     mutating func faultAround(_ p: ProcessState, _ vma: VirtualMemoryArea, _ vpn: UInt64, file: FileID) {
         let window = Page.count(in: UInt64(configuration.faultAroundBytes))
-        guard window > 1, let f = cache.files[file] else { return }
+        guard window > 1, let size = cache.size(of: file) else { return }
         let pmdStart = HugePage.firstPage(ofNumber: vpn)
         let start = max((vpn / window) * window, Page.number(of: vma.start), pmdStart)
         let end = min((vpn / window) * window + window, Page.number(of: vma.end), pmdStart + HugePage.pages)
-        let filePages = Page.count(covering: f.size)
+        let filePages = Page.count(covering: size)
         for v in start..<end where p.table.entry(v) == nil {
             let off = vma.pageOffset(of: Page.address(ofNumber: v))
-            guard off < filePages, let frame = f.pages[off] else { continue }
+            guard off < filePages, let frame = cache.page(file, off) else { continue }
             _ = install(p, v, frame, [])
         }
     }
@@ -238,8 +238,8 @@ extension LinuxKernel {
     /// fault-around window `do_fault_around` maps are cached now, without I/O and without a major
     /// fault. Best effort: stops when memory runs out (the fault then reads as usual).
     mutating func warmPageCache(_ vma: VirtualMemoryArea, _ vpn: UInt64, file: FileID, write: Bool) {
-        guard let f = cache.files[file] else { return }
-        let filePages = Page.count(covering: f.size)
+        guard let size = cache.size(of: file) else { return }
+        let filePages = Page.count(covering: size)
         var start = vpn, end = vpn + 1
         let window = Page.count(in: UInt64(configuration.faultAroundBytes))
         if !write && window > 1 {
@@ -250,9 +250,9 @@ extension LinuxKernel {
         for v in start..<end {
             let off = vma.pageOffset(of: Page.address(ofNumber: v))
             guard off < filePages else { break }
-            if cache.files[file]!.pages[off] != nil { continue }
+            if cache.page(file, off) != nil { continue }
             guard let frame = allocateFrame(.file) else { return }
-            cache.files[file]!.pages[off] = frame
+            cache.insertPage(file, off, frame)
         }
     }
 
@@ -264,9 +264,9 @@ extension LinuxKernel {
         let start = pgoff >= ra / 2 ? pgoff - ra / 2 : 0
         let end = min(start + ra, filePages)
         var read: UInt64 = 0
-        for off in start..<max(end, pgoff + 1) where cache.files[file]!.pages[off] == nil {
-            guard let f = allocateFrame(.file) else { return cache.files[file]!.pages[pgoff] != nil }
-            cache.files[file]!.pages[off] = f
+        for off in start..<max(end, pgoff + 1) where cache.page(file, off) == nil {
+            guard let f = allocateFrame(.file) else { return cache.page(file, pgoff) != nil }
+            cache.insertPage(file, off, f)
             read += 1
         }
         stats.pgpgin += read * 4

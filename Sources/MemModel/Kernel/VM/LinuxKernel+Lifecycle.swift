@@ -106,12 +106,11 @@ extension LinuxKernel {
                     file = FileID(UInt32(0x8000_0000) | UInt32(files.count + 1)); files[r.path] = file
                 }
                 let extent = r.offset + (r.end - r.start)
-                if cache.files[file] == nil {
-                    cache.files[file] = PageCache.File(path: r.path, size: extent, isTmpfs: LinuxKernel.isTmpfs(r.path),
-                                                       identity: r.inode != 0 ? FileIdentity(device: r.device, inode: r.inode) : nil)
+                if !cache.contains(file) {
+                    cache.open(id: file, path: r.path, size: extent, isTmpfs: LinuxKernel.isTmpfs(r.path),
+                               identity: r.inode != 0 ? FileIdentity(device: r.device, inode: r.inode) : nil)
                     changes.append(.fileChanged(id: file, path: r.path, size: extent))
-                } else if cache.files[file]!.size < extent {
-                    cache.files[file]!.size = extent
+                } else if cache.grow(file, to: extent) {
                     changes.append(.fileChanged(id: file, path: r.path, size: extent))
                 }
             }

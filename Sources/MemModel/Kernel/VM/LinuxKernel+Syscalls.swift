@@ -12,7 +12,7 @@ extension LinuxKernel {
         guard p.alive else { return SyscallResult(errno: .einval) }
         // Ranges past TASK_SIZE (or wrapping around) are refused before any arithmetic on them.
         switch call.op {
-        case .munmap, .madvise, .mprotect, .mlock, .munlock, .msync:
+        case .munmap, .madvise, .mprotect, .mlock, .munlock:
             guard call.length <= LinuxKernel.taskSize, call.address.rawValue <= LinuxKernel.taskSize - call.length else {
                 return SyscallResult(errno: call.op == .munmap || call.op == .madvise ? .einval : .enomem)
             }
@@ -44,11 +44,7 @@ extension LinuxKernel {
         case .munlockall:
             guard let first = p.space.areas.first, let last = p.space.areas.last else { return SyscallResult(result: 0) }
             return setLocked(p, first.start, last.end, locked: false)
-        case .msync:
-            guard Page.isAligned(call.address.rawValue) else { return SyscallResult(errno: .einval) }
-            let end = Page.alignUp(call.address.rawValue + call.length)
-            guard p.space.isFullyMapped(call.address.rawValue, end) else { return SyscallResult(errno: .enomem) }
-            return SyscallResult(result: 0, pagesWritten: writeback(p, call.address.rawValue, end))
+        case .msync: return msync(p, call)
         }
     }
 
@@ -121,11 +117,9 @@ extension LinuxKernel {
                 offset = start     // anon private pgoff = addr >> PAGE_SHIFT, so neighbours merge
             }
         } else {
-            guard let f = cache.files[call.file] else { return SyscallResult(errno: .ebadf) }
-            if f.isTmpfs {
-                backing = .file(call.file)
-            } else { backing = .file(call.file) }
-            if vmaName.isEmpty { vmaName = f.path }
+            guard let path = cache.path(of: call.file) else { return SyscallResult(errno: .ebadf) }
+            backing = .file(call.file)
+            if vmaName.isEmpty { vmaName = path }
         }
         let vma = VirtualMemoryArea(id: newVMAID(), start: start, end: start + length, prot: call.prot, flags: vflags,
                                     backing: backing, offset: offset, name: vmaName)
@@ -166,7 +160,7 @@ extension LinuxKernel {
             if p.startBrk == 0 { p.startBrk = start }
             p.brk = max(p.brk, end)
         }
-        if call.file != .anonymous, cache.files[call.file] != nil {
+        if call.file != .anonymous, cache.contains(call.file) {
             backing = .file(call.file)
         } else if vflags.contains(.shared) {
             backing = cache.createShmem()

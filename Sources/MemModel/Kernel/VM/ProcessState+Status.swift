@@ -54,7 +54,7 @@ extension LinuxKernel {
             let write = v.prot.contains(.write), growsDown = v.flags.contains(.growsDown)
             if v.prot.contains(.execute) && !write && !growsDown {                    // is_exec_mapping
                 exec += n
-                if !p.image.isEmpty, case .file(let f) = v.backing, cache.files[f]?.path == p.image { text += n }
+                if !p.image.isEmpty, case .file(let f) = v.backing, cache.path(of: f) == p.image { text += n }
             } else if growsDown {                                                      // is_stack_mapping
                 stack += n
             }
