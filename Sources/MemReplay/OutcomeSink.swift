@@ -1,4 +1,5 @@
 import MemTrace
+import MemModel
 
 /// Where the replay engine sends what it found, in event order; the SQLite store is one.
 ///
@@ -18,6 +19,8 @@ public protocol OutcomeSink {
     /// A VMA an event created, changed or removed (after the `vma` row that describes it).
     mutating func vmaChange(_ change: VMAChangeRecord) throws
     mutating func file(_ file: FileRecord) throws
+    /// An OOM kill during event `seq`.
+    mutating func oomKill(seq: UInt64, _ kill: OOMKill) throws
     /// A string of the trace's string table, sent before the first outcome that uses it.
     mutating func string(_ id: StringID, _ text: String) throws
     mutating func snapshot(_ snapshot: CounterSnapshot) throws
@@ -31,4 +34,6 @@ public protocol OutcomeSink {
 extension OutcomeSink {
     /// Sinks that keep no VMA history ignore the changes.
     public mutating func vmaChange(_ change: VMAChangeRecord) throws {}
+    /// Sinks that keep no OOM history ignore the kills.
+    public mutating func oomKill(seq: UInt64, _ kill: OOMKill) throws {}
 }

@@ -223,6 +223,8 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
                 try sink.thread(t)
             case let .fileChanged(id, path, size):
                 try sink.file(FileRecord(id: id, path: path, size: size))
+            case let .oomKill(kill):
+                try sink.oomKill(seq: seq, kill)
             }
         }
     }

@@ -94,6 +94,7 @@ public final class SQLiteStore: OutcomeSink {
             insertProcessSample = try db.prepare(StoreSchema.insertProcessSample)
             try db.exec(StoreSchema.hardwareTables)
             insertHardwareAccess = try db.prepare(StoreSchema.insertHardwareAccess)
+            try db.exec(StoreSchema.oomTables)
             try db.exec(StoreSchema.allocatorTables)
             insertAllocOutcome = try db.prepare(StoreSchema.insertAllocOutcome)
         } catch {

@@ -39,6 +39,15 @@
     let preferred: UnsafeMutablePointer<Int>
     let noFragment: UnsafeMutablePointer<Bool>
     let nodes: Int
+    /// LRU facts per frame: the list (`LRUList` raw value, `PhysicalMemory.offLRU` when on none)
+    /// and the page flags (`FolioFlags`); per lruvec · list the head and tail, and per
+    /// (lruvec · list) · zone type the pages (`PhysicalMemory+LRU`).
+    let lruList: UnsafeMutablePointer<UInt8>
+    let folioFlags: UnsafeMutablePointer<UInt8>
+    let lruvecs: Int
+    let lruHead: UnsafeMutablePointer<UInt32>
+    let lruTail: UnsafeMutablePointer<UInt32>
+    let lruSize: UnsafeMutablePointer<UInt64>
 
     static func buffer<T>(_ n: Int, _ v: T) -> UnsafeMutablePointer<T> {
         let p = UnsafeMutablePointer<T>.allocate(capacity: max(n, 1))
@@ -76,6 +85,12 @@
         pcpFreeFactor = FrameStore.buffer(zones, 0)
         pgalloc = FrameStore.buffer(zones, 0)
         nrFree = FrameStore.buffer(zones * PhysicalMemory.orders, 0)
+        lruvecs = nodes
+        lruList = FrameStore.buffer(frames, PhysicalMemory.offLRU)
+        folioFlags = FrameStore.buffer(frames, 0)
+        lruHead = FrameStore.buffer(nodes * LRUList.allCases.count, PhysicalMemory.none)
+        lruTail = FrameStore.buffer(nodes * LRUList.allCases.count, PhysicalMemory.none)
+        lruSize = FrameStore.buffer(nodes * LRUList.allCases.count * ZoneType.count, 0)
     }
 
     /// A deep copy (copy-on-write of a shared `PhysicalMemory`).
@@ -96,6 +111,10 @@
         c.zoneFree.update(from: zoneFree, count: zones); c.pcpCount.update(from: pcpCount, count: zones)
         c.pcpFreeFactor.update(from: pcpFreeFactor, count: zones); c.pgalloc.update(from: pgalloc, count: zones)
         c.nrFree.update(from: nrFree, count: zones * PhysicalMemory.orders)
+        c.lruList.update(from: lruList, count: frames); c.folioFlags.update(from: folioFlags, count: frames)
+        c.lruHead.update(from: lruHead, count: lruvecs * LRUList.allCases.count)
+        c.lruTail.update(from: lruTail, count: lruvecs * LRUList.allCases.count)
+        c.lruSize.update(from: lruSize, count: lruvecs * LRUList.allCases.count * ZoneType.count)
         return c
     }
 
@@ -107,5 +126,6 @@
         wmark.deallocate(); reserve.deallocate(); highAtomic.deallocate(); pcpBatch.deallocate(); pcpHigh.deallocate()
         preferred.deallocate(); noFragment.deallocate()
         zoneFree.deallocate(); pcpCount.deallocate(); pcpFreeFactor.deallocate(); pgalloc.deallocate(); nrFree.deallocate()
+        lruList.deallocate(); folioFlags.deallocate(); lruHead.deallocate(); lruTail.deallocate(); lruSize.deallocate()
     }
 }

@@ -187,7 +187,9 @@ extension PhysicalMemory {
         let i = Int(p)
         precondition(frame.rawValue < endPFN && use[i] != .free && use[i] != .kernel, "free of a frame that is not allocated: \(frame)")
         let u = use[i]
-        for k in i..<(i + n) { use[k] = .free; mapCount[k] = 0 }
+        // A frame is free or on an LRU: one still on a list leaves it first (its links become free-list links).
+        if store.lruList[i] != PhysicalMemory.offLRU { lruDelete(frame) }
+        for k in i..<(i + n) { use[k] = .free; mapCount[k] = 0; store.folioFlags[k] = 0 }
         useCounts[Int(u.rawValue)] -= UInt64(n)
         useCounts[0] += UInt64(n)
         let z = Int(blockZone[i >> 9])

@@ -89,7 +89,7 @@ extension PhysicalMemory {
         }
         for k in 0..<Int(endPFN) where use[k] == .free && !covered[k] { problems.append("free pfn \(k) on no list"); if problems.count > 50 { break } }
         if let k = (0..<Int(endPFN)).first(where: { mapCount[$0] < 0 }) { problems.append("negative mapcount at pfn \(k)") }
-        return problems
+        return problems + lruViolations()
     }
 
     /// Free blocks per order and migrate type of zone `z`, counted from the lists (what

@@ -23,6 +23,8 @@ public struct PhysicalMemory: FrameAllocator, Sendable {
     @usableFromInline static let none = UInt32.max
     @usableFromInline static let notFree: UInt8 = 0xFF
     @usableFromInline static let onPCP: UInt8 = 0x80
+    /// `FrameStore.lruList` of a frame on no LRU.
+    @usableFromInline static let offLRU: UInt8 = 0xFF
 
     public let configuration: PhysicalConfiguration
     public let rules: any KernelVersionRules

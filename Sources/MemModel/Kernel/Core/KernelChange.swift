@@ -20,6 +20,8 @@ public enum KernelChange: Hashable, Sendable {
     /// The translations of virtual pages [firstVPN, endVPN) of `pid` changed or went away
     /// (munmap, mprotect, COW, MADV_DONTNEED, exit): the hardware flushes them (`flush_tlb_mm_range`).
     case tlbInvalidate(pid: ProcessID, firstVPN: UInt64, endVPN: UInt64)
+    /// The OOM killer killed a process (its log lines and every candidate's points).
+    case oomKill(OOMKill)
     /// A file is known with this size.
     case fileChanged(id: FileID, path: String, size: UInt64)
 }

@@ -9,6 +9,9 @@ extension LinuxKernel {
         var problems = frames.invariantViolations()
         problems += slab.invariantViolations(memory: frames)
         problems += tasks.invariantViolations()
+        problems += reclaim.invariantViolations()
+        let offLRU = frames.pagesOffLRU()
+        if !offLRU.isEmpty { problems.append("\(offLRU.count) user or page-cache pages on no LRU, first \(offLRU[0])") }
         let end = Int(frames.endPFN)
         // PTE mappings per frame (the mapcount) and PMD mappings per THP head, recounted.
         var expectedMap = [Int32](repeating: 0, count: end)

@@ -19,6 +19,12 @@ public struct LinuxKernel: KernelModel {
     /// Changes already accounted for kernel objects (`settle()`).
     @usableFromInline var accountedChanges = 0
     public internal(set) var cache = PageCache()
+    /// The reclaim subsystem's policy state (costs, non-resident ages, kswapd failures, counters).
+    public internal(set) var reclaim: ReclaimState
+    /// The OOM kills so far, as the kernel logged them.
+    public internal(set) var oomKills: [OOMKill] = []
+    /// The process whose event the kernel is handling (`current`): the OOM killer's invoker.
+    @usableFromInline var currentPID: ProcessID?
     /// The processes (the VM subsystem's table: live processes, ended ones, held touches, VMA and
     /// anon_vma numbering), each `ProcessState` owned by this kernel alone (`ensureUniqueState`).
     public internal(set) var tasks = ProcessTable()
@@ -54,6 +60,7 @@ public struct LinuxKernel: KernelModel {
         self.frames = PhysicalMemory(configuration: physical, memoryBytes: configuration.memoryBytes,
                                      kernelReservedBytes: configuration.kernelReservedBytes)
         self.slab = SlabAllocator(cpus: physical.cpus)
+        self.reclaim = ReclaimState(nodes: frames.nodeZones.count)
     }
 
     /// The live processes, by pid (`tasks.live`).
@@ -69,6 +76,13 @@ public struct LinuxKernel: KernelModel {
     /// change here never shows in the other copy. The rest of the state is values (`PhysicalMemory`
     /// copies its frame store on write the same way).
     @inline(__always) mutating func ensureUniqueState() { tasks.ensureUnique() }
+
+    /// The prologue of an entry point acting for process `pid`: value semantics first, then `pid`
+    /// is `current` for what the event sets off (an OOM kill names it).
+    @inline(__always) mutating func enter(_ pid: ProcessID) {
+        ensureUniqueState()
+        currentPID = pid
+    }
 
     public var hasChanges: Bool { !changes.isEmpty }
 
@@ -106,9 +120,16 @@ public struct LinuxKernel: KernelModel {
     }
 
     /// Allocates a frame, counting it.
+    /// User and page-cache pages join their LRU's inactive list (`folio_add_lru`): file pages the
+    /// file list, anonymous and shmem (swap-backed) pages the anon list.
     @usableFromInline mutating func allocateFrame(_ use: PageUse) -> PageFrameNumber? {
         guard let f = frames.allocate(for: use) else { return nil }
         stats.pgalloc += 1
+        switch use {
+        case .file: frames.lruAdd(f, .inactiveFile)
+        case .anonymous, .shmem: frames.lruAdd(f, .inactiveAnon)
+        default: break
+        }
         return f
     }
 

@@ -28,3 +28,31 @@ extension LinuxKernel {
         return oomKiller.score(oomCandidate(p), totalPages: oomTotalPages)
     }
 }
+
+extension LinuxKernel {
+    /// `out_of_memory` for a global OOM (`CONSTRAINT_NONE`): with vm.oom_kill_allocating_task set
+    /// the allocating task goes if it may; else `select_bad_process` chooses by `oom_badness`
+    /// over every live process. The victim is killed with SIGKILL and its memory freed at once
+    /// (the OOM reaper), the kill is logged as the kernel logs it (`oomKills`, `KernelChange.oomKill`).
+    /// Returns the victim, nil when every process is unkillable (the kernel panics there).
+    mutating func outOfMemory(gfp: GFPMask, order: Int) -> ProcessID? {
+        let total = oomTotalPages
+        let killer = oomKiller
+        let candidates = oomCandidates
+        let invoker = currentPID.flatMap { tasks[$0] }.map { oomCandidate($0) }
+        var chosen: (victim: OOMCandidate, points: Int64)?
+        if sysctls["vm.oom_kill_allocating_task"] ?? 0 != 0, let me = invoker, let points = killer.badness(me, totalPages: total) {
+            chosen = (me, points)
+        } else {
+            chosen = killer.select(candidates, totalPages: total)
+        }
+        guard let (victim, points) = chosen, let p = tasks[victim.pid] else { return nil }
+        let record = OOMKill(invoker: invoker ?? victim, gfp: gfp, order: order, constraint: .none, totalPages: total,
+                             candidates: candidates.map { ($0, killer.badness($0, totalPages: total)) },
+                             victim: victim, victimPoints: points, version: killer.version)
+        oomKills.append(record)
+        changes.append(.oomKill(record))
+        kill(p, signal: 9)
+        return victim.pid
+    }
+}

@@ -20,17 +20,21 @@ public struct OOMKill: Hashable, Sendable {
     public var candidates: [(OOMCandidate, Int64?)]
     public var victim: OOMCandidate
     public var victimPoints: Int64
+    /// The kernel version whose log format the lines follow.
+    public var version: KernelVersion
 
     public init(invoker: OOMCandidate, gfp: GFPMask, order: Int, constraint: Constraint, totalPages: UInt64,
-                candidates: [(OOMCandidate, Int64?)], victim: OOMCandidate, victimPoints: Int64) {
+                candidates: [(OOMCandidate, Int64?)], victim: OOMCandidate, victimPoints: Int64, version: KernelVersion = .default61) {
         self.invoker = invoker; self.gfp = gfp; self.order = order; self.constraint = constraint
         self.totalPages = totalPages; self.candidates = candidates; self.victim = victim; self.victimPoints = victimPoints
+        self.version = version
     }
 
     public static func == (a: OOMKill, b: OOMKill) -> Bool {
         a.invoker == b.invoker && a.gfp == b.gfp && a.order == b.order && a.constraint == b.constraint
             && a.totalPages == b.totalPages && a.victim == b.victim && a.victimPoints == b.victimPoints
             && a.candidates.map(\.0) == b.candidates.map(\.0) && a.candidates.map(\.1) == b.candidates.map(\.1)
+            && a.version == b.version
     }
 
     public func hash(into h: inout Hasher) { h.combine(invoker); h.combine(victim); h.combine(victimPoints) }
@@ -38,6 +42,9 @@ public struct OOMKill: Hashable, Sendable {
     /// The kernel's lines for this kill, as `dump_header`, `dump_tasks`, `dump_oom_victim` and
     /// `__oom_kill_process` print them (mm/oom_kill.c), without the stack dump and the Mem-Info
     /// block. The task table gained rss_anon, rss_file and rss_shmem columns in 6.8.
+    public func logLines() -> [String] { logLines(version: version) }
+
+    /// The lines in the format of kernel `version`.
     public func logLines(version: KernelVersion) -> [String] {
         var lines = ["\(invoker.name) invoked oom-killer: gfp_mask=\(gfp.kernelDescription), order=\(order), oom_score_adj=\(invoker.oomScoreAdj)"]
         let split = !(version < KernelVersion(major: 6, minor: 8))

@@ -5,7 +5,7 @@ extension LinuxKernel {
     /// with `ra_pages` readahead), write dirties pages (allocating missing ones), fsync cleans them,
     /// truncate drops pages past the new end, unlink drops the file's pages once no VMA maps it.
     public mutating func file(_ call: FileCall, pid: ProcessID, path: String) -> FileResult {
-        ensureUniqueState()
+        enter(pid)
         defer { settleIfNeeded() }
         switch call.op {
         case .open:

@@ -24,6 +24,9 @@ public struct PageCache: Sendable {
         public fileprivate(set) var pages: [UInt64: PageFrameNumber] = [:]
         /// Indices of the cached pages tagged dirty: always a subset of `pages`' keys.
         public fileprivate(set) var dirty: Set<UInt64> = []
+        /// Shadow entries of evicted pages by index (`workingset_eviction` leaves them in the
+        /// mapping's xarray where the folio was).
+        public fileprivate(set) var shadows: [UInt64: ShadowEntry] = [:]
         /// Unlinked while open or mapped: /proc/PID/maps prints " (deleted)".
         public fileprivate(set) var unlinked = false
         /// tmpfs files (/dev/shm, /run/shm, /tmp on tmpfs) keep their pages in shmem.
@@ -101,7 +104,13 @@ public struct PageCache: Sendable {
     ///
     /// The pages past the new end are the caller's to remove (`removePage`), as
     /// `truncate_pagecache` does after it.
-    public mutating func setSize(_ id: FileID, _ size: UInt64) { files[id]?.size = size }
+    public mutating func setSize(_ id: FileID, _ size: UInt64) {
+        files[id]?.size = size
+        let end = Page.count(covering: size)
+        if let f = files[id], f.shadows.keys.contains(where: { $0 >= end }) {
+            files[id]!.shadows = f.shadows.filter { $0.key < end }
+        }
+    }
 
     /// Marks file `id` unlinked (`drop_nlink` from `vfs_unlink`, fs/namei.c).
     ///
@@ -148,7 +157,26 @@ public struct PageCache: Sendable {
         return frame
     }
 
+    /// Leaves a shadow entry where page `index` of file `id` was (`workingset_eviction`'s value
+    /// stored by `__filemap_remove_folio`).
+    public mutating func setShadow(_ id: FileID, _ index: UInt64, _ shadow: ShadowEntry) {
+        guard files[id] != nil, files[id]!.pages[index] == nil else { return }
+        files[id]!.shadows[index] = shadow
+    }
+
+    /// Takes the shadow entry at page `index` of file `id`, as a new folio replacing it does
+    /// (`filemap_add_folio` hands it to `workingset_refault`).
+    public mutating func takeShadow(_ id: FileID, _ index: UInt64) -> ShadowEntry? {
+        files[id]?.shadows.removeValue(forKey: index)
+    }
+
+    /// Shadow entries in all files (`workingset_nodes` stand-in).
+    public var shadowEntries: UInt64 { files.values.reduce(0) { $0 + UInt64($1.shadows.count) } }
+
     // MARK: Files: dirty pages and writeback
+
+    /// True when cached page `index` of file `id` is dirty (PAGECACHE_TAG_DIRTY).
+    public func isDirty(_ id: FileID, _ index: UInt64) -> Bool { files[id]?.dirty.contains(index) ?? false }
 
     /// Tags cached page `index` of file `id` dirty (`folio_mark_dirty`, mm/page-writeback.c).
     ///

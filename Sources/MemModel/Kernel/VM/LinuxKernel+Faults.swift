@@ -4,7 +4,7 @@ extension LinuxKernel {
     /// Resolves an access page by page (an access crossing a page boundary touches both pages);
     /// the outcome is the first page's unless the second faults.
     public mutating func access(_ access: MemoryAccess, pid: ProcessID) -> Translation {
-        ensureUniqueState()
+        enter(pid)
         defer { settleIfNeeded() }
         guard let p = processFor(pid), p.alive else { return Translation(fault: .processDead, frame: PageFrameNumber(0), vma: .none) }
         var write = access.kind.writes

@@ -5,7 +5,7 @@ extension LinuxKernel {
     /// shared mappings refaulted lazily), exec (a new mm), exit (everything released), threads.
     /// Returns the process concerned and the pages released or write-protected.
     public mutating func process(_ event: ProcessEvent, pid: ProcessID, tid: ThreadID, image: String) -> ProcessResult {
-        ensureUniqueState()
+        enter(pid)
         defer { settleIfNeeded() }
         switch event.op {
         case .spawn:

@@ -5,7 +5,7 @@ extension LinuxKernel {
     /// mremap), the model places the mapping there so later accesses line up; where it recorded
     /// nothing (result 0, as synthesized traces do), the model chooses as the kernel would.
     public mutating func memory(_ call: MemoryCall, pid: ProcessID, name: String) -> SyscallResult {
-        ensureUniqueState()
+        enter(pid)
         defer { settleIfNeeded() }
         defer { if tasks.holdsTouches { retryHeldTouches(pid) } }
         guard let p = processFor(pid) else { return SyscallResult(errno: .enomem) }
