@@ -136,7 +136,8 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
             try sendStrings(source, into: &sink)
             let r = kernel.process(p, pid: pid, tid: record.tid, image: source.string(p.image) ?? "")
             switch p.op {
-            case .fork, .vfork: user.processForked(parent: pid, child: p.process)
+            // A fork the kernel refused (ENOMEM from the commit) created no child to copy the heap to.
+            case .fork, .vfork: if !r.failed { user.processForked(parent: pid, child: p.process) }
             case .exit, .exec: user.processEnded(pid)
             case .threadExit:
                 if user.reallocates {

@@ -44,7 +44,7 @@ extension SQLiteStore {
     @inline(__always) func recordProcess(_ seq: Int64, _ p: ProcessEvent, _ r: ProcessResult) throws {
         let s = insertProcessEvent
         s.bind(1, seq); s.bind(2, p.op.rawValue); s.bind(3, p.process.rawValue); s.bind(4, p.thread.rawValue)
-        s.bind(5, p.image.rawValue); s.bind(6, p.status); s.bind(7, r.pid.rawValue); s.bind(8, r.pages)
+        s.bind(5, p.image.rawValue); s.bind(6, p.status); s.bind(7, r.pid.rawValue); s.bind(8, r.pages); s.bind(9, r.errno)
         try check(s.execute(), "process_events")
     }
 

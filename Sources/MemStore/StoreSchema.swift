@@ -46,7 +46,7 @@ public enum StoreSchema {
             size INTEGER NOT NULL, fault INTEGER NOT NULL, frame INTEGER NOT NULL, vma INTEGER NOT NULL);
         CREATE TABLE process_events (seq INTEGER PRIMARY KEY, op INTEGER NOT NULL, process INTEGER NOT NULL,
             thread INTEGER NOT NULL, image INTEGER NOT NULL, status INTEGER NOT NULL,
-            result_pid INTEGER NOT NULL, pages INTEGER NOT NULL);
+            result_pid INTEGER NOT NULL, pages INTEGER NOT NULL, errno INTEGER NOT NULL);
         CREATE TABLE alloc_calls (seq INTEGER PRIMARY KEY, op INTEGER NOT NULL, pointer INTEGER NOT NULL,
             size INTEGER NOT NULL, count INTEGER NOT NULL, alignment INTEGER NOT NULL, result INTEGER NOT NULL,
             error INTEGER NOT NULL, block_size INTEGER NOT NULL, live_bytes INTEGER NOT NULL);
@@ -86,8 +86,8 @@ public enum StoreSchema {
     public static let insertAccess =
         "INSERT INTO accesses (seq, kind, address, size, fault, frame, vma) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
     public static let insertProcessEvent = """
-        INSERT INTO process_events (seq, op, process, thread, image, status, result_pid, pages)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        INSERT INTO process_events (seq, op, process, thread, image, status, result_pid, pages, errno)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
         """
     public static let insertAllocCall = """
         INSERT INTO alloc_calls (seq, op, pointer, size, count, alignment, result, error, block_size, live_bytes)

@@ -10,7 +10,8 @@ import MemTrace
     }
 
     /// The stored counter names as the two positional lists before the registry spelled them
-    /// (`counterNames` + `physicalCounterNames`), for the populated zones `zones`.
+    /// (`counterNames` + `physicalCounterNames`), with the machine-wide counters added since
+    /// (`commit.refusals`), for the populated zones `zones`.
     static func namesBeforeTheRegistry(zones: [String]) -> [String] {
         var names = ["meminfo.MemTotal", "meminfo.MemFree", "meminfo.Cached", "meminfo.Shmem", "meminfo.AnonPages",
                      "meminfo.Mapped", "meminfo.PageTables", "meminfo.Dirty",
@@ -23,7 +24,7 @@ import MemTrace
                      "vmstat.compact_stall", "vmstat.compact_fail", "vmstat.compact_success", "vmstat.compact_migrate_scanned",
                      "vmstat.compact_free_scanned", "vmstat.compact_isolated", "vmstat.compact_daemon_wake",
                      "vmstat.pgmigrate_success", "phys.kswapd_wakeups", "phys.extfrag_events", "phys.alloc_failures",
-                     "phys.pcp_kb"]
+                     "phys.pcp_kb", "commit.refusals"]
         let types = ["Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate"]
         for z in zones {
             names += ["zoneinfo.\(z).free", "zoneinfo.\(z).boost", "zoneinfo.\(z).wmark_level",

@@ -116,7 +116,7 @@ import Testing
 
         let processes = Array(zip(ResultRowTests.seqs("process"), engine.kernel.processResults))
         #expect(processes.count == ResultRowTests.seqs("process").count && processes.contains { $0.1.pages > 0 })
-        try expectStored(processes, in: db, table: "process_events", columns: ["pid": "result_pid", "pages": "pages"])
+        try expectStored(processes, in: db, table: "process_events", columns: ["pid": "result_pid", "pages": "pages", "errno": "errno"])
 
         // An allocation result is split over the recorded call's row and the model's own row.
         let allocs = Array(zip(ResultRowTests.seqs("alloc"), engine.user.results))

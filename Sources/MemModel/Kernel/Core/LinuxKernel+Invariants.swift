@@ -2,7 +2,8 @@ import MemTrace
 
 extension LinuxKernel {
     /// Checks the whole model: frames, slab, every address space and page table, and that RSS
-    /// counters, mapcounts, THP mappings, page-cache contents and shmem references agree.
+    /// counters, mapcounts, THP mappings, page-cache contents, shmem references and the commit
+    /// count (`commitViolations`) agree.
     /// Returns each violation (empty when sound). Linear in frames and mapped pages: the engine
     /// runs it after every event with `checkInvariants`.
     public func invariantViolations() -> [String] {
@@ -59,7 +60,7 @@ extension LinuxKernel {
         if cachePages != frames.pages(of: .file) + frames.pages(of: .shmem) {
             problems.append("page cache holds \(cachePages) pages but \(frames.pages(of: .file) + frames.pages(of: .shmem)) frames are file/shmem")
         }
-        return problems + cache.invariantViolations() + referenceViolations()
+        return problems + cache.invariantViolations() + referenceViolations() + commitViolations()
     }
 
     /// Checks the references between the kernel's structures that no single structure can check

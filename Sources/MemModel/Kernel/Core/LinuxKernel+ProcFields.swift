@@ -1,15 +1,9 @@
 import MemTrace
 
 /// The /proc/meminfo and /proc/vmstat fields the kernel model can state, in the kernel's order, and
-/// the two quantities of them that are more than a page count (Committed_AS, MemAvailable).
+/// MemAvailable, which is more than a page count (Committed_AS and CommitLimit are
+/// `CommitAccounting`'s, LinuxKernel+Commit.swift).
 extension LinuxKernel {
-    /// Pages in VMAs charged to the commit (VM_ACCOUNT) plus shmem: Committed_AS (`vm_committed_as`).
-    public var committedPages: UInt64 {
-        var n: UInt64 = 0
-        for p in processes.values { for v in p.space.areas where v.flags.contains(.account) { n += Page.count(in: v.end - v.start) } }
-        return n + frames.pages(of: .shmem)
-    }
-
     /// MemAvailable in pages (`si_mem_available`).
     public var memAvailablePages: UInt64 {
         frames.memAvailable(fileLRU: frames.pages(of: .file), reclaimableSlab: slab.reclaimablePages)

@@ -30,8 +30,11 @@ public struct LinuxKernel: KernelModel {
     public internal(set) var tasks = ProcessTable()
     @usableFromInline var changes: [KernelChange] = []
     public internal(set) var stats = KernelStatistics()
-    /// Sysctl values set by control events (`vm.overcommit_memory`, …), kept for later layers.
+    /// Sysctl values set by control events, kept for later layers (the overcommit ones also set
+    /// `commit`'s policy).
     public internal(set) var sysctls: [String: Int64] = [:]
+    /// Overcommit: Committed_AS as a running count, the policy in force, `__vm_enough_memory`.
+    public internal(set) var commit: CommitAccounting
     /// The huge zero page (an order-9 block allocated on the first THP read fault,
     /// `mm_get_huge_zero_page`), mapped read-only by huge entries; nil until needed.
     public internal(set) var hugeZeroFrame: PageFrameNumber?
@@ -61,6 +64,8 @@ public struct LinuxKernel: KernelModel {
                                      kernelReservedBytes: configuration.kernelReservedBytes)
         self.slab = SlabAllocator(cpus: physical.cpus)
         self.reclaim = ReclaimState(nodes: frames.nodeZones.count)
+        self.commit = CommitAccounting(policy: configuration.vm.overcommit, totalRAMPages: frames.totalPages,
+                                       freePagesAtBoot: frames.buddyFreePages, version: physical.kernelVersion)
     }
 
     /// The live processes, by pid (`tasks.live`).
@@ -103,10 +108,11 @@ public struct LinuxKernel: KernelModel {
     /// A fresh VMA number (`vm_area_alloc`).
     @usableFromInline mutating func newVMAID() -> VMAID { tasks.newVMAID() }
 
-    /// The process `pid`, created on first sight when the trace has no spawn event for it.
+    /// The process `pid`, created on first sight when the trace has no spawn event for it; nil
+    /// for one that ended or that a failed fork never created.
     @usableFromInline mutating func processFor(_ pid: ProcessID) -> ProcessState? {
         if let p = tasks[pid] { return p }
-        if tasks.hasEnded(pid) { return nil }
+        if tasks.isGone(pid) { return nil }
         return spawn(pid, parent: .none, image: "")
     }
 

@@ -123,8 +123,8 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
     }
 
     /// A machine like this host: memory from /proc/meminfo (MemTotal is what the kernel manages),
-    /// nodes and zones from /proc/zoneinfo with the sysctls of /proc/sys/vm, and the CPU cache
-    /// geometry from /sys.
+    /// nodes and zones from /proc/zoneinfo with the sysctls of /proc/sys/vm (the overcommit ones
+    /// included), and the CPU cache geometry from /sys.
     public static func host(meminfo: String = "/proc/meminfo") throws -> MachineConfiguration {
         guard let text = try? String(contentsOfFile: meminfo, encoding: .utf8) else {
             throw ConfigurationError("\(meminfo): cannot read it to build the host machine")
@@ -142,6 +142,10 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
             physical.nodes = grownZones(physical.nodes, totalPages: Page.count(in: managed))
             machine.adoptPhysical(physical)
         }
+        // The overcommit sysctls of /proc/sys/vm (mode, ratio, kbytes, reserves).
+        var vmc = machine.vm
+        vmc.overcommit = OvercommitPolicy.host()
+        machine.virtualMemory = vmc
         // CPU caches and TLBs from /sys/devices/system/cpu/cpu0/cache, when readable.
         if let hardware = try? HardwareConfiguration.host() { machine.hardware = hardware }
         return machine

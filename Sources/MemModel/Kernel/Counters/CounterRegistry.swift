@@ -22,7 +22,7 @@ public struct CounterRegistry: Sendable {
         ]
         c += KernelCounter.pgalloc
         c += [.compactStall, .compactFail, .compactSuccess, .compactMigrateScanned, .compactFreeScanned, .compactIsolated,
-              .compactDaemonWake, .pgmigrateSuccess, .kswapdWakeups, .extfragEvents, .allocFailures, .pcpKB]
+              .compactDaemonWake, .pgmigrateSuccess, .kswapdWakeups, .extfragEvents, .allocFailures, .pcpKB, .commitRefusals]
         return c
     }()
 

@@ -40,7 +40,11 @@ extension KernelCounter {
     }
     public static let pageTables = meminfoField("PageTables", .pageTables)
     public static let committedAS = KernelCounter("meminfo.Committed_AS", .kB,
-        "`vm_committed_as`: pages of VM_ACCOUNT mappings plus shmem.") { kB($0.committedPages) }
+        "`vm_committed_as`: VM_ACCOUNT mappings, shmem objects' sizes and tmpfs pages (`CommitAccounting`).") { kB($0.committedPages) }
+    public static let commitLimit = KernelCounter("meminfo.CommitLimit", .kB,
+        "`vm_commit_limit`: vm.overcommit_kbytes, or totalram × vm.overcommit_ratio / 100 (no hugetlb), plus swap.") {
+        kB($0.commitLimitPages)
+    }
     public static let anonHugePages = meminfoField("AnonHugePages", .anonHugePages)
 
     /// Every /proc/meminfo field, in `meminfo_proc_show` order (Zswap with CONFIG_ZSWAP, as
@@ -67,9 +71,7 @@ extension KernelCounter {
         meminfoField("KernelStack", .kernelStack), pageTables,
         fixed("NFS_Unstable", 0, "Always 0 since 5.8."),
         meminfoField("Bounce", .bounce), meminfoField("WritebackTmp", .writebackTemp),
-        KernelCounter("meminfo.CommitLimit", .kB,
-            "`vm_commit_limit`: totalram × vm.overcommit_ratio (50) / 100, without swap or hugetlb.") { kB($0.frames.totalPages * 50 / 100) },
-        committedAS,
+        commitLimit, committedAS,
         fixed("VmallocTotal", 34_359_738_367, "VMALLOC_TOTAL >> 10 on x86_64 with 4-level paging."),
         fixed("VmallocUsed", 0, "vmalloc is not modelled."), fixed("VmallocChunk", 0, "Always 0 since 4.0."),
         fixed("Percpu", 0, "Per-CPU allocations are not modelled."),

@@ -1,6 +1,6 @@
 /// The counters a run records besides the /proc/meminfo and /proc/vmstat fields: the procps
-/// `free` columns, live processes and the physical layer's events (the per-zone series are
-/// `ZoneCounter`s).
+/// `free` columns, live processes, the physical layer's events and overcommit refusals (the
+/// per-zone series are `ZoneCounter`s).
 extension KernelCounter {
     public static let freeBuffCache = KernelCounter("free.buff_cache", .kB, "Buffers + Cached + SReclaimable (`FreeColumns.buffCache`).") {
         Int64(FreeColumns.buffCache(buffers: UInt64(buffers.value($0)), cached: UInt64(cached.value($0)),
@@ -22,5 +22,10 @@ extension KernelCounter {
         "Page allocations that failed at the reclaim seam.") { Int64($0.frames.stats.allocFailures) }
     public static let pcpKB = KernelCounter("phys.pcp_kb", .kB, "Pages on the per-CPU lists: free, but not in MemFree.") {
         kB($0.frames.pcpPages)
+    }
+
+    public static let commitRefusals = KernelCounter("commit.refusals", .events,
+        "Requests `__vm_enough_memory` refused (ENOMEM from mmap, brk, mremap, mprotect, fork; stack growth ending in SIGSEGV).") {
+        Int64($0.commit.refusals)
     }
 }

@@ -75,13 +75,15 @@ extension LinuxKernel {
         return dropped
     }
 
-    /// Control events: sysctls and oom_score_adj are remembered for the layers that use them.
+    /// Control events: sysctls and oom_score_adj are remembered for the layers that use them;
+    /// the overcommit sysctls change the commit policy in force (`CommitAccounting.applySysctl`).
     public mutating func control(_ event: ControlEvent, key: String, name: String) {
         ensureUniqueState()
         defer { settleIfNeeded() }
         switch event.op {
         case .sysctl:
             sysctls[key] = event.value
+            _ = commit.applySysctl(key, event.value)
             if key == "vm.drop_caches" && event.value & 1 != 0 { dropCleanCache() }
             if key == "vm.compact_memory" { frames.compactAll() }
         case .oomScoreAdj:

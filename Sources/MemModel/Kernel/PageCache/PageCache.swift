@@ -44,6 +44,9 @@ public struct PageCache: Sendable {
         /// The inode the trace gave (a recorded shared anonymous mapping: the kernel's
         /// `get_next_ino()` number, which /proc/PID/maps prints); nil for the model's own.
         public let inode: UInt64?
+        /// Pages `shmem_acct_size` charged to Committed_AS for the object's size, returned when
+        /// the object goes; 0 for a VM_NORESERVE object, whose pages are charged one by one.
+        public let reserved: UInt64
     }
 
     /// The files, by the trace's id.
@@ -211,11 +214,11 @@ public struct PageCache: Sendable {
     // MARK: Shmem objects
 
     /// A new, empty shmem object (`shmem_zero_setup`), mapped by no VMA yet: the caller inserts
-    /// the VMA, which counts it (`mapped(_:)`).
-    public mutating func createShmem(inode: UInt64? = nil) -> VMABacking {
+    /// the VMA, which counts it (`mapped(_:)`). `reserved`: the pages charged for its size.
+    public mutating func createShmem(inode: UInt64? = nil, reserved: UInt64 = 0) -> VMABacking {
         let object = nextShmem
         nextShmem += 1
-        shmem[object] = ShmemObject(inode: inode)
+        shmem[object] = ShmemObject(inode: inode, reserved: reserved)
         return .shmem(object)
     }
 

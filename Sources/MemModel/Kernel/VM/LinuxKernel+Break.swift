@@ -5,8 +5,9 @@ extension LinuxKernel {
     /// 0x5555_5555_4000 without randomization), others lower — and the mmap area above it.
     static let executableCeiling: UInt64 = 0x7000_0000_0000
 
-    /// `brk` (mm/mmap.c): below start_brk no change; shrinking unmaps; growing needs the new range
-    /// free up to the next VMA's guard gap; on failure the old break is returned. A recorded
+    /// `brk` (mm/mmap.c): below start_brk no change; shrinking unmaps (and uncharges); growing
+    /// needs the new range free up to the next VMA's guard gap and a commit charge
+    /// (`do_brk_flags`); on failure the old break is returned. A recorded
     /// result is followed (the real break), which also fixes start_brk on first sight.
     mutating func brk(_ p: ProcessState, _ call: MemoryCall) -> SyscallResult {
         let requested = call.address.rawValue
@@ -42,10 +43,12 @@ extension LinuxKernel {
         // Grow: the range must be free, with the guard gap below a stack.
         if p.space.overlaps(oldEnd, newEnd + Page.size) && call.result <= 0 { return SyscallResult(result: Int64(p.brk)) }
         if p.space.overlaps(oldEnd, newEnd) { unmap(p, oldEnd, newEnd - oldEnd) }
+        // do_brk_flags: the growth is charged to the commit (VM_ACCOUNT); refused, the break stays.
+        guard vmEnoughMemory(p, Page.count(in: newEnd - oldEnd)) else { return SyscallResult(result: Int64(p.brk)) }
         let vma = VirtualMemoryArea(id: newVMAID(), start: oldEnd, end: newEnd, prot: [.read, .write], flags: [.heap, .account],
                                     backing: .anonymous, offset: oldEnd, name: "[heap]")
         var id = VMAID.none
-        if let i = p.space.find(oldEnd - 1), p.space[i].flags.contains(.heap), p.space[i].end == oldEnd {
+        if let i = p.space.find(oldEnd - 1), p.space[i].flags.contains([.heap, .account]), p.space[i].end == oldEnd {
             // Extend the heap VMA in place (vma_merge with the brk VMA).
             p.space.update(i) { $0.end = newEnd }
             id = p.space[i].id
@@ -62,6 +65,8 @@ extension LinuxKernel {
 
     /// `mremap` (mm/mremap.c): shrink in place; grow in place when the space after is free; else
     /// move (MREMAP_MAYMOVE) with the page-table entries, to the recorded or a chosen address.
+    /// Growth of a VM_ACCOUNT VMA is charged to the commit (in place, or by `move_vma`); a shrink
+    /// uncharges through the munmap of the tail.
     mutating func mremap(_ p: ProcessState, _ call: MemoryCall) -> SyscallResult {
         if call.result < 0 { return SyscallResult(result: call.result) }
         let old = call.address.rawValue
@@ -72,8 +77,12 @@ extension LinuxKernel {
             let freed = newLen < oldLen ? unmap(p, old + newLen, oldLen - newLen) : 0
             return SyscallResult(result: Int64(old), vma: p.space[i].id, pagesFreed: freed)
         }
+        let accounted = p.space[i].flags.contains(.account)
+        let growth = newLen > oldLen ? Page.count(in: newLen - oldLen) : 0
         let inPlace = call.result > 0 ? UInt64(call.result) == old : !p.space.overlaps(old + oldLen, old + newLen)
         if inPlace && p.space[i].end == old + oldLen {
+            // Growing in place charges the growth of a VM_ACCOUNT VMA; refused, ENOMEM (no move).
+            if accounted && !vmEnoughMemory(p, growth) { return SyscallResult(errno: .enomem) }
             if p.space.overlaps(old + oldLen, old + newLen) { unmap(p, old + oldLen, newLen - oldLen) }
             p.space.update(p.space.find(old)!) { $0.end = old + newLen }
             let v = p.space[p.space.find(old)!]
@@ -86,6 +95,9 @@ extension LinuxKernel {
                                                                                               ceiling: p.mmapBase, guardGap: LinuxKernel.stackGuardGap) {
             dest = g
         } else { return SyscallResult(errno: .enomem) }
+        // move_vma charges what the move adds (new − old) to a VM_ACCOUNT VMA; the moved part keeps
+        // its charge (VM_ACCOUNT concealed from the munmap of the old range: charged back below).
+        if accounted && !vmEnoughMemory(p, growth) { return SyscallResult(errno: .enomem) }
         // Take the old VMA's shape and entries, then remove the old range without freeing its pages.
         var shape = p.space[i]
         shape.offset += old - shape.start
@@ -98,6 +110,7 @@ extension LinuxKernel {
         if p.space.overlaps(dest, dest + newLen) { unmap(p, dest, newLen) }
         shape.id = newVMAID(); shape.start = dest; shape.end = dest + newLen
         let id = insertVMA(p, shape)
+        if accounted { commit.charge(Page.count(in: min(oldLen, newLen))) }
         releaseMapping(shape.backing)
         for (vpn, e) in moved {
             let nv = Page.number(of: dest) + (vpn - Page.number(of: old))

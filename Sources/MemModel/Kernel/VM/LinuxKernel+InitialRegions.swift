@@ -17,6 +17,7 @@ extension LinuxKernel {
                   let i = p.space.find(a.start), p.space[i].start == a.start, p.space[i].end == a.end,
                   !p.space[i].flags.contains(.account) else { continue }
             p.space.update(i) { $0.flags.insert(.account) }
+            commit.charge(p.space[i].pages)      // charged when ld.so mapped it writable
             changes.append(.vmaChanged(pid: p.pid, vma: p.space[i]))
         }
     }

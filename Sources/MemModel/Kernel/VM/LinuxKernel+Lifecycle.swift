@@ -15,7 +15,7 @@ extension LinuxKernel {
             return ProcessResult(pid: pid)
         case .fork, .vfork:
             guard let parent = processFor(pid), parent.alive else { return ProcessResult(pid: event.process) }
-            return ProcessResult(pid: event.process, pages: fork(parent, child: event.process, childThread: event.thread))
+            return fork(parent, child: event.process, childThread: event.thread, sharesMM: event.op == .vfork)
         case .exec:
             guard let p = processFor(pid), p.alive else { return ProcessResult(pid: pid) }
             let freed = releaseMemory(p)
@@ -40,9 +40,59 @@ extension LinuxKernel {
     }
 
     /// `dup_mmap` (kernel/fork.c) and `copy_page_range` with `vma_needs_copy` (mm/memory.c).
-    mutating func fork(_ parent: ProcessState, child childPID: ProcessID, childThread: ThreadID) -> UInt64 {
+    ///
+    /// Each VM_ACCOUNT VMA is charged to the commit again, in address order
+    /// (`security_vm_enough_memory_mm(oldmm, len)`); a refusal fails the fork with ENOMEM and no
+    /// child is created: the charges made are returned (the partial mm's `exit_mmap`), and the
+    /// parent keeps the write protection `copy_page_range` gave the VMAs copied before the
+    /// refused one. A vfork (`sharesMM`, CLONE_VM) has no `dup_mmap`: it charges nothing, and the
+    /// model's copy of the mm carries no VM_ACCOUNT.
+    mutating func fork(_ parent: ProcessState, child childPID: ProcessID, childThread: ThreadID, sharesMM: Bool) -> ProcessResult {
+        if !sharesMM, let refused = chargeForkCopies(parent) {
+            let protected = writeProtectForCopy(parent, parent.space.areas[..<refused])
+            if let old = tasks[childPID], old.alive { teardown(old, status: 0) }
+            tasks.forkFailed(childPID)
+            return ProcessResult(pid: childPID, pages: protected, failedWith: .enomem)
+        }
+        return ProcessResult(pid: childPID, pages: copyMM(parent, child: childPID, childThread: childThread, accounted: !sharesMM))
+    }
+
+    /// `dup_mmap`'s charges: every VM_ACCOUNT VMA of `parent` that fork copies (not VM_DONTCOPY),
+    /// in address order. Returns nil when all were charged; else the index of the refused VMA,
+    /// with the charges before it returned.
+    mutating func chargeForkCopies(_ parent: ProcessState) -> Int? {
+        var charged: UInt64 = 0
+        for (i, v) in parent.space.areas.enumerated() where !v.flags.contains(.dontFork) && v.flags.contains(.account) {
+            guard vmEnoughMemory(parent, v.pages) else { commit.uncharge(charged); return i }
+            charged += v.pages
+        }
+        return nil
+    }
+
+    /// The write protection `copy_page_range` gives the parent's private pages in `areas` (those
+    /// with an anon_vma), without a child to map them; returns the 4 KiB PTEs write-protected.
+    mutating func writeProtectForCopy(_ parent: ProcessState, _ areas: ArraySlice<VirtualMemoryArea>) -> UInt64 {
+        var protected: UInt64 = 0
+        for v in areas where !v.flags.contains(.dontFork) && !v.isShared && v.anonVMA != 0 {
+            for (vpn, var e) in parent.table.hugeMappings(Page.number(of: v.start), Page.number(of: v.end)) where e.flags.contains(.writable) {
+                e.flags.remove(.writable); parent.table.updateHuge(vpn, e)
+            }
+            for vpn in parent.table.mappedPages(Page.number(of: v.start), Page.number(of: v.end)) {
+                if var e = parent.table.entry(vpn), e.flags.contains(.writable) { e.flags.remove(.writable); parent.table.update(vpn, e); protected += 1 }
+            }
+        }
+        return protected
+    }
+
+    /// The child's mm as `dup_mmap` builds it: each VMA copied (VM_ACCOUNT kept when `accounted`,
+    /// the charges made), the private pages of VMAs with an anon_vma shared copy-on-write. Returns
+    /// the parent's PTEs write-protected.
+    mutating func copyMM(_ parent: ProcessState, child childPID: ProcessID, childThread: ThreadID, accounted: Bool) -> UInt64 {
         if let old = tasks[childPID], old.alive { teardown(old, status: 0) }
-        guard let child = spawn(childPID, parent: parent.pid, image: parent.image) else { return 0 }
+        guard let child = spawn(childPID, parent: parent.pid, image: parent.image) else {
+            if accounted { for v in parent.space.areas where !v.flags.contains(.dontFork) && v.flags.contains(.account) { commit.uncharge(v.pages) } }
+            return 0
+        }
         child.startBrk = parent.startBrk; child.brk = parent.brk; child.mmapBase = parent.mmapBase
         child.oomScoreAdj = parent.oomScoreAdj
         if childThread != .none { child.threads.insert(childThread); changes.append(.threadStarted(tid: childThread, pid: childPID)) }
@@ -51,6 +101,7 @@ extension LinuxKernel {
             var copy = v
             copy.id = newVMAID()
             copy.flags.remove(.locked)
+            if !accounted { copy.flags.remove(.account) }
             if copy.anonVMA != 0 { copy.anonVMA = newAnonVMA() }      // anon_vma_fork
             insertVMA(child, copy)
             // `vma_needs_copy`: only VMAs with an anon_vma have their PTEs copied; shared mappings

@@ -5,8 +5,8 @@ extension LinuxKernel {
     /// (`expand_stack` → `expand_downwards` and `acct_stack_growth`, mm/mmap.c, as
     /// arch/x86/mm/fault.c calls it): the page-aligned address must stay above mmap_min_addr and
     /// `stack_guard_gap` above the previous VMA (unless that one grows down too or is inaccessible),
-    /// and the stack may not pass RLIMIT_STACK or RLIMIT_AS. Returns the VMA's index, or nil when
-    /// the fault is a SIGSEGV.
+    /// and the stack may not pass RLIMIT_STACK or RLIMIT_AS, and the growth must be allowed by
+    /// `__vm_enough_memory`. Returns the VMA's index, or nil when the fault is a SIGSEGV.
     mutating func expandStack(_ p: ProcessState, _ address: UInt64) -> Int? {
         let areas = p.space.areas
         var lo = 0, hi = areas.count
@@ -25,6 +25,11 @@ extension LinuxKernel {
         let limits = vm
         guard v.end - newStart <= limits.rlimitStack else { return nil }
         guard Page.bytes(p.space.totalPages) + (v.start - newStart) <= limits.rlimitAS else { return nil }
+        // acct_stack_growth: "Overcommit.. This must be the final test": the growth is charged to
+        // the commit; refused, the fault is a SIGSEGV. (Linux charges a VM_GROWSDOWN VMA without
+        // VM_ACCOUNT too, and never gives that back; the model charges only VM_ACCOUNT stacks, so
+        // its count stays the sum of its VM_ACCOUNT VMAs.)
+        if v.flags.contains(.account) && !vmEnoughMemory(p, Page.count(in: v.start - newStart)) { return nil }
         p.space.update(lo) { $0.start = newStart; $0.offset = newStart }
         changes.append(.vmaChanged(pid: p.pid, vma: p.space[lo]))
         let total = p.space.totalPages

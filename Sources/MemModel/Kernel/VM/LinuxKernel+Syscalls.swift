@@ -101,15 +101,19 @@ extension LinuxKernel {
         var vflags: VMAFlags = shared ? [.shared] : []
         if flags.contains(.growsDown) { vflags.insert(.growsDown) }
         if flags.contains(.locked) { vflags.insert(.locked) }
-        if flags.contains(.noReserve) { vflags.insert(.noReserve) }
-        if !shared && !flags.contains(.noReserve) && call.prot.contains(.write) { vflags.insert(.account) }
+        // do_mmap: MAP_NORESERVE is honoured unless vm.overcommit_memory is 2.
+        if flags.contains(.noReserve) && commit.policy.mode != .never { vflags.insert(.noReserve) }
         let backing: VMABacking
         var offset = call.offset
         var vmaName = name
         if flags.contains(.anonymous) || call.file == .anonymous {
             if shared {
+                // shmem_zero_setup: the object's size is charged (`shmem_acct_size`) unless VM_NORESERVE.
+                guard let reserved = shmemAccountSize(p, length, noReserve: vflags.contains(.noReserve)) else {
+                    return SyscallResult(errno: .enomem)
+                }
                 // The recorder passes the shmem inode in the offset a shared anonymous mapping ignores.
-                backing = cache.createShmem(inode: call.offset != 0 ? call.offset : nil)
+                backing = cache.createShmem(inode: call.offset != 0 ? call.offset : nil, reserved: reserved)
                 offset = 0
                 vmaName = "/dev/zero (deleted)"
             } else {
@@ -120,6 +124,12 @@ extension LinuxKernel {
             guard let path = cache.path(of: call.file) else { return SyscallResult(errno: .ebadf) }
             backing = .file(call.file)
             if vmaName.isEmpty { vmaName = path }
+        }
+        // mmap_region (`accountable_mapping`): a private writable mapping is charged to the commit,
+        // after the MAP_FIXED unmapping above; refused, the call fails with ENOMEM.
+        if !shared && !vflags.contains(.noReserve) && call.prot.contains(.write) {
+            guard vmEnoughMemory(p, Page.count(in: length)) else { return SyscallResult(errno: .enomem) }
+            vflags.insert(.account)
         }
         let vma = VirtualMemoryArea(id: newVMAID(), start: start, end: start + length, prot: call.prot, flags: vflags,
                                     backing: backing, offset: offset, name: vmaName)
@@ -160,14 +170,20 @@ extension LinuxKernel {
             if p.startBrk == 0 { p.startBrk = start }
             p.brk = max(p.brk, end)
         }
+        // What the process had when the trace saw it was charged then: charged again here without
+        // asking (`vm_acct_memory`), the VMA's pages (VM_ACCOUNT) or a shmem object's size.
         if call.file != .anonymous, cache.contains(call.file) {
             backing = .file(call.file)
         } else if vflags.contains(.shared) {
-            backing = cache.createShmem()
+            commit.charge(Page.count(in: end - start))
+            backing = cache.createShmem(reserved: Page.count(in: end - start))
         } else {
             backing = .anonymous; offset = start
         }
-        if !vflags.contains(.shared) && call.prot.contains(.write) { vflags.insert(.account) }
+        if !vflags.contains(.shared) && call.prot.contains(.write) {
+            vflags.insert(.account)
+            commit.charge(Page.count(in: end - start))
+        }
         let vma = VirtualMemoryArea(id: newVMAID(), start: start, end: end, prot: call.prot, flags: vflags,
                                     backing: backing, offset: offset, name: name)
         return SyscallResult(result: Int64(bitPattern: start), vma: insertVMA(p, vma, merge: false))
@@ -231,6 +247,7 @@ extension LinuxKernel {
         for c in created { cache.mapped(c.backing) }
         for r in removed {
             changes.append(.vmaRemoved(pid: p.pid, vma: r))
+            if r.flags.contains(.account) { commit.uncharge(r.pages) }     // remove_vma's vm_unacct_memory
             freed += releaseMapping(r.backing)
         }
         for i in p.space.areas.indices where p.space.areas[i].end == start || p.space.areas[i].start == end {
@@ -240,11 +257,15 @@ extension LinuxKernel {
     }
 
     /// A VMA over `backing` went away: a shmem object whose last VMA it was goes with its pages
-    /// (`PageCache.unmapped`). Returns the frames freed.
+    /// (`PageCache.unmapped`) and its size charge (`shmem_evict_inode` → `shmem_unacct_size`).
+    /// Returns the frames freed.
     @discardableResult
     mutating func releaseMapping(_ backing: VMABacking) -> UInt64 {
+        let reserved: UInt64
+        if case .shmem(let o) = backing { reserved = cache.shmem[o]?.reserved ?? 0 } else { reserved = 0 }
         let orphaned = cache.unmapped(backing)
         for f in orphaned { freeFrame(f) }
+        if case .shmem(let o) = backing, cache.shmem[o] == nil { commit.uncharge(reserved) }
         return UInt64(orphaned.count)
     }
 
@@ -280,10 +301,24 @@ extension LinuxKernel {
     }
 
     /// `mprotect_fixup`: re-protects fully mapped ranges; making a writable private PTE read-only
-    /// clears its write bit (the next write faults).
+    /// clears its write bit (the next write faults); making a private range writable charges it.
     mutating func mprotect(_ p: ProcessState, _ call: MemoryCall) -> SyscallResult {
-        let (start, end, refused) = mappedRange(p, call)
+        let (start, requestedEnd, refused) = mappedRange(p, call)
         if let refused { return refused }
+        // mprotect_fixup, VMA by VMA: making writable a private range that was neither writable nor
+        // charged (VM_ACCOUNT, VM_SHARED, VM_NORESERVE) charges it; a refusal ends the call with
+        // ENOMEM, the VMAs before it changed.
+        var end = requestedEnd
+        var charged: [(start: UInt64, end: UInt64)] = []
+        if call.prot.contains(.write) {
+            for v in p.space.areas where v.end > start && v.start < requestedEnd && !v.prot.contains(.write)
+                && v.flags.isDisjoint(with: [.shared, .noReserve, .account]) {
+                let range = (start: max(v.start, start), end: min(v.end, requestedEnd))
+                guard vmEnoughMemory(p, Page.count(in: range.end - range.start)) else { end = range.start; break }
+                charged.append(range)
+            }
+        }
+        guard end > start else { return SyscallResult(errno: .enomem) }
         splitHugeAt(p, start); splitHugeAt(p, end)
         let (changed, created) = p.space.protect(start, end, call.prot) { self.newVMAID() }
         queueTLBInvalidate(p.pid, start, end)
@@ -298,10 +333,8 @@ extension LinuxKernel {
                 if var e = p.table.entry(vpn), e.flags.contains(.writable) { e.flags.remove(.writable); p.table.update(vpn, e) }
             }
         }
-        // mprotect_fixup: a private range made writable that was never charged is charged now (VM_ACCOUNT).
-        if call.prot.contains(.write) {
-            for i in p.space.areas.indices where p.space.areas[i].start >= start && p.space.areas[i].end <= end
-                && p.space.areas[i].flags.isDisjoint(with: [.shared, .noReserve, .account]) {
+        for r in charged {
+            for i in p.space.areas.indices where p.space.areas[i].start >= r.start && p.space.areas[i].end <= r.end {
                 p.space.update(i) { $0.flags.insert(.account) }
             }
         }
@@ -310,6 +343,7 @@ extension LinuxKernel {
             || p.space.areas[i].end == start || p.space.areas[i].start == end {
             changes.append(.vmaChanged(pid: p.pid, vma: p.space.areas[i]))
         }
+        guard end == requestedEnd else { return SyscallResult(errno: .enomem) }
         return SyscallResult(result: 0, vma: p.space.find(start).map { p.space[$0].id } ?? changed.first?.id ?? .none)
     }
 }

@@ -14,6 +14,7 @@ extension ProcessTable {
             if p.pid != pid { problems.append("process \(p.pid) filed under pid \(pid)") }
             if !p.alive { problems.append("pid \(pid) is live but marked dead") }
             if ended.contains(pid) { problems.append("pid \(pid) ended but is live") }
+            if unborn.contains(pid) { problems.append("pid \(pid) was never created (failed fork) but is live") }
             problems += p.space.invariantViolations().map { "pid \(pid): \($0)" }
             problems += p.table.invariantViolations().map { "pid \(pid): \($0)" }
             for v in p.space.areas {

@@ -1,14 +1,15 @@
 import MemTrace
 
 /// The kernel's processes: each live process's mm by pid, the pids that ended with their peaks,
-/// the fault-derived touches held for a mapping call, and the VMA and anon_vma numbering.
+/// the pids failed forks never created, the fault-derived touches held for a mapping call, and
+/// the VMA and anon_vma numbering.
 ///
 /// The VM subsystem's own state, changed only through its operations: `add` (a process created,
-/// `copy_process` in kernel/fork.c), `end` (`do_exit` → `release_task`), `newVMAID` /
-/// `newAnonVMA` (`vm_area_alloc`, `anon_vma_alloc`), `hold` / `takeHeld`. The `ProcessState`
-/// objects are references for the fault path's speed; the table keeps value semantics for the
-/// kernel that owns it: a table that finds itself copied clones its processes before its first
-/// change (`ensureUnique`), so two copies never share one.
+/// `copy_process` in kernel/fork.c), `end` (`do_exit` → `release_task`), `forkFailed` (a child
+/// `copy_process` gave up on), `newVMAID` / `newAnonVMA` (`vm_area_alloc`, `anon_vma_alloc`),
+/// `hold` / `takeHeld`. The `ProcessState` objects are references for the fault path's speed; the
+/// table keeps value semantics for the kernel that owns it: a table that finds itself copied
+/// clones its processes before its first change (`ensureUnique`), so two copies never share one.
 public struct ProcessTable {
     /// The live processes, by pid.
     public private(set) var live: [ProcessID: ProcessState] = [:]
@@ -16,6 +17,9 @@ public struct ProcessTable {
     public private(set) var order: [ProcessID] = []
     /// Processes that ended; their later events are ignored.
     public private(set) var ended: Set<ProcessID> = []
+    /// Pids a failed fork never created (`copy_process` undone when `dup_mmap` was refused its
+    /// commit charge); their later events are ignored, as an ended process's are.
+    public private(set) var unborn: Set<ProcessID> = []
     /// Peak RSS and VM (VmHWM, VmPeak) of each ended process, pages.
     public private(set) var peaks: [ProcessID: (hwm: UInt64, peak: UInt64)] = [:]
     /// Fault-derived touches waiting for the mapping call that makes their page valid (`PendingTouch`).
@@ -49,11 +53,22 @@ public struct ProcessTable {
     /// True when `pid` ended (and was not created again since).
     public func hasEnded(_ pid: ProcessID) -> Bool { ended.contains(pid) }
 
+    /// True when `pid` ended or a failed fork never created it (and it was not created since):
+    /// its events are ignored.
+    public func isGone(_ pid: ProcessID) -> Bool { ended.contains(pid) || unborn.contains(pid) }
+
     /// A process created (`copy_process`), replacing any ended one of the same pid.
     mutating func add(_ p: ProcessState) {
         ended.remove(p.pid)
+        unborn.remove(p.pid)
         if live.updateValue(p, forKey: p.pid) != nil, let i = order.firstIndex(of: p.pid) { order.remove(at: i) }
         order.append(p.pid)
+    }
+
+    /// A fork of `pid` failed: no process was created under it (the caller ended any live one).
+    mutating func forkFailed(_ pid: ProcessID) {
+        precondition(live[pid] == nil, "a failed fork's pid \(pid) is live")
+        unborn.insert(pid)
     }
 
     /// `release_task`: `p` has ended with `status`; its peaks are kept for the status metrics.

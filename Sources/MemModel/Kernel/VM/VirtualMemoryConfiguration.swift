@@ -1,8 +1,9 @@
-/// The virtual-memory tunables of the kernel model: transparent huge pages, resource limits and
-/// the map-count limit, as sysfs, sysctl and `ulimit` set them.
+/// The virtual-memory tunables of the kernel model: transparent huge pages, resource limits, the
+/// map-count limit and overcommit, as sysfs, sysctl and `ulimit` set them.
 ///
 /// Stored in `MachineConfiguration.virtualMemory` (nil means these defaults) and set with
-/// `--set thp.enabled=always`, `--set rlimit.memlock=8M`, ….
+/// `--set thp.enabled=always`, `--set rlimit.memlock=8M`, `--set vm.overcommit_memory=2`, ….
+/// `overcommit`, added later, decodes as its defaults when absent, so older machine JSON stays valid.
 public struct VirtualMemoryConfiguration: Codable, Hashable, Sendable {
     /// /sys/kernel/mm/transparent_hugepage/enabled.
     public enum THPMode: String, Codable, Hashable, Sendable, CaseIterable {
@@ -27,6 +28,8 @@ public struct VirtualMemoryConfiguration: Codable, Hashable, Sendable {
     public var rlimitData: UInt64
     public var rlimitAS: UInt64
     public var rlimitStack: UInt64
+    /// vm.overcommit_* and the reserves `__vm_enough_memory` works with (`OvercommitPolicy`).
+    public var overcommit = OvercommitPolicy()
 
     /// Debian 12 / 6.1 defaults: THP madvise, defrag madvise, zero page on, 65530 maps,
     /// memlock 8 MiB, stack 8 MiB, data and address space unlimited.
@@ -37,6 +40,25 @@ public struct VirtualMemoryConfiguration: Codable, Hashable, Sendable {
         self.thpAlignAnonymous = thpAlignAnonymous; self.maxMapCount = maxMapCount
         self.rlimitMemlock = rlimitMemlock; self.rlimitData = rlimitData; self.rlimitAS = rlimitAS
         self.rlimitStack = rlimitStack
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case thpEnabled, thpDefrag, thpUseZeroPage, thpAlignAnonymous, maxMapCount, rlimitMemlock, rlimitData, rlimitAS,
+             rlimitStack, overcommit
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(thpEnabled: try c.decode(THPMode.self, forKey: .thpEnabled),
+                  thpDefrag: try c.decode(THPDefrag.self, forKey: .thpDefrag),
+                  thpUseZeroPage: try c.decode(Bool.self, forKey: .thpUseZeroPage),
+                  thpAlignAnonymous: try c.decode(Bool.self, forKey: .thpAlignAnonymous),
+                  maxMapCount: try c.decode(Int.self, forKey: .maxMapCount),
+                  rlimitMemlock: try c.decode(UInt64.self, forKey: .rlimitMemlock),
+                  rlimitData: try c.decode(UInt64.self, forKey: .rlimitData),
+                  rlimitAS: try c.decode(UInt64.self, forKey: .rlimitAS),
+                  rlimitStack: try c.decode(UInt64.self, forKey: .rlimitStack))
+        overcommit = try c.decodeIfPresent(OvercommitPolicy.self, forKey: .overcommit) ?? OvercommitPolicy()
     }
 
     /// The keys `set(_:_:)` accepts.
@@ -50,7 +72,7 @@ public struct VirtualMemoryConfiguration: Codable, Hashable, Sendable {
         ("rlimit.data", "RLIMIT_DATA, bytes with suffix or 'unlimited'"),
         ("rlimit.as", "RLIMIT_AS, bytes with suffix or 'unlimited'"),
         ("rlimit.stack", "RLIMIT_STACK, bytes with suffix or 'unlimited'"),
-    ]
+    ] + OvercommitPolicy.settableKeys
 
     /// Applies `key=value`; false when the key is not one of these.
     public mutating func set(_ key: String, _ value: String) throws -> Bool {
@@ -86,7 +108,7 @@ public struct VirtualMemoryConfiguration: Codable, Hashable, Sendable {
         case "rlimit.data": rlimitData = try limit()
         case "rlimit.as": rlimitAS = try limit()
         case "rlimit.stack": rlimitStack = try limit()
-        default: return false
+        default: return try overcommit.set(key, value)
         }
         return true
     }
