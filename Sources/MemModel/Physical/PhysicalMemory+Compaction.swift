@@ -152,6 +152,7 @@ extension PhysicalMemory {
     mutating func migrate(_ src: UInt32, to dst: UInt32, zone z: Int) {
         let s = Int(src), d = Int(dst)
         use[d] = use[s]; mapCount[d] = mapCount[s]
+        lruMigrate(from: PageFrameNumber(UInt64(src)), to: PageFrameNumber(UInt64(dst)))
         use[s] = .free; mapCount[s] = 0
         freeOnePage(src, zone: z, order: 0, type: MigrateType(rawValue: blockType[s >> 9]))
         pendingMigrations.append((PageFrameNumber(UInt64(src)), PageFrameNumber(UInt64(dst))))

@@ -18,6 +18,7 @@ extension LinuxKernel {
         }
         guard let head = frames.allocatePages(order: HugePage.order, gfp: thpGFP(vma)) else { stats.thpFaultFallback += 1; return nil }
         frames.setUse(head, order: HugePage.order, .anonHuge)
+        frames.lruAdd(head, .inactiveAnon)
         stats.pgalloc += HugePage.pages
         let entry = PageTableEntry(frame: head, flags: [.present, .user, .writable, .anonymous, .dirty])
         guard p.table.mapHuge(vpn, entry, allocate: { self.allocateFrame(.pageTable) }) else {
@@ -103,7 +104,7 @@ extension LinuxKernel {
         let left = (thpMappings[head] ?? 1) - 1
         if left > 0 { thpMappings[head] = left } else {
             thpMappings[head] = nil
-            frames.retag(head, order: HugePage.order, .anonymous)
+            splitOnLRU(head)
             stats.thpSplitPage += 1
         }
     }
@@ -145,7 +146,7 @@ extension LinuxKernel {
             stats.pgfree += HugePage.pages
             return HugePage.pages
         }
-        frames.retag(head, order: HugePage.order, .anonymous)
+        splitOnLRU(head)
         stats.thpSplitPage += 1
         var freed: UInt64 = 0
         for i in 0..<HugePage.pages where frames.mapCountOf(PageFrameNumber(head.rawValue + i)) == 0 {
@@ -179,5 +180,21 @@ extension LinuxKernel {
             child.noteGrowth()
         }
         return true
+    }
+}
+
+extension LinuxKernel {
+    /// `split_huge_page`: the THP's 512 pages become small anonymous pages, each its own LRU entry
+    /// on the list the THP was on (`lru_add_split_folio`), in address order from the head's place.
+    mutating func splitOnLRU(_ head: PageFrameNumber) {
+        let list = frames.lruListOf(head) ?? .inactiveAnon
+        let flags = frames.folioFlags(head)
+        frames.lruDelete(head)
+        frames.retag(head, order: HugePage.order, .anonymous)
+        for i in (0..<HugePage.pages).reversed() {
+            let f = PageFrameNumber(head.rawValue + i)
+            frames.updateFolioFlags(f) { $0 = flags }
+            frames.lruAdd(f, list)
+        }
     }
 }
