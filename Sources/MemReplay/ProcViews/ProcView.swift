@@ -30,7 +30,7 @@ public struct ProcViewContext {
 public enum ProcViews {
     public static let all: [any ProcView] = [
         BuddyinfoView(), PagetypeinfoView(), ZoneinfoView(), SlabinfoView(), MeminfoView(), VmstatView(),
-        MapsView(), SmapsView(), SmapsRollupView(), StatusView(), OOMScoreView(), OOMScoreAdjView(),
+        MapsView(), SmapsView(), SmapsRollupView(), StatusView(), OOMScoreView(), OOMScoreAdjView(), DmesgView(),
         FreeView(.procps4), FreeView(.procps33),
     ]
 

@@ -128,8 +128,20 @@ public struct LinuxKernel: KernelModel {
     /// Allocates a frame, counting it.
     /// User and page-cache pages join their LRU's inactive list (`folio_add_lru`): file pages the
     /// file list, anonymous and shmem (swap-backed) pages the anon list.
+    ///
+    /// When the page allocator gives up where direct reclaim would start, the OOM killer chooses
+    /// a victim (`__alloc_pages_may_oom` → `out_of_memory`) and the allocation is tried again
+    /// after each kill, unless the victim was the allocating task or nobody could be killed.
     @usableFromInline mutating func allocateFrame(_ use: PageUse) -> PageFrameNumber? {
-        guard let f = frames.allocate(for: use) else { return nil }
+        var frame = frames.allocate(for: use)
+        var kills = 0
+        while frame == nil && frames.lastFailure == .needsReclaim && kills <= tasks.live.count {
+            let gfp: GFPMask = use == .pageTable ? .pageTableUser : (use == .slab ? .kernel : .highUserMovable)
+            guard let victim = outOfMemory(gfp: gfp, order: 0), victim != currentPID else { return nil }
+            kills += 1
+            frame = frames.allocate(for: use)
+        }
+        guard let f = frame else { return nil }
         stats.pgalloc += 1
         switch use {
         case .file: frames.lruAdd(f, .inactiveFile)
