@@ -22,7 +22,7 @@ import MemTrace
         #expect(kill.victim.pid == pid && kill.invoker.pid == pid)
         #expect(kill.candidates.map(\.0.pid) == [pid, other])
         #expect(kill.victimPoints > kill.candidates[1].1!)
-        #expect(kill.logLines().first == "test invoked oom-killer: gfp_mask=0x100cca(GFP_HIGHUSER_MOVABLE), order=0, oom_score_adj=0")
+        #expect(kill.logLines().first == "test invoked oom-killer: gfp_mask=0x140dca(GFP_HIGHUSER_MOVABLE|__GFP_COMP|__GFP_ZERO), order=0, oom_score_adj=0")
         #expect(kill.logLines().last!.hasPrefix("Out of memory: Killed process 100 (test) total-vm:"))
         #expect(k.stats.oomKill == 1)
         #expect(k.processes[other]?.alive == true)

@@ -136,7 +136,15 @@ public struct LinuxKernel: KernelModel {
         var frame = frames.allocate(for: use)
         var kills = 0
         while frame == nil && frames.lastFailure == .needsReclaim && kills <= tasks.live.count {
-            let gfp: GFPMask = use == .pageTable ? .pageTableUser : (use == .slab ? .kernel : .highUserMovable)
+            // The mask the kernel asked with, as the kill line prints it: `vma_alloc_zeroed_movable_folio`
+            // for anonymous pages, the mapping's mask for page-cache and shmem folios (both with
+            // __GFP_COMP from the folio allocators), GFP_PGTABLE_USER, GFP_KERNEL for slab.
+            let gfp: GFPMask = switch use {
+            case .pageTable: .pageTableUser
+            case .slab: .kernel
+            case .anonymous: GFPMask.highUserMovable.union([.comp, .zero])
+            default: GFPMask.highUserMovable.union(.comp)
+            }
             guard let victim = outOfMemory(gfp: gfp, order: 0), victim != currentPID else { return nil }
             kills += 1
             frame = frames.allocate(for: use)
