@@ -36,9 +36,9 @@ public struct LinuxKernel: KernelModel {
     /// The huge zero page (an order-9 block allocated on the first THP read fault,
     /// `mm_get_huge_zero_page`), mapped read-only by huge entries; nil until needed.
     public internal(set) var hugeZeroFrame: PageFrameNumber?
-    /// PMD mappings of each transparent huge page, by head frame (the compound mapcount); the
-    /// per-frame mapcount in `frames` counts PTE mappings only.
-    public internal(set) var thpMappings: [PageFrameNumber: Int32] = [:]
+    /// The kswapd wake-ups taken from the physical layer after the last event that had any, one
+    /// per node (`settle()`): what kswapd is asked to balance.
+    public internal(set) var lastKswapdWakeups: [KswapdWakeup] = []
     @usableFromInline var nextAnonVMA: UInt32 = 1
     /// Fault-derived touches waiting for the mapping call that makes their page valid (`PendingTouch`).
     public internal(set) var pendingTouches: [ProcessID: [PendingTouch]] = [:]
@@ -97,9 +97,13 @@ public struct LinuxKernel: KernelModel {
         return nextAnonVMA
     }
 
-    /// `anon_vma_prepare`: gives the VMA at `vi` an anon_vma before its first anonymous page.
-    @usableFromInline mutating func prepareAnonVMA(_ p: ProcessState, _ vi: Int) {
-        if p.space.areas[vi].anonVMA == 0 { let a = newAnonVMA(); p.space.update(vi) { $0.anonVMA = a } }
+    /// `anon_vma_prepare`: gives the VMA at `vi` an anon_vma before its first anonymous page;
+    /// returns the VMA's anon_vma number.
+    @usableFromInline @discardableResult mutating func prepareAnonVMA(_ p: ProcessState, _ vi: Int) -> UInt32 {
+        let current = p.space.areas[vi].anonVMA
+        if current != 0 { return current }
+        let a = newAnonVMA(); p.space.update(vi) { $0.anonVMA = a }
+        return a
     }
 
     @usableFromInline mutating func newVMAID() -> VMAID {

@@ -43,11 +43,13 @@ extension LinuxKernel {
                         let end = min(off + ra, Page.count(covering: size))
                         for o in off..<end where cache.files[call.file]!.pages[o] == nil {
                             guard let f = allocateFrame(.file) else { break }
+                            frames.setOwner(f, .file(call.file, page: o))
                             cache.files[call.file]!.pages[o] = f
                             read += 1
                         }
                     } else {
                         guard let f = allocateFrame(cache.files[call.file]!.isTmpfs ? .shmem : .file) else { break }
+                        frames.setOwner(f, .file(call.file, page: off))
                         cache.files[call.file]!.pages[off] = f
                     }
                 }
