@@ -121,7 +121,8 @@ import Testing
         var m = machine(16)
         var n: UInt64 = 0
         while let p = m.allocatePages(order: 0, gfp: .highUserMovable) { m.setUse(p, order: 0, .anonymous); n += 1 }
-        #expect(m.lastFailure == .needsReclaim)
+        #expect(m.lastFailure?.reason == .needsReclaim && m.lastFailure?.order == 0)
+        #expect(m.lastFailure?.gfp == .highUserMovable && m.lastFailure?.zone != nil)
         // User pages stop at the min watermark (plus lowmem reserve): the reserves stay free.
         #expect(n < m.totalPages)
         #expect(m.buddyFreePages > 0)

@@ -111,7 +111,8 @@ private let base: UInt64 = 0x4000_0000      // 2 MiB aligned
         _ = k.store(base)
         let child = ProcessID(101)
         _ = k.process(ProcessEvent(op: .fork, process: child, thread: ThreadID(101)), pid: pid, tid: ThreadID(100), image: "")
-        #expect(k.processes[child]!.rssAnon == 512 && k.thpMappings.values.first == 2)
+        let head = k.processes[pid]!.table.hugeEntry(Page.number(of: base))!.frame
+        #expect(k.processes[child]!.rssAnon == 512 && k.frames.entireMapCountOf(head) == 2)
         #expect(k.invariantViolations().isEmpty)
         #expect(k.store(base + 4096, child).fault == .cowCopy)
         #expect(k.stats.thpSplitPmd == 1 && k.frames.pages(of: .anonHuge) == 512)   // still PMD-mapped by the parent

@@ -1,6 +1,6 @@
-/// The physical layer's hot state in manually managed buffers: per-frame use, mapcount, list
-/// state and links; per-pageblock type and zone; free-list and per-CPU list heads, tails and
-/// lengths; per-zone free counts.
+/// The physical layer's hot state in manually managed buffers: per-frame use, mapcount, compound
+/// (entire) mapcount, owner, list state and links; per-pageblock type and zone; free-list and
+/// per-CPU list heads, tails and lengths; per-zone free counts.
 ///
 /// `PhysicalMemory` stays a value type: every public mutating entry point calls
 /// `ensureUnique()` once (copy-on-write), after which writes go straight to memory — instead of
@@ -9,6 +9,12 @@
     let frames: Int, blocks: Int, lists: Int, pcpLists: Int, zones: Int
     let use: UnsafeMutablePointer<PageUse>
     let mapCount: UnsafeMutablePointer<Int32>
+    /// PMD mappings of the THP headed by the frame (`folio_entire_mapcount`: `_entire_mapcount` + 1;
+    /// 0 for every other frame).
+    let compoundMapCount: UnsafeMutablePointer<Int32>
+    /// The frame's owner (`FrameOwner`): its id, and its kind and index packed.
+    let ownerID: UnsafeMutablePointer<UInt32>
+    let ownerIndex: UnsafeMutablePointer<UInt64>
     let state: UnsafeMutablePointer<UInt8>
     let next: UnsafeMutablePointer<UInt32>
     let prev: UnsafeMutablePointer<UInt32>
@@ -68,6 +74,9 @@
         pcpLists = zones * PhysicalMemory.pcpLists
         use = FrameStore.buffer(frames, .kernel)
         mapCount = FrameStore.buffer(frames, 0)
+        compoundMapCount = FrameStore.buffer(frames, 0)
+        ownerID = FrameStore.buffer(frames, 0)
+        ownerIndex = FrameStore.buffer(frames, 0)
         state = FrameStore.buffer(frames, PhysicalMemory.notFree)
         next = FrameStore.buffer(frames, PhysicalMemory.none)
         prev = FrameStore.buffer(frames, PhysicalMemory.none)
@@ -102,6 +111,8 @@
         c.preferred.update(from: preferred, count: nodes * ZoneType.count)
         c.noFragment.update(from: noFragment, count: nodes * ZoneType.count)
         c.use.update(from: use, count: frames); c.mapCount.update(from: mapCount, count: frames)
+        c.compoundMapCount.update(from: compoundMapCount, count: frames)
+        c.ownerID.update(from: ownerID, count: frames); c.ownerIndex.update(from: ownerIndex, count: frames)
         c.state.update(from: state, count: frames); c.next.update(from: next, count: frames); c.prev.update(from: prev, count: frames)
         c.blockType.update(from: blockType, count: max(blocks, 1)); c.blockZone.update(from: blockZone, count: max(blocks, 1))
         c.head.update(from: head, count: lists); c.tail.update(from: tail, count: lists); c.listLength.update(from: listLength, count: lists)
@@ -120,7 +131,8 @@
 
     deinit {
         for p in [use] as [UnsafeMutablePointer<PageUse>] { p.deallocate() }
-        mapCount.deallocate(); state.deallocate(); next.deallocate(); prev.deallocate()
+        mapCount.deallocate(); compoundMapCount.deallocate(); ownerID.deallocate(); ownerIndex.deallocate()
+        state.deallocate(); next.deallocate(); prev.deallocate()
         blockType.deallocate(); blockZone.deallocate(); head.deallocate(); tail.deallocate(); listLength.deallocate()
         pcpHead.deallocate(); pcpTail.deallocate(); pcpLength.deallocate(); useCounts.deallocate()
         wmark.deallocate(); reserve.deallocate(); highAtomic.deallocate(); pcpBatch.deallocate(); pcpHigh.deallocate()

@@ -7,12 +7,15 @@ extension PhysicalMemory {
     
     public mutating func allocatePages(order: Int, gfp: GFPMask, node: Int = 0) -> PageFrameNumber? {
         ensureUnique()
-        guard order <= PhysicalMemory.maxOrder else { lastFailure = .orderTooLarge; return nil }
+        guard order <= PhysicalMemory.maxOrder else {
+            lastFailure = AllocationFailure(reason: .orderTooLarge, order: order, gfp: gfp, zone: nil)
+            return nil
+        }
         let highest = gfp.highestZone(movableZoneExists: false)
         let n = node < nodeZones.count ? node : 0
         let key = n &* ZoneType.count &+ Int(highest.rawValue)
         let preferred = store.preferred[key]
-        guard preferred >= 0 else { return fail(.needsReclaim) }
+        guard preferred >= 0 else { return fail(.needsReclaim, order: order, gfp: gfp, zone: nil) }
         var flags: AllocFlags = .wmarkLow
         if gfp.contains(.kswapdReclaim) { flags.insert(.kswapd) }
         if store.noFragment[key] { flags.insert(.noFragment) }
@@ -129,16 +132,35 @@ extension PhysicalMemory {
         _ = moveFreePagesBlock(zone: z, block: b, to: .highAtomic)
     }
 
-    /// `wakeup_kswapd`: counted. kswapd's reclaim is the reclaim layer's; what this layer can do
-    /// of `balance_pgdat` is done: the boost it would have cleared is cleared and kcompactd woken.
-    mutating func wakeKswapd(zone z: Int, order: Int) {
+    /// `wakeup_kswapd`: counted, and recorded for the node as the kernel records
+    /// `pgdat->kswapd_order` and `kswapd_highest_zoneidx` (merged into a pending wake-up of the
+    /// same node), for the kernel to take (`takeKswapdWakeups`). `highest` is the request's
+    /// highest zone type, nil for the zone's own (`zone_idx`, as rmqueue's boosted-zone wake-up
+    /// passes). kswapd's reclaim is the reclaim layer's; what this layer can do of `balance_pgdat`
+    /// is done: the boost it would have cleared is cleared and kcompactd woken.
+    @inline(never) mutating func wakeKswapd(zone z: Int, order: Int, highest: ZoneType? = nil) {
         stats.kswapdWakeups += 1
+        let type = highest ?? zoneInfo[z].type
+        let wake = KswapdWakeup(node: zoneInfo[z].node, zone: z, order: order, highestZoneIndex: Int(type.rawValue))
+        if let i = pendingKswapdWakeups.firstIndex(where: { $0.node == wake.node }) {
+            pendingKswapdWakeups[i].merge(wake)
+        } else {
+            pendingKswapdWakeups.append(wake)
+        }
         if zoneInfo[z].boost > 0 {
             zoneInfo[z].boost = 0
             syncHot(z)
             updateLevel(z)
             kcompactdWake(node: zoneInfo[z].node, order: PhysicalMemory.pageblockOrder)
         }
+    }
+
+    /// Hands the pending kswapd wake-ups to the kernel (one per node, in the order the nodes were
+    /// first woken) and clears them, as `kswapd` (mm/vmscan.c) reads `kswapd_order` and
+    /// `kswapd_highest_zoneidx` when woken and resets them to 0 and MAX_NR_ZONES.
+    public mutating func takeKswapdWakeups() -> [KswapdWakeup] {
+        defer { pendingKswapdWakeups.removeAll() }
+        return pendingKswapdWakeups
     }
 
     /// `__alloc_pages_slowpath` up to reclaim: wake kswapd and retry at the MIN mark; async
@@ -153,32 +175,33 @@ extension PhysicalMemory {
         if gfp.contains(.atomic) { flags.insert(.harder) }
         if gfp.contains(.kswapdReclaim) {
             flags.insert(.kswapd)
-            for zi in list where zoneInfo[zi].type <= highest { wakeKswapd(zone: zi, order: order) }
+            for zi in list where zoneInfo[zi].type <= highest { wakeKswapd(zone: zi, order: order, highest: highest) }
         }
         if let p = getPageFromFreelist(order: order, gfp: gfp, flags: flags, list: list, preferred: preferred, highest: highest) { return p }
         let direct = gfp.contains(.directReclaim)
         let costly = order > PhysicalMemory.costlyOrder
         if direct && (costly || (order > 0 && gfp.migrateType != .movable)) {
             if let p = directCompact(order: order, gfp: gfp, flags: flags, list: list, preferred: preferred, highest: highest, sync: false) { return p }
-            if costly && gfp.contains(.noRetry) { return fail(.needsReclaim) }
+            if costly && gfp.contains(.noRetry) { return fail(.needsReclaim, order: order, gfp: gfp, zone: preferred) }
         }
-        guard direct else { return fail(.noReclaimAllowed) }
+        guard direct else { return fail(.noReclaimAllowed, order: order, gfp: gfp, zone: preferred) }
         // ── Reclaim seam: `__alloc_pages_direct_reclaim` (try_to_free_pages) plugs in here. ──
         drainAllPCP()
         if let p = getPageFromFreelist(order: order, gfp: gfp, flags: flags, list: list, preferred: preferred, highest: highest) { return p }
         if order > 0, let p = directCompact(order: order, gfp: gfp, flags: flags, list: list, preferred: preferred, highest: highest, sync: true) { return p }
-        return fail(.needsReclaim)
+        return fail(.needsReclaim, order: order, gfp: gfp, zone: preferred)
     }
 
-    @usableFromInline mutating func fail(_ why: AllocationFailure) -> PageFrameNumber? {
-        lastFailure = why
+    /// Records the failure (`lastFailure`) and counts it; always nil.
+    @usableFromInline mutating func fail(_ why: AllocationFailure.Reason, order: Int, gfp: GFPMask, zone: Int?) -> PageFrameNumber? {
+        lastFailure = AllocationFailure(reason: why, order: order, gfp: gfp, zone: zone)
         stats.allocFailures += 1
         return nil
     }
 
     /// Frees 2^order pages at `frame` (`__free_pages`): through the per-CPU lists for small
     /// orders, else straight into the buddy lists. Compaction moves from a frame freed before the
-    /// kernel repointed it are cancelled.
+    /// kernel repointed it are cancelled. The frames' mapcounts, entire mapcount and owners are reset.
     
     public mutating func freePages(_ frame: PageFrameNumber, order: Int) {
         ensureUnique()
@@ -189,7 +212,10 @@ extension PhysicalMemory {
         let u = use[i]
         // A frame is free or on an LRU: one still on a list leaves it first (its links become free-list links).
         if store.lruList[i] != PhysicalMemory.offLRU { lruDelete(frame) }
-        for k in i..<(i + n) { use[k] = .free; mapCount[k] = 0; store.folioFlags[k] = 0 }
+        for k in i..<(i + n) {
+            use[k] = .free; mapCount[k] = 0; ownerID[k] = 0; ownerIndex[k] = 0; store.folioFlags[k] = 0
+            if _slowPath(compoundMapCount[k] != 0) { compoundMapCount[k] = 0; entireMappedFolios -= 1 }
+        }
         useCounts[Int(u.rawValue)] -= UInt64(n)
         useCounts[0] += UInt64(n)
         let z = Int(blockZone[i >> 9])

@@ -3,8 +3,9 @@
 /// deferral, direct compaction in the slow path, kcompactd (woken and proactive) and
 /// `vm.compact_memory`.
 ///
-/// A migration copies the page's use and mapcount to the target frame and frees the source; the
-/// move is queued in `pendingMigrations` so the kernel model repoints PTEs and page-cache entries.
+/// A migration copies the page's per-frame facts (use, mapcount, entire mapcount, owner) to the
+/// target frame and frees the source; the move is queued in `pendingMigrations` so the kernel
+/// model repoints PTEs and page-cache entries.
 extension PhysicalMemory {
     public enum CompactResult: Int, Sendable { case skipped, deferred, notSuitable, complete, success }
 
@@ -147,13 +148,15 @@ extension PhysicalMemory {
         targets.append(contentsOf: found.reversed())
     }
 
-    /// Moves one page: the target takes the source's use and mapcount, the source is freed into
-    /// the buddy lists, and the move is queued for the kernel to repoint its users.
+    /// Moves one page (`migrate_folio`: `folio_migrate_mapping`, `folio_migrate_flags`): the
+    /// target takes the source's use, mapcount, entire mapcount and owner, the source is freed
+    /// into the buddy lists, and the move is queued for the kernel to repoint its users.
     mutating func migrate(_ src: UInt32, to dst: UInt32, zone z: Int) {
         let s = Int(src), d = Int(dst)
-        use[d] = use[s]; mapCount[d] = mapCount[s]
+        use[d] = use[s]; mapCount[d] = mapCount[s]; compoundMapCount[d] = compoundMapCount[s]
+        ownerID[d] = ownerID[s]; ownerIndex[d] = ownerIndex[s]
         lruMigrate(from: PageFrameNumber(UInt64(src)), to: PageFrameNumber(UInt64(dst)))
-        use[s] = .free; mapCount[s] = 0
+        use[s] = .free; mapCount[s] = 0; compoundMapCount[s] = 0; ownerID[s] = 0; ownerIndex[s] = 0
         freeOnePage(src, zone: z, order: 0, type: MigrateType(rawValue: blockType[s >> 9]))
         pendingMigrations.append((PageFrameNumber(UInt64(src)), PageFrameNumber(UInt64(dst))))
         stats.pgmigrateSuccess += 1

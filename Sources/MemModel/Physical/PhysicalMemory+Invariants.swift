@@ -7,7 +7,7 @@ extension PhysicalMemory {
     /// aligned, inside one zone and marked as its list says; no two free buddies of the same
     /// order are left unmerged (except across HighAtomic/Isolate pageblocks at pageblock order);
     /// the zone counts (NR_FREE_PAGES, nr_free per order, per-type list lengths, per-CPU counts)
-    /// equal a recount of the lists.
+    /// equal a recount of the lists; the per-frame facts are sound (`frameFactViolations`).
     public func invariantViolations() -> [String] {
         var problems: [String] = []
         var counts = Array(repeating: UInt64(0), count: PageUse.allCases.count)
@@ -89,7 +89,31 @@ extension PhysicalMemory {
         }
         for k in 0..<Int(endPFN) where use[k] == .free && !covered[k] { problems.append("free pfn \(k) on no list"); if problems.count > 50 { break } }
         if let k = (0..<Int(endPFN)).first(where: { mapCount[$0] < 0 }) { problems.append("negative mapcount at pfn \(k)") }
-        return problems + lruViolations()
+        return problems + frameFactViolations() + lruViolations()
+    }
+
+    /// The per-frame facts kept for the layers above: no entire mapcount below zero, the count of
+    /// entire-mapped folios equal to a recount, and a free frame without mapcount, entire
+    /// mapcount or owner (`free_pages_prepare`'s `page_expected_state` checks, and
+    /// `folio->mapping` cleared on free).
+    func frameFactViolations() -> [String] {
+        var problems: [String] = []
+        var entireMapped: UInt64 = 0, reported = 0
+        for k in 0..<Int(endPFN) {
+            if compoundMapCount[k] != 0 { entireMapped += 1 }
+            if compoundMapCount[k] < 0 { problems.append("negative entire mapcount at pfn \(k)") }
+            guard use[k] == .free, mapCount[k] != 0 || compoundMapCount[k] != 0 || ownerID[k] != 0 || ownerIndex[k] != 0 else { continue }
+            reported += 1
+            if reported <= 10 {
+                let owner = FrameOwner(id: ownerID[k], packed: ownerIndex[k])
+                problems.append("free pfn \(k) has mapcount \(mapCount[k]), entire mapcount \(compoundMapCount[k]), owner \(owner)")
+            }
+        }
+        if reported > 10 { problems.append("\(reported - 10) more free frames with a mapcount or owner") }
+        if entireMapped != entireMappedFolios {
+            problems.append("\(entireMappedFolios) folios counted as entire-mapped but \(entireMapped) frames have an entire mapcount")
+        }
+        return problems
     }
 
     /// Free blocks per order and migrate type of zone `z`, counted from the lists (what

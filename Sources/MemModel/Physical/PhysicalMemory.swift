@@ -5,10 +5,13 @@ import MemTrace
 /// fragmentation indices and compaction (mm/page_alloc.c, mm/compaction.c, mm/vmstat.c).
 ///
 /// Frames are indexed by pfn. Each frame has what it holds (`PageUse`) and its mapcount, as
-/// `FrameTable` had; free frames are linked into the free lists through `next`/`prev`, and
-/// `state` says whether a frame heads a free buddy block (its order and list) or sits on a
-/// per-CPU list. The model values in, values out: compaction reports the moves it made
-/// (`pendingMigrations`) and the kernel model repoints its page tables and page cache.
+/// `FrameTable` had, a THP head its entire mapcount, and a user or page-cache page its owner
+/// (`FrameOwner`, the reverse-mapping facts reclaim needs); free frames are linked into the free
+/// lists through `next`/`prev`, and `state` says whether a frame heads a free buddy block (its
+/// order and list) or sits on a per-CPU list. The model values in, values out: compaction reports
+/// the moves it made (`pendingMigrations`) and the kernel model repoints its page tables and page
+/// cache; kswapd wake-ups (`pendingKswapdWakeups`) and a failed allocation (`lastFailure`) are
+/// reported as values for the reclaim layer to act on.
 public struct PhysicalMemory: FrameAllocator, Sendable {
     /// MAX_ORDER (6.1: orders 0…10).
     public static let orders = 11
@@ -48,6 +51,9 @@ public struct PhysicalMemory: FrameAllocator, Sendable {
     @usableFromInline var store: FrameStore
     @usableFromInline var use: UnsafeMutablePointer<PageUse> { store.use }
     @usableFromInline var mapCount: UnsafeMutablePointer<Int32> { store.mapCount }
+    @usableFromInline var compoundMapCount: UnsafeMutablePointer<Int32> { store.compoundMapCount }
+    @usableFromInline var ownerID: UnsafeMutablePointer<UInt32> { store.ownerID }
+    @usableFromInline var ownerIndex: UnsafeMutablePointer<UInt64> { store.ownerIndex }
     @usableFromInline var state: UnsafeMutablePointer<UInt8> { store.state }
     @usableFromInline var next: UnsafeMutablePointer<UInt32> { store.next }
     @usableFromInline var prev: UnsafeMutablePointer<UInt32> { store.prev }
@@ -65,6 +71,11 @@ public struct PhysicalMemory: FrameAllocator, Sendable {
     @usableFromInline var useCounts: UnsafeMutablePointer<UInt64> { store.useCounts }
     /// Compaction moves (from, to) whose users the kernel has not repointed yet.
     public internal(set) var pendingMigrations: [(from: PageFrameNumber, to: PageFrameNumber)] = []
+    /// kswapd wake-ups not yet taken by the kernel, at most one per node (`takeKswapdWakeups`).
+    public internal(set) var pendingKswapdWakeups: [KswapdWakeup] = []
+    /// Compound pages mapped by at least one PMD (NR_ANON_THPS, in THPs): frames whose entire
+    /// mapcount is not zero (`adjustEntireMapCount`).
+    public internal(set) var entireMappedFolios: UInt64 = 0
     public var stats = PhysicalStatistics()
     /// Allocations since the last kcompactd proactive check.
     @usableFromInline var sinceKcompactd = 0
@@ -250,14 +261,4 @@ public struct PhysicalMemory: FrameAllocator, Sendable {
     @inline(__always) mutating func ensureUnique() {
         if !isKnownUniquelyReferenced(&store) { store = store.copy() }
     }
-}
-
-/// Where an allocation that failed stopped: the seams the reclaim and OOM layers plug into.
-public enum AllocationFailure: Hashable, Sendable {
-    /// order > MAX_ORDER − 1.
-    case orderTooLarge
-    /// The request may not reclaim (GFP_ATOMIC, __GFP_NORETRY first attempts) and nothing was free.
-    case noReclaimAllowed
-    /// Direct reclaim would run here (`__alloc_pages_direct_reclaim`): not modelled yet.
-    case needsReclaim
 }

@@ -12,7 +12,7 @@ import MemModel
 /// n < 2 (private); dirty (PTE dirty, or the page-cache page dirty: `dirty || PageDirty(page)`; the
 /// model's anonymous pages are always written ones, so dirty) goes to `*_Dirty` and Pss_Dirty,
 /// the rest to `*_Clean`; VM_LOCKED adds the Pss to Locked. A THP's subpage mapcount is its PMD
-/// mappings (`kernel.thpMappings`) plus its own PTE mappings; one PMD mapping and no PTE mapping
+/// mappings (`kernel.frames.entireMapCountOf`) plus its own PTE mappings; one PMD mapping and no PTE mapping
 /// makes the whole 2 MiB private (`page_count == 1`).
 struct SmapsStats {
     static let pssShift: UInt64 = 12
@@ -48,7 +48,7 @@ struct SmapsStats {
             resident += size; referenced += size
             if anon { anonymous += size }
             let dirty = anon || e.flags.contains(.dirty)
-            let pmdMaps = max(1, k.thpMappings[e.frame] ?? 1)
+            let pmdMaps = max(1, k.frames.entireMapCountOf(e.frame))
             var ptes: [Int32] = []
             var anyPTE = false
             for i in 0..<HugePage.pages {

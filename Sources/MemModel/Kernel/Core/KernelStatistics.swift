@@ -31,5 +31,8 @@ public struct KernelStatistics: Hashable, Sendable {
     public var thpSplitPage: UInt64 = 0
     /// Huge zero page allocations (`thp_zero_page_alloc`).
     public var thpZeroPageAlloc: UInt64 = 0
+    /// kswapd wake-ups taken from the physical layer, merged per node and event (`wakeup_kswapd`
+    /// calls that asked the same node's kswapd during one event count once).
+    public var kswapdRequests: UInt64 = 0
     public init() {}
 }

@@ -33,6 +33,7 @@ extension LinuxKernel {
         let ignored = stats.touchesIgnored + heldTouchCount
         if ignored > 0 { out.append(("kernel.touches_ignored", Double(ignored))) }
         if stats.reservesUnprotected > 0 { out.append(("kernel.reserve_pages_unprotected", Double(stats.reservesUnprotected))) }
+        if stats.kswapdRequests > 0 { out.append(("kernel.kswapd_requests", Double(stats.kswapdRequests))) }
         out.append(("kernel.pages_allocated", Double(stats.pgalloc)))
         var peaks = finished
         for (pid, p) in processes { peaks[pid] = (max(p.hiwaterRSS, p.rss), max(p.hiwaterVM, p.space.totalPages)) }

@@ -3,22 +3,33 @@ import MemTrace
 /// Where the kernel model meets the physical layer after each event: kernel objects allocated
 /// from and freed to SLUB as processes, threads, VMAs and files come and go (`dup_task_struct`,
 /// `mm_alloc`, `vm_area_alloc`, `d_alloc`, `alloc_inode`, and their frees), kcompactd's
-/// proactive check, and compaction's page moves applied to PTEs and the page cache
-/// (`remove_migration_ptes`, `folio_migrate_mapping`).
+/// proactive check, compaction's page moves applied to PTEs and the page cache
+/// (`remove_migration_ptes`, `folio_migrate_mapping`), and the kswapd wake-ups the physical layer
+/// reported taken (`wakeup_kswapd`).
 extension LinuxKernel {
     /// True when `settle()` has work.
     @inlinable var needsSettle: Bool {
         accountedChanges != changes.count || !frames.pendingMigrations.isEmpty || frames.kcompactdDue
+            || !frames.pendingKswapdWakeups.isEmpty
     }
 
     @inlinable mutating func settleIfNeeded() { if needsSettle { settle() } }
 
-    /// Accounts kernel objects for the changes of the event, runs kcompactd when due, and
-    /// repoints the users of pages compaction moved.
+    /// Accounts kernel objects for the changes of the event, runs kcompactd when due, repoints
+    /// the users of pages compaction moved, and takes the kswapd wake-ups.
     @usableFromInline mutating func settle() {
         if accountedChanges < changes.count { accountKernelObjects() }
         frames.kcompactdTick()
         if !frames.pendingMigrations.isEmpty { applyMigrations() }
+        if !frames.pendingKswapdWakeups.isEmpty { noteKswapdWakeups() }
+    }
+
+    /// Takes the physical layer's kswapd wake-ups (one per node woken since the last take, each
+    /// with the highest order and zone index asked) and counts them. Reclaim is not modelled
+    /// yet: kswapd's `balance_pgdat` is the reclaim layer's to run on them.
+    mutating func noteKswapdWakeups() {
+        lastKswapdWakeups = frames.takeKswapdWakeups()
+        stats.kswapdRequests += UInt64(lastKswapdWakeups.count)
     }
 
     mutating func allocObjects(_ names: [String]) -> [SlabObject] {

@@ -38,9 +38,9 @@ public struct LinuxKernel: KernelModel {
     /// The huge zero page (an order-9 block allocated on the first THP read fault,
     /// `mm_get_huge_zero_page`), mapped read-only by huge entries; nil until needed.
     public internal(set) var hugeZeroFrame: PageFrameNumber?
-    /// PMD mappings of each transparent huge page, by head frame (the compound mapcount); the
-    /// per-frame mapcount in `frames` counts PTE mappings only.
-    public internal(set) var thpMappings: [PageFrameNumber: Int32] = [:]
+    /// The kswapd wake-ups taken from the physical layer after the last event that had any, one
+    /// per node (`settle()`): what kswapd is asked to balance.
+    public internal(set) var lastKswapdWakeups: [KswapdWakeup] = []
 
     /// TASK_SIZE for x86_64 with 4-level paging.
     public static let taskSize: UInt64 = (1 << 47) - Page.size
@@ -100,9 +100,13 @@ public struct LinuxKernel: KernelModel {
     /// A fresh anon_vma number (`anon_vma_alloc`).
     @usableFromInline mutating func newAnonVMA() -> UInt32 { tasks.newAnonVMA() }
 
-    /// `anon_vma_prepare`: gives the VMA at `vi` an anon_vma before its first anonymous page.
-    @usableFromInline mutating func prepareAnonVMA(_ p: ProcessState, _ vi: Int) {
-        if p.space.areas[vi].anonVMA == 0 { let a = newAnonVMA(); p.space.update(vi) { $0.anonVMA = a } }
+    /// `anon_vma_prepare`: gives the VMA at `vi` an anon_vma before its first anonymous page;
+    /// returns the VMA's anon_vma number.
+    @usableFromInline @discardableResult mutating func prepareAnonVMA(_ p: ProcessState, _ vi: Int) -> UInt32 {
+        let current = p.space.areas[vi].anonVMA
+        if current != 0 { return current }
+        let a = newAnonVMA(); p.space.update(vi) { $0.anonVMA = a }
+        return a
     }
 
     /// A fresh VMA number (`vm_area_alloc`).
@@ -135,7 +139,7 @@ public struct LinuxKernel: KernelModel {
     @usableFromInline mutating func allocateFrame(_ use: PageUse) -> PageFrameNumber? {
         var frame = frames.allocate(for: use)
         var kills = 0
-        while frame == nil && frames.lastFailure == .needsReclaim && kills <= tasks.live.count {
+        while frame == nil && frames.lastFailure?.reason == .needsReclaim && kills <= tasks.live.count {
             // The mask the kernel asked with, as the kill line prints it: `vma_alloc_zeroed_movable_folio`
             // for anonymous pages, the mapping's mask for page-cache and shmem folios (both with
             // __GFP_COMP from the folio allocators), GFP_PGTABLE_USER, GFP_KERNEL for slab.

@@ -35,11 +35,13 @@ extension LinuxKernel {
                         let end = min(off + ra, Page.count(covering: size))
                         for o in off..<end where cache.page(call.file, o) == nil {
                             guard let f = allocateFrame(.file) else { break }
+                            frames.setOwner(f, .file(call.file, page: o))
                             cache.insertPage(call.file, o, f)
                             read += 1
                         }
                     } else {
                         guard let f = allocateFrame(tmpfs ? .shmem : .file) else { break }
+                        frames.setOwner(f, .file(call.file, page: off))
                         cache.insertPage(call.file, off, f)
                     }
                 }

@@ -116,7 +116,7 @@ extension LinuxKernel {
             }
             guard let f = allocateFrame(.anonymous) else { return oom(p, id) }
             guard install(p, vpn, f, [.writable, .anonymous, .dirty]) else { freeFrame(f); return oom(p, id) }
-            prepareAnonVMA(p, vi)
+            frames.setOwner(f, .anonymous(prepareAnonVMA(p, vi), vpn: vpn))
             return Translation(fault: .anonNew, frame: f, vma: id)
         case .shmem(let object):
             let pgoff = vma.pageOffset(of: address)
@@ -124,6 +124,7 @@ extension LinuxKernel {
             var frame = cache.shmemPage(object, pgoff)
             if frame == nil {
                 guard let f = allocateFrame(.shmem) else { return oom(p, id) }
+                frames.setOwner(f, .shmem(object, page: pgoff))
                 cache.insertShmemPage(object, pgoff, f)
                 frame = f; kind = .shmemNew
             }
@@ -165,7 +166,7 @@ extension LinuxKernel {
         zap(p, vpn)
         guard install(p, vpn, f, [.writable, .anonymous, .dirty]) else { freeFrame(f); return oom(p, id) }
         if !wasZero { stats.cowCopies += 1 }
-        prepareAnonVMA(p, vi)
+        frames.setOwner(f, .anonymous(prepareAnonVMA(p, vi), vpn: vpn))
         return Translation(fault: wasZero ? .zeroPageCopy : .cowCopy, frame: f, vma: id)
     }
 
@@ -191,6 +192,7 @@ extension LinuxKernel {
         if tmpfs && cache.page(file, pgoff) == nil {
             // shmem_fault: tmpfs pages are created zero-filled, never read from storage.
             guard let f = allocateFrame(.shmem) else { return oom(p, vma.id) }
+            frames.setOwner(f, .file(file, page: pgoff))
             cache.insertPage(file, pgoff, f)
             created = true
         } else if cache.page(file, pgoff) == nil {
@@ -203,6 +205,7 @@ extension LinuxKernel {
             guard let f = allocateFrame(.anonymous) else { return oom(p, vma.id) }
             guard install(p, vpn, f, [.writable, .anonymous, .dirty]) else { freeFrame(f); return oom(p, vma.id) }
             if let vi = p.space.find(Page.address(ofNumber: vpn)) { prepareAnonVMA(p, vi) }
+            if let vi = p.space.find(Page.address(ofNumber: vpn)) { frames.setOwner(f, .anonymous(p.space.areas[vi].anonVMA, vpn: vpn)) }
             return Translation(fault: major ? .fileCowMajor : .fileCow, frame: f, vma: vma.id)
         }
         var flags: PTEFlags = tmpfs ? [.shmem] : []
@@ -252,6 +255,7 @@ extension LinuxKernel {
             guard off < filePages else { break }
             if cache.page(file, off) != nil { continue }
             guard let frame = allocateFrame(.file) else { return }
+            frames.setOwner(frame, .file(file, page: off))
             cache.insertPage(file, off, frame)
         }
     }
@@ -266,6 +270,7 @@ extension LinuxKernel {
         var read: UInt64 = 0
         for off in start..<max(end, pgoff + 1) where cache.page(file, off) == nil {
             guard let f = allocateFrame(.file) else { return cache.page(file, pgoff) != nil }
+            frames.setOwner(f, .file(file, page: off))
             cache.insertPage(file, off, f)
             read += 1
         }

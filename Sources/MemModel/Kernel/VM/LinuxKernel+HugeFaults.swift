@@ -25,8 +25,8 @@ extension LinuxKernel {
             frames.freePages(head, order: HugePage.order); stats.pgfree += HugePage.pages
             return oom(p, vma.id)
         }
-        thpMappings[head] = 1
-        prepareAnonVMA(p, vi)
+        frames.adjustEntireMapCount(head, by: 1)
+        frames.setOwner(head, order: HugePage.order, .anonymous(prepareAnonVMA(p, vi), vpn: HugePage.firstPage(ofNumber: vpn)))
         p.rssAnon += HugePage.pages
         p.noteGrowth()
         stats.thpFaultAlloc += 1
@@ -72,7 +72,7 @@ extension LinuxKernel {
     mutating func hugeWriteProtectFault(_ p: ProcessState, _ vi: Int, _ vpn: UInt64, _ e: PageTableEntry) -> Translation {
         let id = p.space.areas[vi].id
         let head = e.frame
-        if head != hugeZeroFrame && thpMappings[head] == 1 && !subpagesMapped(head) {
+        if head != hugeZeroFrame && frames.entireMapCountOf(head) == 1 && !subpagesMapped(head) {
             var n = e; n.flags.formUnion([.writable, .dirty]); p.table.updateHuge(vpn, n)
             queueTLBInvalidate(p.pid, HugePage.address(ofNumber: vpn), HugePage.address(ofNumber: vpn) + HugePage.size)
             return Translation(fault: .thpReuse, frame: PageFrameNumber(head.rawValue + HugePage.index(ofNumber: vpn)), vma: id)
@@ -101,9 +101,8 @@ extension LinuxKernel {
         }
         p.table.splitHuge(vpn) { PageFrameNumber(head.rawValue + $0) }
         for i in 0..<HugePage.pages { frames.adjustMapCount(PageFrameNumber(head.rawValue + i), by: 1) }
-        let left = (thpMappings[head] ?? 1) - 1
-        if left > 0 { thpMappings[head] = left } else {
-            thpMappings[head] = nil
+        frames.adjustEntireMapCount(head, by: -1)
+        if frames.entireMapCountOf(head) <= 0 {
             splitOnLRU(head)
             stats.thpSplitPage += 1
         }
@@ -128,9 +127,8 @@ extension LinuxKernel {
             freeFrame(deposit); freed += 1
             guard e.frame != hugeZeroFrame else { continue }
             p.rssAnon -= HugePage.pages
-            let left = (thpMappings[e.frame] ?? 1) - 1
-            if left > 0 { thpMappings[e.frame] = left; continue }
-            thpMappings[e.frame] = nil
+            frames.adjustEntireMapCount(e.frame, by: -1)
+            if frames.entireMapCountOf(e.frame) > 0 { continue }
             freed += releaseHugePage(e.frame)
         }
         if freed > 0 { queueTLBInvalidate(p.pid, start, end) }
@@ -175,7 +173,7 @@ extension LinuxKernel {
             e.flags.remove(.huge)
             guard child.table.mapHuge(vpn, e, allocate: { self.allocateFrame(.pageTable) }) else { return false }
             guard e.frame != hugeZeroFrame else { continue }
-            thpMappings[e.frame, default: 0] += 1
+            frames.adjustEntireMapCount(e.frame, by: 1)
             child.rssAnon += HugePage.pages
             child.noteGrowth()
         }
