@@ -25,11 +25,12 @@ extension LinuxKernel {
     }
 
     /// Takes the physical layer's kswapd wake-ups (one per node woken since the last take, each
-    /// with the highest order and zone index asked) and counts them. Reclaim is not modelled
-    /// yet: kswapd's `balance_pgdat` is the reclaim layer's to run on them.
+    /// with the highest order and zone index asked), counts them, and lets kswapd answer them
+    /// (`runKswapd`: `balance_pgdat` for each node that needs it).
     mutating func noteKswapdWakeups() {
         lastKswapdWakeups = frames.takeKswapdWakeups()
         stats.kswapdRequests += UInt64(lastKswapdWakeups.count)
+        runKswapd(lastKswapdWakeups)
     }
 
     mutating func allocObjects(_ names: [String]) -> [SlabObject] {

@@ -133,14 +133,12 @@ public struct LinuxKernel: KernelModel {
     /// User and page-cache pages join their LRU's inactive list (`folio_add_lru`): file pages the
     /// file list, anonymous and shmem (swap-backed) pages the anon list.
     ///
-    /// When the page allocator gives up where direct reclaim would start, the OOM killer chooses
-    /// a victim (`__alloc_pages_may_oom` → `out_of_memory`) and the allocation is tried again
-    /// after each kill, unless the victim was the allocating task or nobody could be killed.
+    /// When the page allocator gives up where direct reclaim would start, the kernel reclaims and
+    /// retries, then calls the OOM killer (`allocateReclaiming`).
     @usableFromInline mutating func allocateFrame(_ use: PageUse) -> PageFrameNumber? {
         var frame = frames.allocate(for: use)
-        var kills = 0
-        while frame == nil && frames.lastFailure?.reason == .needsReclaim && kills <= tasks.live.count {
-            // The mask the kernel asked with, as the kill line prints it: `vma_alloc_zeroed_movable_folio`
+        if frame == nil && frames.lastFailure?.reason == .needsReclaim {
+            // The mask the kernel asks with, as the kill line prints it: `vma_alloc_zeroed_movable_folio`
             // for anonymous pages, the mapping's mask for page-cache and shmem folios (both with
             // __GFP_COMP from the folio allocators), GFP_PGTABLE_USER, GFP_KERNEL for slab.
             let gfp: GFPMask = switch use {
@@ -149,9 +147,7 @@ public struct LinuxKernel: KernelModel {
             case .anonymous: GFPMask.highUserMovable.union([.comp, .zero])
             default: GFPMask.highUserMovable.union(.comp)
             }
-            guard let victim = outOfMemory(gfp: gfp, order: 0), victim != currentPID else { return nil }
-            kills += 1
-            frame = frames.allocate(for: use)
+            frame = allocateReclaiming(order: 0, gfp: gfp) { $0.allocate(for: use) }
         }
         guard let f = frame else { return nil }
         stats.pgalloc += 1

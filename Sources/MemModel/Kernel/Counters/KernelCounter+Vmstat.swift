@@ -76,10 +76,46 @@ extension KernelCounter {
         lines.append(event("compact_daemon_free_scanned", "Pages kcompactd's free scanner looked at.") {
             $0.frames.stats.compactDaemonFreeScanned
         })
+        lines += reclaimEvents
         lines += [oomKill, thpFaultAlloc, thpFaultFallback]
         lines.append(event("thp_split_page", "THPs split into small pages (`split_huge_page`).") { $0.stats.thpSplitPage })
         lines.append(thpSplitPmd)
         lines.append(event("thp_zero_page_alloc", "Huge zero page allocations (`mm_get_huge_zero_page`).") { $0.stats.thpZeroPageAlloc })
+        return lines
+    }()
+
+    /// Reclaim's events in `vmstat_text` order (mm/vmstat.c), from `ReclaimState.stats`.
+    static let reclaimEvents: [KernelCounter] = {
+        func r(_ name: String, _ doc: String, _ v: @escaping @Sendable (ReclaimStatistics) -> UInt64) -> KernelCounter {
+            event(name, doc) { v($0.reclaim.stats) }
+        }
+        var lines: [KernelCounter] = []
+        for t in ZoneType.all where t != .device {
+            lines.append(event("allocstall_" + t.vmstatName, "Direct reclaim entries by allocations whose highest zone is \(t.name) (`__perform_reclaim`).") {
+                $0.reclaim.stats.allocstall[Int(t.rawValue)]
+            })
+        }
+        lines += [
+            r("pgactivate", "Pages moved to an active list (`folio_activate`, reclaim's `activate_locked`).") { $0.pgactivate },
+            r("pgdeactivate", "Pages moved from an active to an inactive list (`shrink_active_list`).") { $0.pgdeactivate },
+            r("pgrefill", "Active-list pages scanned (`shrink_active_list`).") { $0.pgrefill },
+            r("pgsteal_kswapd", "Pages kswapd reclaimed.") { $0.pgstealKswapd },
+            r("pgsteal_direct", "Pages direct reclaim reclaimed.") { $0.pgstealDirect },
+            r("pgscan_kswapd", "Inactive-list pages kswapd scanned.") { $0.pgscanKswapd },
+            r("pgscan_direct", "Inactive-list pages direct reclaim scanned.") { $0.pgscanDirect },
+            r("pgscan_anon", "Inactive anon pages scanned.") { $0.pgscanAnon },
+            r("pgscan_file", "Inactive file pages scanned.") { $0.pgscanFile },
+            r("pgsteal_anon", "Anon pages reclaimed.") { $0.pgstealAnon },
+            r("pgsteal_file", "File pages reclaimed.") { $0.pgstealFile },
+            r("pageoutrun", "kswapd runs (`balance_pgdat`).") { $0.pageoutrun },
+            r("pgrotated", "Pages written back by reclaim and rotated to the inactive tail (`folio_rotate_reclaimable`).") { $0.pgrotated },
+            r("drop_pagecache", "vm.drop_caches writes of 1 or 3.") { $0.dropPagecache },
+            r("workingset_refault_file", "File pages read back with a shadow entry (`workingset_refault`).") { $0.workingsetRefaultFile },
+            r("workingset_activate_file", "Refaulted file pages activated (refault distance within the workingset).") { $0.workingsetActivateFile },
+            r("workingset_restore_file", "Refaulted file pages that were in the workingset when evicted.") { $0.workingsetRestoreFile },
+            r("nr_vmscan_write", "Dirty file pages kswapd wrote back (`pageout`).") { $0.vmscanWrite },
+            r("nr_vmscan_immediate_reclaim", "Dirty file pages reclaim marked PG_reclaim and activated.") { $0.vmscanImmediate },
+        ]
         return lines
     }()
 }

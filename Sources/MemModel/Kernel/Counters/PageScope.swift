@@ -24,12 +24,22 @@ public struct PageScope: Sendable {
     public let slabUnreclaimable: UInt64
     public let mapped: UInt64
     public let dirty: UInt64
+    /// Pages on each LRU list (`LRUList` order) in the extent (NR_ZONE_LRU_BASE + lru, summed).
+    public let lru: [UInt64]
 
     /// Frames holding `use` in the extent.
     public func pages(_ use: PageUse) -> UInt64 { uses[Int(use.rawValue)] }
 
     init(_ extent: Extent, uses: [UInt64], freePages: UInt64, kernel k: LinuxKernel, holdsMachineWide: Bool) {
         self.extent = extent
+        let f = k.frames
+        lru = LRUList.allCases.map { list in
+            switch extent {
+            case .machine: (0..<f.nodeZones.count).reduce(0) { $0 + f.lruPages($1, list) }
+            case .node(let n): f.lruPages(n, list)
+            case .zone(let z): f.lruPages(f.zoneInfo[z].node, list, zone: f.zoneInfo[z].type)
+            }
+        }
         self.uses = uses
         self.freePages = freePages
         slabReclaimable = holdsMachineWide ? k.slab.reclaimablePages : 0

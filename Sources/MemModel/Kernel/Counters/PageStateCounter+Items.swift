@@ -1,19 +1,22 @@
 /// The zone and node page counters of Linux 6.1, in `vmstat_text` order, with the model's rule for
-/// each. New pages start on the inactive LRU lists (`folio_add_lru`) and the model has no
-/// activation or reclaim yet, so every LRU page is inactive; shmem pages are swap-backed and sit on
-/// the anon lists (`folio_is_file_lru` is false for them).
+/// each. The LRU counters are the LRU lists' sizes (`PhysicalMemory+LRU`): new pages start on the
+/// inactive lists (`folio_add_lru`), reclaim and refaults move them; shmem pages are swap-backed and
+/// sit on the anon lists (`folio_is_file_lru` is false for them).
 extension PageStateCounter {
     // MARK: enum zone_stat_item
 
     public static let freePages = PageStateCounter("nr_free_pages", .zone,
         "NR_FREE_PAGES: pages on the buddy free lists (not the per-CPU lists).") { $0.freePages }
     public static let zoneInactiveAnon = PageStateCounter("nr_zone_inactive_anon", .zone,
-        "NR_ZONE_INACTIVE_ANON: anonymous, THP and shmem pages.") { $0.pages(.anonymous) + $0.pages(.anonHuge) + $0.pages(.shmem) }
-    public static let zoneActiveAnon = untracked("nr_zone_active_anon", .zone)
+        "NR_ZONE_INACTIVE_ANON: the inactive anon list (anonymous, THP and shmem pages).") { $0.lru[0] }
+    public static let zoneActiveAnon = PageStateCounter("nr_zone_active_anon", .zone,
+        "NR_ZONE_ACTIVE_ANON: the active anon list.") { $0.lru[1] }
     public static let zoneInactiveFile = PageStateCounter("nr_zone_inactive_file", .zone,
-        "NR_ZONE_INACTIVE_FILE: page-cache pages of regular files.") { $0.pages(.file) }
-    public static let zoneActiveFile = untracked("nr_zone_active_file", .zone)
-    public static let zoneUnevictable = untracked("nr_zone_unevictable", .zone)
+        "NR_ZONE_INACTIVE_FILE: the inactive file list (page-cache pages of regular files).") { $0.lru[2] }
+    public static let zoneActiveFile = PageStateCounter("nr_zone_active_file", .zone,
+        "NR_ZONE_ACTIVE_FILE: the active file list.") { $0.lru[3] }
+    public static let zoneUnevictable = PageStateCounter("nr_zone_unevictable", .zone,
+        "NR_ZONE_UNEVICTABLE: the unevictable list.") { $0.lru[4] }
     public static let zoneWritePending = untracked("nr_zone_write_pending", .zone)
     public static let mlock = untracked("nr_mlock", .zone)
     public static let bounce = untracked("nr_bounce", .zone)
@@ -29,12 +32,15 @@ extension PageStateCounter {
     // MARK: enum node_stat_item
 
     public static let inactiveAnon = PageStateCounter("nr_inactive_anon", .node,
-        "NR_INACTIVE_ANON: anonymous, THP and shmem pages.") { $0.pages(.anonymous) + $0.pages(.anonHuge) + $0.pages(.shmem) }
-    public static let activeAnon = untracked("nr_active_anon", .node)
+        "NR_INACTIVE_ANON: the inactive anon list (anonymous, THP and shmem pages).") { $0.lru[0] }
+    public static let activeAnon = PageStateCounter("nr_active_anon", .node,
+        "NR_ACTIVE_ANON: the active anon list.") { $0.lru[1] }
     public static let inactiveFile = PageStateCounter("nr_inactive_file", .node,
-        "NR_INACTIVE_FILE: page-cache pages of regular files.") { $0.pages(.file) }
-    public static let activeFile = untracked("nr_active_file", .node)
-    public static let unevictable = untracked("nr_unevictable", .node)
+        "NR_INACTIVE_FILE: the inactive file list (page-cache pages of regular files).") { $0.lru[2] }
+    public static let activeFile = PageStateCounter("nr_active_file", .node,
+        "NR_ACTIVE_FILE: the active file list.") { $0.lru[3] }
+    public static let unevictable = PageStateCounter("nr_unevictable", .node,
+        "NR_UNEVICTABLE: the unevictable list.") { $0.lru[4] }
     public static let slabReclaimable = PageStateCounter("nr_slab_reclaimable", .node,
         "NR_SLAB_RECLAIMABLE_B in pages: slabs of SLAB_RECLAIM_ACCOUNT caches (dentry, inode).") { $0.slabReclaimable }
     public static let slabUnreclaimable = PageStateCounter("nr_slab_unreclaimable", .node,

@@ -35,14 +35,12 @@ extension LinuxKernel {
                         let end = min(off + ra, Page.count(covering: size))
                         for o in off..<end where cache.page(call.file, o) == nil {
                             guard let f = allocateFrame(.file) else { break }
-                            frames.setOwner(f, .file(call.file, page: o))
-                            cache.insertPage(call.file, o, f)
+                            addToPageCache(call.file, o, f)
                             read += 1
                         }
                     } else {
                         guard let f = allocateFrame(tmpfs ? .shmem : .file) else { break }
-                        frames.setOwner(f, .file(call.file, page: off))
-                        cache.insertPage(call.file, off, f)
+                        addToPageCache(call.file, off, f)
                     }
                 }
                 if call.op == .write, cache.markDirty(call.file, off) { dirtied += 1 }
@@ -97,6 +95,7 @@ extension LinuxKernel {
 
     /// `drop_pagecache_sb`: frees clean page-cache pages that no PTE maps (shmem is never dropped).
     mutating func dropCleanCache() {
+        reclaim.stats.dropPagecache += 1
         for id in cache.files.keys.sorted() { _ = dropUnmapped(id, cache.cleanPages(of: id)) }
     }
 }

@@ -27,8 +27,7 @@ extension LinuxKernel {
                         let off = v.pageOffset(of: a)
                         if off < Page.count(covering: size) && cache.page(f, off) == nil {
                             guard let fr = allocateFrame(.file) else { break }
-                            frames.setOwner(fr, .file(f, page: off))
-                            cache.insertPage(f, off, fr); read += 1
+                            addToPageCache(f, off, fr); read += 1
                         }
                     }
                 }

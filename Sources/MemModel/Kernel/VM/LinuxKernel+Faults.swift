@@ -192,8 +192,7 @@ extension LinuxKernel {
         if tmpfs && cache.page(file, pgoff) == nil {
             // shmem_fault: tmpfs pages are created zero-filled, never read from storage.
             guard let f = allocateFrame(.shmem) else { return oom(p, vma.id) }
-            frames.setOwner(f, .file(file, page: pgoff))
-            cache.insertPage(file, pgoff, f)
+            addToPageCache(file, pgoff, f)
             created = true
         } else if cache.page(file, pgoff) == nil {
             guard readAround(file, pgoff, fileSize: size, random: vma.flags.contains(.randomRead)) else { return oom(p, vma.id) }
@@ -255,8 +254,7 @@ extension LinuxKernel {
             guard off < filePages else { break }
             if cache.page(file, off) != nil { continue }
             guard let frame = allocateFrame(.file) else { return }
-            frames.setOwner(frame, .file(file, page: off))
-            cache.insertPage(file, off, frame)
+            addToPageCache(file, off, frame)
         }
     }
 
@@ -270,8 +268,7 @@ extension LinuxKernel {
         var read: UInt64 = 0
         for off in start..<max(end, pgoff + 1) where cache.page(file, off) == nil {
             guard let f = allocateFrame(.file) else { return cache.page(file, pgoff) != nil }
-            frames.setOwner(f, .file(file, page: off))
-            cache.insertPage(file, off, f)
+            addToPageCache(file, off, f)
             read += 1
         }
         stats.pgpgin += read * 4

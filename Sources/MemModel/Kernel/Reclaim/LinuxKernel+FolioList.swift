@@ -1,0 +1,112 @@
+import MemTrace
+
+/// What `folio_check_references` decides for one folio (`enum folio_references`, mm/vmscan.c).
+enum FolioReference {
+    case reclaim, reclaimClean, keep, activate
+}
+
+extension LinuxKernel {
+    /// `folio_check_references`: a folio in a VM_LOCKED VMA is activated; one young PTE keeps it
+    /// for another round (second chance) unless it was referenced before, has more young PTEs or
+    /// is executable file text (activate); an unmapped file folio marked accessed is reclaimed if
+    /// clean; the rest are reclaimed.
+    mutating func checkReferences(_ f: PageFrameNumber, file: Bool) -> FolioReference {
+        let r = frames.mapCountOf(f) > 0 ? referenced(f) : (ptes: 0, locked: false, exec: false)
+        let wasReferenced = frames.folioFlags(f).contains(.referenced)
+        frames.updateFolioFlags(f) { $0.remove(.referenced) }
+        if r.locked { return .activate }
+        if r.ptes > 0 {
+            frames.updateFolioFlags(f) { $0.insert(.referenced) }
+            if wasReferenced || r.ptes > 1 { return .activate }
+            if r.exec && file { return .activate }
+            return .keep
+        }
+        if wasReferenced && file { return .reclaimClean }
+        return .reclaim
+    }
+
+    /// `shrink_folio_list` for the model's folios: each isolated folio is activated, kept, written
+    /// back or freed. Anonymous folios need swap space to go (none yet: they are activated, as
+    /// `add_to_swap` failing does). Mapped file folios are unmapped everywhere first (`try_to_unmap`).
+    /// Dirty file folios are written back only by kswapd, and only once seen again with
+    /// PG_reclaim on a node whose batches came back all dirty (PGDAT_DIRTY); otherwise they are
+    /// marked PG_reclaim and activated (`nr_vmscan_immediate_reclaim`). Writeback completes at
+    /// once in the model: the written folio is clean and goes to the inactive tail
+    /// (`folio_rotate_reclaimable`), for the next pass. A clean folio leaves the page cache with a
+    /// shadow entry (`__remove_mapping`, `workingset_eviction`) and is freed.
+    mutating func shrinkFolioList(_ folios: [PageFrameNumber], _ v: Int, _ sc: inout ScanControl)
+        -> (reclaimed: UInt64, pageout: UInt64) {
+        var reclaimed: UInt64 = 0, pageout: UInt64 = 0
+        var dirtyUnqueued: UInt64 = 0, fileTaken: UInt64 = 0
+        let node = v
+        for f in folios {
+            let pages = frames.folioPages(f)
+            let owner = frames.ownerOf(f)
+            let file = owner.kind == .file
+            if file { fileTaken += pages }
+            if frames.folioFlags(f).contains(.unevictable) { putBack(f); continue }
+            if !sc.mayUnmap && frames.mapCountOf(f) > 0 { putBack(f); continue }
+            let ref = checkReferences(f, file: file)
+            switch ref {
+            case .activate: activate(f); continue
+            case .keep: putBack(f); continue
+            case .reclaim, .reclaimClean: break
+            }
+            guard file else { activate(f); continue }      // anon and shmem: no swap space
+            if frames.mapCountOf(f) > 0 && !unmapEverywhere(f) { activate(f); continue }
+            let fileID = FileID(owner.id)
+            if cache.isDirty(fileID, owner.index) {
+                dirtyUnqueued += pages
+                if !sc.isKswapd || !frames.folioFlags(f).contains(.reclaim) || !reclaim.dirtyNodes.contains(node) {
+                    reclaim.stats.vmscanImmediate += pages
+                    frames.updateFolioFlags(f) { $0.insert(.reclaim) }
+                    activate(f)
+                    continue
+                }
+                if ref == .reclaimClean || !sc.mayWritepage { putBack(f); continue }
+                // pageout(): written back; the folio is clean at once and rotates to the tail.
+                _ = cache.writeBack(fileID, pages: owner.index...owner.index)
+                stats.pgpgout += pages * 4
+                reclaim.stats.vmscanWrite += pages
+                reclaim.stats.pgrotated += pages
+                pageout += pages
+                frames.updateFolioFlags(f) { $0.remove(.reclaim) }
+                frames.lruAddTail(f, .inactiveFile)
+                continue
+            }
+            evictFromPageCache(f, fileID, owner.index, v)
+            reclaimed += pages
+        }
+        if sc.isKswapd && fileTaken > 0 && dirtyUnqueued == fileTaken { reclaim.dirtyNodes.insert(node) }
+        return (reclaimed, pageout)
+    }
+
+    /// Back on the inactive list's head (`move_folios_to_lru` of a kept folio).
+    mutating func putBack(_ f: PageFrameNumber) {
+        frames.lruAdd(f, frames.folioFlags(f).contains(.unevictable) ? .unevictable : listFor(f, active: false))
+    }
+
+    /// `activate_locked`: PG_active set, on the active list's head, counted in pgactivate.
+    mutating func activate(_ f: PageFrameNumber) {
+        if frames.folioFlags(f).contains(.unevictable) { frames.lruAdd(f, .unevictable); return }
+        frames.lruAdd(f, listFor(f, active: true))
+        reclaim.stats.pgactivate += frames.folioPages(f)
+    }
+
+    /// The LRU list a folio of `f`'s kind goes on: file pages on the file lists; anonymous and
+    /// shmem (swap-backed) pages on the anon lists.
+    func listFor(_ f: PageFrameNumber, active: Bool) -> LRUList {
+        LRUList.of(file: frames.useOf(f) == .file, active: active)
+    }
+
+    /// `__remove_mapping` + `workingset_eviction`: the clean, unmapped file folio leaves the page
+    /// cache, a shadow entry remembers the lruvec's non-resident age, and the frame is freed.
+    mutating func evictFromPageCache(_ f: PageFrameNumber, _ file: FileID, _ index: UInt64, _ v: Int) {
+        let pages = frames.folioPages(f)
+        reclaim.age(v, by: pages)
+        let workingset = frames.folioFlags(f).contains(.workingset)
+        _ = cache.removePage(file, index)
+        cache.setShadow(file, index, ShadowEntry(lruvec: v, eviction: reclaim.vectors[v].nonresidentAge, workingset: workingset))
+        freeFrame(f)
+    }
+}

@@ -1,0 +1,73 @@
+import MemTrace
+
+extension LinuxKernel {
+    /// `pgdat_balanced`: some zone of `node` up to `highest` meets its high watermark (with its
+    /// boost) at `order`; a node without managed zones there counts as balanced.
+    func nodeBalanced(_ node: Int, order: Int, highest: ZoneType) -> Bool {
+        var managed = false
+        for z in frames.nodeZones[node] where frames.zoneInfo[z].isManaged && frames.zoneInfo[z].type <= highest {
+            managed = true
+            if frames.watermarkOK(z, order: order, mark: frames.zoneInfo[z].mark(2), highest: Int(highest.rawValue),
+                                  flags: [], free: Int64(frames.zoneFreePages(z))) { return true }
+        }
+        return !managed
+    }
+
+    /// kswapd's answer to the wakeups the allocations of the last operation left: for each node,
+    /// `balance_pgdat` unless the node is balanced already or hopeless (`wakeup_kswapd`: 16 runs
+    /// without progress leave it to direct reclaim). The model's kswapd runs to completion right
+    /// after the operation that woke it.
+    mutating func runKswapd(_ wakeups: [KswapdWakeup]) {
+        for w in wakeups {
+            let highest = ZoneType(rawValue: UInt8(w.highestZoneIndex))
+            if reclaim.kswapdFailures[w.node] >= ReclaimState.maxFailures { continue }
+            if nodeBalanced(w.node, order: w.order, highest: highest) { continue }
+            balanceNode(w.node, order: w.order, highest: highest)
+        }
+    }
+
+    /// `balance_pgdat`: reclaim from priority 12 down until some eligible zone is above its high
+    /// watermark. Each pass aims at Σ max(high watermark, SWAP_CLUSTER_MAX) over the eligible
+    /// zones (`kswapd_shrink_node`); the priority drops when a pass scanned less than that or
+    /// reclaimed nothing. A run that reclaimed nothing counts as a kswapd failure.
+    mutating func balanceNode(_ node: Int, order: Int, highest: ZoneType) {
+        reclaim.stats.pageoutrun += 1
+        var sc = ScanControl(nrToReclaim: 0, gfp: .kernel, order: order, reclaimZone: highest, isKswapd: true)
+        repeat {
+            if nodeBalanced(node, order: sc.order, highest: highest) { break }
+            sc.nrScanned = 0
+            var target: UInt64 = 0
+            for z in frames.nodeZones[node] where frames.zoneInfo[z].isManaged && frames.zoneInfo[z].type <= highest {
+                target += max(frames.zoneInfo[z].mark(2), ScanControl.clusterMax)
+            }
+            sc.nrToReclaim = target
+            let before = sc.nrReclaimed
+            shrinkNode(node, &sc)
+            // compact_gap: once twice the order's pages are reclaimed, balance for order 0.
+            if sc.order > 0 && sc.nrReclaimed >= 2 << UInt64(sc.order) { sc.order = 0 }
+            let raise = sc.nrScanned < sc.nrToReclaim
+            if raise || sc.nrReclaimed == before { sc.priority -= 1 }
+        } while sc.priority >= 1
+        reclaim.kswapdRan(node: node, reclaimed: sc.nrReclaimed)
+        if nodeBalanced(node, order: sc.order, highest: highest) { reclaim.dirtyNodes.remove(node) }
+        reclaim.snapshotRefaults(lruvec(node: node))
+    }
+
+    /// `try_to_free_pages` → `do_try_to_free_pages`: direct reclaim by the allocating task, from
+    /// priority 12 down to 0 over the nodes of the zonelist, until SWAP_CLUSTER_MAX pages are
+    /// back. Counts allocstall for the highest zone the allocation may use. Returns the pages
+    /// reclaimed.
+    mutating func directReclaim(order: Int, gfp: GFPMask, highest: ZoneType) -> UInt64 {
+        reclaim.stats.allocstall[Int(highest.rawValue)] += 1
+        var sc = ScanControl(nrToReclaim: ScanControl.clusterMax, gfp: gfp, order: order, reclaimZone: highest, isKswapd: false)
+        let nodes = frames.nodeZones.indices
+        repeat {
+            sc.nrScanned = 0
+            for node in nodes { shrinkNode(node, &sc) }
+            if sc.nrReclaimed >= sc.nrToReclaim { break }
+            sc.priority -= 1
+        } while sc.priority >= 0
+        for node in nodes { reclaim.snapshotRefaults(lruvec(node: node)) }
+        return sc.nrReclaimed
+    }
+}
