@@ -8,12 +8,7 @@ import Testing
     func aRecordedProgramTooBigForTheMachineIsOOMKilled() throws {
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let exe = dir.appendingPathComponent("score").path
-        let build = Process()
-        build.executableURL = URL(fileURLWithPath: ProcViewsCLITests.cc!)
-        build.arguments = ["-O1", "-o", exe, CLI.packageRoot.appendingPathComponent("Tests/Fixtures/oom/score.c").path]
-        try build.run(); build.waitUntilExit()
-        try #require(build.terminationStatus == 0)
+        let exe = try OOMScoreCLITests.compileScore(in: dir)
         let trace = dir.appendingPathComponent("big.mrt").path, db = dir.appendingPathComponent("big.db").path
         let rec = try CLI.run(["record", "--quiet", "-o", trace, "--", exe, "64"])
         try #require(rec.status == 0, "\(rec.stderr)")

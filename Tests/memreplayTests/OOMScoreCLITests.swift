@@ -4,16 +4,22 @@ import Testing
 /// `memreplay proc oom_score`: a recorded program's /proc/self/oom_score, as the kernel printed it
 /// after the program wrote its memory, against the model's at the same point of the replay.
 @Suite struct OOMScoreCLITests {
-    @Test(.enabled(if: ProcViewsCLITests.cc != nil && RecordFaultsTests.perfAllowed))
-    func oomScoreOfARecordedProgramMatchesTheKernel() throws {
-        let dir = try CLI.tempDir()
-        defer { try? FileManager.default.removeItem(at: dir) }
+    /// Builds Tests/Fixtures/oom/score.c (writes N MiB, prints its oom_score) into `dir`.
+    static func compileScore(in dir: URL) throws -> String {
         let exe = dir.appendingPathComponent("score").path
         let build = Process()
         build.executableURL = URL(fileURLWithPath: ProcViewsCLITests.cc!)
         build.arguments = ["-O1", "-o", exe, CLI.packageRoot.appendingPathComponent("Tests/Fixtures/oom/score.c").path]
         try build.run(); build.waitUntilExit()
         try #require(build.terminationStatus == 0)
+        return exe
+    }
+
+    @Test(.enabled(if: ProcViewsCLITests.cc != nil && RecordFaultsTests.perfAllowed))
+    func oomScoreOfARecordedProgramMatchesTheKernel() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let exe = try OOMScoreCLITests.compileScore(in: dir)
         // A sixteenth of the machine's memory (at most 1 GiB), so the score stands above an idle task's 666.
         let meminfo = try String(contentsOfFile: "/proc/meminfo", encoding: .utf8)
         let totalKB = meminfo.split(separator: "\n").first { $0.hasPrefix("MemTotal:") }

@@ -47,7 +47,7 @@ public struct KernelVersion: Hashable, Sendable, Codable, CustomStringConvertibl
 
     /// The rules this version follows: 4.6 introduced watermark_scale_factor.
     public var rules: any KernelVersionRules {
-        (major, minor) < (4, 6) ? LegacyRules() : Linux61Rules()
+        self < KernelVersion(major: 4, minor: 6) ? LegacyRules() : Linux61Rules()
     }
 
     public init(from decoder: Decoder) throws {
@@ -60,4 +60,9 @@ public struct KernelVersion: Hashable, Sendable, Codable, CustomStringConvertibl
     public func encode(to encoder: Encoder) throws {
         var c = encoder.singleValueContainer(); try c.encode(description)
     }
+}
+
+extension KernelVersion: Comparable {
+    /// Older first: by major, then minor version.
+    public static func < (a: KernelVersion, b: KernelVersion) -> Bool { (a.major, a.minor) < (b.major, b.minor) }
 }

@@ -5,7 +5,7 @@ extension LinuxKernel {
     public var oomKiller: OOMKiller { OOMKiller(version: configuration.physical?.kernelVersion ?? .default61) }
 
     /// The pages a global OOM weighs against (`oom_constraint`: totalram_pages + total_swap_pages).
-    public var oomTotalPages: UInt64 { frames.totalPages }
+    public var oomTotalPages: UInt64 { frames.totalPages + totalSwapPages }
 
     /// `p` as the OOM killer sees it (`oom_badness`, `dump_task`): its comm, total_vm, RSS
     /// counters, page-table bytes below the PGD (`mm_pgtables_bytes`) and oom_score_adj. Init

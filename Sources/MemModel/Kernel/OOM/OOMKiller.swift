@@ -55,7 +55,3 @@ public struct OOMKiller: Sendable {
         return (1000 + b * 1000 / Int64(totalPages)) * 2 / 3
     }
 }
-
-extension KernelVersion: Comparable {
-    public static func < (a: KernelVersion, b: KernelVersion) -> Bool { (a.major, a.minor) < (b.major, b.minor) }
-}

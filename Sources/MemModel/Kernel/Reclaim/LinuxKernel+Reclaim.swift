@@ -2,8 +2,9 @@ import MemTrace
 
 extension LinuxKernel {
     /// Pages of swap left; reclaim may take anonymous pages only while there is some
-    /// (`can_reclaim_anon_pages`). No swap device is modelled yet: 0.
-    var swapPagesFree: UInt64 { 0 }
+    /// (`can_reclaim_anon_pages`). No swap device is modelled yet: all of `totalSwapPages` (0),
+    /// the one seam swap plugs into.
+    var swapPagesFree: UInt64 { totalSwapPages }
 
     /// The lruvec of `node` for global reclaim (`mem_cgroup_lruvec(NULL, pgdat)`).
     @inlinable func lruvec(node: Int) -> Int { node }
