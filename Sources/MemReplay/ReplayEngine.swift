@@ -95,6 +95,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
     mutating func step<Source: TraceSource, Sink: OutcomeSink>(_ record: TraceRecord, seq: UInt64, source: Source,
                                                                into sink: inout Sink) throws {
         lastTime = record.time
+        kernel.clock = record.time
         let pid = record.pid
         if threads[record.tid] == nil && record.tid != .none { try noteThread(record.tid, pid, seq, into: &sink) }
         let detail: OutcomeDetail

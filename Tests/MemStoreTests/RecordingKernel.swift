@@ -13,6 +13,12 @@ struct RecordingKernel: KernelModel {
 
     init(_ base: LinuxKernel) { self.base = base }
 
+    var clock: UInt64 {
+        get { base.clock }
+        set { base.clock = newValue }
+    }
+    mutating func takeStall() -> MemoryStall { base.takeStall() }
+
     mutating func access(_ access: MemoryAccess, pid: ProcessID) -> Translation {
         let r = base.access(access, pid: pid)
         translations.append(r)

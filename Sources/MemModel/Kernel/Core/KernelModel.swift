@@ -25,6 +25,12 @@ public protocol KernelModel {
     func frameLocation(_ frame: PageFrameNumber) -> (node: Int, zone: ZoneType)?
     /// The changes queued since the last call, in order.
     mutating func takeChanges() -> [KernelChange]
+    /// The model's clock, in nanoseconds since the start of the trace: the engine sets it to each
+    /// event's time before handing the event over (kswapd, the flusher and PSI run on it).
+    var clock: UInt64 { get set }
+    /// The stall the last event suffered (direct and memcg reclaim, compaction, swap-in, refault,
+    /// dirty throttling), taken once: the engine stores it with the event's outcome.
+    mutating func takeStall() -> MemoryStall
     /// True when changes are queued (lets the engine skip `takeChanges` on the hot path).
     var hasChanges: Bool { get }
     /// The names of the counters `counterValues()` returns, in order (stable for a run).

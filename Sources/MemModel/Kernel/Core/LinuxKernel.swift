@@ -41,6 +41,10 @@ public struct LinuxKernel: KernelModel {
     /// The kswapd wake-ups taken from the physical layer after the last event that had any, one
     /// per node (`settle()`): what kswapd is asked to balance.
     public internal(set) var lastKswapdWakeups: [KswapdWakeup] = []
+    /// Virtual nanoseconds since the start of the trace, set by the engine before each event.
+    public var clock: UInt64 = 0
+    /// The stall charged while the event in hand is handled (`takeStall()` resets it).
+    public internal(set) var stall = MemoryStall()
 
     /// TASK_SIZE for x86_64 with 4-level paging.
     public static let taskSize: UInt64 = (1 << 47) - Page.size
@@ -90,6 +94,11 @@ public struct LinuxKernel: KernelModel {
     }
 
     public var hasChanges: Bool { !changes.isEmpty }
+
+    public mutating func takeStall() -> MemoryStall {
+        defer { stall = MemoryStall() }
+        return stall
+    }
 
     public mutating func takeChanges() -> [KernelChange] {
         if accountedChanges < changes.count { settle() }
