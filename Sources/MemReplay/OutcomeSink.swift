@@ -21,6 +21,8 @@ public protocol OutcomeSink {
     mutating func file(_ file: FileRecord) throws
     /// An OOM kill during event `seq`.
     mutating func oomKill(seq: UInt64, _ kill: OOMKill) throws
+    /// The stall event `seq` of `pid` suffered (sent only when it had one, after its outcome).
+    mutating func stall(seq: UInt64, pid: ProcessID, _ stall: MemoryStall) throws
     /// A string of the trace's string table, sent before the first outcome that uses it.
     mutating func string(_ id: StringID, _ text: String) throws
     mutating func snapshot(_ snapshot: CounterSnapshot) throws
@@ -36,4 +38,6 @@ extension OutcomeSink {
     public mutating func vmaChange(_ change: VMAChangeRecord) throws {}
     /// Sinks that keep no OOM history ignore the kills.
     public mutating func oomKill(seq: UInt64, _ kill: OOMKill) throws {}
+    /// Sinks that keep no stalls ignore them.
+    public mutating func stall(seq: UInt64, pid: ProcessID, _ stall: MemoryStall) throws {}
 }

@@ -26,6 +26,8 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
     /// Fault-derived touches replayed, and those the kernel model resolved without a fault.
     var touches: UInt64 = 0
     var touchesWithoutFault: UInt64 = 0
+    /// Events that stalled (a `stalls` row each).
+    var stallCount: UInt64 = 0
     /// Whether the last access event took a fault (`checkInvariants` skips the others).
     var lastAccessFaulted = false
     /// Whether the last re-allocated call made a system call or faulted a page (likewise).
@@ -170,6 +172,9 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
         }
         kindCounts[Int(record.event.kind.rawValue)] += 1
         try sink.record(Outcome(seq: seq, record: record, detail: detail))
+        // The event's stall (reclaim, swap-in, throttling) feeds PSI; a row when there was one.
+        let stall = kernel.takeStall()
+        if !stall.isZero { stallCount += 1; try sink.stall(seq: seq, pid: pid, stall) }
         if kernel.hasChanges { try drainChanges(seq: seq, into: &sink) }
         if case .control(let c) = record.event, c.op == .phase { try snapshot(seq: seq, into: &sink) }
     }
@@ -275,6 +280,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
             m.append(("touches.total", Double(touches)))
             m.append(("touches.without_fault", Double(touchesWithoutFault)))
         }
+        if stallCount > 0 { m.append(("events.stalled", Double(stallCount))) }
         m.append(("replay.salvaged", damaged ? 1 : 0))
         m += kernel.metrics()
         m += user.metrics()

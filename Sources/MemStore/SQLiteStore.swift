@@ -49,10 +49,11 @@ public final class SQLiteStore: OutcomeSink {
     let insertProcessSample: SQLiteStatement
     let insertHardwareAccess: SQLiteStatement
     let insertAllocOutcome: SQLiteStatement
+    let insertStall: SQLiteStatement
     private var statements: [SQLiteStatement] {
         [insertEvent, insertAccess, insertProcessEvent, insertAllocCall, insertMemoryCall, insertFileCall,
          insertControlEvent, insertFault, insertVMAChange, upsertProcess, upsertThread, upsertVMA, upsertFile, upsertString,
-         insertCounterSample, insertProcessSample, insertHardwareAccess, insertAllocOutcome]
+         insertCounterSample, insertProcessSample, insertHardwareAccess, insertAllocOutcome, insertStall]
     }
 
     private enum State { case open, finished, aborted }
@@ -97,6 +98,8 @@ public final class SQLiteStore: OutcomeSink {
             try db.exec(StoreSchema.oomTables)
             try db.exec(StoreSchema.allocatorTables)
             insertAllocOutcome = try db.prepare(StoreSchema.insertAllocOutcome)
+            try db.exec(StoreSchema.stallTables)
+            insertStall = try db.prepare(StoreSchema.insertStall)
         } catch {
             db.close()
             unlink(temporaryPath)

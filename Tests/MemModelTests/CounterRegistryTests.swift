@@ -11,7 +11,7 @@ import MemTrace
 
     /// The stored counter names as the two positional lists before the registry spelled them
     /// (`counterNames` + `physicalCounterNames`), with the machine-wide counters added since
-    /// (`commit.refusals`), for the populated zones `zones`.
+    /// (`commit.refusals`, the pressure counters), for the populated zones `zones`.
     static func namesBeforeTheRegistry(zones: [String]) -> [String] {
         var names = ["meminfo.MemTotal", "meminfo.MemFree", "meminfo.Cached", "meminfo.Shmem", "meminfo.AnonPages",
                      "meminfo.Mapped", "meminfo.PageTables", "meminfo.Dirty",
@@ -24,7 +24,12 @@ import MemTrace
                      "vmstat.compact_stall", "vmstat.compact_fail", "vmstat.compact_success", "vmstat.compact_migrate_scanned",
                      "vmstat.compact_free_scanned", "vmstat.compact_isolated", "vmstat.compact_daemon_wake",
                      "vmstat.pgmigrate_success", "phys.kswapd_wakeups", "phys.extfrag_events", "phys.alloc_failures",
-                     "phys.pcp_kb", "commit.refusals"]
+                     "phys.pcp_kb", "commit.refusals",
+                     "meminfo.SwapTotal", "meminfo.SwapFree", "meminfo.SwapCached", "vmstat.pswpin", "vmstat.pswpout",
+                     "vmstat.pgscan_kswapd", "vmstat.pgscan_direct", "vmstat.pgsteal_kswapd", "vmstat.pgsteal_direct",
+                     "vmstat.workingset_refault_anon", "vmstat.workingset_refault_file",
+                     "meminfo.Active(anon)", "meminfo.Inactive(anon)", "meminfo.Active(file)", "meminfo.Inactive(file)",
+                     "psi.memory.some_total_us", "psi.memory.full_total_us", "psi.io.some_total_us", "psi.memory.some_avg10"]
         let types = ["Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate"]
         for z in zones {
             names += ["zoneinfo.\(z).free", "zoneinfo.\(z).boost", "zoneinfo.\(z).wmark_level",

@@ -18,9 +18,10 @@ struct TestRNG {
 let pid = ProcessID(100)
 
 /// A kernel on a small machine (split into `nodes` NUMA nodes) with one empty process.
-func makeKernel(memory: UInt64 = 64 << 20, nodes: Int = 1) -> LinuxKernel {
+func makeKernel(memory: UInt64 = 64 << 20, nodes: Int = 1, swap: String? = nil) -> LinuxKernel {
     var c = MachineConfiguration(name: "test", memoryBytes: memory, kernelReservedBytes: 1 << 20)
     if nodes > 1 { var p = PhysicalConfiguration(); p.nodeCount = nodes; c.physical = p }
+    if let swap { try! c.set("swap", swap) }
     var k = LinuxKernel(configuration: c)
     _ = k.process(ProcessEvent(op: .spawn), pid: pid, tid: ThreadID(100), image: "/bin/test")
     _ = k.takeChanges()

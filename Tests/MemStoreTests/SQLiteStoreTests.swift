@@ -184,7 +184,7 @@ import Testing
         let b = dir.path + "/b.db"
         let tables = try rows(a, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
             .map { $0[0] }
-        #expect(tables.count == 27 + 4 + 2 + 2 + 2)   // + hw_accesses, tlb_outcomes, memory_levels, dram_outcomes; alloc_outcomes, alloc_paths; zone_types, vma_changes; oom_kills, oom_candidates
+        #expect(tables.count == 27 + 4 + 2 + 2 + 2 + 1)   // + hw_accesses, tlb_outcomes, memory_levels, dram_outcomes; alloc_outcomes, alloc_paths; zone_types, vma_changes; oom_kills, oom_candidates; stalls
         for table in tables {
             let columns = table == "runs"
                 ? "id, tool_version, trace_path, trace_hash, config_json, trace_header_json, events" : "*"

@@ -31,7 +31,7 @@ public enum ProcViews {
     public static let all: [any ProcView] = [
         BuddyinfoView(), PagetypeinfoView(), ZoneinfoView(), SlabinfoView(), MeminfoView(), VmstatView(),
         MapsView(), SmapsView(), SmapsRollupView(), StatusView(), OOMScoreView(), OOMScoreAdjView(), DmesgView(),
-        FreeView(.procps4), FreeView(.procps33),
+        FreeView(.procps4), FreeView(.procps33), PressureView(.memory), PressureView(.io), SwapsView(),
     ]
 
     public static func named(_ name: String) -> (any ProcView)? { all.first { $0.name == name } }

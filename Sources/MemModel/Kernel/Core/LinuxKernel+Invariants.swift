@@ -11,6 +11,7 @@ extension LinuxKernel {
         problems += slab.invariantViolations(memory: frames)
         problems += tasks.invariantViolations()
         problems += reclaim.invariantViolations()
+        if !swap.areas.isEmpty { problems += swapInvariantViolations() }
         let offLRU = frames.pagesOffLRU()
         if !offLRU.isEmpty { problems.append("\(offLRU.count) user or page-cache pages on no LRU, first \(offLRU[0])") }
         let end = Int(frames.endPFN)
@@ -103,7 +104,9 @@ extension LinuxKernel {
             let use = frames.useOf(frame), kind = frames.ownerOf(frame).kind
             let fits: Bool
             switch use {
-            case .anonymous, .anonHuge: fits = kind == .anonymous
+            // A page read into the swap cache and not mapped yet belongs to the swap space
+            // (`folio->mapping` is the swapper space until `do_swap_page` maps it).
+            case .anonymous, .anonHuge: fits = kind == .anonymous || (kind == .none && swap.entryOf[frame] != nil)
             case .file, .shmem: fits = kind == .file || kind == .shmem
             case .free, .pageTable, .kernel, .slab: fits = kind == .none
             }

@@ -94,5 +94,6 @@ extension LinuxKernel {
             for (vpn, e) in updates { p.table.update(vpn, e) }
         }
         cache.migrate(forward)
+        swap.migrate(forward)
     }
 }

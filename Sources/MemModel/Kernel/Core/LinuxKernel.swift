@@ -21,6 +21,8 @@ public struct LinuxKernel: KernelModel {
     public internal(set) var cache = PageCache()
     /// The reclaim subsystem's policy state (costs, non-resident ages, kswapd failures, counters).
     public internal(set) var reclaim: ReclaimState
+    /// The swap areas, the swap cache and swap-in readahead's state.
+    public internal(set) var swap: SwapSpace
     /// The OOM kills so far, as the kernel logged them.
     public internal(set) var oomKills: [OOMKill] = []
     /// The process whose event the kernel is handling (`current`): the OOM killer's invoker.
@@ -45,6 +47,12 @@ public struct LinuxKernel: KernelModel {
     public var clock: UInt64 = 0
     /// The stall charged while the event in hand is handled (`takeStall()` resets it).
     public internal(set) var stall = MemoryStall()
+    /// kswapd's reclaim time since the last `takeStall()` (memory SOME pressure, no task's stall).
+    var kswapdStall: UInt64 = 0
+    /// /proc/pressure/memory and /proc/pressure/io on the virtual clock.
+    public internal(set) var pressure = PressureState()
+    /// The reclaim cost model (`configuration.stallCosts`, resolved once).
+    let stallCosts: StallCosts
 
     /// TASK_SIZE for x86_64 with 4-level paging.
     public static let taskSize: UInt64 = (1 << 47) - Page.size
@@ -63,11 +71,13 @@ public struct LinuxKernel: KernelModel {
     public init(configuration: MachineConfiguration) {
         self.configuration = configuration
         self.vm = configuration.vm
+        self.stallCosts = configuration.stallCosts ?? StallCosts()
         let physical = configuration.physical ?? PhysicalConfiguration()
         self.frames = PhysicalMemory(configuration: physical, memoryBytes: configuration.memoryBytes,
                                      kernelReservedBytes: configuration.kernelReservedBytes)
         self.slab = SlabAllocator(cpus: physical.cpus)
         self.reclaim = ReclaimState(nodes: frames.nodeZones.count)
+        self.swap = SwapSpace(areas: (configuration.swap?.areas ?? []).map { SwapArea(name: $0.name, bytes: $0.bytes, priority: $0.priority) })
         self.commit = CommitAccounting(policy: configuration.vm.overcommit, totalRAMPages: frames.totalPages,
                                        freePagesAtBoot: frames.buddyFreePages, version: physical.kernelVersion)
     }
@@ -95,9 +105,17 @@ public struct LinuxKernel: KernelModel {
 
     public var hasChanges: Bool { !changes.isEmpty }
 
+    /// The event's stall, taken; PSI records it (and kswapd's time) at the event's time.
     public mutating func takeStall() -> MemoryStall {
-        defer { stall = MemoryStall() }
-        return stall
+        let s = stall
+        if s.isZero && kswapdStall == 0 {
+            pressure.advance(to: clock)
+            return s
+        }
+        pressure.record(s, kswapd: kswapdStall, at: clock, onlyTask: tasks.live.count <= 1)
+        stall = MemoryStall()
+        kswapdStall = 0
+        return s
     }
 
     public mutating func takeChanges() -> [KernelChange] {
@@ -174,9 +192,13 @@ public struct LinuxKernel: KernelModel {
     }
 
     /// Maps `frame` at `vpn` in `p`, accounting RSS and the frame's mapcount. False when a page-table
-    /// page could not be allocated.
-    @usableFromInline mutating func install(_ p: ProcessState, _ vpn: UInt64, _ frame: PageFrameNumber, _ flags: PTEFlags) -> Bool {
-        let ok = p.table.map(vpn, PageTableEntry(frame: frame, flags: flags.union([.present, .user]))) {
+    /// page could not be allocated. The entry is young (x86's protections carry _PAGE_ACCESSED)
+    /// unless `young` is false, as fork's copies are (`pte_mkold` in `copy_present_pte`).
+    @usableFromInline mutating func install(_ p: ProcessState, _ vpn: UInt64, _ frame: PageFrameNumber, _ flags: PTEFlags,
+                                            young: Bool = true) -> Bool {
+        var bits = flags.union([.present, .user])
+        if young { bits.insert(.accessed) } else { bits.remove(.accessed) }
+        let ok = p.table.map(vpn, PageTableEntry(frame: frame, flags: bits)) {
             self.allocateFrame(.pageTable)
         }
         guard ok else { return false }
@@ -200,7 +222,15 @@ public struct LinuxKernel: KernelModel {
         if e.flags.contains(.anonymous) {
             p.rssAnon -= 1
             // A subpage of a THP still mapped by a PMD elsewhere stays until that mapping goes.
-            if left == 0 && frames.useOf(e.frame) != .anonHuge { freeFrame(e.frame); return 1 }
+            if left == 0 && frames.useOf(e.frame) != .anonHuge {
+                // A swap-cache page nobody maps leaves the cache with it (`free_swap_cache` →
+                // `try_to_free_swap`) unless swap entries still name its slot.
+                if !swap.cache.isEmpty, let slot = swap.entryOf[e.frame] {
+                    if swap.count(slot) > 0 { return 0 }
+                    swap.removeFromCache(e.frame)
+                }
+                freeFrame(e.frame); return 1
+            }
         } else {
             if e.flags.contains(.shmem) { p.rssShmem -= 1 } else { p.rssFile -= 1 }
             if left == 0 { stats.mappedPages -= 1 }

@@ -30,6 +30,10 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
     public var physical: PhysicalConfiguration?
     /// THP, rlimits and vm.max_map_count of the virtual-memory layer (nil: the defaults; decoded if present).
     public var virtualMemory: VirtualMemoryConfiguration?
+    /// Swap areas, vm.swappiness and vm.page-cluster (nil: no swap; decoded if present).
+    public var swap: SwapConfiguration?
+    /// The time reclaim's work costs the task doing it (nil: the measured defaults; decoded if present).
+    public var stallCosts: StallCosts?
 
     /// The virtual-memory tunables in force.
     public var vm: VirtualMemoryConfiguration { virtualMemory ?? VirtualMemoryConfiguration() }
@@ -64,6 +68,7 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
         ("fault_around_bytes", "do_fault_around window in bytes"),
         ("page_cache", "cold (default: file pages are read on first use) or warm (already cached, as on the host that recorded the trace)"),
     ] + HardwareConfiguration.settableKeys + PhysicalConfiguration.settableKeys + VirtualMemoryConfiguration.settableKeys
+        + SwapConfiguration.settableKeys + StallCosts.settableKeys
 
     /// Applies one `key=value` override; throws a message naming the key and what was expected.
     public mutating func set(_ key: String, _ value: String) throws {
@@ -101,6 +106,10 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
                 hardware = h
                 break
             }
+            var costs = stallCosts ?? StallCosts()
+            if try costs.set(key, value) { stallCosts = costs; break }
+            var sw = swap ?? SwapConfiguration()
+            if try sw.set(key, value) { swap = sw; break }
             var vmc = vm
             if try vmc.set(key, value) { virtualMemory = vmc; break }
             var phys = physical ?? PhysicalConfiguration()
@@ -146,6 +155,8 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
         var vmc = machine.vm
         vmc.overcommit = OvercommitPolicy.host()
         machine.virtualMemory = vmc
+        // Swap areas from /proc/swaps, vm.swappiness and vm.page-cluster.
+        machine.swap = SwapConfiguration.host()
         // CPU caches and TLBs from /sys/devices/system/cpu/cpu0/cache, when readable.
         if let hardware = try? HardwareConfiguration.host() { machine.hardware = hardware }
         return machine

@@ -23,6 +23,7 @@ public struct CounterRegistry: Sendable {
         c += KernelCounter.pgalloc
         c += [.compactStall, .compactFail, .compactSuccess, .compactMigrateScanned, .compactFreeScanned, .compactIsolated,
               .compactDaemonWake, .pgmigrateSuccess, .kswapdWakeups, .extfragEvents, .allocFailures, .pcpKB, .commitRefusals]
+        c += KernelCounter.pressure
         return c
     }()
 

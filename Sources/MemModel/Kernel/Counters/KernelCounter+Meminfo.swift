@@ -53,15 +53,14 @@ extension KernelCounter {
         memTotal, memFree, memAvailable,
         buffers,
         cached,
-        meminfoField("SwapCached", .swapCached),
+        swapCached,
         meminfoField("Active", "LRU_ACTIVE_ANON + LRU_ACTIVE_FILE.") { PageStateCounter.activeAnon.pages($0) + PageStateCounter.activeFile.pages($0) },
         meminfoField("Inactive", "LRU_INACTIVE_ANON + LRU_INACTIVE_FILE.") {
             PageStateCounter.inactiveAnon.pages($0) + PageStateCounter.inactiveFile.pages($0)
         },
-        meminfoField("Active(anon)", .activeAnon), meminfoField("Inactive(anon)", .inactiveAnon),
-        meminfoField("Active(file)", .activeFile), meminfoField("Inactive(file)", .inactiveFile),
+        activeAnon, inactiveAnon, activeFile, inactiveFile,
         meminfoField("Unevictable", .unevictable), meminfoField("Mlocked", .mlock),
-        fixed("SwapTotal", 0, "No swap device is modelled yet."), fixed("SwapFree", 0, "No swap device is modelled yet."),
+        swapTotal, swapFree,
         fixed("Zswap", 0, "No zswap pool."), fixed("Zswapped", 0, "No zswap pool."),
         dirty, meminfoField("Writeback", .writeback), anonPages, mapped, shmem,
         meminfoField("KReclaimable", "SReclaimable + NR_KERNEL_MISC_RECLAIMABLE.") {

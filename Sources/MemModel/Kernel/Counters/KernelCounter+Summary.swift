@@ -15,7 +15,7 @@ extension KernelCounter {
     public static let processesAlive = KernelCounter("processes.alive", .count, "Processes alive now.") { Int64($0.processes.count) }
 
     public static let kswapdWakeups = KernelCounter("phys.kswapd_wakeups", .events,
-        "kswapd wake-ups requested (`wakeup_kswapd`); reclaim itself is not modelled yet.") { Int64($0.frames.stats.kswapdWakeups) }
+        "kswapd wake-ups requested (`wakeup_kswapd`).") { Int64($0.frames.stats.kswapdWakeups) }
     public static let extfragEvents = KernelCounter("phys.extfrag_events", .events,
         "Fallback steals from another migrate type (`mm_page_alloc_extfrag` trace events).") { Int64($0.frames.stats.extfragEvents) }
     public static let allocFailures = KernelCounter("phys.alloc_failures", .events,

@@ -63,8 +63,7 @@ extension KernelCounter {
         var lines: [KernelCounter] = PageStateCounter.zoneItems.map(vmstatLine)
         lines += nodeItems.map(vmstatLine)
         lines += [pgpgin, pgpgout]
-        lines.append(event("pswpin", "Pages swapped in: no swap yet.") { _ in 0 })
-        lines.append(event("pswpout", "Pages swapped out: no swap yet.") { _ in 0 })
+        lines += [pswpin, pswpout]
         lines += pgalloc
         lines += [pgfree, pgfault, pgmajfault, pgreuse, pgmigrateSuccess]
         lines.append(event("pgmigrate_fail", "Pages compaction failed to move.") { $0.frames.stats.pgmigrateFail })
@@ -81,6 +80,10 @@ extension KernelCounter {
         lines.append(event("thp_split_page", "THPs split into small pages (`split_huge_page`).") { $0.stats.thpSplitPage })
         lines.append(thpSplitPmd)
         lines.append(event("thp_zero_page_alloc", "Huge zero page allocations (`mm_get_huge_zero_page`).") { $0.stats.thpZeroPageAlloc })
+        lines.append(event("thp_swpout", "THPs written to swap whole (needs swap clusters: an SSD).") { $0.swap.stats.thpSwpout })
+        lines.append(event("thp_swpout_fallback", "THPs split before swap-out (`add_to_swap` found no cluster).") { $0.swap.stats.thpSwpoutFallback })
+        lines.append(event("swap_ra", "Pages swap-in readahead read besides the faulting one.") { $0.swap.stats.swapRA })
+        lines.append(event("swap_ra_hit", "Read-ahead swap pages a fault then found in the swap cache.") { $0.swap.stats.swapRAHit })
         return lines
     }()
 
@@ -99,10 +102,7 @@ extension KernelCounter {
             r("pgactivate", "Pages moved to an active list (`folio_activate`, reclaim's `activate_locked`).") { $0.pgactivate },
             r("pgdeactivate", "Pages moved from an active to an inactive list (`shrink_active_list`).") { $0.pgdeactivate },
             r("pgrefill", "Active-list pages scanned (`shrink_active_list`).") { $0.pgrefill },
-            r("pgsteal_kswapd", "Pages kswapd reclaimed.") { $0.pgstealKswapd },
-            r("pgsteal_direct", "Pages direct reclaim reclaimed.") { $0.pgstealDirect },
-            r("pgscan_kswapd", "Inactive-list pages kswapd scanned.") { $0.pgscanKswapd },
-            r("pgscan_direct", "Inactive-list pages direct reclaim scanned.") { $0.pgscanDirect },
+            pgstealKswapd, pgstealDirect, pgscanKswapd, pgscanDirect,
             r("pgscan_anon", "Inactive anon pages scanned.") { $0.pgscanAnon },
             r("pgscan_file", "Inactive file pages scanned.") { $0.pgscanFile },
             r("pgsteal_anon", "Anon pages reclaimed.") { $0.pgstealAnon },
@@ -110,10 +110,12 @@ extension KernelCounter {
             r("pageoutrun", "kswapd runs (`balance_pgdat`).") { $0.pageoutrun },
             r("pgrotated", "Pages written back by reclaim and rotated to the inactive tail (`folio_rotate_reclaimable`).") { $0.pgrotated },
             r("drop_pagecache", "vm.drop_caches writes of 1 or 3.") { $0.dropPagecache },
-            r("workingset_refault_file", "File pages read back with a shadow entry (`workingset_refault`).") { $0.workingsetRefaultFile },
+            workingsetRefaultAnon, workingsetRefaultFile,
+            r("workingset_activate_anon", "Refaulted anon pages activated.") { $0.workingsetActivateAnon },
             r("workingset_activate_file", "Refaulted file pages activated (refault distance within the workingset).") { $0.workingsetActivateFile },
+            r("workingset_restore_anon", "Refaulted anon pages that were in the workingset when evicted.") { $0.workingsetRestoreAnon },
             r("workingset_restore_file", "Refaulted file pages that were in the workingset when evicted.") { $0.workingsetRestoreFile },
-            r("nr_vmscan_write", "Dirty file pages kswapd wrote back (`pageout`).") { $0.vmscanWrite },
+            r("nr_vmscan_write", "Pages reclaim wrote out (`pageout`): dirty file pages by kswapd, anon pages to swap.") { $0.vmscanWrite },
             r("nr_vmscan_immediate_reclaim", "Dirty file pages reclaim marked PG_reclaim and activated.") { $0.vmscanImmediate },
         ]
         return lines

@@ -24,6 +24,9 @@ public struct PageScope: Sendable {
     public let slabUnreclaimable: UInt64
     public let mapped: UInt64
     public let dirty: UInt64
+    /// NR_SWAPCACHE, and the swap-cache pages no PTE maps (not in NR_ANON_MAPPED): machine-wide.
+    public let swapCached: UInt64
+    public let swapCacheUnmapped: UInt64
     /// Pages on each LRU list (`LRUList` order) in the extent (NR_ZONE_LRU_BASE + lru, summed).
     public let lru: [UInt64]
 
@@ -46,6 +49,8 @@ public struct PageScope: Sendable {
         slabUnreclaimable = holdsMachineWide ? k.slab.unreclaimablePages : 0
         mapped = holdsMachineWide ? k.stats.mappedPages : 0
         dirty = holdsMachineWide ? k.cache.dirtyPages : 0
+        swapCached = holdsMachineWide ? k.swap.cachedPages : 0
+        swapCacheUnmapped = holdsMachineWide ? k.swap.entryOf.keys.reduce(0) { $0 + (f.mapCountOf($1) == 0 ? 1 : 0) } : 0
     }
 
     /// The whole machine (/proc/vmstat, /proc/meminfo): the frame store's running counts.

@@ -46,11 +46,13 @@ extension PageStateCounter {
     public static let slabUnreclaimable = PageStateCounter("nr_slab_unreclaimable", .node,
         "NR_SLAB_UNRECLAIMABLE_B in pages: every other slab.") { $0.slabUnreclaimable }
     public static let anonPages = PageStateCounter("nr_anon_pages", .node,
-        "NR_ANON_MAPPED: anonymous pages, THPs counted in base pages.") { $0.pages(.anonymous) + $0.pages(.anonHuge) }
+        "NR_ANON_MAPPED: anonymous pages, THPs counted in base pages; swap-cache pages only while mapped.") {
+        $0.pages(.anonymous) + $0.pages(.anonHuge) - $0.swapCacheUnmapped
+    }
     public static let mapped = PageStateCounter("nr_mapped", .node,
         "NR_FILE_MAPPED: file and shmem pages mapped by at least one PTE (`page_add_file_rmap`).") { $0.mapped }
     public static let filePages = PageStateCounter("nr_file_pages", .node,
-        "NR_FILE_PAGES: the page cache, shmem included.") { $0.pages(.file) + $0.pages(.shmem) }
+        "NR_FILE_PAGES: the page cache, shmem and the swap cache included.") { $0.pages(.file) + $0.pages(.shmem) + $0.swapCached }
     public static let dirty = PageStateCounter("nr_dirty", .node,
         "NR_FILE_DIRTY: page-cache pages written and not yet written back.") { $0.dirty }
     public static let writeback = untracked("nr_writeback", .node)
@@ -67,7 +69,7 @@ extension PageStateCounter {
     public static let kernelStack = untracked("nr_kernel_stack", .node)
     public static let pageTables = PageStateCounter("nr_page_table_pages", .node,
         "NR_PAGETABLE: user page-table pages.") { $0.pages(.pageTable) }
-    public static let swapCached = untracked("nr_swapcached", .node)
+    public static let swapCached = PageStateCounter("nr_swapcached", .node, "NR_SWAPCACHE: pages in the swap cache.") { $0.swapCached }
 
     /// Every node counter, in `enum node_stat_item` order.
     public static let nodeItems: [PageStateCounter] = [

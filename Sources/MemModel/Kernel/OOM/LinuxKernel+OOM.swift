@@ -12,7 +12,8 @@ extension LinuxKernel {
     /// (pid 1) is never a candidate (`oom_unkillable_task`: `is_global_init`).
     public func oomCandidate(_ p: ProcessState) -> OOMCandidate {
         OOMCandidate(pid: p.pid, name: p.image, totalVM: p.space.totalPages, rssAnon: p.rssAnon, rssFile: p.rssFile,
-                     rssShmem: p.rssShmem, pageTableBytes: UInt64(max(p.table.allTableFrames.count - 1, 0)) * Page.size,
+                     rssShmem: p.rssShmem, swapEntries: p.table.swapEntryCount,
+                     pageTableBytes: UInt64(max(p.table.allTableFrames.count - 1, 0)) * Page.size,
                      oomScoreAdj: p.oomScoreAdj, isKillable: p.pid.rawValue != 1)
     }
 

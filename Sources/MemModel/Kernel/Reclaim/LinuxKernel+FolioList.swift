@@ -11,7 +11,7 @@ extension LinuxKernel {
     /// is executable file text (activate); an unmapped file folio marked accessed is reclaimed if
     /// clean; the rest are reclaimed.
     mutating func checkReferences(_ f: PageFrameNumber, file: Bool) -> FolioReference {
-        let r = frames.mapCountOf(f) > 0 ? referenced(f) : (ptes: 0, locked: false, exec: false)
+        let r = frames.mapCountOf(f) > 0 || frames.entireMapCountOf(f) > 0 ? referenced(f) : (ptes: 0, locked: false, exec: false)
         let wasReferenced = frames.folioFlags(f).contains(.referenced)
         frames.updateFolioFlags(f) { $0.remove(.referenced) }
         if r.locked { return .activate }
@@ -26,8 +26,8 @@ extension LinuxKernel {
     }
 
     /// `shrink_folio_list` for the model's folios: each isolated folio is activated, kept, written
-    /// back or freed. Anonymous folios need swap space to go (none yet: they are activated, as
-    /// `add_to_swap` failing does). Mapped file folios are unmapped everywhere first (`try_to_unmap`).
+    /// back or freed. Anonymous folios go to swap (`reclaimAnonymous`), activated when no slot is
+    /// left, as `add_to_swap` failing does; a THP split there adds its other pages to the batch. Mapped file folios are unmapped everywhere first (`try_to_unmap`).
     /// Dirty file folios are written back only by kswapd, and only once seen again with
     /// PG_reclaim on a node whose batches came back all dirty (PGDAT_DIRTY); otherwise they are
     /// marked PG_reclaim and activated (`nr_vmscan_immediate_reclaim`). Writeback completes at
@@ -39,7 +39,10 @@ extension LinuxKernel {
         var reclaimed: UInt64 = 0, pageout: UInt64 = 0
         var dirtyUnqueued: UInt64 = 0, fileTaken: UInt64 = 0
         let node = v
-        for f in folios {
+        var work = folios, next = 0
+        while next < work.count {
+            let f = work[next]
+            next += 1
             let pages = frames.folioPages(f)
             let owner = frames.ownerOf(f)
             let file = owner.kind == .file
@@ -52,7 +55,16 @@ extension LinuxKernel {
             case .keep: putBack(f); continue
             case .reclaim, .reclaimClean: break
             }
-            guard file else { activate(f); continue }      // anon and shmem: no swap space
+            if !file {
+                // Anonymous pages go to swap (`LinuxKernel+Swap`); shmem stays (its swap-out is not modelled).
+                guard frames.useOf(f) == .anonymous || frames.useOf(f) == .anonHuge else { activate(f); continue }
+                switch reclaimAnonymous(f, v, &sc, work: &work) {
+                case .reclaimed(let n): reclaimed += n
+                case .pagedOut(let n): pageout += n
+                case .kept: break
+                }
+                continue
+            }
             if frames.mapCountOf(f) > 0 && !unmapEverywhere(f) { activate(f); continue }
             let fileID = FileID(owner.id)
             if cache.isDirty(fileID, owner.index) {

@@ -32,6 +32,10 @@ extension LinuxKernel {
     /// reclaimed nothing. A run that reclaimed nothing counts as a kswapd failure.
     mutating func balanceNode(_ node: Int, order: Int, highest: ZoneType) {
         reclaim.stats.pageoutrun += 1
+        let scannedBefore = reclaim.stats.pgscanKswapd, swappedBefore = swap.stats.pswpout
+        defer {
+            kswapdStall += stallCosts.reclaim(scanned: reclaim.stats.pgscanKswapd - scannedBefore, swappedOut: swap.stats.pswpout - swappedBefore)
+        }
         var sc = ScanControl(nrToReclaim: 0, gfp: .kernel, order: order, reclaimZone: highest, isKswapd: true)
         repeat {
             if nodeBalanced(node, order: sc.order, highest: highest) { break }
@@ -59,6 +63,11 @@ extension LinuxKernel {
     /// reclaimed.
     mutating func directReclaim(order: Int, gfp: GFPMask, highest: ZoneType) -> UInt64 {
         reclaim.stats.allocstall[Int(highest.rawValue)] += 1
+        // `__perform_reclaim` runs under `psi_memstall_enter`: the allocating task stalls for it.
+        let scannedBefore = reclaim.stats.pgscanDirect, swappedBefore = swap.stats.pswpout
+        defer {
+            stall.directReclaim += stallCosts.reclaim(scanned: reclaim.stats.pgscanDirect - scannedBefore, swappedOut: swap.stats.pswpout - swappedBefore)
+        }
         var sc = ScanControl(nrToReclaim: ScanControl.clusterMax, gfp: gfp, order: order, reclaimZone: highest, isKswapd: false)
         let nodes = frames.nodeZones.indices
         repeat {

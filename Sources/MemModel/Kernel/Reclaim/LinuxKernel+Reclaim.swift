@@ -1,10 +1,9 @@
 import MemTrace
 
 extension LinuxKernel {
-    /// Pages of swap left; reclaim may take anonymous pages only while there is some
-    /// (`can_reclaim_anon_pages`). No swap device is modelled yet: all of `totalSwapPages` (0),
-    /// the one seam swap plugs into.
-    var swapPagesFree: UInt64 { totalSwapPages }
+    /// Pages of swap left (`get_nr_swap_pages`); reclaim may take anonymous pages only while
+    /// there is some (`can_reclaim_anon_pages`).
+    var swapPagesFree: UInt64 { swap.freePages }
 
     /// The lruvec of `node` for global reclaim (`mem_cgroup_lruvec(NULL, pgdat)`).
     @inlinable func lruvec(node: Int) -> Int { node }
@@ -88,7 +87,10 @@ extension LinuxKernel {
     }
 
     /// vm.swappiness (default 60; 0…200).
-    var swappiness: Int { Int(clamping: sysctls["vm.swappiness"] ?? 60) }
+    var swappiness: Int { Int(clamping: sysctls["vm.swappiness"] ?? Int64(configuration.swap?.swappiness ?? 60)) }
+
+    /// vm.page-cluster (default 3): swap-in readahead of up to 2^n pages.
+    var pageCluster: Int { Int(clamping: sysctls["vm.page-cluster"] ?? Int64(configuration.swap?.pageCluster ?? 3)) }
 
     /// `shrink_list`: active lists are only deactivated (when allowed), inactive ones reclaimed.
     mutating func shrinkList(_ list: LRUList, _ n: UInt64, _ v: Int, _ sc: inout ScanControl) -> UInt64 {

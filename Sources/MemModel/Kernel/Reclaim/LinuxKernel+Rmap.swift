@@ -63,6 +63,15 @@ extension LinuxKernel {
     /// (`ptep_clear_flush_young`), and whether a mapping VMA is VM_LOCKED or VM_EXEC.
     mutating func referenced(_ frame: PageFrameNumber) -> (ptes: Int, locked: Bool, exec: Bool) {
         var ptes = 0, locked = false, exec = false
+        // A THP's PMD mappings (`pmdp_clear_flush_young`).
+        for (p, vpn) in hugeMappers(frame) {
+            if let vi = p.space.find(Page.address(ofNumber: vpn)), p.space.areas[vi].flags.contains(.locked) { return (ptes, true, exec) }
+            if var h = p.table.hugeEntry(vpn), h.flags.contains(.accessed) {
+                h.flags.remove(.accessed)
+                p.table.updateHuge(vpn, h)
+                ptes += 1
+            }
+        }
         rmapWalk(frame) { p, vi, vpn in
             let v = p.space.areas[vi]
             if v.flags.contains(.locked) { locked = true; return false }

@@ -34,6 +34,11 @@ public enum FaultKind: UInt8, CaseIterable, Hashable, Sendable {
     case thpZeroPage = 14
     /// Write to a write-protected THP held by this mapping alone: reused whole (`do_huge_pmd_wp_page`).
     case thpReuse = 15
+    /// A page in swap found in the swap cache (`do_swap_page`, minor).
+    case swapIn = 16
+    /// A page in swap read back from the swap device (`do_swap_page` via `swapin_readahead`,
+    /// major: counts pgmajfault).
+    case swapInMajor = 17
     /// No VMA covers the address: SIGSEGV, SEGV_MAPERR.
     case segvMapErr = 32
     /// The VMA forbids the access: SIGSEGV, SEGV_ACCERR.
@@ -65,6 +70,7 @@ public enum FaultKind: UInt8, CaseIterable, Hashable, Sendable {
         case .zeroPageCopy: "zero_page_copy"; case .fileWriteNotify: "file_write_notify"
         case .fileCow: "file_cow"; case .fileCowMajor: "file_cow_major"
         case .thpNew: "thp_new"; case .thpZeroPage: "thp_zero_page"; case .thpReuse: "thp_reuse"
+        case .swapIn: "swap_in"; case .swapInMajor: "swap_in_major"
         case .segvMapErr: "segv_maperr"; case .segvAccErr: "segv_accerr"; case .sigbus: "sigbus"
         case .oom: "oom"; case .processDead: "process_dead"; case .touchIgnored: "touch_ignored"
         case .touchDeferred: "touch_deferred"
@@ -73,7 +79,7 @@ public enum FaultKind: UInt8, CaseIterable, Hashable, Sendable {
     /// The size of the page the fault mapped: 2 MiB for the THP kinds, else 4 KiB.
     @inlinable public var pageSize: PageSize { rawValue >= 13 && rawValue <= 15 ? .size2M : .size4K }
     /// True when the fault went to storage (counts in pgmajfault).
-    @inlinable public var isMajor: Bool { self == .fileMajor || self == .fileCowMajor }
+    @inlinable public var isMajor: Bool { self == .fileMajor || self == .fileCowMajor || self == .swapInMajor }
     /// True when the access could not complete and the process receives a signal.
     @inlinable public var isSignal: Bool { rawValue >= 32 }
     /// True for a fault the kernel handled (counts in pgfault).

@@ -15,6 +15,7 @@ extension LinuxKernel {
             queueTLBInvalidate(p.pid, start, end)
             freed += zapHugeRange(p, start, end)
             for vpn in p.table.mappedPages(Page.number(of: start), Page.number(of: end)) { freed += zap(p, vpn) }
+            freed += zapSwapEntries(p, start, end)
             return SyscallResult(result: 0, pagesFreed: freed)
         case .willNeed:
             var read: UInt64 = 0

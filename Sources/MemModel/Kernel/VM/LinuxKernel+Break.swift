@@ -105,6 +105,9 @@ extension LinuxKernel {
         splitHugeRange(p, old, old + min(oldLen, newLen))
         let moved = p.table.mappedPages(Page.number(of: old), Page.number(of: old + min(oldLen, newLen))).map { ($0, p.table.entry($0)!) }
         for (vpn, _) in moved { _ = p.table.unmap(vpn) }
+        // move_ptes carries swap entries too.
+        let movedSwap = p.table.swapEntries(Page.number(of: old), Page.number(of: old + min(oldLen, newLen)))
+        for (vpn, _) in movedSwap { p.table.removeSwapEntry(vpn) }
         cache.mapped(shape.backing)      // keeps a shmem object alive while its only VMA moves
         unmap(p, old, oldLen)
         if p.space.overlaps(dest, dest + newLen) { unmap(p, dest, newLen) }
@@ -116,6 +119,7 @@ extension LinuxKernel {
             let nv = Page.number(of: dest) + (vpn - Page.number(of: old))
             _ = p.table.map(nv, e) { self.allocateFrame(.pageTable) }
         }
+        for (vpn, e) in movedSwap { p.table.setSwapEntry(Page.number(of: dest) + (vpn - Page.number(of: old)), e) }
         return SyscallResult(result: Int64(dest), vma: id)
     }
 }

@@ -4,8 +4,8 @@ import MemTrace
 /// process's behalf, the memory facts `__vm_enough_memory` reads, Committed_AS and CommitLimit,
 /// and the check of the running count against the VMAs and shmem objects.
 extension LinuxKernel {
-    /// `total_swap_pages`: no swap device is modelled yet.
-    public var totalSwapPages: UInt64 { 0 }
+    /// `total_swap_pages`: the usable slots of every swap area (`SwapSpace`).
+    public var totalSwapPages: UInt64 { swap.totalPages }
 
     /// `security_vm_enough_memory_mm(mm, pages)` (security/security.c → `__vm_enough_memory`,
     /// mm/util.c): charges `pages` to Committed_AS for `p` (nil: a request without an mm) when the
@@ -22,7 +22,7 @@ extension LinuxKernel {
     func commitMemory() -> CommitAccounting.Memory {
         var m = CommitAccounting.Memory()
         m.totalSwapPages = totalSwapPages
-        m.freeSwapPages = totalSwapPages
+        m.freeSwapPages = swap.freePages
         switch commit.policy.mode {
         case .always: break
         case .never: m.shmemBlocks = shmemBlockPages

@@ -94,16 +94,30 @@ extension LinuxKernel {
             kill(p, signal: 11)
             return Translation(fault: .segvAccErr, frame: PageFrameNumber(0), vma: id)
         }
-        if let e = p.table.entry(vpn) {
-            if !write || e.flags.contains(.writable) { return Translation(fault: .none, frame: e.frame, vma: id) }
+        if var e = p.table.entry(vpn) {
+            if !write || e.flags.contains(.writable) {
+                // The hardware sets the accessed bit, and the dirty bit on a write (what reclaim's
+                // `folio_referenced` and `try_to_unmap` read back).
+                let bits: PTEFlags = write ? [.accessed, .dirty] : .accessed
+                if !e.flags.isSuperset(of: bits) { e.flags.formUnion(bits); p.table.update(vpn, e) }
+                return Translation(fault: .none, frame: e.frame, vma: id)
+            }
             stats.pgfault += 1
             return writeProtectFault(p, vi, vpn, e)
         }
-        if p.table.hasHuge, let h = p.table.hugeEntry(vpn) {
+        if p.table.hasHuge, var h = p.table.hugeEntry(vpn) {
             let frame = PageFrameNumber(h.frame.rawValue + HugePage.index(ofNumber: vpn))
-            if !write || h.flags.contains(.writable) { return Translation(fault: .none, frame: frame, vma: id) }
+            if !write || h.flags.contains(.writable) {
+                let bits: PTEFlags = write ? [.accessed, .dirty] : .accessed
+                if !h.flags.isSuperset(of: bits) { h.flags.formUnion(bits); p.table.updateHuge(HugePage.firstPage(ofNumber: vpn), h) }
+                return Translation(fault: .none, frame: frame, vma: id)
+            }
             stats.pgfault += 1
             return hugeWriteProtectFault(p, vi, vpn, h)
+        }
+        if p.table.hasSwapEntries, let e = p.table.swapEntry(vpn) {
+            stats.pgfault += 1
+            return swapInFault(p, vi, vpn, e, write: write)
         }
         stats.pgfault += 1
         let vma = p.space.areas[vi]
@@ -155,8 +169,9 @@ extension LinuxKernel {
             return Translation(fault: .fileWriteNotify, frame: e.frame, vma: id)
         }
         // Exclusive: one PTE maps it and no PMD maps the THP it belongs to (`wp_can_reuse_anon_folio`).
+        // A swap-cache page another swap entry still names is shared too (`folio_free_swap` fails).
         if e.frame != frames.zeroPage && e.flags.contains(.anonymous) && frames.mapCountOf(e.frame) == 1
-            && frames.useOf(e.frame) != .anonHuge {
+            && frames.useOf(e.frame) != .anonHuge && !sharedThroughSwap(e.frame) {
             var n = e; n.flags.formUnion([.writable, .dirty]); p.table.update(vpn, n)
             stats.pgreuse += 1
             return Translation(fault: .cowReuse, frame: e.frame, vma: id)
@@ -228,7 +243,7 @@ extension LinuxKernel {
         let start = max((vpn / window) * window, Page.number(of: vma.start), pmdStart)
         let end = min((vpn / window) * window + window, Page.number(of: vma.end), pmdStart + HugePage.pages)
         let filePages = Page.count(covering: size)
-        for v in start..<end where p.table.entry(v) == nil {
+        for v in start..<end where p.table.entry(v) == nil && p.table.swapEntry(v) == nil {
             let off = vma.pageOffset(of: Page.address(ofNumber: v))
             guard off < filePages, let frame = cache.page(file, off) else { continue }
             _ = install(p, v, frame, [])

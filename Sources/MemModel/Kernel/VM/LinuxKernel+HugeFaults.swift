@@ -20,7 +20,7 @@ extension LinuxKernel {
         frames.setUse(head, order: HugePage.order, .anonHuge)
         frames.lruAdd(head, .inactiveAnon)
         stats.pgalloc += HugePage.pages
-        let entry = PageTableEntry(frame: head, flags: [.present, .user, .writable, .anonymous, .dirty])
+        let entry = PageTableEntry(frame: head, flags: [.present, .user, .accessed, .writable, .anonymous, .dirty])
         guard p.table.mapHuge(vpn, entry, allocate: { self.allocateFrame(.pageTable) }) else {
             frames.freePages(head, order: HugePage.order); stats.pgfree += HugePage.pages
             return oom(p, vma.id)

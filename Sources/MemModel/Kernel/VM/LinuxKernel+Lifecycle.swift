@@ -112,7 +112,11 @@ extension LinuxKernel {
             for vpn in parent.table.mappedPages(Page.number(of: v.start), Page.number(of: v.end)) {
                 var e = parent.table.entry(vpn)!
                 if e.flags.contains(.writable) { e.flags.remove(.writable); parent.table.update(vpn, e); protected += 1 }
-                guard install(child, vpn, e.frame, e.flags) else { return protected }
+                guard install(child, vpn, e.frame, e.flags, young: false) else { return protected }
+            }
+            // copy_nonpresent_pte: the child's swap entries name the same slots (swap_duplicate).
+            for (vpn, e) in parent.table.swapEntries(Page.number(of: v.start), Page.count(covering: v.end)) where swap.duplicate(e) {
+                child.table.setSwapEntry(vpn, e)
             }
         }
         return protected

@@ -243,6 +243,7 @@ extension LinuxKernel {
         queueTLBInvalidate(p.pid, start, end)
         freed += zapHugeRange(p, start, end)
         for vpn in p.table.mappedPages(Page.number(of: start), Page.number(of: end)) { freed += zap(p, vpn) }
+        freed += zapSwapEntries(p, start, end)
         let (removed, created) = p.space.remove(start, end) { self.newVMAID() }
         for c in created { cache.mapped(c.backing) }
         for r in removed {

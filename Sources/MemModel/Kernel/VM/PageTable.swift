@@ -26,6 +26,9 @@ public struct PageTable: Sendable {
     /// The page-table page deposited with each huge entry (`pgtable_trans_huge_deposit`), keyed
     /// like `huge`: counted in pgtables_bytes, it becomes the PTE page when the entry is split.
     @usableFromInline var deposited: [UInt64: PageFrameNumber] = [:]
+    /// Non-present entries that name a swap slot (`is_swap_pte`), keyed by virtual page number:
+    /// pages reclaim moved to swap. A swapped page has no present entry (`entry(_:)` is nil).
+    @usableFromInline var swapped: [UInt64: SwapEntry] = [:]
     /// The top-level page (PGD), allocated with the mm.
     public let pgd: PageFrameNumber
 

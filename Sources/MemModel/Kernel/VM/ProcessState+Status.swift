@@ -10,7 +10,7 @@ import MemTrace
 /// its PF_X segment), capped by the exec total as `task_mem` does; VmLib is the rest. VmLck is
 /// `locked_vm` (VM_LOCKED VMAs), VmPin is 0 (the model pins nothing), VmPTE is `pgtables_bytes`
 /// (PUD, PMD and PTE pages and deposited THP tables; the PGD is not counted, as in the kernel),
-/// VmSwap and HugetlbPages are 0 (no swap, no hugetlbfs yet).
+/// VmSwap is MM_SWAPENTS (the page table's swap entries) and HugetlbPages 0 (no hugetlbfs).
 public struct ProcessStatus: Hashable, Sendable {
     /// comm: the image's last path component, at most 15 bytes (TASK_COMM_LEN − 1).
     public var name: String
@@ -70,6 +70,6 @@ extension LinuxKernel {
             vmHWM: max(p.hiwaterRSS, rss) * 4, vmRSS: rss * 4,
             rssAnon: p.rssAnon * 4, rssFile: p.rssFile * 4, rssShmem: p.rssShmem * 4,
             vmData: data * 4, vmStk: stack * 4, vmExe: text * 4, vmLib: (exec - text) * 4, vmPTE: tables * 4,
-            vmSwap: 0, hugetlbPages: 0)
+            vmSwap: p.table.swapEntryCount * 4, hugetlbPages: 0)
     }
 }

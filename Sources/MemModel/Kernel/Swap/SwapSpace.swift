@@ -1,0 +1,165 @@
+import MemTrace
+
+/// The swap subsystem: the swap areas in swapon order, the swap cache (which frames hold which
+/// slot's page), the shadow entries evicted swap-cache pages leave, and swap-in readahead's
+/// memory (mm/swapfile.c, mm/swap_state.c, Linux 6.1).
+///
+/// It owns slots and the cache's bookkeeping only; frames, page tables and LRU lists stay with
+/// their own layers, and the kernel moves pages between them (`LinuxKernel+Swap`).
+public struct SwapSpace: Hashable, Sendable {
+    public private(set) var areas: [SwapArea]
+    /// The swap cache (`swapper_spaces`): the frame holding each cached slot's page.
+    public private(set) var cache: [SwapEntry: PageFrameNumber] = [:]
+    /// `folio->swap` of each frame in the swap cache.
+    public private(set) var entryOf: [PageFrameNumber: SwapEntry] = [:]
+    /// Shadow entries of swap-cache pages reclaim freed (`workingset_eviction` into the swap
+    /// address space), by slot.
+    public private(set) var shadows: [SwapEntry: ShadowEntry] = [:]
+    /// Frames read ahead and not yet found by a fault (PG_readahead).
+    public private(set) var readahead: Set<PageFrameNumber> = []
+    /// `swapin_readahead_hits`, `prev_offset`, `last_readahead_pages` (`swapin_nr_pages`).
+    var readaheadHits = 0
+    var previousOffset: UInt64 = 0
+    var lastReadaheadPages = 0
+    /// The order areas of equal priority take turns in (`plist_requeue` of `swap_avail_heads`).
+    var rotation: [Int]
+    public var stats = SwapStatistics()
+
+    public init(areas: [SwapArea]) {
+        self.areas = areas
+        rotation = Array(areas.indices)
+    }
+
+    /// `total_swap_pages`.
+    public var totalPages: UInt64 { areas.reduce(0) { $0 + $1.pages } }
+    /// `nr_swap_pages` (`get_nr_swap_pages`): slots free in every area.
+    public var freePages: UInt64 { areas.reduce(0) { $0 + $1.freePages } }
+    /// Pages in the swap cache (NR_SWAPCACHE, SwapCached).
+    public var cachedPages: UInt64 { UInt64(cache.count) }
+    /// `vm_swap_full`: more than half the swap space in use.
+    public var isHalfFull: Bool { freePages * 2 < totalPages }
+
+    /// `folio_alloc_swap` / `get_swap_pages` for one page: the highest-priority area with a free
+    /// slot, areas of equal priority in turn; the slot's count starts at SWAP_HAS_CACHE. Nil when
+    /// every area is full.
+    public mutating func allocate() -> SwapEntry? {
+        let order = rotation.sorted { areas[$0].priority > areas[$1].priority }
+        for a in order where !areas[a].isFull {
+            guard let offset = areas[a].allocate() else { continue }
+            // plist_requeue: this area goes behind the others of its priority.
+            rotation.removeAll { $0 == a }
+            rotation.append(a)
+            return SwapEntry(area: a, offset: offset)
+        }
+        return nil
+    }
+
+    /// The reference count of `e`'s slot without the cache bit (`__swap_count`).
+    public func count(_ e: SwapEntry) -> UInt8 { areas[e.area].count(e.offset) }
+
+    /// `swap_duplicate`: a PTE more names `e`.
+    @discardableResult public mutating func duplicate(_ e: SwapEntry) -> Bool { areas[e.area].duplicate(e.offset) }
+
+    /// `swap_free`: a PTE naming `e` went away; true when the slot is free now.
+    @discardableResult public mutating func free(_ e: SwapEntry) -> Bool {
+        let left = areas[e.area].put(e.offset, cache: false)
+        if left == 0 { shadows[e] = nil }
+        return left == 0
+    }
+
+    /// `add_to_swap_cache`: `frame` holds the page of slot `e` (SWAP_HAS_CACHE already set by
+    /// the allocation or by `setCacheBit`).
+    public mutating func addToCache(_ e: SwapEntry, _ frame: PageFrameNumber) {
+        precondition(cache[e] == nil && entryOf[frame] == nil, "\(e) or frame \(frame) already in the swap cache")
+        cache[e] = frame
+        entryOf[frame] = e
+        shadows[e] = nil
+    }
+
+    /// `swapcache_prepare`: a slot read back (swap-in) is in the cache again.
+    public mutating func setCacheBit(_ e: SwapEntry) { areas[e.area].setCache(e.offset) }
+
+    /// `__delete_from_swap_cache` + `put_swap_folio`: `frame` leaves the swap cache, the slot
+    /// loses its cache bit (freed when no PTE names it), leaving `shadow` when reclaim evicted it.
+    /// Returns the slot.
+    @discardableResult
+    public mutating func removeFromCache(_ frame: PageFrameNumber, shadow: ShadowEntry? = nil) -> SwapEntry? {
+        guard let e = entryOf.removeValue(forKey: frame) else { return nil }
+        cache[e] = nil
+        readahead.remove(frame)
+        let left = areas[e.area].put(e.offset, cache: true)
+        if let shadow, left != 0 { shadows[e] = shadow }
+        return e
+    }
+
+    /// Compaction moved pages (`folio_migrate_mapping` of a swap-cache folio): the cache names
+    /// their new frames.
+    public mutating func migrate(_ forward: [PageFrameNumber: PageFrameNumber]) {
+        guard !entryOf.isEmpty else { return }
+        for (from, to) in forward {
+            guard let e = entryOf.removeValue(forKey: from) else { continue }
+            entryOf[to] = e
+            cache[e] = to
+            if readahead.remove(from) != nil { readahead.insert(to) }
+        }
+    }
+
+    /// The shadow entry of `e`, taken (`workingset_refault` consumes it).
+    public mutating func takeShadow(_ e: SwapEntry) -> ShadowEntry? { shadows.removeValue(forKey: e) }
+
+    /// Marks a frame read ahead (PG_readahead) or found by a fault: a hit counts toward the next
+    /// window (`lookup_swap_cache`: swapin_readahead_hits, SWAP_RA_HIT).
+    public mutating func markReadahead(_ frame: PageFrameNumber) { readahead.insert(frame) }
+    /// `lookup_swap_cache`'s readahead hit: true when `frame` was read ahead and not used yet.
+    public mutating func noteLookup(_ frame: PageFrameNumber) -> Bool {
+        guard readahead.remove(frame) != nil else { return false }
+        readaheadHits += 1
+        stats.swapRAHit += 1
+        return true
+    }
+
+    /// `swapin_nr_pages` / `__swapin_nr_pages`: the readahead window for a fault at `offset`,
+    /// from the hits since the last fault (hits + 2 rounded up to a power of two from 4, or 1
+    /// when the last fault was not adjacent and nothing hit), at most 2^page_cluster, and not
+    /// below half the previous window.
+    public mutating func readaheadPages(offset: UInt64, pageCluster: Int) -> Int {
+        let maxPages = 1 << max(0, min(pageCluster, 30))
+        guard maxPages > 1 else { return 1 }
+        let hits = readaheadHits
+        readaheadHits = 0
+        var pages = hits + 2
+        if pages == 2 {
+            if offset != previousOffset + 1 && offset != previousOffset &- 1 { pages = 1 }
+        } else {
+            var roundup = 4
+            while roundup < pages { roundup <<= 1 }
+            pages = roundup
+        }
+        pages = min(pages, maxPages)
+        pages = max(pages, lastReadaheadPages / 2)
+        if hits == 0 { previousOffset = offset }
+        lastReadaheadPages = pages
+        return pages
+    }
+
+    /// The subsystem's invariants: each area's own, the cache a bijection whose slots carry
+    /// SWAP_HAS_CACHE, shadows only for slots still referenced, readahead frames in the cache.
+    public func invariantViolations() -> [String] {
+        var problems = areas.flatMap { $0.invariantViolations() }
+        for (e, f) in cache {
+            if entryOf[f] != e { problems.append("swap cache: \(e) → frame \(f), but the frame names \(entryOf[f].map { "\($0)" } ?? "none")") }
+            if e.area >= areas.count || !areas[e.area].inCache(e.offset) { problems.append("swap cache: \(e) has no SWAP_HAS_CACHE") }
+        }
+        if entryOf.count != cache.count { problems.append("swap cache: \(cache.count) slots, \(entryOf.count) frames") }
+        for e in shadows.keys where e.area >= areas.count || areas[e.area].map[Int(e.offset)] == 0 {
+            problems.append("swap shadow for free slot \(e)")
+        }
+        for f in readahead where entryOf[f] == nil { problems.append("readahead frame \(f) not in the swap cache") }
+        for a in areas.indices {
+            for o in 1..<UInt64(areas[a].map.count) where areas[a].inCache(o) && cache[SwapEntry(area: a, offset: o)] == nil {
+                problems.append("swap \(a):\(o) has SWAP_HAS_CACHE but no cached page"); break
+            }
+        }
+        return problems
+    }
+}

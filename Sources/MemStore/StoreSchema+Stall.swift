@@ -1,0 +1,19 @@
+extension StoreSchema {
+    /// The stall each event suffered (only events with one): per cause, in virtual ns
+    /// (`MemoryStall`), and the view that names the event.
+    public static let stallTables = """
+        CREATE TABLE stalls (seq INTEGER PRIMARY KEY, pid INTEGER NOT NULL, direct_reclaim_ns INTEGER NOT NULL,
+            compaction_ns INTEGER NOT NULL, memcg_reclaim_ns INTEGER NOT NULL, swap_in_ns INTEGER NOT NULL,
+            refault_ns INTEGER NOT NULL, dirty_throttle_ns INTEGER NOT NULL, memory_ns INTEGER NOT NULL,
+            total_ns INTEGER NOT NULL);
+        CREATE VIEW v_stalls AS
+            SELECT s.seq, s.pid, e.tid, e.time, k.name AS kind, k.family, s.direct_reclaim_ns, s.compaction_ns,
+                s.memcg_reclaim_ns, s.swap_in_ns, s.refault_ns, s.dirty_throttle_ns, s.memory_ns, s.total_ns
+            FROM stalls s JOIN events e ON e.seq = s.seq JOIN event_kinds k ON k.id = e.kind;
+        """
+
+    public static let insertStall = """
+        INSERT INTO stalls (seq, pid, direct_reclaim_ns, compaction_ns, memcg_reclaim_ns, swap_in_ns, refault_ns,
+            dirty_throttle_ns, memory_ns, total_ns) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+        """
+}
