@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "MemModel", targets: ["MemModel"]),
         .library(name: "MemReplay", targets: ["MemReplay"]),
         .library(name: "MemStore", targets: ["MemStore"]),
+        .library(name: "MemReport", targets: ["MemReport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,10 +28,11 @@ let package = Package(
         .target(name: "MemModel", dependencies: ["MemTrace"]),
         .target(name: "MemReplay", dependencies: ["MemTrace", "MemModel"]),
         .target(name: "MemStore", dependencies: ["CSQLite", "MemReplay"]),
+        .target(name: "MemReport", dependencies: ["MemStore"]),
         .executableTarget(
             name: "memreplay",
             dependencies: [
-                "MemTrace", "MemModel", "MemReplay", "MemStore",
+                "MemTrace", "MemModel", "MemReplay", "MemStore", "MemReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -40,5 +42,6 @@ let package = Package(
         .testTarget(name: "MemReplayTests", dependencies: ["MemReplay"]),
         .testTarget(name: "MemStoreTests", dependencies: ["MemStore", "CSQLite"]),
         .testTarget(name: "memreplayTests", dependencies: ["memreplay", "MemStore"]),
+        .testTarget(name: "MemReportTests", dependencies: ["MemReport", "MemStore"]),
     ]
 )

@@ -18,12 +18,16 @@ command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
 command -v ltrace >/dev/null 2>&1 || missing+=(ltrace)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
 command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+# Headless Chromium renders `memreplay report` pages in ReportCLITests (skipped without it).
+# MEMREPLAY_NO_BROWSER=1 leaves it out (it is a ~100 MB download).
+browser=()
+if [ -z "${MEMREPLAY_NO_BROWSER:-}" ] && ! command -v chromium >/dev/null 2>&1; then browser=(chromium); fi
 
-if [ ${#missing[@]} -eq 0 ]; then
+if [ ${#missing[@]} -eq 0 ] && [ ${#browser[@]} -eq 0 ]; then
     exit 0
 fi
 
-echo "install-deps: installing ${missing[*]}" >&2
+echo "install-deps: installing ${missing[*]} ${browser[*]}" >&2
 if [ "$(id -u)" -eq 0 ]; then
     SUDO=""
 elif command -v sudo >/dev/null 2>&1; then
@@ -34,4 +38,5 @@ else
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null; fi
+if [ ${#browser[@]} -gt 0 ]; then $SUDO apt-get install -y -qq --no-install-recommends "${browser[@]}" >/dev/null; fi

@@ -15,6 +15,9 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
     /// stopping at the first event that breaks one (`InvariantFailure`): for tests and
     /// `replay --check-invariants`. Costs a walk of the whole model per event.
     public var checkInvariants = false
+    /// Called with the number of events replayed so far after every 65,536th event (progress on
+    /// long work; the command line turns it into a line on stderr). Nothing of it reaches the sink.
+    public var progress: ((UInt64) -> Void)?
 
     var processes: [ProcessID: ProcessRecord] = [:]
     var threads: [ThreadID: ThreadRecord] = [:]
@@ -62,6 +65,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
                 try step(record, seq: seq, source: source, into: &sink)
                 if checkInvariants && changesModel(record) { try verifyInvariants(after: seq) }
                 if seq % UInt64(snapshotInterval) == 0 { try snapshot(seq: seq, into: &sink) }
+                if seq & 0xFFFF == 0, let progress { progress(seq) }
             }
             try sendStrings(source, into: &sink)
             try snapshot(seq: seq + 1, into: &sink)

@@ -138,11 +138,16 @@ public struct MetricsDiff: Sendable {
 
     // MARK: Rendering
 
-    /// The diff as a markdown table plus a summary line, or as JSON.
-    public func render(_ format: DiffFormat) -> String {
+    /// The diff as markdown for a pull request (a verdict line, the changed metrics, the unchanged
+    /// ones counted in a collapsed `<details>`) or as JSON (everything); with `grouped`, the same
+    /// per phase or per process after it.
+    public func render(_ format: DiffFormat, grouped: GroupedDiff? = nil) -> String {
         switch format {
-        case .markdown: return markdown()
-        case .json: return json()
+        case .markdown: return markdown(grouped: grouped)
+        case .json:
+            guard let grouped else { return json() }
+            return String(json().dropLast(2)) + ",\n  \"groups\": {\"by\": \"\(grouped.grouping.rawValue)\", \"diff\": "
+                + grouped.diff.json().replacingOccurrences(of: "\n", with: "\n  ") + "}\n}"
         }
     }
 
@@ -154,20 +159,7 @@ public struct MetricsDiff: Sendable {
             + "\(count(.removed)) removed."
     }
 
-    private func markdown() -> String {
-        var lines = ["| metric | base | head | change | change % | status |", "|---|---:|---:|---:|---:|---|"]
-        for e in entries {
-            let status = e.status == .regression
-                ? "**REGRESSION** (" + e.violated.map(\.amountText).joined(separator: ", ") + ")"
-                : e.status.rawValue
-            lines.append("| \(e.name) | \(e.base.map(MetricsDiff.formatNumber) ?? "—") | "
-                + "\(e.head.map(MetricsDiff.formatNumber) ?? "—") | \(e.change.map(MetricsDiff.signed) ?? "—") | "
-                + "\(e.relativeChange.map(MetricsDiff.percent) ?? "n/a") | \(status) |")
-        }
-        return lines.joined(separator: "\n") + "\n\n" + (hasRegression ? "**FAIL** " : "OK ") + summary
-    }
-
-    private func json() -> String {
+    func json() -> String {
         var lines: [String] = []
         for e in entries {
             let fields = [

@@ -4,6 +4,7 @@ import MemTrace
 import MemModel
 import MemReplay
 import MemStore
+import MemReport
 
 /// `memreplay demo`: the seed 000 experiment end to end, with a readable summary.
 struct DemoCommand: ParsableCommand {
@@ -64,7 +65,11 @@ struct DemoCommand: ParsableCommand {
             SELECT kind, COUNT(*) AS faults FROM v_faults GROUP BY kind ORDER BY faults DESC;
             """, format: .table), terminator: "")
         print("")
-        print("Files: \(trace), \(db). Try: memreplay query \(db) queries/event-mix.sql")
+        let report = dir + "/mappings.html"
+        try writeAtomically(try ReportPage.build(database: db), to: report)
+        print("== 6. report: \(report) (open it in a browser; it works offline)")
+        print("")
+        print("Files: \(trace), \(db), \(report). Try: memreplay query \(db) queries/event-mix.sql")
     }
 
     /// The queries/ folder: next to the working directory, or beside the package sources.

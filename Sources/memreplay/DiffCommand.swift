@@ -13,6 +13,7 @@ struct DiffCommand: ParsableCommand {
 
             Example:
               memreplay diff base.db head.db --threshold vmstat.pgfault=+5% --threshold 'meminfo.*=+10%'
+              memreplay diff base.db head.db --group phase > diff.md
             """)
     @Argument(help: "The base run (database or metrics JSON).")
     var base: String
@@ -20,18 +21,22 @@ struct DiffCommand: ParsableCommand {
     var head: String
     @Option(name: .customLong("threshold"), help: "metric=+5% and the like (repeatable).")
     var thresholds: [String] = []
-    @Option(help: "Output format: markdown or json.")
+    @Option(help: "Output format: markdown (a verdict, the changed metrics, the rest collapsed) or json (everything).")
     var format: DiffFormat = .markdown
+    @Option(help: "Also break the changes down per phase marker or per process (both sides must be run databases).")
+    var group: DiffGrouping?
 
     func run() throws {
         let parsed = try thresholds.map { try Threshold(parsing: $0) }
         let diff = try MetricsDiff(basePath: base, headPath: head, thresholds: parsed)
-        print(diff.render(format), terminator: "")
-        if diff.hasRegression { throw ExitStatus(code: 1) }
+        let grouped = try group.map { try GroupedDiff(grouping: $0, basePath: base, headPath: head, thresholds: parsed) }
+        print(diff.render(format, grouped: grouped), terminator: "")
+        if diff.hasRegression || grouped?.diff.hasRegression == true { throw ExitStatus(code: 1) }
     }
 }
 
 extension DiffFormat: ExpressibleByArgument {}
+extension DiffGrouping: ExpressibleByArgument {}
 
 /// `memreplay metrics`: prints a run's metrics as JSON (a baseline for `diff`).
 struct MetricsCommand: ParsableCommand {

@@ -29,6 +29,8 @@ struct ReplayCommand: ParsableCommand {
     var salvage = false
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
+    @Flag(help: "Report progress on stderr (events, rate, percent, ETA) even when stderr is not a terminal; on a terminal it shows unless -q.")
+    var progress = false
     @Option(help: "Re-allocate the trace's malloc calls with an allocator model: \(AllocatorKind.names.map(\.name).joined(separator: ", ")).")
     var allocator: String?
     @Option(help: "With --allocator: 'reallocate' (the model's addresses and syscalls drive the kernel) or 'report' (as recorded; the model only reports).")
@@ -40,8 +42,10 @@ struct ReplayCommand: ParsableCommand {
         let config = try resolveMachine(machine, settings)
         let out = output ?? defaultDatabasePath(for: trace)
         let choice = try AllocatorChoice.parse(allocator, mode: allocatorMode)
+        let reporter = ProgressReporter.make(label: "replay", total: TraceEventCount.scan(path: trace),
+                                             forced: progress, quiet: quiet)
         let summary = try replayTrace(trace, machine: config, output: out, salvage: salvage, allocator: choice,
-                                      checkInvariants: checkInvariants)
+                                      checkInvariants: checkInvariants, progress: reporter)
         if !quiet { printReplaySummary(summary, output: out) }
     }
 }
@@ -62,7 +66,8 @@ func defaultDatabasePath(for trace: String) -> String {
 
 /// Replays `trace` on `machine` into the database at `output`.
 func replayTrace(_ trace: String, machine: MachineConfiguration, output: String, salvage: Bool,
-                 allocator: AllocatorChoice? = nil, checkInvariants: Bool = false) throws -> ReplaySummary {
+                 allocator: AllocatorChoice? = nil, checkInvariants: Bool = false,
+                 progress: ProgressReporter? = nil) throws -> ReplaySummary {
     let reader = try TraceReader(path: trace, salvage: salvage)
     guard let hash = TraceHash.of(path: trace) else { throw UsageFailure("\(trace): cannot read the trace") }
     let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
@@ -73,8 +78,10 @@ func replayTrace(_ trace: String, machine: MachineConfiguration, output: String,
     var info2 = info
     info2.userModel = allocator?.stored ?? ""
     var replay = StoreReplay(reader: reader, sink: try SQLiteStore(path: output, snapshotEvery: machine.snapshotInterval),
-                             machine: machine, info: info2, checkInvariants: checkInvariants)
-    return try allocator.feed(&replay)
+                             machine: machine, info: info2, checkInvariants: checkInvariants, progress: progress)
+    let summary = try allocator.feed(&replay)
+    progress?.finish(summary.events)
+    return summary
 }
 
 /// A whole replay into the store with the user-space model it is handed.
@@ -84,11 +91,13 @@ struct StoreReplay: UserModelConsumer {
     let machine: MachineConfiguration
     let info: RunInfo
     var checkInvariants = false
+    var progress: ProgressReporter?
 
     mutating func consume<User: UserSpaceModel>(_ user: User) throws -> ReplaySummary {
         var engine = ReplayEngine(kernel: LinuxKernel(configuration: machine), user: user, hardware: MemoryHierarchy(machine.hardware ?? .none),
                                   snapshotInterval: machine.snapshotInterval)
         engine.checkInvariants = checkInvariants
+        if let progress { engine.progress = { progress.update($0) } }
         return try engine.run(&reader, into: &sink, run: info, endedAt: { Date().timeIntervalSince1970 },
                               damage: { $0.damage.map { String(describing: $0) } })
     }

@@ -40,19 +40,83 @@ import Testing
                                head: ["pgfault": 120, "rss": 2048, "new": 0.25, "z": 5],
                                thresholds: [try Threshold(parsing: "pgfault=+5%")])
         #expect(diff.render(.markdown) == """
+            **FAIL** — 1 of 5 metrics passed a threshold (`pgfault`); 1 changed, 1 added, 1 removed, 1 unchanged.
+
             | metric | base | head | change | change % | status |
             |---|---:|---:|---:|---:|---|
             | pgfault | 100 | 120 | +20 | +20.00% | **REGRESSION** (+5%) |
             | new | — | 0.25 | — | n/a | added |
             | old | 3 | — | — | n/a | removed |
-            | rss | 2048 | 2048 | 0 | 0.00% | unchanged |
             | z | 0 | 5 | +5 | n/a | changed |
 
-            **FAIL** 5 metrics: 1 regression, 1 changed, 1 unchanged, 1 added, 1 removed.
+            <details><summary>1 unchanged metric</summary>
+
+            | metric | value |
+            |---|---:|
+            | rss | 2048 |
+
+            </details>
+
             """)
-        let ok = MetricsDiff(base: ["a": 3], head: ["a": 2])
-        #expect(ok.render(.markdown).hasSuffix("\n\nOK 1 metric: 0 regressions, 1 changed, 0 unchanged, 0 added, 0 removed."))
-        #expect(ok.render(.markdown).contains("| a | 3 | 2 | -1 | -33.33% | changed |"))
+        let ok = MetricsDiff(base: ["a": 3, "b": 1, "c": 1], head: ["a": 2, "b": 1, "c": 1])
+        #expect(ok.render(.markdown) == """
+            **OK** — no threshold passed; 1 changed, 0 added, 0 removed, 2 unchanged of 3 metrics.
+
+            | metric | base | head | change | change % | status |
+            |---|---:|---:|---:|---:|---|
+            | a | 3 | 2 | -1 | -33.33% | changed |
+
+            <details><summary>2 unchanged metrics</summary>
+
+            | metric | value |
+            |---|---:|
+            | b | 1 |
+            | c | 1 |
+
+            </details>
+
+            """)
+        let same = MetricsDiff(base: ["a": 1], head: ["a": 1])
+        #expect(same.render(.markdown) == """
+            **OK** — all 1 metric unchanged.
+
+            <details><summary>1 unchanged metric</summary>
+
+            | metric | value |
+            |---|---:|
+            | a | 1 |
+
+            </details>
+
+            """)
+    }
+
+    /// Several regressions: the verdict names the first three, the table lists them before the rest.
+    @Test func markdownVerdictNamesTheRegressions() throws {
+        let diff = MetricsDiff(base: ["a": 1, "b": 1, "c": 1, "d": 1, "e": 1], head: ["a": 2, "b": 2, "c": 2, "d": 2, "e": 1.5],
+                               thresholds: [try Threshold(parsing: "*=+50%")])
+        let text = diff.render(.markdown)
+        #expect(text.hasPrefix("**FAIL** — 4 of 5 metrics passed a threshold (`a`, `b`, `c`, …); 1 changed, 0 added, 0 removed, 0 unchanged.\n"))
+        let rows = text.split(separator: "\n").filter { $0.hasPrefix("| ") && !$0.hasPrefix("| metric") }
+        #expect(rows.map { $0.split(separator: " ")[1] } == ["a", "b", "c", "d", "e"])
+        #expect(!text.contains("<details>"))
+    }
+
+    @Test func groupedDiffPerPhaseAndProcess() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try StoreFixture.build(in: dir.path)
+        let phases = try GroupedDiff.figures(path: db, grouping: .phase)
+        #expect(!phases.isEmpty)
+        #expect(phases.keys.allSatisfy { $0.contains(GroupedDiff.separator) })
+        let same = try GroupedDiff(grouping: .process, basePath: db, headPath: db)
+        #expect(!same.diff.hasRegression && same.diff.entries.allSatisfy { $0.status == .unchanged })
+        let text = MetricsDiff(base: ["a": 1], head: ["a": 1]).render(.markdown, grouped: same)
+        #expect(text.contains("### By process\n\nAll \(same.diff.entries.count) figures of every process unchanged."))
+        let json = dir.path + "/m.json"
+        try Data(#"{"metrics": {"a": 1}}"#.utf8).write(to: URL(fileURLWithPath: json))
+        let error = #expect(throws: StoreError.self) { try GroupedDiff(grouping: .phase, basePath: json, headPath: db) }
+        #expect(error?.description == "\(json): --group phase needs run databases (a metrics JSON file has no phases or processes)")
     }
 
     @Test func jsonOutput() throws {
