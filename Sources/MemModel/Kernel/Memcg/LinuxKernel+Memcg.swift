@@ -20,6 +20,7 @@ extension LinuxKernel {
                 memcg.set(id, file, pages: file == .oomGroup ? bytes : LinuxKernel.memcgPages(bytes))
             }
         }
+        memcg.configuredCount = memcg.groups.count
         growMemcgLruvecs()
     }
 

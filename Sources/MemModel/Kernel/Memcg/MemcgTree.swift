@@ -19,6 +19,8 @@ public struct MemcgTree: Hashable, Sendable {
     /// Cgroups whose memory.max was set below their usage and that have not come back under it
     /// (`memory_max_write` reclaims and OOM-kills, but may fail): the one way to be above max.
     public private(set) var overLimit: Set<Int> = []
+    /// Cgroups that exist from boot (configured), the ones the counter snapshots record.
+    public internal(set) var configuredCount = 1
 
     public init() {}
 
