@@ -154,9 +154,7 @@ public struct LinuxKernel: KernelModel {
     @usableFromInline mutating func allocateFrame(_ use: PageUse) -> PageFrameNumber? {
         // The charge comes first (`mem_cgroup_charge`; the model charges before the page is taken).
         let group = memcgToCharge(use)
-        if let g = group, !tryChargeMemcg(g, pages: 1, gfp: use == .pageTable ? .pageTableUser : .highUserMovable, mayOOM: use != .pageTable) {
-            return nil
-        }
+        if let g = group, !tryChargeMemcg(g, pages: 1, gfp: .highUserMovable) { return nil }
         var frame = frames.allocate(for: use)
         if frame == nil && frames.lastFailure?.reason == .needsReclaim {
             // The mask the kernel asks with, as the kill line prints it: `vma_alloc_zeroed_movable_folio`

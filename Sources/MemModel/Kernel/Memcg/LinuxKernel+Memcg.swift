@@ -50,13 +50,14 @@ extension LinuxKernel {
     }
 
     /// The cgroup a frame for `use` is charged to, nil when none is: the current task's cgroup
-    /// (`get_mem_cgroup_from_mm(current->mm)`) for user, page-cache and shmem pages and for user
-    /// page tables (GFP_PGTABLE_USER carries __GFP_ACCOUNT); the root is never charged
-    /// (`mem_cgroup_is_root` in `try_charge_memcg`), nor are slab objects (kmem is not modelled).
+    /// (`get_mem_cgroup_from_mm(current->mm)`) for user, page-cache and shmem pages; the root is
+    /// never charged (`mem_cgroup_is_root` in `try_charge_memcg`). Kernel memory (kmem: user page
+    /// tables, which GFP_PGTABLE_USER would charge, and slab objects) is not charged: the model
+    /// allocates a page-table page in the middle of a PTE update, where reclaim may not run.
     func memcgToCharge(_ use: PageUse) -> Int? {
         guard !memcg.members.isEmpty, let pid = currentPID, let g = memcg.members[pid] else { return nil }
         switch use {
-        case .anonymous, .anonHuge, .file, .shmem, .pageTable: return g
+        case .anonymous, .anonHuge, .file, .shmem: return g
         default: return nil
         }
     }
@@ -66,11 +67,9 @@ extension LinuxKernel {
     /// (`try_to_free_mem_cgroup_pages`), retry while the margin allows it or reclaim made progress
     /// (small charges), up to MAX_RECLAIM_RETRIES fruitless rounds; then the memcg OOM killer
     /// (`mem_cgroup_oom`, orders ≤ PAGE_ALLOC_COSTLY_ORDER), and retry after a kill. A charge
-    /// that cannot block, or gives up, fails (ENOMEM: the fault returns VM_FAULT_OOM). A user
-    /// page-table charge (`mayOOM` false) fails instead of killing: the model's page-table
-    /// allocation happens inside the PTE update, and the fault then fails with VM_FAULT_OOM. A charge
+    /// that cannot block, or gives up, fails (ENOMEM: the fault returns VM_FAULT_OOM). A charge
     /// that leaves some level above memory.high records the pages for `handleOverHigh`.
-    mutating func tryChargeMemcg(_ id: Int, pages: UInt64, gfp: GFPMask, mayOOM: Bool = true) -> Bool {
+    mutating func tryChargeMemcg(_ id: Int, pages: UInt64, gfp: GFPMask) -> Bool {
         var retries = LinuxKernel.maxReclaimRetries
         var passedOOM = false
         let order = pages <= 1 ? 0 : Int(UInt64.bitWidth - (pages - 1).leadingZeroBitCount)
@@ -89,7 +88,7 @@ extension LinuxKernel {
             if gfp.contains(.noRetry) { return false }
             if reclaimed > 0 && order <= PhysicalMemory.costlyOrder { continue }
             if retries > 0 { retries -= 1; continue }
-            if (passedOOM && currentIsDying) || !mayOOM { return false }
+            if passedOOM && currentIsDying { return false }
             guard memcgOOM(over, gfp: gfp, order: order) else { return false }
             if currentIsDying { return false }
             passedOOM = true

@@ -4,11 +4,10 @@ import MemTrace
 /// `memcg_events`), for cgroup v2 (`memory_stat_format`) and v1 (`memcg1_stat_format`).
 public struct MemcgPageState: Hashable, Sendable {
     /// Pages by kind: anonymous (THP pages included), file (shmem included, as NR_FILE_PAGES),
-    /// shmem, user page tables, mapped file/shmem pages, dirty file pages, anonymous THP pages.
+    /// shmem, mapped file/shmem pages, dirty file pages, anonymous THP pages.
     public var anon: UInt64 = 0
     public var file: UInt64 = 0
     public var shmem: UInt64 = 0
-    public var pageTables: UInt64 = 0
     public var fileMapped: UInt64 = 0
     public var fileDirty: UInt64 = 0
     public var anonTHP: UInt64 = 0
@@ -45,7 +44,6 @@ extension LinuxKernel {
                 if frames.mapCountOf(f) > 0 { s.fileMapped += 1 }
                 let o = frames.ownerOf(f)
                 if o.kind == .file && cache.isDirty(FileID(o.id), o.index) { s.fileDirty += 1 }
-            case .pageTable: s.pageTables += 1
             default: break
             }
         }
@@ -58,7 +56,7 @@ extension LinuxKernel {
         let s = memcgPageState(memcg.subtree(id))
         let b = Page.size
         let e = s.events
-        return [("anon", s.anon * b), ("file", s.file * b), ("pagetables", s.pageTables * b), ("shmem", s.shmem * b),
+        return [("anon", s.anon * b), ("file", s.file * b), ("shmem", s.shmem * b),
                 ("file_mapped", s.fileMapped * b), ("file_dirty", s.fileDirty * b), ("anon_thp", s.anonTHP * b),
                 ("inactive_anon", s.lru[.inactiveAnon, default: 0] * b), ("active_anon", s.lru[.activeAnon, default: 0] * b),
                 ("inactive_file", s.lru[.inactiveFile, default: 0] * b), ("active_file", s.lru[.activeFile, default: 0] * b),
