@@ -22,8 +22,8 @@ public struct OOMKill: Hashable, Sendable {
     public var victimPoints: Int64
     /// The kernel version whose log format the lines follow.
     public var version: KernelVersion
-    /// The victim's memory cgroup path (`task_memcg=`).
-    public var taskMemcg: String = "/"
+    /// The victim's memory cgroup path (`task_memcg=`; nil: the OOM's cgroup, or "/" for a global OOM).
+    public var taskMemcg: String?
     /// For a memcg OOM, the lines `mem_cgroup_print_oom_meminfo` prints after the header (usage,
     /// limit and failcnt of memory and swap, then the cgroup's memory.stat).
     public var memcgLines: [String] = []
@@ -65,9 +65,9 @@ public struct OOMKill: Hashable, Sendable {
         }
         switch constraint {
         case .none:
-            lines.append("oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=\(taskMemcg),task=\(victim.name),pid=\(victim.pid.rawValue),uid=\(victim.uid)")
+            lines.append("oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=\(taskMemcg ?? "/"),task=\(victim.name),pid=\(victim.pid.rawValue),uid=\(victim.uid)")
         case .memcg(let path):
-            lines.append("oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=\(path),task_memcg=\(taskMemcg),task=\(victim.name),pid=\(victim.pid.rawValue),uid=\(victim.uid)")
+            lines.append("oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=\(path),task_memcg=\(taskMemcg ?? path),task=\(victim.name),pid=\(victim.pid.rawValue),uid=\(victim.uid)")
         }
         let prefix = if case .memcg = constraint { "Memory cgroup out of memory" } else { "Out of memory" }
         let v = victim
