@@ -34,6 +34,8 @@ struct ProcCommand: ParsableCommand {
     var at: UInt64?
     @Option(help: "The process, for per-process views.")
     var pid: UInt32?
+    @Option(help: "The memory cgroup (a path such as memreplay or A/B), for the memory.* views (default: /memreplay, else the first).")
+    var cgroup: String?
 
     func run() throws {
         guard let v = ProcViews.named(view) else {
@@ -51,7 +53,7 @@ struct ProcCommand: ParsableCommand {
             if !settings.isEmpty { throw UsageFailure("--set applies to --machine; a run keeps its own machine") }
             kernel = try kernelOfRun(db, at: at)
         }
-        print(try v.render(ProcViewContext(kernel: kernel, pid: pid.map { ProcessID($0) })), terminator: "")
+        print(try v.render(ProcViewContext(kernel: kernel, pid: pid.map { ProcessID($0) }, cgroup: cgroup)), terminator: "")
     }
 }
 

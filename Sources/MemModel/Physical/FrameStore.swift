@@ -44,16 +44,20 @@
     let pcpHigh: UnsafeMutablePointer<Int>
     let preferred: UnsafeMutablePointer<Int>
     let noFragment: UnsafeMutablePointer<Bool>
-    let nodes: Int
+    @usableFromInline let nodes: Int
     /// LRU facts per frame: the list (`LRUList` raw value, `PhysicalMemory.offLRU` when on none)
     /// and the page flags (`FolioFlags`); per lruvec · list the head and tail, and per
     /// (lruvec · list) · zone type the pages (`PhysicalMemory+LRU`).
     let lruList: UnsafeMutablePointer<UInt8>
     let folioFlags: UnsafeMutablePointer<UInt8>
-    let lruvecs: Int
-    let lruHead: UnsafeMutablePointer<UInt32>
-    let lruTail: UnsafeMutablePointer<UInt32>
-    let lruSize: UnsafeMutablePointer<UInt64>
+    /// Lruvecs: one per memory cgroup and node (memcg id · nodes + node; the root's are the
+    /// nodes'), grown as cgroups are created (`growLruvecs`).
+    private(set) var lruvecs: Int
+    private(set) var lruHead: UnsafeMutablePointer<UInt32>
+    private(set) var lruTail: UnsafeMutablePointer<UInt32>
+    private(set) var lruSize: UnsafeMutablePointer<UInt64>
+    /// The memory cgroup each frame is charged to (`folio_memcg`; 0: the root, or uncharged).
+    @usableFromInline let memcg: UnsafeMutablePointer<UInt16>
 
     static func buffer<T>(_ n: Int, _ v: T) -> UnsafeMutablePointer<T> {
         let p = UnsafeMutablePointer<T>.allocate(capacity: max(n, 1))
@@ -100,6 +104,20 @@
         lruHead = FrameStore.buffer(nodes * LRUList.allCases.count, PhysicalMemory.none)
         lruTail = FrameStore.buffer(nodes * LRUList.allCases.count, PhysicalMemory.none)
         lruSize = FrameStore.buffer(nodes * LRUList.allCases.count * ZoneType.count, 0)
+        memcg = FrameStore.buffer(frames, 0)
+    }
+
+    /// Grows the lruvec tables to `count` lruvecs (new ones empty), as `mem_cgroup_alloc` gives
+    /// each new cgroup a `lruvec` per node.
+    func growLruvecs(to count: Int) {
+        guard count > lruvecs else { return }
+        let lists = LRUList.allCases.count
+        let h = FrameStore.buffer(count * lists, PhysicalMemory.none), t = FrameStore.buffer(count * lists, PhysicalMemory.none)
+        let s = FrameStore.buffer(count * lists * ZoneType.count, UInt64(0))
+        h.update(from: lruHead, count: lruvecs * lists); t.update(from: lruTail, count: lruvecs * lists)
+        s.update(from: lruSize, count: lruvecs * lists * ZoneType.count)
+        lruHead.deallocate(); lruTail.deallocate(); lruSize.deallocate()
+        lruHead = h; lruTail = t; lruSize = s; lruvecs = count
     }
 
     /// A deep copy (copy-on-write of a shared `PhysicalMemory`).
@@ -123,6 +141,8 @@
         c.pcpFreeFactor.update(from: pcpFreeFactor, count: zones); c.pgalloc.update(from: pgalloc, count: zones)
         c.nrFree.update(from: nrFree, count: zones * PhysicalMemory.orders)
         c.lruList.update(from: lruList, count: frames); c.folioFlags.update(from: folioFlags, count: frames)
+        c.memcg.update(from: memcg, count: frames)
+        c.growLruvecs(to: lruvecs)
         c.lruHead.update(from: lruHead, count: lruvecs * LRUList.allCases.count)
         c.lruTail.update(from: lruTail, count: lruvecs * LRUList.allCases.count)
         c.lruSize.update(from: lruSize, count: lruvecs * LRUList.allCases.count * ZoneType.count)
@@ -138,6 +158,6 @@
         wmark.deallocate(); reserve.deallocate(); highAtomic.deallocate(); pcpBatch.deallocate(); pcpHigh.deallocate()
         preferred.deallocate(); noFragment.deallocate()
         zoneFree.deallocate(); pcpCount.deallocate(); pcpFreeFactor.deallocate(); pgalloc.deallocate(); nrFree.deallocate()
-        lruList.deallocate(); folioFlags.deallocate(); lruHead.deallocate(); lruTail.deallocate(); lruSize.deallocate()
+        lruList.deallocate(); folioFlags.deallocate(); memcg.deallocate(); lruHead.deallocate(); lruTail.deallocate(); lruSize.deallocate()
     }
 }

@@ -213,6 +213,7 @@ extension PhysicalMemory {
         // A frame is free or on an LRU: one still on a list leaves it first (its links become free-list links).
         if store.lruList[i] != PhysicalMemory.offLRU { lruDelete(frame) }
         for k in i..<(i + n) {
+            store.memcg[k] = 0                       // uncharged by the kernel before the free
             use[k] = .free; mapCount[k] = 0; ownerID[k] = 0; ownerIndex[k] = 0; store.folioFlags[k] = 0
             if _slowPath(compoundMapCount[k] != 0) { compoundMapCount[k] = 0; entireMappedFolios -= 1 }
         }

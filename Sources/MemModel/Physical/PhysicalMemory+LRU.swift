@@ -10,8 +10,47 @@ import MemTrace
 /// A transparent huge page is one entry (its head frame) of 512 pages (`folio_nr_pages`).
 /// Compaction moves an entry's place in its list to the frame it migrates to.
 extension PhysicalMemory {
-    /// The lruvec of a frame (its node; the kernel's memcg × node comes with memory cgroups).
-    @inlinable func lruvecOf(_ f: PageFrameNumber) -> Int { locations.location(of: f)?.node ?? 0 }
+    /// The lruvec of a frame (`folio_lruvec`: its memory cgroup's lruvec on its node, numbered
+    /// memcg id · nodes + node, so the root cgroup's lruvecs are the nodes').
+    @inlinable func lruvecOf(_ f: PageFrameNumber) -> Int {
+        Int(store.memcg[Int(f.rawValue)]) * store.nodes + (locations.location(of: f)?.node ?? 0)
+    }
+
+    /// Lruvecs now (memory cgroups · nodes).
+    public var lruvecCount: Int { store.lruvecs }
+
+    /// Makes room for the lruvecs of `groups` memory cgroups (the root included).
+    public mutating func ensureLruvecs(groups: Int) {
+        ensureUnique()
+        store.growLruvecs(to: groups * store.nodes)
+    }
+
+    /// The memory cgroup `f` is charged to (0: the root or none).
+    public func memcgOf(_ f: PageFrameNumber) -> Int {
+        f.rawValue < endPFN ? Int(store.memcg[Int(f.rawValue)]) : 0
+    }
+
+    /// Charges the 2^order frames at `f` to cgroup `id` (`commit_charge`: `folio->memcg_data`);
+    /// the frame must be off every LRU, as a new folio is before `folio_add_lru`.
+    public mutating func setMemcg(_ f: PageFrameNumber, order: Int = 0, _ id: Int) {
+        ensureUnique()
+        let i = Int(f.rawValue)
+        for k in i..<(i + (1 << order)) { store.memcg[k] = UInt16(id) }
+    }
+
+    /// Pages on `list` of `node` in zones of type `zone` over every cgroup's lruvec there
+    /// (the node's NR_ZONE_LRU_BASE + lru).
+    public func nodeLRUPages(_ node: Int, _ list: LRUList, zone: ZoneType) -> UInt64 {
+        var n: UInt64 = 0
+        var v = node
+        while v < store.lruvecs { n += lruPages(v, list, zone: zone); v += store.nodes }
+        return n
+    }
+
+    /// Pages on `list` of `node` in all zones, over every cgroup's lruvec there.
+    public func nodeLRUPages(_ node: Int, _ list: LRUList) -> UInt64 {
+        ZoneType.all.reduce(0) { $0 + nodeLRUPages(node, list, zone: $1) }
+    }
 
     /// The list `f` is on; nil when off every LRU (free, kernel memory, or isolated by reclaim).
     public func lruListOf(_ f: PageFrameNumber) -> LRUList? {
@@ -101,6 +140,9 @@ extension PhysicalMemory {
     /// Compaction moved the page of `from` to `to`: `to` takes `from`'s place in its list and
     /// its page flags (`folio_migrate_flags`, `migrate_folio`'s putback on the same list).
     mutating func lruMigrate(from: PageFrameNumber, to: PageFrameNumber) {
+        // The charge moves with the page (`mem_cgroup_migrate`).
+        store.memcg[Int(to.rawValue)] = store.memcg[Int(from.rawValue)]
+        defer { store.memcg[Int(from.rawValue)] = 0 }
         let flags = store.folioFlags[Int(from.rawValue)]
         store.folioFlags[Int(to.rawValue)] = flags
         store.folioFlags[Int(from.rawValue)] = 0

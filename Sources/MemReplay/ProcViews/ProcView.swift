@@ -23,7 +23,9 @@ extension ProcView {
 public struct ProcViewContext {
     public var kernel: LinuxKernel
     public var pid: ProcessID?
-    public init(kernel: LinuxKernel, pid: ProcessID? = nil) { self.kernel = kernel; self.pid = pid }
+    /// The memory cgroup, for the cgroup views (`--cgroup`).
+    public var cgroup: String?
+    public init(kernel: LinuxKernel, pid: ProcessID? = nil, cgroup: String? = nil) { self.kernel = kernel; self.pid = pid; self.cgroup = cgroup }
 }
 
 /// The registry of views. Later layers append theirs to `all`.
@@ -32,7 +34,7 @@ public enum ProcViews {
         BuddyinfoView(), PagetypeinfoView(), ZoneinfoView(), SlabinfoView(), MeminfoView(), VmstatView(),
         MapsView(), SmapsView(), SmapsRollupView(), StatusView(), OOMScoreView(), OOMScoreAdjView(), DmesgView(),
         FreeView(.procps4), FreeView(.procps33), PressureView(.memory), PressureView(.io), SwapsView(),
-    ]
+    ] + MemcgView.File.allCases.map { MemcgView($0) }
 
     public static func named(_ name: String) -> (any ProcView)? { all.first { $0.name == name } }
 }

@@ -10,7 +10,7 @@ extension LinuxKernel {
     /// True when `settle()` has work.
     @inlinable var needsSettle: Bool {
         accountedChanges != changes.count || !frames.pendingMigrations.isEmpty || frames.kcompactdDue
-            || !frames.pendingKswapdWakeups.isEmpty
+            || !frames.pendingKswapdWakeups.isEmpty || memcgPagesOverHigh > 0
     }
 
     @inlinable mutating func settleIfNeeded() { if needsSettle { settle() } }
@@ -22,6 +22,7 @@ extension LinuxKernel {
         frames.kcompactdTick()
         if !frames.pendingMigrations.isEmpty { applyMigrations() }
         if !frames.pendingKswapdWakeups.isEmpty { noteKswapdWakeups() }
+        if memcgPagesOverHigh > 0 { handleOverHigh() }
     }
 
     /// Takes the physical layer's kswapd wake-ups (one per node woken since the last take, each

@@ -23,6 +23,11 @@ public struct LinuxKernel: KernelModel {
     public internal(set) var reclaim: ReclaimState
     /// The swap areas, the swap cache and swap-in readahead's state.
     public internal(set) var swap: SwapSpace
+    /// The memory-cgroup tree: cgroups, members, page counters, events (`Kernel/Memcg`).
+    public internal(set) var memcg = MemcgTree()
+    /// Pages the current task charged above some memory.high during this event
+    /// (`current->memcg_nr_pages_over_high`), reclaimed after it (`handleOverHigh`).
+    @usableFromInline var memcgPagesOverHigh: UInt64 = 0
     /// The OOM kills so far, as the kernel logged them.
     public internal(set) var oomKills: [OOMKill] = []
     /// The process whose event the kernel is handling (`current`): the OOM killer's invoker.
@@ -80,6 +85,7 @@ public struct LinuxKernel: KernelModel {
         self.swap = SwapSpace(areas: (configuration.swap?.areas ?? []).map { SwapArea(name: $0.name, bytes: $0.bytes, priority: $0.priority) })
         self.commit = CommitAccounting(policy: configuration.vm.overcommit, totalRAMPages: frames.totalPages,
                                        freePagesAtBoot: frames.buddyFreePages, version: physical.kernelVersion)
+        setUpMemcgs(configuration.memcg)
     }
 
     /// The live processes, by pid (`tasks.live`).
@@ -149,6 +155,7 @@ public struct LinuxKernel: KernelModel {
 
     @discardableResult
     mutating func spawn(_ pid: ProcessID, parent: ProcessID, image: String) -> ProcessState? {
+        memcgAttachNew(pid, parent: parent, image: image)
         guard let pgd = allocateFrame(.pageTable) else { return nil }
         let p = ProcessState(pid: pid, parent: parent, image: image, pgd: pgd, mmapBase: LinuxKernel.defaultMmapBase)
         tasks.add(p)
@@ -163,6 +170,9 @@ public struct LinuxKernel: KernelModel {
     /// When the page allocator gives up where direct reclaim would start, the kernel reclaims and
     /// retries, then calls the OOM killer (`allocateReclaiming`).
     @usableFromInline mutating func allocateFrame(_ use: PageUse) -> PageFrameNumber? {
+        // The charge comes first (`mem_cgroup_charge`; the model charges before the page is taken).
+        let group = memcgToCharge(use)
+        if let g = group, !tryChargeMemcg(g, pages: 1, gfp: .highUserMovable) { return nil }
         var frame = frames.allocate(for: use)
         if frame == nil && frames.lastFailure?.reason == .needsReclaim {
             // The mask the kernel asks with, as the kill line prints it: `vma_alloc_zeroed_movable_folio`
@@ -176,7 +186,11 @@ public struct LinuxKernel: KernelModel {
             }
             frame = allocateReclaiming(order: 0, gfp: gfp) { $0.allocate(for: use) }
         }
-        guard let f = frame else { return nil }
+        guard let f = frame else {
+            if let g = group { memcg.uncharge(g, pages: 1) }
+            return nil
+        }
+        if let g = group { frames.setMemcg(f, g) }
         stats.pgalloc += 1
         switch use {
         case .file: frames.lruAdd(f, .inactiveFile)
@@ -187,6 +201,7 @@ public struct LinuxKernel: KernelModel {
     }
 
     @usableFromInline mutating func freeFrame(_ f: PageFrameNumber) {
+        memcgUncharge(f, pages: 1)
         frames.release(f)
         stats.pgfree += 1
     }

@@ -34,6 +34,8 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
     public var swap: SwapConfiguration?
     /// The time reclaim's work costs the task doing it (nil: the measured defaults; decoded if present).
     public var stallCosts: StallCosts?
+    /// The memory cgroups the replay starts with (nil: none, every process in the root cgroup).
+    public var memcg: MemcgConfiguration?
 
     /// The virtual-memory tunables in force.
     public var vm: VirtualMemoryConfiguration { virtualMemory ?? VirtualMemoryConfiguration() }
@@ -68,7 +70,7 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
         ("fault_around_bytes", "do_fault_around window in bytes"),
         ("page_cache", "cold (default: file pages are read on first use) or warm (already cached, as on the host that recorded the trace)"),
     ] + HardwareConfiguration.settableKeys + PhysicalConfiguration.settableKeys + VirtualMemoryConfiguration.settableKeys
-        + SwapConfiguration.settableKeys + StallCosts.settableKeys
+        + SwapConfiguration.settableKeys + StallCosts.settableKeys + MemcgConfiguration.settableKeys
 
     /// Applies one `key=value` override; throws a message naming the key and what was expected.
     public mutating func set(_ key: String, _ value: String) throws {
@@ -112,6 +114,8 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
             if try sw.set(key, value) { swap = sw; break }
             var vmc = vm
             if try vmc.set(key, value) { virtualMemory = vmc; break }
+            var cg = memcg ?? MemcgConfiguration()
+            if try cg.set(key, value) { memcg = cg; break }
             var phys = physical ?? PhysicalConfiguration()
             if try phys.set(key, value) { physical = phys; break }
             throw ConfigurationError("unknown setting '\(key)'; known: " + MachineConfiguration.settableKeys.map(\.key).joined(separator: ", "))

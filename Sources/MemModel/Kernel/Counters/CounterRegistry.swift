@@ -10,6 +10,8 @@ public struct CounterRegistry: Sendable {
     /// The populated zones, each as its index into `PhysicalMemory.zoneInfo` and its
     /// `Zone.counterName`, in zone order.
     public let zones: [(index: Int, name: String)]
+    /// The memory cgroups recorded (configured at boot, the root left out), as id and path.
+    public var memcgs: [(id: Int, path: String)] = []
 
     /// The machine-wide counters, in stored order.
     public static let machineWide: [KernelCounter] = {
@@ -34,17 +36,25 @@ public struct CounterRegistry: Sendable {
     }
 
     /// The registry of `kernel`'s machine.
-    public init(_ kernel: LinuxKernel) { self.init(zones: kernel.frames.zoneInfo) }
+    public init(_ kernel: LinuxKernel) {
+        self.init(zones: kernel.frames.zoneInfo)
+        memcgs = kernel.memcg.groups.prefix(kernel.memcg.configuredCount).dropFirst().map { ($0.id, $0.path) }
+    }
+
+    /// The memory cgroups' series (`MemcgCounter`), after the zones'.
+    var memcgCounters: [KernelCounter] { memcgs.flatMap { MemcgCounter.counters(id: $0.id, path: $0.path) } }
 
     /// Every counter, in stored order.
     public var counters: [KernelCounter] {
         CounterRegistry.machineWide + zones.flatMap { z in ZoneCounter.series.map { $0.counter(zone: z.index, named: z.name) } }
+            + memcgCounters
     }
 
-    public var count: Int { CounterRegistry.machineWide.count + zones.count * ZoneCounter.series.count }
+    public var count: Int { CounterRegistry.machineWide.count + zones.count * ZoneCounter.series.count + memcgs.count * 14 }
 
     public var names: [String] {
         CounterRegistry.machineWide.map(\.name) + zones.flatMap { z in ZoneCounter.series.map { $0.name(zone: z.name) } }
+            + memcgCounters.map(\.name)
     }
 
     /// Every counter's value now, in the order of `counters` (the same tables, walked the same
@@ -54,6 +64,7 @@ public struct CounterRegistry: Sendable {
         v.reserveCapacity(count)
         for c in CounterRegistry.machineWide { v.append(c.value(kernel)) }
         for z in zones { for s in ZoneCounter.series { v.append(s.value(kernel, zone: z.index)) } }
+        if !memcgs.isEmpty { for c in memcgCounters { v.append(c.value(kernel)) } }
         return v
     }
 

@@ -38,9 +38,9 @@ public struct PageScope: Sendable {
         let f = k.frames
         lru = LRUList.allCases.map { list in
             switch extent {
-            case .machine: (0..<f.nodeZones.count).reduce(0) { $0 + f.lruPages($1, list) }
-            case .node(let n): f.lruPages(n, list)
-            case .zone(let z): f.lruPages(f.zoneInfo[z].node, list, zone: f.zoneInfo[z].type)
+            case .machine: (0..<f.nodeZones.count).reduce(0) { $0 + f.nodeLRUPages($1, list) }
+            case .node(let n): f.nodeLRUPages(n, list)
+            case .zone(let z): f.nodeLRUPages(f.zoneInfo[z].node, list, zone: f.zoneInfo[z].type)
             }
         }
         self.uses = uses

@@ -48,9 +48,10 @@ extension LinuxKernel {
             chosen = killer.select(candidates, totalPages: total)
         }
         guard let (victim, points) = chosen, let p = tasks[victim.pid] else { return nil }
-        let record = OOMKill(invoker: invoker ?? victim, gfp: gfp, order: order, constraint: .none, totalPages: total,
+        var record = OOMKill(invoker: invoker ?? victim, gfp: gfp, order: order, constraint: .none, totalPages: total,
                              candidates: candidates.map { ($0, killer.badness($0, totalPages: total)) },
                              victim: victim, victimPoints: points, version: killer.version)
+        record.taskMemcg = noteGlobalOOMKill(victim.pid)
         oomKills.append(record)
         changes.append(.oomKill(record))
         kill(p, signal: 9)

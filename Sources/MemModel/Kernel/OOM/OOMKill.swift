@@ -22,6 +22,11 @@ public struct OOMKill: Hashable, Sendable {
     public var victimPoints: Int64
     /// The kernel version whose log format the lines follow.
     public var version: KernelVersion
+    /// The victim's memory cgroup path (`task_memcg=`; nil: the OOM's cgroup, or "/" for a global OOM).
+    public var taskMemcg: String?
+    /// For a memcg OOM, the lines `mem_cgroup_print_oom_meminfo` prints after the header (usage,
+    /// limit and failcnt of memory and swap, then the cgroup's memory.stat).
+    public var memcgLines: [String] = []
 
     public init(invoker: OOMCandidate, gfp: GFPMask, order: Int, constraint: Constraint, totalPages: UInt64,
                 candidates: [(OOMCandidate, Int64?)], victim: OOMCandidate, victimPoints: Int64, version: KernelVersion = .default61) {
@@ -34,7 +39,7 @@ public struct OOMKill: Hashable, Sendable {
         a.invoker == b.invoker && a.gfp == b.gfp && a.order == b.order && a.constraint == b.constraint
             && a.totalPages == b.totalPages && a.victim == b.victim && a.victimPoints == b.victimPoints
             && a.candidates.map(\.0) == b.candidates.map(\.0) && a.candidates.map(\.1) == b.candidates.map(\.1)
-            && a.version == b.version
+            && a.version == b.version && a.taskMemcg == b.taskMemcg && a.memcgLines == b.memcgLines
     }
 
     public func hash(into h: inout Hasher) { h.combine(invoker); h.combine(victim); h.combine(victimPoints) }
@@ -47,6 +52,7 @@ public struct OOMKill: Hashable, Sendable {
     /// The lines in the format of kernel `version`.
     public func logLines(version: KernelVersion) -> [String] {
         var lines = ["\(invoker.name) invoked oom-killer: gfp_mask=\(gfp.kernelDescription), order=\(order), oom_score_adj=\(invoker.oomScoreAdj)"]
+        lines += memcgLines
         let split = !(version < KernelVersion(major: 6, minor: 8))
         lines.append("Tasks state (memory values in pages):")
         lines.append(split
@@ -59,9 +65,9 @@ public struct OOMKill: Hashable, Sendable {
         }
         switch constraint {
         case .none:
-            lines.append("oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=/,task=\(victim.name),pid=\(victim.pid.rawValue),uid=\(victim.uid)")
+            lines.append("oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=\(taskMemcg ?? "/"),task=\(victim.name),pid=\(victim.pid.rawValue),uid=\(victim.uid)")
         case .memcg(let path):
-            lines.append("oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=\(path),task_memcg=\(path),task=\(victim.name),pid=\(victim.pid.rawValue),uid=\(victim.uid)")
+            lines.append("oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=\(path),task_memcg=\(taskMemcg ?? path),task=\(victim.name),pid=\(victim.pid.rawValue),uid=\(victim.uid)")
         }
         let prefix = if case .memcg = constraint { "Memory cgroup out of memory" } else { "Out of memory" }
         let v = victim

@@ -88,7 +88,9 @@ extension LinuxKernel {
             if key == "vm.compact_memory" { frames.compactAll() }
         case .oomScoreAdj:
             tasks[event.target]?.oomScoreAdj = Int32(clamping: event.value)
-        case .phase, .cgroupLimit:
+        case .cgroupLimit:
+            memcgControl(name: name, key: key, value: event.value, target: event.target)
+        case .phase:
             break
         }
     }

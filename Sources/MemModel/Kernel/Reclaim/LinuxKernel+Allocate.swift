@@ -36,9 +36,9 @@ extension LinuxKernel {
         let anon = swapPagesFree > 0
         for z in frames.zoneInfo.indices where frames.zoneInfo[z].isManaged && frames.zoneInfo[z].type <= highest {
             let zone = frames.zoneInfo[z]
-            let v = lruvec(node: zone.node)
-            var reclaimable = frames.lruPages(v, .inactiveFile, zone: zone.type) + frames.lruPages(v, .activeFile, zone: zone.type)
-            if anon { reclaimable += frames.lruPages(v, .inactiveAnon, zone: zone.type) + frames.lruPages(v, .activeAnon, zone: zone.type) }
+            let n = zone.node
+            var reclaimable = frames.nodeLRUPages(n, .inactiveFile, zone: zone.type) + frames.nodeLRUPages(n, .activeFile, zone: zone.type)
+            if anon { reclaimable += frames.nodeLRUPages(n, .inactiveAnon, zone: zone.type) + frames.nodeLRUPages(n, .activeAnon, zone: zone.type) }
             let available = Int64(reclaimable + frames.zoneFreePages(z))
             if frames.watermarkOK(z, order: order, mark: zone.mark(0), highest: Int(highest.rawValue), flags: [], free: available) { return true }
         }

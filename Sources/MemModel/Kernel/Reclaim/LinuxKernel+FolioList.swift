@@ -38,7 +38,7 @@ extension LinuxKernel {
         -> (reclaimed: UInt64, pageout: UInt64) {
         var reclaimed: UInt64 = 0, pageout: UInt64 = 0
         var dirtyUnqueued: UInt64 = 0, fileTaken: UInt64 = 0
-        let node = v
+        let node = v % frames.nodeZones.count     // lruvec = memcg · nodes + node
         var work = folios, next = 0
         while next < work.count {
             let f = work[next]

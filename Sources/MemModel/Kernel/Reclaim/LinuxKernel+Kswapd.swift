@@ -69,14 +69,44 @@ extension LinuxKernel {
             stall.directReclaim += stallCosts.reclaim(scanned: reclaim.stats.pgscanDirect - scannedBefore, swappedOut: swap.stats.pswpout - swappedBefore)
         }
         var sc = ScanControl(nrToReclaim: ScanControl.clusterMax, gfp: gfp, order: order, reclaimZone: highest, isKswapd: false)
+        return doTryToFreePages(&sc)
+    }
+
+    /// `do_try_to_free_pages`: passes from priority 12 down to 0 over every node until
+    /// `sc.nrToReclaim` pages are back; a run that reclaimed nothing but skipped cgroups within
+    /// their memory.low starts over with those reclaimed too (`memcg_low_reclaim`). The refaults
+    /// seen are snapshotted on the target's lruvecs (`snapshot_refaults`).
+    mutating func doTryToFreePages(_ sc: inout ScanControl) -> UInt64 {
         let nodes = frames.nodeZones.indices
-        repeat {
-            sc.nrScanned = 0
-            for node in nodes { shrinkNode(node, &sc) }
-            if sc.nrReclaimed >= sc.nrToReclaim { break }
-            sc.priority -= 1
-        } while sc.priority >= 0
-        for node in nodes { reclaim.snapshotRefaults(lruvec(node: node)) }
+        while true {
+            repeat {
+                sc.nrScanned = 0
+                for node in nodes { shrinkNode(node, &sc) }
+                if sc.nrReclaimed >= sc.nrToReclaim { break }
+                sc.priority -= 1
+            } while sc.priority >= 0
+            if sc.nrReclaimed > 0 || !sc.memcgLowSkipped || sc.memcgLowReclaim { break }
+            sc.priority = ScanControl.defaultPriority
+            sc.memcgLowReclaim = true
+            sc.memcgLowSkipped = false
+        }
+        let target = sc.targetMemcg ?? MemcgTree.root
+        for node in nodes { reclaim.snapshotRefaults(target * frames.nodeZones.count + node) }
         return sc.nrReclaimed
+    }
+
+    /// `try_to_free_mem_cgroup_pages`: reclaim for cgroup `id` at its limit (or above its high),
+    /// from its subtree's lruvecs only, aiming at max(`pages`, SWAP_CLUSTER_MAX); may swap and
+    /// unmap, over every zone (GFP_HIGHUSER_MOVABLE). Returns the pages reclaimed.
+    mutating func tryToFreeMemcgPages(_ id: Int, pages: UInt64) -> UInt64 {
+        var sc = ScanControl(nrToReclaim: Swift.max(pages, ScanControl.clusterMax), gfp: .highUserMovable, order: 0,
+                             reclaimZone: ZoneType.all.last!, isKswapd: false)
+        sc.targetMemcg = id
+        // Runs under `psi_memstall_enter`: the charging task stalls for the reclaim's work.
+        let scannedBefore = reclaim.stats.pgscanDirect, swappedBefore = swap.stats.pswpout
+        defer {
+            stall.memcgReclaim += stallCosts.reclaim(scanned: reclaim.stats.pgscanDirect - scannedBefore, swappedOut: swap.stats.pswpout - swappedBefore)
+        }
+        return doTryToFreePages(&sc)
     }
 }

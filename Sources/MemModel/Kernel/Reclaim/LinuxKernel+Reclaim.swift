@@ -14,34 +14,66 @@ extension LinuxKernel {
     }
 
     /// `shrink_node`: one reclaim pass over `node` at `sc.priority` (`prepare_scan_count`, then
-    /// `shrink_lruvec`); any progress makes a node kswapd had given up on reclaimable again.
+    /// `shrink_node_memcgs`); any progress makes a node kswapd had given up on reclaimable again.
     mutating func shrinkNode(_ node: Int, _ sc: inout ScanControl) {
-        let v = lruvec(node: node)
-        prepareScanCount(node, v, &sc)
+        prepareScanCount(node, &sc)
         let before = sc.nrReclaimed
-        shrinkLruvec(v, node: node, &sc)
+        shrinkNodeMemcgs(node, &sc)
         if sc.nrReclaimed > before { reclaim.reclaimedSomething(node: node) }
+    }
+
+    /// `shrink_node_memcgs`: every cgroup of the target's subtree in pre-order (the root's for
+    /// global reclaim) with its protection worked out first (`mem_cgroup_calculate_protection`):
+    /// below its effective memory.min it is skipped; below its effective memory.low it is skipped
+    /// unless this is the low-reclaim retry, which counts a `low` event; the rest have their
+    /// lruvec on `node` shrunk, protected ones proportionally (`shrink_lruvec`).
+    mutating func shrinkNodeMemcgs(_ node: Int, _ sc: inout ScanControl) {
+        let target = sc.targetMemcg ?? MemcgTree.root
+        let nodes = frames.nodeZones.count
+        for g in memcg.subtree(target) {
+            memcg.calculateProtection(target: target, g)
+            if memcg.belowMin(g) { continue }
+            if memcg.belowLow(g) {
+                if !sc.memcgLowReclaim { sc.memcgLowSkipped = true; continue }
+                memcg.event(g, .low)
+            }
+            let c = memcg.groups[g]
+            shrinkLruvec(g * nodes + node, node: node, &sc, protection: (c.effectiveMin, c.effectiveLow), cgroupSize: c.usage)
+        }
+    }
+
+    /// Pages on `list` of `node` in zones up to `zone` over the cgroups of `target`'s subtree
+    /// (the target lruvec's hierarchical `lruvec_page_state`; the node's for the root).
+    func subtreeLRUSize(_ target: Int, node: Int, _ list: LRUList, upTo zone: ZoneType) -> UInt64 {
+        let nodes = frames.nodeZones.count
+        if target == MemcgTree.root { return ZoneType.all.prefix(Int(zone.rawValue) + 1).reduce(0) { $0 + frames.nodeLRUPages(node, list, zone: $1) } }
+        return memcg.subtree(target).reduce(0) { $0 + lruSize($1 * nodes + node, list, upTo: zone) }
     }
 
     /// `prepare_scan_count`: whether the active lists may be deactivated (refaults seen since the
     /// last run, or the inactive list too small), cache-trim mode (plenty of inactive file that is
-    /// not thrashing) and whether the file LRU is tiny against the high watermarks.
-    mutating func prepareScanCount(_ node: Int, _ v: Int, _ sc: inout ScanControl) {
-        let vec = reclaim.vectors[v]
+    /// not thrashing) and, for global reclaim, whether the file LRU is tiny against the high
+    /// watermarks — all judged on the target's lruvec (`target_lruvec`).
+    mutating func prepareScanCount(_ node: Int, _ sc: inout ScanControl) {
+        let target = sc.targetMemcg ?? MemcgTree.root
+        let vec = reclaim.vectors[target * frames.nodeZones.count + node]
         let top = ZoneType.all.last!
+        func size(_ l: LRUList) -> UInt64 { subtreeLRUSize(target, node: node, l, upTo: top) }
         sc.mayDeactivateAnon = vec.activations.anon != vec.refaultsSeen.anon
-            || ScanBalance.inactiveIsLow(inactive: lruSize(v, .inactiveAnon, upTo: top), active: lruSize(v, .activeAnon, upTo: top))
+            || ScanBalance.inactiveIsLow(inactive: size(.inactiveAnon), active: size(.activeAnon))
         sc.mayDeactivateFile = vec.activations.file != vec.refaultsSeen.file
-            || ScanBalance.inactiveIsLow(inactive: lruSize(v, .inactiveFile, upTo: top), active: lruSize(v, .activeFile, upTo: top))
-        let inactiveFile = lruSize(v, .inactiveFile, upTo: top)
+            || ScanBalance.inactiveIsLow(inactive: size(.inactiveFile), active: size(.activeFile))
+        let inactiveFile = size(.inactiveFile)
         sc.cacheTrimMode = inactiveFile >> UInt64(sc.priority) > 0 && !sc.mayDeactivateFile
+        sc.fileIsTiny = false
+        guard sc.targetMemcg == nil else { return }
         var free: UInt64 = 0, high: UInt64 = 0
         for z in frames.nodeZones[node] where frames.zoneInfo[z].isManaged {
             free += frames.zoneFreePages(z)
             high += frames.zoneInfo[z].mark(2)
         }
-        let file = inactiveFile + lruSize(v, .activeFile, upTo: top)
-        let anon = lruSize(v, .inactiveAnon, upTo: top)
+        let file = inactiveFile + size(.activeFile)
+        let anon = size(.inactiveAnon)
         sc.fileIsTiny = file + free <= high && !sc.mayDeactivateAnon && anon >> UInt64(sc.priority) > 0
     }
 
@@ -49,14 +81,21 @@ extension LinuxKernel {
     /// batches list by list; once enough is reclaimed (outside kswapd and the first direct pass)
     /// the smaller type stops and the other is cut to the share already scanned of it. Then the
     /// active anon list is aged when it outgrows the inactive one and anon can be reclaimed.
-    mutating func shrinkLruvec(_ v: Int, node: Int, _ sc: inout ScanControl) {
+    /// A cgroup's protection (`protection`: effective min and low, `cgroupSize`: its usage) scales
+    /// each list's size first (`apply_proportional_protection` in `get_scan_count`).
+    mutating func shrinkLruvec(_ v: Int, node: Int, _ sc: inout ScanControl, protection: (min: UInt64, low: UInt64) = (0, 0),
+                               cgroupSize: UInt64 = 0) {
         let vec = reclaim.vectors[v]
-        let balance = ScanBalance.choose(.init(canReclaimAnon: sc.maySwap && swapPagesFree > 0, swappiness: swappiness,
-                                               priority: sc.priority, fileIsTiny: sc.fileIsTiny, cacheTrimMode: sc.cacheTrimMode,
-                                               anonCost: vec.anonCost, fileCost: vec.fileCost))
-        var nr = LRUList.evictable.map { balance.scan($0, size: lruSize(v, $0, upTo: sc.reclaimZone), priority: sc.priority) }
+        // `can_reclaim_anon_pages` for the lruvec's cgroup: swap left, within its memory.swap.max.
+        let canSwap = swapRoom(v / frames.nodeZones.count) > 0
+        let balance = ScanBalance.choose(.init(canReclaimAnon: sc.maySwap && canSwap, cgroupReclaim: sc.targetMemcg != nil,
+                                               swappiness: swappiness, priority: sc.priority, fileIsTiny: sc.fileIsTiny,
+                                               cacheTrimMode: sc.cacheTrimMode, anonCost: vec.anonCost, fileCost: vec.fileCost))
+        var nr = LRUList.evictable.map {
+            balance.scan($0, size: protectedScanSize(lruSize(v, $0, upTo: sc.reclaimZone), protection, cgroupSize, &sc), priority: sc.priority)
+        }
         let targets = nr
-        var scanAdjusted = !sc.isKswapd && sc.priority == ScanControl.defaultPriority
+        var scanAdjusted = sc.targetMemcg == nil && !sc.isKswapd && sc.priority == ScanControl.defaultPriority
         var reclaimed: UInt64 = 0
         let ia = 0, aa = 1, inf = 2, af = 3
         while nr[ia] > 0 || nr[af] > 0 || nr[inf] > 0 {
@@ -80,10 +119,22 @@ extension LinuxKernel {
             scanAdjusted = true
         }
         sc.nrReclaimed += reclaimed
-        if swapPagesFree > 0 && ScanBalance.inactiveIsLow(inactive: lruSize(v, .inactiveAnon, upTo: sc.reclaimZone),
+        if canSwap && ScanBalance.inactiveIsLow(inactive: lruSize(v, .inactiveAnon, upTo: sc.reclaimZone),
                                                           active: lruSize(v, .activeAnon, upTo: sc.reclaimZone)) {
             shrinkActiveList(ScanControl.clusterMax, v, .activeAnon, &sc)
         }
+    }
+
+    /// `apply_proportional_protection`: a protected cgroup's list counts as
+    /// size − size · protection / (cgroup size + 1), at least SWAP_CLUSTER_MAX; the protection is
+    /// memory.low outside the low-reclaim retry (noting that low was honoured), else memory.min.
+    func protectedScanSize(_ size: UInt64, _ protection: (min: UInt64, low: UInt64), _ cgroupSize: UInt64, _ sc: inout ScanControl) -> UInt64 {
+        guard protection.min > 0 || protection.low > 0 else { return size }
+        let p: UInt64
+        if !sc.memcgLowReclaim && protection.low > protection.min { p = protection.low; sc.memcgLowSkipped = true } else { p = protection.min }
+        let total = Swift.max(cgroupSize, p)
+        let scan = size - MemcgTree.mulDiv(size, p, total + 1)
+        return Swift.max(scan, ScanControl.clusterMax)
     }
 
     /// vm.swappiness (default 60; 0…200).
@@ -135,7 +186,9 @@ extension LinuxKernel {
         }
         for f in active { frames.lruAdd(f, list) }
         for f in inactive { frames.lruAdd(f, list.inactive) }
-        reclaim.stats.pgdeactivate += inactive.reduce(0) { $0 + frames.folioPages($1) }
+        let deactivated = inactive.reduce(0) { $0 + frames.folioPages($1) }
+        reclaim.stats.pgdeactivate += deactivated
+        if v >= frames.nodeZones.count { memcg.count(v / frames.nodeZones.count) { $0.pgrefill += scanned; $0.pgdeactivate += deactivated } }
     }
 
     /// `shrink_inactive_list`: isolates a batch, reclaims what it can (`shrink_folio_list`), puts
@@ -150,6 +203,7 @@ extension LinuxKernel {
         reclaim.noteCost(v, file: list.isFile, pages: r.pageout, lruPages: LRUList.evictable.reduce(0) { $0 + lruSize(v, $1, upTo: ZoneType.all.last!) })
         if sc.isKswapd { reclaim.stats.pgstealKswapd += r.reclaimed } else { reclaim.stats.pgstealDirect += r.reclaimed }
         if list.isFile { reclaim.stats.pgstealFile += r.reclaimed } else { reclaim.stats.pgstealAnon += r.reclaimed }
+        if v >= frames.nodeZones.count { memcg.count(v / frames.nodeZones.count) { $0.pgscan += scanned; $0.pgsteal += r.reclaimed } }
         return r.reclaimed
     }
 }

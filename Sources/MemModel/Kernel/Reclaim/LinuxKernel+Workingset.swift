@@ -42,7 +42,7 @@ extension LinuxKernel {
         frames.updateFolioFlags(f) { $0.remove(.referenced) }
         let pages = frames.folioPages(f)
         reclaim.stats.pgactivate += pages
-        if let node = frames.locations.location(of: f)?.node { reclaim.age(lruvec(node: node), by: pages) }
+        if frames.locations.location(of: f) != nil { reclaim.age(frames.lruvecOf(f), by: pages) }
     }
 }
 

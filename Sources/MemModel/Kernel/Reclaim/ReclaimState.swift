@@ -42,6 +42,11 @@ public struct ReclaimState: Hashable, Sendable {
         kswapdFailures = Array(repeating: 0, count: nodes)
     }
 
+    /// Room for `count` lruvecs (a memory cgroup was created: its lruvecs start with no cost and age 0).
+    mutating func ensureVectors(_ count: Int) {
+        if vectors.count < count { vectors += Array(repeating: Vector(), count: count - vectors.count) }
+    }
+
     /// `lru_note_cost`: `pages` of I/O (pageout or refault) charged to the type, both costs halved
     /// once they pass a quarter of the lruvec's pages.
     mutating func noteCost(_ v: Int, file: Bool, pages: UInt64, lruPages: UInt64) {

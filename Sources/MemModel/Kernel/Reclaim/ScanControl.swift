@@ -24,6 +24,12 @@ public struct ScanControl: Sendable {
     public var fileIsTiny = false
     public var nrScanned: UInt64 = 0
     public var nrReclaimed: UInt64 = 0
+    /// The memory cgroup this reclaim is for (`target_mem_cgroup`; nil: global reclaim).
+    public var targetMemcg: Int?
+    /// `memcg_low_reclaim`: cgroups within their memory.low are reclaimed too (the second try
+    /// after a pass that skipped them and reclaimed nothing); `memcg_low_skipped`: one was skipped.
+    public var memcgLowReclaim = false
+    public var memcgLowSkipped = false
 
     public init(nrToReclaim: UInt64, gfp: GFPMask, order: Int, reclaimZone: ZoneType, isKswapd: Bool) {
         self.nrToReclaim = nrToReclaim; self.gfp = gfp; self.order = order

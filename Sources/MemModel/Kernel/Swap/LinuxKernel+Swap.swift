@@ -20,13 +20,15 @@ extension LinuxKernel {
     /// entry, freed. With no swap slot left the folio is activated (`activate_locked_split`).
     mutating func reclaimAnonymous(_ f: PageFrameNumber, _ v: Int, _ sc: inout ScanControl, work: inout [PageFrameNumber]) -> AnonReclaim {
         if swap.entryOf[f] == nil {
-            guard sc.maySwap, swapPagesFree > 0 else { activate(f); return .kept }
+            guard sc.maySwap, swapRoom(frames.memcgOf(f)) > 0 else { activate(f); return .kept }
             if frames.useOf(f) == .anonHuge {
                 guard splitForSwap(f) else { activate(f); return .kept }
                 swap.stats.thpSwpoutFallback += 1
                 for i in 1..<HugePage.pages { work.append(PageFrameNumber(f.rawValue + i)) }
             }
             guard let e = swap.allocate() else { activate(f); return .kept }
+            // The cgroup's memory.swap.max may refuse the slot (`mem_cgroup_try_charge_swap`).
+            guard chargeSwap(f, e) else { swap.release(e); activate(f); return .kept }
             swap.addToCache(e, f)
             frames.updateFolioFlags(f) { $0.insert(.dirty) }       // add_to_swap: folio_mark_dirty
         }

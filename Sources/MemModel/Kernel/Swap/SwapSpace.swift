@@ -21,6 +21,11 @@ public struct SwapSpace: Hashable, Sendable {
     var readaheadHits = 0
     var previousOffset: UInt64 = 0
     var lastReadaheadPages = 0
+    /// The memory cgroup each charged slot belongs to (`swap_cgroup` records), and the slots
+    /// charged per cgroup (the group itself, not its descendants): `memory.swap.current` sums
+    /// them over a subtree. A slot is uncharged when it is freed.
+    public private(set) var owners: [SwapEntry: Int] = [:]
+    public private(set) var chargedSlots: [Int: UInt64] = [:]
     /// The order areas of equal priority take turns in (`plist_requeue` of `swap_avail_heads`).
     var rotation: [Int]
     public var stats = SwapStatistics()
@@ -54,6 +59,26 @@ public struct SwapSpace: Hashable, Sendable {
         return nil
     }
 
+    /// Records `e` as charged to cgroup `group` (`mem_cgroup_try_charge_swap` succeeded).
+    public mutating func charge(_ e: SwapEntry, to group: Int) {
+        owners[e] = group
+        chargedSlots[group, default: 0] += 1
+    }
+
+    /// A slot became free: its cgroup's charge goes (`mem_cgroup_uncharge_swap`).
+    mutating func slotFreed(_ e: SwapEntry) {
+        shadows[e] = nil
+        guard let g = owners.removeValue(forKey: e) else { return }
+        chargedSlots[g]! -= 1
+        if chargedSlots[g] == 0 { chargedSlots[g] = nil }
+    }
+
+    /// Gives back a slot `allocate()` just handed out, never used (`put_swap_folio` after a
+    /// failed swap charge).
+    public mutating func release(_ e: SwapEntry) {
+        if areas[e.area].put(e.offset, cache: true) == 0 { slotFreed(e) }
+    }
+
     /// The reference count of `e`'s slot without the cache bit (`__swap_count`).
     public func count(_ e: SwapEntry) -> UInt8 { areas[e.area].count(e.offset) }
 
@@ -63,7 +88,7 @@ public struct SwapSpace: Hashable, Sendable {
     /// `swap_free`: a PTE naming `e` went away; true when the slot is free now.
     @discardableResult public mutating func free(_ e: SwapEntry) -> Bool {
         let left = areas[e.area].put(e.offset, cache: false)
-        if left == 0 { shadows[e] = nil }
+        if left == 0 { slotFreed(e) }
         return left == 0
     }
 
@@ -88,7 +113,7 @@ public struct SwapSpace: Hashable, Sendable {
         cache[e] = nil
         readahead.remove(frame)
         let left = areas[e.area].put(e.offset, cache: true)
-        if let shadow, left != 0 { shadows[e] = shadow }
+        if left == 0 { slotFreed(e) } else if let shadow { shadows[e] = shadow }
         return e
     }
 
@@ -155,6 +180,10 @@ public struct SwapSpace: Hashable, Sendable {
             problems.append("swap shadow for free slot \(e)")
         }
         for f in readahead where entryOf[f] == nil { problems.append("readahead frame \(f) not in the swap cache") }
+        for e in owners.keys where e.area >= areas.count || areas[e.area].map[Int(e.offset)] == 0 { problems.append("swap charge for free slot \(e)") }
+        var perGroup: [Int: UInt64] = [:]
+        for g in owners.values { perGroup[g, default: 0] += 1 }
+        if perGroup != chargedSlots { problems.append("swap charges per cgroup \(chargedSlots) do not match the slots' owners \(perGroup)") }
         for a in areas.indices {
             for o in 1..<UInt64(areas[a].map.count) where areas[a].inCache(o) && cache[SwapEntry(area: a, offset: o)] == nil {
                 problems.append("swap \(a):\(o) has SWAP_HAS_CACHE but no cached page"); break

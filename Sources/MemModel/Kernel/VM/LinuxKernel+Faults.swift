@@ -5,7 +5,7 @@ extension LinuxKernel {
     /// the outcome is the first page's unless the second faults.
     public mutating func access(_ access: MemoryAccess, pid: ProcessID) -> Translation {
         enter(pid)
-        defer { settleIfNeeded() }
+        let faultMark = (stats.pgfault, stats.pgmajfault); defer { noteMemcgFaults(since: faultMark); settleIfNeeded() }
         guard let p = processFor(pid), p.alive else { return Translation(fault: .processDead, frame: PageFrameNumber(0), vma: .none) }
         var write = access.kind.writes
         var exec = access.kind.fetches

@@ -17,12 +17,13 @@ extension LinuxKernel {
             return Translation(fault: .thpZeroPage, frame: PageFrameNumber(zero.rawValue + HugePage.index(ofNumber: vpn)), vma: vma.id)
         }
         guard let head = frames.allocatePages(order: HugePage.order, gfp: thpGFP(vma)) else { stats.thpFaultFallback += 1; return nil }
+        guard chargeHugePage(head, gfp: thpGFP(vma)) else { stats.thpFaultFallback += 1; return nil }
         frames.setUse(head, order: HugePage.order, .anonHuge)
         frames.lruAdd(head, .inactiveAnon)
         stats.pgalloc += HugePage.pages
         let entry = PageTableEntry(frame: head, flags: [.present, .user, .accessed, .writable, .anonymous, .dirty])
         guard p.table.mapHuge(vpn, entry, allocate: { self.allocateFrame(.pageTable) }) else {
-            frames.freePages(head, order: HugePage.order); stats.pgfree += HugePage.pages
+            memcgUncharge(head, pages: HugePage.pages); frames.freePages(head, order: HugePage.order); stats.pgfree += HugePage.pages
             return oom(p, vma.id)
         }
         frames.adjustEntireMapCount(head, by: 1)
@@ -140,6 +141,7 @@ extension LinuxKernel {
     /// split shrinker, done at once). Returns the frames freed.
     mutating func releaseHugePage(_ head: PageFrameNumber) -> UInt64 {
         if !subpagesMapped(head) {
+            memcgUncharge(head, pages: HugePage.pages)
             frames.freePages(head, order: HugePage.order)
             stats.pgfree += HugePage.pages
             return HugePage.pages

@@ -21,6 +21,7 @@ extension LinuxKernel {
             let freed = releaseMemory(p)
             changes.append(.processExec(pid: pid, image: image))
             p.image = image
+            memcgAttachExec(pid, image: image)
             p.startBrk = 0; p.brk = 0
             return ProcessResult(pid: pid, pages: freed)
         case .exit:
