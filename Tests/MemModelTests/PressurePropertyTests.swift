@@ -18,7 +18,7 @@ import MemTrace
         var swap: String?
         var steps: Int
         /// Whether the workload maps the small file (off: file faults under reclaim crash the model
-        /// today, a force-unwrap in `fileFault` after `readAround`; see the README's Testing notes).
+        /// today, a force-unwrap in `fileFault` after `readAround`; see the README's "Pressure tests").
         var fileMappings = false
 
         /// Runs the workload, calling `check` after every step.
