@@ -24,7 +24,8 @@ test: deps
 
 ## Speed and size benchmarks; each figure is a ratio against a baseline measured in the same run.
 bench: deps
-	$(SWIFT) build -c release --product memreplay-bench --product memreplay
+	$(SWIFT) build -c release --product memreplay-bench
+	$(SWIFT) build -c release --product memreplay
 	.build/release/memreplay-bench
 
 ## Replays the sample traces and diffs their metrics against the committed baselines.

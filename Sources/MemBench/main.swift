@@ -1,11 +1,12 @@
 // memreplay-bench: speed and size figures for the README, each measured in this run.
 //
-// Usage: memreplay-bench [decode-events] [store-rows]
+// Usage: memreplay-bench [decode-events] [store-rows] | vm | pressure
 // Speed goals are judged by ratios against baselines measured in the same run (the machines are
 // shared and noisy); absolute rates are printed alongside for context.
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 
 let args = CommandLine.arguments
 let decodeEvents = args.count > 1 ? Int(args[1]) ?? 10_000_000 : 10_000_000
@@ -33,7 +34,29 @@ func runVirtualMemory() {
     let loc = frameLocationBenchmark(lookups: 1_000_000)
     print("  frameLocation (per fault row): \(fixed(loc.table, 1)) ns/call = \(fixed(loc.snapshot / loc.table, 1))× the zone-snapshot answer (\(fixed(loc.snapshot, 1)) ns/call)")
 }
+/// `memreplay-bench pressure`: the whole `memreplay replay` on a machine half the trace's need
+/// (with swap) against the same trace on a machine large enough.
+func runPressure() {
+    let exe = CommandLine.arguments[0]
+    let dir = exe.contains("/") ? String(exe[..<exe.lastIndex(of: "/")!]) : "."
+    let memreplay = dir + "/memreplay"
+    let bench = PressureBenchmark()
+    do {
+        let r = try bench.run(memreplay: memreplay, directory: "/tmp/memreplay-bench-pressure-\(getpid())")
+        print("memory pressure (whole `memreplay replay`, \(r.events) events: 2× RAM anonymous written and read back, a 2× RAM file read twice; best of \(bench.rounds), interleaved):")
+        print("  256 MiB + 1 GiB swap:   \(million(r.pressuredRate)) events/s (\(fixed(r.pressured, 2)) s)")
+        print("  2 GiB (no reclaim):     \(million(r.roomyRate)) events/s (\(fixed(r.roomy, 2)) s)")
+        print("  ratio pressured / roomy: \(fixed(r.ratio, 3))               (goal ≥ 0.5)  \(r.ratio >= 0.5 ? "PASS" : "FAIL")")
+        let c = r.pressuredCounters, l = r.roomyCounters
+        let shown = PressureBenchmark.reported.map { "\($0.split(separator: ".").last!) \(Int(c[$0] ?? 0))/\(Int(l[$0] ?? 0))" }
+        print("  small/large: " + shown.joined(separator: ", "))
+        try? FileManager.default.removeItem(atPath: "/tmp/memreplay-bench-pressure-\(getpid())")
+    } catch {
+        print("memory pressure: \(error)")
+    }
+}
 if args.count > 1 && args[1] == "vm" { runVirtualMemory(); exit(0) }
+if args.count > 1 && args[1] == "pressure" { runPressure(); exit(0) }
 
 print("memreplay-bench — every figure below was measured in this run")
 print("")
@@ -74,3 +97,6 @@ print("  baseline:               \(million(a.baseline)) ops/s")
 
 print("")
 runVirtualMemory()
+
+print("")
+runPressure()

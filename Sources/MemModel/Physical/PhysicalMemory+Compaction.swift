@@ -100,7 +100,9 @@ extension PhysicalMemory {
             if let want = sourceFilter, blockType[Int(migrateBlock)] != want.rawValue { migrateBlock += 1; continue }
             for pfn in base..<(base + PhysicalMemory.pageblockPages) {
                 let i = Int(pfn)
-                guard use[i].isMovable else { continue }
+                // `isolate_migratepages_block` takes LRU pages only: a page held off its LRU (being
+                // mapped, or isolated by reclaim) stays where it is.
+                guard use[i].isMovable, store.lruList[i] != PhysicalMemory.offLRU else { continue }
                 while targets.isEmpty {
                     guard freeBlock > migrateBlock else { break outer }
                     freeScanned += PhysicalMemory.pageblockPages

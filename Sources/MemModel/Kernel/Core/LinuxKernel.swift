@@ -213,9 +213,13 @@ public struct LinuxKernel: KernelModel {
                                             young: Bool = true) -> Bool {
         var bits = flags.union([.present, .user])
         if young { bits.insert(.accessed) } else { bits.remove(.accessed) }
-        let ok = p.table.map(vpn, PageTableEntry(frame: frame, flags: bits)) {
-            self.allocateFrame(.pageTable)
+        var fresh: [PageFrameNumber] = []
+        let needed = p.table.tablePagesNeeded(vpn)
+        if needed > 0 {
+            guard let pages = allocateTablePages(p, needed, protecting: frame) else { return false }
+            fresh = pages
         }
+        let ok = p.table.map(vpn, PageTableEntry(frame: frame, flags: bits)) { fresh.popLast() }
         guard ok else { return false }
         if frame != frames.zeroPage {
             frames.adjustMapCount(frame, by: 1)
@@ -224,6 +228,33 @@ public struct LinuxKernel: KernelModel {
             p.noteGrowth()
         }
         return true
+    }
+
+    /// Allocates the `n` page-table pages a mapping in `p` needs before the table is touched
+    /// (`__pte_alloc` runs before the PTE lock is taken): the allocations may reclaim, and
+    /// reclaim walks page tables, this one included. The page being mapped is held off its LRU
+    /// meanwhile, as the kernel's locked folio is skipped by reclaim. Nil, with nothing kept,
+    /// when a page could not be had, the allocations ended `p` (the OOM killer chose it) or
+    /// freed the page to be mapped.
+    mutating func allocateTablePages(_ p: ProcessState, _ n: Int, protecting frame: PageFrameNumber?) -> [PageFrameNumber]? {
+        var list: LRUList?
+        if let f = frame, f != frames.zeroPage, let l = frames.lruListOf(f) { list = l; frames.lruDelete(f) }
+        var pages: [PageFrameNumber] = []
+        for _ in 0..<n {
+            guard let t = allocateFrame(.pageTable) else { break }
+            pages.append(t)
+        }
+        // The page may be gone: an OOM kill during the allocations can free it (the parent a
+        // fork was copying from, say). Then the mapping cannot be made either.
+        var lost = false
+        if let f = frame, let l = list {
+            if frames.useOf(f) == .free { lost = true } else { frames.lruAdd(f, l) }
+        }
+        if pages.count < n || !p.alive || lost {
+            for t in pages { freeFrame(t) }
+            return nil
+        }
+        return pages
     }
 
     /// Removes the PTE at `vpn`, dropping RSS and mapcount; frees private anonymous frames nobody maps.

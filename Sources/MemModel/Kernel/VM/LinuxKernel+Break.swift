@@ -117,7 +117,8 @@ extension LinuxKernel {
         releaseMapping(shape.backing)
         for (vpn, e) in moved {
             let nv = Page.number(of: dest) + (vpn - Page.number(of: old))
-            _ = p.table.map(nv, e) { self.allocateFrame(.pageTable) }
+            guard var fresh = allocateTablePages(p, p.table.tablePagesNeeded(nv), protecting: e.frame) else { continue }
+            _ = p.table.map(nv, e) { fresh.popLast() }
         }
         for (vpn, e) in movedSwap { p.table.setSwapEntry(Page.number(of: dest) + (vpn - Page.number(of: old)), e) }
         return SyscallResult(result: Int64(dest), vma: id)

@@ -214,6 +214,13 @@ extension LinuxKernel {
             major = true
             stats.pgmajfault += 1
         }
+        // Reclaim for the read-around's later pages may have evicted this one (the kernel's
+        // folio is locked until the fault maps it): read it again alone (`filemap_fault` retries).
+        if cache.page(file, pgoff) == nil {
+            guard let f = allocateFrame(.file) else { return oom(p, vma.id) }
+            addToPageCache(file, pgoff, f)
+            stats.pgpgin += 4
+        }
         let cached = cache.page(file, pgoff)!
         if write && !vma.isShared {
             guard let f = allocateFrame(.anonymous) else { return oom(p, vma.id) }

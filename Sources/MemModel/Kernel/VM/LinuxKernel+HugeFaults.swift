@@ -11,7 +11,7 @@ extension LinuxKernel {
         guard thpFaultAllowed(vma, vpn), !p.table.hasPTEPage(vpn) else { return nil }
         if !write && vm.thpUseZeroPage {
             guard let zero = hugeZeroPage() else { stats.thpFaultFallback += 1; return nil }
-            guard p.table.mapHuge(vpn, PageTableEntry(frame: zero, flags: [.present, .user]), allocate: { self.allocateFrame(.pageTable) }) else {
+            guard mapHugeEntry(p, vpn, PageTableEntry(frame: zero, flags: [.present, .user]), protecting: nil) else {
                 return oom(p, vma.id)
             }
             return Translation(fault: .thpZeroPage, frame: PageFrameNumber(zero.rawValue + HugePage.index(ofNumber: vpn)), vma: vma.id)
@@ -22,7 +22,7 @@ extension LinuxKernel {
         frames.lruAdd(head, .inactiveAnon)
         stats.pgalloc += HugePage.pages
         let entry = PageTableEntry(frame: head, flags: [.present, .user, .accessed, .writable, .anonymous, .dirty])
-        guard p.table.mapHuge(vpn, entry, allocate: { self.allocateFrame(.pageTable) }) else {
+        guard mapHugeEntry(p, vpn, entry, protecting: head) else {
             memcgUncharge(head, pages: HugePage.pages); frames.freePages(head, order: HugePage.order); stats.pgfree += HugePage.pages
             return oom(p, vma.id)
         }
@@ -162,6 +162,13 @@ extension LinuxKernel {
         splitHugeAt(p, start)
     }
 
+    /// Maps a 2 MiB entry in `p` with its table pages allocated first (`allocateTablePages`:
+    /// reclaim may run, and must not split or take `protecting`, the THP being mapped).
+    mutating func mapHugeEntry(_ p: ProcessState, _ vpn: UInt64, _ entry: PageTableEntry, protecting: PageFrameNumber?) -> Bool {
+        guard var fresh = allocateTablePages(p, p.table.hugeTablePagesNeeded(vpn), protecting: protecting) else { return false }
+        return p.table.mapHuge(vpn, entry) { fresh.popLast() }
+    }
+
     /// PMD-mapped THPs now (AnonHugePages / 512).
     public var anonHugePages: UInt64 { frames.pages(of: .anonHuge) }
 }
@@ -173,7 +180,7 @@ extension LinuxKernel {
         for (vpn, var e) in parent.table.hugeMappings(Page.number(of: v.start), Page.number(of: v.end)) {
             if e.flags.contains(.writable) { e.flags.remove(.writable); parent.table.updateHuge(vpn, e) }
             e.flags.remove(.huge)
-            guard child.table.mapHuge(vpn, e, allocate: { self.allocateFrame(.pageTable) }) else { return false }
+            guard mapHugeEntry(child, vpn, e, protecting: e.frame == hugeZeroFrame ? nil : e.frame) else { return false }
             guard e.frame != hugeZeroFrame else { continue }
             frames.adjustEntireMapCount(e.frame, by: 1)
             child.rssAnon += HugePage.pages

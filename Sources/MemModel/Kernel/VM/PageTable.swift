@@ -73,6 +73,19 @@ public struct PageTable: Sendable {
     /// True when any 2 MiB entry is present.
     @inlinable public var hasHuge: Bool { !huge.isEmpty }
 
+    /// The table pages `map(_:_:allocate:)` would allocate for `vpn`: a PUD, a PMD and a PTE page
+    /// where missing (0 when the PTE page exists).
+    @inlinable public func tablePagesNeeded(_ vpn: UInt64) -> Int {
+        if vpn >> 9 == lastKey || slotPage[vpn >> 9] != nil { return 0 }
+        return (pud[vpn >> 27] == nil ? 1 : 0) + (pmd[vpn >> 18] == nil ? 1 : 0) + 1
+    }
+
+    /// The table pages `mapHuge` would allocate for `vpn`: the deposited page, and a PUD and a
+    /// PMD page where missing.
+    public func hugeTablePagesNeeded(_ vpn: UInt64) -> Int {
+        1 + (pud[vpn >> 27] == nil ? 1 : 0) + (pmd[vpn >> 18] == nil ? 1 : 0)
+    }
+
     /// Installs `entry` for `vpn`, allocating missing table pages with `allocate`. Returns false
     /// (and changes nothing) when a table page could not be allocated.
     @inlinable
