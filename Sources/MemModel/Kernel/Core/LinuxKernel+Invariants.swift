@@ -11,6 +11,7 @@ extension LinuxKernel {
         problems += slab.invariantViolations(memory: frames)
         problems += tasks.invariantViolations()
         problems += reclaim.invariantViolations()
+        problems += writeback.invariantViolations() + writebackViolations()
         let offLRU = frames.pagesOffLRU()
         if !offLRU.isEmpty { problems.append("\(offLRU.count) user or page-cache pages on no LRU, first \(offLRU[0])") }
         let end = Int(frames.endPFN)

@@ -7,7 +7,7 @@ import MemTrace
 /// /proc/meminfo (`global_zone_page_state`, `global_node_page_state`); /proc/zoneinfo prints
 /// them per node and zone (`zoneinfo_show_print`). The model counts frames by use machine-wide
 /// (`PhysicalMemory.pages(of:)`) and per zone by a scan (`useCounts(zone:)`). Slab pages, mapped
-/// file pages and dirty pages it keeps machine-wide only: they are reported for the machine and
+/// file pages, dirty and writeback pages it keeps machine-wide only: they are reported for the machine and
 /// for node 0, and as 0 for every other node.
 public struct PageScope: Sendable {
     /// What the facts cover.
@@ -24,6 +24,10 @@ public struct PageScope: Sendable {
     public let slabUnreclaimable: UInt64
     public let mapped: UInt64
     public let dirty: UInt64
+    /// NR_WRITEBACK, NR_DIRTIED and NR_WRITTEN (machine-wide, like NR_FILE_DIRTY).
+    public let writeback: UInt64
+    public let dirtied: UInt64
+    public let written: UInt64
     /// Pages on each LRU list (`LRUList` order) in the extent (NR_ZONE_LRU_BASE + lru, summed).
     public let lru: [UInt64]
 
@@ -46,6 +50,9 @@ public struct PageScope: Sendable {
         slabUnreclaimable = holdsMachineWide ? k.slab.unreclaimablePages : 0
         mapped = holdsMachineWide ? k.stats.mappedPages : 0
         dirty = holdsMachineWide ? k.cache.dirtyPages : 0
+        writeback = holdsMachineWide ? k.cache.writebackPages : 0
+        dirtied = holdsMachineWide ? k.writeback.stats.nrDirtied : 0
+        written = holdsMachineWide ? k.writeback.stats.nrWritten : 0
     }
 
     /// The whole machine (/proc/vmstat, /proc/meminfo): the frame store's running counts.
