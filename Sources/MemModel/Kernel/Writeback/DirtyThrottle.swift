@@ -59,8 +59,8 @@ public enum DirtyThrottle {
     public static func posRatioPolynom(setpoint: UInt64, dirty: UInt64, limit: UInt64) -> Int64 {
         let x = ((Int64(setpoint) - Int64(dirty)) << calcShift) / (Int64(bitPattern: (limit &- setpoint) | 1))
         var r = x
-        r = r &* x >> calcShift
-        r = r &* x >> calcShift
+        r = (r &* x) >> calcShift
+        r = (r &* x) >> calcShift
         r += 1 << calcShift
         return min(max(r, 0), 2 << calcShift)
     }
@@ -75,8 +75,8 @@ public enum DirtyThrottle {
         let wbDirty = dirty
         let wbThresh = max(l.thresh, (limit - dirty) / 8)
         let x = (wbThresh << 16) / (l.thresh | 1)
-        let wbSetpoint = setpoint * x >> 16
-        let span = (l.thresh &- wbThresh &+ 8 * bw) &* x >> 16
+        let wbSetpoint = (setpoint * x) >> 16
+        let span = ((l.thresh &- wbThresh &+ 8 * bw) &* x) >> 16
         let intercept = wbSetpoint + span
         if wbDirty < intercept - span / 4 {
             pos = Int64((UInt64(pos) * (intercept - wbDirty)) / ((intercept - wbSetpoint) | 1))
@@ -103,7 +103,7 @@ public enum DirtyThrottle {
     /// the direction the position error also asks for. Returns (dirty_ratelimit, balanced).
     public static func updatedRatelimit(ratelimit: UInt64, balancedBefore: UInt64, posRatio: Int64, dirtyRate: UInt64,
                                         writeBandwidth bw: UInt64, dirty: UInt64, setpoint: UInt64) -> (UInt64, UInt64) {
-        let taskRatelimit = (ratelimit * UInt64(posRatio) >> UInt64(calcShift)) + 1
+        let taskRatelimit = ((ratelimit * UInt64(posRatio)) >> UInt64(calcShift)) + 1
         let balanced = min(taskRatelimit * bw / (dirtyRate | 1), bw)
         var step: UInt64 = 0
         if dirty < setpoint {

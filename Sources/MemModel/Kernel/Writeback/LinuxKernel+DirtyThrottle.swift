@@ -92,7 +92,7 @@ extension LinuxKernel {
                 updateDirtyRatelimit(posRatio: posRatio, dirty: dirty, limits: limits, limit: limit, now: now)
             }
             let dirtyRatelimit = writeback.dirtyRatelimit
-            let taskRatelimit = dirtyRatelimit * UInt64(posRatio) >> UInt64(DirtyThrottle.calcShift)
+            let taskRatelimit = (dirtyRatelimit * UInt64(posRatio)) >> UInt64(DirtyThrottle.calcShift)
             let maxPause = DirtyThrottle.maxPause(wbDirty: dirty, writeBandwidth: bw)
             let (minPause, nrDirtiedPause) = DirtyThrottle.minPause(maxPause: maxPause, taskRatelimit: taskRatelimit,
                                                                     dirtyRatelimit: dirtyRatelimit, writeBandwidth: bw)

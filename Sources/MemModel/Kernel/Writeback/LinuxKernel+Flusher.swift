@@ -38,13 +38,13 @@ extension LinuxKernel {
 
     /// The flusher's delayed wake-up (`wb_workfn` → `wb_check_old_data_flush`): the periodic
     /// flush of inodes dirtied more than vm.dirty_expire_centisecs ago is queued, and the next
-    /// wake-up set while dirty or writeback pages remain (`wb_wakeup_delayed`).
+    /// wake-up set while dirty inodes remain (`wb_has_dirty_io` → `wb_wakeup_delayed`).
     mutating func periodicWakeup() {
         let at = writeback.nextPeriodic!
         writeback.nextPeriodic = nil
         writeback.periodicQueued = true
         flusherWork()
-        if let interval = writeback.periodicInterval, cache.dirtyPages + cache.writebackPages > 0 {
+        if let interval = writeback.periodicInterval, cache.dirtyPages > 0 {
             writeback.nextPeriodic = at + interval
         }
     }
