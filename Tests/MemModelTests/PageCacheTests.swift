@@ -86,26 +86,32 @@ import MemTrace
         #expect(c.invariantViolations().isEmpty)
     }
 
-    @Test func writeBackCleansTheWholeFileOrARange() {
+    @Test func writebackMovesDirtyTagsToWritebackUntilTheIOEnds() {
         var c = PageCacheTests.makeCache()
         for i: UInt64 in 0..<6 {
             c.insertPage(PageCacheTests.file, i, PageFrameNumber(100 + i))
-            c.markDirty(PageCacheTests.file, i)
+            c.markDirty(PageCacheTests.file, i, now: 7)
         }
-        let r1 = c.writeBack(PageCacheTests.file, pages: 2...3)
-        #expect(r1 == 2)
-        #expect(c.files[PageCacheTests.file]!.dirty == [0, 1, 4, 5])
-        let r2 = c.writeBack(PageCacheTests.file, pages: 2...3)
-        #expect(r2 == 0)
-        let r3 = c.writeBack(PageCacheTests.file, pages: 5...100)
-        #expect(r3 == 1)
-        let r4 = c.writeBack(PageCacheTests.file)
-        #expect(r4 == 3 && c.dirtyPages == 0)
-        let r5 = c.writeBack(PageCacheTests.file)
-        let r6 = c.writeBack(FileID(99))
-        #expect(r5 == 0 && r6 == 0)
+        #expect(c.files[PageCacheTests.file]!.dirtiedWhen == 7)
+        #expect(c.dirtyIndices(of: PageCacheTests.file, in: 2...3) == [2, 3])
+        for i: UInt64 in 2...3 { let started = c.startWriteback(PageCacheTests.file, i); #expect(started) }
+        let again = c.startWriteback(PageCacheTests.file, 2)
+        #expect(!again, "no longer dirty")
+        #expect(c.files[PageCacheTests.file]!.dirty == [0, 1, 4, 5] && c.dirtyPages == 4 && c.writebackPages == 2)
+        #expect(c.cleanPages(of: PageCacheTests.file).isEmpty, "writeback pages are not clean for invalidation")
+        // Written again while its I/O runs: dirty and under writeback at once.
+        c.markDirty(PageCacheTests.file, 2, now: 9)
+        #expect(c.isDirty(PageCacheTests.file, 2) && c.isUnderWriteback(PageCacheTests.file, 2))
+        let ended = c.endWriteback(PageCacheTests.file, 3), endedTwice = c.endWriteback(PageCacheTests.file, 3)
+        #expect(ended && !endedTwice)
+        #expect(c.cleanPages(of: PageCacheTests.file).map(\.index) == [3])
+        for i in c.dirtyIndices(of: PageCacheTests.file) { _ = c.startWriteback(PageCacheTests.file, i) }
+        #expect(c.dirtyPages == 0 && c.files[PageCacheTests.file]!.dirtiedWhen == nil && c.dirtyFiles().isEmpty)
         #expect(c.filePages == 6, "written pages stay cached")
         #expect(c.invariantViolations().isEmpty)
+        // Truncation takes a page under writeback with its tags.
+        _ = c.removePage(PageCacheTests.file, 0)
+        #expect(c.writebackPages == 4 && c.invariantViolations().isEmpty)
     }
 
     @Test func removePageReturnsTheFrameAndDropsTheDirtyTag() {
@@ -162,7 +168,7 @@ import MemTrace
         var tmpfs = PageCacheTests.makeCache()
         tmpfs.insertPage(PageCacheTests.shm, 0, PageFrameNumber(200))
         tmpfs.forceDirty(PageCacheTests.shm, 0)
-        #expect(tmpfs.invariantViolations() == ["file /dev/shm/s: tmpfs file with 1 dirty pages"])
+        #expect(tmpfs.invariantViolations() == ["file /dev/shm/s: tmpfs file with 1 dirty and 0 writeback pages"])
 
         var twice = PageCacheTests.makeCache()
         twice.insertPage(PageCacheTests.file, 0, PageFrameNumber(100))

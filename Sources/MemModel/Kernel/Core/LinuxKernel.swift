@@ -19,6 +19,9 @@ public struct LinuxKernel: KernelModel {
     /// Changes already accounted for kernel objects (`settle()`).
     @usableFromInline var accountedChanges = 0
     public internal(set) var cache = PageCache()
+    /// The writeback subsystem: dirty throttling, the flusher and the disk's requests on the
+    /// virtual clock (`WritebackState`, Kernel/Writeback).
+    public internal(set) var writeback: WritebackState
     /// The reclaim subsystem's policy state (costs, non-resident ages, kswapd failures, counters).
     public internal(set) var reclaim: ReclaimState
     /// The swap areas, the swap cache and swap-in readahead's state.
@@ -85,6 +88,8 @@ public struct LinuxKernel: KernelModel {
         self.swap = SwapSpace(areas: (configuration.swap?.areas ?? []).map { SwapArea(name: $0.name, bytes: $0.bytes, priority: $0.priority) })
         self.commit = CommitAccounting(policy: configuration.vm.overcommit, totalRAMPages: frames.totalPages,
                                        freePagesAtBoot: frames.buddyFreePages, version: physical.kernelVersion)
+        self.writeback = WritebackState(policy: configuration.vm.writeback, ratelimitPages: 16)
+        setWritebackRatelimit()      // page_writeback_init
         setUpMemcgs(configuration.memcg)
     }
 
@@ -107,6 +112,7 @@ public struct LinuxKernel: KernelModel {
     @inline(__always) mutating func enter(_ pid: ProcessID) {
         ensureUniqueState()
         currentPID = pid
+        if clock > writeback.now { advanceWriteback(to: clock) }
     }
 
     public var hasChanges: Bool { !changes.isEmpty }

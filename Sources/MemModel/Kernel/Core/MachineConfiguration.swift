@@ -155,9 +155,10 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
             physical.nodes = grownZones(physical.nodes, totalPages: Page.count(in: managed))
             machine.adoptPhysical(physical)
         }
-        // The overcommit sysctls of /proc/sys/vm (mode, ratio, kbytes, reserves).
+        // The overcommit (mode, ratio, kbytes, reserves) and dirty sysctls of /proc/sys/vm.
         var vmc = machine.vm
         vmc.overcommit = OvercommitPolicy.host()
+        vmc.writeback = WritebackPolicy.host()      // the vm.dirty_* sysctls; the bandwidth keeps its default
         machine.virtualMemory = vmc
         // Swap areas from /proc/swaps, vm.swappiness and vm.page-cluster.
         machine.swap = SwapConfiguration.host()

@@ -58,7 +58,7 @@ extension KernelCounter {
     public static let vmstat: [KernelCounter] = {
         let nodeItems: [PageStateCounter] = [
             .inactiveAnon, .activeAnon, .inactiveFile, .activeFile, .unevictable, .slabReclaimable, .slabUnreclaimable,
-            .anonPages, .mapped, .filePages, .dirty, .writeback, .shmem, .anonHugePages, .pageTables,
+            .anonPages, .mapped, .filePages, .dirty, .writeback, .shmem, .anonHugePages, .dirtied, .written, .pageTables,
         ]
         var lines: [KernelCounter] = PageStateCounter.zoneItems.map(vmstatLine)
         lines += nodeItems.map(vmstatLine)

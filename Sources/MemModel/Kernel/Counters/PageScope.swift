@@ -7,7 +7,7 @@ import MemTrace
 /// /proc/meminfo (`global_zone_page_state`, `global_node_page_state`); /proc/zoneinfo prints
 /// them per node and zone (`zoneinfo_show_print`). The model counts frames by use machine-wide
 /// (`PhysicalMemory.pages(of:)`) and per zone by a scan (`useCounts(zone:)`). Slab pages, mapped
-/// file pages and dirty pages it keeps machine-wide only: they are reported for the machine and
+/// file pages, dirty and writeback pages it keeps machine-wide only: they are reported for the machine and
 /// for node 0, and as 0 for every other node.
 public struct PageScope: Sendable {
     /// What the facts cover.
@@ -27,6 +27,10 @@ public struct PageScope: Sendable {
     /// NR_SWAPCACHE, and the swap-cache pages no PTE maps (not in NR_ANON_MAPPED): machine-wide.
     public let swapCached: UInt64
     public let swapCacheUnmapped: UInt64
+    /// NR_WRITEBACK, NR_DIRTIED and NR_WRITTEN (machine-wide, like NR_FILE_DIRTY).
+    public let writeback: UInt64
+    public let dirtied: UInt64
+    public let written: UInt64
     /// Pages on each LRU list (`LRUList` order) in the extent (NR_ZONE_LRU_BASE + lru, summed).
     public let lru: [UInt64]
 
@@ -51,6 +55,9 @@ public struct PageScope: Sendable {
         dirty = holdsMachineWide ? k.cache.dirtyPages : 0
         swapCached = holdsMachineWide ? k.swap.cachedPages : 0
         swapCacheUnmapped = holdsMachineWide ? k.swap.entryOf.keys.reduce(0) { $0 + (f.mapCountOf($1) == 0 ? 1 : 0) } : 0
+        writeback = holdsMachineWide ? k.cache.writebackPages : 0
+        dirtied = holdsMachineWide ? k.writeback.stats.nrDirtied : 0
+        written = holdsMachineWide ? k.writeback.stats.nrWritten : 0
     }
 
     /// The whole machine (/proc/vmstat, /proc/meminfo): the frame store's running counts.

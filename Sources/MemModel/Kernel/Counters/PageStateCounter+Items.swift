@@ -55,7 +55,12 @@ extension PageStateCounter {
         "NR_FILE_PAGES: the page cache, shmem and the swap cache included.") { $0.pages(.file) + $0.pages(.shmem) + $0.swapCached }
     public static let dirty = PageStateCounter("nr_dirty", .node,
         "NR_FILE_DIRTY: page-cache pages written and not yet written back.") { $0.dirty }
-    public static let writeback = untracked("nr_writeback", .node)
+    public static let writeback = PageStateCounter("nr_writeback", .node,
+        "NR_WRITEBACK: page-cache pages whose write to disk is in flight (PG_writeback).") { $0.writeback }
+    public static let dirtied = PageStateCounter("nr_dirtied", .node,
+        "NR_DIRTIED: pages that went from clean to dirty since boot (`folio_account_dirtied`).") { $0.dirtied }
+    public static let written = PageStateCounter("nr_written", .node,
+        "NR_WRITTEN: pages whose writeback completed since boot (`__folio_end_writeback`).") { $0.written }
     public static let writebackTemp = untracked("nr_writeback_temp", .node)
     public static let shmem = PageStateCounter("nr_shmem", .node,
         "NR_SHMEM: shmem and shared anonymous pages.") { $0.pages(.shmem) }
@@ -80,8 +85,8 @@ extension PageStateCounter {
         untracked("workingset_restore_anon", .node), untracked("workingset_restore_file", .node),
         untracked("workingset_nodereclaim", .node), anonPages, mapped, filePages, dirty, writeback, writebackTemp, shmem,
         shmemHugePages, shmemPmdMapped, fileHugePages, filePmdMapped, anonHugePages,
-        untracked("nr_vmscan_write", .node), untracked("nr_vmscan_immediate_reclaim", .node), untracked("nr_dirtied", .node),
-        untracked("nr_written", .node), untracked("nr_throttled_written", .node), kernelMiscReclaimable,
+        untracked("nr_vmscan_write", .node), untracked("nr_vmscan_immediate_reclaim", .node), dirtied,
+        written, untracked("nr_throttled_written", .node), kernelMiscReclaimable,
         untracked("nr_foll_pin_acquired", .node), untracked("nr_foll_pin_released", .node), kernelStack, pageTables, swapCached,
     ]
 }

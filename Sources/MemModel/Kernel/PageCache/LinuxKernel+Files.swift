@@ -2,8 +2,11 @@ import MemTrace
 
 extension LinuxKernel {
     /// File operations through the page cache (mm/filemap.c): read fills missing pages (major,
-    /// with `ra_pages` readahead), write dirties pages (allocating missing ones), fsync cleans them,
-    /// truncate drops pages past the new end, unlink drops the file's pages once no VMA maps it.
+    /// with `ra_pages` readahead) and marks each page it reads accessed (`filemap_read` →
+    /// `folio_mark_accessed`); write dirties pages (allocating missing ones; `write_begin`'s
+    /// FGP_WRITEBEGIN does not mark them accessed) and is throttled by `balance_dirty_pages`;
+    /// fsync writes the dirty pages and waits for the disk; truncate drops pages past the new
+    /// end, unlink drops the file's pages once no VMA maps it.
     public mutating func file(_ call: FileCall, pid: ProcessID, path: String) -> FileResult {
         enter(pid)
         defer { settleIfNeeded() }
@@ -27,7 +30,10 @@ extension LinuxKernel {
             let size = cache.size(of: call.file)!, tmpfs = cache.isTmpfs(call.file)
             var cached: UInt64 = 0, read: UInt64 = 0, dirtied: UInt64 = 0
             for off in first...last {
-                if cache.page(call.file, off) != nil { cached += 1 } else {
+                if let hit = cache.page(call.file, off) {
+                    cached += 1
+                    if call.op == .read { markAccessed(hit) }
+                } else {
                     if call.op == .read {
                         guard off < Page.count(covering: size) else { break }
                         if tmpfs { continue }   // a tmpfs hole reads as zeros
@@ -38,19 +44,19 @@ extension LinuxKernel {
                             addToPageCache(call.file, o, f)
                             read += 1
                         }
+                        // filemap_read marks the folio it copies from, fresh from storage too.
+                        if let f = cache.page(call.file, off) { markAccessed(f) }
                     } else {
                         guard let f = allocateFrame(tmpfs ? .shmem : .file) else { break }
                         addToPageCache(call.file, off, f)
                     }
                 }
-                if call.op == .write, cache.markDirty(call.file, off) { dirtied += 1 }
+                if call.op == .write, dirtyFilePage(call.file, off) { dirtied += 1 }
             }
             stats.pgpgin += read * 4
             return FileResult(pagesCached: cached, pagesRead: read, pagesDirtied: dirtied)
         case .fsync:
-            let n = cache.writeBack(call.file)
-            stats.pgpgout += n * 4
-            return FileResult(pagesWritten: n)
+            return FileResult(pagesWritten: syncFile(call.file))
         case .truncate:
             guard cache.contains(call.file), call.size <= UInt64(Int64.max) - Page.offsetMask else { return FileResult() }
             let dropped = dropUnmapped(call.file, cache.pages(of: call.file, from: Page.count(covering: call.size)))
@@ -76,14 +82,18 @@ extension LinuxKernel {
     }
 
     /// Control events: sysctls and oom_score_adj are remembered for the layers that use them;
-    /// the overcommit sysctls change the commit policy in force (`CommitAccounting.applySysctl`).
+    /// the overcommit sysctls change the commit policy in force (`CommitAccounting.applySysctl`),
+    /// the vm.dirty_* ones the writeback policy (`WritebackState.applySysctl`, then
+    /// `writeback_set_ratelimit`); vm.drop_caches 1 or 3 drops the clean cache.
     public mutating func control(_ event: ControlEvent, key: String, name: String) {
         ensureUniqueState()
+        if clock > writeback.now { advanceWriteback(to: clock) }
         defer { settleIfNeeded() }
         switch event.op {
         case .sysctl:
             sysctls[key] = event.value
             _ = commit.applySysctl(key, event.value)
+            if writeback.applySysctl(key, event.value) { setWritebackRatelimit() }
             if key == "vm.drop_caches" && event.value & 1 != 0 { dropCleanCache() }
             if key == "vm.compact_memory" { frames.compactAll() }
         case .oomScoreAdj:
@@ -95,7 +105,8 @@ extension LinuxKernel {
         }
     }
 
-    /// `drop_pagecache_sb`: frees clean page-cache pages that no PTE maps (shmem is never dropped).
+    /// `drop_pagecache_sb`: frees clean page-cache pages that no PTE maps (dirty pages, pages
+    /// under writeback and shmem are never dropped).
     mutating func dropCleanCache() {
         reclaim.stats.dropPagecache += 1
         for id in cache.files.keys.sorted() { _ = dropUnmapped(id, cache.cleanPages(of: id)) }

@@ -4,9 +4,11 @@ import MemTrace
 /// mappings with the count of VMAs that map each.
 ///
 /// Both are the subsystem's own state, changed only through its operations. A file's pages come
-/// and go as mm/filemap.c adds and removes folios (`insertPage`, `removePage`), their dirty tags
-/// as mm/page-writeback.c sets and clears them (`markDirty`, `writeBack`). The cache never frees a
-/// frame: an operation that drops pages returns their frames, and the kernel frees them.
+/// and go as mm/filemap.c adds and removes folios (`insertPage`, `removePage`), their dirty and
+/// writeback tags as mm/page-writeback.c sets and clears them (`markDirty`, `startWriteback`,
+/// `endWriteback`), with the inode's `dirtied_when`. The cache never frees a frame: an operation
+/// that drops pages returns their frames, and the kernel frees them. The I/O itself (when a
+/// page under writeback completes) is the writeback subsystem's (`WritebackState`).
 ///
 /// The shmem objects: a VMA that comes or goes over a shmem object says so (`mapped(_:)`,
 /// `unmapped(_:)`), and the object with its pages goes with its last VMA, as the shmem file of
@@ -24,6 +26,12 @@ public struct PageCache: Sendable {
         public fileprivate(set) var pages: [UInt64: PageFrameNumber] = [:]
         /// Indices of the cached pages tagged dirty: always a subset of `pages`' keys.
         public fileprivate(set) var dirty: Set<UInt64> = []
+        /// Indices of the cached pages under writeback (PG_writeback: their I/O is in flight):
+        /// always a subset of `pages`' keys. A page written again while its I/O runs is in both sets.
+        public fileprivate(set) var writeback: Set<UInt64> = []
+        /// The inode's `dirtied_when` (`__mark_inode_dirty`, fs/fs-writeback.c): virtual ns when
+        /// the file went from clean to dirty; nil while no page is dirty.
+        public fileprivate(set) var dirtiedWhen: UInt64?
         /// Shadow entries of evicted pages by index (`workingset_eviction` leaves them in the
         /// mapping's xarray where the folio was).
         public fileprivate(set) var shadows: [UInt64: ShadowEntry] = [:]
@@ -57,8 +65,10 @@ public struct PageCache: Sendable {
 
     public init() {}
 
-    /// Dirty file pages (meminfo Dirty).
-    public var dirtyPages: UInt64 { files.values.reduce(0) { $0 + UInt64($1.dirty.count) } }
+    /// Dirty file pages (NR_FILE_DIRTY, meminfo Dirty), counted as tags are set and cleared.
+    public private(set) var dirtyPages: UInt64 = 0
+    /// File pages under writeback (NR_WRITEBACK, meminfo Writeback), counted likewise.
+    public private(set) var writebackPages: UInt64 = 0
 
     /// Pages cached for every file.
     public var filePages: UInt64 { files.values.reduce(0) { $0 + UInt64($1.pages.count) } }
@@ -136,10 +146,11 @@ public struct PageCache: Sendable {
 
     /// The clean cached pages of file `id`, which `invalidate_mapping_pages` (mm/truncate.c) may drop.
     ///
-    /// By ascending index. None of a tmpfs file: its pages have no storage to be read back from.
+    /// By ascending index; neither dirty pages nor pages under writeback (`mapping_evict_folio`
+    /// leaves both). None of a tmpfs file: its pages have no storage to be read back from.
     public func cleanPages(of id: FileID) -> [(index: UInt64, frame: PageFrameNumber)] {
         guard let f = files[id], !f.isTmpfs else { return [] }
-        return f.pages.keys.filter { !f.dirty.contains($0) }.sorted().map { ($0, f.pages[$0]!) }
+        return f.pages.keys.filter { !f.dirty.contains($0) && !f.writeback.contains($0) }.sorted().map { ($0, f.pages[$0]!) }
     }
 
     /// Adds `frame` as page `index` of file `id` (`filemap_add_folio`, mm/filemap.c).
@@ -151,12 +162,18 @@ public struct PageCache: Sendable {
         files[id]?.pages[index] = frame
     }
 
-    /// Removes page `index` of file `id` with its dirty tag (`filemap_remove_folio`, mm/filemap.c).
+    /// Removes page `index` of file `id` with its dirty and writeback tags (`filemap_remove_folio`,
+    /// mm/filemap.c; truncation cancels the dirty tag, `folio_cancel_dirty`, and has waited for
+    /// the writeback).
     ///
     /// Returns the page's frame for the caller to free; nil when the page was not cached.
     public mutating func removePage(_ id: FileID, _ index: UInt64) -> PageFrameNumber? {
         guard let frame = files[id]?.pages.removeValue(forKey: index) else { return nil }
-        files[id]!.dirty.remove(index)
+        if files[id]!.dirty.remove(index) != nil {
+            dirtyPages -= 1
+            if files[id]!.dirty.isEmpty { files[id]!.dirtiedWhen = nil }
+        }
+        if files[id]!.writeback.remove(index) != nil { writebackPages -= 1 }
         return frame
     }
 
@@ -181,34 +198,56 @@ public struct PageCache: Sendable {
     /// True when cached page `index` of file `id` is dirty (PAGECACHE_TAG_DIRTY).
     public func isDirty(_ id: FileID, _ index: UInt64) -> Bool { files[id]?.dirty.contains(index) ?? false }
 
-    /// Tags cached page `index` of file `id` dirty (`folio_mark_dirty`, mm/page-writeback.c).
+    /// True when cached page `index` of file `id` is under writeback (PG_writeback, `folio_test_writeback`).
+    public func isUnderWriteback(_ id: FileID, _ index: UInt64) -> Bool { files[id]?.writeback.contains(index) ?? false }
+
+    /// Tags cached page `index` of file `id` dirty (`folio_mark_dirty`, mm/page-writeback.c) at
+    /// virtual time `now`; the file's `dirtied_when` is `now` if it had no dirty page
+    /// (`__mark_inode_dirty`).
     ///
     /// True when the page was clean; false when it was dirty already, is not cached, or belongs
     /// to a tmpfs file (shmem's `noop_dirty_folio` leaves NR_FILE_DIRTY alone).
     @discardableResult
-    public mutating func markDirty(_ id: FileID, _ index: UInt64) -> Bool {
+    public mutating func markDirty(_ id: FileID, _ index: UInt64, now: UInt64 = 0) -> Bool {
         guard let f = files[id], !f.isTmpfs, f.pages[index] != nil else { return false }
-        return files[id]!.dirty.insert(index).inserted
+        guard files[id]!.dirty.insert(index).inserted else { return false }
+        if f.dirty.isEmpty { files[id]!.dirtiedWhen = now }
+        dirtyPages += 1
+        return true
     }
 
-    /// Writes back every dirty page of file `id` (`filemap_write_and_wait_range`, mm/filemap.c).
-    ///
-    /// As fsync does through `file_write_and_wait_range` over the whole file: the pages stay
-    /// cached, clean. Returns the pages written.
-    public mutating func writeBack(_ id: FileID) -> UInt64 {
-        guard let n = files[id]?.dirty.count, n > 0 else { return 0 }
-        files[id]!.dirty.removeAll()
-        return UInt64(n)
+    /// The dirty pages of file `id` in page range `range`, by ascending index (the
+    /// PAGECACHE_TAG_DIRTY walk of `write_cache_pages`).
+    public func dirtyIndices(of id: FileID, in range: ClosedRange<UInt64> = 0...UInt64.max) -> [UInt64] {
+        guard let f = files[id] else { return [] }
+        return f.dirty.filter { range.contains($0) }.sorted()
     }
 
-    /// Writes back the dirty pages of file `id` in page range `range` (`filemap_write_and_wait_range`).
-    ///
-    /// As msync's `vfs_fsync_range` does for the part of a shared mapping it covers: the pages
-    /// stay cached, clean. Returns the pages written.
-    public mutating func writeBack(_ id: FileID, pages range: ClosedRange<UInt64>) -> UInt64 {
-        guard let dirty = files[id]?.dirty.filter({ range.contains($0) }), !dirty.isEmpty else { return 0 }
-        files[id]!.dirty.subtract(dirty)
-        return UInt64(dirty.count)
+    /// Files with dirty pages, oldest `dirtied_when` first (ties by id): the order of the
+    /// flusher's b_dirty list (`queue_io`, fs/fs-writeback.c).
+    public func dirtyFiles() -> [(id: FileID, dirtiedWhen: UInt64)] {
+        var out: [(id: FileID, dirtiedWhen: UInt64)] = []
+        for (id, f) in files { if let t = f.dirtiedWhen { out.append((id, t)) } }
+        return out.sorted { $0.dirtiedWhen != $1.dirtiedWhen ? $0.dirtiedWhen < $1.dirtiedWhen : $0.id < $1.id }
+    }
+
+    /// Clears the dirty tag of page `index` of file `id` and sets PG_writeback
+    /// (`folio_clear_dirty_for_io` then `folio_start_writeback`, from `write_cache_pages`). True
+    /// when the page was dirty; a page already under writeback stays so.
+    public mutating func startWriteback(_ id: FileID, _ index: UInt64) -> Bool {
+        guard files[id]?.dirty.remove(index) != nil else { return false }
+        dirtyPages -= 1
+        if files[id]!.dirty.isEmpty { files[id]!.dirtiedWhen = nil }
+        if files[id]!.writeback.insert(index).inserted { writebackPages += 1 }
+        return true
+    }
+
+    /// The I/O of page `index` of file `id` completed (`folio_end_writeback`): PG_writeback
+    /// cleared. True when the page was under writeback (it may have been truncated meanwhile).
+    public mutating func endWriteback(_ id: FileID, _ index: UInt64) -> Bool {
+        guard files[id]?.writeback.remove(index) != nil else { return false }
+        writebackPages -= 1
+        return true
     }
 
     // MARK: Shmem objects
@@ -270,23 +309,39 @@ public struct PageCache: Sendable {
 
     /// Test hook: tags page `index` of file `id` dirty whether or not it is cached or the file is
     /// on tmpfs, so tests can show the checker catches it.
-    mutating func forceDirty(_ id: FileID, _ index: UInt64) { files[id]?.dirty.insert(index) }
+    mutating func forceDirty(_ id: FileID, _ index: UInt64) {
+        guard files[id]?.dirty.insert(index).inserted == true else { return }
+        dirtyPages += 1
+        if files[id]!.dirtiedWhen == nil { files[id]!.dirtiedWhen = 0 }
+    }
 
     /// Test hook: caches `frame` as page `index` of file `id` even when another page holds it, so
     /// tests can show the checker catches it.
     mutating func forcePage(_ id: FileID, _ index: UInt64, _ frame: PageFrameNumber) { files[id]?.pages[index] = frame }
 
-    /// The subsystem's own invariants: a file's dirty pages are cached pages, a tmpfs file has no
-    /// dirty pages (`markDirty` leaves shmem alone), no frame caches two pages, and no shmem
-    /// object is left without a VMA. (The counts against the VMAs are `LinuxKernel`'s check.)
+    /// The subsystem's own invariants: a file's dirty and writeback pages are cached pages, a
+    /// tmpfs file has neither (`markDirty` leaves shmem alone), a file has `dirtied_when` exactly
+    /// while it has dirty pages, the running counts match the tags, no frame caches two pages,
+    /// and no shmem object is left without a VMA. (The counts against the VMAs are `LinuxKernel`'s check.)
     public func invariantViolations() -> [String] {
         var problems: [String] = []
+        var dirty: UInt64 = 0, writeback: UInt64 = 0
         for id in files.keys.sorted() {
             let f = files[id]!
+            dirty += UInt64(f.dirty.count); writeback += UInt64(f.writeback.count)
             let stray = f.dirty.filter { f.pages[$0] == nil }.count
             if stray > 0 { problems.append("file \(f.path): \(stray) dirty pages not in the page cache") }
-            if f.isTmpfs && !f.dirty.isEmpty { problems.append("file \(f.path): tmpfs file with \(f.dirty.count) dirty pages") }
+            let strayIO = f.writeback.filter { f.pages[$0] == nil }.count
+            if strayIO > 0 { problems.append("file \(f.path): \(strayIO) pages under writeback not in the page cache") }
+            if f.isTmpfs && !(f.dirty.isEmpty && f.writeback.isEmpty) {
+                problems.append("file \(f.path): tmpfs file with \(f.dirty.count) dirty and \(f.writeback.count) writeback pages")
+            }
+            if (f.dirtiedWhen == nil) != f.dirty.isEmpty {
+                problems.append("file \(f.path): dirtied_when \(f.dirtiedWhen.map(String.init) ?? "unset") with \(f.dirty.count) dirty pages")
+            }
         }
+        if dirty != dirtyPages { problems.append("NR_FILE_DIRTY is \(dirtyPages), but \(dirty) pages are tagged dirty") }
+        if writeback != writebackPages { problems.append("NR_WRITEBACK is \(writebackPages), but \(writeback) pages are under writeback") }
         problems += sharedFrames()
         for o in shmem.keys.sorted() where shmem[o]!.mappings <= 0 {
             problems.append("shmem object \(o) outlives its last VMA")

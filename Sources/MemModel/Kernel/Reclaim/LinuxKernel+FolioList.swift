@@ -27,17 +27,24 @@ extension LinuxKernel {
 
     /// `shrink_folio_list` for the model's folios: each isolated folio is activated, kept, written
     /// back or freed. Anonymous folios go to swap (`reclaimAnonymous`), activated when no slot is
-    /// left, as `add_to_swap` failing does; a THP split there adds its other pages to the batch. Mapped file folios are unmapped everywhere first (`try_to_unmap`).
-    /// Dirty file folios are written back only by kswapd, and only once seen again with
-    /// PG_reclaim on a node whose batches came back all dirty (PGDAT_DIRTY); otherwise they are
-    /// marked PG_reclaim and activated (`nr_vmscan_immediate_reclaim`). Writeback completes at
-    /// once in the model: the written folio is clean and goes to the inactive tail
-    /// (`folio_rotate_reclaimable`), for the next pass. A clean folio leaves the page cache with a
-    /// shadow entry (`__remove_mapping`, `workingset_eviction`) and is freed.
+    /// left, as `add_to_swap` failing does; a THP split there adds its other pages to the batch.
+    /// Mapped file folios are unmapped everywhere first (`try_to_unmap`).
+    /// A file folio under writeback is activated: kswapd seeing it again with PG_reclaim on a
+    /// node whose batches were all under writeback (PGDAT_WRITEBACK) counts it immediate (case
+    /// 1); otherwise it is marked PG_reclaim (case 2, counted toward PGDAT_WRITEBACK). Dirty file
+    /// folios are written back only by kswapd, and only once seen again with PG_reclaim on a
+    /// node whose batches came back all dirty (PGDAT_DIRTY); otherwise they are marked PG_reclaim
+    /// and activated (`nr_vmscan_immediate_reclaim`). kswapd's `pageout` queues the folio's I/O
+    /// and keeps it; when the disk completes it, it goes to the inactive tail
+    /// (`folio_rotate_reclaimable`) for the next pass. A batch of nothing but dirty folios not
+    /// queued for I/O wakes the flusher to write everything (`wakeup_flusher_threads`). A clean
+    /// folio leaves the page cache with a shadow entry (`__remove_mapping`,
+    /// `workingset_eviction`) and is freed.
     mutating func shrinkFolioList(_ folios: [PageFrameNumber], _ v: Int, _ sc: inout ScanControl)
         -> (reclaimed: UInt64, pageout: UInt64) {
         var reclaimed: UInt64 = 0, pageout: UInt64 = 0
         var dirtyUnqueued: UInt64 = 0, fileTaken: UInt64 = 0
+        var taken: UInt64 = 0, underWriteback: UInt64 = 0
         let node = v % frames.nodeZones.count     // lruvec = memcg · nodes + node
         var work = folios, next = 0
         while next < work.count {
@@ -49,6 +56,21 @@ extension LinuxKernel {
             if file { fileTaken += pages }
             if frames.folioFlags(f).contains(.unevictable) { putBack(f); continue }
             if !sc.mayUnmap && frames.mapCountOf(f) > 0 { putBack(f); continue }
+            taken += pages
+            if file {
+                // folio_check_dirty_writeback, then the folio_test_writeback cases.
+                let id = FileID(owner.id)
+                let writingBack = cache.isUnderWriteback(id, owner.index)
+                if cache.isDirty(id, owner.index) && !writingBack { dirtyUnqueued += pages }
+                if writingBack {
+                    if !(sc.isKswapd && frames.folioFlags(f).contains(.reclaim) && reclaim.writebackNodes.contains(node)) {
+                        frames.updateFolioFlags(f) { $0.insert(.reclaim) }
+                        underWriteback += pages
+                    }
+                    activate(f)
+                    continue
+                }
+            }
             let ref = checkReferences(f, file: file)
             switch ref {
             case .activate: activate(f); continue
@@ -68,7 +90,6 @@ extension LinuxKernel {
             if frames.mapCountOf(f) > 0 && !unmapEverywhere(f) { activate(f); continue }
             let fileID = FileID(owner.id)
             if cache.isDirty(fileID, owner.index) {
-                dirtyUnqueued += pages
                 if !sc.isKswapd || !frames.folioFlags(f).contains(.reclaim) || !reclaim.dirtyNodes.contains(node) {
                     reclaim.stats.vmscanImmediate += pages
                     frames.updateFolioFlags(f) { $0.insert(.reclaim) }
@@ -76,20 +97,21 @@ extension LinuxKernel {
                     continue
                 }
                 if ref == .reclaimClean || !sc.mayWritepage { putBack(f); continue }
-                // pageout(): written back; the folio is clean at once and rotates to the tail.
-                _ = cache.writeBack(fileID, pages: owner.index...owner.index)
-                stats.pgpgout += pages * 4
+                // pageout(): PG_reclaim stays set, the folio's I/O is queued and it is kept under
+                // writeback; its completion rotates it to the inactive tail.
+                startPageWriteback(fileID, owner.index, mkclean: false)
+                _ = submitWrite(fileID, [owner.index])
                 reclaim.stats.vmscanWrite += pages
-                reclaim.stats.pgrotated += pages
                 pageout += pages
-                frames.updateFolioFlags(f) { $0.remove(.reclaim) }
-                frames.lruAddTail(f, .inactiveFile)
+                putBack(f)
                 continue
             }
             evictFromPageCache(f, fileID, owner.index, v)
             reclaimed += pages
         }
         if sc.isKswapd && fileTaken > 0 && dirtyUnqueued == fileTaken { reclaim.dirtyNodes.insert(node) }
+        if sc.isKswapd && underWriteback > 0 && underWriteback == taken { reclaim.writebackNodes.insert(node) }
+        if taken > 0 && dirtyUnqueued == taken { startWritebackOfAll() }
         return (reclaimed, pageout)
     }
 

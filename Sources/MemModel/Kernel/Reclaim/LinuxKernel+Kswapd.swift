@@ -53,7 +53,7 @@ extension LinuxKernel {
             if raise || sc.nrReclaimed == before { sc.priority -= 1 }
         } while sc.priority >= 1
         reclaim.kswapdRan(node: node, reclaimed: sc.nrReclaimed)
-        if nodeBalanced(node, order: sc.order, highest: highest) { reclaim.dirtyNodes.remove(node) }
+        if nodeBalanced(node, order: sc.order, highest: highest) { reclaim.dirtyNodes.remove(node); reclaim.writebackNodes.remove(node) }
         reclaim.snapshotRefaults(lruvec(node: node))
     }
 

@@ -35,6 +35,9 @@ public struct ReclaimState: Hashable, Sendable {
     /// PGDAT_DIRTY: nodes where kswapd isolated file batches that were all dirty and not under
     /// writeback; there kswapd writes dirty folios back itself (`shrink_node`).
     public var dirtyNodes: Set<Int> = []
+    /// PGDAT_WRITEBACK: nodes where kswapd isolated batches that were all under writeback;
+    /// there a folio seen again under writeback with PG_reclaim counts as immediate (`shrink_node`).
+    public var writebackNodes: Set<Int> = []
     public var stats = ReclaimStatistics()
 
     public init(nodes: Int) {

@@ -128,7 +128,6 @@ extension LinuxKernel {
             if start >= end { break }
         }
         if error == nil && start < end { error = .enomem }      // past the last VMA
-        stats.pgpgout += written * 4
         if let failure = error ?? (unmapped ? .enomem : nil) {
             return SyscallResult(result: failure.negated, pagesWritten: written)
         }
@@ -143,7 +142,8 @@ extension LinuxKernel {
     /// fsync is `noop_fsync`: nothing is written or cleaned. Returns the pages written.
     mutating func writeBack(_ p: ProcessState, _ v: VirtualMemoryArea, file: FileID, _ start: UInt64, _ end: UInt64) -> UInt64 {
         guard !cache.isTmpfs(file) else { return 0 }
-        let written = cache.writeBack(file, pages: v.pageOffset(of: start)...v.pageOffset(of: end - 1))
+        // The range's PTEs are cleaned below; the rest of the file's mappings keep theirs.
+        let written = syncFile(file, pages: v.pageOffset(of: start)...v.pageOffset(of: end - 1), mkclean: false)
         var cleaned = false
         for vpn in p.table.mappedPages(Page.number(of: start), Page.number(of: end)) {
             if var e = p.table.entry(vpn), e.flags.contains(.dirty) {

@@ -164,7 +164,7 @@ extension LinuxKernel {
         if p.space.areas[vi].isShared {
             var n = e; n.flags.formUnion([.writable, .dirty]); p.table.update(vpn, n)
             if case .file(let file) = p.space.areas[vi].backing {
-                cache.markDirty(file, p.space.areas[vi].pageOffset(of: Page.address(ofNumber: vpn)))
+                dirtyFilePage(file, p.space.areas[vi].pageOffset(of: Page.address(ofNumber: vpn)))   // fault_dirty_shared_page
             }
             return Translation(fault: .fileWriteNotify, frame: e.frame, vma: id)
         }
@@ -232,7 +232,7 @@ extension LinuxKernel {
         var flags: PTEFlags = tmpfs ? [.shmem] : []
         if write {
             flags.formUnion([.writable, .dirty])
-            cache.markDirty(file, pgoff)      // a no-op for tmpfs: shmem has no dirty accounting
+            dirtyFilePage(file, pgoff)      // a no-op for tmpfs: shmem has no dirty accounting
         } else if tmpfs && vma.isShared && vma.prot.contains(.write) {
             flags.insert(.writable)      // shmem has no page_mkwrite: shared writable PTEs start writable
         }

@@ -30,6 +30,8 @@ public struct VirtualMemoryConfiguration: Codable, Hashable, Sendable {
     public var rlimitStack: UInt64
     /// vm.overcommit_* and the reserves `__vm_enough_memory` works with (`OvercommitPolicy`).
     public var overcommit = OvercommitPolicy()
+    /// vm.dirty_* and the disk's write bandwidth (`WritebackPolicy`).
+    public var writeback = WritebackPolicy()
 
     /// Debian 12 / 6.1 defaults: THP madvise, defrag madvise, zero page on, 65530 maps,
     /// memlock 8 MiB, stack 8 MiB, data and address space unlimited.
@@ -44,7 +46,7 @@ public struct VirtualMemoryConfiguration: Codable, Hashable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case thpEnabled, thpDefrag, thpUseZeroPage, thpAlignAnonymous, maxMapCount, rlimitMemlock, rlimitData, rlimitAS,
-             rlimitStack, overcommit
+             rlimitStack, overcommit, writeback
     }
 
     public init(from decoder: Decoder) throws {
@@ -59,6 +61,7 @@ public struct VirtualMemoryConfiguration: Codable, Hashable, Sendable {
                   rlimitAS: try c.decode(UInt64.self, forKey: .rlimitAS),
                   rlimitStack: try c.decode(UInt64.self, forKey: .rlimitStack))
         overcommit = try c.decodeIfPresent(OvercommitPolicy.self, forKey: .overcommit) ?? OvercommitPolicy()
+        writeback = try c.decodeIfPresent(WritebackPolicy.self, forKey: .writeback) ?? WritebackPolicy()
     }
 
     /// The keys `set(_:_:)` accepts.
@@ -72,7 +75,7 @@ public struct VirtualMemoryConfiguration: Codable, Hashable, Sendable {
         ("rlimit.data", "RLIMIT_DATA, bytes with suffix or 'unlimited'"),
         ("rlimit.as", "RLIMIT_AS, bytes with suffix or 'unlimited'"),
         ("rlimit.stack", "RLIMIT_STACK, bytes with suffix or 'unlimited'"),
-    ] + OvercommitPolicy.settableKeys
+    ] + OvercommitPolicy.settableKeys + WritebackPolicy.settableKeys
 
     /// Applies `key=value`; false when the key is not one of these.
     public mutating func set(_ key: String, _ value: String) throws -> Bool {
@@ -108,7 +111,7 @@ public struct VirtualMemoryConfiguration: Codable, Hashable, Sendable {
         case "rlimit.data": rlimitData = try limit()
         case "rlimit.as": rlimitAS = try limit()
         case "rlimit.stack": rlimitStack = try limit()
-        default: return try overcommit.set(key, value)
+        default: return try overcommit.set(key, value) || writeback.set(key, value)
         }
         return true
     }
