@@ -192,6 +192,10 @@ public struct LinuxKernel: KernelModel {
             }
             frame = allocateReclaiming(order: 0, gfp: gfp) { $0.allocate(for: use) }
         }
+        // Compaction for this allocation moved pages: their PTEs and cache entries follow now,
+        // not after the event, so the rest of the event never reads a frame the move freed
+        // (`remove_migration_ptes` runs before `migrate_pages` returns).
+        if !frames.pendingMigrations.isEmpty { applyMigrations() }
         guard let f = frame else {
             if let g = group { memcg.uncharge(g, pages: 1) }
             return nil
@@ -244,7 +248,9 @@ public struct LinuxKernel: KernelModel {
     /// freed the page to be mapped.
     mutating func allocateTablePages(_ p: ProcessState, _ n: Int, protecting frame: PageFrameNumber?) -> [PageFrameNumber]? {
         var list: LRUList?
-        if let f = frame, f != frames.zeroPage, let l = frames.lruListOf(f) { list = l; frames.lruDelete(f) }
+        let held = frame.flatMap { $0 == frames.zeroPage ? nil : $0 }
+        let before = held.map { (frames.useOf($0), frames.ownerOf($0)) }
+        if let f = held, let l = frames.lruListOf(f) { list = l; frames.lruDelete(f) }
         var pages: [PageFrameNumber] = []
         for _ in 0..<n {
             guard let t = allocateFrame(.pageTable) else { break }
@@ -253,8 +259,10 @@ public struct LinuxKernel: KernelModel {
         // The page may be gone: an OOM kill during the allocations can free it (the parent a
         // fork was copying from, say). Then the mapping cannot be made either.
         var lost = false
-        if let f = frame, let l = list {
-            if frames.useOf(f) == .free { lost = true } else { frames.lruAdd(f, l) }
+        if let f = held, let b = before {
+            // Freed, or freed and handed out again (as one of these very table pages, say).
+            lost = frames.useOf(f) != b.0 || frames.ownerOf(f) != b.1
+            if let l = list, !lost { frames.lruAdd(f, l) }
         }
         if pages.count < n || !p.alive || lost {
             for t in pages { freeFrame(t) }

@@ -176,7 +176,18 @@ extension LinuxKernel {
             stats.pgreuse += 1
             return Translation(fault: .cowReuse, frame: e.frame, vma: id)
         }
-        guard let f = allocateFrame(.anonymous) else { return oom(p, id) }
+        // The old page is held while the copy is allocated (`wp_page_copy` has a reference on
+        // it): reclaim for the allocation must not swap it out from under the fault.
+        let held = e.frame == frames.zeroPage ? nil : frames.lruListOf(e.frame)
+        if held != nil { frames.lruDelete(e.frame) }
+        let copy = allocateFrame(.anonymous)
+        if let l = held, frames.useOf(e.frame) != .free { frames.lruAdd(e.frame, l) }
+        guard let f = copy else { return oom(p, id) }
+        guard p.alive, p.table.entry(vpn)?.frame == e.frame else {
+            // The allocation's OOM kill ended this process, or its page went away meanwhile.
+            freeFrame(f)
+            return p.alive ? oom(p, id) : Translation(fault: .oom, frame: PageFrameNumber(0), vma: id)
+        }
         let wasZero = e.frame == frames.zeroPage
         zap(p, vpn)
         guard install(p, vpn, f, [.writable, .anonymous, .dirty]) else { freeFrame(f); return oom(p, id) }
