@@ -196,6 +196,7 @@ extension LinuxKernel {
             if i % 2 == 0 { m.release(f); continue }
             m.adjustMapCount(f, by: 1)
             m.setOwner(f, .anonymous(7, vpn: UInt64(i)))
+            m.lruAdd(f, .inactiveAnon)      // a user page on its LRU, as compaction takes only those
             held.append(f)
         }
         m.adjustEntireMapCount(held[0], by: 3)
