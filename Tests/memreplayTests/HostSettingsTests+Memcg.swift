@@ -20,13 +20,14 @@ extension HostSettingsTests {
         return swaps.split(separator: "\n").count <= 1
     }()
 
-    /// Runs `body` with a fresh cgroup of `limit` bytes, then removes it.
-    static func withCgroup<T>(limit: UInt64, _ body: (String) throws -> T) throws -> T {
+    /// Runs `body` with a fresh cgroup of `limit` bytes (and `memory.swappiness`: 0, no swapping,
+    /// unless a test sets up swap), then removes it.
+    static func withCgroup<T>(limit: UInt64, swappiness: Int = 0, _ body: (String) throws -> T) throws -> T {
         let path = memcgRoot + "/memreplay-test-\(getpid())"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
         defer { rmdir(path) }
         try String(limit).write(toFile: path + "/memory.limit_in_bytes", atomically: false, encoding: .utf8)
-        try "0".write(toFile: path + "/memory.swappiness", atomically: false, encoding: .utf8)
+        try String(swappiness).write(toFile: path + "/memory.swappiness", atomically: false, encoding: .utf8)
         return try body(path)
     }
 

@@ -5,26 +5,16 @@ import Foundation
 import Testing
 
 /// Swap against the real kernel: Tests/Fixtures/swap/toucher.c writes 256 MiB in a 128 MiB memory
-/// cgroup (v1 `memory.limit_in_bytes` here, v2 `memory.max` elsewhere) with a 512 MiB swap file:
+/// cgroup (v1 `memory.limit_in_bytes`, through `withCgroup`) with a 512 MiB swap file:
 /// neither the kernel nor the model (replaying a recording made without the limit, with
 /// `--set memcg.max=128M --set swap=512M`) kills it, and the model's pswpout is within 10% of
 /// the kernel's delta. Swap file and cgroup are removed afterwards, also on failure.
 extension HostSettingsTests {
-    /// A memory cgroup hierarchy this test can create groups in: (directory, limit file).
-    static let memoryCgroup: (root: String, limit: String)? = {
-        guard getuid() == 0 else { return nil }
-        if access("/sys/fs/cgroup/memory/memory.limit_in_bytes", F_OK) == 0 { return ("/sys/fs/cgroup/memory", "memory.limit_in_bytes") }
-        if access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0,
-           (try? String(contentsOfFile: "/sys/fs/cgroup/cgroup.subtree_control", encoding: .utf8))?.contains("memory") == true {
-            return ("/sys/fs/cgroup", "memory.max")
-        }
-        return nil
-    }()
-
+    /// Root, the v1 memory controller (`withCgroup`), perf, swapon, fallocate, cc, and no swap in
+    /// use already.
     static let canSwap: Bool = {
-        memoryCgroup != nil && ["/usr/sbin/swapon", "/sbin/swapon"].contains { FileManager.default.isExecutableFile(atPath: $0) }
+        canUseMemcg && ["/usr/sbin/swapon", "/sbin/swapon"].contains { FileManager.default.isExecutableFile(atPath: $0) }
             && FileManager.default.isExecutableFile(atPath: "/usr/bin/cc") && FileManager.default.isExecutableFile(atPath: "/usr/bin/fallocate")
-            && (try? String(contentsOfFile: "/proc/swaps", encoding: .utf8))?.split(separator: "\n").count == 1
     }()
 
     static func sh(_ command: String) throws -> (status: Int32, out: String) {
@@ -48,27 +38,22 @@ extension HostSettingsTests {
         return 0
     }
 
-    @Test(.enabled(if: canSwap, "needs root, a memory cgroup hierarchy, swapon, fallocate, cc, and no swap active"))
+    @Test(.enabled(if: canSwap, "needs root, the v1 memory cgroup controller, perf, swapon, fallocate, cc, and no swap active"))
     func toucherTwiceItsCgroupSwapsAsMuchInTheModelAsInTheKernel() throws {
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let exe = dir.appendingPathComponent("toucher").path
         let cc = try HostSettingsTests.sh("/usr/bin/cc -O2 -o \(exe) \(CLI.packageRoot.appendingPathComponent("Tests/Fixtures/swap/toucher.c").path)")
         try #require(cc.status == 0, "\(cc.out)")
-        let (root, limitFile) = try #require(HostSettingsTests.memoryCgroup)
-        let group = "\(root)/memreplay-swap-\(getpid())"
         let swapfile = dir.appendingPathComponent("swapfile").path
-        defer {
-            _ = try? HostSettingsTests.sh("swapoff \(swapfile) 2>/dev/null; rmdir \(group) 2>/dev/null")
-        }
-        let setup = try HostSettingsTests.sh("fallocate -l 512M \(swapfile) && chmod 600 \(swapfile) && mkswap \(swapfile) >/dev/null && swapon \(swapfile) && mkdir \(group) && echo 128M > \(group)/\(limitFile)")
-        try #require(setup.status == 0, "setting up: \(setup.out)")
+        defer { _ = try? HostSettingsTests.sh("swapoff \(swapfile) 2>/dev/null") }
+        let setup = try HostSettingsTests.sh("fallocate -l 512M \(swapfile) && chmod 600 \(swapfile) && mkswap \(swapfile) >/dev/null && swapon \(swapfile)")
+        try #require(setup.status == 0, "setting up swap: \(setup.out)")
         let out0 = try HostSettingsTests.vmstat("pswpout")
-        // `sh -c` moves itself into the group, then becomes the program.
-        let run = try HostSettingsTests.sh("echo $$ > \(group)/cgroup.procs && exec \(exe) 256 1")
+        let run = try HostSettingsTests.withCgroup(limit: 128 << 20, swappiness: 60) { try HostSettingsTests.runIn($0, exe, ["256", "1"]) }
         let kernelOut = try HostSettingsTests.vmstat("pswpout") - out0
-        #expect(run.status == 0, "the kernel killed it: \(run.out)")
-        _ = try HostSettingsTests.sh("swapoff \(swapfile); rmdir \(group)")
+        #expect(run.status == 0 && !run.signaled, "the kernel killed it: \(run.stdout)")
+        _ = try HostSettingsTests.sh("swapoff \(swapfile)")
         #expect(kernelOut > 20_000, "the kernel swapped out \(kernelOut) pages")
 
         // Recorded without the limit, replayed with it and the same swap.

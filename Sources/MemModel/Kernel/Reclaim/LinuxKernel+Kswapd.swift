@@ -32,10 +32,8 @@ extension LinuxKernel {
     /// reclaimed nothing. A run that reclaimed nothing counts as a kswapd failure.
     mutating func balanceNode(_ node: Int, order: Int, highest: ZoneType) {
         reclaim.stats.pageoutrun += 1
-        let scannedBefore = reclaim.stats.pgscanKswapd, swappedBefore = swap.stats.pswpout
-        defer {
-            kswapdStall += stallCosts.reclaim(scanned: reclaim.stats.pgscanKswapd - scannedBefore, swappedOut: swap.stats.pswpout - swappedBefore)
-        }
+        let mark = reclaimWorkMark
+        defer { kswapdStall += reclaimTime(since: mark) }
         var sc = ScanControl(nrToReclaim: 0, gfp: .kernel, order: order, reclaimZone: highest, isKswapd: true)
         repeat {
             if nodeBalanced(node, order: sc.order, highest: highest) { break }
@@ -57,6 +55,17 @@ extension LinuxKernel {
         reclaim.snapshotRefaults(lruvec(node: node))
     }
 
+    /// Reclaim's work so far: inactive pages scanned (kswapd and direct) and pages written to swap.
+    var reclaimWorkMark: (scanned: UInt64, swappedOut: UInt64) {
+        (reclaim.stats.pgscanKswapd + reclaim.stats.pgscanDirect, swap.stats.pswpout)
+    }
+
+    /// The time the reclaim work done since `mark` cost (`StallCosts`).
+    func reclaimTime(since mark: (scanned: UInt64, swappedOut: UInt64)) -> UInt64 {
+        let now = reclaimWorkMark
+        return stallCosts.reclaim(scanned: now.scanned - mark.scanned, swappedOut: now.swappedOut - mark.swappedOut)
+    }
+
     /// `try_to_free_pages` → `do_try_to_free_pages`: direct reclaim by the allocating task, from
     /// priority 12 down to 0 over the nodes of the zonelist, until SWAP_CLUSTER_MAX pages are
     /// back. Counts allocstall for the highest zone the allocation may use. Returns the pages
@@ -64,10 +73,8 @@ extension LinuxKernel {
     mutating func directReclaim(order: Int, gfp: GFPMask, highest: ZoneType) -> UInt64 {
         reclaim.stats.allocstall[Int(highest.rawValue)] += 1
         // `__perform_reclaim` runs under `psi_memstall_enter`: the allocating task stalls for it.
-        let scannedBefore = reclaim.stats.pgscanDirect, swappedBefore = swap.stats.pswpout
-        defer {
-            stall.directReclaim += stallCosts.reclaim(scanned: reclaim.stats.pgscanDirect - scannedBefore, swappedOut: swap.stats.pswpout - swappedBefore)
-        }
+        let mark = reclaimWorkMark
+        defer { stall.directReclaim += reclaimTime(since: mark) }
         var sc = ScanControl(nrToReclaim: ScanControl.clusterMax, gfp: gfp, order: order, reclaimZone: highest, isKswapd: false)
         return doTryToFreePages(&sc)
     }
@@ -103,10 +110,8 @@ extension LinuxKernel {
                              reclaimZone: ZoneType.all.last!, isKswapd: false)
         sc.targetMemcg = id
         // Runs under `psi_memstall_enter`: the charging task stalls for the reclaim's work.
-        let scannedBefore = reclaim.stats.pgscanDirect, swappedBefore = swap.stats.pswpout
-        defer {
-            stall.memcgReclaim += stallCosts.reclaim(scanned: reclaim.stats.pgscanDirect - scannedBefore, swappedOut: swap.stats.pswpout - swappedBefore)
-        }
+        let mark = reclaimWorkMark
+        defer { stall.memcgReclaim += reclaimTime(since: mark) }
         return doTryToFreePages(&sc)
     }
 }
