@@ -95,6 +95,13 @@ extension PhysicalMemory {
         return t == PhysicalMemory.none ? nil : PageFrameNumber(UInt64(t))
     }
 
+    /// The entry before `f` on its list (toward the head), if any.
+    public func lruPrevious(_ f: PageFrameNumber) -> PageFrameNumber? {
+        guard f.rawValue < endPFN, store.lruList[Int(f.rawValue)] != PhysicalMemory.offLRU else { return nil }
+        let p = prev[Int(f.rawValue)]
+        return p == PhysicalMemory.none ? nil : PageFrameNumber(UInt64(p))
+    }
+
     @inlinable func lruIndex(_ v: Int, _ list: LRUList) -> Int { v * LRUList.allCases.count + Int(list.rawValue) }
 
     /// `lruvec_add_folio`: `f` (off every list) goes to the head of `list` in its lruvec.

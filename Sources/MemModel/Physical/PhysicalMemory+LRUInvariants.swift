@@ -24,6 +24,8 @@ extension PhysicalMemory {
                     case .anonymous, .anonHuge, .shmem: if list.isFile { problems.append("\(use[i].name) frame \(f) on \(list)") }
                     default: problems.append("frame \(f) holding \(use[i].name) is on \(list)")
                     }
+                    let unevictable = store.folioFlags[i] & FolioFlags.unevictable.rawValue != 0
+                    if unevictable != (list == .unevictable) { problems.append("lruvec \(v) \(list): frame \(f) \(unevictable ? "has" : "lacks") PG_unevictable") }
                     if let z = locations.location(of: frame)?.zone { sizes[Int(z.rawValue)] += folioPages(frame) }
                     seen += 1
                     previous = f

@@ -236,6 +236,10 @@ public struct LinuxKernel: KernelModel {
             if flags.contains(.anonymous) { p.rssAnon += 1 } else if flags.contains(.shmem) { p.rssShmem += 1 } else { p.rssFile += 1 }
             if !flags.contains(.anonymous) && frames.mapCountOf(frame) == 1 { stats.mappedPages += 1 }
             p.noteGrowth()
+            // `folio_add_lru_vma` / `page_add_file_rmap` → `mlock_vma_folio` in a VM_LOCKED VMA.
+            if p.space.hasLocked, let vi = p.space.find(Page.address(ofNumber: vpn)), p.space.areas[vi].flags.contains(.locked) {
+                mlockFolio(frame)
+            }
         }
         return true
     }
@@ -278,6 +282,8 @@ public struct LinuxKernel: KernelModel {
         guard let e = p.table.unmap(vpn) else { return 0 }
         guard e.frame != frames.zeroPage else { return 0 }
         frames.adjustMapCount(e.frame, by: -1)
+        // `page_remove_rmap` → `munlock_vma_folio`: unlocked once no VM_LOCKED VMA maps it.
+        if frames.folioFlags(folioHead(e.frame)).contains(.unevictable) { munlockFolio(e.frame) }
         let left = frames.mapCountOf(e.frame)
         if e.flags.contains(.anonymous) {
             p.rssAnon -= 1
@@ -285,7 +291,7 @@ public struct LinuxKernel: KernelModel {
             if left == 0 && frames.useOf(e.frame) != .anonHuge {
                 // A swap-cache page nobody maps leaves the cache with it (`free_swap_cache` →
                 // `try_to_free_swap`) unless swap entries still name its slot.
-                if !swap.cache.isEmpty, let slot = swap.entryOf[e.frame] {
+                if swap.cachedCount > 0, let slot = swap.entryOf[e.frame] {
                     if swap.count(slot) > 0 { return 0 }
                     swap.removeFromCache(e.frame)
                 }

@@ -76,7 +76,9 @@ extension KernelCounter {
             $0.frames.stats.compactDaemonFreeScanned
         })
         lines += reclaimEvents
-        lines += [oomKill, thpFaultAlloc, thpFaultFallback]
+        lines.append(oomKill)
+        lines += unevictableEvents
+        lines += [thpFaultAlloc, thpFaultFallback]
         lines.append(event("thp_split_page", "THPs split into small pages (`split_huge_page`).") { $0.stats.thpSplitPage })
         lines.append(thpSplitPmd)
         lines.append(event("thp_zero_page_alloc", "Huge zero page allocations (`mm_get_huge_zero_page`).") { $0.stats.thpZeroPageAlloc })
@@ -86,6 +88,17 @@ extension KernelCounter {
         lines.append(event("swap_ra_hit", "Read-ahead swap pages a fault then found in the swap cache.") { $0.swap.stats.swapRAHit })
         return lines
     }()
+
+    /// The unevictable LRU's events in `vmstat_text` order (mm/mlock.c).
+    static let unevictableEvents: [KernelCounter] = [
+        event("unevictable_pgs_culled", "Pages moved to the unevictable list (`__mlock_folio`, `__mlock_new_folio`).") { $0.reclaim.stats.unevictableCulled },
+        event("unevictable_pgs_scanned", "Unevictable pages reclaim looked at.") { $0.reclaim.stats.unevictableScanned },
+        event("unevictable_pgs_rescued", "Pages moved from the unevictable list back to an evictable one (`__munlock_folio`).") { $0.reclaim.stats.unevictableRescued },
+        event("unevictable_pgs_mlocked", "Pages PG_mlocked was set on (`mlock_folio`, `mlock_new_folio`).") { $0.reclaim.stats.unevictableMlocked },
+        event("unevictable_pgs_munlocked", "Pages PG_mlocked was cleared on (`__munlock_folio`).") { $0.reclaim.stats.unevictableMunlocked },
+        event("unevictable_pgs_cleared", "Pages freed while still mlocked (`__folio_clear_mlocked`).") { $0.reclaim.stats.unevictableCleared },
+        event("unevictable_pgs_stranded", "Pages munlocked but left unevictable.") { $0.reclaim.stats.unevictableStranded },
+    ]
 
     /// Reclaim's events in `vmstat_text` order (mm/vmstat.c), from `ReclaimState.stats`.
     static let reclaimEvents: [KernelCounter] = {

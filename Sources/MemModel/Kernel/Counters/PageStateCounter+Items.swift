@@ -18,7 +18,8 @@ extension PageStateCounter {
     public static let zoneUnevictable = PageStateCounter("nr_zone_unevictable", .zone,
         "NR_ZONE_UNEVICTABLE: the unevictable list.") { $0.lru[4] }
     public static let zoneWritePending = untracked("nr_zone_write_pending", .zone)
-    public static let mlock = untracked("nr_mlock", .zone)
+    public static let mlock = PageStateCounter("nr_mlock", .zone,
+        "NR_MLOCK: mlocked pages (`mlock_folio`); in the model the unevictable list holds exactly these.") { $0.lru[4] }
     public static let bounce = untracked("nr_bounce", .zone)
     public static let zspages = untracked("nr_zspages", .zone)
     public static let freeCMA = untracked("nr_free_cma", .zone)

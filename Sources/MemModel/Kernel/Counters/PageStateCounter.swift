@@ -7,8 +7,7 @@ import MemTrace
 /// /proc/vmstat prints them summed over the machine (`vmstat_start`), /proc/zoneinfo per zone
 /// and per node (`zoneinfo_show_print`), and /proc/meminfo builds its fields from them
 /// (`meminfo_proc_show`), so each is computed here only. Counters of what the model does not
-/// track yet (the active LRU lists, writeback, workingset, mlock) are 0, as on a machine where
-/// nothing was ever activated, written back or locked.
+/// track (bounce buffers, zspages, CMA, …) are 0, as on a machine that never used them.
 public struct PageStateCounter: Sendable {
     /// Where the kernel keeps the counter.
     public enum Level: Sendable { case zone, node }

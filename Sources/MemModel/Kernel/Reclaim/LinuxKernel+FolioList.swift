@@ -14,7 +14,9 @@ extension LinuxKernel {
         let r = frames.mapCountOf(f) > 0 || frames.entireMapCountOf(f) > 0 ? referenced(f) : (ptes: 0, locked: false, exec: false)
         let wasReferenced = frames.folioFlags(f).contains(.referenced)
         frames.updateFolioFlags(f) { $0.remove(.referenced) }
-        if r.locked { return .activate }
+        // `folio_referenced_one` → `mlock_vma_folio`: a folio a VM_LOCKED VMA maps is mlocked and
+        // goes to the unevictable list when put back.
+        if r.locked { mlockFolio(f); return .activate }
         if r.ptes > 0 {
             frames.updateFolioFlags(f) { $0.insert(.referenced) }
             if wasReferenced || r.ptes > 1 { return .activate }
@@ -115,14 +117,22 @@ extension LinuxKernel {
         return (reclaimed, pageout)
     }
 
-    /// Back on the inactive list's head (`move_folios_to_lru` of a kept folio).
+    /// Back on the inactive list's head (`move_folios_to_lru` of a kept folio); a folio mlocked
+    /// meanwhile goes to the unevictable list (`folio_putback_lru` → `lru_add_fn`, counted culled).
     mutating func putBack(_ f: PageFrameNumber) {
-        frames.lruAdd(f, frames.folioFlags(f).contains(.unevictable) ? .unevictable : listFor(f, active: false))
+        if frames.folioFlags(f).contains(.unevictable) { putBackUnevictable(f); return }
+        frames.lruAdd(f, listFor(f, active: false))
+    }
+
+    /// `lru_add_fn` for a folio that is not evictable: the unevictable list, `unevictable_pgs_culled`.
+    mutating func putBackUnevictable(_ f: PageFrameNumber) {
+        frames.lruAdd(f, .unevictable)
+        reclaim.stats.unevictableCulled += frames.folioPages(f)
     }
 
     /// `activate_locked`: PG_active set, on the active list's head, counted in pgactivate.
     mutating func activate(_ f: PageFrameNumber) {
-        if frames.folioFlags(f).contains(.unevictable) { frames.lruAdd(f, .unevictable); return }
+        if frames.folioFlags(f).contains(.unevictable) { putBackUnevictable(f); return }
         frames.lruAdd(f, listFor(f, active: true))
         reclaim.stats.pgactivate += frames.folioPages(f)
     }

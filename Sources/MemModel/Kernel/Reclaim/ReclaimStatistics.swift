@@ -34,6 +34,17 @@ public struct ReclaimStatistics: Hashable, Sendable {
     /// `nr_vmscan_write`, `nr_vmscan_immediate_reclaim`.
     public var vmscanWrite: UInt64 = 0
     public var vmscanImmediate: UInt64 = 0
+    /// The unevictable LRU's events (mm/mlock.c): `unevictable_pgs_culled` (moved to the
+    /// unevictable list), `_scanned` (looked at there by reclaim), `_rescued` (back to an
+    /// evictable list), `_mlocked`, `_munlocked`, `_cleared` (freed still mlocked), `_stranded`
+    /// (munlocked but left unevictable).
+    public var unevictableCulled: UInt64 = 0
+    public var unevictableScanned: UInt64 = 0
+    public var unevictableRescued: UInt64 = 0
+    public var unevictableMlocked: UInt64 = 0
+    public var unevictableMunlocked: UInt64 = 0
+    public var unevictableCleared: UInt64 = 0
+    public var unevictableStranded: UInt64 = 0
 
     public init() {}
 }

@@ -113,7 +113,7 @@ extension LinuxKernel {
     /// True when `f` is in the swap cache and a swap entry still names its slot: a write must
     /// copy it (`wp_can_reuse_anon_folio` after `folio_free_swap` failed).
     @inlinable func sharedThroughSwap(_ f: PageFrameNumber) -> Bool {
-        guard !swap.cache.isEmpty, let e = swap.entryOf[f] else { return false }
+        guard swap.cachedCount > 0, let e = swap.entryOf[f] else { return false }
         return swap.count(e) > 0
     }
 
@@ -123,7 +123,7 @@ extension LinuxKernel {
     @discardableResult
     mutating func freeSwapAndCache(_ e: SwapEntry) -> UInt64 {
         guard !swap.free(e) else { return 0 }
-        guard swap.count(e) == 0, let f = swap.cache[e], frames.mapCountOf(f) == 0 else { return 0 }
+        guard swap.count(e) == 0, let f = swap.cachedFrame(e), frames.mapCountOf(f) == 0 else { return 0 }
         guard let node = frames.locations.location(of: f)?.node else { return 0 }
         removeSwapCacheFolio(f, lruvec(node: node), evicted: false)
         return 1

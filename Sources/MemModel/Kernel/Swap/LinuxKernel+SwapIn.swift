@@ -13,7 +13,7 @@ extension LinuxKernel {
         let vma = p.space.areas[vi]
         var major = false
         let frame: PageFrameNumber
-        if let f = swap.cache[e] {
+        if let f = swap.cachedFrame(e) {
             frame = f
             _ = swap.noteLookup(f)
         } else {
@@ -68,13 +68,13 @@ extension LinuxKernel {
         }
         for offset in start...end {
             let slot = SwapEntry(area: e.area, offset: offset)
-            guard swap.cache[slot] == nil, swap.count(slot) > 0 else { continue }
+            guard swap.cachedFrame(slot) == nil, swap.count(slot) > 0 else { continue }
             guard let f = allocateFrame(.anonymous) else {
                 if offset == e.offset { return nil }
                 continue
             }
             // The allocation may have reclaimed: check the slot again before reading it.
-            guard swap.cache[slot] == nil, swap.count(slot) > 0 else { frames.lruDelete(f); freeFrame(f); continue }
+            guard swap.cachedFrame(slot) == nil, swap.count(slot) > 0 else { frames.lruDelete(f); freeFrame(f); continue }
             swap.setCacheBit(slot)
             swap.addToCache(slot, f)
             swap.stats.pswpin += 1
@@ -87,7 +87,7 @@ extension LinuxKernel {
         }
         // Compaction for the new frames may have moved cached pages: repoint before using them.
         if !frames.pendingMigrations.isEmpty { applyMigrations() }
-        return swap.cache[e]
+        return swap.cachedFrame(e)
     }
 
     /// `workingset_refault` for a page read back from swap: the refault distance against the

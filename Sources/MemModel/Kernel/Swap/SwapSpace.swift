@@ -8,13 +8,18 @@ import MemTrace
 /// their own layers, and the kernel moves pages between them (`LinuxKernel+Swap`).
 public struct SwapSpace: Hashable, Sendable {
     public private(set) var areas: [SwapArea]
-    /// The swap cache (`swapper_spaces`): the frame holding each cached slot's page.
-    public private(set) var cache: [SwapEntry: PageFrameNumber] = [:]
+    /// The swap cache (`swapper_spaces`) indexed by slot: per area, the frame holding each cached
+    /// slot's page plus one (0: not cached), as the kernel's xarray is indexed by `swp_offset`.
+    @usableFromInline var slotFrames: [[UInt32]]
+    /// Pages in the swap cache.
+    public private(set) var cachedCount = 0
     /// `folio->swap` of each frame in the swap cache.
     public private(set) var entryOf: [PageFrameNumber: SwapEntry] = [:]
     /// Shadow entries of swap-cache pages reclaim freed (`workingset_eviction` into the swap
-    /// address space), by slot.
-    public private(set) var shadows: [SwapEntry: ShadowEntry] = [:]
+    /// address space), per area and slot, packed as `pack_shadow` does (0: none).
+    var slotShadows: [[UInt64]]
+    /// Slots holding a shadow entry.
+    public private(set) var shadowCount = 0
     /// Frames read ahead and not yet found by a fault (PG_readahead).
     public private(set) var readahead: Set<PageFrameNumber> = []
     /// `swapin_readahead_hits`, `prev_offset`, `last_readahead_pages` (`swapin_nr_pages`).
@@ -33,6 +38,54 @@ public struct SwapSpace: Hashable, Sendable {
     public init(areas: [SwapArea]) {
         self.areas = areas
         rotation = Array(areas.indices)
+        slotFrames = areas.map { [UInt32](repeating: 0, count: $0.map.count) }
+        slotShadows = areas.map { [UInt64](repeating: 0, count: $0.map.count) }
+    }
+
+    /// The shadow entries by slot (for checks and tests).
+    public var shadows: [SwapEntry: ShadowEntry] {
+        var out: [SwapEntry: ShadowEntry] = [:]
+        for a in slotShadows.indices {
+            for (o, v) in slotShadows[a].enumerated() where v != 0 { out[SwapEntry(area: a, offset: UInt64(o))] = SwapSpace.unpack(v) }
+        }
+        return out
+    }
+
+    /// `pack_shadow`: a present bit, the lruvec (15 bits), PG_workingset and the eviction age
+    /// (47 bits; a lruvec's nonresident age never gets near 2^47 pages).
+    static func pack(_ s: ShadowEntry) -> UInt64 {
+        precondition(s.lruvec < 1 << 15 && s.eviction < 1 << 47, "shadow entry out of range: \(s)")
+        return 1 << 63 | UInt64(s.lruvec) << 48 | (s.workingset ? 1 << 47 : 0) | s.eviction
+    }
+
+    /// `unpack_shadow`.
+    static func unpack(_ v: UInt64) -> ShadowEntry {
+        ShadowEntry(lruvec: Int(v >> 48 & 0x7FFF), eviction: v & (1 << 47 - 1), workingset: v & 1 << 47 != 0)
+    }
+
+    /// Sets or clears slot `e`'s shadow entry.
+    mutating func setShadow(_ e: SwapEntry, _ shadow: ShadowEntry?) {
+        let old = slotShadows[e.area][Int(e.offset)]
+        let new = shadow.map(SwapSpace.pack) ?? 0
+        guard old != new else { return }
+        slotShadows[e.area][Int(e.offset)] = new
+        shadowCount += (new != 0 ? 1 : 0) - (old != 0 ? 1 : 0)
+    }
+
+    /// The swap cache as a dictionary, slot → frame (for checks and tests; the model looks slots
+    /// up with `cachedFrame`).
+    public var cache: [SwapEntry: PageFrameNumber] {
+        var out: [SwapEntry: PageFrameNumber] = [:]
+        for a in slotFrames.indices {
+            for (o, f) in slotFrames[a].enumerated() where f != 0 { out[SwapEntry(area: a, offset: UInt64(o))] = PageFrameNumber(UInt64(f - 1)) }
+        }
+        return out
+    }
+
+    /// The frame holding slot `e`'s page in the swap cache (`swap_cache_get_folio`), if any.
+    @inlinable public func cachedFrame(_ e: SwapEntry) -> PageFrameNumber? {
+        let f = slotFrames[e.area][Int(e.offset)]
+        return f == 0 ? nil : PageFrameNumber(UInt64(f - 1))
     }
 
     /// `total_swap_pages`.
@@ -40,7 +93,7 @@ public struct SwapSpace: Hashable, Sendable {
     /// `nr_swap_pages` (`get_nr_swap_pages`): slots free in every area.
     public var freePages: UInt64 { areas.reduce(0) { $0 + $1.freePages } }
     /// Pages in the swap cache (NR_SWAPCACHE, SwapCached).
-    public var cachedPages: UInt64 { UInt64(cache.count) }
+    public var cachedPages: UInt64 { UInt64(cachedCount) }
     /// `vm_swap_full`: more than half the swap space in use.
     public var isHalfFull: Bool { freePages * 2 < totalPages }
 
@@ -48,6 +101,10 @@ public struct SwapSpace: Hashable, Sendable {
     /// slot, areas of equal priority in turn; the slot's count starts at SWAP_HAS_CACHE. Nil when
     /// every area is full.
     public mutating func allocate() -> SwapEntry? {
+        if areas.count == 1 {
+            guard let offset = areas[0].allocate() else { return nil }
+            return SwapEntry(area: 0, offset: offset)
+        }
         let order = rotation.sorted { areas[$0].priority > areas[$1].priority }
         for a in order where !areas[a].isFull {
             guard let offset = areas[a].allocate() else { continue }
@@ -67,8 +124,8 @@ public struct SwapSpace: Hashable, Sendable {
 
     /// A slot became free: its cgroup's charge goes (`mem_cgroup_uncharge_swap`).
     mutating func slotFreed(_ e: SwapEntry) {
-        shadows[e] = nil
-        guard let g = owners.removeValue(forKey: e) else { return }
+        if shadowCount > 0 { setShadow(e, nil) }
+        guard !owners.isEmpty, let g = owners.removeValue(forKey: e) else { return }
         chargedSlots[g]! -= 1
         if chargedSlots[g] == 0 { chargedSlots[g] = nil }
     }
@@ -95,10 +152,11 @@ public struct SwapSpace: Hashable, Sendable {
     /// `add_to_swap_cache`: `frame` holds the page of slot `e` (SWAP_HAS_CACHE already set by
     /// the allocation or by `setCacheBit`).
     public mutating func addToCache(_ e: SwapEntry, _ frame: PageFrameNumber) {
-        precondition(cache[e] == nil && entryOf[frame] == nil, "\(e) or frame \(frame) already in the swap cache")
-        cache[e] = frame
+        precondition(cachedFrame(e) == nil && entryOf[frame] == nil, "\(e) or frame \(frame) already in the swap cache")
+        slotFrames[e.area][Int(e.offset)] = UInt32(frame.rawValue) + 1
+        cachedCount += 1
         entryOf[frame] = e
-        shadows[e] = nil
+        if shadowCount > 0 { setShadow(e, nil) }
     }
 
     /// `swapcache_prepare`: a slot read back (swap-in) is in the cache again.
@@ -110,10 +168,11 @@ public struct SwapSpace: Hashable, Sendable {
     @discardableResult
     public mutating func removeFromCache(_ frame: PageFrameNumber, shadow: ShadowEntry? = nil) -> SwapEntry? {
         guard let e = entryOf.removeValue(forKey: frame) else { return nil }
-        cache[e] = nil
-        readahead.remove(frame)
+        slotFrames[e.area][Int(e.offset)] = 0
+        cachedCount -= 1
+        if !readahead.isEmpty { readahead.remove(frame) }
         let left = areas[e.area].put(e.offset, cache: true)
-        if left == 0 { slotFreed(e) } else if let shadow { shadows[e] = shadow }
+        if left == 0 { slotFreed(e) } else if let shadow { setShadow(e, shadow) }
         return e
     }
 
@@ -124,13 +183,18 @@ public struct SwapSpace: Hashable, Sendable {
         for (from, to) in forward {
             guard let e = entryOf.removeValue(forKey: from) else { continue }
             entryOf[to] = e
-            cache[e] = to
+            slotFrames[e.area][Int(e.offset)] = UInt32(to.rawValue) + 1
             if readahead.remove(from) != nil { readahead.insert(to) }
         }
     }
 
     /// The shadow entry of `e`, taken (`workingset_refault` consumes it).
-    public mutating func takeShadow(_ e: SwapEntry) -> ShadowEntry? { shadows.removeValue(forKey: e) }
+    public mutating func takeShadow(_ e: SwapEntry) -> ShadowEntry? {
+        let v = slotShadows[e.area][Int(e.offset)]
+        guard v != 0 else { return nil }
+        setShadow(e, nil)
+        return SwapSpace.unpack(v)
+    }
 
     /// Marks a frame read ahead (PG_readahead) or found by a fault: a hit counts toward the next
     /// window (`lookup_swap_cache`: swapin_readahead_hits, SWAP_RA_HIT).
@@ -171,11 +235,16 @@ public struct SwapSpace: Hashable, Sendable {
     /// SWAP_HAS_CACHE, shadows only for slots still referenced, readahead frames in the cache.
     public func invariantViolations() -> [String] {
         var problems = areas.flatMap { $0.invariantViolations() }
+        let cache = self.cache
+        if cache.count != cachedCount { problems.append("swap cache: \(cache.count) slots cached, \(cachedCount) counted") }
+        for a in areas.indices where slotFrames[a].count != areas[a].map.count { problems.append("swap cache index of area \(a) has \(slotFrames[a].count) slots, the area \(areas[a].map.count)") }
         for (e, f) in cache {
             if entryOf[f] != e { problems.append("swap cache: \(e) → frame \(f), but the frame names \(entryOf[f].map { "\($0)" } ?? "none")") }
             if e.area >= areas.count || !areas[e.area].inCache(e.offset) { problems.append("swap cache: \(e) has no SWAP_HAS_CACHE") }
         }
         if entryOf.count != cache.count { problems.append("swap cache: \(cache.count) slots, \(entryOf.count) frames") }
+        let shadows = self.shadows
+        if shadows.count != shadowCount { problems.append("swap shadows: \(shadows.count) slots, \(shadowCount) counted") }
         for e in shadows.keys where e.area >= areas.count || areas[e.area].map[Int(e.offset)] == 0 {
             problems.append("swap shadow for free slot \(e)")
         }

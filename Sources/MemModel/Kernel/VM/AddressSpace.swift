@@ -29,7 +29,11 @@ import MemTrace
 /// where a binary search would wait for each probe in turn.
 public struct AddressSpace: Sendable {
     /// The VMAs in address order.
-    public private(set) var areas: [VirtualMemoryArea] = [] { didSet { index = AddressIndex(areas) } }
+    public private(set) var areas: [VirtualMemoryArea] = [] {
+        didSet { index = AddressIndex(areas); hasLocked = areas.contains { $0.flags.contains(.locked) } }
+    }
+    /// Whether some VMA is VM_LOCKED (mapping a page then mlocks it: `mlock_new_folio`).
+    public private(set) var hasLocked = false
     @usableFromInline var lastHit: Int = 0
     @usableFromInline var index = AddressIndex([])
 

@@ -89,6 +89,7 @@ extension LinuxKernel {
         for i in p.space.areas.indices where p.space.areas[i].end > start && p.space.areas[i].start < end {
             changes.append(.vmaChanged(pid: p.pid, vma: p.space[i]))
         }
+        mlockRange(p, start, end, locked: locked)
         let populated = locked ? populate(p, start, end) : 0
         return SyscallResult(result: 0, pagesPopulated: populated)
     }

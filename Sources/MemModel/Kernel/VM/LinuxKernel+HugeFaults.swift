@@ -28,6 +28,7 @@ extension LinuxKernel {
         }
         frames.adjustEntireMapCount(head, by: 1)
         frames.setOwner(head, order: HugePage.order, .anonymous(prepareAnonVMA(p, vi), vpn: HugePage.firstPage(ofNumber: vpn)))
+        if vma.flags.contains(.locked) { mlockFolio(head) }     // `mlock_new_folio`
         p.rssAnon += HugePage.pages
         p.noteGrowth()
         stats.thpFaultAlloc += 1
@@ -129,6 +130,7 @@ extension LinuxKernel {
             guard e.frame != hugeZeroFrame else { continue }
             p.rssAnon -= HugePage.pages
             frames.adjustEntireMapCount(e.frame, by: -1)
+            if frames.folioFlags(e.frame).contains(.unevictable) { munlockFolio(e.frame) }
             if frames.entireMapCountOf(e.frame) > 0 { continue }
             freed += releaseHugePage(e.frame)
         }
