@@ -13,9 +13,9 @@ public struct JVMHeap: Sendable {
     public let regionSize: UInt64
     public private(set) var kind: [JVMRegionKind]
     /// Bytes allocated in each region (its `top - bottom`).
-    public internal(set) var used: [UInt64]
+    public var used: [UInt64]
     /// Bytes of `used` still alive (as the model's object lifetimes decide).
-    public internal(set) var live: [UInt64]
+    public var live: [UInt64]
     /// Regions holding the long-lived set: always fully alive, never collection candidates.
     public internal(set) var permanent: [Bool]
     public private(set) var committed: Int = 0
