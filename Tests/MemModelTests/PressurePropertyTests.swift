@@ -149,7 +149,7 @@ import MemTrace
             if f.lruListOf(frame) == nil { problems.append("swap cache frame \(frame.rawValue) on no LRU") }
             if !k.swap.areas[e.area].inCache(e.offset) { problems.append("swap cache entry \(e) without SWAP_HAS_CACHE") }
         }
-        // Swap slots: Σ map counts = swap PTEs; slots in use = named or cached.
+        // Swap slots: Σ map counts = swap PTEs + shmem pages in swap; slots in use = named or cached.
         var counted: UInt64 = 0, used: UInt64 = 0, cacheOnly: UInt64 = 0, cached: UInt64 = 0, inUse: UInt64 = 0
         for area in k.swap.areas {
             inUse += area.inUse
@@ -163,7 +163,8 @@ import MemTrace
         }
         var ptes: UInt64 = 0
         for p in k.processes.values where p.alive { ptes += p.table.swapEntryCount }
-        if counted != ptes { problems.append("swap map counts \(counted) ≠ swap PTEs \(ptes)") }
+        let shmemSwapped = k.cache.shmem.values.reduce(UInt64(0)) { $0 + UInt64($1.swapped.count) }
+        if counted != ptes + shmemSwapped { problems.append("swap map counts \(counted) ≠ swap PTEs \(ptes) + shmem pages in swap \(shmemSwapped)") }
         if used != inUse { problems.append("slots named or cached \(used) ≠ in use \(inUse)") }
         if cached != UInt64(k.swap.cache.count) { problems.append("slots with SWAP_HAS_CACHE \(cached) ≠ swap cache \(k.swap.cache.count)") }
         if k.swap.freePages + inUse != k.swap.totalPages { problems.append("free + in-use slots ≠ total") }

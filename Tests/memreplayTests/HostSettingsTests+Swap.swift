@@ -40,6 +40,18 @@ extension HostSettingsTests {
 
     @Test(.enabled(if: canSwap, "needs root, the v1 memory cgroup controller, perf, swapon, fallocate, cc, and no swap active"))
     func toucherTwiceItsCgroupSwapsAsMuchInTheModelAsInTheKernel() throws {
+        try HostSettingsTests.swapDifferential(shared: false)
+    }
+
+    /// The same with a shared anonymous mapping: shmem pages go to swap through
+    /// `shmem_writepage` in both.
+    @Test(.enabled(if: canSwap, "needs root, the v1 memory cgroup controller, perf, swapon, fallocate, cc, and no swap active"))
+    func sharedAnonymousToucherSwapsAsMuchInTheModelAsInTheKernel() throws {
+        try HostSettingsTests.swapDifferential(shared: true)
+    }
+
+    static func swapDifferential(shared: Bool) throws {
+        let args = ["256", "1"] + (shared ? ["shared"] : [])
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let exe = dir.appendingPathComponent("toucher").path
@@ -50,7 +62,7 @@ extension HostSettingsTests {
         let setup = try HostSettingsTests.sh("fallocate -l 512M \(swapfile) && chmod 600 \(swapfile) && mkswap \(swapfile) >/dev/null && swapon \(swapfile)")
         try #require(setup.status == 0, "setting up swap: \(setup.out)")
         let out0 = try HostSettingsTests.vmstat("pswpout")
-        let run = try HostSettingsTests.withCgroup(limit: 128 << 20, swappiness: 60) { try HostSettingsTests.runIn($0, exe, ["256", "1"]) }
+        let run = try HostSettingsTests.withCgroup(limit: 128 << 20, swappiness: 60) { try HostSettingsTests.runIn($0, exe, args) }
         let kernelOut = try HostSettingsTests.vmstat("pswpout") - out0
         #expect(run.status == 0 && !run.signaled, "the kernel killed it: \(run.stdout)")
         _ = try HostSettingsTests.sh("swapoff \(swapfile)")
@@ -58,7 +70,7 @@ extension HostSettingsTests {
 
         // Recorded without the limit, replayed with it and the same swap.
         let trace = dir.appendingPathComponent("toucher.mrt").path
-        let rec = try CLI.run(["record", "-q", "-o", trace, "--", exe, "256", "1"])
+        let rec = try CLI.run(["record", "-q", "-o", trace, "--", exe] + args)
         try #require(rec.status == 0, "\(rec.stderr)")
         let db = dir.appendingPathComponent("toucher.db").path
         let r = try CLI.run(["replay", trace, "-o", db, "-q", "--machine", "host", "--set", "memcg.max=128M", "--set", "swap=512M"])
@@ -68,6 +80,6 @@ extension HostSettingsTests {
         let modelOut = try #require(Double(try HostSettingsTests.query(db, "SELECT value FROM metrics WHERE name = 'vmstat.pswpout'")))
         let ratio = modelOut / Double(kernelOut)
         #expect(abs(ratio - 1) <= 0.10, "pswpout: model \(Int(modelOut)), kernel \(kernelOut) (ratio \(ratio))")
-        print("swap differential: kernel pswpout \(kernelOut), model \(Int(modelOut)), ratio \(ratio)")
+        print("swap differential (\(shared ? "shared" : "private")): kernel pswpout \(kernelOut), model \(Int(modelOut)), ratio \(ratio)")
     }
 }

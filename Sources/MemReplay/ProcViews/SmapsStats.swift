@@ -14,6 +14,10 @@ import MemModel
 /// the rest to `*_Clean`; VM_LOCKED adds the Pss to Locked. A THP's subpage mapcount is its PMD
 /// mappings (`kernel.frames.entireMapCountOf`) plus its own PTE mappings; one PMD mapping and no PTE mapping
 /// makes the whole 2 MiB private (`page_count == 1`).
+///
+/// Swap: each swap entry in the VMA's page table adds 4 KiB to Swap and 4 KiB / its slot's
+/// count (`swp_swapcount`) to SwapPss; a shared shmem mapping adds its object's pages in swap
+/// within the VMA's range (`shmem_swap_usage`) to Swap only.
 struct SmapsStats {
     static let pssShift: UInt64 = 12
     var resident: UInt64 = 0, referenced: UInt64 = 0, anonymous: UInt64 = 0
@@ -22,6 +26,8 @@ struct SmapsStats {
     var pss: UInt64 = 0, pssDirty: UInt64 = 0, pssLocked: UInt64 = 0
     /// Pss by the page's kind (`PageAnon`, `PageSwapBacked` = shmem, else file), for smaps_rollup.
     var pssAnon: UInt64 = 0, pssFile: UInt64 = 0, pssShmem: UInt64 = 0
+    /// Swap in bytes and SwapPss in PSS_SHIFT fixed point.
+    var swap: UInt64 = 0, swapPss: UInt64 = 0
 
     /// What a page is, as `smaps_page_accumulate` splits Pss.
     enum Kind { case anonymous, shmem, file }
@@ -30,6 +36,16 @@ struct SmapsStats {
 
     init(_ v: VirtualMemoryArea, process p: ProcessState, kernel k: LinuxKernel) {
         let locked = v.flags.contains(.locked)
+        if p.table.hasSwapEntries {
+            for (_, e) in p.table.swapEntries(Page.number(of: v.start), Page.number(of: v.end)) {
+                swap += Page.size
+                let n = UInt64(max(1, k.swap.count(e)))
+                swapPss += (Page.size << SmapsStats.pssShift) / n
+            }
+        }
+        if case .shmem(let o) = v.backing, v.isShared {
+            swap += Page.bytes(k.shmemSwapped(o, first: v.pageOffset(of: v.start), count: v.pages))
+        }
         var dirtyFile: Set<UInt64> = []
         if case .file(let id) = v.backing, let f = k.cache.files[id] { dirtyFile = f.dirty }
         for (_, e) in p.table.hugeMappings(Page.number(of: v.start), Page.number(of: v.end)) {
@@ -103,5 +119,6 @@ struct SmapsStats {
         sharedClean += o.sharedClean; sharedDirty += o.sharedDirty; privateClean += o.privateClean; privateDirty += o.privateDirty
         pss += o.pss; pssDirty += o.pssDirty; pssLocked += o.pssLocked
         pssAnon += o.pssAnon; pssFile += o.pssFile; pssShmem += o.pssShmem
+        swap += o.swap; swapPss += o.swapPss
     }
 }

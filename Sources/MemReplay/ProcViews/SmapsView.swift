@@ -15,8 +15,7 @@ import MemModel
 ///   mmap, brk, the stack and special mappings all start soft-dirty), `de` on [vdso], and
 ///   `rd mr pf io de dd sd` for [vvar];
 /// - no `ProtectionKey:` line (printed only on CPUs with protection keys);
-/// - Swap, SwapPss, LazyFree and the hugetlb fields are 0: the model has no swap, no MADV_FREE
-///   and no hugetlbfs yet.
+/// - LazyFree and the hugetlb fields are 0: the model has no MADV_FREE and no hugetlbfs yet.
 public struct SmapsView: ProcView {
     public init() {}
     public var name: String { "smaps" }
@@ -76,8 +75,8 @@ public struct SmapsView: ProcView {
         out += field("FilePmdMapped:  ", s.fileTHP)
         out += field("Shared_Hugetlb: ", 0)
         out += field("Private_Hugetlb: ", 0, width: 7)
-        out += field("Swap:           ", 0)
-        out += field("SwapPss:        ", 0)
+        out += field("Swap:           ", s.swap)
+        out += field("SwapPss:        ", s.swapPss >> SmapsStats.pssShift)
         out += field("Locked:         ", s.pssLocked >> SmapsStats.pssShift)
         return out
     }

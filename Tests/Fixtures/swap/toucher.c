@@ -1,5 +1,6 @@
 /* Writes a non-zero byte into every page of an anonymous mapping of argv[1] MiB (Linux >= 6.12
- * does not swap out zero-filled pages), then reads every page argv[2] - 1 more times; prints its
+ * does not swap out zero-filled pages; private, or shared — shmem — when argv[3] is "shared"),
+ * then reads every page argv[2] - 1 more times; prints its
  * timings and its own fault counts. The swap differential of HostSettingsTests runs it in a
  * memory cgroup smaller than the mapping. */
 #include <stdio.h>
@@ -12,7 +13,8 @@ static double now(void){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);retu
 int main(int argc,char**argv){
   size_t mb = argc>1?atol(argv[1]):256; int passes = argc>2?atoi(argv[2]):1;
   size_t n = mb<<20;
-  unsigned char *p = mmap(0,n,PROT_READ|PROT_WRITE,MAP_PRIVATE|MAP_ANONYMOUS,-1,0);
+  int shared = argc>3 && !strcmp(argv[3],"shared");
+  unsigned char *p = mmap(0,n,PROT_READ|PROT_WRITE,(shared?MAP_SHARED:MAP_PRIVATE)|MAP_ANONYMOUS,-1,0);
   if(p==MAP_FAILED){perror("mmap");return 1;}
   double t0=now();
   for(size_t i=0;i<n;i+=4096) p[i]=(unsigned char)(i>>12)|1;

@@ -46,7 +46,10 @@ public struct PageCache: Sendable {
 
     /// A shmem object: its pages by page offset and the VMAs that map it.
     public struct ShmemObject: Sendable {
-        public fileprivate(set) var pages: [UInt64: PageFrameNumber] = [:]
+        public internal(set) var pages: [UInt64: PageFrameNumber] = [:]
+        /// The object's pages that live in swap (`shmem_writepage` left a swap entry in the
+        /// mapping's xarray), by page index.
+        public internal(set) var swapped: [UInt64: SwapEntry] = [:]
         /// VMAs (of every process) that map the object.
         public fileprivate(set) var mappings = 0
         /// The inode the trace gave (a recorded shared anonymous mapping: the kernel's
@@ -60,7 +63,7 @@ public struct PageCache: Sendable {
     /// The files, by the trace's id.
     public private(set) var files: [FileID: File] = [:]
     /// The shmem objects, by the model's number.
-    public private(set) var shmem: [UInt32: ShmemObject] = [:]
+    public internal(set) var shmem: [UInt32: ShmemObject] = [:]
     private var nextShmem: UInt32 = 1
 
     public init() {}
@@ -268,12 +271,12 @@ public struct PageCache: Sendable {
 
     /// A VMA over `backing` went away (unmapped, merged into its neighbour). Returns the frames of
     /// a shmem object whose last VMA it was (the object is gone; the caller frees them), in order.
-    public mutating func unmapped(_ backing: VMABacking) -> [PageFrameNumber] {
-        guard case .shmem(let o) = backing, var object = shmem[o] else { return [] }
+    public mutating func unmapped(_ backing: VMABacking) -> (frames: [PageFrameNumber], swapped: [SwapEntry]) {
+        guard case .shmem(let o) = backing, var object = shmem[o] else { return ([], []) }
         object.mappings -= 1
-        guard object.mappings <= 0 else { shmem[o] = object; return [] }
+        guard object.mappings <= 0 else { shmem[o] = object; return ([], []) }
         shmem[o] = nil
-        return object.pages.values.sorted()
+        return (object.pages.values.sorted(), object.swapped.keys.sorted().map { object.swapped[$0]! })
     }
 
     /// The frame holding page `index` of shmem object `object`.

@@ -80,9 +80,11 @@ extension LinuxKernel {
             case .reclaim, .reclaimClean: break
             }
             if !file {
-                // Anonymous pages go to swap (`LinuxKernel+Swap`); shmem stays (its swap-out is not modelled).
-                guard frames.useOf(f) == .anonymous || frames.useOf(f) == .anonHuge else { activate(f); continue }
-                switch reclaimAnonymous(f, v, &sc, work: &work) {
+                // Anonymous pages go to swap (`LinuxKernel+Swap`), shmem pages through
+                // `shmem_writepage` (`LinuxKernel+ShmemSwap`).
+                let anon = frames.useOf(f) == .anonymous || frames.useOf(f) == .anonHuge
+                guard anon || frames.useOf(f) == .shmem else { activate(f); continue }
+                switch anon ? reclaimAnonymous(f, v, &sc, work: &work) : reclaimShmem(f, &sc) {
                 case .reclaimed(let n): reclaimed += n
                 case .pagedOut(let n): pageout += n
                 case .kept: break

@@ -3,7 +3,7 @@ import MemTrace
 extension LinuxKernel {
     /// The swap subsystem against the rest of the model: the areas' and the cache's own
     /// invariants; each slot's reference count equal to the swap entries naming it in live page
-    /// tables; swap entries only inside VMAs with an anon_vma and never beside a present entry;
+    /// tables and shmem objects; swap entries only inside VMAs with an anon_vma and never beside a present entry;
     /// swap-cache frames held as anonymous pages on an LRU; MM_SWAPENTS summing to the slots' counts.
     public func swapInvariantViolations() -> [String] {
         var problems = swap.invariantViolations()
@@ -18,6 +18,13 @@ extension LinuxKernel {
                     problems.append("pid \(pid): swap entry at 0x\(String(a, radix: 16)) outside every VMA"); continue
                 }
                 if p.space[vi].anonVMA == 0 { problems.append("pid \(pid): swap entry at 0x\(String(a, radix: 16)) in a VMA without anon_vma") }
+            }
+        }
+        // A shmem object's pages in swap hold their slots too (`swap_shmem_alloc`).
+        for o in cache.shmem.keys.sorted() {
+            for (index, e) in cache.shmem[o]!.swapped {
+                references[e, default: 0] += 1
+                if cache.shmem[o]!.pages[index] != nil { problems.append("shmem object \(o) page \(index) is both cached and in swap") }
             }
         }
         for (a, area) in swap.areas.enumerated() {

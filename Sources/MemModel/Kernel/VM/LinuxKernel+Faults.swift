@@ -136,6 +136,10 @@ extension LinuxKernel {
             let pgoff = vma.pageOffset(of: address)
             var kind = FaultKind.shmemMinor
             var frame = cache.shmemPage(object, pgoff)
+            if frame == nil, let e = cache.shmem[object]?.swapped[pgoff] {
+                guard let (f, major) = shmemSwapIn(object, pgoff, e), p.alive else { return p.alive ? oom(p, id) : Translation(fault: .oom, frame: PageFrameNumber(0), vma: id) }
+                frame = f; kind = major ? .swapInMajor : .swapIn
+            }
             if frame == nil {
                 guard let f = allocateFrame(.shmem) else { return oom(p, id) }
                 frames.setOwner(f, .shmem(object, page: pgoff))

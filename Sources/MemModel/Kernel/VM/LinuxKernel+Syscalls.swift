@@ -265,9 +265,12 @@ extension LinuxKernel {
         let reserved: UInt64
         if case .shmem(let o) = backing { reserved = cache.shmem[o]?.reserved ?? 0 } else { reserved = 0 }
         let orphaned = cache.unmapped(backing)
-        for f in orphaned { freeFrame(f) }
+        for f in orphaned.frames { freeFrame(f) }
+        // `shmem_undo_range` → `free_swap_and_cache` for the object's pages in swap.
+        var freed = UInt64(orphaned.frames.count)
+        for e in orphaned.swapped { freed += freeSwapAndCache(e) }
         if case .shmem(let o) = backing, cache.shmem[o] == nil { commit.uncharge(reserved) }
-        return UInt64(orphaned.count)
+        return freed
     }
 
     /// Faults in every page of [start, end) as `populate_vma_page_range` does: write faults for
