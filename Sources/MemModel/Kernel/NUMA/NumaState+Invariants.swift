@@ -43,3 +43,18 @@ extension NumaState {
         }
     }
 }
+
+extension LinuxKernel {
+    /// The NUMA state's own checks with the live tasks, and every VMA policy's.
+    func numaViolations() -> [String] {
+        var problems = numa.invariantViolations(live: Set(processes.keys))
+        for pid in processes.keys.sorted() {
+            for v in processes[pid]!.space.areas {
+                guard let pol = v.policy else { continue }
+                problems += NumaState.policyViolations(pol, memoryNodes: numa.memoryNodes)
+                    .map { "numa: pid \(pid.rawValue) VMA 0x\(String(v.start, radix: 16)): \($0)" }
+            }
+        }
+        return problems
+    }
+}
