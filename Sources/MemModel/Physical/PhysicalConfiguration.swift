@@ -84,7 +84,8 @@ public struct PhysicalConfiguration: Codable, Hashable, Sendable {
             return v
         }
         switch key {
-        case "nodes": nodeCount = try int(1...64); nodes = []; distances = []
+        // Zone indices are bytes (0xFF: no zone), so at most 51 nodes of ZoneType.count zones.
+        case "nodes": nodeCount = try int(1...(254 / ZoneType.count + 1)); nodes = []; distances = []
         case "cpus": cpus = try int(1...8192)
         case "numa_split":
             guard value == "normal" || value == "even" else { throw ConfigurationError("numa_split=\(value): expected normal or even") }
