@@ -9,10 +9,8 @@ extension SQLiteStore {
         defer { k.finalize() }
         k.bind(1, seq); k.bind(2, kill.invoker.pid.rawValue); k.bind(3, kill.victim.pid.rawValue); k.bind(4, kill.victim.name)
         k.bind(5, kill.victimPoints); k.bind(6, kill.totalPages)
-        switch kill.constraint {
-        case .none: k.bind(7, "CONSTRAINT_NONE"); k.bindNull(8)
-        case .memcg(let path): k.bind(7, "CONSTRAINT_MEMCG"); k.bind(8, path)
-        }
+        k.bind(7, kill.constraint.name)
+        if case .memcg(let path) = kill.constraint { k.bind(8, path) } else { k.bindNull(8) }
         k.bind(9, kill.gfp.kernelValue); k.bind(10, Int32(kill.order))
         k.bind(11, kill.victim.rssAnon * 4); k.bind(12, kill.victim.rssFile * 4); k.bind(13, kill.victim.rssShmem * 4)
         k.bind(14, kill.logLines().joined(separator: "\n"))

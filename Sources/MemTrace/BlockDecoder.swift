@@ -123,7 +123,7 @@ struct BlockDecoder {
                 return TraceRecord(time: current.time, pid: pid, tid: tid, event: event)
             case 0x80 | EventKind.processBase ... 0x80 | (EventKind.processBase + 6),
                  0x80 | EventKind.allocBase ... 0x80 | (EventKind.allocBase + 9),
-                 0x80 | EventKind.memoryBase ... 0x80 | (EventKind.memoryBase + 11),
+                 0x80 | EventKind.memoryBase ... 0x80 | (EventKind.memoryBase + 13),
                  0x80 | EventKind.fileBase ... 0x80 | (EventKind.fileBase + 6),
                  0x80 | EventKind.controlBase ... 0x80 | (EventKind.controlBase + 3):
                 guard hasContext, eventsLeft > 0 else { throw misplacedEvent(start) }

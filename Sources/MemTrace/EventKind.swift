@@ -20,7 +20,7 @@ public struct EventKind: RawRepresentable, Hashable, Comparable, Sendable, Custo
         case accessBase..<accessBase + 8: true
         case processBase..<processBase + 7: true
         case allocBase..<allocBase + 10: true
-        case memoryBase..<memoryBase + 12: true
+        case memoryBase..<memoryBase + 14: true
         case fileBase..<fileBase + 7: true
         case controlBase..<controlBase + 4: true
         default: false

@@ -4,6 +4,7 @@ public enum MemoryOp: UInt8, CaseIterable, Hashable, Sendable {
     case mmap = 0, munmap = 1, mremap = 2, mprotect = 3, madvise = 4, brk = 5
     case mlock = 6, munlock = 7, mlockall = 8, munlockall = 9, msync = 10
     case region = 11
+    case setMempolicy = 12, mbind = 13
 
     public var name: String {
         switch self {
@@ -11,6 +12,7 @@ public enum MemoryOp: UInt8, CaseIterable, Hashable, Sendable {
         case .madvise: "madvise"; case .brk: "brk"; case .mlock: "mlock"; case .munlock: "munlock"
         case .mlockall: "mlockall"; case .munlockall: "munlockall"; case .msync: "msync"
         case .region: "region"
+        case .setMempolicy: "set_mempolicy"; case .mbind: "mbind"
         }
     }
 }
@@ -20,7 +22,10 @@ public enum MemoryOp: UInt8, CaseIterable, Hashable, Sendable {
 /// Fields by call: mmap(address hint, length, prot, flags, file, offset); munmap/mlock/munlock/
 /// msync(address, length, flags); mremap(address, length, newLength, flags); mprotect(address,
 /// length, prot); madvise(address, length, flags = advice); brk(address = requested break);
-/// mlockall(flags); region(address, length, prot, flags shared/private, file, offset, name).
+/// mlockall(flags); region(address, length, prot, flags shared/private, file, offset, name);
+/// set_mempolicy(flags = mode | MPOL_F_* mode flags, offset = node mask, nodes 0…63 as bits);
+/// mbind(address, length, flags = mode | mode flags, offset = node mask, newLength = MPOL_MF_* flags).
+/// The node mask is what the kernel reads (`get_nodes`: the bits below maxnode − 1).
 /// `result` is what the call returned: an address (mmap, mremap, brk), 0, or −errno.
 public struct MemoryCall: Hashable, Sendable {
     public var op: MemoryOp
@@ -50,6 +55,10 @@ public struct MemoryCall: Hashable, Sendable {
     @inlinable public var msyncFlags: MsyncFlags { MsyncFlags(rawValue: flags) }
     /// `flags` read as mremap flags.
     @inlinable public var mremapFlags: MremapFlags { MremapFlags(rawValue: flags) }
+    /// `flags` read as a memory-policy mode with its mode flags: (mode number, flags).
+    @inlinable public var mempolicyMode: (mode: UInt32, flags: MempolicyModeFlags) {
+        (flags & ~MempolicyModeFlags.all.rawValue, MempolicyModeFlags(rawValue: flags & MempolicyModeFlags.all.rawValue))
+    }
     /// `flags` read as mlockall flags.
     @inlinable public var mlockallFlags: MlockallFlags { MlockallFlags(rawValue: flags) }
 

@@ -12,9 +12,9 @@ import MemTrace
 /// LENGTH 48 MiB (3G on a 16G box, scaled), so mode 2's CommitLimit (128 MiB) refuses the third
 /// mapping and modes 0 and 1 allow every mapping (each is below RAM + swap) until memory runs out.
 ///
-/// Not modelled here: oom02 (NUMA mempolicy: the model has no set_mempolicy/mbind), oom04
-/// (cpusets: no mems_allowed or cpuset constraint), oom03 and oom05 (memory cgroups: not on main
-/// yet), and oom.h's KSM case (MADV_MERGEABLE merges nothing in the model).
+/// oom02 (MPOL_BIND/INTERLEAVE/PREFERRED), oom04 (cpuset) and oom05 (cpuset + memcg) run on a
+/// NUMA machine in `LTPOOMNumaTests`; oom03 (memcg) in `MemcgTests`. Not modelled: oom.h's KSM
+/// case (MADV_MERGEABLE merges nothing in the model).
 @Suite struct LTPOOMTests {
     enum Outcome: Equatable { case exited(Int32), killed }
     enum Testcase { case normal, mlock }

@@ -11,6 +11,10 @@ public struct PhysicalConfiguration: Codable, Hashable, Sendable {
     public var nodes: [NodeLayout] = []
     /// Nodes to split derived memory into (DMA and DMA32 on node 0).
     public var nodeCount: Int = 1
+    /// How derived memory is split into `nodeCount` nodes: false puts DMA and DMA32 on node 0 and
+    /// splits Normal (a server's layout); true (`numa_split=even`) gives each node an equal
+    /// share of the address space, zones cut where the shares meet (a VM's `-numa` layout).
+    public var splitEvenly: Bool = false
     /// node_distance matrix; empty for 10 local, 21 remote.
     public var distances: [[Int]] = []
     /// Online CPUs (SLUB's min_objects, per-CPU list high).
@@ -32,7 +36,7 @@ public struct PhysicalConfiguration: Codable, Hashable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case nodes, nodeCount, distances, cpus, minFreeKbytes, watermarkScaleFactor, watermarkBoostFactor,
+        case nodes, nodeCount, splitEvenly, distances, cpus, minFreeKbytes, watermarkScaleFactor, watermarkBoostFactor,
              lowmemReserveRatio, extfragThreshold, compactionProactiveness, thp, kernelVersion, kcompactdInterval
     }
 
@@ -41,6 +45,7 @@ public struct PhysicalConfiguration: Codable, Hashable, Sendable {
         let d = PhysicalConfiguration()
         nodes = try c.decodeIfPresent([NodeLayout].self, forKey: .nodes) ?? d.nodes
         nodeCount = try c.decodeIfPresent(Int.self, forKey: .nodeCount) ?? d.nodeCount
+        splitEvenly = try c.decodeIfPresent(Bool.self, forKey: .splitEvenly) ?? d.splitEvenly
         distances = try c.decodeIfPresent([[Int]].self, forKey: .distances) ?? d.distances
         cpus = try c.decodeIfPresent(Int.self, forKey: .cpus) ?? d.cpus
         minFreeKbytes = try c.decodeIfPresent(UInt64.self, forKey: .minFreeKbytes)
@@ -58,6 +63,7 @@ public struct PhysicalConfiguration: Codable, Hashable, Sendable {
     /// The keys `set(_:_:)` accepts.
     public static let settableKeys: [(key: String, meaning: String)] = [
         ("nodes", "NUMA nodes to split memory into (DMA/DMA32 on node 0)"),
+        ("numa_split", "normal (DMA/DMA32 on node 0, Normal split) or even (equal address ranges per node)"),
         ("cpus", "online CPUs (SLUB slab orders, per-CPU list sizes)"),
         ("min_free_kbytes", "vm.min_free_kbytes (default: computed by the kernel's rules)"),
         ("watermark_scale_factor", "vm.watermark_scale_factor (default 10)"),
@@ -78,8 +84,12 @@ public struct PhysicalConfiguration: Codable, Hashable, Sendable {
             return v
         }
         switch key {
-        case "nodes": nodeCount = try int(1...64); nodes = []; distances = []
+        // Zone indices are bytes (0xFF: no zone), so at most 51 nodes of ZoneType.count zones.
+        case "nodes": nodeCount = try int(1...(254 / ZoneType.count + 1)); nodes = []; distances = []
         case "cpus": cpus = try int(1...8192)
+        case "numa_split":
+            guard value == "normal" || value == "even" else { throw ConfigurationError("numa_split=\(value): expected normal or even") }
+            splitEvenly = value == "even"; nodes = []
         case "min_free_kbytes": minFreeKbytes = UInt64(try int(128...(1 << 30)))
         case "watermark_scale_factor": watermarkScaleFactor = try int(1...3000)
         case "watermark_boost_factor": watermarkBoostFactor = try int(0...(1 << 30))
@@ -109,6 +119,10 @@ public struct PhysicalConfiguration: Codable, Hashable, Sendable {
     /// real machine) and then the start of DMA32 and Normal, so Σ managed = MemTotal.
     public func layout(memoryBytes: UInt64, kernelReservedBytes: UInt64) -> [NodeLayout] {
         if !nodes.isEmpty { return nodes }
+        if splitEvenly && nodeCount > 1 {
+            var one = self; one.nodeCount = 1; one.splitEvenly = false
+            return PhysicalConfiguration.splitEvenly(one.layout(memoryBytes: memoryBytes, kernelReservedBytes: kernelReservedBytes)[0], into: nodeCount)
+        }
         let pages = Page.count(in: memoryBytes)
         func empty(_ t: ZoneType, _ at: UInt64) -> ZoneLayout { ZoneLayout(type: t, startPFN: at, spanned: 0, present: 0, managed: 0) }
         // MAX_DMA_PFN (16 MiB), the top of RAM below the PCI hole (3 GiB), MAX_DMA32_PFN (4 GiB).

@@ -3,14 +3,16 @@
 /// path, and `__alloc_pages_slowpath` up to the seam where direct reclaim and the OOM killer come in.
 extension PhysicalMemory {
     /// Allocates 2^order pages (`alloc_pages`), preferring `node`. Nil when the request fails;
-    /// `lastFailure` then says where the path stopped.
+    /// `lastFailure` then says where the path stopped. With `nodemask`, only zones of those nodes
+    /// are tried (`for_each_zone_zonelist_nodemask`: a memory policy's nodes, a cpuset's mems).
     
-    public mutating func allocatePages(order: Int, gfp: GFPMask, node: Int = 0) -> PageFrameNumber? {
+    public mutating func allocatePages(order: Int, gfp: GFPMask, node: Int = 0, nodemask: NodeMask? = nil) -> PageFrameNumber? {
         ensureUnique()
         guard order <= PhysicalMemory.maxOrder else {
             lastFailure = AllocationFailure(reason: .orderTooLarge, order: order, gfp: gfp, zone: nil)
             return nil
         }
+        if let mask = nodemask { return allocatePages(order: order, gfp: gfp, node: node, within: mask) }
         let highest = gfp.highestZone(movableZoneExists: false)
         let n = node < nodeZones.count ? node : 0
         let key = n &* ZoneType.count &+ Int(highest.rawValue)
@@ -28,6 +30,27 @@ extension PhysicalMemory {
             return PageFrameNumber(UInt64(p))
         }
         let list = zonelists[n]
+        if let p = getPageFromFreelist(order: order, gfp: gfp, flags: flags, list: list, preferred: preferred, highest: highest) {
+            return p
+        }
+        return slowPath(order: order, gfp: gfp, list: list, preferred: preferred, highest: highest)
+    }
+
+    /// `__alloc_pages` with a nodemask: the node's zonelist without the zones of other nodes,
+    /// the preferred zone its first of the request's zone types (`first_zones_zonelist`), and
+    /// ALLOC_NOFRAGMENT as `alloc_flags_nofragment` sets it for that zone.
+    mutating func allocatePages(order: Int, gfp: GFPMask, node: Int, within mask: NodeMask) -> PageFrameNumber? {
+        let highest = gfp.highestZone(movableZoneExists: false)
+        let n = node < nodeZones.count ? node : 0
+        let list = zonelists[n].filter { mask.contains(zoneInfo[$0].node) }
+        guard let preferred = list.first(where: { zoneInfo[$0].type <= highest }) else {
+            return fail(.noReclaimAllowed, order: order, gfp: gfp, zone: nil)
+        }
+        var flags: AllocFlags = .wmarkLow
+        if gfp.contains(.kswapdReclaim) { flags.insert(.kswapd) }
+        let own = nodeZones[zoneInfo[preferred].node]
+        if zoneInfo[preferred].type == .normal && own.count > 1 && zoneInfo[own[1]].isPopulated { flags.insert(.noFragment) }
+        sinceKcompactd &+= 1
         if let p = getPageFromFreelist(order: order, gfp: gfp, flags: flags, list: list, preferred: preferred, highest: highest) {
             return p
         }

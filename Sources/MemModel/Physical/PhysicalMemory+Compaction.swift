@@ -164,6 +164,21 @@ extension PhysicalMemory {
         stats.pgmigrateSuccess += 1
     }
 
+    /// `migrate_pages` of one order-0 LRU page (mbind's MPOL_MF_MOVE, `alloc_migration_target`):
+    /// a page taken from `node`'s zonelist within `nodemask` receives the page's facts, the old
+    /// frame is freed, and the move is queued like compaction's. Nil (the page stays) when the
+    /// page is not a movable order-0 LRU page or no target is free without reclaim.
+    public mutating func migratePage(_ src: PageFrameNumber, node: Int, nodemask: NodeMask?) -> PageFrameNumber? {
+        ensureUnique()
+        guard src.rawValue < endPFN, let z = zoneIndex(of: src) else { return nil }
+        let s = Int(src.rawValue)
+        guard use[s].isMovable, use[s] != .anonHuge, compoundMapCount[s] == 0, store.lruList[s] != PhysicalMemory.offLRU else { return nil }
+        guard let dst = allocatePages(order: 0, gfp: .highUserMovable, node: node, nodemask: nodemask) else { return nil }
+        migrate(UInt32(src.rawValue), to: UInt32(dst.rawValue), zone: z)
+        updateLevel(z)
+        return dst
+    }
+
     /// Hands the queued moves to the kernel model (which repoints PTEs and the page cache).
     public mutating func takeMigrations() -> [(from: PageFrameNumber, to: PageFrameNumber)] {
         defer { pendingMigrations.removeAll() }

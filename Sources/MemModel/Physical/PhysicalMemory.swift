@@ -168,8 +168,13 @@ public struct PhysicalMemory: FrameAllocator, Sendable {
     /// pages GFP_HIGHUSER_MOVABLE, page tables GFP_PGTABLE_USER, slab GFP_KERNEL.
     
     public mutating func allocate(for u: PageUse) -> PageFrameNumber? {
+        allocate(for: u, node: 0, nodemask: nil)
+    }
+
+    /// `allocate(for:)` starting from `node`'s zonelist, from the nodes of `nodemask` only (nil: any).
+    public mutating func allocate(for u: PageUse, node: Int, nodemask: NodeMask?) -> PageFrameNumber? {
         let gfp: GFPMask = u == .pageTable ? .pageTableUser : (u == .slab ? .kernel : .highUserMovable)
-        guard let f = allocatePages(order: 0, gfp: gfp) else { return nil }
+        guard let f = allocatePages(order: 0, gfp: gfp, node: node, nodemask: nodemask) else { return nil }
         let i = Int(f.rawValue)
         use[i] = u; mapCount[i] = 0           // allocatePages made the store unique
         useCounts[0] -= 1

@@ -15,6 +15,7 @@ extension LinuxKernel {
         if memcg.groups.count > 1 { problems += memcg.invariantViolations(charged: framesChargedPerMemcg()) }
         problems += writeback.invariantViolations() + writebackViolations()
         problems += mlockViolations()
+        if numa.engaged { problems += numaViolations() }
         let offLRU = frames.pagesOffLRU()
         if !offLRU.isEmpty { problems.append("\(offLRU.count) user or page-cache pages on no LRU, first \(offLRU[0])") }
         let end = Int(frames.endPFN)

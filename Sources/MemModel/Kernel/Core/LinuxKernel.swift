@@ -31,6 +31,12 @@ public struct LinuxKernel: KernelModel {
     /// Pages the current task charged above some memory.high during this event
     /// (`current->memcg_nr_pages_over_high`), reclaimed after it (`handleOverHigh`).
     @usableFromInline var memcgPagesOverHigh: UInt64 = 0
+    /// Memory policies and cpusets (`Kernel/NUMA`).
+    public internal(set) var numa: NumaState
+    /// The VMA and address of the fault in hand, while it allocates (`vma_alloc_folio`'s vma and
+    /// addr): the memory policy of the VMA and the interleave offset come from them.
+    @usableFromInline var faultVMA: VirtualMemoryArea?
+    @usableFromInline var faultAddress: UInt64 = 0
     /// The OOM kills so far, as the kernel logged them.
     public internal(set) var oomKills: [OOMKill] = []
     /// The process whose event the kernel is handling (`current`): the OOM killer's invoker.
@@ -85,12 +91,14 @@ public struct LinuxKernel: KernelModel {
                                      kernelReservedBytes: configuration.kernelReservedBytes)
         self.slab = SlabAllocator(cpus: physical.cpus)
         self.reclaim = ReclaimState(nodes: frames.nodeZones.count)
+        self.numa = NumaState(memoryNodes: NumaState.memoryNodes(of: frames))
         self.swap = SwapSpace(areas: (configuration.swap?.areas ?? []).map { SwapArea(name: $0.name, bytes: $0.bytes, priority: $0.priority) })
         self.commit = CommitAccounting(policy: configuration.vm.overcommit, totalRAMPages: frames.totalPages,
                                        freePagesAtBoot: frames.buddyFreePages, version: physical.kernelVersion)
         self.writeback = WritebackState(policy: configuration.vm.writeback, ratelimitPages: 16)
         setWritebackRatelimit()      // page_writeback_init
         setUpMemcgs(configuration.memcg)
+        setUpCpusets(configuration.cpuset)
     }
 
     /// The live processes, by pid (`tasks.live`).
@@ -162,6 +170,7 @@ public struct LinuxKernel: KernelModel {
     @discardableResult
     mutating func spawn(_ pid: ProcessID, parent: ProcessID, image: String) -> ProcessState? {
         memcgAttachNew(pid, parent: parent, image: image)
+        numaAttachNew(pid, parent: parent, image: image)
         guard let pgd = allocateFrame(.pageTable) else { return nil }
         let p = ProcessState(pid: pid, parent: parent, image: image, pgd: pgd, mmapBase: LinuxKernel.defaultMmapBase)
         tasks.add(p)
@@ -179,7 +188,8 @@ public struct LinuxKernel: KernelModel {
         // The charge comes first (`mem_cgroup_charge`; the model charges before the page is taken).
         let group = memcgToCharge(use)
         if let g = group, !tryChargeMemcg(g, pages: 1, gfp: .highUserMovable) { return nil }
-        var frame = frames.allocate(for: use)
+        let place = numa.engaged ? placement(for: use, order: 0) : .anywhere
+        var frame = place == .anywhere ? frames.allocate(for: use) : allocatePlaced(use, place)
         if frame == nil && frames.lastFailure?.reason == .needsReclaim {
             // The mask the kernel asks with, as the kill line prints it: `vma_alloc_zeroed_movable_folio`
             // for anonymous pages, the mapping's mask for page-cache and shmem folios (both with
@@ -190,7 +200,7 @@ public struct LinuxKernel: KernelModel {
             case .anonymous: GFPMask.highUserMovable.union([.comp, .zero])
             default: GFPMask.highUserMovable.union(.comp)
             }
-            frame = allocateReclaiming(order: 0, gfp: gfp) { $0.allocate(for: use) }
+            frame = allocateReclaiming(order: 0, gfp: gfp, placement: place) { $0.allocate(for: use, node: place.node, nodemask: place.allowed) }
         }
         // Compaction for this allocation moved pages: their PTEs and cache entries follow now,
         // not after the event, so the rest of the event never reads a frame the move freed

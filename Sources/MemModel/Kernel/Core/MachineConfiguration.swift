@@ -36,6 +36,8 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
     public var stallCosts: StallCosts?
     /// The memory cgroups the replay starts with (nil: none, every process in the root cgroup).
     public var memcg: MemcgConfiguration?
+    /// The cpusets the replay starts with (nil: none, every process in the root cpuset).
+    public var cpuset: CpusetConfiguration?
 
     /// The virtual-memory tunables in force.
     public var vm: VirtualMemoryConfiguration { virtualMemory ?? VirtualMemoryConfiguration() }
@@ -56,7 +58,18 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
         "desktop-16g": MachineConfiguration(name: "desktop-16g", memoryBytes: 16 << 30, kernelReservedBytes: 300 << 20),
         "server-64g": MachineConfiguration(name: "server-64g", memoryBytes: 64 << 30, kernelReservedBytes: 1 << 30),
         "tiny-256m": MachineConfiguration(name: "tiny-256m", memoryBytes: 256 << 20, kernelReservedBytes: 16 << 20),
+        "numa-2x1g": numa2x1g,
     ]
+
+    /// Two NUMA nodes of 1 GiB each (a VM's `-numa` layout: node 0 DMA and DMA32 up to 1 GiB,
+    /// node 1 DMA32 from 1 GiB), distances 10/20 as such a VM's SLIT, for LTP's NUMA tests.
+    static var numa2x1g: MachineConfiguration {
+        var m = MachineConfiguration(name: "numa-2x1g", memoryBytes: 2 << 30, kernelReservedBytes: 32 << 20)
+        var p = PhysicalConfiguration()
+        p.nodeCount = 2; p.splitEvenly = true; p.distances = [[10, 20], [20, 10]]
+        m.physical = p
+        return m
+    }
 
     /// The default machine: a small 8 GiB box.
     public static let defaultPreset = "small-8g"
@@ -71,6 +84,7 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
         ("page_cache", "cold (default: file pages are read on first use) or warm (already cached, as on the host that recorded the trace)"),
     ] + HardwareConfiguration.settableKeys + PhysicalConfiguration.settableKeys + VirtualMemoryConfiguration.settableKeys
         + SwapConfiguration.settableKeys + StallCosts.settableKeys + MemcgConfiguration.settableKeys
+        + CpusetConfiguration.settableKeys
 
     /// Applies one `key=value` override; throws a message naming the key and what was expected.
     public mutating func set(_ key: String, _ value: String) throws {
@@ -116,6 +130,8 @@ public struct MachineConfiguration: Codable, Hashable, Sendable {
             if try vmc.set(key, value) { virtualMemory = vmc; break }
             var cg = memcg ?? MemcgConfiguration()
             if try cg.set(key, value) { memcg = cg; break }
+            var cs = cpuset ?? CpusetConfiguration()
+            if try cs.set(key, value) { cpuset = cs; break }
             var phys = physical ?? PhysicalConfiguration()
             if try phys.set(key, value) { physical = phys; break }
             throw ConfigurationError("unknown setting '\(key)'; known: " + MachineConfiguration.settableKeys.map(\.key).joined(separator: ", "))

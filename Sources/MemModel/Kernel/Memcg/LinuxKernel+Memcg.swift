@@ -35,11 +35,12 @@ extension LinuxKernel {
         reclaim.ensureVectors(frames.lruvecCount)
     }
 
-    /// A new process's cgroup: its parent's (fork), else the configured one that names it.
+    /// A new process's cgroup: its parent's (fork; also when the parent joined by a control
+    /// event), else the configured one that names it.
     mutating func memcgAttachNew(_ pid: ProcessID, parent: ProcessID, image: String) {
-        guard let config = configuration.memcg else { return }
         let inherited = memcg.members[parent]
-        if let g = inherited ?? config.path(for: pid, image: image).flatMap({ memcg.id(of: $0) }) { memcg.attach(pid, to: g) }
+        let configured = configuration.memcg?.path(for: pid, image: image).flatMap { memcg.id(of: $0) }
+        if let g = inherited ?? configured { memcg.attach(pid, to: g) }
     }
 
     /// At exec, a process still in the root cgroup joins the cgroup configured for its new image.

@@ -41,6 +41,7 @@ extension LinuxKernel {
         let victimGroup = memcg.group(of: victim.pid)
         record.taskMemcg = memcg.groups[victimGroup].path
         record.memcgLines = memcgOOMInfo(id)
+        noteCpusetContext(&record)
         oomKills.append(record)
         changes.append(.oomKill(record))
         // The group to take down with the victim: the highest cgroup with memory.oom.group from

@@ -3,10 +3,22 @@ import MemTrace
 /// One OOM kill as the kernel logs it: who invoked the killer and why, every candidate with its
 /// points, and the victim; `logLines` prints what dmesg shows.
 public struct OOMKill: Hashable, Sendable {
-    /// CONSTRAINT_NONE (a global OOM) or CONSTRAINT_MEMCG (a memory cgroup's limit, by path).
+    /// CONSTRAINT_NONE (a global OOM), CONSTRAINT_CPUSET (the allocating task's cpuset mems
+    /// are full), CONSTRAINT_MEMORY_POLICY (an MPOL_BIND policy's nodes are full) or
+    /// CONSTRAINT_MEMCG (a memory cgroup's limit, by path).
     public enum Constraint: Hashable, Sendable {
         case none
+        case cpuset
+        case memoryPolicy
         case memcg(path: String)
+
+        /// `oom_constraint_text`.
+        public var name: String {
+            switch self {
+            case .none: "CONSTRAINT_NONE"; case .cpuset: "CONSTRAINT_CPUSET"
+            case .memoryPolicy: "CONSTRAINT_MEMORY_POLICY"; case .memcg: "CONSTRAINT_MEMCG"
+            }
+        }
     }
 
     /// The task whose allocation failed, its gfp mask and order.
@@ -27,6 +39,12 @@ public struct OOMKill: Hashable, Sendable {
     /// For a memcg OOM, the lines `mem_cgroup_print_oom_meminfo` prints after the header (usage,
     /// limit and failcnt of memory and swap, then the cgroup's memory.stat).
     public var memcgLines: [String] = []
+    /// `oc->nodemask` as the summary prints it: the memory policy's nodes of a
+    /// CONSTRAINT_MEMORY_POLICY OOM, nil ("(null)") otherwise (`out_of_memory` clears it).
+    public var nodemask: NodeMask?
+    /// The invoker's cpuset name and `mems_allowed` (`cpuset_print_current_mems_allowed`).
+    public var cpuset = "/"
+    public var memsAllowed = NodeMask([0])
 
     public init(invoker: OOMCandidate, gfp: GFPMask, order: Int, constraint: Constraint, totalPages: UInt64,
                 candidates: [(OOMCandidate, Int64?)], victim: OOMCandidate, victimPoints: Int64, version: KernelVersion = .default61) {
@@ -40,6 +58,7 @@ public struct OOMKill: Hashable, Sendable {
             && a.totalPages == b.totalPages && a.victim == b.victim && a.victimPoints == b.victimPoints
             && a.candidates.map(\.0) == b.candidates.map(\.0) && a.candidates.map(\.1) == b.candidates.map(\.1)
             && a.version == b.version && a.taskMemcg == b.taskMemcg && a.memcgLines == b.memcgLines
+            && a.nodemask == b.nodemask && a.cpuset == b.cpuset && a.memsAllowed == b.memsAllowed
     }
 
     public func hash(into h: inout Hasher) { h.combine(invoker); h.combine(victim); h.combine(victimPoints) }
@@ -63,12 +82,13 @@ public struct OOMKill: Hashable, Sendable {
             let rss = split ? " \(pad(c.rssAnon, 8)) \(pad(c.rssFile, 8)) \(pad(c.rssShmem, 9))" : ""
             lines.append(head + rss + " \(pad(c.pageTableBytes, 8)) \(pad(c.swapEntries, 8))         \(pad(c.oomScoreAdj, 5)) \(c.name)")
         }
-        switch constraint {
-        case .none:
-            lines.append("oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0,global_oom,task_memcg=\(taskMemcg ?? "/"),task=\(victim.name),pid=\(victim.pid.rawValue),uid=\(victim.uid)")
-        case .memcg(let path):
-            lines.append("oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=\(path),task_memcg=\(taskMemcg ?? path),task=\(victim.name),pid=\(victim.pid.rawValue),uid=\(victim.uid)")
-        }
+        // dump_oom_summary: constraint and nodemask, cpuset_print_current_mems_allowed,
+        // mem_cgroup_print_oom_context, the victim.
+        let context: String
+        if case .memcg(let path) = constraint { context = "oom_memcg=\(path),task_memcg=\(taskMemcg ?? path)" }
+        else { context = "global_oom,task_memcg=\(taskMemcg ?? "/")" }
+        lines.append("oom-kill:constraint=\(constraint.name),nodemask=\(nodemask.map { "\($0)" } ?? "(null)"),cpuset=\(cpuset),"
+            + "mems_allowed=\(memsAllowed),\(context),task=\(victim.name),pid=\(victim.pid.rawValue),uid=\(victim.uid)")
         let prefix = if case .memcg = constraint { "Memory cgroup out of memory" } else { "Out of memory" }
         let v = victim
         lines.append("\(prefix): Killed process \(v.pid.rawValue) (\(v.name)) total-vm:\(v.totalVM * 4)kB, anon-rss:\(v.rssAnon * 4)kB, "

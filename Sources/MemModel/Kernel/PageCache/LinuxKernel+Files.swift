@@ -99,6 +99,7 @@ extension LinuxKernel {
         case .oomScoreAdj:
             tasks[event.target]?.oomScoreAdj = Int32(clamping: event.value)
         case .cgroupLimit:
+            if key.hasPrefix("cpuset.") { cpusetControl(name: name, key: key, value: event.value, target: event.target); break }
             memcgControl(name: name, key: key, value: event.value, target: event.target)
         case .phase:
             break

@@ -70,12 +70,13 @@ extension LinuxKernel {
     /// priority 12 down to 0 over the nodes of the zonelist, until SWAP_CLUSTER_MAX pages are
     /// back. Counts allocstall for the highest zone the allocation may use. Returns the pages
     /// reclaimed.
-    mutating func directReclaim(order: Int, gfp: GFPMask, highest: ZoneType) -> UInt64 {
+    mutating func directReclaim(order: Int, gfp: GFPMask, highest: ZoneType, nodes: NodeMask? = nil) -> UInt64 {
         reclaim.stats.allocstall[Int(highest.rawValue)] += 1
         // `__perform_reclaim` runs under `psi_memstall_enter`: the allocating task stalls for it.
         let mark = reclaimWorkMark
         defer { stall.directReclaim += reclaimTime(since: mark) }
         var sc = ScanControl(nrToReclaim: ScanControl.clusterMax, gfp: gfp, order: order, reclaimZone: highest, isKswapd: false)
+        sc.nodemask = nodes
         return doTryToFreePages(&sc)
     }
 
@@ -88,7 +89,7 @@ extension LinuxKernel {
         while true {
             repeat {
                 sc.nrScanned = 0
-                for node in nodes { shrinkNode(node, &sc) }
+                for node in nodes where sc.nodemask?.contains(node) != false { shrinkNode(node, &sc) }
                 if sc.nrReclaimed >= sc.nrToReclaim { break }
                 sc.priority -= 1
             } while sc.priority >= 0

@@ -30,6 +30,8 @@ public struct ScanControl: Sendable {
     /// after a pass that skipped them and reclaimed nothing); `memcg_low_skipped`: one was skipped.
     public var memcgLowReclaim = false
     public var memcgLowSkipped = false
+    /// The nodes direct reclaim may shrink (`sc->nodemask` with the cpuset's mems); nil: all.
+    public var nodemask: NodeMask?
 
     public init(nrToReclaim: UInt64, gfp: GFPMask, order: Int, reclaimZone: ZoneType, isKswapd: Bool) {
         self.nrToReclaim = nrToReclaim; self.gfp = gfp; self.order = order

@@ -94,6 +94,9 @@ extension LinuxKernel {
             kill(p, signal: 11)
             return Translation(fault: .segvAccErr, frame: PageFrameNumber(0), vma: id)
         }
+        // The VMA and address a page allocation of this fault is placed by (`vma_alloc_folio`).
+        if numa.engaged { faultVMA = p.space.areas[vi]; faultAddress = address }
+        defer { if numa.engaged { faultVMA = nil } }
         if var e = p.table.entry(vpn) {
             if !write || e.flags.contains(.writable) {
                 // The hardware sets the accessed bit, and the dirty bit on a write (what reclaim's

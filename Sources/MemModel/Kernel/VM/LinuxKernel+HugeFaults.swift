@@ -16,7 +16,10 @@ extension LinuxKernel {
             }
             return Translation(fault: .thpZeroPage, frame: PageFrameNumber(zero.rawValue + HugePage.index(ofNumber: vpn)), vma: vma.id)
         }
-        guard let head = frames.allocatePages(order: HugePage.order, gfp: thpGFP(vma)) else { stats.thpFaultFallback += 1; return nil }
+        let place = numa.engaged ? placement(for: .anonHuge, order: HugePage.order) : .anywhere
+        guard let head = frames.allocatePages(order: HugePage.order, gfp: thpGFP(vma), node: place.node, nodemask: place.allowed) else {
+            stats.thpFaultFallback += 1; return nil
+        }
         guard chargeHugePage(head, gfp: thpGFP(vma)) else { stats.thpFaultFallback += 1; return nil }
         frames.setUse(head, order: HugePage.order, .anonHuge)
         frames.lruAdd(head, .inactiveAnon)

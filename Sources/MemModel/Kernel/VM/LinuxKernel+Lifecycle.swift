@@ -144,6 +144,7 @@ extension LinuxKernel {
         freeFrame(p.table.pgd); freed += 1
         for t in p.threads.sorted() { changes.append(.threadEnded(tid: t, pid: p.pid)) }
         tasks.end(p, status: status)
+        numa.ended(p.pid)
         changes.append(.processEnded(pid: p.pid, status: status))
         return freed
     }

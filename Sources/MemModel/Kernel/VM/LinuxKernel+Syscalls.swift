@@ -45,6 +45,8 @@ extension LinuxKernel {
             guard let first = p.space.areas.first, let last = p.space.areas.last else { return SyscallResult(result: 0) }
             return setLocked(p, first.start, last.end, locked: false)
         case .msync: return msync(p, call)
+        case .setMempolicy: return setMempolicy(p, call)
+        case .mbind: return mbind(p, call)
         }
     }
 

@@ -26,6 +26,8 @@ public struct VirtualMemoryArea: Hashable, Sendable {
     /// The anon_vma the VMA's anonymous pages hang off (0 until the first anonymous page,
     /// `anon_vma_prepare`); two VMAs with different ones never merge.
     public var anonVMA: UInt32 = 0
+    /// The VMA's memory policy (`vm_policy`, set by mbind); nil: the task's policy applies.
+    public var policy: MemoryPolicy? = nil
 
     public init(id: VMAID, start: UInt64, end: UInt64, prot: Protection, flags: VMAFlags, backing: VMABacking,
                 offset: UInt64, name: String) {
@@ -47,5 +49,6 @@ public struct VirtualMemoryArea: Hashable, Sendable {
         end == next.start && prot == next.prot && flags == next.flags && backing == next.backing
             && offset + length == next.offset && name == next.name
             && (anonVMA == 0 || next.anonVMA == 0 || anonVMA == next.anonVMA)   // is_mergeable_anon_vma
+            && policy == next.policy                                              // mpol_equal
     }
 }
