@@ -7,8 +7,8 @@ import MemReplay
 /// Made only when stderr is a terminal (and `-q` was not given) or `--progress` asks for it;
 /// a pipe or a file gets nothing, so tests and scripts stay quiet. `replay` hands it counts for
 /// its `ProgressMeter`; `record`, `import` and `report` hand it lines they formatted with the
-/// meter's other formats (`ProgressMeter+Phases`). Safe to call from one thread at a time per
-/// phase (`record` polls from its own thread while the program runs, then stops it).
+/// meter's other formats (`ProgressMeter+Phases`). Its writes hold a lock: `record` draws from
+/// its polling thread while the program runs and from the main thread after.
 final class ProgressReporter: @unchecked Sendable {
     /// The environment variable that sets the redraw interval in milliseconds (tests set 0, so
     /// every update is drawn even on a small input).
