@@ -21,26 +21,53 @@ public struct ReportCollector {
 
     public init() {}
 
+    /// Called before each step of `collect` (and of `ReportPage.build`'s rendering) with where
+    /// the report is; the command line turns it into a progress line.
+    public var progress: ((ReportProgress) -> Void)?
+
     /// The report data of the run database at `path`; throws a `StoreError` naming it when it is
     /// not a run database.
     /// `bucketWidth` overrides the width that `seriesBuckets` gives (two runs drawn together share one).
     public func collect(database path: String, bucketWidth: Int64? = nil) throws -> ReportData {
+        try collect(database: path, bucketWidth: bucketWidth, firstStep: 1, steps: ReportProgress.readingSteps, rowsBefore: 0).data
+    }
+
+    /// `collect`, reporting its steps as `firstStep`… of `steps` with `rowsBefore` rows read
+    /// earlier; returns the data and the rows this database's queries returned.
+    func collect(database path: String, bucketWidth: Int64?, firstStep: Int, steps: Int,
+                 rowsBefore: Int) throws -> (data: ReportData, rows: Int) {
         let db = try ReportSource(path: path)
-        let run = try runSummary(db)
+        var step = firstStep - 1, width: Int64 = 0
+        func read<T>(_ section: String, _ body: () throws -> T) rethrows -> T {
+            step += 1
+            progress?(ReportProgress(phase: .reading, database: path, section: section, step: step, steps: steps,
+                                     rows: rowsBefore + db.tally.rows, bucketWidth: width))
+            return try body()
+        }
+        let run = try read("run summary") { try runSummary(db) }
         let lastSeq = run.events + 1
-        let width = bucketWidth ?? self.bucketWidth(lastSeq: lastSeq)
+        width = bucketWidth ?? self.bucketWidth(lastSeq: lastSeq)
         var metrics: [String: Double] = [:]
-        for row in try db.rows("SELECT name, value FROM metrics") {
+        for row in try read("metrics", { try db.rows("SELECT name, value FROM metrics") }) {
             if let name = row[0].text, let v = row[1].double { metrics[name] = v }
         }
-        return ReportData(
+        let data = ReportData(
             run: run, metrics: metrics, bucketWidth: width, lastSeq: lastSeq,
-            phases: try phases(db), counters: try counters(db, width: width), rss: try rss(db, width: width),
-            kernelRSS: try kernelRSS(db, width: width), allocLayers: try allocLayers(db, width: width),
-            faults: try faults(db, width: width), faultHeat: try faultHeat(db, lastSeq: lastSeq),
-            buddy: try buddy(db, lastSeq: lastSeq), oomKills: try oomKills(db), allocSizes: try allocSizes(db),
-            allocPaths: try allocPaths(db), hardware: try hardware(db),
-            topVMAs: try topVMAs(db), topProcesses: try topProcesses(db))
+            phases: try read("phase markers") { try phases(db) },
+            counters: try read("counters") { try counters(db, width: width) },
+            rss: try read("RSS per process") { try rss(db, width: width) },
+            kernelRSS: try read("kernel RSS") { try kernelRSS(db, width: width) },
+            allocLayers: try read("allocation layers") { try allocLayers(db, width: width) },
+            faults: try read("faults by kind") { try faults(db, width: width) },
+            faultHeat: try read("fault heat map") { try faultHeat(db, lastSeq: lastSeq) },
+            buddy: try read("buddy free blocks") { try buddy(db, lastSeq: lastSeq) },
+            oomKills: try read("OOM kills") { try oomKills(db) },
+            allocSizes: try read("allocation sizes") { try allocSizes(db) },
+            allocPaths: try read("allocator paths") { try allocPaths(db) },
+            hardware: try read("hardware") { try hardware(db) },
+            topVMAs: try read("top VMAs") { try topVMAs(db) },
+            topProcesses: try read("top processes") { try topProcesses(db) })
+        return (data, db.tally.rows)
     }
 
     /// Events per bucket for an axis ending at `lastSeq`.

@@ -9,15 +9,29 @@ import MemStore
 public enum ReportPage {
     /// The report of the run database at `database`, with `base` overlaid and diffed when given.
     public static func build(database: String, base: String? = nil, collector: ReportCollector = ReportCollector()) throws -> String {
-        guard let base else { return try render(head: try collector.collect(database: database), base: nil) }
+        let steps = ReportProgress.readingSteps * (base == nil ? 1 : 2) + 1
+        guard let base else {
+            let head = try collector.collect(database: database, bucketWidth: nil, firstStep: 1, steps: steps, rowsBefore: 0)
+            return try rendering(head: head.data, base: nil, steps: steps, rows: head.rows, collector: collector)
+        }
         // Both runs share the event axis and one bucket width (from the longer run), so their lines
         // overlay bucket for bucket.
         let longest = max(try collector.lastSeq(database: database), try collector.lastSeq(database: base))
         let width = collector.bucketWidth(lastSeq: longest)
-        let head = try collector.collect(database: database, bucketWidth: width)
-        let baseData = try collector.collect(database: base, bucketWidth: width)
-        let diff = MetricsDiff(base: baseData.metrics, head: head.metrics)
-        return try render(head: head, base: baseData, diff: diff)
+        let head = try collector.collect(database: database, bucketWidth: width, firstStep: 1, steps: steps, rowsBefore: 0)
+        let baseData = try collector.collect(database: base, bucketWidth: width, firstStep: ReportProgress.readingSteps + 1,
+                                             steps: steps, rowsBefore: head.rows)
+        let diff = MetricsDiff(base: baseData.data.metrics, head: head.data.metrics)
+        return try rendering(head: head.data, base: baseData.data, diff: diff, steps: steps, rows: head.rows + baseData.rows,
+                             collector: collector)
+    }
+
+    /// `render`, announced to the collector's progress as the last step.
+    private static func rendering(head: ReportData, base: ReportData?, diff: MetricsDiff? = nil, steps: Int, rows: Int,
+                                  collector: ReportCollector) throws -> String {
+        collector.progress?(ReportProgress(phase: .rendering, database: head.run.database, section: "page", step: steps,
+                                           steps: steps, rows: rows, bucketWidth: head.bucketWidth))
+        return try render(head: head, base: base, diff: diff)
     }
 
     /// The page for collected data.

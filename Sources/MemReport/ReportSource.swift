@@ -12,6 +12,11 @@ struct ReportSource {
     let tables: Set<String>
     /// Counter names in the database's declared order.
     let counters: [String]
+    /// Rows the queries returned so far (for the progress line).
+    let tally = Tally()
+
+    /// A count shared by copies of the source.
+    final class Tally { var rows = 0 }
 
     init(path: String) throws {
         self.path = path
@@ -28,7 +33,9 @@ struct ReportSource {
 
     /// The rows of one statement.
     func rows(_ sql: String) throws -> [[ResultSet.Value]] {
-        try QueryRunner.execute(database: path, sql: sql).first?.rows ?? []
+        let rows = try QueryRunner.execute(database: path, sql: sql).first?.rows ?? []
+        tally.rows += rows.count
+        return rows
     }
 
     /// The first column of the first row as an integer (0 when there is none).

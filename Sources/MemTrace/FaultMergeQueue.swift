@@ -102,6 +102,10 @@ struct FaultMergeQueue {
         for (i, s) in samples.enumerated() { positionsOfPid[s.sample.pid, default: []].append(i) }
     }
 
+    /// Bytes of the spool's samples taken so far and in all (`RecordingProgress`).
+    var consumedBytes: UInt64 { UInt64(min(index, samples.count) * FaultSample.encodedSize) }
+    var spoolBytes: UInt64 { UInt64(samples.count * FaultSample.encodedSize) }
+
     /// The next sample as a merge item, or nil.
     mutating func next() -> LackeyRecordingStream.Item? {
         while index < samples.count && consumed[index] { index += 1 }

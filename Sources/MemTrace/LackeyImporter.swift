@@ -24,15 +24,17 @@ public struct LackeyImporter {
     }
 
     /// Reads `log` and writes the trace to `output` atomically; returns (records, regions).
+    /// `progress` gets the bytes of the log read and the records parsed so far, after each 1 MiB.
     @discardableResult
-    public func convert(log: String, to output: String, commandLine: [String] = [], compressionLevel: Int = 6) throws -> (records: UInt64, regions: UInt64) {
+    public func convert(log: String, to output: String, commandLine: [String] = [], compressionLevel: Int = 6,
+                        progress: ((_ bytes: UInt64, _ records: UInt64) -> Void)? = nil) throws -> (records: UInt64, regions: UInt64) {
         // The pid is in the log's `==PID==` lines, which come first; peek for it so the header has it.
         var usePid = pid
         if usePid == 0 { usePid = LackeyImporter.peekPid(log) ?? 1 }
         let writer = try TraceWriter(path: output, header: header(log: log, pid: usePid, commandLine: commandLine),
                                      compressionLevel: compressionLevel)
         do {
-            let counts = try write(log: log, pid: usePid, to: writer)
+            let counts = try write(log: log, pid: usePid, to: writer, progress: progress)
             try writer.close()
             return counts
         } catch {
@@ -42,7 +44,8 @@ public struct LackeyImporter {
     }
 
     /// Streams `log` into `writer` (region events before first touches, then the accesses).
-    public func write(log: String, pid: UInt32, to writer: TraceWriter) throws -> (records: UInt64, regions: UInt64) {
+    public func write(log: String, pid: UInt32, to writer: TraceWriter,
+                      progress: ((_ bytes: UInt64, _ records: UInt64) -> Void)? = nil) throws -> (records: UInt64, regions: UInt64) {
         let p = ProcessID(pid), t = ThreadID(pid)
         let shift = UInt64(regionBytes.trailingZeroBitCount)
         var covered = Set<UInt64>()
@@ -57,7 +60,7 @@ public struct LackeyImporter {
                                   name: name, result: Int64(bitPattern: chunk << shift))
             try writer.append(TraceRecord(time: 0, pid: p, tid: t, event: .memory(call)))
         }
-        let parser = try LackeyLog.read(path: log) { r in
+        let parser = try LackeyLog.read(path: log, progress: progress) { r in
             let a = r.access.address.rawValue
             let first = a >> shift, last = (a &+ UInt64(r.access.size) &- 1) >> shift
             if first != lastChunk || last != first {

@@ -146,15 +146,18 @@ public struct LackeyParser {
 /// Reads a lackey log file in 1 MiB pieces through a `LackeyParser`.
 public enum LackeyLog {
     /// Parses the log at `path`, handing every record to `body`; returns the parser at the end
-    /// (line count, pid seen). Errors name the file and the line.
+    /// (line count, pid seen). Errors name the file and the line. `progress`, when given, is
+    /// called after each 1 MiB read with the bytes read and the records parsed so far.
     @discardableResult
-    public static func read(path: String, _ body: (LackeyRecord) throws -> Void) throws -> LackeyParser {
+    public static func read(path: String, progress: ((_ bytes: UInt64, _ records: UInt64) -> Void)? = nil,
+                            _ body: (LackeyRecord) throws -> Void) throws -> LackeyParser {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw LackeyError(source: path, line: 0, detail: "cannot open: \(String(cString: strerror(errno)))") }
         defer { _ = posixClose(fd) }
         var parser = LackeyParser(source: path)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
+        var consumed: UInt64 = 0
         while true {
             let n = posixRead(fd, buffer.baseAddress!, buffer.count)
             if n < 0 {
@@ -163,6 +166,8 @@ public enum LackeyLog {
             }
             if n == 0 { break }
             try parser.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), body)
+            consumed += UInt64(n)
+            progress?(consumed, parser.records)
         }
         try parser.finish(body)
         return parser

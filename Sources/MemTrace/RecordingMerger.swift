@@ -49,6 +49,11 @@ public struct RecordingMerger {
     /// Calibration pairs taken by the recording command itself around the run
     /// (`TickCalibration.now()`), so the tick rate is known even when each segment holds a single chunk.
     public var extraCalibrations: [TickCalibration] = []
+    /// Called after every `progressEvery`th event written (a power of two) and once at the end
+    /// with where the merge is; the command line turns it into a progress line. Nil: no cost
+    /// beyond one test per event.
+    public var progress: ((RecordingProgress) -> Void)?
+    public var progressEvery: UInt64 = 65_536
 
     public init(segments: [RecorderSegment], rootPid: UInt32, rootStatus: Int32?) {
         self.segments = segments.sorted { ($0.pid, $0.generation) < ($1.pid, $1.generation) }
@@ -104,6 +109,16 @@ public struct RecordingMerger {
             stream.head = faults.next()
             stream.headTick = stream.head.map { Stream.tick(of: $0) } ?? .max
             streams.append(stream)
+        }
+        // The raw input in bytes, and how much of it the streams consumed (`RecordingProgress`).
+        var inputTotal = faults.spoolBytes
+        for s in segments { inputTotal += s.payloadBytes }
+        for st in streams { inputTotal += st.lackey?.spoolBytes ?? 0 }
+        let progressMask = progress == nil ? UInt64.max : max(1, progressEvery) - 1
+        func report(_ streams: [Stream], _ faults: FaultMergeQueue, _ events: UInt64) {
+            var done = faults.consumedBytes
+            for st in streams { done += st.cursor?.consumedBytes ?? st.lackey?.consumedBytes ?? 0 }
+            progress?(RecordingProgress(events: events, inputDone: min(done, inputTotal), inputTotal: inputTotal))
         }
         var header = header
         var state = RecordingConverter(rootPid: rootPid, segments: segments)
@@ -165,6 +180,7 @@ public struct RecordingMerger {
                     try writer.append(TraceRecord(time: t, pid: ProcessID(streams[best].pid), tid: ThreadID(tid), event: event))
                     summary.events += 1
                     kindCounts[Int(event.kind.rawValue)] &+= 1
+                    if summary.events & progressMask == 0 { report(streams, faults, summary.events) }
                     continue
                 }
                 if !converted.isEmpty { converted.removeAll(keepingCapacity: true) }
@@ -212,8 +228,10 @@ public struct RecordingMerger {
                     try writer.append(TraceRecord(time: t, pid: ProcessID(pid), tid: ThreadID(tid), event: event))
                     summary.events += 1
                     kindCounts[Int(event.kind.rawValue)] &+= 1
+                    if summary.events & progressMask == 0 { report(streams, faults, summary.events) }
                 }
             }
+            if progress != nil { report(streams, faults, summary.events) }
             summary.touchesDropped += faults.heldCount()
             summary.recorderMappings = faults.ownMapped
             threads.collect(into: &summary)

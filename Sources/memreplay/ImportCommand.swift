@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MemTrace
 import MemModel
 
@@ -38,6 +39,10 @@ struct ImportLackey: ParsableCommand {
     var pid: UInt32 = 0
     @Option(help: "zstd compression level (1–19).")
     var level: Int = 6
+    @Flag(name: .shortAndLong, help: "Print nothing but errors.")
+    var quiet = false
+    @Flag(help: "Report progress on stderr (bytes of the log read, rate, percent, ETA) even when stderr is not a terminal; on a terminal it shows unless -q.")
+    var progress = false
 
     func run() throws {
         guard let bytes = MachineConfiguration.parseSize(regionSize), bytes >= Page.size, bytes & (bytes - 1) == 0 else {
@@ -46,7 +51,25 @@ struct ImportLackey: ParsableCommand {
         guard (1...19).contains(level) else { throw ValidationError("--level must be between 1 and 19, got \(level)") }
         let out = output ?? ((log.hasSuffix(".log") ? String(log.dropLast(4)) : log) + ".mrt")
         let importer = LackeyImporter(regionBytes: bytes, pid: pid)
-        let counts = try importer.convert(log: log, to: out, commandLine: CommandLine.arguments, compressionLevel: level)
-        print("\(out): \(counts.records) accesses, \(counts.regions) inferred regions")
+        let reporter = ProgressReporter.make(label: "import", forced: progress, quiet: quiet)
+        // The log's size is the total; a log that cannot be read fails in the importer, naming it.
+        let size = (try? FileManager.default.attributesOfItem(atPath: log)[.size] as? NSNumber)?.uint64Value ?? 0
+        var read: UInt64 = 0
+        let counts: (records: UInt64, regions: UInt64)
+        do {
+            counts = try importer.convert(log: log, to: out, commandLine: CommandLine.arguments, compressionLevel: level,
+                                          progress: reporter.map { r in { bytes, records in
+                                              read = bytes
+                                              r.show { $0.meter.bytesLine(done: bytes, total: max(size, bytes), elapsed: $0.elapsed,
+                                                                          yielded: records, what: "accesses") }
+                                          } })
+        } catch {
+            reporter?.clear()
+            throw error
+        }
+        if let reporter {
+            reporter.finish(line: reporter.meter.bytesFinished(done: read, elapsed: reporter.elapsed, yielded: counts.records, what: "accesses"))
+        }
+        if !quiet { print("\(out): \(counts.records) accesses, \(counts.regions) inferred regions") }
     }
 }

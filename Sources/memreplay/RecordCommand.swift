@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MemTrace
+import MemReplay
 
 /// `memreplay record`: runs a program with the LD_PRELOAD interposer and merges what every process
 /// of it recorded into one trace.
@@ -45,6 +46,8 @@ struct RecordCommand: ParsableCommand {
     var mergeRaw: String?
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
+    @Flag(help: "Report progress on stderr (captured while the program runs, converted with rate and ETA after) even when stderr is not a terminal; on a terminal it shows unless -q.")
+    var progress = false
     @Argument(parsing: .postTerminator, help: "The command to run, after --.")
     var command: [String] = []
 
@@ -59,7 +62,18 @@ struct RecordCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let mergeRaw { return try merge(directory: mergeRaw, library: interposer ?? "", run: nil) }
+        let reporter = ProgressReporter.make(label: "record", forced: progress, quiet: quiet)
+        do {
+            try record(reporter: reporter)
+        } catch {
+            reporter?.clear()
+            throw error
+        }
+    }
+
+    /// Runs the program (or takes `--merge-raw`'s segments) and merges the trace, with progress on `reporter`.
+    func record(reporter: ProgressReporter?) throws {
+        if let mergeRaw { return try merge(directory: mergeRaw, library: interposer ?? "", run: nil, reporter: reporter) }
         let library = try RecorderLibrary.locate(explicit: interposer, flavor: accesses == "lackey" ? .lackey : .normal)
         let directory: String
         if let keepRaw {
@@ -78,6 +92,9 @@ struct RecordCommand: ParsableCommand {
         let run: RecorderProcess.Outcome
         var capture: RecorderProcess.FaultCapture?
         let calibrationBefore = TickCalibration.now()
+        let monitor = RecordingMonitor.make(reporter: reporter, directory: directory, program: command[0], faults: faultSpool != nil)
+        monitor?.start()
+        defer { monitor?.stop() }
         if let faultSpool {
             (run, capture) = try RecorderProcess.runCapturingFaults(command: command, library: library, directory: directory,
                                                                    followForks: !noFollowForks, spool: faultSpool)
@@ -86,8 +103,9 @@ struct RecordCommand: ParsableCommand {
             run = try RecorderProcess.run(command: command, library: library, directory: directory,
                                           followForks: !noFollowForks, accessSpool: spool)
         }
+        monitor?.stop()
         try merge(directory: directory, library: library, run: run, capture: capture,
-                  calibrations: [calibrationBefore, TickCalibration.now()])
+                  calibrations: [calibrationBefore, TickCalibration.now()], reporter: reporter)
     }
 
     /// Merges the segments in `directory` into the trace. `run` is the recorded process; without it
@@ -95,10 +113,15 @@ struct RecordCommand: ParsableCommand {
     /// builds' output) the root is the first spawned image whose parent recorded nothing, and its
     /// status comes from its own exit record. The fault spool, when there is one, is merged too.
     func merge(directory: String, library: String, run: RecorderProcess.Outcome?,
-               capture: RecorderProcess.FaultCapture? = nil, calibrations: [TickCalibration] = []) throws {
+               capture: RecorderProcess.FaultCapture? = nil, calibrations: [TickCalibration] = [],
+               reporter: ProgressReporter? = nil) throws {
         let spool = accesses == "lackey" ? directory + "/lackey.spool" : nil
         let faultSpool = accesses == "faults" && FileManager.default.fileExists(atPath: directory + "/faults.spool")
             ? directory + "/faults.spool" : nil
+        reporter?.show(force: true) { r in
+            let captured = RecordingMonitor.captured(directory: directory)
+            return "\(r.meter.label): reading \(ProgressMeter.bytes(captured.rawBytes)) of segments"
+        }
         let segments = try RecordingMerger.loadSegments(directory: directory)
         guard !segments.isEmpty else {
             throw UsageFailure("\(command[0]): nothing was recorded (is it a static binary, or setuid? LD_PRELOAD does not reach those)")
@@ -126,6 +149,7 @@ struct RecordCommand: ParsableCommand {
         for (k, v) in capture?.attributes ?? [:] { header.attributes[k] = v }
         var comparison: String?
         if compareCachegrind {
+            reporter?.clear()  // the program runs again and shares the terminal
             let baseline = try RecorderLibrary.locate(explicit: nil, flavor: .inert)
             let out = directory + "/cachegrind.out"
             _ = try RecorderProcess.run(command: command, library: baseline, directory: directory,
@@ -135,10 +159,22 @@ struct RecordCommand: ParsableCommand {
             header.attributes["recorder.cachegrind_dw"] = String(dw)
             comparison = "cachegrind (inert interposer preloaded, same environment): Dr \(dr), Dw \(dw)"
         }
+        let converting = DispatchTime.now().uptimeNanoseconds
+        func since() -> Double { Double(DispatchTime.now().uptimeNanoseconds - converting) / 1e9 }
+        var inputTotal: UInt64 = 0
+        if let reporter {
+            merger.progress = { p in
+                inputTotal = p.inputTotal
+                reporter.show { $0.meter.converting(events: p.events, inputDone: p.inputDone, inputTotal: p.inputTotal, elapsed: since()) }
+            }
+        }
         let (writer, summary) = try merger.merge(header: header) { h in
             try TraceWriter(path: output, header: h, compressionLevel: level, inBackground: true)
         }
         try writer.close()
+        if let reporter {
+            reporter.finish(line: reporter.meter.converted(events: summary.events, inputTotal: inputTotal, elapsed: since()))
+        }
         if !quiet {
             let perEvent = summary.events > 0 ? Double(writer.bytesWritten) / Double(summary.events) : 0
             print("\(output): \(summary.events) events, \(summary.processes.count) processes, \(summary.threads.count) threads, "

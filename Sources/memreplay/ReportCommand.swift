@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MemReplay
 import MemReport
 import MemTrace
 
@@ -27,12 +28,38 @@ struct ReportCommand: ParsableCommand {
     var base: String?
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
     var quiet = false
+    @Flag(help: "Report progress on stderr (each section read, rows, rendering) even when stderr is not a terminal; on a terminal it shows unless -q.")
+    var progress = false
 
     func run() throws {
         let out = output ?? ((database.hasSuffix(".db") ? String(database.dropLast(3)) : database) + ".html")
         let start = Date()
-        let html = try ReportPage.build(database: database, base: base)
-        try writeAtomically(html, to: out)
+        let reporter = ProgressReporter.make(label: "report", forced: progress, quiet: quiet)
+        var collector = ReportCollector()
+        var rows = 0
+        if let reporter {
+            collector.progress = { p in
+                rows = p.rows
+                reporter.show { r in
+                    let name = p.phase == .reading ? "reading \((p.database as NSString).lastPathComponent): \(p.section)" : "rendering the page"
+                    var detail = p.bucketWidth > 0 ? "buckets of \(ProgressMeter.grouped(UInt64(p.bucketWidth))) events, " : ""
+                    detail += "\(ProgressMeter.grouped(UInt64(p.rows))) rows"
+                    return r.meter.step(name, index: p.step, of: p.steps, detail: detail, elapsed: r.elapsed)
+                }
+            }
+        }
+        let html: String
+        do {
+            html = try ReportPage.build(database: database, base: base, collector: collector)
+            try writeAtomically(html, to: out)
+        } catch {
+            reporter?.clear()
+            throw error
+        }
+        if let reporter {
+            reporter.finish(line: "report: \(out), \(ProgressMeter.bytes(UInt64(html.utf8.count))) from "
+                + "\(ProgressMeter.grouped(UInt64(rows))) rows in \(ProgressMeter.duration(reporter.elapsed))")
+        }
         if !quiet {
             let bytes = html.utf8.count
             print("\(out): report of \(database)\(base.map { " against \($0)" } ?? ""), \(bytes) bytes, "

@@ -31,4 +31,44 @@ import Testing
         #expect(ProgressMeter.duration(7_620) == "2 h 07 min")
         #expect(ProgressMeter.duration(.infinity) == "?")
     }
+
+    @Test func sizes() {
+        #expect(ProgressMeter.bytes(0) == "0 B")
+        #expect(ProgressMeter.bytes(1023) == "1023 B")
+        #expect(ProgressMeter.bytes(1024) == "1.00 KiB")
+        #expect(ProgressMeter.bytes(12_700) == "12.4 KiB")
+        #expect(ProgressMeter.bytes(100_663_296) == "96.0 MiB")
+        #expect(ProgressMeter.bytes(1_342_177_280) == "1.25 GiB")
+    }
+
+    @Test func bytesOfAFile() {
+        let meter = ProgressMeter(label: "import")
+        #expect(meter.bytesLine(done: 1 << 20, total: 4 << 20, elapsed: 0.5, yielded: 75_000, what: "accesses")
+            == "import: 1.00 MiB / 4.00 MiB (25.0%), 75,000 accesses, 2.00 MiB/s, ETA 1.5 s")
+        #expect(meter.bytesLine(done: 4 << 20, total: 4 << 20, elapsed: 2, yielded: 300_000, what: "accesses")
+            == "import: 4.00 MiB / 4.00 MiB (100.0%), 300,000 accesses, 2.00 MiB/s")
+        #expect(meter.bytesFinished(done: 4 << 20, elapsed: 2, yielded: 300_000, what: "accesses")
+            == "import: 4.00 MiB in 2.0 s, 2.00 MiB/s, 300,000 accesses")
+    }
+
+    @Test func recordingLines() {
+        let meter = ProgressMeter(label: "record")
+        #expect(meter.running(program: "./prog", rawBytes: 3_271_557, faults: 32_768, elapsed: 2.4)
+            == "record: running ./prog, 3.12 MiB of segments, 32,768 page faults spooled, 2.4 s")
+        #expect(meter.running(program: "ls", rawBytes: 0, faults: nil, elapsed: 0) == "record: running ls, 0 B of segments, 0.0 s")
+        // 25% of the input in 1 s: three more seconds.
+        #expect(meter.converting(events: 1_000_000, inputDone: 1 << 20, inputTotal: 4 << 20, elapsed: 1)
+            == "record: converting 1,000,000 events (25.0% of 4.00 MiB of records), 1.00 M events/s, ETA 3.0 s")
+        #expect(meter.converting(events: 4_000_000, inputDone: 4 << 20, inputTotal: 4 << 20, elapsed: 4)
+            == "record: converting 4,000,000 events (100.0% of 4.00 MiB of records), 1.00 M events/s")
+        #expect(meter.converted(events: 4_000_000, inputTotal: 4 << 20, elapsed: 4)
+            == "record: 4,000,000 events from 4.00 MiB of records in 4.0 s, 1.00 M events/s")
+    }
+
+    @Test func steps() {
+        #expect(ProgressMeter(label: "report").step("reading run.db: counters", index: 4, of: 17, detail: "1,200 rows", elapsed: 0.25)
+            == "report: reading run.db: counters (4 of 17), 1,200 rows, 0.3 s")
+        #expect(ProgressMeter(label: "report").step("rendering the page", index: 17, of: 17, detail: nil, elapsed: 12)
+            == "report: rendering the page (17 of 17), 12 s")
+    }
 }
