@@ -106,6 +106,9 @@ extension LinuxKernel {
         for f in 0..<Int(frames.endPFN) {
             let frame = PageFrameNumber(UInt64(f))
             let use = frames.useOf(frame), kind = frames.ownerOf(frame).kind
+            if frames.folioFlags(frame).contains(.swapCache) && swap.entryOf[frame] == nil {
+                problems.append("frame \(frame) has PG_swapcache but is not in the swap cache")
+            }
             let fits: Bool
             switch use {
             // A page read into the swap cache and not mapped yet belongs to the swap space

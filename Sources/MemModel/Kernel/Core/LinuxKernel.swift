@@ -301,9 +301,9 @@ public struct LinuxKernel: KernelModel {
             if left == 0 && frames.useOf(e.frame) != .anonHuge {
                 // A swap-cache page nobody maps leaves the cache with it (`free_swap_cache` →
                 // `try_to_free_swap`) unless swap entries still name its slot.
-                if swap.cachedCount > 0, let slot = swap.entryOf[e.frame] {
+                if let slot = swapEntry(of: e.frame) {
                     if swap.count(slot) > 0 { return 0 }
-                    swap.removeFromCache(e.frame)
+                    deleteFromSwapCache(e.frame)
                 }
                 freeFrame(e.frame); return 1
             }

@@ -171,20 +171,18 @@ public struct PageCache: Sendable {
     ///
     /// Returns the page's frame for the caller to free; nil when the page was not cached.
     public mutating func removePage(_ id: FileID, _ index: UInt64) -> PageFrameNumber? {
-        guard let frame = files[id]?.pages.removeValue(forKey: index) else { return nil }
-        if files[id]!.dirty.remove(index) != nil {
-            dirtyPages -= 1
-            if files[id]!.dirty.isEmpty { files[id]!.dirtiedWhen = nil }
-        }
-        if files[id]!.writeback.remove(index) != nil { writebackPages -= 1 }
-        return frame
+        // One in-place access to the file (`files[id]?.…` with a mutating call): reading
+        // `files[id]!` would copy the file's tables.
+        guard let r = files[id]?.removePage(index) else { return nil }
+        if r.dirty { dirtyPages -= 1 }
+        if r.writeback { writebackPages -= 1 }
+        return r.frame
     }
 
     /// Leaves a shadow entry where page `index` of file `id` was (`workingset_eviction`'s value
     /// stored by `__filemap_remove_folio`).
     public mutating func setShadow(_ id: FileID, _ index: UInt64, _ shadow: ShadowEntry) {
-        guard files[id] != nil, files[id]!.pages[index] == nil else { return }
-        files[id]!.shadows[index] = shadow
+        files[id]?.setShadow(index, shadow)
     }
 
     /// Takes the shadow entry at page `index` of file `id`, as a new folio replacing it does
@@ -379,5 +377,22 @@ public struct PageCache: Sendable {
         }
         if twice > 10 { problems.append("\(twice - 10) more frames caching two pages") }
         return problems
+    }
+}
+
+extension PageCache.File {
+    /// Drops page `index`, its dirty and writeback tags (and `dirtied_when` with the last dirty
+    /// page); what it held.
+    fileprivate mutating func removePage(_ index: UInt64) -> (frame: PageFrameNumber, dirty: Bool, writeback: Bool)? {
+        guard let frame = pages.removeValue(forKey: index) else { return nil }
+        let wasDirty = dirty.remove(index) != nil
+        if wasDirty && dirty.isEmpty { dirtiedWhen = nil }
+        return (frame, wasDirty, writeback.remove(index) != nil)
+    }
+
+    /// Stores a shadow entry at `index` unless a page is cached there.
+    fileprivate mutating func setShadow(_ index: UInt64, _ shadow: ShadowEntry) {
+        guard pages[index] == nil else { return }
+        shadows[index] = shadow
     }
 }

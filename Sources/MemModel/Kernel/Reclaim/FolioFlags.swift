@@ -12,6 +12,8 @@ public struct FolioFlags: OptionSet, Hashable, Sendable {
     public static let reclaim = FolioFlags(rawValue: 1 << 2)
     /// PG_unevictable / PG_mlocked: in a VM_LOCKED VMA, on the unevictable list.
     public static let unevictable = FolioFlags(rawValue: 1 << 3)
+    /// PG_swapcache: the folio is in the swap cache (`SwapSpace.entryOf` names its slot).
+    public static let swapCache = FolioFlags(rawValue: 1 << 4)
     /// PG_swapcache's companion PG_dirty for swap-backed folios: the page differs from its swap
     /// copy (set by `add_to_swap` and by a dirty PTE at unmap; cleared by the write to swap).
     public static let dirty = FolioFlags(rawValue: 1 << 7)

@@ -10,7 +10,18 @@ extension LinuxKernel {
 
     /// `lruvec_lru_size(lruvec, lru, reclaim_idx)`: pages on `list` in zones up to `zone`.
     func lruSize(_ v: Int, _ list: LRUList, upTo zone: ZoneType) -> UInt64 {
-        ZoneType.all.prefix(Int(zone.rawValue) + 1).reduce(0) { $0 + frames.lruPages(v, list, zone: $1) }
+        var n: UInt64 = 0
+        for z in ZoneType.all.prefix(Int(zone.rawValue) + 1) { n += frames.lruPages(v, list, zone: z) }
+        return n
+    }
+
+    /// The pages on lruvec `v`'s four evictable lists (`lruvec_lru_size` summed, the cost
+    /// model's `lru_pages`). A loop, not a closure over `self`: a closure would copy the kernel.
+    func evictableSize(_ v: Int) -> UInt64 {
+        let top = ZoneType.all.last!
+        var n: UInt64 = 0
+        for list in LRUList.evictable { n += lruSize(v, list, upTo: top) }
+        return n
     }
 
     /// `shrink_node`: one reclaim pass over `node` at `sc.priority` (`prepare_scan_count`, then
@@ -46,8 +57,13 @@ extension LinuxKernel {
     /// (the target lruvec's hierarchical `lruvec_page_state`; the node's for the root).
     func subtreeLRUSize(_ target: Int, node: Int, _ list: LRUList, upTo zone: ZoneType) -> UInt64 {
         let nodes = frames.nodeZones.count
-        if target == MemcgTree.root { return ZoneType.all.prefix(Int(zone.rawValue) + 1).reduce(0) { $0 + frames.nodeLRUPages(node, list, zone: $1) } }
-        return memcg.subtree(target).reduce(0) { $0 + lruSize($1 * nodes + node, list, upTo: zone) }
+        var n: UInt64 = 0
+        if target == MemcgTree.root {
+            for z in ZoneType.all.prefix(Int(zone.rawValue) + 1) { n += frames.nodeLRUPages(node, list, zone: z) }
+            return n
+        }
+        for g in memcg.subtree(target) { n += lruSize(g * nodes + node, list, upTo: zone) }
+        return n
     }
 
     /// `prepare_scan_count`: whether the active lists may be deactivated (refaults seen since the
@@ -200,7 +216,7 @@ extension LinuxKernel {
         if sc.isKswapd { reclaim.stats.pgscanKswapd += scanned } else { reclaim.stats.pgscanDirect += scanned }
         if list.isFile { reclaim.stats.pgscanFile += scanned } else { reclaim.stats.pgscanAnon += scanned }
         let r = shrinkFolioList(folios, v, &sc)
-        reclaim.noteCost(v, file: list.isFile, pages: r.pageout, lruPages: LRUList.evictable.reduce(0) { $0 + lruSize(v, $1, upTo: ZoneType.all.last!) })
+        reclaim.noteCost(v, file: list.isFile, pages: r.pageout, lruPages: evictableSize(v))
         if sc.isKswapd { reclaim.stats.pgstealKswapd += r.reclaimed } else { reclaim.stats.pgstealDirect += r.reclaimed }
         if list.isFile { reclaim.stats.pgstealFile += r.reclaimed } else { reclaim.stats.pgstealAnon += r.reclaimed }
         if v >= frames.nodeZones.count { memcg.count(v / frames.nodeZones.count) { $0.pgscan += scanned; $0.pgsteal += r.reclaimed } }

@@ -21,7 +21,7 @@ extension LinuxKernel {
         reclaim.stats.workingsetActivateFile += pages
         if shadow.workingset {
             frames.updateFolioFlags(frame) { $0.insert(.workingset) }
-            reclaim.noteCost(v, file: true, pages: pages, lruPages: LRUList.evictable.reduce(0) { $0 + lruSize(v, $1, upTo: top) })
+            reclaim.noteCost(v, file: true, pages: pages, lruPages: evictableSize(v))
             reclaim.stats.workingsetRestoreFile += pages
         }
         return true

@@ -24,7 +24,7 @@ extension LinuxKernel {
         swap.duplicate(e)
         frames.retag(f, order: 0, .anonymous)
         frames.setOwner(f, .none)
-        swap.addToCache(e, f)
+        addToSwapCache(e, f)
         frames.updateFolioFlags(f) { $0.remove([.dirty, .reclaim]) }
         swap.stats.pswpout += 1
         stats.pgpgout += 4
@@ -56,7 +56,7 @@ extension LinuxKernel {
         }
         // The readahead's allocations may have reclaimed or freed the object meanwhile.
         guard cache.shmem[object]?.swapped[index] == e, swap.cachedFrame(e) == frame else { return nil }
-        swap.removeFromCache(frame)
+        deleteFromSwapCache(frame)
         swap.free(e)
         cache.shmem[object]!.swapped[index] = nil
         frames.retag(frame, order: 0, .shmem)

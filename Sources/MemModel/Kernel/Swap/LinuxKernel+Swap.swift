@@ -19,7 +19,7 @@ extension LinuxKernel {
     /// clean, unmapped swap-cache folio `__remove_mapping`: out of the swap cache with a shadow
     /// entry, freed. With no swap slot left the folio is activated (`activate_locked_split`).
     mutating func reclaimAnonymous(_ f: PageFrameNumber, _ v: Int, _ sc: inout ScanControl, work: inout [PageFrameNumber]) -> AnonReclaim {
-        if swap.entryOf[f] == nil {
+        if swapEntry(of: f) == nil {
             guard sc.maySwap, swapRoom(frames.memcgOf(f)) > 0 else { activate(f); return .kept }
             if frames.useOf(f) == .anonHuge {
                 guard splitForSwap(f) else { activate(f); return .kept }
@@ -29,7 +29,7 @@ extension LinuxKernel {
             guard let e = swap.allocate() else { activate(f); return .kept }
             // The cgroup's memory.swap.max may refuse the slot (`mem_cgroup_try_charge_swap`).
             guard chargeSwap(f, e) else { swap.release(e); activate(f); return .kept }
-            swap.addToCache(e, f)
+            addToSwapCache(e, f)
             frames.updateFolioFlags(f) { $0.insert(.dirty) }       // add_to_swap: folio_mark_dirty
         }
         if frames.mapCountOf(f) > 0 && !unmapToSwap(f) { activate(f); return .kept }
@@ -55,7 +55,7 @@ extension LinuxKernel {
             reclaim.age(v, by: 1)
             shadow = ShadowEntry(lruvec: v, eviction: reclaim.vectors[v].nonresidentAge, workingset: frames.folioFlags(f).contains(.workingset))
         }
-        swap.removeFromCache(f, shadow: shadow)
+        deleteFromSwapCache(f, shadow: shadow)
         frames.lruDelete(f)
         frames.updateFolioFlags(f) { $0 = [] }
         freeFrame(f)
@@ -65,7 +65,7 @@ extension LinuxKernel {
     /// swap entry (`swap_duplicate`, MM_ANONPAGES → MM_SWAPENTS); a dirty PTE dirties the folio.
     /// True when nothing maps it afterwards.
     mutating func unmapToSwap(_ f: PageFrameNumber) -> Bool {
-        guard let e = swap.entryOf[f] else { return false }
+        guard let e = swapEntry(of: f) else { return false }
         var found: [(ProcessState, UInt64)] = []
         rmapWalk(f) { p, _, vpn in found.append((p, vpn)); return true }
         for (p, vpn) in found {
@@ -113,7 +113,7 @@ extension LinuxKernel {
     /// True when `f` is in the swap cache and a swap entry still names its slot: a write must
     /// copy it (`wp_can_reuse_anon_folio` after `folio_free_swap` failed).
     @inlinable func sharedThroughSwap(_ f: PageFrameNumber) -> Bool {
-        guard swap.cachedCount > 0, let e = swap.entryOf[f] else { return false }
+        guard let e = swapEntry(of: f) else { return false }
         return swap.count(e) > 0
     }
 

@@ -41,7 +41,7 @@ extension LinuxKernel {
         guard install(p, vpn, frame, flags) else { swap.duplicate(e); p.table.setSwapEntry(vpn, e); return oom(p, vma.id) }
         swap.free(e)
         if swap.count(e) == 0 && (swap.isHalfFull || vma.flags.contains(.locked) || (write && exclusive)) {
-            swap.removeFromCache(frame)
+            deleteFromSwapCache(frame)
             frames.updateFolioFlags(frame) { $0.remove(.dirty) }
         }
         let kind: FaultKind = major ? .swapInMajor : .swapIn
@@ -76,7 +76,7 @@ extension LinuxKernel {
             // The allocation may have reclaimed: check the slot again before reading it.
             guard swap.cachedFrame(slot) == nil, swap.count(slot) > 0 else { frames.lruDelete(f); freeFrame(f); continue }
             swap.setCacheBit(slot)
-            swap.addToCache(slot, f)
+            addToSwapCache(slot, f)
             swap.stats.pswpin += 1
             stats.pgpgin += 4
             anonWorkingsetRefault(slot, frame: f)
@@ -112,7 +112,7 @@ extension LinuxKernel {
         }
         if shadow.workingset {
             frames.updateFolioFlags(frame) { $0.insert(.workingset) }
-            reclaim.noteCost(v, file: false, pages: 1, lruPages: LRUList.evictable.reduce(0) { $0 + lruSize(v, $1, upTo: top) })
+            reclaim.noteCost(v, file: false, pages: 1, lruPages: evictableSize(v))
             reclaim.stats.workingsetRestoreAnon += 1
         }
     }

@@ -36,6 +36,9 @@ extension LinuxKernel {
                 }
             }
         }
+        for f in swap.entryOf.keys where !frames.folioFlags(f).contains(.swapCache) {
+            problems.append("frame \(f) is in the swap cache without PG_swapcache")
+        }
         for (e, f) in swap.cache {
             if frames.useOf(f) != .anonymous { problems.append("swap cache \(e): frame \(f) holds \(frames.useOf(f))") }
             if frames.lruListOf(f) == nil { problems.append("swap cache \(e): frame \(f) on no LRU") }
