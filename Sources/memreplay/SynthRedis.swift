@@ -92,7 +92,7 @@ struct SynthRedis: ParsableCommand {
         let o: RedisOptions
         do { o = try options() } catch let e as RedisSynthError { throw UsageFailure(e.description) }
         let synth = RedisSynthesizer(options: o, commandLine: ["memreplay", "synth", "redis"] + Array(CommandLine.arguments.dropFirst(3)))
-        let writer = try TraceWriter(path: out.output, header: synth.header, compressionLevel: out.level)
+        let writer = try TraceWriter(path: out.output, header: synth.header, compressionLevel: out.level, inBackground: true)
         let start = Date()
         let summary: RedisSynthesizer.Summary
         do {
