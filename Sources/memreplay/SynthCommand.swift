@@ -9,7 +9,7 @@ struct SynthCommand: ParsableCommand {
         commandName: "synth",
         abstract: "Synthesize a workload trace.",
         discussion: "Example:\n  memreplay synth mappings --size 1G -o mappings.mrt",
-        subcommands: [SynthMappings.self, SynthLocality.self, SynthMalloc.self, SynthJVM.self])
+        subcommands: [SynthMappings.self, SynthLocality.self, SynthMalloc.self, SynthRedis.self, SynthJVM.self])
 }
 
 /// Writes `synthesizer`'s trace to `output` atomically and prints a one-line summary.

@@ -1,0 +1,114 @@
+/// Every parameter of `memreplay synth redis`, with its unit and default. All of them go into the
+/// trace header (`attributes`), so a trace says how it was made.
+public struct RedisOptions: Hashable, Sendable {
+    /// Keys in the keyspace (ids 0..<keys).
+    public var keys: UInt64 = 100_000
+    /// Length of each key name in bytes (`key:` and a zero-padded id, as redis-benchmark's `-r`).
+    public var keySize: UInt64 = 16
+    /// Value sizes in bytes.
+    public var valueSizes: RedisValueSizes = .fixed(100)
+    /// SET every key once, in id order, before the operation mix (`--preload`).
+    public var preload = true
+    /// Operations after the preload.
+    public var ops: UInt64 = 1_000_000
+    /// The operation mix in percent: GET, SET, DEL, EXPIRE (sum 100).
+    public var mix = RedisMix()
+    /// Key popularity: Zipf exponent s over the keys (0: uniform).
+    public var zipfS: Double = 0
+    /// Operations per second, by segment: (rate, seconds); the last segment lasts until the end.
+    public var timeline: [(rate: Double, seconds: Double)] = [(100_000, 0)]
+    /// Client connections (each with its query and reply buffer), served round-robin.
+    public var clients: Int = 1
+    /// EXPIRE's time to live in seconds (keys expire lazily, when next looked up).
+    public var ttlSeconds: UInt64 = 60
+    /// `save SECONDS CHANGES` rules: BGSAVE when both have passed since the last save.
+    public var saveRules: [(seconds: Double, changes: UInt64)] = []
+    /// BGSAVE once right after the preload.
+    public var bgsaveAfterLoad = false
+    /// How fast the BGSAVE child serialises the dataset (bytes of RDB per second).
+    public var rdbBytesPerSecond: Double = 256 * 1024 * 1024
+    /// Buckets serverCron's `incrementallyRehash` moves per 100 ms tick (its 1 ms budget).
+    public var cronRehashBuckets: UInt64 = 10_000
+    /// jemalloc's quantum: 16 (Debian's libjemalloc2) or 8 (Redis's bundled jemalloc).
+    public var quantum: UInt64 = 16
+    /// jemalloc's cache-oblivious large allocations (an extra page each): on in Debian's build,
+    /// off in Redis's bundled one.
+    public var cacheOblivious = true
+    /// vm.overcommit_memory as jemalloc read it at start: 0 or 1 → its mmaps carry MAP_NORESERVE.
+    public var overcommitAtStart = 0
+    /// THP as Redis saw it at start (/sys/kernel/mm/transparent_hugepage/enabled): with `always`
+    /// the BGSAVE child does not dismiss values it wrote (`dismissObject`). The kernel's THP mode
+    /// is a replay setting (`--set thp.enabled=…`).
+    public var redisTHPAlways = false
+    /// jemalloc's dirty_decay_ms.
+    public var dirtyDecayMs: UInt64 = 10_000
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    public static func == (a: RedisOptions, b: RedisOptions) -> Bool { a.attributes == b.attributes }
+    public func hash(into h: inout Hasher) { h.combine(attributes) }
+
+    /// Checks ranges; the message names the option and what was expected.
+    public func validate() throws {
+        func need(_ ok: Bool, _ message: String) throws { if !ok { throw RedisSynthError(message) } }
+        try need(keys >= 1 && keys <= 1 << 32, "--keys \(keys): expected 1 to 4294967296")
+        let digits = UInt64(String(keys - 1).count)
+        try need(keySize >= digits && keySize <= 1 << 16, "--key-size \(keySize): expected \(digits) to 65536 bytes (room for the key id)")
+        try need(clients >= 1 && clients <= 10_000, "--clients \(clients): expected 1 to 10000")
+        try need(timeline.allSatisfy { $0.rate > 0 && $0.rate <= 1e8 && $0.seconds >= 0 }, "--timeline: expected RATE@SECONDS segments with 0 < RATE ≤ 1e8 ops/s")
+        try need(quantum == 8 || quantum == 16, "--quantum \(quantum): expected 8 or 16")
+        try need((0...2).contains(overcommitAtStart), "--overcommit-at-start \(overcommitAtStart): expected 0, 1 or 2")
+        try need(rdbBytesPerSecond > 0, "--rdb-rate: expected a positive number of bytes per second")
+        try need(ttlSeconds >= 1, "--ttl: expected at least 1 second")
+        try need(zipfS >= 0 && zipfS <= 10, "--zipf \(zipfS): expected 0 (uniform) to 10")
+        try need(preload || ops > 0, "--ops 0 with --no-preload: nothing to do")
+    }
+
+    /// The header attributes: every parameter, by the option name that sets it.
+    public var attributes: [String: String] {
+        [
+            "synthesizer": "redis",
+            "redis.keys": String(keys), "redis.key_size": String(keySize), "redis.value_size": valueSizes.description,
+            "redis.preload": preload ? "1" : "0", "redis.ops": String(ops), "redis.mix": mix.description,
+            "redis.zipf": String(zipfS), "redis.timeline": timeline.map { "\($0.rate)@\($0.seconds)" }.joined(separator: ","),
+            "redis.clients": String(clients), "redis.ttl": String(ttlSeconds),
+            "redis.save": saveRules.map { "\($0.seconds):\($0.changes)" }.joined(separator: ","),
+            "redis.bgsave_after_load": bgsaveAfterLoad ? "1" : "0", "redis.rdb_rate": String(rdbBytesPerSecond),
+            "redis.cron_rehash_buckets": String(cronRehashBuckets),
+            "jemalloc.quantum": String(quantum), "jemalloc.cache_oblivious": cacheOblivious ? "1" : "0",
+            "jemalloc.dirty_decay_ms": String(dirtyDecayMs), "redis.overcommit_at_start": String(overcommitAtStart),
+            "redis.thp_always": redisTHPAlways ? "1" : "0", "seed": String(seed),
+        ]
+    }
+}
+
+/// The operation mix in percent.
+public struct RedisMix: Hashable, Sendable, CustomStringConvertible {
+    public var get: UInt64 = 50, set: UInt64 = 50, del: UInt64 = 0, expire: UInt64 = 0
+    public init() {}
+
+    /// Parses `get=80,set=15,del=3,expire=2` (omitted ones are 0; the sum must be 100).
+    public static func parse(_ text: String) throws -> RedisMix {
+        var m = RedisMix(); m.get = 0; m.set = 0
+        for part in text.split(separator: ",") {
+            let kv = part.split(separator: "=").map(String.init)
+            guard kv.count == 2, let v = UInt64(kv[1]), v <= 100 else {
+                throw RedisSynthError("--mix \(text): expected get=P,set=P,del=P,expire=P with percentages, found '\(part)'")
+            }
+            switch kv[0].lowercased() {
+            case "get": m.get = v
+            case "set": m.set = v
+            case "del": m.del = v
+            case "expire": m.expire = v
+            default: throw RedisSynthError("--mix \(text): unknown operation '\(kv[0])' (expected get, set, del, expire)")
+            }
+        }
+        guard m.get + m.set + m.del + m.expire == 100 else {
+            throw RedisSynthError("--mix \(text): the percentages add up to \(m.get + m.set + m.del + m.expire), expected 100")
+        }
+        return m
+    }
+
+    public var description: String { "get=\(get),set=\(set),del=\(del),expire=\(expire)" }
+}

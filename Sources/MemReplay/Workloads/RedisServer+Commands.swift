@@ -1,0 +1,167 @@
+import MemTrace
+
+/// The commands: what each allocates, frees, reads and writes, as redis 7.0's networking.c,
+/// t_string.c, db.c and expire.c do for a GET, SET, DEL or EXPIRE from a RESP client.
+extension RedisServer {
+    /// A command's arguments as `processMultibulkBuffer` creates them: the query buffer written
+    /// by read(2), the argv array, and one raw string object (robj + sds) per argument.
+    mutating func readCommand(_ lengths: [UInt64]) throws -> (argv: UInt64, objects: [(UInt64, UInt64)]) {
+        let c = clients[nextClient]
+        let resp = lengths.reduce(UInt64(4)) { $0 + 1 + UInt64(String($1).count) + 2 + $1 + 2 }
+        try access(.store, c.query, min(resp, PROTO.queryBuffer))
+        let argv = try malloc(UInt64(lengths.count) * 8)
+        var objects: [(UInt64, UInt64)] = []
+        objects.reserveCapacity(lengths.count)
+        for len in lengths {
+            let r = try malloc(16)
+            let s = try malloc(len >= RedisServer.bigArg ? RedisServer.sdsHeader(len + 2) + len + 3 : RedisServer.sdsAlloc(len))
+            objects.append((r, s))
+        }
+        return (argv, objects)
+    }
+
+    /// `resetClient`/`freeClientArgv`: the argument objects not kept and the argv array freed.
+    mutating func endCommand(_ argv: UInt64, _ argc: UInt64, _ objects: [(UInt64, UInt64)], lengths: [UInt64], reply: UInt64) throws {
+        for (i, (r, s)) in objects.enumerated() where r != 0 {
+            let len = lengths[i]
+            try free(s, len >= RedisServer.bigArg ? RedisServer.sdsHeader(len + 2) + len + 3 : RedisServer.sdsAlloc(len))
+            try free(r, 16)
+        }
+        try free(argv, argc * 8)
+        try access(.store, clients[nextClient].reply, min(reply, PROTO.replyBuffer))
+        nextClient = (nextClient + 1) % clients.count
+    }
+
+    /// `lookupKey`: expire check, then the bucket, the entry and the key's bytes. True when the key exists.
+    mutating func lookup(_ k: UInt64) throws -> Bool {
+        let i = Int(k)
+        if !expireAt.isEmpty && expireAt[i] != 0 {
+            try rehashStep(isExpires: true)
+            try access(.load, expires.bucket(k), 8)
+            try access(.load, expireEntry[i], 24)
+            if UInt64(expireAt[i]) <= now / 1_000_000_000 + 1 { try deleteKey(k); return false }
+        }
+        guard main.size0 > 0 else { return false }
+        try rehashStep(isExpires: false)
+        try access(.load, main.bucket(k), 8)
+        guard entry[i] != 0 else { return false }
+        try access(.load, entry[i], 24)
+        try access(.load, keySds[i], RedisServer.sdsHeader(o.keySize) + o.keySize)
+        return true
+    }
+
+    /// GET: the value object and its bytes are read and copied into the reply (a reply block
+    /// when the buffer cannot hold it: `_addReplyProtoToList`).
+    mutating func get(_ k: UInt64) throws {
+        commands[0] += 1
+        let lengths: [UInt64] = [3, o.keySize]
+        let cmd = try readCommand(lengths)
+        var reply: UInt64 = 5
+        if try lookup(k) {
+            hits += 1
+            let i = Int(k), len = valueSize(k)
+            if valueSds[i] == 0 { try access(.load, valueObject[i], RedisServer.embstrAlloc(len)) } else {
+                try access(.load, valueObject[i], 16)
+                try access(.load, valueSds[i], RedisServer.sdsHeader(len) + len)
+            }
+            reply = len + UInt64(String(len).count) + 5
+            if reply > PROTO.replyBuffer {
+                let block = try malloc(reply + 16)
+                try free(block, reply + 16)
+            }
+        }
+        try endCommand(cmd.argv, 2, cmd.objects, lengths: lengths, reply: reply)
+    }
+
+    /// SET: the value argument becomes the stored object (`tryObjectEncoding` turns up to 44
+    /// bytes into one embstr allocation); a new key adds a dict entry and an sds copy of the key
+    /// (`dbAdd`), an existing one frees its old value (`dbOverwrite`); a TTL is removed.
+    mutating func set(_ k: UInt64) throws {
+        commands[1] += 1
+        let i = Int(k), len = valueSize(k)
+        let lengths: [UInt64] = [3, o.keySize, len]
+        var cmd = try readCommand(lengths)
+        let (vr, vs) = cmd.objects[2]
+        cmd.objects[2] = (0, 0)
+        var object = vr, sds: UInt64 = vs
+        if len <= 44 {
+            object = try malloc(RedisServer.embstrAlloc(len))
+            try free(vs, RedisServer.sdsAlloc(len)); try free(vr, 16)
+            sds = 0
+        }
+        if try lookup(k) {
+            try access(.store, entry[i] + 8, 8)
+            try freeValue(k)
+            if !expireAt.isEmpty && expireAt[i] != 0 { try removeExpire(k) }
+        } else {
+            var d = main; try expandIfNeeded(&d); main = d
+            entry[i] = try malloc(24)
+            keySds[i] = try malloc(RedisServer.sdsAlloc(o.keySize))
+            try access(.store, main.bucket(k), 8)
+            main.used += 1
+        }
+        valueObject[i] = object; valueSds[i] = sds
+        dirty += 1
+        try endCommand(cmd.argv, 3, cmd.objects, lengths: lengths, reply: 5)
+    }
+
+    /// DEL: entry, key and value freed (`dbSyncDelete`), the TTL with them.
+    mutating func del(_ k: UInt64) throws {
+        commands[2] += 1
+        let lengths: [UInt64] = [3, o.keySize]
+        let cmd = try readCommand(lengths)
+        if try lookup(k) { try deleteKey(k); dirty += 1 }
+        try endCommand(cmd.argv, 2, cmd.objects, lengths: lengths, reply: 4)
+    }
+
+    /// EXPIRE key ttl: an entry in the expires dict pointing at the same key sds.
+    mutating func expire(_ k: UInt64) throws {
+        commands[3] += 1
+        let ttl = o.ttlSeconds
+        let lengths: [UInt64] = [6, o.keySize, UInt64(String(ttl).count)]
+        let cmd = try readCommand(lengths)
+        if try lookup(k) {
+            let i = Int(k)
+            if expireEntry[i] == 0 {
+                var d = expires; try expandIfNeeded(&d); expires = d
+                try rehashStep(isExpires: true)
+                expireEntry[i] = try malloc(24)
+                try access(.store, expires.bucket(k), 8)
+                expires.used += 1
+            } else {
+                try access(.store, expireEntry[i] + 8, 8)
+            }
+            expireAt[i] = UInt32(min(now / 1_000_000_000 + ttl + 1, UInt64(UInt32.max)))
+            dirty += 1
+        }
+        try endCommand(cmd.argv, 3, cmd.objects, lengths: lengths, reply: 4)
+    }
+
+    mutating func freeValue(_ k: UInt64) throws {
+        let i = Int(k), len = valueSize(k)
+        if valueSds[i] == 0 { try free(valueObject[i], RedisServer.embstrAlloc(len)) } else {
+            try free(valueSds[i], len >= RedisServer.bigArg ? RedisServer.sdsHeader(len + 2) + len + 3 : RedisServer.sdsAlloc(len))
+            try free(valueObject[i], 16)
+        }
+        valueObject[i] = 0; valueSds[i] = 0
+    }
+
+    mutating func deleteKey(_ k: UInt64) throws {
+        let i = Int(k)
+        try access(.store, main.bucket(k), 8)
+        if !expireAt.isEmpty && expireAt[i] != 0 { try removeExpire(k) }
+        try freeValue(k)
+        try free(keySds[i], RedisServer.sdsAlloc(o.keySize))
+        try free(entry[i], 24)
+        entry[i] = 0; keySds[i] = 0
+        main.used -= 1
+    }
+
+    mutating func removeExpire(_ k: UInt64) throws {
+        let i = Int(k)
+        try access(.store, expires.bucket(k), 8)
+        try free(expireEntry[i], 24)
+        expireEntry[i] = 0; expireAt[i] = 0
+        expires.used -= 1
+    }
+}

@@ -1,0 +1,149 @@
+import MemTrace
+
+/// The state of a synthesized redis-server 7.0 as the generator drives it: the keyspace's
+/// allocations (per key: dict entry, key sds, value object, value sds), the main and expires
+/// dicts with incremental rehashing, the clients' buffers, the jemalloc heap that places every
+/// block, and the BGSAVE child while one lives. It writes each event to the trace as it happens.
+///
+/// Memory: 32 bytes per key (four addresses; sizes are recomputed from the seed), plus 12 bytes
+/// per key when the mix has EXPIRE.
+struct RedisServer {
+    let o: RedisOptions
+    let writer: TraceWriter
+    var heap: RedisHeap
+    let pid: ProcessID
+    let tid: ThreadID
+    let bgThread: ThreadID
+    var now: UInt64 = 0
+    /// Per key: dict entry, key sds, value robj (or embstr object), value sds (0 for embstr).
+    var entry: [UInt64]
+    var keySds: [UInt64]
+    var valueObject: [UInt64]
+    var valueSds: [UInt64]
+    /// Per key: when its TTL ends (seconds of trace time + 1; 0: none), with EXPIRE in the mix.
+    var expireAt: [UInt32]
+    /// Per key: its entry in the expires dict (0: none), with EXPIRE in the mix.
+    var expireEntry: [UInt64]
+    var main = RedisDict()
+    var expires = RedisDict()
+    var clients: [(object: UInt64, query: UInt64, reply: UInt64)] = []
+    var nextClient = 0
+    var child: RedisChild?
+    var forks = 0
+    var nextChildPID: UInt32
+    var rdbFile: UInt32 = 0
+    /// Writes since the last save, and when it ended.
+    var dirty: UInt64 = 0
+    var lastSave: UInt64 = 0
+    var nextCron: UInt64 = 100_000_000
+    /// Counts for the summary.
+    var commands: [UInt64] = [0, 0, 0, 0]
+    var hits: UInt64 = 0
+
+    static let keyHeader: UInt64 = 4
+
+    init(options: RedisOptions, writer: TraceWriter, pid: UInt32) {
+        o = options
+        self.writer = writer
+        self.pid = ProcessID(pid); tid = ThreadID(pid); bgThread = ThreadID(pid + 1)
+        nextChildPID = pid + 100
+        heap = RedisHeap(quantum: o.quantum, cacheOblivious: o.cacheOblivious, noReserve: o.overcommitAtStart != 2,
+                         dirtyDecayMs: o.dirtyDecayMs, seed: o.seed)
+        let n = Int(o.keys)
+        entry = [UInt64](repeating: 0, count: n)
+        keySds = [UInt64](repeating: 0, count: n)
+        valueObject = [UInt64](repeating: 0, count: n)
+        valueSds = [UInt64](repeating: 0, count: n)
+        expireAt = o.mix.expire > 0 ? [UInt32](repeating: 0, count: n) : []
+        expireEntry = o.mix.expire > 0 ? [UInt64](repeating: 0, count: n) : []
+    }
+
+    // MARK: events
+
+    @inline(__always) func emit(_ event: Event, tid: ThreadID? = nil, pid: ProcessID? = nil, at time: UInt64? = nil) throws {
+        try writer.append(TraceRecord(time: time ?? now, pid: pid ?? self.pid, tid: tid ?? self.tid, event: event))
+    }
+
+    @inline(__always) func access(_ kind: AccessKind, _ address: UInt64, _ size: UInt64) throws {
+        try writer.append(TraceRecord(time: now, pid: pid, tid: tid,
+                                      event: .access(MemoryAccess(kind: kind, address: VirtualAddress(address), size: UInt32(min(size, 1 << 31))))))
+    }
+
+    /// malloc through the jemalloc placement; jemalloc's own mmaps go first; the block is written.
+    @inline(__always) mutating func malloc(_ size: UInt64, write: UInt64? = nil) throws -> UInt64 {
+        let p = heap.malloc(size)
+        if !heap.syscalls.isEmpty { for m in heap.takeSyscalls() { try emit(.memory(m)) } }
+        try emit(.alloc(AllocationCall(op: .malloc, size: size, result: VirtualAddress(p))))
+        let w = write ?? size
+        if w > 0 { try access(.store, p, w) }
+        return p
+    }
+
+    @inline(__always) mutating func calloc(_ size: UInt64) throws -> UInt64 {
+        let p = heap.malloc(size)
+        if !heap.syscalls.isEmpty { for m in heap.takeSyscalls() { try emit(.memory(m)) } }
+        try emit(.alloc(AllocationCall(op: .calloc, size: size, count: 1, result: VirtualAddress(p))))
+        return p
+    }
+
+    @inline(__always) mutating func free(_ p: UInt64, _ size: UInt64) throws {
+        heap.free(p, size: size, now: now)
+        try emit(.alloc(AllocationCall(op: .free, pointer: VirtualAddress(p))))
+    }
+
+    // MARK: sizes
+
+    /// sds header bytes by type (`sdsReqType`): sdshdr5 below 32, 8 below 256, 16 below 64 Ki, else 32.
+    @inline(__always) static func sdsHeader(_ len: UInt64) -> UInt64 {
+        len < 32 ? 1 : len < 256 ? 3 : len < 65536 ? 5 : 9
+    }
+    /// An sds string's allocation: header, bytes, NUL (`sdsnewlen`; type 5 for the db's keys).
+    @inline(__always) static func sdsAlloc(_ len: UInt64) -> UInt64 { sdsHeader(len) + len + 1 }
+    /// An embstr object: robj (16), sdshdr8 (3), the bytes and NUL in one allocation
+    /// (`createEmbeddedStringObject`; 44 bytes fill the 64-byte class).
+    @inline(__always) static func embstrAlloc(_ len: UInt64) -> UInt64 { 16 + 3 + len + 1 }
+    /// Arguments of 32 KiB and more become the query buffer itself (`PROTO_MBULK_BIG_ARG`):
+    /// its room is the bulk plus CRLF.
+    static let bigArg: UInt64 = 32 * 1024
+
+    @inline(__always) func valueSize(_ k: UInt64) -> UInt64 { o.valueSizes.size(seed: o.seed, key: k) }
+
+    /// The RESP bytes of a command with these argument lengths.
+    static func respBytes(_ args: UInt64...) -> UInt64 {
+        var n: UInt64 = 1 + UInt64(String(args.count).count) + 2
+        for a in args { n += 1 + UInt64(String(a).count) + 2 + a + 2 }
+        return n
+    }
+
+    // MARK: start-up
+
+    /// The jemalloc background thread, the dicts' first tables and the clients.
+    mutating func start() throws {
+        try emit(.process(ProcessEvent(op: .threadStart, thread: bgThread)))
+        for _ in 0..<o.clients {
+            // Measured on redis 7.0.15 (CLIENT LIST tot-mem): the client struct's class is 768
+            // bytes, the query buffer's 20480 (PROTO_IOBUF_LEN grown greedily), the reply buffer
+            // 16384 (PROTO_REPLY_CHUNK_BYTES).
+            let c = try malloc(768)
+            let q = try malloc(PROTO.queryBuffer, write: 0)
+            let r = try malloc(PROTO.replyBuffer, write: 0)
+            clients.append((c, q, r))
+        }
+    }
+}
+
+/// Redis's protocol buffer sizes (networking.c, server.h).
+enum PROTO {
+    static let queryBuffer: UInt64 = 20480
+    static let replyBuffer: UInt64 = 16384
+}
+
+/// A BGSAVE child in progress: which key it serialises next, its clock and its RDB buffer.
+struct RedisChild {
+    var pid: ProcessID
+    var next: UInt64 = 0
+    var time: UInt64
+    var pending: UInt64 = 0
+    var written: UInt64 = 0
+    var file: FileID
+}
