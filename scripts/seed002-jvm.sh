@@ -49,19 +49,19 @@ for spec in "${runs[@]}"; do
     # The JVM's events end at its death (a killed JVM's later events are those of a dead process).
     last=$(q "$db" "SELECT CASE end_seq WHEN 0 THEN (SELECT max(seq) FROM events) ELSE end_seq END FROM processes WHERE pid = $pid")
     row=$(q "$db" "
-      SELECT (SELECT max(rss_kb) FROM v_rss WHERE pid = $pid),
-             (SELECT min(value) FROM v_counters WHERE counter = 'meminfo.MemAvailable'),
+      SELECT (SELECT max(rss_kb) FROM v_rss WHERE pid = $pid) AS rss,
+             (SELECT min(value) FROM v_counters WHERE counter = 'meminfo.MemAvailable') AS avail,
              (SELECT coalesce(max(t.value - f.value), 0) FROM counter_samples t
                 JOIN counter_samples f ON f.seq = t.seq
                WHERE t.counter = (SELECT id FROM counter_names WHERE name = 'meminfo.SwapTotal')
-                 AND f.counter = (SELECT id FROM counter_names WHERE name = 'meminfo.SwapFree')),
-             (SELECT max(value) FROM v_counters WHERE counter = 'vmstat.pswpout'),
-             (SELECT max(value) FROM v_counters WHERE counter = 'vmstat.pgmajfault'),
-             (SELECT printf('%.2f', max(value) / 100.0) FROM v_counters WHERE counter = 'psi.memory.some_avg10'),
-             (SELECT printf('%.1f', max(value) / 1000.0) FROM v_counters WHERE counter = 'psi.memory.full_total_us'),
-             (SELECT printf('%.1f', coalesce(sum(total_ns), 0) / 1e6) FROM stalls WHERE pid = $pid),
-             (SELECT count(*) FROM v_phases WHERE name LIKE '%Pause Young%' AND start_seq <= $last),
-             (SELECT count(*) FROM v_phases WHERE name LIKE '%Pause Full%' AND start_seq <= $last)" | tr ',' ' ')
+                 AND f.counter = (SELECT id FROM counter_names WHERE name = 'meminfo.SwapFree')) AS swap,
+             (SELECT max(value) FROM v_counters WHERE counter = 'vmstat.pswpout') AS pswpout,
+             (SELECT max(value) FROM v_counters WHERE counter = 'vmstat.pgmajfault') AS majflt,
+             (SELECT printf('%.2f', max(value) / 100.0) FROM v_counters WHERE counter = 'psi.memory.some_avg10') AS some10,
+             (SELECT printf('%.1f', max(value) / 1000.0) FROM v_counters WHERE counter = 'psi.memory.full_total_us') AS fullms,
+             (SELECT printf('%.1f', coalesce(sum(total_ns), 0) / 1e6) FROM stalls WHERE pid = $pid) AS stallms,
+             (SELECT count(*) FROM v_phases WHERE name LIKE '%Pause Young%' AND start_seq <= $last) AS young,
+             (SELECT count(*) FROM v_phases WHERE name LIKE '%Pause Full%' AND start_seq <= $last) AS full" | tr ',' ' ')
     read -r rss avail swap pswpout majflt some10 fullms stallms young full <<< "$row"
     end10=$("$bin" proc pressure/memory "$db" | awk '/^some/ { sub("avg10=", "", $2); print $2 }')
     kill=$("$bin" proc dmesg "$db" | grep -E 'Killed process' | head -1 | sed -E 's/.*Killed process [0-9]+ \(([^)]*)\).*anon-rss:([0-9]+kB).*oom_score_adj:(-?[0-9]+).*/\1, anon-rss \2, oom_score_adj \3/' || true)
