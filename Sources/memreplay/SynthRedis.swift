@@ -4,7 +4,7 @@ import MemTrace
 import MemModel
 import MemReplay
 
-/// `memreplay synth redis`: a redis-server serving a keyspace, with BGSAVE (see README, "synth redis").
+/// `memreplay synth redis`: a redis-server serving a keyspace, with BGSAVE (see docs/synthesizers.md).
 struct SynthRedis: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "redis",

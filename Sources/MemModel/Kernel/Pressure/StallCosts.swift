@@ -4,7 +4,7 @@
 ///
 /// Measured on the project's host (Linux 6.18, 2 vCPUs, rotational virtio disk) from the
 /// `vmscan:mm_vmscan_memcg_reclaim_begin/end` and `mm_vmscan_lru_shrink_inactive` tracepoints
-/// (README, "Swap" and "PSI"): `cat` of a 512 MiB file in a 64 MiB memory cgroup spent 91.3 ms in
+/// (docs/pressure.md, "Swap" and "Stalls and PSI"): `cat` of a 512 MiB file in a 64 MiB memory cgroup spent 91.3 ms in
 /// 222 reclaim calls that scanned 115,215 clean file pages (792 ns per page scanned); a
 /// 256 MiB anonymous toucher in a 128 MiB cgroup with swap spent 787.9 ms scanning 128,249 pages
 /// and writing 33,006 to swap: 101.6 ms of it at the scan rate, 686 ms for the writes (20.8 µs

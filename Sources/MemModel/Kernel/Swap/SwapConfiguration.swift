@@ -26,7 +26,7 @@ public struct SwapConfiguration: Codable, Hashable, Sendable {
 
     /// Measured on the project's host (a swap file on a rotational virtio disk, vm.page-cluster 3):
     /// re-reading 128 MiB a 128 MiB memory cgroup had pushed to swap took 1.738 s for 4,120 major
-    /// faults, 422 µs each (README, "Swap").
+    /// faults, 422 µs each (docs/pressure.md, "Swap").
     public static let measuredReadNanoseconds: UInt64 = 422_000
 
     public init(areas: [Area] = []) { self.areas = areas }
