@@ -40,20 +40,7 @@ extension LinuxKernel {
     /// for the object's page cache (`shmem_add_to_page_cache`, `delete_from_swap_cache`) and the
     /// object's reference to the slot is dropped (`swap_free`). Nil when no frame could be had.
     mutating func shmemSwapIn(_ object: UInt32, _ index: UInt64, _ e: SwapEntry) -> (frame: PageFrameNumber, major: Bool)? {
-        var major = false
-        let frame: PageFrameNumber
-        if let f = swap.cachedFrame(e) {
-            frame = f
-            _ = swap.noteLookup(f)
-        } else {
-            guard let f = swapReadahead(e) else { return nil }
-            frame = f
-            major = true
-            stats.pgmajfault += 1
-            if frames.folioFlags(f).contains(.workingset) {
-                stall.swapIn += configuration.swap?.readNanoseconds ?? SwapConfiguration.measuredReadNanoseconds
-            }
-        }
+        guard let (frame, major) = readSwapPage(e) else { return nil }
         // The readahead's allocations may have reclaimed or freed the object meanwhile.
         guard cache.shmem[object]?.swapped[index] == e, swap.cachedFrame(e) == frame else { return nil }
         deleteFromSwapCache(frame)

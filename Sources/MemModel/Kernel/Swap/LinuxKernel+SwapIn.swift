@@ -11,22 +11,7 @@ extension LinuxKernel {
     /// (`should_try_to_free_swap`, `folio_free_swap`).
     mutating func swapInFault(_ p: ProcessState, _ vi: Int, _ vpn: UInt64, _ e: SwapEntry, write: Bool) -> Translation {
         let vma = p.space.areas[vi]
-        var major = false
-        let frame: PageFrameNumber
-        if let f = swap.cachedFrame(e) {
-            frame = f
-            _ = swap.noteLookup(f)
-        } else {
-            guard let f = swapReadahead(e) else { return p.alive ? oom(p, vma.id) : Translation(fault: .oom, frame: PageFrameNumber(0), vma: vma.id) }
-            frame = f
-            major = true
-            stats.pgmajfault += 1
-            // Waiting for a workingset page's read is a memory stall (`folio_wait_bit_common`
-            // under `psi_memstall_enter`); the window's pages come in one request.
-            if frames.folioFlags(f).contains(.workingset) {
-                stall.swapIn += configuration.swap?.readNanoseconds ?? SwapConfiguration.measuredReadNanoseconds
-            }
-        }
+        guard let (frame, major) = readSwapPage(e) else { return p.alive ? oom(p, vma.id) : Translation(fault: .oom, frame: PageFrameNumber(0), vma: vma.id) }
         guard p.alive, p.table.swapEntry(vpn) == e else {
             // Direct reclaim for the readahead's frames ended this process (the OOM killer).
             return Translation(fault: .oom, frame: PageFrameNumber(0), vma: vma.id)
@@ -50,6 +35,24 @@ extension LinuxKernel {
             return Translation(fault: t.fault.isSignal ? t.fault : kind, frame: t.frame, vma: vma.id)
         }
         return Translation(fault: kind, frame: frame, vma: vma.id)
+    }
+
+    /// The page of slot `e` in a frame, as both fault paths get it: from the swap cache
+    /// (`lookup_swap_cache`, a minor fault; a page read ahead counts as a readahead hit), else read
+    /// with its readahead window (a major fault, PGMAJFAULT). Waiting for a workingset page's read
+    /// is a memory stall (`folio_wait_bit_common` under `psi_memstall_enter`); the window's pages
+    /// come in one request. Nil when no frame could be had.
+    mutating func readSwapPage(_ e: SwapEntry) -> (frame: PageFrameNumber, major: Bool)? {
+        if let f = swap.cachedFrame(e) {
+            _ = swap.noteLookup(f)
+            return (f, false)
+        }
+        guard let f = swapReadahead(e) else { return nil }
+        stats.pgmajfault += 1
+        if frames.folioFlags(f).contains(.workingset) {
+            stall.swapIn += configuration.swap?.readNanoseconds ?? SwapConfiguration.measuredReadNanoseconds
+        }
+        return (f, true)
     }
 
     /// `swap_cluster_readahead` (mm/swap_state.c, the path for rotational swap devices): the
