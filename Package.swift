@@ -37,11 +37,13 @@ let package = Package(
             ]),
         .executableTarget(
             name: "MemBench", dependencies: ["MemTrace", "MemModel", "MemReplay", "MemStore", "CSQLite"]),
+        // Child processes for tests (posix_spawn, output to files, a deadline): see Subprocess.swift.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MemTraceTests", dependencies: ["MemTrace", "MemReplay"]),
-        .testTarget(name: "MemModelTests", dependencies: ["MemModel"]),
-        .testTarget(name: "MemReplayTests", dependencies: ["MemReplay"]),
+        .testTarget(name: "MemModelTests", dependencies: ["MemModel", "TestSupport"]),
+        .testTarget(name: "MemReplayTests", dependencies: ["MemReplay", "TestSupport"]),
         .testTarget(name: "MemStoreTests", dependencies: ["MemStore", "CSQLite"]),
-        .testTarget(name: "memreplayTests", dependencies: ["memreplay", "MemStore"]),
+        .testTarget(name: "memreplayTests", dependencies: ["memreplay", "MemStore", "TestSupport"]),
         .testTarget(name: "MemReportTests", dependencies: ["MemReport", "MemStore"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import MemTrace
 @testable import MemModel
 
@@ -62,15 +63,8 @@ enum AllocatorFixtures {
     }
 
     static func shell(_ exe: String, _ args: [String], env: [String: String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        var e = ProcessInfo.processInfo.environment
-        for (k, v) in env { e[k] = v }
-        p.environment = e
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw FixtureError("\(exe) \(args.joined(separator: " ")) exited \(p.terminationStatus)") }
+        let r = try Subprocess.run(exe, args, addingEnvironment: env, timeout: 300)
+        guard r.status == 0 else { throw FixtureError("\(exe) \(args.joined(separator: " ")) exited \(r.status): \(r.stderr)") }
     }
 
     static func parseStrace(_ text: String) throws -> Strace {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import MemTrace
 @testable import MemModel
@@ -34,16 +35,9 @@ struct RealKernelFaultTests {
 
     @discardableResult
     static func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = arguments
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw ProgramFailure(description: "\(tool) \(arguments) exited \(p.terminationStatus)") }
-        return String(decoding: data, as: UTF8.self)
+        let r = try Subprocess.run(tool, arguments, timeout: 300)
+        guard r.status == 0 else { throw ProgramFailure(description: "\(tool) \(arguments) exited \(r.status): \(r.stderr)") }
+        return r.stdout
     }
 
     /// A 1 GiB machine with THP as on Debian 12 (madvise), one process.

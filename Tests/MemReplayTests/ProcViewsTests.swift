@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import MemTrace
 import MemModel
@@ -298,28 +299,13 @@ import MemModel
     /// True when /usr/bin/free is procps-ng 4.x (Debian 12 ships 4.0.2).
     static let hasProcps4Free: Bool = {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/free") else { return false }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/free")
-        p.arguments = ["-V"]
-        let out = Pipe()
-        p.standardOutput = out
-        guard (try? p.run()) != nil else { return false }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).contains("procps-ng 4.")
+        guard let r = try? Subprocess.run("/usr/bin/free", ["-V"]) else { return false }
+        return r.stdout.contains("procps-ng 4.")
     }()
 
     /// The layout is procps-ng 4.0.2's own: `free -k`'s numbers, reformatted, give its text back.
     @Test(.enabled(if: hasProcps4Free)) func freeLayoutMatchesTheInstalledFree() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/free")
-        p.arguments = ["-k"]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
+        let text = try Subprocess.run("/usr/bin/free", ["-k"]).stdout
         let rows = text.split(separator: "\n").map { $0.split(separator: " ").compactMap { UInt64($0) } }
         try #require(rows.count == 3 && rows[1].count == 6 && rows[2].count == 3)
         let m = rows[1], s = rows[2]

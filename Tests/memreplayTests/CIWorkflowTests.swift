@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// docs/ci.md's GitHub Actions workflow is valid YAML with the steps it describes, and its local
@@ -18,26 +19,20 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("memory.yml")
         try Data(yaml.utf8).write(to: file)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        p.arguments = ["-c", """
+        let script = """
             import sys, yaml
             w = yaml.safe_load(open(sys.argv[1]))
             steps = w["jobs"]["replay"]["steps"]
             print("|".join(s.get("name", s.get("uses", "")) for s in steps))
             print(sorted(w[True].keys()) if True in w else sorted(w["on"].keys()))
-            """, file.path]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
+            """
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else {
             print("CIWorkflowTests: skipped: no python3 to parse YAML"); return
         }
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let error = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let r = try Subprocess.run("/usr/bin/python3", ["-c", script, file.path])
+        let text = r.stdout, error = r.stderr
         if error.contains("No module named 'yaml'") { print("CIWorkflowTests: skipped: python3-yaml is not installed"); return }
-        #expect(p.terminationStatus == 0, "\(error)")
+        #expect(r.status == 0, "\(error)")
         #expect(text.hasPrefix("actions/checkout@v4|Dependencies|Build the base|Build the head|Replay on both|Diff|actions/upload-artifact@v4|Comment|Gate\n"), "\(text)")
         #expect(text.contains("['pull_request']"))
     }
@@ -46,16 +41,10 @@ import Testing
     @Test func localRunOfTheWorkflowCommands() throws {
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
-        p.arguments = ["scripts/ci-local.sh", CLI.binary.path, CLI.binary.path, "traces/mappings-16m.mrt", dir.path]
-        p.currentDirectoryURL = CLI.packageRoot
-        let out = Pipe()
-        p.standardOutput = out; p.standardError = Pipe()
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        let r = try Subprocess.run("/bin/bash", ["scripts/ci-local.sh", CLI.binary.path, CLI.binary.path, "traces/mappings-16m.mrt", dir.path],
+                                   cwd: CLI.packageRoot.path)
+        let text = r.stdout
+        #expect(r.status == 0, "\(r.stderr)")
         #expect(text.hasPrefix("**OK** — all "), "\(text.prefix(300))")
         #expect(text.contains("### By phase"))
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("memory-report.html").path))

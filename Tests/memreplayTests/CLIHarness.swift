@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs the built `memreplay` binary and captures its output and exit status.
@@ -18,20 +19,12 @@ struct CLI {
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// Runs memreplay with `args` (through `Subprocess`: output in files, killed after `timeout` s).
     @discardableResult
-    static func run(_ args: [String], cwd: URL? = nil, environment: [String: String] = [:]) throws -> Result {
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        if let cwd { p.currentDirectoryURL = cwd }
-        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    static func run(_ args: [String], cwd: URL? = nil, environment: [String: String] = [:], input: String? = nil,
+                    timeout: Double = 600) throws -> Result {
+        let r = try Subprocess.run(binary.path, args, cwd: cwd?.path, addingEnvironment: environment, input: input, timeout: timeout)
+        return Result(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 
     /// A fresh temporary directory.

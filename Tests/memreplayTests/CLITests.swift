@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import MemStore
 
@@ -121,21 +122,17 @@ import MemStore
         let d = try CLI.tempDir()
         let t = d.appendingPathComponent("big.mrt").path, db = d.appendingPathComponent("big.db").path
         #expect(try CLI.run(["synth", "locality", "--events", "3000000", "-o", t]).status == 0)
-        let p = Process()
-        p.executableURL = CLI.binary
-        p.arguments = ["replay", t, "-o", db]
-        p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try Subprocess.start(CLI.binary.path, ["replay", t, "-o", db])
         // Wait until the temporary database exists, then interrupt.
         var sawTemp = false
         for _ in 0..<400 {
             if (try FileManager.default.contentsOfDirectory(atPath: d.path)).contains(where: { $0.contains(".tmp") }) { sawTemp = true; break }
             usleep(10_000)
         }
-        p.interrupt()
-        p.waitUntilExit()
+        p.kill(SIGINT)
+        let r = p.wait(timeout: 120)
         #expect(sawTemp)
-        #expect(p.terminationStatus == 130)
+        #expect(r.status == 130, "\(r)")
         #expect(!FileManager.default.fileExists(atPath: db))
         #expect(try FileManager.default.contentsOfDirectory(atPath: d.path).filter { $0.contains(".tmp") }.isEmpty)
     }

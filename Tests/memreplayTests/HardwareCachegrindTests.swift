@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The `cachegrind` preset against valgrind cachegrind itself: the lackey trace of a C program,
@@ -14,12 +15,7 @@ import Testing
     static let toolsPresent = which("valgrind") && which("gcc")
 
     static func run(_ exe: String, _ args: [String]) throws -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [exe] + args
-        p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
-        try p.run(); p.waitUntilExit()
-        return p.terminationStatus
+        try Subprocess.run("/usr/bin/env", [exe] + args).status
     }
 
     @Test(.enabled(if: toolsPresent, "valgrind and gcc are needed"))

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import TestSupport
 import Testing
 
 /// The memory-cgroup differentials of `HostSettingsTests` (the one suite that changes the host):
@@ -34,36 +35,21 @@ extension HostSettingsTests {
     /// Runs `exe arguments` as a child moved into `cgroup` before it execs; returns its pid, how it
     /// ended (exit status, or the signal when `signaled`) and its output.
     static func runIn(_ cgroup: String, _ exe: String, _ arguments: [String]) throws -> (pid: Int32, status: Int32, signaled: Bool, stdout: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "echo $$ > \(cgroup)/cgroup.procs && exec \"$0\" \"$@\"", exe] + arguments
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.processIdentifier, p.terminationStatus, p.terminationReason == .uncaughtSignal, String(decoding: data, as: UTF8.self))
+        let child = try Subprocess.start("/bin/sh", ["-c", "echo $$ > \(cgroup)/cgroup.procs && exec \"$0\" \"$@\"", exe] + arguments)
+        let r = child.wait(timeout: 300)
+        return (child.pid, r.signal ?? r.status, r.signaled, r.stdout)
     }
 
     static func compileMemcgFixture(_ name: String, in dir: URL) throws -> String {
         let exe = dir.appendingPathComponent(name).path
-        let cc = Process()
-        cc.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
-        cc.arguments = ["-O1", "-o", exe, CLI.packageRoot.appendingPathComponent("Tests/Fixtures/memcg/\(name).c").path]
-        try cc.run(); cc.waitUntilExit()
-        try #require(cc.terminationStatus == 0)
+        let cc = try Subprocess.run("/usr/bin/cc", ["-O1", "-o", exe, CLI.packageRoot.appendingPathComponent("Tests/Fixtures/memcg/\(name).c").path])
+        try #require(cc.status == 0, "\(cc)")
         return exe
     }
 
     /// anon-rss (kB) of the kernel's "Memory cgroup out of memory: Killed process PID" line.
     static func kernelKillAnonRSS(pid: Int32) throws -> Int? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/dmesg")
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let text = try Subprocess.run("/bin/dmesg").stdout
         guard let line = text.split(separator: "\n").last(where: { $0.contains("Memory cgroup out of memory: Killed process \(pid) ") }),
               let r = line.range(of: "anon-rss:") else { return nil }
         return Int(line[r.upperBound...].prefix { $0.isNumber })

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import TestSupport
 import Testing
 import MemTrace
 import MemModel
@@ -35,25 +36,15 @@ extension HostSettingsTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let exe = dir.appendingPathComponent("dirtywriter").path
-        let cc = Process()
-        cc.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
-        cc.arguments = ["-O1", "-o", exe, CLI.packageRoot.appendingPathComponent("Tests/Fixtures/writeback/dirtywriter.c").path]
-        try cc.run(); cc.waitUntilExit()
-        try #require(cc.terminationStatus == 0)
+        let cc = try Subprocess.run("/usr/bin/cc", ["-O1", "-o", exe, CLI.packageRoot.appendingPathComponent("Tests/Fixtures/writeback/dirtywriter.c").path])
+        try #require(cc.status == 0, "\(cc)")
         let thresh: Int64 = 32 << 20, background: Int64 = 16 << 20, mib = 256
         // The file goes on the disk beside the package (not a tmpfs /tmp).
         let target = CLI.packageRoot.appendingPathComponent(".dirtywriter-\(getpid())").path
         let output: String = try HostSettingsTests.withDirtySysctls([("dirty_bytes", thresh), ("dirty_background_bytes", background)]) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: exe)
-            p.arguments = [target, String(mib)]
-            let out = Pipe()
-            p.standardOutput = out
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            try #require(p.terminationStatus == 0)
-            return String(decoding: data, as: UTF8.self)
+            let r = try Subprocess.run(exe, [target, String(mib)], timeout: 300)
+            try #require(r.status == 0, "\(r)")
+            return r.stdout
         }
         try? FileManager.default.removeItem(atPath: target)
         func value(_ key: String) throws -> Int64 {

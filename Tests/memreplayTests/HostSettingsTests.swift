@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import TestSupport
 import Testing
 
 /// Differential tests that change this host's kernel settings (root only), one at a time, each
@@ -60,11 +61,8 @@ struct HostSettingsTests {
 
     static func compileForkheap(in dir: URL) throws -> String {
         let exe = dir.appendingPathComponent("forkheap").path
-        let cc = Process()
-        cc.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
-        cc.arguments = ["-O1", "-o", exe, CLI.packageRoot.appendingPathComponent("Tests/Fixtures/vm/forkheap.c").path]
-        try cc.run(); cc.waitUntilExit()
-        try #require(cc.terminationStatus == 0)
+        let cc = try Subprocess.run("/usr/bin/cc", ["-O1", "-o", exe, CLI.packageRoot.appendingPathComponent("Tests/Fixtures/vm/forkheap.c").path])
+        try #require(cc.status == 0, "\(cc)")
         return exe
     }
 
@@ -80,15 +78,7 @@ struct HostSettingsTests {
     }
 
     static func runForkheap(_ exe: String, _ arguments: [String]) throws -> Outcome {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = arguments
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return try outcome(String(decoding: data, as: UTF8.self))
+        return try outcome(try Subprocess.run(exe, arguments, timeout: 300).stdout)
     }
 
     /// One CSV value of `sql` on run database `db`.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import MemReplay
 
@@ -32,11 +33,8 @@ extension JVMSynthTests {
     func matchesARecordedJava() throws {
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let javac = Process()
-        javac.executableURL = URL(fileURLWithPath: "/usr/bin/javac")
-        javac.arguments = ["-d", dir.path, CLI.packageRoot.appendingPathComponent("Tests/Fixtures/recorder/JVMAlloc.java").path]
-        try javac.run(); javac.waitUntilExit()
-        #expect(javac.terminationStatus == 0)
+        let javac = try Subprocess.run("/usr/bin/javac", ["-d", dir.path, CLI.packageRoot.appendingPathComponent("Tests/Fixtures/recorder/JVMAlloc.java").path])
+        #expect(javac.status == 0, "\(javac)")
         let real = dir.appendingPathComponent("real.mrt").path, log = dir.appendingPathComponent("gc.log").path
         let r = try CLI.run(["record", "-o", real, "--", "/usr/bin/java", "-Xmx256m", "-Xlog:gc:file=\(log)", "-cp", dir.path,
                              "JVMAlloc", "512", "32", "4"])

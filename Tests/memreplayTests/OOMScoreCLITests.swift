@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `memreplay proc oom_score`: a recorded program's /proc/self/oom_score, as the kernel printed it
@@ -7,11 +8,8 @@ import Testing
     /// Builds Tests/Fixtures/oom/score.c (writes N MiB, prints its oom_score) into `dir`.
     static func compileScore(in dir: URL) throws -> String {
         let exe = dir.appendingPathComponent("score").path
-        let build = Process()
-        build.executableURL = URL(fileURLWithPath: ProcViewsCLITests.cc!)
-        build.arguments = ["-O1", "-o", exe, CLI.packageRoot.appendingPathComponent("Tests/Fixtures/oom/score.c").path]
-        try build.run(); build.waitUntilExit()
-        try #require(build.terminationStatus == 0)
+        let build = try Subprocess.run(ProcViewsCLITests.cc!, ["-O1", "-o", exe, CLI.packageRoot.appendingPathComponent("Tests/Fixtures/oom/score.c").path])
+        try #require(build.status == 0, "\(build)")
         return exe
     }
 

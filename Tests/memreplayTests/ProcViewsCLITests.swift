@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `memreplay proc maps|smaps|status|free|free-3.3` on runs: /proc/PID/maps of a recorded C
@@ -42,11 +43,8 @@ import Testing
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let exe = dir.appendingPathComponent("maps").path
-        let build = Process()
-        build.executableURL = URL(fileURLWithPath: ProcViewsCLITests.cc!)
-        build.arguments = ["-O1", "-o", exe, CLI.packageRoot.appendingPathComponent("Tests/Fixtures/procviews/maps.c").path]
-        try build.run(); build.waitUntilExit()
-        try #require(build.terminationStatus == 0)
+        let build = try Subprocess.run(ProcViewsCLITests.cc!, ["-O1", "-o", exe, CLI.packageRoot.appendingPathComponent("Tests/Fixtures/procviews/maps.c").path])
+        try #require(build.status == 0, "\(build)")
         let trace = dir.appendingPathComponent("maps.mrt").path, db = dir.appendingPathComponent("maps.db").path
         // The program prints its own /proc/self/maps as its last act before exit.
         let rec = try CLI.run(["record", "--quiet", "-o", trace, "--", exe, dir.path])

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The progress line of `record`, `import` and `report`: it appears on a terminal (a
@@ -12,18 +13,8 @@ import Testing
     /// Runs `command` (a shell command line) under script(1), so memreplay's stdin, stdout and
     /// stderr are a pseudo-terminal; returns what the terminal showed (stdout and stderr together).
     static func onTerminal(_ command: String, interval: String = "0") throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-        p.arguments = ["-qec", command, "/dev/null"]
-        p.environment = ProcessInfo.processInfo.environment.merging(["MEMREPLAY_PROGRESS_INTERVAL_MS": interval]) { $1 }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try Subprocess.run("/usr/bin/script", ["-qec", command, "/dev/null"],
+                           addingEnvironment: ["MEMREPLAY_PROGRESS_INTERVAL_MS": interval]).stdout
     }
 
     static func quoted(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import MemTrace
 import Testing
 
@@ -39,11 +40,7 @@ struct RealProgramRecordTests {
         // ltrace counts the same calls at their call sites; calls it attributes to libc.so.6 itself
         // are left out, because ltrace mislabels other libc-internal PLT calls there.
         let log = dir.appendingPathComponent("ltrace.txt").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/ltrace")
-        p.arguments = ["-f", "-o", log, "-e", "malloc+calloc+realloc+free", "/usr/bin/python3.11", script]
-        p.standardOutput = FileHandle.nullDevice; p.standardError = FileHandle.nullDevice
-        try p.run(); p.waitUntilExit()
+        try Subprocess.run("/usr/bin/ltrace", ["-f", "-o", log, "-e", "malloc+calloc+realloc+free", "/usr/bin/python3.11", script])
         let text = try String(contentsOfFile: log, encoding: .utf8)
         var independent: [String: Int] = [:]
         for line in text.split(separator: "\n") where !line.contains("libc.so.6->") {
@@ -61,11 +58,8 @@ struct RealProgramRecordTests {
     func jvmWithItsThreads() throws {
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let javac = Process()
-        javac.executableURL = URL(fileURLWithPath: "/usr/bin/javac")
-        javac.arguments = ["-d", dir.path, RealProgramRecordTests.fixtures.appendingPathComponent("Alloc.java").path]
-        try javac.run(); javac.waitUntilExit()
-        #expect(javac.terminationStatus == 0)
+        let javac = try Subprocess.run("/usr/bin/javac", ["-d", dir.path, RealProgramRecordTests.fixtures.appendingPathComponent("Alloc.java").path])
+        #expect(javac.status == 0, "\(javac)")
         let trace = dir.appendingPathComponent("java.mrt").path
         let r = try CLI.run(["record", "-o", trace, "--", "/usr/bin/java", "-Xmx256m", "-cp", dir.path, "Alloc"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -93,31 +87,16 @@ struct RealProgramRecordTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let port = String(20_000 + Int(getpid() % 10_000))
         let trace = dir.appendingPathComponent("redis.mrt").path
-        let server = Process()
-        server.executableURL = CLI.binary
-        server.arguments = ["record", "-o", trace, "--", "/usr/bin/redis-server", "--port", port, "--bind", "127.0.0.1",
-                            "--save", "", "--appendonly", "no", "--dir", dir.path, "--daemonize", "no"]
-        server.standardOutput = FileHandle.nullDevice; server.standardError = FileHandle.nullDevice
-        try server.run()
+        let server = try Subprocess.start(CLI.binary.path, ["record", "-o", trace, "--", "/usr/bin/redis-server", "--port", port, "--bind", "127.0.0.1",
+                                                            "--save", "", "--appendonly", "no", "--dir", dir.path, "--daemonize", "no"])
         func cli(_ args: [String]) throws -> String {
-            let p = Process(), out = Pipe()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/redis-cli")
-            p.arguments = ["-p", port] + args
-            p.standardOutput = out; p.standardError = FileHandle.nullDevice
-            try p.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
+            try Subprocess.run("/usr/bin/redis-cli", ["-p", port] + args, timeout: 60).stdout
         }
         var up = false
         for _ in 0..<100 where !up { if try cli(["ping"]).contains("PONG") { up = true } else { usleep(100_000) } }
         #expect(up)
-        let bench = Process()
-        bench.executableURL = URL(fileURLWithPath: "/usr/bin/redis-benchmark")
-        bench.arguments = ["-p", port, "-n", "100000", "-q", "-t", "set,get,incr,lpush,lpop"]
-        bench.standardOutput = FileHandle.nullDevice; bench.standardError = FileHandle.nullDevice
-        try bench.run(); bench.waitUntilExit()
-        #expect(bench.terminationStatus == 0)
+        let bench = try Subprocess.run("/usr/bin/redis-benchmark", ["-p", port, "-n", "100000", "-q", "-t", "set,get,incr,lpush,lpop"], timeout: 300)
+        #expect(bench.status == 0, "\(bench.stderr)")
         #expect(try cli(["bgsave"]).contains("started"))
         var saved = false
         for _ in 0..<100 where !saved {
@@ -125,8 +104,8 @@ struct RealProgramRecordTests {
         }
         #expect(saved)
         _ = try cli(["shutdown", "nosave"])
-        server.waitUntilExit()
-        #expect(server.terminationStatus == 0)
+        let ended = server.wait(timeout: 300)
+        #expect(ended.status == 0, "\(ended)")
 
         let reader = try TraceReader(path: trace)
         var pids = Set<UInt32>(), forks = 0, starts = 0, exits: [Int32] = [], mallocs = 0, frees = 0

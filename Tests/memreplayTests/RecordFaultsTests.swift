@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import MemTrace
 import Testing
 
@@ -26,11 +27,8 @@ struct RecordFaultsTests {
 
     static func compile(in dir: URL) throws -> String {
         let out = dir.appendingPathComponent("touchfork").path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
-        p.arguments = ["-O2", "-o", out, RecordTests.fixtures.appendingPathComponent("touchfork.c").path]
-        try p.run(); p.waitUntilExit()
-        try #require(p.terminationStatus == 0)
+        let cc = try Subprocess.run("/usr/bin/cc", ["-O2", "-o", out, RecordTests.fixtures.appendingPathComponent("touchfork.c").path])
+        try #require(cc.status == 0, "\(cc)")
         return out
     }
 
@@ -164,11 +162,8 @@ struct RecordFaultsTests {
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let program = dir.appendingPathComponent("dlopen").path
-        let cc = Process()
-        cc.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
-        cc.arguments = ["-O1", "-o", program, RecordTests.fixtures.appendingPathComponent("dlopen.c").path, "-ldl", "-lpthread"]
-        try cc.run(); cc.waitUntilExit()
-        try #require(cc.terminationStatus == 0)
+        let cc = try Subprocess.run("/usr/bin/cc", ["-O1", "-o", program, RecordTests.fixtures.appendingPathComponent("dlopen.c").path, "-ldl", "-lpthread"])
+        try #require(cc.status == 0, "\(cc)")
         let trace = dir.appendingPathComponent("d.mrt").path, db = dir.appendingPathComponent("d.db").path
         let r = try CLI.run(["record", "-o", trace, "--", program])
         try #require(r.status == 0, "\(r.stderr)")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import MemTrace
 import Testing
 
@@ -12,11 +13,8 @@ struct RecordTests {
     /// Compiles a fixture with cc (-O0 -fno-builtin, so every call in the source is a call).
     static func compile(_ name: String, in dir: URL) throws -> String {
         let out = dir.appendingPathComponent(name).path
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/cc")
-        p.arguments = ["-O0", "-fno-builtin", "-o", out, fixtures.appendingPathComponent(name + ".c").path, "-lpthread"]
-        try p.run(); p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        let cc = try Subprocess.run("/usr/bin/cc", ["-O0", "-fno-builtin", "-o", out, fixtures.appendingPathComponent(name + ".c").path, "-lpthread"])
+        #expect(cc.status == 0, "\(cc)")
         return out
     }
 

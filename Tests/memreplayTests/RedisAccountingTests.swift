@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -26,20 +27,10 @@ import Glibc
         return UInt16(bigEndian: addr.sin_port)
     }
 
-    /// Runs `command` with its output in a temporary file, read once it exited. Not a pipe: a
-    /// redis-server another test case starts at the same moment can inherit the pipe's write
-    /// end, and reading to end of file then waits for that server (the hang these tests had).
+    /// Runs `command` through the shell (`Subprocess`: output in a file, so a redis-server
+    /// another test case starts at the same moment cannot hold a pipe open — the hang these tests had).
     static func sh(_ command: String) throws -> String {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("memreplay-redis-sh-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: out) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "(\(command)) > '\(out.path)' 2>/dev/null"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        return (try? String(contentsOf: out, encoding: .utf8)) ?? ""
+        try Subprocess.run("/bin/sh", ["-c", command], timeout: 120).stdout
     }
 
     static func info(_ port: UInt16) throws -> (used: Double, rss: Double) {
@@ -56,13 +47,9 @@ import Glibc
     /// The real server's used_memory and RSS growth per key for `keys` SETs of `size` bytes.
     static func real(keys: Int, size: Int, dir: URL) throws -> (used: Double, rss: Double) {
         let port = freePort()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: server)
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        p.arguments = ["--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir.path, "--logfile", dir.appendingPathComponent("redis.log").path]
-        try p.run()
-        defer { p.terminate(); p.waitUntilExit() }
+        let p = try Subprocess.start(server, ["--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir.path,
+                                              "--logfile", dir.appendingPathComponent("redis.log").path])
+        defer { p.kill(); p.wait(timeout: 30) }
         var ready = false
         for _ in 0..<100 where !ready {
             usleep(50_000)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `memreplay report` on real replays, the page in a real browser, and replay's progress line.
@@ -124,15 +125,8 @@ import Testing
     }
 
     static func run(_ exe: String, _ args: [String]) throws -> (stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out; p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let r = try Subprocess.run(exe, args, timeout: 300)
+        return (r.stdout, r.stderr)
     }
 
     /// Progress shows on a terminal (a pseudo-terminal from script(1)) and not into a pipe.
