@@ -17,7 +17,7 @@ public struct RedisSynthesizer: Synthesizer {
 
     public var header: TraceHeader {
         TraceHeader(producer: "memreplay-synth", producerVersion: MemReplayVersion.current, commandLine: commandLine,
-                    processes: [SynthImage.process(pid: pid, executable: RedisSynthesizer.executable)],
+                    processes: [RedisSynthesizer.process(pid: pid)],
                     attributes: options.attributes)
     }
 
@@ -54,10 +54,17 @@ public struct RedisSynthesizer: Synthesizer {
             }
             if o.bgsaveAfterLoad { try s.bgsave() }
         }
-        if o.ops > 0 {
+        let schedule: [RedisPhase] = o.phases.isEmpty ? (o.ops > 0 ? [.ops(o.ops, o.mix)] : []) : o.phases
+        for phase in schedule {
+            guard case let .ops(count, m) = phase else {
+                // A BGSAVE asked for while one runs is refused, as redis-cli's would be.
+                try s.emit(.control(ControlEvent(op: .phase, name: writer.defineString("bgsave"))))
+                try s.bgsave()
+                continue
+            }
             try s.emit(.control(ControlEvent(op: .phase, name: writer.defineString("ops"))))
-            let m = o.mix
-            for _ in 0..<o.ops {
+            if !o.phases.isEmpty && o.reconnectPerPhase { try s.reconnectClients() }
+            for _ in 0..<count {
                 try step(&s, &clock)
                 // Popularity rank → key id by a stride coprime to the key count (a bijection), so
                 // popular keys are spread over the dict's buckets.
@@ -73,6 +80,15 @@ public struct RedisSynthesizer: Synthesizer {
         try s.emit(.process(ProcessEvent(op: .exit, status: 0)))
         return Summary(usedMemory: s.heap.usedMemory, liveKeys: s.main.used, commands: s.commands, forks: s.forks,
                        mmaps: s.heap.mmapCount, madvises: s.heap.madviseCount, mappedBytes: s.heap.mappedBytes, endTime: s.now)
+    }
+
+    /// The initial process: the small synthesized image plus the file pages of redis-server and
+    /// its libraries that its start-up reads (`RedisServer.startup`).
+    static func process(pid: UInt32) -> InitialProcess {
+        var p = SynthImage.process(pid: pid, executable: executable)
+        p.regions.append(RedisServer.imageRegion(executable: executable))
+        p.regions.sort { $0.start < $1.start }
+        return p
     }
 
     /// Moves the clock to the next command: the child runs up to it, serverCron's ticks

@@ -22,6 +22,10 @@ struct SynthRedis: ParsableCommand {
     var valueSize: String = "100"
     @Flag(inversion: .prefixedNo, help: "SET every key once, in id order, before the operation mix.") var preload = true
     @Option(help: "Operations after the preload.") var ops: UInt64 = 1_000_000
+    @Option(help: "A schedule replacing --ops and --mix: COUNT@MIX and bgsave steps separated by ';', e.g. '20000@set=100;bgsave;5000@set=100;20000@get=100'.")
+    var phases: String?
+    @Flag(help: "With --phases: the clients reconnect at each operation run, as one redis-benchmark process per run does.")
+    var reconnect = false
     @Option(help: "Operation mix in percent, e.g. get=80,set=15,del=3,expire=2 (sum 100).") var mix: String = "get=50,set=50"
     @Option(help: "Key popularity: Zipf exponent (0 = uniform).") var zipf: Double = 0
     @Option(help: "Operations per second.") var opsPerSec: Double = 100_000
@@ -50,6 +54,8 @@ struct SynthRedis: ParsableCommand {
         o.keys = keys; o.keySize = keySize; o.preload = preload; o.ops = ops; o.zipfS = zipf
         o.valueSizes = try RedisValueSizes.parse(valueSize)
         o.mix = try RedisMix.parse(mix)
+        if let phases { o.phases = try RedisPhase.parseList(phases) }
+        o.reconnectPerPhase = reconnect
         o.timeline = [(opsPerSec, 0)]
         if let timeline {
             o.timeline = try timeline.split(separator: ",").map { seg in

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Every parameter of `memreplay synth redis`, with its unit and default. All of them go into the
 /// trace header (`attributes`), so a trace says how it was made.
 public struct RedisOptions: Hashable, Sendable {
@@ -11,6 +13,13 @@ public struct RedisOptions: Hashable, Sendable {
     public var preload = true
     /// Operations after the preload.
     public var ops: UInt64 = 1_000_000
+    /// A schedule replacing `ops` and `mix` when not empty: operation runs and BGSAVEs in order
+    /// (`--phases 20000@set=100;bgsave;5000@set=100;20000@get=100`, as a sequence of
+    /// redis-benchmark runs and `redis-cli BGSAVE`s would issue them).
+    public var phases: [RedisPhase] = []
+    /// With `phases`: the clients reconnect at the start of each operation run (one
+    /// redis-benchmark process per run), so their structs and buffers are allocated anew.
+    public var reconnectPerPhase = false
     /// The operation mix in percent: GET, SET, DEL, EXPIRE (sum 100).
     public var mix = RedisMix()
     /// Key popularity: Zipf exponent s over the keys (0: uniform).
@@ -27,6 +36,10 @@ public struct RedisOptions: Hashable, Sendable {
     public var bgsaveAfterLoad = false
     /// How fast the BGSAVE child serialises the dataset (bytes of RDB per second).
     public var rdbBytesPerSecond: Double = 256 * 1024 * 1024
+    /// rdbcompression (redis.conf, default yes): the BGSAVE child LZF-compresses each value of
+    /// more than 20 bytes through a temporary buffer. The RDB bytes written are counted
+    /// uncompressed (how well values compress is not modelled).
+    public var rdbCompression = true
     /// Buckets serverCron's `incrementallyRehash` moves per 100 ms tick (its 1 ms budget).
     public var cronRehashBuckets: UInt64 = 10_000
     /// jemalloc's quantum: 16 (Debian's libjemalloc2) or 8 (Redis's bundled jemalloc).
@@ -62,7 +75,7 @@ public struct RedisOptions: Hashable, Sendable {
         try need(rdbBytesPerSecond > 0, "--rdb-rate: expected a positive number of bytes per second")
         try need(ttlSeconds >= 1, "--ttl: expected at least 1 second")
         try need(zipfS >= 0 && zipfS <= 10, "--zipf \(zipfS): expected 0 (uniform) to 10")
-        try need(preload || ops > 0, "--ops 0 with --no-preload: nothing to do")
+        try need(preload || ops > 0 || !phases.isEmpty, "--ops 0 with --no-preload: nothing to do")
     }
 
     /// The header attributes: every parameter, by the option name that sets it.
@@ -71,10 +84,11 @@ public struct RedisOptions: Hashable, Sendable {
             "synthesizer": "redis",
             "redis.keys": String(keys), "redis.key_size": String(keySize), "redis.value_size": valueSizes.description,
             "redis.preload": preload ? "1" : "0", "redis.ops": String(ops), "redis.mix": mix.description,
+            "redis.phases": phases.map(\.description).joined(separator: ";"), "redis.reconnect": reconnectPerPhase ? "1" : "0",
             "redis.zipf": String(zipfS), "redis.timeline": timeline.map { "\($0.rate)@\($0.seconds)" }.joined(separator: ","),
             "redis.clients": String(clients), "redis.ttl": String(ttlSeconds),
             "redis.save": saveRules.map { "\($0.seconds):\($0.changes)" }.joined(separator: ","),
-            "redis.bgsave_after_load": bgsaveAfterLoad ? "1" : "0", "redis.rdb_rate": String(rdbBytesPerSecond),
+            "redis.bgsave_after_load": bgsaveAfterLoad ? "1" : "0", "redis.rdb_rate": String(rdbBytesPerSecond), "redis.rdb_compression": rdbCompression ? "1" : "0",
             "redis.cron_rehash_buckets": String(cronRehashBuckets),
             "jemalloc.quantum": String(quantum), "jemalloc.cache_oblivious": cacheOblivious ? "1" : "0",
             "jemalloc.dirty_decay_ms": String(dirtyDecayMs), "redis.overcommit_at_start": String(overcommitAtStart),
@@ -111,4 +125,30 @@ public struct RedisMix: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "get=\(get),set=\(set),del=\(del),expire=\(expire)" }
+}
+
+/// One step of a `--phases` schedule: a run of operations with its mix, or a BGSAVE.
+public enum RedisPhase: Hashable, Sendable, CustomStringConvertible {
+    case ops(UInt64, RedisMix)
+    case bgsave
+
+    /// Parses `COUNT@MIX;bgsave;…` (e.g. `20000@set=100;bgsave;5000@set=100`).
+    public static func parseList(_ text: String) throws -> [RedisPhase] {
+        try text.split(separator: ";").map { part in
+            let p = part.trimmingCharacters(in: .whitespaces)
+            if p.lowercased() == "bgsave" { return .bgsave }
+            let kv = p.split(separator: "@", maxSplits: 1).map(String.init)
+            guard kv.count == 2, let n = UInt64(kv[0]) else {
+                throw RedisSynthError("--phases \(text): expected COUNT@MIX or bgsave separated by ';', found '\(p)'")
+            }
+            return .ops(n, try RedisMix.parse(kv[1]))
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .bgsave: return "bgsave"
+        case let .ops(n, m): return "\(n)@\(m)"
+        }
+    }
 }

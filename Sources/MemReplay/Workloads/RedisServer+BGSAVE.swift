@@ -30,7 +30,9 @@ extension RedisServer {
         let t = ThreadID(ch.pid.rawValue)
         let nsPerByte = 1e9 / o.rdbBytesPerSecond
         func load(_ a: UInt64, _ n: UInt64) throws {
-            try writer.append(TraceRecord(time: ch.time, pid: ch.pid, tid: t, event: .access(MemoryAccess(kind: .load, address: VirtualAddress(a), size: UInt32(min(n, 1 << 31))))))
+            try RedisServer.accesses(.load, a, n) { m in
+                try writer.append(TraceRecord(time: ch.time, pid: ch.pid, tid: t, event: .access(m)))
+            }
         }
         while ch.time <= time && ch.next < o.keys {
             let k = ch.next, i = Int(k)
@@ -44,6 +46,18 @@ extension RedisServer {
             if valueSds[i] == 0 { try load(valueObject[i], RedisServer.embstrAlloc(len)) } else {
                 try load(valueObject[i], 16)
                 try load(valueSds[i], RedisServer.sdsHeader(len) + len)
+            }
+            // rdbSaveRawString → rdbSaveLzfStringObject (rdbcompression yes): a value of more than
+            // 20 bytes is compressed into a zmalloc(len - 4 + 1) buffer the child writes and frees.
+            if len > 20 && o.rdbCompression {
+                let out = len - 3
+                let p = heap.malloc(out)
+                heap.free(p, size: out, now: ch.time)
+                try writer.append(TraceRecord(time: ch.time, pid: ch.pid, tid: t, event: .alloc(AllocationCall(op: .malloc, size: out, result: VirtualAddress(p)))))
+                try RedisServer.accesses(.store, p, min(out, 64)) { m in
+                    try writer.append(TraceRecord(time: ch.time, pid: ch.pid, tid: t, event: .access(m)))
+                }
+                try writer.append(TraceRecord(time: ch.time, pid: ch.pid, tid: t, event: .alloc(AllocationCall(op: .free, pointer: VirtualAddress(p)))))
             }
             ch.pending += bytes
             if ch.pending >= RedisServer.stdioBuffer {

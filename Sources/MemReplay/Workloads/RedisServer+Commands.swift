@@ -4,7 +4,9 @@ import MemTrace
 /// t_string.c, db.c and expire.c do for a GET, SET, DEL or EXPIRE from a RESP client.
 extension RedisServer {
     /// A command's arguments as `processMultibulkBuffer` creates them: the query buffer written
-    /// by read(2), the argv array, and one raw string object (robj + sds) per argument.
+    /// by read(2), the argv array, and one string object per argument (`createStringObject`: an
+    /// embstr — robj, sdshdr8 and bytes in one allocation — up to 44 bytes, else robj + sds).
+    /// An object's sds is 0 when it is an embstr.
     mutating func readCommand(_ lengths: [UInt64]) throws -> (argv: UInt64, objects: [(UInt64, UInt64)]) {
         let c = clients[nextClient]
         let resp = lengths.reduce(UInt64(4)) { $0 + 1 + UInt64(String($1).count) + 2 + $1 + 2 }
@@ -13,22 +15,35 @@ extension RedisServer {
         var objects: [(UInt64, UInt64)] = []
         objects.reserveCapacity(lengths.count)
         for len in lengths {
+            if len <= 44 { objects.append((try malloc(RedisServer.embstrAlloc(len)), 0)); continue }
             let r = try malloc(16)
-            let s = try malloc(len >= RedisServer.bigArg ? RedisServer.sdsHeader(len + 2) + len + 3 : RedisServer.sdsAlloc(len))
+            let s = try malloc(RedisServer.rawSdsAlloc(len))
             objects.append((r, s))
         }
         return (argv, objects)
     }
 
-    /// `resetClient`/`freeClientArgv`: the argument objects not kept and the argv array freed.
+    /// An argument's or a raw value's sds allocation (a bulk of 32 KiB or more is the query
+    /// buffer itself, with room for its CRLF).
+    @inline(__always) static func rawSdsAlloc(_ len: UInt64) -> UInt64 {
+        len >= RedisServer.bigArg ? RedisServer.sdsHeader(len + 2) + len + 3 : RedisServer.sdsAlloc(len)
+    }
+
+    /// `resetClient`/`freeClientArgv`: the argument objects not kept and the argv array freed;
+    /// the reply written and the client queued for writing (`putClientInPendingWriteQueue`: a
+    /// 24-byte list node on `clients_pending_write`, freed when `handleClientsWithPendingWrites`
+    /// has written the reply).
     mutating func endCommand(_ argv: UInt64, _ argc: UInt64, _ objects: [(UInt64, UInt64)], lengths: [UInt64], reply: UInt64) throws {
         for (i, (r, s)) in objects.enumerated() where r != 0 {
             let len = lengths[i]
-            try free(s, len >= RedisServer.bigArg ? RedisServer.sdsHeader(len + 2) + len + 3 : RedisServer.sdsAlloc(len))
+            if s == 0 { try free(r, RedisServer.embstrAlloc(len)); continue }
+            try free(s, RedisServer.rawSdsAlloc(len))
             try free(r, 16)
         }
         try free(argv, argc * 8)
         try access(.store, clients[nextClient].reply, min(reply, PROTO.replyBuffer))
+        let node = try malloc(24)
+        try free(node, 24)
         nextClient = (nextClient + 1) % clients.count
     }
 
@@ -81,14 +96,10 @@ extension RedisServer {
         let i = Int(k), len = valueSize(k)
         let lengths: [UInt64] = [3, o.keySize, len]
         var cmd = try readCommand(lengths)
-        let (vr, vs) = cmd.objects[2]
+        // The value argument is kept as it is (`tryObjectEncoding` returns an embstr unchanged
+        // and leaves a raw string whose sds has no spare room).
+        let (object, sds) = cmd.objects[2]
         cmd.objects[2] = (0, 0)
-        var object = vr, sds: UInt64 = vs
-        if len <= 44 {
-            object = try malloc(RedisServer.embstrAlloc(len))
-            try free(vs, RedisServer.sdsAlloc(len)); try free(vr, 16)
-            sds = 0
-        }
         if try lookup(k) {
             try access(.store, entry[i] + 8, 8)
             try freeValue(k)
@@ -140,7 +151,7 @@ extension RedisServer {
     mutating func freeValue(_ k: UInt64) throws {
         let i = Int(k), len = valueSize(k)
         if valueSds[i] == 0 { try free(valueObject[i], RedisServer.embstrAlloc(len)) } else {
-            try free(valueSds[i], len >= RedisServer.bigArg ? RedisServer.sdsHeader(len + 2) + len + 3 : RedisServer.sdsAlloc(len))
+            try free(valueSds[i], RedisServer.rawSdsAlloc(len))
             try free(valueObject[i], 16)
         }
         valueObject[i] = 0; valueSds[i] = 0

@@ -64,9 +64,23 @@ struct RedisServer {
         try writer.append(TraceRecord(time: time ?? now, pid: pid ?? self.pid, tid: tid ?? self.tid, event: event))
     }
 
+    /// A load or store of `size` bytes: one access per page it covers (the replay resolves an
+    /// access's first and last page only, as one instruction's would).
     @inline(__always) func access(_ kind: AccessKind, _ address: UInt64, _ size: UInt64) throws {
-        try writer.append(TraceRecord(time: now, pid: pid, tid: tid,
-                                      event: .access(MemoryAccess(kind: kind, address: VirtualAddress(address), size: UInt32(min(size, 1 << 31))))))
+        try RedisServer.accesses(kind, address, size) { a in
+            try writer.append(TraceRecord(time: now, pid: pid, tid: tid, event: .access(a)))
+        }
+    }
+
+    /// Splits `size` bytes at `address` into accesses that each stay within one page.
+    @inline(__always) static func accesses(_ kind: AccessKind, _ address: UInt64, _ size: UInt64, _ body: (MemoryAccess) throws -> Void) rethrows {
+        var a = address
+        let end = address + max(size, 1)
+        while a < end {
+            let n = min(end, (a | 4095) + 1) - a
+            try body(MemoryAccess(kind: kind, address: VirtualAddress(a), size: UInt32(n)))
+            a += n
+        }
     }
 
     /// malloc through the jemalloc placement; jemalloc's own mmaps go first; the block is written.
@@ -120,10 +134,30 @@ struct RedisServer {
     /// The jemalloc background thread, the dicts' first tables and the clients.
     mutating func start() throws {
         try emit(.process(ProcessEvent(op: .threadStart, thread: bgThread)))
+        try startup()
         for _ in 0..<o.clients {
             // Measured on redis 7.0.15 (CLIENT LIST tot-mem): the client struct's class is 768
             // bytes, the query buffer's 20480 (PROTO_IOBUF_LEN grown greedily), the reply buffer
             // 16384 (PROTO_REPLY_CHUNK_BYTES).
+            let c = try malloc(768)
+            let q = try malloc(PROTO.queryBuffer, write: 0)
+            let r = try malloc(PROTO.replyBuffer, write: 0)
+            clients.append((c, q, r))
+        }
+    }
+}
+
+extension RedisServer {
+    /// The clients disconnect (`freeClient`: buffers and struct freed) and as many connect again
+    /// (`createClient`: the struct written, the buffers allocated), as each redis-benchmark run
+    /// opens its own connections.
+    mutating func reconnectClients() throws {
+        for c in clients {
+            try free(c.reply, PROTO.replyBuffer); try free(c.query, PROTO.queryBuffer); try free(c.object, 768)
+        }
+        clients.removeAll(keepingCapacity: true)
+        nextClient = 0
+        for _ in 0..<o.clients {
             let c = try malloc(768)
             let q = try malloc(PROTO.queryBuffer, write: 0)
             let r = try malloc(PROTO.replyBuffer, write: 0)
