@@ -36,7 +36,7 @@ import Glibc
     static func info(_ port: UInt16) throws -> (used: Double, rss: Double) {
         let text = try sh("\(cli) -p \(port) info memory")
         func field(_ name: String) -> Double {
-            for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) where line.hasPrefix(name + ":") {
+            for line in text.split(whereSeparator: \.isNewline) where line.hasPrefix(name + ":") {
                 return Double(line.dropFirst(name.count + 1)) ?? .nan
             }
             return .nan
@@ -91,11 +91,11 @@ import Glibc
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: server) && FileManager.default.isExecutableFile(atPath: cli),
                    "needs /usr/bin/redis-server and /usr/bin/redis-cli (apt-get install redis-server)"),
           .enabled(if: ProcessInfo.processInfo.environment["MEMREPLAY_REDIS_ACCOUNTING"] == "1",
-                   "set MEMREPLAY_REDIS_ACCOUNTING=1: inside the full parallel suite the first case stalls after its 50,000 keys are loaded (the server holds them, no child process is left, one test thread spins); cause not found yet"),
+                   "set MEMREPLAY_REDIS_ACCOUNTING=1: with 20,000 keys it runs (no stall since INFO's CRLF lines are parsed) but used_memory per key is +2.5% (3 B) and +2.2% (20 B), the model's dict still rehashing; see docs/synthesizers.md"),
           arguments: [3, 20, 44, 45, 100, 1000, 4000, 16000])
     func usedMemoryAndRSSPerKeyMatchTheRealServer(size: Int) throws {
         let dir = try CLI.tempDir(); defer { try? FileManager.default.removeItem(at: dir) }
-        let keys = size <= 1000 ? 50_000 : 10_000
+        let keys = size <= 1000 ? 20_000 : 5_000
         let r = try Self.real(keys: keys, size: size, dir: dir)
         let m = try Self.model(keys: keys, size: size, dir: dir)
         print(String(format: "redis accounting: value %5d B, %d keys: used_memory/key real %.1f model %.1f (%+.2f%%); RSS/key real %.1f model %.1f (%+.2f%%); fragmentation real %.3f model %.3f",
