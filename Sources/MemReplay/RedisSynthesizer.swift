@@ -59,7 +59,7 @@ public struct RedisSynthesizer: Synthesizer {
             guard case let .ops(count, m) = phase else {
                 // A BGSAVE asked for while one runs is refused, as redis-cli's would be.
                 try s.emit(.control(ControlEvent(op: .phase, name: writer.defineString("bgsave"))))
-                try s.bgsave()
+                if o.reconnectPerPhase { try s.bgsaveFromCLI() } else { try s.bgsave() }
                 continue
             }
             try s.emit(.control(ControlEvent(op: .phase, name: writer.defineString("ops"))))
@@ -79,7 +79,7 @@ public struct RedisSynthesizer: Synthesizer {
         s.now = max(s.now, s.child?.time ?? 0)
         try s.emit(.process(ProcessEvent(op: .exit, status: 0)))
         return Summary(usedMemory: s.heap.usedMemory, liveKeys: s.main.used, commands: s.commands, forks: s.forks,
-                       mmaps: s.heap.mmapCount, madvises: s.heap.madviseCount, mappedBytes: s.heap.mappedBytes, endTime: s.now)
+                       mmaps: s.heap.mmapCount, madvises: s.heap.madviseCount + s.childMadvises, mappedBytes: s.heap.mappedBytes, endTime: s.now)
     }
 
     /// The initial process: the small synthesized image plus the file pages of redis-server and

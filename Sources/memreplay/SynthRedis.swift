@@ -113,7 +113,7 @@ struct SynthRedis: ParsableCommand {
               + String(format: "(%.3f B/event), %.2f M events/s", Double(writer.bytesWritten) / Double(max(writer.eventCount, 1)),
                        Double(writer.eventCount) / seconds / 1e6))
         print("redis: \(summary.liveKeys) keys, used_memory \(summary.usedMemory) B, GET/SET/DEL/EXPIRE \(summary.commands.map(String.init).joined(separator: "/")), "
-              + "\(summary.forks) BGSAVE, jemalloc \(summary.mmaps) mmaps (\(summary.mappedBytes) B) and \(summary.madvises) purges, "
+              + "\(summary.forks) BGSAVE, jemalloc \(summary.mmaps) mmaps (\(summary.mappedBytes) B) and \(summary.madvises) madvise calls, "
               + String(format: "%.3f s of trace time", Double(summary.endTime) / 1e9))
     }
 }

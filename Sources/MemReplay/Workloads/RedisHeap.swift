@@ -61,6 +61,27 @@ public struct RedisHeap {
         offsetState = seed ^ 0x6A09_E667_F3BC_C909
     }
 
+    /// jemalloc's start-up probes (`pages_boot`, pages.c): `madvise_MADV_DONTNEED_zeroes_pages`
+    /// maps a page (before `os_overcommits` set `MAP_NORESERVE`), writes it, `MADV_DONTNEED`s it and
+    /// unmaps it; then a page mapped with the run's flags is tried with `MADV_FREE`
+    /// (`pages_purge_lazy`) and unmapped, as a recording of redis-server shows (both at one
+    /// address above the heap). Returns the probe page, which the caller writes between the two.
+    public mutating func bootProbes() -> (page: UInt64, calls: [MemoryCall]) {
+        let page = mmapCeiling
+        let base = MapFlags.private.rawValue | MapFlags.anonymous.rawValue | MemoryCall.allocatorInternal
+        let runFlags = base | (noReserve ? MapFlags.noReserve.rawValue : 0)
+        madviseCount += 2
+        mmapCount += 2
+        return (page, [
+            MemoryCall(op: .mmap, length: 4096, prot: [.read, .write], flags: base, result: Int64(page)),
+            MemoryCall(op: .madvise, address: VirtualAddress(page), length: 4096, flags: Advice.dontNeed.rawValue | MemoryCall.allocatorInternal),
+            MemoryCall(op: .munmap, address: VirtualAddress(page), length: 4096, flags: MemoryCall.allocatorInternal),
+            MemoryCall(op: .mmap, length: 4096, prot: [.read, .write], flags: runFlags, result: Int64(page)),
+            MemoryCall(op: .madvise, address: VirtualAddress(page), length: 4096, flags: Advice.free.rawValue | MemoryCall.allocatorInternal),
+            MemoryCall(op: .munmap, address: VirtualAddress(page), length: 4096, flags: MemoryCall.allocatorInternal),
+        ])
+    }
+
     /// Takes the system calls made since the last call, in order.
     public mutating func takeSyscalls() -> [MemoryCall] {
         defer { syscalls.removeAll(keepingCapacity: true) }

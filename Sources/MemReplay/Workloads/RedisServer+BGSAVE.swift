@@ -20,8 +20,28 @@ extension RedisServer {
         let path = writer.defineString("/var/lib/redis/temp-\(c.rawValue).rdb")
         try emit(.file(FileCall(op: .open, file: f, path: path, size: 0)), tid: ThreadID(c.rawValue), pid: c)
         child = RedisChild(pid: c, time: now, file: f)
+        try dismissClientMemory(in: c)
         dirty = 0
         lastSave = now
+    }
+
+    /// `redisFork` → `dismissMemoryInChild` (server.c, skipped when Redis saw THP `always`): the
+    /// child drops every connected client's reply buffer and query buffer
+    /// (`dismissClientMemory` → `dismissMemory` → `zmadvise_dontneed`, zmalloc.c: the usable size
+    /// from the block's page-aligned-up start, whole pages, if at least one).
+    mutating func dismissClientMemory(in c: ProcessID) throws {
+        guard !o.redisTHPAlways else { return }
+        for client in clients {
+            for (p, size) in [(client.reply, PROTO.replyBuffer), (client.query, PROTO.queryBuffer)] {
+                let usable = heap.usable(size)
+                let aligned = (p + 4095) & ~4095
+                guard usable >= 4096, usable > aligned - p, (usable - (aligned - p)) >= 4096 else { continue }
+                let length = (usable - (aligned - p)) & ~4095
+                try emit(.memory(MemoryCall(op: .madvise, address: VirtualAddress(aligned), length: length, flags: Advice.dontNeed.rawValue)),
+                         tid: ThreadID(c.rawValue), pid: c)
+                childMadvises += 1
+            }
+        }
     }
 
     /// Runs the child until its clock reaches `time` (or it finishes).
@@ -75,6 +95,7 @@ extension RedisServer {
                     let rest = usable - (aligned - p)
                     if rest >= 4096 {
                         try writer.append(TraceRecord(time: ch.time, pid: ch.pid, tid: t, event: .memory(MemoryCall(op: .madvise, address: VirtualAddress(aligned), length: rest & ~4095, flags: Advice.dontNeed.rawValue))))
+                        childMadvises += 1
                     }
                 }
             }

@@ -44,7 +44,21 @@ extension RedisServer {
         try access(.store, clients[nextClient].reply, min(reply, PROTO.replyBuffer))
         let node = try malloc(24)
         try free(node, 24)
+        try touchServingState()
         nextClient = (nextClient + 1) % clients.count
+    }
+
+    /// The process-global memory a command dirties outside the keyspace's blocks: the `server`
+    /// struct's and the command table's statistics (`call`: `c->cmd->calls`, `microseconds`,
+    /// `server.stat_numcommands`), the event loop's and the stack's frames, the libraries' data
+    /// and jemalloc's own metadata (the thread cache's bin stacks, the slabs' bitmaps in `edata_t`,
+    /// the radix tree, the arena's bins: `tcache_alloc_small`, `arena_slab_reg_alloc`,
+    /// `emap_register_interior`). One store per command, cycling through
+    /// `RedisServer.servingStatePages` pages of the start-up's other anonymous memory, so a fork
+    /// child's life makes the parent copy them all once.
+    @inline(__always) mutating func touchServingState() throws {
+        try access(.store, RedisServer.otherAnonymousBase + servingStatePage * 4096 + 64, 8)
+        servingStatePage = (servingStatePage + 1) % RedisServer.servingStatePages
     }
 
     /// `lookupKey`: expire check, then the bucket, the entry and the key's bytes. True when the key exists.

@@ -22,6 +22,16 @@ extension RedisServer {
     /// before the exit (3,272 kB) less what the start-up allocations above make resident in this
     /// heap model (measured by replaying `synth redis --ops 0 --keys 1`).
     static let startupOtherAnonymous: UInt64 = 2_024 * 1024
+    /// Pages of process-global memory the serving parent writes outside any malloc block
+    /// (`touchServingState`). Measured: `scripts/redis-real.sh` records redis-server under 50
+    /// redis-benchmark clients with 5,000 SETs during a BGSAVE; replayed, its parent made 839 COW
+    /// copies, 555 on pages that hold blocks of Redis's allocations (keyspace, argv, buffers, dict
+    /// tables: blocks the model places too), 124 in the recorder's own zstd workspace (not Redis's)
+    /// and 160 on pages no malloc block ever covered: 98 in the libraries' data and the thread
+    /// stacks, 46 in jemalloc's base block (its first mmap: arena, bins, `edata_t`s, radix tree),
+    /// 7 in jemalloc's extents outside any block (its internal allocations: the thread cache),
+    /// 7 in redis-server's `.data`/`.bss` and 2 on the main stack.
+    static let servingStatePages: UInt64 = 160
     /// File pages resident at start: the recording's RssFile (4,208 kB): redis-server's text and
     /// read-only data, libc, libm, libjemalloc, liblua, libssl/libcrypto, ld.so.
     static let startupFileBytes: UInt64 = 4_208 * 1024
@@ -39,6 +49,11 @@ extension RedisServer {
     /// written, and the start-up allocations (the live ones written and kept; the others
     /// allocated, written and freed, in class order).
     mutating func startup() throws {
+        let probe = heap.bootProbes()
+        for (i, call) in probe.calls.enumerated() {
+            try emit(.memory(call))
+            if i == 0 { try access(.store, probe.page, 4096) }   // memset before MADV_DONTNEED
+        }
         var page: UInt64 = 0
         while page < RedisServer.startupFileBytes {
             try access(.load, RedisServer.imageBase + page, 8)

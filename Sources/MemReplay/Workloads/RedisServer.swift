@@ -28,6 +28,10 @@ struct RedisServer {
     var expires = RedisDict()
     var clients: [(object: UInt64, query: UInt64, reply: UInt64)] = []
     var nextClient = 0
+    /// The next page of the serving state a command writes (`touchServingState`).
+    var servingStatePage: UInt64 = 0
+    /// madvise calls the BGSAVE children made (`dismissClientMemory`, `dismissObject`).
+    var childMadvises = 0
     var child: RedisChild?
     var forks = 0
     var nextChildPID: UInt32
@@ -148,15 +152,35 @@ struct RedisServer {
 }
 
 extension RedisServer {
-    /// The clients disconnect (`freeClient`: buffers and struct freed) and as many connect again
-    /// (`createClient`: the struct written, the buffers allocated), as each redis-benchmark run
-    /// opens its own connections.
-    mutating func reconnectClients() throws {
+    /// A BGSAVE asked for by `redis-cli` between two benchmark runs (`--reconnect`): the run's
+    /// clients have disconnected, one connection comes, sends BGSAVE (the fork happens while it
+    /// is connected, so the child dismisses its buffers), and disconnects.
+    mutating func bgsaveFromCLI() throws {
+        try disconnectClients()
+        let c = try malloc(768)
+        let q = try malloc(PROTO.queryBuffer, write: 0)
+        let r = try malloc(PROTO.replyBuffer, write: 0)
+        clients = [(c, q, r)]
+        try access(.store, q, RedisServer.respBytes(6))
+        try bgsave()
+        try access(.store, r, 30)   // +Background saving started
+        try disconnectClients()
+    }
+
+    /// `freeClient` for every connection: buffers and struct freed.
+    mutating func disconnectClients() throws {
         for c in clients {
             try free(c.reply, PROTO.replyBuffer); try free(c.query, PROTO.queryBuffer); try free(c.object, 768)
         }
         clients.removeAll(keepingCapacity: true)
         nextClient = 0
+    }
+
+    /// The clients disconnect (`freeClient`: buffers and struct freed) and as many connect again
+    /// (`createClient`: the struct written, the buffers allocated), as each redis-benchmark run
+    /// opens its own connections.
+    mutating func reconnectClients() throws {
+        try disconnectClients()
         for _ in 0..<o.clients {
             let c = try malloc(768)
             let q = try malloc(PROTO.queryBuffer, write: 0)
