@@ -16,15 +16,28 @@ import Darwin
 /// (`StoreSchema`), in one transaction. Each timing runs from opening the database to having it
 /// complete on disk (the store's `finish`, the bare loop's COMMIT and close). Rates count both rows
 /// of each event, identically for the two sides.
-public func storeBenchmark(rows: Int) -> (storeRowsPerSecond: Double, bareRowsPerSecond: Double) {
+/// The store is timed twice: with its writer thread (the replay's configuration) and writing on
+/// the caller's thread (`writerThread: false`: the multi-row statements alone).
+public func storeBenchmark(rows: Int) -> (storeRowsPerSecond: Double, callerThreadRowsPerSecond: Double,
+                                          bareRowsPerSecond: Double) {
     let dir = benchmarkDirectory()
     defer { rmdir(dir) }
     let rowsWritten = Double(2 * rows)
+    let storeSeconds = storeInsert(path: dir + "/store.db", rows: rows, writerThread: true)
+    let callerSeconds = storeInsert(path: dir + "/caller.db", rows: rows, writerThread: false)
 
-    let storePath = dir + "/store.db"
+    let barePath = dir + "/bare.db"
+    let bareSeconds = measure { bareInsert(path: barePath, rows: rows) }
+    unlink(barePath)
+
+    return (rowsWritten / storeSeconds, rowsWritten / callerSeconds, rowsWritten / bareSeconds)
+}
+
+/// Seconds to write the benchmark's rows through `SQLiteStore`, from opening to `finish`.
+private func storeInsert(path storePath: String, rows: Int, writerThread: Bool) -> Double {
     let storeSeconds = measure {
         do {
-            let store = try SQLiteStore(path: storePath)
+            let store = try SQLiteStore(path: storePath, writerThread: writerThread)
             try store.begin(RunInfo(toolVersion: "bench", tracePath: "", traceHash: "", configurationJSON: "{}",
                                     traceHeaderJSON: "{}", startedAt: 0))
             try store.declareCounters([])
@@ -46,12 +59,7 @@ public func storeBenchmark(rows: Int) -> (storeRowsPerSecond: Double, bareRowsPe
         }
     }
     unlink(storePath)
-
-    let barePath = dir + "/bare.db"
-    let bareSeconds = measure { bareInsert(path: barePath, rows: rows) }
-    unlink(barePath)
-
-    return (rowsWritten / storeSeconds, rowsWritten / bareSeconds)
+    return storeSeconds
 }
 
 /// The values of the i-th benchmark event, computed the same way for both sides.
@@ -64,10 +72,10 @@ private func benchmarkValues(_ i: Int) -> (seq: UInt64, time: UInt64, kind: UInt
             (n & 63) == 0 ? 2 : 0, 0x1000 + page, UInt32(1 + (page & 7)))
 }
 
-/// The same rows through the SQLite C API directly.
+/// The same rows through the SQLite C API directly, one INSERT per row, without mutexes like the store.
 private func bareInsert(path: String, rows: Int) {
     var db: OpaquePointer?
-    guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil) == SQLITE_OK else {
+    guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
         fatalError("bare benchmark: cannot open \(path)")
     }
     func exec(_ sql: String) {

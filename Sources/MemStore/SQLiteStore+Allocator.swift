@@ -7,12 +7,12 @@ extension SQLiteStore {
     /// Stores what the allocator model did for the call with sequence number `seq` (nothing when
     /// no model ran: replay as recorded without `--allocator`).
     @inline(__always)
-    func recordAllocOutcome(_ seq: Int64, _ r: AllocationResult) throws {
+    func recordAllocOutcome(_ seq: Int64, _ r: AllocationResult) {
         guard r.path != .none || r.modelAddress != 0 || r.syscalls != 0 || r.chunkSize != 0 else { return }
-        let s = insertAllocOutcome
-        s.bind(1, seq); s.bind(2, r.modelAddress); s.bind(3, r.chunkSize); s.bind(4, r.path.rawValue)
-        s.bind(5, r.syscalls); s.bind(6, r.firstSyscall)
-        try check(s.execute(), "alloc_outcomes")
+        add(.allocOutcomes) { s in
+            s.put(seq); s.put(r.modelAddress); s.put(r.chunkSize); s.put(r.path.rawValue)
+            s.put(r.syscalls); s.put(r.firstSyscall)
+        }
     }
 
     /// Names for `alloc_outcomes.path`.

@@ -7,74 +7,71 @@ import MemTrace
 /// than accesses, and the enum tables of `SQLiteStore`.
 extension SQLiteStore {
     public func process(_ process: ProcessRecord) throws {
-        let s = upsertProcess
-        s.bind(1, process.pid.rawValue); s.bind(2, process.parent.rawValue); s.bind(3, process.image)
-        s.bind(4, process.startSeq); s.bind(5, process.endSeq)
-        if let status = process.exitStatus { s.bind(6, status) } else { s.bindNull(6) }
-        try check(s.execute(), "processes")
+        add(.processes) { r in
+            r.put(process.pid.rawValue); r.put(process.parent.rawValue); r.put(text: process.image)
+            r.put(process.startSeq); r.put(process.endSeq); r.put(optional: process.exitStatus)
+        }
+        try flushIfFull()
     }
 
     public func thread(_ thread: ThreadRecord) throws {
-        let s = upsertThread
-        s.bind(1, thread.tid.rawValue); s.bind(2, thread.pid.rawValue); s.bind(3, thread.startSeq)
-        s.bind(4, thread.endSeq)
-        try check(s.execute(), "threads")
+        add(.threads) { r in r.put(thread.tid.rawValue); r.put(thread.pid.rawValue); r.put(thread.startSeq); r.put(thread.endSeq) }
+        try flushIfFull()
     }
 
     public func vma(_ vma: VMARecord) throws {
-        let s = upsertVMA
-        s.bind(1, vma.id.rawValue); s.bind(2, vma.pid.rawValue); s.bind(3, vma.start); s.bind(4, vma.end)
-        s.bind(5, vma.prot.rawValue); s.bind(6, vma.flags.rawValue); s.bind(7, vma.file.rawValue)
-        s.bind(8, vma.offset); s.bind(9, vma.name); s.bind(10, vma.startSeq); s.bind(11, vma.endSeq)
-        try check(s.execute(), "vmas")
+        add(.vmas) { r in
+            r.put(vma.id.rawValue); r.put(vma.pid.rawValue); r.put(vma.start); r.put(vma.end)
+            r.put(vma.prot.rawValue); r.put(vma.flags.rawValue); r.put(vma.file.rawValue)
+            r.put(vma.offset); r.put(text: vma.name); r.put(vma.startSeq); r.put(vma.endSeq)
+        }
+        try flushIfFull()
     }
 
     public func file(_ file: FileRecord) throws {
-        let s = upsertFile
-        s.bind(1, file.id.rawValue); s.bind(2, file.path); s.bind(3, file.size)
-        try check(s.execute(), "files")
+        add(.files) { r in r.put(file.id.rawValue); r.put(text: file.path); r.put(file.size) }
+        try flushIfFull()
     }
 
     public func string(_ id: StringID, _ text: String) throws {
-        let s = upsertString
-        s.bind(1, id.rawValue); s.bind(2, text)
-        try check(s.execute(), "strings")
+        add(.strings) { r in r.put(id.rawValue); r.put(text: text) }
+        try flushIfFull()
     }
 
-    @inline(__always) func recordProcess(_ seq: Int64, _ p: ProcessEvent, _ r: ProcessResult) throws {
-        let s = insertProcessEvent
-        s.bind(1, seq); s.bind(2, p.op.rawValue); s.bind(3, p.process.rawValue); s.bind(4, p.thread.rawValue)
-        s.bind(5, p.image.rawValue); s.bind(6, p.status); s.bind(7, r.pid.rawValue); s.bind(8, r.pages); s.bind(9, r.errno)
-        try check(s.execute(), "process_events")
+    @inline(__always) func recordProcess(_ seq: Int64, _ p: ProcessEvent, _ r: ProcessResult) {
+        add(.processEvents) { s in
+            s.put(seq); s.put(p.op.rawValue); s.put(p.process.rawValue); s.put(p.thread.rawValue)
+            s.put(p.image.rawValue); s.put(p.status); s.put(r.pid.rawValue); s.put(r.pages); s.put(r.errno)
+        }
     }
 
-    @inline(__always) func recordAlloc(_ seq: Int64, _ a: AllocationCall, _ r: AllocationResult) throws {
-        let s = insertAllocCall
-        s.bind(1, seq); s.bind(2, a.op.rawValue); s.bind(3, a.pointer.rawValue); s.bind(4, a.size)
-        s.bind(5, a.count); s.bind(6, a.alignment); s.bind(7, a.result.rawValue); s.bind(8, a.error)
-        s.bind(9, r.blockSize); s.bind(10, r.liveBytes)
-        try check(s.execute(), "alloc_calls")
+    @inline(__always) func recordAlloc(_ seq: Int64, _ a: AllocationCall, _ r: AllocationResult) {
+        add(.allocCalls) { s in
+            s.put(seq); s.put(a.op.rawValue); s.put(a.pointer.rawValue); s.put(a.size)
+            s.put(a.count); s.put(a.alignment); s.put(a.result.rawValue); s.put(a.error)
+            s.put(r.blockSize); s.put(r.liveBytes)
+        }
     }
 
-    @inline(__always) func recordMemory(_ seq: Int64, _ m: MemoryCall, _ r: SyscallResult) throws {
-        let s = insertMemoryCall
-        s.bind(1, seq); s.bind(2, m.op.rawValue); s.bind(3, m.address.rawValue); s.bind(4, m.length)
-        s.bind(5, m.newLength); s.bind(6, m.prot.rawValue); s.bind(7, m.flags); s.bind(8, m.file.rawValue)
-        s.bind(9, m.offset); s.bind(10, m.name.rawValue); s.bind(11, m.result); s.bind(12, r.result)
-        s.bind(13, r.errno); s.bind(14, r.vma.rawValue); s.bind(15, r.pagesFreed); s.bind(16, r.pagesPopulated)
-        s.bind(17, r.pagesWritten)
-        try check(s.execute(), "memory_calls")
+    @inline(__always) func recordMemory(_ seq: Int64, _ m: MemoryCall, _ r: SyscallResult) {
+        add(.memoryCalls) { s in
+            s.put(seq); s.put(m.op.rawValue); s.put(m.address.rawValue); s.put(m.length)
+            s.put(m.newLength); s.put(m.prot.rawValue); s.put(m.flags); s.put(m.file.rawValue)
+            s.put(m.offset); s.put(m.name.rawValue); s.put(m.result); s.put(r.result)
+            s.put(r.errno); s.put(r.vma.rawValue); s.put(r.pagesFreed); s.put(r.pagesPopulated)
+            s.put(r.pagesWritten)
+        }
     }
 
-    @inline(__always) func recordFile(_ seq: Int64, _ f: FileCall, _ r: FileResult) throws {
-        let s = insertFileCall
-        s.bind(1, seq); s.bind(2, f.op.rawValue); s.bind(3, f.file.rawValue); s.bind(4, f.path.rawValue)
-        s.bind(5, f.offset); s.bind(6, f.length); s.bind(7, f.size); s.bind(8, f.flags); s.bind(9, f.result)
-        s.bind(10, r.pagesCached); s.bind(11, r.pagesRead)
-        // pages_changed: the three counts in one, as schema version 2 stored them (one is non-zero).
-        s.bind(12, r.pagesDirtied &+ r.pagesWritten &+ r.pagesDropped)
-        s.bind(13, r.pagesDirtied); s.bind(14, r.pagesWritten); s.bind(15, r.pagesDropped)
-        try check(s.execute(), "file_calls")
+    @inline(__always) func recordFile(_ seq: Int64, _ f: FileCall, _ r: FileResult) {
+        add(.fileCalls) { s in
+            s.put(seq); s.put(f.op.rawValue); s.put(f.file.rawValue); s.put(f.path.rawValue)
+            s.put(f.offset); s.put(f.length); s.put(f.size); s.put(f.flags); s.put(f.result)
+            s.put(r.pagesCached); s.put(r.pagesRead)
+            // pages_changed: the three counts in one, as schema version 2 stored them (one is non-zero).
+            s.put(r.pagesDirtied &+ r.pagesWritten &+ r.pagesDropped)
+            s.put(r.pagesDirtied); s.put(r.pagesWritten); s.put(r.pagesDropped)
+        }
     }
 
     /// Fills the enum tables from the Swift enums, so the names always match the code.

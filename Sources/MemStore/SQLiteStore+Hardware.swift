@@ -5,12 +5,12 @@ import MemModel
 extension SQLiteStore {
     /// Stores the hardware outcome of the access with sequence number `seq`.
     @inline(__always)
-    func recordHardware(_ seq: Int64, _ h: HardwareOutcome) throws {
-        let s = insertHardwareAccess
-        s.bind(1, seq); s.bind(2, h.tlb.rawValue); s.bind(3, h.walkReferences); s.bind(4, UInt32(h.walkServed))
-        s.bind(5, h.servedBy.rawValue); s.bind(6, h.dram.rawValue); s.bind(7, h.dramChannel); s.bind(8, h.dramRank)
-        s.bind(9, h.dramBank); s.bind(10, h.numaNode); s.bind(11, UInt8(h.remote ? 1 : 0)); s.bind(12, h.latency)
-        try check(s.execute(), "hw_accesses")
+    func recordHardware(_ seq: Int64, _ h: HardwareOutcome) {
+        add(.hwAccesses) { s in
+            s.put(seq); s.put(h.tlb.rawValue); s.put(h.walkReferences); s.put(UInt32(h.walkServed))
+            s.put(h.servedBy.rawValue); s.put(h.dram.rawValue); s.put(h.dramChannel); s.put(h.dramRank)
+            s.put(h.dramBank); s.put(h.numaNode); s.put(UInt8(h.remote ? 1 : 0)); s.put(h.latency)
+        }
     }
 
     /// Names for the codes of `hw_accesses`.

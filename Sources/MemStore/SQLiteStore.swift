@@ -13,8 +13,14 @@ import Darwin
 /// The database is built in `<path>.tmp-<pid>` (registered with `TemporaryFiles`, so an interrupt
 /// removes it) inside one transaction with journaling and syncing off, and renamed over `path` only
 /// by `finish`, after the secondary indexes are built. `abort` — or dropping the store unfinished —
-/// deletes the temporary file. Per-event rows go through reused prepared statements bound with
-/// integers only, so the hot path does no string work and no allocation.
+/// deletes the temporary file.
+///
+/// Per-event rows are appended as integers to a `RowBatch` (no SQLite call on the replay's path);
+/// every `batchRows` rows the batch goes through a bounded queue to a writer thread that owns the
+/// connection (opened without SQLite's mutexes) and inserts them with multi-row prepared
+/// statements (`BatchWriter`), so the models and the store run on the two cores at once. The rows
+/// and their order in each table are those of one INSERT per row. An insert error surfaces from
+/// the next call that hands over a batch, or from `finish`.
 public final class SQLiteStore: OutcomeSink {
     /// The final path of the database.
     public let path: String
@@ -25,48 +31,40 @@ public final class SQLiteStore: OutcomeSink {
     public let snapshotEvery: Int
     /// The number of `record` calls so far.
     public private(set) var eventCount: UInt64 = 0
+    /// Rows per batch handed to the writer.
+    public static let batchRows = 16_384
+    /// Batches that may wait for the writer (the memory in flight: a few MiB).
+    public static let queuedBatches = 4
 
     let db: SQLiteDatabase
     private var state: State = .open
     private var counterCount = 0
     private var closed = false
-
-    let insertEvent: SQLiteStatement
-    let insertAccess: SQLiteStatement
-    let insertProcessEvent: SQLiteStatement
-    let insertAllocCall: SQLiteStatement
-    let insertMemoryCall: SQLiteStatement
-    let insertFileCall: SQLiteStatement
-    let insertControlEvent: SQLiteStatement
-    let insertFault: SQLiteStatement
-    let insertVMAChange: SQLiteStatement
-    let upsertProcess: SQLiteStatement
-    let upsertThread: SQLiteStatement
-    let upsertVMA: SQLiteStatement
-    let upsertFile: SQLiteStatement
-    let upsertString: SQLiteStatement
-    let insertCounterSample: SQLiteStatement
-    let insertProcessSample: SQLiteStatement
-    let insertHardwareAccess: SQLiteStatement
-    let insertAllocOutcome: SQLiteStatement
-    let insertStall: SQLiteStatement
-    private var statements: [SQLiteStatement] {
-        [insertEvent, insertAccess, insertProcessEvent, insertAllocCall, insertMemoryCall, insertFileCall,
-         insertControlEvent, insertFault, insertVMAChange, upsertProcess, upsertThread, upsertVMA, upsertFile, upsertString,
-         insertCounterSample, insertProcessSample, insertHardwareAccess, insertAllocOutcome, insertStall]
-    }
+    /// The rows not yet handed over (only the replay's thread touches them, never overlapping:
+    /// the per-access exclusivity check was 3% of a replay's instructions).
+    @exclusivity(unchecked) var pending = RowBatch()
+    let writer: BatchWriter
+    /// Whether batches go to a writer thread (else they are written when full, on the caller's thread).
+    let usesWriterThread: Bool
+    var queue: BatchQueue?
 
     private enum State { case open, finished, aborted }
 
     /// Creates the temporary database next to `path`, with the schema and the enum tables filled.
-    public init(path: String, snapshotEvery: Int = 10_000) throws {
+    /// With `writerThread` false the rows are written on the caller's thread (for comparison).
+    public init(path: String, snapshotEvery: Int = 10_000, writerThread: Bool = true) throws {
         self.path = path
         self.temporaryPath = "\(path).tmp-\(getpid())"
         self.snapshotEvery = snapshotEvery
+        self.usesWriterThread = writerThread
+        SQLiteStore.configureLibrary
         unlink(temporaryPath)
         TemporaryFiles.register(temporaryPath)
         do {
-            db = try SQLiteDatabase(path: temporaryPath, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+            // One thread at a time uses the connection (the replay's until the first batch, then
+            // the writer's until `finish` joins it): SQLite's per-call mutexes are not needed.
+            db = try SQLiteDatabase(path: temporaryPath,
+                                    flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                     displayPath: path)
         } catch {
             unlink(temporaryPath)
@@ -77,29 +75,11 @@ public final class SQLiteStore: OutcomeSink {
             try db.exec(StoreSchema.bulkLoadPragmas)
             try db.exec("BEGIN")
             try db.exec(StoreSchema.tables)
-            insertEvent = try db.prepare(StoreSchema.insertEvent)
-            insertAccess = try db.prepare(StoreSchema.insertAccess)
-            insertProcessEvent = try db.prepare(StoreSchema.insertProcessEvent)
-            insertAllocCall = try db.prepare(StoreSchema.insertAllocCall)
-            insertMemoryCall = try db.prepare(StoreSchema.insertMemoryCall)
-            insertFileCall = try db.prepare(StoreSchema.insertFileCall)
-            insertControlEvent = try db.prepare(StoreSchema.insertControlEvent)
-            insertFault = try db.prepare(StoreSchema.insertFault)
-            insertVMAChange = try db.prepare(StoreSchema.insertVMAChange)
-            upsertProcess = try db.prepare(StoreSchema.upsertProcess)
-            upsertThread = try db.prepare(StoreSchema.upsertThread)
-            upsertVMA = try db.prepare(StoreSchema.upsertVMA)
-            upsertFile = try db.prepare(StoreSchema.upsertFile)
-            upsertString = try db.prepare(StoreSchema.upsertString)
-            insertCounterSample = try db.prepare(StoreSchema.insertCounterSample)
-            insertProcessSample = try db.prepare(StoreSchema.insertProcessSample)
             try db.exec(StoreSchema.hardwareTables)
-            insertHardwareAccess = try db.prepare(StoreSchema.insertHardwareAccess)
             try db.exec(StoreSchema.oomTables)
             try db.exec(StoreSchema.allocatorTables)
-            insertAllocOutcome = try db.prepare(StoreSchema.insertAllocOutcome)
             try db.exec(StoreSchema.stallTables)
-            insertStall = try db.prepare(StoreSchema.insertStall)
+            writer = try BatchWriter(db: db)
         } catch {
             db.close()
             unlink(temporaryPath)
@@ -116,6 +96,11 @@ public final class SQLiteStore: OutcomeSink {
         }
     }
 
+    /// SQLite's process-wide settings, applied once before its first use: no memory statistics
+    /// (each allocation would otherwise take a global mutex). A no-op when the library was
+    /// already initialised by an earlier connection.
+    private static let configureLibrary: Void = { _ = memreplay_sqlite_disable_memstatus() }()
+
     deinit {
         if state == .open { abort() }
     }
@@ -124,6 +109,7 @@ public final class SQLiteStore: OutcomeSink {
 
     public func begin(_ run: RunInfo) throws {
         try checkOpen()
+        try drainWriter()
         let stmt = try db.prepare(StoreSchema.insertRun)
         defer { stmt.finalize() }
         stmt.bind(1, run.toolVersion); stmt.bind(2, run.tracePath); stmt.bind(3, run.traceHash)
@@ -134,6 +120,7 @@ public final class SQLiteStore: OutcomeSink {
 
     public func declareCounters(_ names: [String]) throws {
         try checkOpen()
+        try drainWriter()
         let stmt = try db.prepare(StoreSchema.insertCounterName)
         defer { stmt.finalize() }
         for (i, name) in names.enumerated() {
@@ -146,84 +133,85 @@ public final class SQLiteStore: OutcomeSink {
     public func record(_ outcome: Outcome) throws {
         let rec = outcome.record
         let seq = Int64(bitPattern: outcome.seq)
-        let ev = insertEvent
-        ev.bind(1, seq); ev.bind(2, rec.event.kind.rawValue); ev.bind(3, rec.pid.rawValue)
-        ev.bind(4, rec.tid.rawValue); ev.bind(5, rec.time)
-        try check(ev.execute(), "events")
+        add(.events) { r in
+            r.put(seq); r.put(rec.event.kind.rawValue); r.put(rec.pid.rawValue); r.put(rec.tid.rawValue); r.put(rec.time)
+        }
         eventCount &+= 1
         switch (rec.event, outcome.detail) {
         case (.access(let a), .access(let t, let hardware)):
-            let s = insertAccess
-            s.bind(1, seq); s.bind(2, a.kind.rawValue); s.bind(3, a.address.rawValue); s.bind(4, a.size)
-            s.bind(5, t.fault.rawValue); s.bind(6, t.frame.rawValue); s.bind(7, t.vma.rawValue)
-            try check(s.execute(), "accesses")
-            if hardware.isModelled { try recordHardware(seq, hardware) }
+            add(.accesses) { r in
+                r.put(seq); r.put(a.kind.rawValue); r.put(a.address.rawValue); r.put(a.size)
+                r.put(t.fault.rawValue); r.put(t.frame.rawValue); r.put(t.vma.rawValue)
+            }
+            if hardware.isModelled { recordHardware(seq, hardware) }
         case (.access(let a), _):
-            let s = insertAccess
-            s.bind(1, seq); s.bind(2, a.kind.rawValue); s.bind(3, a.address.rawValue); s.bind(4, a.size)
-            s.bind(5, Int64(0)); s.bind(6, Int64(0)); s.bind(7, Int64(0))
-            try check(s.execute(), "accesses")
+            add(.accesses) { r in
+                r.put(seq); r.put(a.kind.rawValue); r.put(a.address.rawValue); r.put(a.size)
+                r.put(Int64(0)); r.put(Int64(0)); r.put(Int64(0))
+            }
         case (.process(let p), let detail):
             let r: ProcessResult
             if case .process(let x) = detail { r = x } else { r = ProcessResult(pid: .none) }
-            try recordProcess(seq, p, r)
+            recordProcess(seq, p, r)
         case (.alloc(let a), let detail):
             let r: AllocationResult
             if case .alloc(let x) = detail { r = x } else { r = AllocationResult(blockSize: 0, liveBytes: 0) }
-            try recordAlloc(seq, a, r)
-            try recordAllocOutcome(seq, r)
+            recordAlloc(seq, a, r)
+            recordAllocOutcome(seq, r)
         case (.memory(let m), let detail):
             let r: SyscallResult
             if case .memory(let x) = detail { r = x } else { r = SyscallResult(result: m.result) }
-            try recordMemory(seq, m, r)
+            recordMemory(seq, m, r)
         case (.file(let f), let detail):
             let r: FileResult
             if case .file(let x) = detail { r = x } else { r = FileResult() }
-            try recordFile(seq, f, r)
+            recordFile(seq, f, r)
         case (.control(let c), _):
-            let s = insertControlEvent
-            s.bind(1, seq); s.bind(2, c.op.rawValue); s.bind(3, c.name.rawValue); s.bind(4, c.key.rawValue)
-            s.bind(5, c.value); s.bind(6, c.target.rawValue)
-            try check(s.execute(), "control_events")
+            add(.controlEvents) { r in
+                r.put(seq); r.put(c.op.rawValue); r.put(c.name.rawValue); r.put(c.key.rawValue)
+                r.put(c.value); r.put(c.target.rawValue)
+            }
         }
+        try flushIfFull()
     }
 
     public func fault(_ fault: FaultRecord) throws {
-        let s = insertFault
-        s.bind(1, fault.seq); s.bind(2, fault.pid.rawValue); s.bind(3, fault.address)
-        s.bind(4, fault.kind.rawValue); s.bind(5, fault.vma.rawValue); s.bind(6, fault.frame.rawValue)
-        s.bind(7, Int64(1) << Int64(fault.pageSize.shift)); s.bind(8, Int64(fault.node))
-        if let z = fault.zone { s.bind(9, z.rawValue) } else { s.bindNull(9) }
-        try check(s.execute(), "faults")
+        add(.faults) { r in
+            r.put(fault.seq); r.put(fault.pid.rawValue); r.put(fault.address)
+            r.put(fault.kind.rawValue); r.put(fault.vma.rawValue); r.put(fault.frame.rawValue)
+            r.put(Int64(1) << Int64(fault.pageSize.shift)); r.put(Int64(fault.node))
+            r.put(optional: fault.zone?.rawValue)
+        }
+        try flushIfFull()
     }
 
     public func vmaChange(_ change: VMAChangeRecord) throws {
-        let s = insertVMAChange
-        s.bind(1, change.seq); s.bind(2, change.pid.rawValue); s.bind(3, change.vma.rawValue)
-        s.bind(4, Int64(change.removed ? 1 : 0))
-        try check(s.execute(), "vma_changes")
+        add(.vmaChanges) { r in
+            r.put(change.seq); r.put(change.pid.rawValue); r.put(change.vma.rawValue); r.put(Int64(change.removed ? 1 : 0))
+        }
+        try flushIfFull()
     }
 
     public func snapshot(_ snapshot: CounterSnapshot) throws {
-        let s = insertCounterSample
-        s.bind(1, snapshot.seq); s.bind(2, snapshot.time)
         for i in 0..<snapshot.values.count {
-            s.bind(3, Int64(i)); s.bind(4, snapshot.values[i])
-            try check(s.execute(), "counter_samples")
+            add(.counterSamples) { r in r.put(snapshot.seq); r.put(snapshot.time); r.put(Int64(i)); r.put(snapshot.values[i]) }
         }
+        try flushIfFull()
     }
 
     public func sample(_ sample: ProcessSample) throws {
-        let s = insertProcessSample
-        s.bind(1, sample.seq); s.bind(2, sample.pid.rawValue); s.bind(3, sample.rssAnon)
-        s.bind(4, sample.rssFile); s.bind(5, sample.rssShmem); s.bind(6, sample.vmSize)
-        try check(s.execute(), "process_samples")
+        add(.processSamples) { r in
+            r.put(sample.seq); r.put(sample.pid.rawValue); r.put(sample.rssAnon)
+            r.put(sample.rssFile); r.put(sample.rssShmem); r.put(sample.vmSize)
+        }
+        try flushIfFull()
     }
 
     /// Writes the metrics and the run's end, builds the indexes, commits, and renames the file into place.
     public func finish(metrics: [Metric], endedAt: Double) throws {
         try checkOpen()
         do {
+            try drainWriter()
             let stmt = try db.prepare(StoreSchema.insertMetric)
             defer { stmt.finalize() }
             for metric in metrics {
@@ -266,7 +254,9 @@ public final class SQLiteStore: OutcomeSink {
     private func closeDatabase() {
         guard !closed else { return }
         closed = true
-        for s in statements { s.finalize() }
+        writer.stop(discarding: true)
+        queue = nil
+        writer.finalize()
         db.close()
     }
 

@@ -1,0 +1,109 @@
+/// A table the store fills row by row during a replay, with its INSERT and the kinds of its columns.
+///
+/// The store appends rows to a `RowBatch` (integers only, texts by index) and the `BatchWriter`
+/// binds them to the table's statements; this is the one list both sides read.
+enum StoreTable: Int, CaseIterable, Sendable {
+    case events, accesses, hwAccesses, processEvents, allocCalls, allocOutcomes, memoryCalls, fileCalls
+    case controlEvents, faults, vmaChanges, stalls, counterSamples, processSamples
+    case processes, threads, vmas, files, strings, oomKills, oomCandidates
+
+    /// How one column's value is carried in a batch.
+    enum Column: Sendable {
+        /// One integer word.
+        case int
+        /// One word: the index of the text in the table's `texts`.
+        case text
+        /// Two words: 1 and the value, or 0 and 0 for NULL.
+        case optionalInt
+        /// One word: the index of the text, or -1 for NULL.
+        case optionalText
+    }
+
+    /// The table's name, for error messages.
+    var name: String {
+        switch self {
+        case .events: "events"
+        case .accesses: "accesses"
+        case .hwAccesses: "hw_accesses"
+        case .processEvents: "process_events"
+        case .allocCalls: "alloc_calls"
+        case .allocOutcomes: "alloc_outcomes"
+        case .memoryCalls: "memory_calls"
+        case .fileCalls: "file_calls"
+        case .controlEvents: "control_events"
+        case .faults: "faults"
+        case .vmaChanges: "vma_changes"
+        case .stalls: "stalls"
+        case .counterSamples: "counter_samples"
+        case .processSamples: "process_samples"
+        case .processes: "processes"
+        case .threads: "threads"
+        case .vmas: "vmas"
+        case .files: "files"
+        case .strings: "strings"
+        case .oomKills: "oom_kills"
+        case .oomCandidates: "oom_candidates"
+        }
+    }
+
+    /// The one-row INSERT (`StoreSchema`), its parameters numbered in column order.
+    var insert: String {
+        switch self {
+        case .events: StoreSchema.insertEvent
+        case .accesses: StoreSchema.insertAccess
+        case .hwAccesses: StoreSchema.insertHardwareAccess
+        case .processEvents: StoreSchema.insertProcessEvent
+        case .allocCalls: StoreSchema.insertAllocCall
+        case .allocOutcomes: StoreSchema.insertAllocOutcome
+        case .memoryCalls: StoreSchema.insertMemoryCall
+        case .fileCalls: StoreSchema.insertFileCall
+        case .controlEvents: StoreSchema.insertControlEvent
+        case .faults: StoreSchema.insertFault
+        case .vmaChanges: StoreSchema.insertVMAChange
+        case .stalls: StoreSchema.insertStall
+        case .counterSamples: StoreSchema.insertCounterSample
+        case .processSamples: StoreSchema.insertProcessSample
+        case .processes: StoreSchema.upsertProcess
+        case .threads: StoreSchema.upsertThread
+        case .vmas: StoreSchema.upsertVMA
+        case .files: StoreSchema.upsertFile
+        case .strings: StoreSchema.upsertString
+        case .oomKills: StoreSchema.insertOOMKill
+        case .oomCandidates: StoreSchema.insertOOMCandidate
+        }
+    }
+
+    /// The kinds of the columns, in parameter order.
+    var columns: [Column] {
+        func ints(_ n: Int) -> [Column] { Array(repeating: .int, count: n) }
+        switch self {
+        case .events: return ints(5)
+        case .accesses: return ints(7)
+        case .hwAccesses: return ints(12)
+        case .processEvents: return ints(9)
+        case .allocCalls: return ints(10)
+        case .allocOutcomes: return ints(6)
+        case .memoryCalls: return ints(17)
+        case .fileCalls: return ints(15)
+        case .controlEvents: return ints(6)
+        case .faults: return ints(8) + [.optionalInt]
+        case .vmaChanges: return ints(4)
+        case .stalls: return ints(10)
+        case .counterSamples: return ints(4)
+        case .processSamples: return ints(6)
+        case .processes: return [.int, .int, .text, .int, .int, .optionalInt]
+        case .threads: return ints(4)
+        case .vmas: return ints(8) + [.text, .int, .int]
+        case .files: return [.int, .text, .int]
+        case .strings: return [.int, .text]
+        case .oomKills: return [.int, .int, .int, .text, .int, .int, .text, .optionalText] + ints(5) + [.text]
+        case .oomCandidates: return [.int, .int, .text] + ints(8) + [.optionalInt, .int]
+        }
+    }
+
+    /// Words one row takes in a batch (an optional integer takes two).
+    var wordsPerRow: Int { columns.reduce(0) { $0 + ($1 == .optionalInt ? 2 : 1) } }
+
+    /// Whether every column is a plain integer (one word per parameter: the writer's fast path).
+    var allIntegers: Bool { columns.allSatisfy { $0 == .int } }
+}
