@@ -27,6 +27,9 @@ synth() {   # name extra-options…
 }
 synth thpoff                      # Redis saw THP off: its child dismisses the values it has written
 synth thpon --redis-thp-always    # Redis saw THP always: no dismissObject in the child
+# Heavier writes: only SETs, at 30,000/s (300 MB/s of new values while the child lives).
+synth thpoff-w --mix get=0,set=100 --ops-per-sec 30000
+synth thpon-w --mix get=0,set=100 --ops-per-sec 30000 --redis-thp-always
 
 # run name|trace|overcommit|settings…
 runs=(
@@ -37,13 +40,15 @@ runs=(
     "m0-thpon|thpon|0|--set thp.enabled=always"
     "m1-thpon|thpon|1|--set thp.enabled=always"
     "m2r80-thpon|thpon|2|--set vm.overcommit_ratio=80 --set thp.enabled=always"
+    "m1-thpoff-w|thpoff-w|1|--set thp.enabled=never"
+    "m1-thpon-w|thpon-w|1|--set thp.enabled=always"
 )
 
 q() { "$bin" query "$1" "$2" --format csv | tail -n +2; }
 mib() { awk -v p="$1" 'BEGIN { printf "%.0f", p * 4096 / 1048576 }'; }
 
-echo "| run | overcommit | settings | fork | Committed_AS at fork (kB) | CommitLimit (kB) | mmap refusals | COW copies parent / child (pages) | COW (MiB) | parent reuses | peak RSS parent / child (kB) | MemAvailable min (kB) | OOM kill | server / child exit | replay (s) |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| run | trace | overcommit | settings | fork | Committed_AS at fork (kB) | CommitLimit (kB) | mmap refusals | COW copies parent / child (pages) | COW (MiB) | parent reuses | peak RSS parent / child (kB) | MemAvailable min (kB) | OOM kill | server / child exit | replay (s) |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for spec in "${runs[@]}"; do
     IFS='|' read -r name trace mode settings <<< "$spec"
     db="$work/$name.db"
@@ -57,7 +62,12 @@ for spec in "${runs[@]}"; do
     read -r fseq child errno <<< "$(q "$db" "SELECT pe.seq, pe.process, pe.errno FROM process_events pe JOIN process_ops o ON o.id = pe.op
                                              WHERE o.name = 'fork' ORDER BY pe.seq LIMIT 1" | tr ',' ' ')"
     fork="none"; committed="-"; limit="-"
-    if [ -n "${fseq:-}" ]; then
+    died=$(q "$db" "SELECT end_seq FROM processes WHERE pid = $parent AND end_seq < ${fseq:-0} AND exit_status != 0")
+    if [ -n "$died" ]; then
+        # The server died before the BGSAVE (a refused growth mmap, then a store into it): the
+        # trace's fork is a dead process's event.
+        fork="never (server died at seq $died)"; child=""
+    elif [ -n "${fseq:-}" ]; then
         case "$errno" in 0) fork="ok" ;; 12) fork="**ENOMEM**" ;; *) fork="errno $errno" ;; esac
         at=$("$bin" proc meminfo "$db" --at $((fseq - 1)))
         committed=$(awk '/^Committed_AS:/ { print $2 }' <<< "$at"); limit=$(awk '/^CommitLimit:/ { print $2 }' <<< "$at")
@@ -75,5 +85,5 @@ for spec in "${runs[@]}"; do
              (SELECT coalesce((SELECT exit_status FROM processes WHERE pid = ${child:-0}), 'no child')) AS cexit" | tr ',' ' ')
     read -r refused pcopy ccopy preuse prss crss avail pexit cexit <<< "$row"
     kill=$(q "$db" "SELECT victim_name || ' ' || victim || ', anon-rss ' || anon_rss_kb || ' kB' FROM oom_kills ORDER BY seq" | paste -sd ';' -)
-    echo "| $name | $mode | ${settings} | $fork | $committed | $limit | $refused | $pcopy / $ccopy | $(mib $((pcopy + ccopy))) | $preuse | $prss / $crss | $avail | ${kill:-none} | $pexit / $cexit | $(cat "$work/$name.secs" 2>/dev/null || echo '?') |"
+    echo "| $name | $trace | $mode | ${settings} | $fork | $committed | $limit | $refused | $pcopy / $ccopy | $(mib $((pcopy + ccopy))) | $preuse | $prss / $crss | $avail | ${kill:-none} | $pexit / $cexit | $(cat "$work/$name.secs" 2>/dev/null || echo '?') |"
 done
