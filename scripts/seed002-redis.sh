@@ -40,6 +40,7 @@ runs=(
     "m0-thpon|thpon|0|--set thp.enabled=always"
     "m1-thpon|thpon|1|--set thp.enabled=always"
     "m2r80-thpon|thpon|2|--set vm.overcommit_ratio=80 --set thp.enabled=always"
+    "m1-kthp|thpoff|1|--set thp.enabled=always"   # the kernel's THP alone: Redis still dismisses
     "m1-thpoff-w|thpoff-w|1|--set thp.enabled=never"
     "m1-thpon-w|thpon-w|1|--set thp.enabled=always"
 )

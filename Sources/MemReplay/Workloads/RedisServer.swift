@@ -64,13 +64,13 @@ struct RedisServer {
 
     // MARK: events
 
-    @inline(__always) func emit(_ event: Event, tid: ThreadID? = nil, pid: ProcessID? = nil, at time: UInt64? = nil) throws {
+    @inline(__always) mutating func emit(_ event: Event, tid: ThreadID? = nil, pid: ProcessID? = nil, at time: UInt64? = nil) throws {
         try writer.append(TraceRecord(time: time ?? now, pid: pid ?? self.pid, tid: tid ?? self.tid, event: event))
     }
 
     /// A load or store of `size` bytes: one access per page it covers (the replay resolves an
     /// access's first and last page only, as one instruction's would).
-    @inline(__always) func access(_ kind: AccessKind, _ address: UInt64, _ size: UInt64) throws {
+    @inline(__always) mutating func access(_ kind: AccessKind, _ address: UInt64, _ size: UInt64) throws {
         try RedisServer.write(kind, address, size, to: writer, time: now, pid: pid, tid: tid)
     }
 
