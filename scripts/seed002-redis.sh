@@ -67,9 +67,11 @@ for spec in "${runs[@]}"; do
     if [ -n "$died" ]; then
         # The server died before the BGSAVE (a refused growth mmap, then a store into it): the
         # trace's fork is a dead process's event.
-        fork="never (server died at seq $died)"; child=""
-    elif [ -n "${fseq:-}" ]; then
-        case "$errno" in 0) fork="ok" ;; 12) fork="**ENOMEM**" ;; *) fork="errno $errno" ;; esac
+        # Committed_AS and CommitLimit are then those before its death.
+        fork="never (server died at seq $died)"; child=""; fseq=$died
+    fi
+    if [ -n "${fseq:-}" ]; then
+        [ -n "$died" ] || case "$errno" in 0) fork="ok" ;; 12) fork="**ENOMEM**" ;; *) fork="errno $errno" ;; esac
         at=$("$bin" proc meminfo "$db" --at $((fseq - 1)))
         committed=$(awk '/^Committed_AS:/ { print $2 }' <<< "$at"); limit=$(awk '/^CommitLimit:/ { print $2 }' <<< "$at")
     fi
