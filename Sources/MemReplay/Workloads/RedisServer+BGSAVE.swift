@@ -19,7 +19,7 @@ extension RedisServer {
         let f = FileID(rdbFile)
         let path = writer.defineString("/var/lib/redis/temp-\(c.rawValue).rdb")
         try emit(.file(FileCall(op: .open, file: f, path: path, size: 0)), tid: ThreadID(c.rawValue), pid: c)
-        child = RedisChild(pid: c, time: now, file: f)
+        child = RedisChild(pid: c, time: now, file: f, heap: heap)
         try dismissClientMemory(in: c)
         dirty = 0
         lastSave = now
@@ -49,11 +49,8 @@ extension RedisServer {
         guard var ch = child else { return }
         let t = ThreadID(ch.pid.rawValue)
         let nsPerByte = 1e9 / o.rdbBytesPerSecond
-        func load(_ a: UInt64, _ n: UInt64) throws {
-            try RedisServer.accesses(.load, a, n) { m in
-                try writer.append(TraceRecord(time: ch.time, pid: ch.pid, tid: t, event: .access(m)))
-            }
-        }
+        let w = writer
+        func load(_ a: UInt64, _ n: UInt64) throws { try RedisServer.write(.load, a, n, to: w, time: ch.time, pid: ch.pid, tid: t) }
         while ch.time <= time && ch.next < o.keys {
             let k = ch.next, i = Int(k)
             ch.next += 1
@@ -71,12 +68,8 @@ extension RedisServer {
             // 20 bytes is compressed into a zmalloc(len - 4 + 1) buffer the child writes and frees.
             if len > 20 && o.rdbCompression {
                 let out = len - 3
-                let p = heap.malloc(out)
-                heap.free(p, size: out, now: ch.time)
-                try writer.append(TraceRecord(time: ch.time, pid: ch.pid, tid: t, event: .alloc(AllocationCall(op: .malloc, size: out, result: VirtualAddress(p)))))
-                try RedisServer.accesses(.store, p, min(out, 64)) { m in
-                    try writer.append(TraceRecord(time: ch.time, pid: ch.pid, tid: t, event: .access(m)))
-                }
+                let p = try ch.lzfBuffer(out, writer: writer, tid: t)
+                try RedisServer.write(.store, p, min(out, 64), to: w, time: ch.time, pid: ch.pid, tid: t)
                 try writer.append(TraceRecord(time: ch.time, pid: ch.pid, tid: t, event: .alloc(AllocationCall(op: .free, pointer: VirtualAddress(p)))))
             }
             ch.pending += bytes

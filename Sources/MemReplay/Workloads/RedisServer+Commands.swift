@@ -7,20 +7,19 @@ extension RedisServer {
     /// by read(2), the argv array, and one string object per argument (`createStringObject`: an
     /// embstr — robj, sdshdr8 and bytes in one allocation — up to 44 bytes, else robj + sds).
     /// An object's sds is 0 when it is an embstr.
-    mutating func readCommand(_ lengths: [UInt64]) throws -> (argv: UInt64, objects: [(UInt64, UInt64)]) {
+    mutating func readCommand(_ args: inout RedisArgs) throws {
         let c = clients[nextClient]
-        let resp = lengths.reduce(UInt64(4)) { $0 + 1 + UInt64(String($1).count) + 2 + $1 + 2 }
+        var resp: UInt64 = 4
+        for i in 0..<args.count { let len = args.length(i); resp += 1 + RedisServer.digits(len) + 2 + len + 2 }
         try access(.store, c.query, min(resp, PROTO.queryBuffer))
-        let argv = try malloc(UInt64(lengths.count) * 8)
-        var objects: [(UInt64, UInt64)] = []
-        objects.reserveCapacity(lengths.count)
-        for len in lengths {
-            if len <= 44 { objects.append((try malloc(RedisServer.embstrAlloc(len)), 0)); continue }
+        args.argv = try malloc(UInt64(args.count) * 8)
+        for i in 0..<args.count {
+            let len = args.length(i)
+            if len <= 44 { args.setObject(i, try malloc(RedisServer.embstrAlloc(len)), 0); continue }
             let r = try malloc(16)
             let s = try malloc(RedisServer.rawSdsAlloc(len))
-            objects.append((r, s))
+            args.setObject(i, r, s)
         }
-        return (argv, objects)
     }
 
     /// An argument's or a raw value's sds allocation (a bulk of 32 KiB or more is the query
@@ -33,14 +32,16 @@ extension RedisServer {
     /// the reply written and the client queued for writing (`putClientInPendingWriteQueue`: a
     /// 24-byte list node on `clients_pending_write`, freed when `handleClientsWithPendingWrites`
     /// has written the reply).
-    mutating func endCommand(_ argv: UInt64, _ argc: UInt64, _ objects: [(UInt64, UInt64)], lengths: [UInt64], reply: UInt64) throws {
-        for (i, (r, s)) in objects.enumerated() where r != 0 {
-            let len = lengths[i]
+    mutating func endCommand(_ args: RedisArgs, reply: UInt64) throws {
+        for i in 0..<args.count {
+            let (r, s) = args.object(i)
+            if r == 0 { continue }
+            let len = args.length(i)
             if s == 0 { try free(r, RedisServer.embstrAlloc(len)); continue }
             try free(s, RedisServer.rawSdsAlloc(len))
             try free(r, 16)
         }
-        try free(argv, argc * 8)
+        try free(args.argv, UInt64(args.count) * 8)
         try access(.store, clients[nextClient].reply, min(reply, PROTO.replyBuffer))
         let node = try malloc(24)
         try free(node, 24)
@@ -83,8 +84,8 @@ extension RedisServer {
     /// when the buffer cannot hold it: `_addReplyProtoToList`).
     mutating func get(_ k: UInt64) throws {
         commands[0] += 1
-        let lengths: [UInt64] = [3, o.keySize]
-        let cmd = try readCommand(lengths)
+        var args = RedisArgs(3, o.keySize)
+        try readCommand(&args)
         var reply: UInt64 = 5
         if try lookup(k) {
             hits += 1
@@ -93,13 +94,13 @@ extension RedisServer {
                 try access(.load, valueObject[i], 16)
                 try access(.load, valueSds[i], RedisServer.sdsHeader(len) + len)
             }
-            reply = len + UInt64(String(len).count) + 5
+            reply = len + RedisServer.digits(len) + 5
             if reply > PROTO.replyBuffer {
                 let block = try malloc(reply + 16)
                 try free(block, reply + 16)
             }
         }
-        try endCommand(cmd.argv, 2, cmd.objects, lengths: lengths, reply: reply)
+        try endCommand(args, reply: reply)
     }
 
     /// SET: the value argument becomes the stored object (`tryObjectEncoding` turns up to 44
@@ -108,12 +109,12 @@ extension RedisServer {
     mutating func set(_ k: UInt64) throws {
         commands[1] += 1
         let i = Int(k), len = valueSize(k)
-        let lengths: [UInt64] = [3, o.keySize, len]
-        var cmd = try readCommand(lengths)
+        var args = RedisArgs(3, o.keySize, len)
+        try readCommand(&args)
         // The value argument is kept as it is (`tryObjectEncoding` returns an embstr unchanged
         // and leaves a raw string whose sds has no spare room).
-        let (object, sds) = cmd.objects[2]
-        cmd.objects[2] = (0, 0)
+        let (object, sds) = args.object(2)
+        args.setObject(2, 0, 0)
         if try lookup(k) {
             try access(.store, entry[i] + 8, 8)
             try freeValue(k)
@@ -127,24 +128,24 @@ extension RedisServer {
         }
         valueObject[i] = object; valueSds[i] = sds
         dirty += 1
-        try endCommand(cmd.argv, 3, cmd.objects, lengths: lengths, reply: 5)
+        try endCommand(args, reply: 5)
     }
 
     /// DEL: entry, key and value freed (`dbSyncDelete`), the TTL with them.
     mutating func del(_ k: UInt64) throws {
         commands[2] += 1
-        let lengths: [UInt64] = [3, o.keySize]
-        let cmd = try readCommand(lengths)
+        var args = RedisArgs(3, o.keySize)
+        try readCommand(&args)
         if try lookup(k) { try deleteKey(k); dirty += 1 }
-        try endCommand(cmd.argv, 2, cmd.objects, lengths: lengths, reply: 4)
+        try endCommand(args, reply: 4)
     }
 
     /// EXPIRE key ttl: an entry in the expires dict pointing at the same key sds.
     mutating func expire(_ k: UInt64) throws {
         commands[3] += 1
         let ttl = o.ttlSeconds
-        let lengths: [UInt64] = [6, o.keySize, UInt64(String(ttl).count)]
-        let cmd = try readCommand(lengths)
+        var args = RedisArgs(6, o.keySize, RedisServer.digits(ttl))
+        try readCommand(&args)
         if try lookup(k) {
             let i = Int(k)
             if expireEntry[i] == 0 {
@@ -159,7 +160,7 @@ extension RedisServer {
             expireAt[i] = UInt32(min(now / 1_000_000_000 + ttl + 1, UInt64(UInt32.max)))
             dirty += 1
         }
-        try endCommand(cmd.argv, 3, cmd.objects, lengths: lengths, reply: 4)
+        try endCommand(args, reply: 4)
     }
 
     mutating func freeValue(_ k: UInt64) throws {
@@ -188,5 +189,28 @@ extension RedisServer {
         try free(expireEntry[i], 24)
         expireEntry[i] = 0; expireAt[i] = 0
         expires.used -= 1
+    }
+}
+
+/// A command's arguments (two or three) while it runs: their lengths, the argv array and each
+/// argument's object and sds (sds 0: an embstr; object 0: kept by the command). Fixed fields
+/// instead of arrays, so a command allocates nothing in the generator.
+struct RedisArgs {
+    let count: Int
+    private let l0: UInt64, l1: UInt64, l2: UInt64
+    private var r0: UInt64 = 0, s0: UInt64 = 0, r1: UInt64 = 0, s1: UInt64 = 0, r2: UInt64 = 0, s2: UInt64 = 0
+    var argv: UInt64 = 0
+
+    init(_ a: UInt64, _ b: UInt64) { count = 2; l0 = a; l1 = b; l2 = 0 }
+    init(_ a: UInt64, _ b: UInt64, _ c: UInt64) { count = 3; l0 = a; l1 = b; l2 = c }
+
+    @inline(__always) func length(_ i: Int) -> UInt64 { i == 0 ? l0 : i == 1 ? l1 : l2 }
+    @inline(__always) func object(_ i: Int) -> (UInt64, UInt64) { i == 0 ? (r0, s0) : i == 1 ? (r1, s1) : (r2, s2) }
+    @inline(__always) mutating func setObject(_ i: Int, _ r: UInt64, _ s: UInt64) {
+        switch i {
+        case 0: r0 = r; s0 = s
+        case 1: r1 = r; s1 = s
+        default: r2 = r; s2 = s
+        }
     }
 }

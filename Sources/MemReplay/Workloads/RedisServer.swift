@@ -64,25 +64,26 @@ struct RedisServer {
 
     // MARK: events
 
-    @inline(__always) func emit(_ event: Event, tid: ThreadID? = nil, pid: ProcessID? = nil, at time: UInt64? = nil) throws {
+    @inline(__always) mutating func emit(_ event: Event, tid: ThreadID? = nil, pid: ProcessID? = nil, at time: UInt64? = nil) throws {
         try writer.append(TraceRecord(time: time ?? now, pid: pid ?? self.pid, tid: tid ?? self.tid, event: event))
     }
 
     /// A load or store of `size` bytes: one access per page it covers (the replay resolves an
     /// access's first and last page only, as one instruction's would).
-    @inline(__always) func access(_ kind: AccessKind, _ address: UInt64, _ size: UInt64) throws {
-        try RedisServer.accesses(kind, address, size) { a in
-            try writer.append(TraceRecord(time: now, pid: pid, tid: tid, event: .access(a)))
-        }
+    @inline(__always) mutating func access(_ kind: AccessKind, _ address: UInt64, _ size: UInt64) throws {
+        try RedisServer.write(kind, address, size, to: writer, time: now, pid: pid, tid: tid)
     }
 
-    /// Splits `size` bytes at `address` into accesses that each stay within one page.
-    @inline(__always) static func accesses(_ kind: AccessKind, _ address: UInt64, _ size: UInt64, _ body: (MemoryAccess) throws -> Void) rethrows {
+    /// Writes the accesses of `size` bytes at `address`, one per page covered. A static loop over
+    /// plain values: a closure capturing `self` copied the whole server (retaining its arrays)
+    /// for every access.
+    @inline(__always) static func write(_ kind: AccessKind, _ address: UInt64, _ size: UInt64, to w: TraceWriter,
+                                        time: UInt64, pid: ProcessID, tid: ThreadID) throws {
         var a = address
         let end = address + max(size, 1)
         while a < end {
             let n = min(end, (a | 4095) + 1) - a
-            try body(MemoryAccess(kind: kind, address: VirtualAddress(a), size: UInt32(n)))
+            try w.append(TraceRecord(time: time, pid: pid, tid: tid, event: .access(MemoryAccess(kind: kind, address: VirtualAddress(a), size: UInt32(n)))))
             a += n
         }
     }
@@ -128,9 +129,16 @@ struct RedisServer {
 
     /// The RESP bytes of a command with these argument lengths.
     static func respBytes(_ args: UInt64...) -> UInt64 {
-        var n: UInt64 = 1 + UInt64(String(args.count).count) + 2
-        for a in args { n += 1 + UInt64(String(a).count) + 2 + a + 2 }
+        var n: UInt64 = 1 + digits(UInt64(args.count)) + 2
+        for a in args { n += 1 + digits(a) + 2 + a + 2 }
         return n
+    }
+
+    /// Decimal digits of `n` (`String(n).count` without making the string).
+    @inline(__always) static func digits(_ n: UInt64) -> UInt64 {
+        var d: UInt64 = 1, v = n
+        while v >= 10 { v /= 10; d += 1 }
+        return d
     }
 
     // MARK: start-up
@@ -204,4 +212,25 @@ struct RedisChild {
     var pending: UInt64 = 0
     var written: UInt64 = 0
     var file: FileID
+    /// The child's own jemalloc: the parent's heap as it was at the fork (the child's copy of
+    /// its address space; shares storage with the parent's until the child allocates).
+    var heap: RedisHeap
+    /// The LZF output buffer the child got per size class: jemalloc hands the block it freed
+    /// last back to the next malloc of its class (the thread cache is LIFO), so every value of
+    /// one class is compressed into the same block.
+    var lzfBuffers: [Int: UInt64] = [:]
+
+    /// `zmalloc(out)` for `rdbSaveLzfStringObject`'s buffer in the child, placed by the child's
+    /// heap (its mmaps written as the child's), and its `zfree` after the write.
+    mutating func lzfBuffer(_ out: UInt64, writer: TraceWriter, tid: ThreadID) throws -> UInt64 {
+        let bin = heap.classes.index(out)
+        let p: UInt64
+        if let b = lzfBuffers[bin] { p = b } else {
+            p = heap.malloc(out)
+            for m in heap.takeSyscalls() { try writer.append(TraceRecord(time: time, pid: pid, tid: tid, event: .memory(m))) }
+            lzfBuffers[bin] = p
+        }
+        try writer.append(TraceRecord(time: time, pid: pid, tid: tid, event: .alloc(AllocationCall(op: .malloc, size: out, result: VirtualAddress(p)))))
+        return p
+    }
 }
