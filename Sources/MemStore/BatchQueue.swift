@@ -11,9 +11,10 @@ import Darwin
 /// `pop` blocks while none waits and returns nil once the queue is closed and empty.
 final class BatchQueue: @unchecked Sendable {
     let capacity: Int
-    private var mutex = pthread_mutex_t()
-    private var notEmpty = pthread_cond_t()
-    private var notFull = pthread_cond_t()
+    // Allocated, not stored inline: `&property` of a class gives no stable address to pthreads.
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let notEmpty = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let notFull = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private var waiting: [RowBatch] = []
     private var spare: [RowBatch] = []
     private var closed = false
@@ -21,71 +22,74 @@ final class BatchQueue: @unchecked Sendable {
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)
-        pthread_mutex_init(&mutex, nil)
-        pthread_cond_init(&notEmpty, nil)
-        pthread_cond_init(&notFull, nil)
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(notEmpty, nil)
+        pthread_cond_init(notFull, nil)
     }
 
     deinit {
-        pthread_cond_destroy(&notFull)
-        pthread_cond_destroy(&notEmpty)
-        pthread_mutex_destroy(&mutex)
+        pthread_cond_destroy(notFull)
+        pthread_cond_destroy(notEmpty)
+        pthread_mutex_destroy(mutex)
+        notFull.deallocate()
+        notEmpty.deallocate()
+        mutex.deallocate()
     }
 
     /// Hands `batch` to the writer, waiting while the queue is full.
     func push(_ batch: RowBatch) {
-        pthread_mutex_lock(&mutex)
-        while waiting.count >= capacity && !closed { pthread_cond_wait(&notFull, &mutex) }
+        pthread_mutex_lock(mutex)
+        while waiting.count >= capacity && !closed { pthread_cond_wait(notFull, mutex) }
         if !closed { waiting.append(batch) }
-        pthread_cond_signal(&notEmpty)
-        pthread_mutex_unlock(&mutex)
+        pthread_cond_signal(notEmpty)
+        pthread_mutex_unlock(mutex)
     }
 
     /// The next batch, waiting for one; nil when the queue is closed and drained.
     func pop() -> RowBatch? {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
-        while waiting.isEmpty && !closed { pthread_cond_wait(&notEmpty, &mutex) }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        while waiting.isEmpty && !closed { pthread_cond_wait(notEmpty, mutex) }
         if waiting.isEmpty { return nil }
         let batch = waiting.removeFirst()
-        pthread_cond_signal(&notFull)
+        pthread_cond_signal(notFull)
         return batch
     }
 
     /// An emptied batch to fill again, if the writer has returned one.
     func takeSpare() -> RowBatch? {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
         return spare.popLast()
     }
 
     /// The writer returns a written batch (emptied) for reuse.
     func giveBack(_ batch: RowBatch) {
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         if spare.count < capacity + 1 { spare.append(batch) }
-        pthread_mutex_unlock(&mutex)
+        pthread_mutex_unlock(mutex)
     }
 
     /// No more batches: the writer finishes those waiting (or, with `discarding`, drops them) and stops.
     func close(discarding: Bool = false) {
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         closed = true
         if discarding { waiting.removeAll() }
-        pthread_cond_broadcast(&notEmpty)
-        pthread_cond_broadcast(&notFull)
-        pthread_mutex_unlock(&mutex)
+        pthread_cond_broadcast(notEmpty)
+        pthread_cond_broadcast(notFull)
+        pthread_mutex_unlock(mutex)
     }
 
     /// The writer's first error (it writes nothing after one).
     var error: (any Error)? {
-        pthread_mutex_lock(&mutex)
-        defer { pthread_mutex_unlock(&mutex) }
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
         return writerError
     }
 
     func fail(_ error: any Error) {
-        pthread_mutex_lock(&mutex)
+        pthread_mutex_lock(mutex)
         if writerError == nil { writerError = error }
-        pthread_mutex_unlock(&mutex)
+        pthread_mutex_unlock(mutex)
     }
 }

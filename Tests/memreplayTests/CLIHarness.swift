@@ -27,6 +27,19 @@ struct CLI {
         return Result(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 
+    /// The first row of `sql` on run database `db` (`query --format csv`, header dropped).
+    static func firstRow(_ db: String, _ sql: String) throws -> String {
+        let r = try run(["query", db, sql, "--format", "csv"])
+        try #require(r.status == 0, "\(r.stderr)")
+        return try #require(r.stdout.split(separator: "\n").dropFirst().first.map(String.init), "no row for \(sql)")
+    }
+
+    /// The single number `sql` returns from run database `db`.
+    static func value(_ db: String, _ sql: String) throws -> Double {
+        let row = try firstRow(db, sql)
+        return try #require(Double(row), "\(sql): \(row)")
+    }
+
     /// A fresh temporary directory.
     static func tempDir() throws -> URL {
         let d = FileManager.default.temporaryDirectory.appendingPathComponent("memreplay-cli-\(UUID().uuidString)")

@@ -82,11 +82,7 @@ struct HostSettingsTests {
     }
 
     /// One CSV value of `sql` on run database `db`.
-    static func query(_ db: String, _ sql: String) throws -> String {
-        let r = try CLI.run(["query", db, sql, "--format", "csv"])
-        try #require(r.status == 0, "\(r.stderr)")
-        return try #require(r.stdout.split(separator: "\n").dropFirst().first.map(String.init), "no row for \(sql)")
-    }
+    static func query(_ db: String, _ sql: String) throws -> String { try CLI.firstRow(db, sql) }
 
     @Test(.enabled(if: canChangeOvercommit, "needs root, a writable /proc/sys/vm/overcommit_memory, cc, and a host not in mode 2"))
     func forkOfALargeHeapFailsUnderStrictOvercommitInTheKernelAndInTheModel() throws {

@@ -25,20 +25,12 @@ import Testing
         try #require(r.status == 0, "\(r.stderr)")
     }
 
-    /// The single value `sql` returns from `db`.
-    static func value(_ db: String, _ sql: String) throws -> Double {
-        let r = try CLI.run(["query", db, sql, "--format", "csv"])
-        try #require(r.status == 0, "\(r.stderr)")
-        let line = r.stdout.split(separator: "\n").dropFirst().first.map(String.init) ?? ""
-        return try #require(Double(line), "\(sql): \(r.stdout)")
-    }
-
     static func counterMax(_ db: String, _ name: String) throws -> Double {
-        try value(db, "SELECT coalesce(max(value), 0) FROM v_counters WHERE counter = '\(name)'")
+        try CLI.value(db, "SELECT coalesce(max(value), 0) FROM v_counters WHERE counter = '\(name)'")
     }
 
     static func javaPid(_ db: String) throws -> Int {
-        Int(try value(db, "SELECT pid FROM processes WHERE image LIKE '%/java'"))
+        Int(try CLI.value(db, "SELECT pid FROM processes WHERE image LIKE '%/java'"))
     }
 
     @Test func ninetyPercentSurvivesAHeapPastRAMIsKilledOrSwaps() throws {
@@ -53,11 +45,11 @@ import Testing
         let fit = path("fit.db")
         try Seed002JVMTests.replay(path("fit.mrt"), fit)
         let pid = try Seed002JVMTests.javaPid(fit)
-        #expect(try Seed002JVMTests.value(fit, "SELECT count(*) FROM oom_kills") == 0)
-        #expect(try Seed002JVMTests.value(fit, "SELECT exit_status FROM processes WHERE pid = \(pid)") == 0)
-        let peakRSS = try Seed002JVMTests.value(fit, "SELECT max(rss_kb) FROM v_rss WHERE pid = \(pid)")
+        #expect(try CLI.value(fit, "SELECT count(*) FROM oom_kills") == 0)
+        #expect(try CLI.value(fit, "SELECT exit_status FROM processes WHERE pid = \(pid)") == 0)
+        let peakRSS = try CLI.value(fit, "SELECT max(rss_kb) FROM v_rss WHERE pid = \(pid)")
         #expect(peakRSS > 0.85 * Seed002JVMTests.memTotalKB, "peak RSS \(peakRSS) kB")
-        let minAvailable = try Seed002JVMTests.value(fit, "SELECT min(value) FROM v_counters WHERE counter = 'meminfo.MemAvailable'")
+        let minAvailable = try CLI.value(fit, "SELECT min(value) FROM v_counters WHERE counter = 'meminfo.MemAvailable'")
         #expect(minAvailable < 0.05 * Seed002JVMTests.memTotalKB, "MemAvailable min \(minAvailable) kB")
         let scanned = try Seed002JVMTests.counterMax(fit, "vmstat.pgscan_kswapd") + Seed002JVMTests.counterMax(fit, "vmstat.pgscan_direct")
         #expect(scanned > 0, "reclaim scanned nothing")
@@ -67,8 +59,8 @@ import Testing
         let big = path("big.db")
         try Seed002JVMTests.replay(path("big.mrt"), big)
         let bigPid = try Seed002JVMTests.javaPid(big)
-        #expect(try Seed002JVMTests.value(big, "SELECT count(*) FROM oom_kills WHERE victim = \(bigPid)") == 1)
-        #expect(try Seed002JVMTests.value(big, "SELECT exit_status FROM processes WHERE pid = \(bigPid)") == -9)
+        #expect(try CLI.value(big, "SELECT count(*) FROM oom_kills WHERE victim = \(bigPid)") == 1)
+        #expect(try CLI.value(big, "SELECT exit_status FROM processes WHERE pid = \(bigPid)") == -9)
         let dmesg = try CLI.run(["proc", "dmesg", big])
         try #require(dmesg.status == 0, "\(dmesg.stderr)")
         let killLine = dmesg.stdout.split(separator: "\n").first { $0.hasPrefix("Out of memory: Killed process") } ?? ""
@@ -78,7 +70,7 @@ import Testing
         // records memory pressure (PSI some).
         let swapped = path("swap.db")
         try Seed002JVMTests.replay(path("big.mrt"), swapped, ["swap=256M"])
-        #expect(try Seed002JVMTests.value(swapped, "SELECT count(*) FROM oom_kills") == 0)
+        #expect(try CLI.value(swapped, "SELECT count(*) FROM oom_kills") == 0)
         #expect(try Seed002JVMTests.counterMax(swapped, "vmstat.pswpout") > 0)
         let pressure = try CLI.run(["proc", "pressure/memory", swapped])
         try #require(pressure.status == 0, "\(pressure.stderr)")

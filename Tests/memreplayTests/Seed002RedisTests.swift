@@ -27,19 +27,11 @@ import Testing
         try #require(r.status == 0, "\(r.stderr)")
     }
 
-    /// The single value `sql` returns from `db`.
-    static func value(_ db: String, _ sql: String) throws -> Double {
-        let r = try CLI.run(["query", db, sql, "--format", "csv"])
-        try #require(r.status == 0, "\(r.stderr)")
-        let line = r.stdout.split(separator: "\n").dropFirst().first.map(String.init) ?? ""
-        return try #require(Double(line), "\(sql): \(r.stdout)")
-    }
-
     /// The BGSAVE fork: its event's seq, the child's pid and the errno (0 when it succeeded).
     static func fork(_ db: String) throws -> (seq: Int, child: Int, errno: Int) {
         let where_ = "FROM process_events pe JOIN process_ops o ON o.id = pe.op WHERE o.name = 'fork'"
-        return (Int(try value(db, "SELECT pe.seq \(where_)")), Int(try value(db, "SELECT pe.process \(where_)")),
-                Int(try value(db, "SELECT pe.errno \(where_)")))
+        return (Int(try CLI.value(db, "SELECT pe.seq \(where_)")), Int(try CLI.value(db, "SELECT pe.process \(where_)")),
+                Int(try CLI.value(db, "SELECT pe.errno \(where_)")))
     }
 
     /// Committed_AS and CommitLimit (kB) just before the event `seq`, from `proc meminfo --at`.
@@ -54,7 +46,7 @@ import Testing
     }
 
     static func cowCopies(_ db: String, pid: Int) throws -> Double {
-        try value(db, "SELECT count(*) FROM v_faults WHERE kind = 'cow_copy' AND pid = \(pid)")
+        try CLI.value(db, "SELECT count(*) FROM v_faults WHERE kind = 'cow_copy' AND pid = \(pid)")
     }
 
     @Test func overcommitDecidesTheForkAndTHPEnlargesTheCOW() throws {
@@ -73,7 +65,7 @@ import Testing
         #expect(f0.errno == 0)
         let c0 = try Self.commit(m0, before: f0.seq)
         #expect(c0.committed < 0.1 * heapKB, "Committed_AS \(c0.committed) kB at the fork")
-        #expect(try Self.value(m0, "SELECT exit_status FROM processes WHERE pid = \(f0.child)") == 0)
+        #expect(try CLI.value(m0, "SELECT exit_status FROM processes WHERE pid = \(f0.child)") == 0)
         let copiesOff = try Self.cowCopies(m0, pid: server)
         #expect(copiesOff > 500, "\(copiesOff) COW copies")
 
@@ -87,10 +79,10 @@ import Testing
         let c2 = try Self.commit(m2, before: f2.seq)
         #expect(c2.committed > heapKB && c2.committed < c2.limit, "Committed_AS \(c2.committed) kB, CommitLimit \(c2.limit) kB")
         #expect(c2.committed * 2 > c2.limit)
-        #expect(try Self.value(m2, "SELECT count(*) FROM processes WHERE pid = \(f2.child)") == 0)
+        #expect(try CLI.value(m2, "SELECT count(*) FROM processes WHERE pid = \(f2.child)") == 0)
         #expect(try Self.cowCopies(m2, pid: server) == 0)
-        #expect(try Self.value(m2, "SELECT exit_status FROM processes WHERE pid = \(server)") == 0)
-        #expect(try Self.value(m2, "SELECT count(*) FROM events WHERE pid = \(server) AND seq > \(f2.seq)") > 100_000)
+        #expect(try CLI.value(m2, "SELECT exit_status FROM processes WHERE pid = \(server)") == 0)
+        #expect(try CLI.value(m2, "SELECT count(*) FROM events WHERE pid = \(server) AND seq > \(f2.seq)") > 100_000)
 
         // Mode 1 with THP on: the fork succeeds as in mode 0, with the same Committed_AS; Redis
         // saw `always`, so the child keeps the values it wrote mapped and the parent's SETs copy
@@ -100,7 +92,7 @@ import Testing
         let f1 = try Self.fork(on)
         #expect(f1.errno == 0)
         #expect(try Self.commit(on, before: f1.seq).committed == c0.committed)
-        #expect(try Self.value(on, "SELECT max(value) FROM v_counters WHERE counter = 'vmstat.thp_fault_alloc'") > 0)
+        #expect(try CLI.value(on, "SELECT max(value) FROM v_counters WHERE counter = 'vmstat.thp_fault_alloc'") > 0)
         let copiesOn = try Self.cowCopies(on, pid: server)
         #expect(copiesOn > 1.2 * copiesOff, "THP on \(copiesOn), off \(copiesOff) COW copies")
     }
