@@ -75,6 +75,10 @@ public struct RedisSynthesizer: Synthesizer {
                 else if r < m.get + m.set + m.del { try s.del(k) } else { try s.expire(k) }
             }
         }
+        if o.idleSeconds > 0 {
+            try s.emit(.control(ControlEvent(op: .phase, name: writer.defineString("idle"))))
+            try advance(&s, to: s.now + UInt64(o.idleSeconds * 1e9))
+        }
         try s.finishChild()
         s.now = max(s.now, s.child?.time ?? 0)
         try s.emit(.process(ProcessEvent(op: .exit, status: 0)))
@@ -94,7 +98,12 @@ public struct RedisSynthesizer: Synthesizer {
     /// Moves the clock to the next command: the child runs up to it, serverCron's ticks
     /// (decay purges, dict maintenance, save rules) fire on the way.
     func step(_ s: inout RedisServer, _ clock: inout RedisClock) throws {
-        s.now = clock.next()
+        try advance(&s, to: clock.next())
+    }
+
+    /// Moves the server's clock to `time`: serverCron's ticks on the way, the child up to it.
+    func advance(_ s: inout RedisServer, to time: UInt64) throws {
+        s.now = time
         while s.now >= s.nextCron {
             let t = s.now
             s.now = s.nextCron

@@ -38,6 +38,8 @@ struct SynthRedis: ParsableCommand {
     @Flag(help: "BGSAVE once right after the preload.") var bgsaveAfterLoad = false
     @Option(help: "BGSAVE child's serialisation speed in bytes of RDB per second (K, M, G suffixes).") var rdbRate: String = "256M"
     @Option(help: "Buckets serverCron rehashes per 100 ms tick.") var cronRehashBuckets: UInt64 = 10_000
+    @Option(help: "Seconds the server stays up idle after the last command (serverCron keeps rehashing and purging).")
+    var idle: Double = 0
     @Option(help: "jemalloc quantum: 16 (Debian's libjemalloc2, this machine's redis-server) or 8 (Redis's bundled jemalloc).")
     var quantum: UInt64 = 16
     @Option(help: "jemalloc cache-oblivious large allocations (an extra page each): on (Debian) or off (bundled).")
@@ -80,6 +82,7 @@ struct SynthRedis: ParsableCommand {
         }
         o.rdbBytesPerSecond = Double(rate)
         o.cronRehashBuckets = cronRehashBuckets
+        o.idleSeconds = idle
         o.quantum = quantum
         switch cacheOblivious {
         case "on", "1", "yes": o.cacheOblivious = true

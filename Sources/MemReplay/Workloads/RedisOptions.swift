@@ -40,6 +40,10 @@ public struct RedisOptions: Hashable, Sendable {
     /// more than 20 bytes through a temporary buffer. The RDB bytes written are counted
     /// uncompressed (how well values compress is not modelled).
     public var rdbCompression = true
+    /// Seconds the server stays up after the last command, idle, before it exits: serverCron's
+    /// ticks go on (rehashing, jemalloc's decay purges, save rules, a BGSAVE child finishing),
+    /// as a server measured some time after its load would have them.
+    public var idleSeconds: Double = 0
     /// Buckets serverCron's `incrementallyRehash` moves per 100 ms tick (its 1 ms budget).
     public var cronRehashBuckets: UInt64 = 10_000
     /// jemalloc's quantum: 16 (Debian's libjemalloc2) or 8 (Redis's bundled jemalloc).
@@ -73,6 +77,7 @@ public struct RedisOptions: Hashable, Sendable {
         try need(quantum == 8 || quantum == 16, "--quantum \(quantum): expected 8 or 16")
         try need((0...2).contains(overcommitAtStart), "--overcommit-at-start \(overcommitAtStart): expected 0, 1 or 2")
         try need(rdbBytesPerSecond > 0, "--rdb-rate: expected a positive number of bytes per second")
+        try need(idleSeconds >= 0 && idleSeconds <= 1e6, "--idle \(idleSeconds): expected 0 to 1000000 seconds")
         try need(ttlSeconds >= 1, "--ttl: expected at least 1 second")
         try need(zipfS >= 0 && zipfS <= 10, "--zipf \(zipfS): expected 0 (uniform) to 10")
         try need(preload || ops > 0 || !phases.isEmpty, "--ops 0 with --no-preload: nothing to do")
@@ -89,7 +94,7 @@ public struct RedisOptions: Hashable, Sendable {
             "redis.clients": String(clients), "redis.ttl": String(ttlSeconds),
             "redis.save": saveRules.map { "\($0.seconds):\($0.changes)" }.joined(separator: ","),
             "redis.bgsave_after_load": bgsaveAfterLoad ? "1" : "0", "redis.rdb_rate": String(rdbBytesPerSecond), "redis.rdb_compression": rdbCompression ? "1" : "0",
-            "redis.cron_rehash_buckets": String(cronRehashBuckets),
+            "redis.cron_rehash_buckets": String(cronRehashBuckets), "redis.idle": String(idleSeconds),
             "jemalloc.quantum": String(quantum), "jemalloc.cache_oblivious": cacheOblivious ? "1" : "0",
             "jemalloc.dirty_decay_ms": String(dirtyDecayMs), "redis.overcommit_at_start": String(overcommitAtStart),
             "redis.thp_always": redisTHPAlways ? "1" : "0", "seed": String(seed),

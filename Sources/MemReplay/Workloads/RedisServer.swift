@@ -43,6 +43,9 @@ struct RedisServer {
     /// Counts for the summary.
     var commands: [UInt64] = [0, 0, 0, 0]
     var hits: UInt64 = 0
+    /// Commands that have run at least once, one bit each (`RedisServer.Command`): each has its
+    /// latency histogram (`recordLatency`).
+    var latencyTracked: UInt8 = 0
 
     static let keyHeader: UInt64 = 4
 
@@ -161,6 +164,7 @@ extension RedisServer {
         let (_, q, r) = clients[0]
         try access(.store, q, RedisServer.respBytes(6))
         try bgsave()
+        try recordLatency(.bgsave)
         try access(.store, r, 30)   // +Background saving started
         try disconnectClients()
     }
