@@ -7,29 +7,37 @@
 # The machine: 16 GiB scaled down 8× with the same proportions (2 GiB installed, 38 MiB kept by the
 # kernel, as desktop-16g keeps 300 MiB of 16 GiB): the 16 GiB story is 73.5 M events, which replays
 # in about 10 minutes a run on this 2-CPU VM (see docs/synthesizers.md); at 2 GiB a run takes 1–2.
-# Usage: scripts/seed002-redis.sh [MEMREPLAY] [WORKDIR]
+# Usage: [SCALE=8] [RUNS="m0-thpoff m2r80-thpoff"] scripts/seed002-redis.sh [MEMREPLAY] [WORKDIR]
 #   MEMREPLAY defaults to .build/release/memreplay; WORKDIR (kept) to a temporary directory (removed).
+#   SCALE multiplies the machine, the keys and the commands (SCALE=8: the 16 GiB machine itself);
+#   RUNS picks runs by name (default: all).
 set -euo pipefail
 bin="${1:-.build/release/memreplay}"
 if [ ! -x "$bin" ]; then echo "seed002-redis: $bin: not an executable (swift build -c release --product memreplay)" >&2; exit 2; fi
 if [ -n "${2:-}" ]; then work="$2"; mkdir -p "$work"; else work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT; fi
 
-machine=(--set memory=2G --set kernel_reserved=38M)
+scale="${SCALE:-1}"
+case "$scale" in ''|*[!0-9]*|0) echo "seed002-redis: SCALE=$scale: expected a positive integer" >&2; exit 2 ;; esac
+machine=(--set memory=$((2 * scale))G --set kernel_reserved=$((38 * scale))M)
 # The server: 125,000 keys of 10,000-byte values (the 10,240-byte class: used_memory 1.29 GB, 60%
 # of the 2 GiB), loaded at 20,000 SET/s, BGSAVE right after the load (the child writes the RDB at
 # 256 MB/s, about 5 s), and 150,000 more commands at 20,000/s, 80% SET over uniformly chosen keys:
 # 200 MB/s of new values while the child lives.
-redis=(--keys 125000 --value-size 10000 --ops 150000 --mix get=20,set=80 --ops-per-sec 20000 --bgsave-after-load --seed 1)
+redis=(--keys $((125000 * scale)) --value-size 10000 --ops $((150000 * scale)) --mix get=20,set=80 --ops-per-sec 20000 --bgsave-after-load --seed 1)
 
 synth() {   # name extra-options…
     local name="$1"; shift
     [ -f "$work/$name.mrt" ] || "$bin" synth redis "${redis[@]}" "$@" -o "$work/$name.mrt" > "$work/$name.synth.txt"
 }
-synth thpoff                      # Redis saw THP off: its child dismisses the values it has written
-synth thpon --redis-thp-always    # Redis saw THP always: no dismissObject in the child
-# Heavier writes: only SETs, at 30,000/s (300 MB/s of new values while the child lives).
-synth thpoff-w --mix get=0,set=100 --ops-per-sec 30000
-synth thpon-w --mix get=0,set=100 --ops-per-sec 30000 --redis-thp-always
+need() {    # the trace a run replays, synthesized on first use
+    case "$1" in
+        thpoff) synth thpoff ;;                    # Redis saw THP off: its child dismisses the values it has written
+        thpon) synth thpon --redis-thp-always ;;   # Redis saw THP always: no dismissObject in the child
+        # Heavier writes: only SETs, at 30,000/s (300 MB/s of new values while the child lives).
+        thpoff-w) synth thpoff-w --mix get=0,set=100 --ops-per-sec 30000 ;;
+        thpon-w) synth thpon-w --mix get=0,set=100 --ops-per-sec 30000 --redis-thp-always ;;
+    esac
+}
 
 # run name|trace|overcommit|settings…
 runs=(
@@ -52,9 +60,11 @@ echo "| run | trace | overcommit | settings | fork | Committed_AS at fork (kB) |
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for spec in "${runs[@]}"; do
     IFS='|' read -r name trace mode settings <<< "$spec"
+    if [ -n "${RUNS:-}" ] && [[ " $RUNS " != *" $name "* ]]; then continue; fi
     db="$work/$name.db"
     # shellcheck disable=SC2086
     if [ ! -f "$db" ]; then
+        need "$trace"
         start=$(date +%s.%N)
         "$bin" replay "$work/$trace.mrt" -o "$db" -q "${machine[@]}" --set vm.overcommit_memory="$mode" $settings
         printf '%.0f' "$(echo "$(date +%s.%N) - $start" | bc)" > "$work/$name.secs"
