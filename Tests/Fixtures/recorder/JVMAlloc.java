@@ -19,5 +19,15 @@ public class JVMAlloc {
         }
         for (Thread t : ts) t.join();
         if (a.length > 3) Thread.sleep(Long.parseLong(a[3]));
+        // -Djvmalloc.maps=1: the process's own mapping and thread counts at the end, for tests
+        // that compare a model against the real process rather than its recording.
+        if (System.getProperty("jvmalloc.maps") != null) {
+            long maps = 0;   // java.io only: java.nio would map libnio and libnet first
+            try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.FileReader("/proc/self/maps"))) {
+                while (r.readLine() != null) maps++;
+            }
+            String[] tasks = new java.io.File("/proc/self/task").list();
+            System.out.println("maps " + maps + " threads " + (tasks == null ? 0 : tasks.length));
+        }
     }
 }
