@@ -25,7 +25,10 @@ struct BlockEncoder: ~Copyable {
     private var current = ThreadCodecState()
     private var currentKey: UInt64 = 0
     private var hasContext = false
-    private var others: [UInt64: ThreadCodecState] = [:]
+    /// The other threads' states in this block, and their (pid, tid) keys: a switch swaps the
+    /// current state with the parked one (a move, no copy of its tables, no hashing).
+    private var parkedKeys: [UInt64] = []
+    private var parked: [ThreadCodecState] = []
 
     init(capacity: Int = 1 << 19) {
         block = RawBlock(capacity: capacity)
@@ -47,7 +50,8 @@ struct BlockEncoder: ~Copyable {
         eventCount = 0
         current = ThreadCodecState()
         hasContext = false
-        others.removeAll(keepingCapacity: true)
+        parkedKeys.removeAll(keepingCapacity: true)
+        parked.removeAll(keepingCapacity: true)
     }
 
     /// Hands over the block written so far (its `count` and `events` set) and continues, reset,
@@ -249,8 +253,22 @@ struct BlockEncoder: ~Copyable {
     }
 
     private mutating func switchContext(_ key: UInt64, _ pid: ProcessID, _ tid: ThreadID) {
-        if hasContext { others[currentKey] = current }
-        current = others.removeValue(forKey: key) ?? ThreadCodecState()
+        if let i = parkedKeys.firstIndex(of: key) {
+            if hasContext {
+                swap(&current, &parked[i])
+                parkedKeys[i] = currentKey
+            } else {
+                current = parked[i]
+                parked.remove(at: i)
+                parkedKeys.remove(at: i)
+            }
+        } else {
+            if hasContext {
+                parked.append(current)
+                parkedKeys.append(currentKey)
+            }
+            current = ThreadCodecState()
+        }
         currentKey = key
         hasContext = true
         put(RecordTag.context)

@@ -40,7 +40,7 @@ public final class TraceWriter {
     /// True while `append` may take the pipeline's fast path (open, no error, a batch to fill).
     @exclusivity(unchecked) private var fast = false
     /// Events per batch handed to the pipeline.
-    private static let batchSize = 8192
+    private static let batchSize = 2048
     private let eventsPerBlock: Int
     @exclusivity(unchecked) private var encoder = BlockEncoder()
     private var stringIDs: [String: StringID] = [:]
