@@ -1,6 +1,6 @@
 // memreplay-bench: speed and size figures for the README, each measured in this run.
 //
-// Usage: memreplay-bench [decode-events] [store-rows] | vm | pressure | replay [events]
+// Usage: memreplay-bench [decode-events] [store-rows] | vm | pressure | replay [events] | encode [events]
 // Speed goals are judged by ratios against baselines measured in the same run (the machines are
 // shared and noisy); absolute rates are printed alongside for context.
 #if canImport(Glibc)
@@ -72,6 +72,23 @@ func runReplay(events: Int) {
     }
     try? FileManager.default.removeItem(atPath: work)
 }
+/// `memreplay-bench encode [events]`: the trace encoder against a bare varint loop.
+func runEncode(events: Int) {
+    var bench = EncodeBenchmark()
+    bench.events = events
+    do {
+        let r = try bench.run()
+        print("trace encode (\(r.events) events built beforehand: 3/4 accesses with locality, 1/4 malloc/free; best of 3; baseline: a bare loop storing each event's time delta and address as varints):")
+        print("  bare varint loop:       \(million(r.bare)) events/s")
+        print("  encoder alone (raw):    \(million(r.encoder)) events/s = \(fixed(r.encoder / r.bare, 3)) of the baseline  (\(fixed(r.rawBytesPerEvent, 2)) raw bytes/event)")
+        print("  TraceWriter, background, level 6: \(million(r.writerLevel6)) events/s = \(fixed(r.writerLevel6 / r.bare, 3)) of the baseline  (goal ≥ 10 M/s)  \(r.writerLevel6 >= 10e6 ? "PASS" : "FAIL")  (\(fixed(r.bytesPerEvent, 3)) bytes/event)")
+        print("  TraceWriter, background, level 3: \(million(r.writerLevel3)) events/s")
+        print("  TraceWriter, caller's thread, level 6: \(million(r.writerInline)) events/s")
+    } catch {
+        print("trace encode: \(error)")
+    }
+}
+if args.count > 1 && args[1] == "encode" { runEncode(events: args.count > 2 ? Int(args[2]) ?? 5_000_000 : 5_000_000); exit(0) }
 if args.count > 1 && args[1] == "replay" { runReplay(events: args.count > 2 ? Int(args[2]) ?? 2_000_000 : 2_000_000); exit(0) }
 if args.count > 1 && args[1] == "vm" { runVirtualMemory(); exit(0) }
 if args.count > 1 && args[1] == "pressure" { runPressure(); exit(0) }
@@ -83,6 +100,8 @@ print("trace decode (\(decodeEvents) access events with program-like locality, b
 print("  decode rate:            \(million(d.eventsPerSecond)) events/s   (goal ≥ 30 M/s)  \(d.eventsPerSecond >= 30e6 ? "PASS" : "FAIL")")
 print("  size, access stream:    \(fixed(d.bytesPerAccessEvent, 3)) bytes/event    (goal ≤ 1.0)   \(d.bytesPerAccessEvent <= 1.0 ? "PASS" : "FAIL")")
 print("  size, malloc/free:      \(fixed(d.bytesPerAllocEvent, 3)) bytes/event    (goal ≤ 3.0; recorder ≤ 2.0)   \(d.bytesPerAllocEvent <= 3.0 ? "PASS" : "FAIL")")
+print("")
+runEncode(events: 5_000_000)
 print("")
 let s = storeBenchmark(rows: storeRows)
 let ratio = s.storeRowsPerSecond / s.bareRowsPerSecond

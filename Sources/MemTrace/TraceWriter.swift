@@ -32,9 +32,15 @@ public final class TraceWriter {
     /// With `inBackground`: the thread encoding, compressing and writing the blocks, and the
     /// batch of events (with the strings defined among them) it gets next.
     private let pipeline: BlockEncodingPipeline?
-    @exclusivity(unchecked) private var batch = BlockEncodingPipeline.Job()
+    /// The batch being filled, and its records' storage and fill count cached here: the per-event
+    /// path stores the record through the pointer and touches nothing else.
+    @exclusivity(unchecked) private var batch: RecordBatch?
+    @exclusivity(unchecked) private var slots: UnsafeMutablePointer<TraceRecord>?
+    @exclusivity(unchecked) private var slotCount = 0
+    /// True while `append` may take the pipeline's fast path (open, no error, a batch to fill).
+    @exclusivity(unchecked) private var fast = false
     /// Events per batch handed to the pipeline.
-    private static let batchSize = 8192
+    private static let batchSize = 2048
     private let eventsPerBlock: Int
     @exclusivity(unchecked) private var encoder = BlockEncoder()
     private var stringIDs: [String: StringID] = [:]
@@ -94,6 +100,12 @@ public final class TraceWriter {
                                     source: finalPath ?? "<output>", offset: UInt64(fileHeader.count))
             : nil
         try emit(fileHeader)
+        if let pipeline {
+            let first = pipeline.emptyBatch(capacity: TraceWriter.batchSize)
+            batch = first
+            slots = first.records
+            fast = true
+        }
     }
 
     deinit {
@@ -118,29 +130,37 @@ public final class TraceWriter {
         if let id = stringIDs[text] { return id }
         let id = StringID(UInt32(stringIDs.count + 1))
         stringIDs[text] = id
-        if pipeline != nil {
-            batch.strings.append((batch.records.count, id, text))
+        if let batch {
+            batch.strings.append((slotCount, id, text))
             return id
         }
         encoder.defineString(id, text)
-        if encoder.bytes.count >= TraceWriter.rawBlockLimit && state == .open && deferredError == nil {
+        if encoder.byteCount >= TraceWriter.rawBlockLimit && state == .open && deferredError == nil {
             do { try flushBlock() } catch { deferredError = error }
         }
         return id
     }
 
     /// Appends one event.
+    @inline(__always)
     public func append(_ record: TraceRecord) throws {
-        try checkWritable()
-        if let pipeline {
-            batch.records.append(record)
-            eventCount += 1
-            if batch.records.count >= TraceWriter.batchSize { try submitBatch(pipeline) }
+        if fast {
+            (slots.unsafelyUnwrapped + slotCount).initialize(to: record)
+            slotCount &+= 1
+            eventCount &+= 1
+            if slotCount == TraceWriter.batchSize { try submitBatch() }
             return
         }
+        try appendSlowly(record)
+    }
+
+    /// `append` without the pipeline (or after a failure, or once closed).
+    private func appendSlowly(_ record: TraceRecord) throws {
+        try checkWritable()
+        guard pipeline == nil else { throw TraceError.io(source: finalPath ?? "<output>", offset: bytesWritten, detail: "trace writer is unusable") }
         encoder.encode(record)
         eventCount += 1
-        if encoder.eventCount >= eventsPerBlock || encoder.bytes.count >= TraceWriter.rawBlockLimit {
+        if encoder.eventCount >= eventsPerBlock || encoder.byteCount >= TraceWriter.rawBlockLimit {
             try flushBlock()
         }
     }
@@ -149,9 +169,15 @@ public final class TraceWriter {
     public func close() throws {
         try checkWritable()
         do {
-            if !encoder.bytes.isEmpty { try flushBlock() }
+            if encoder.byteCount > 0 { try flushBlock() }
             if let pipeline {
-                if !batch.records.isEmpty || !batch.strings.isEmpty { try submitBatch(pipeline) }
+                if let batch, slotCount > 0 || !batch.strings.isEmpty {
+                    fast = false
+                    batch.count = slotCount
+                    self.batch = nil
+                    try pipeline.submit(batch)
+                }
+                fast = false
                 bytesWritten = try pipeline.finish()
             }
             try output.close()
@@ -173,6 +199,7 @@ public final class TraceWriter {
     public func abandon() {
         guard state == .open else { return }
         state = .abandoned
+        fast = false
         pipeline?.cancel()
         if let file = output as? FileTraceOutput { file.discard() } else { try? output.close() }
         if let temporaryPath {
@@ -188,14 +215,28 @@ public final class TraceWriter {
         }
     }
 
-    private func submitBatch(_ pipeline: BlockEncodingPipeline) throws {
-        var next = pipeline.emptyJob(capacity: TraceWriter.batchSize)
-        swap(&next, &batch)
-        try pipeline.submit(next)
+    /// Hands the full batch to the pipeline and continues in an empty one.
+    private func submitBatch() throws {
+        guard let pipeline, let full = batch else { return }
+        full.count = slotCount
+        do {
+            try pipeline.submit(full)
+        } catch {
+            fast = false
+            batch = nil
+            slots = nil
+            slotCount = 0
+            deferredError = error
+            throw error
+        }
+        let next = pipeline.emptyBatch(capacity: TraceWriter.batchSize)
+        batch = next
+        slots = next.records
+        slotCount = 0
     }
 
     private func flushBlock() throws {
-        let compressed = encoder.bytes.withUnsafeBytes { raw in
+        let compressed = encoder.withBytes { raw in
             Result { () throws(ZstdFailure) in try compressor.compress(raw) }
         }
         let payload: [UInt8]
@@ -206,7 +247,7 @@ public final class TraceWriter {
         }
         let blockEvents = UInt64(encoder.eventCount)
         let header = BlockHeader(
-            compressedLength: UInt32(payload.count), uncompressedLength: UInt32(encoder.bytes.count),
+            compressedLength: UInt32(payload.count), uncompressedLength: UInt32(encoder.byteCount),
             eventCount: UInt32(blockEvents), firstSequence: eventCount - blockEvents + 1,
             payloadChecksum: CRC32C.checksum(payload))
         try emit(header.encoded())

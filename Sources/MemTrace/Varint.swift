@@ -46,6 +46,20 @@ enum Varint {
         }
     }
 
+    /// Stores `v` as a varint at `p` without any check (the caller guarantees `maxLength` bytes of
+    /// room); returns the bytes written. The encoder's per-event path (`BlockEncoder`).
+    @inline(__always) static func store(_ v: UInt64, at p: UnsafeMutablePointer<UInt8>) -> Int {
+        if v < 0x80 { p.pointee = UInt8(truncatingIfNeeded: v); return 1 }
+        var v = v, n = 0
+        repeat {
+            p[n] = UInt8(truncatingIfNeeded: v) | 0x80
+            v >>= 7
+            n &+= 1
+        } while v >= 0x80
+        p[n] = UInt8(truncatingIfNeeded: v)
+        return n &+ 1
+    }
+
     /// Appends `v` zigzag-mapped as a varint.
     @inline(__always) static func appendSigned(_ v: Int64, to out: inout [UInt8]) {
         append(zigzag(v), to: &out)

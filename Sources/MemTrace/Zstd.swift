@@ -4,6 +4,7 @@ import CZstd
 final class ZstdCompressor {
     private let context: OpaquePointer?
     let level: Int32
+    fileprivate var contextPointer: OpaquePointer? { context }
 
     init(level: Int) {
         context = ZSTD_createCCtx()
@@ -24,6 +25,22 @@ final class ZstdCompressor {
         out.removeSubrange(written...)
         return out
     }
+}
+
+extension ZstdCompressor {
+    /// Compresses `source` into one zstd frame written at `destination` (room for
+    /// `ZSTD_compressBound(source.count)` bytes); returns the frame's length. The same bytes as
+    /// `compress(_:)`, without allocating.
+    func compress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws(ZstdFailure) -> Int {
+        guard let context = contextPointer else { throw ZstdFailure(message: "cannot allocate a zstd context") }
+        let written = ZSTD_compressCCtx(context, destination.baseAddress, destination.count,
+                                        source.baseAddress, source.count, level)
+        if ZSTD_isError(written) != 0 { throw ZstdFailure(code: written) }
+        return written
+    }
+
+    /// The most bytes a frame of `count` source bytes can take.
+    static func bound(_ count: Int) -> Int { ZSTD_compressBound(count) }
 }
 
 /// A reusable zstd decompression context.
