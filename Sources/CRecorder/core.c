@@ -134,6 +134,10 @@ static void flush_buf(struct mr_tbuf *b) {
     errno = saved;
 }
 
+void mr_flush_thread(void) {
+    if (tls_buf) flush_buf(tls_buf);
+}
+
 /* Emits every thread's committed records and ends (or flushes) the zstd stream; caller holds out_lock. */
 static void flush_all_locked(int end_stream) {
     in_flush = 1;

@@ -227,6 +227,8 @@ pid_t mr_gettid(void);
 
 /* Lifecycle helpers used by the wrappers. */
 void mr_flush_all(int end_stream);
+/* Flushes the calling thread's buffer to the segment (a new thread's start record, at once). */
+void mr_flush_thread(void);
 void mr_after_fork_child(int is_vfork, pid_t parent_pid, pid_t parent_tid);
 void mr_record_exit(int status, int known);
 void mr_thread_exiting(void);

@@ -40,7 +40,9 @@ public final class RecordingFollower {
     /// Images announced but not yet in the merge, keyed "pid-gen", with the tick they cannot precede.
     private var pending: [String: UInt64] = [:]
     /// Largest (tick, pid, generation, thread) written.
-    private var written: (UInt64, UInt32, Int, Int)?
+    @exclusivity(unchecked) private var written: (UInt64, UInt32, Int, Int)?
+    /// Events written so far.
+    public var eventsWritten: UInt64 { run.summary.events }
     /// Why the follower gave up, if it did.
     public private(set) var violation: String?
 
@@ -196,11 +198,10 @@ public final class RecordingFollower {
         while true {
             var best = -1, bestTick = UInt64.max, horizon = fixed
             for i in run.streams.indices {
-                let st = run.streams[i]
-                if st.head != nil {
-                    if st.headTick < bestTick { best = i; bestTick = st.headTick }
-                } else if !unbounded && !st.ended && !finalSegment[st.segment] {
-                    horizon = min(horizon, st.yielded ? st.lastTick : 0)
+                if run.streams[i].head != nil {
+                    if run.streams[i].headTick < bestTick { best = i; bestTick = run.streams[i].headTick }
+                } else if !unbounded && !run.streams[i].ended && !finalSegment[run.streams[i].segment] {
+                    horizon = min(horizon, run.streams[i].yielded ? run.streams[i].lastTick : 0)
                 }
             }
             if best < 0 {
@@ -209,10 +210,9 @@ public final class RecordingFollower {
             } else if !unbounded && bestTick >= horizon {
                 return
             }
-            let st = run.streams[best]
-            let key = (st.headTick, st.pid, st.generation, st.thread)
+            let key = (bestTick, run.streams[best].pid, run.streams[best].generation, run.streams[best].thread)
             if written == nil || key > written! { written = key }
-            if followForks, case .record(let raw, _)? = st.head, raw.op == .fork {
+            if followForks, case .record(let raw, _)? = run.streams[best].head, raw.op == .fork {
                 // The child's records come after the fork was stamped; until its image is readable
                 // nothing at or past that tick is written.
                 let child = UInt32(truncatingIfNeeded: raw[0])

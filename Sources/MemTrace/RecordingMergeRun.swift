@@ -5,25 +5,28 @@
 /// Streams are kept in merge order (segment by pid and generation, then the segment's thread
 /// order; the fault stream last); of the streams' heads the one with the smallest tick goes next,
 /// the first in that order on a tie.
+///
+/// The per-item state is exempt from dynamic exclusivity checks (one thread uses a run, and the
+/// checks cost more than a simple item), as in `TraceWriter`.
 final class RecordingMergeRun {
     let rootPid: UInt32
     let clock: TickClock
     /// The segments by the index streams name them with (the order they were added in).
     private(set) var segments: [RecorderSegment] = []
-    var streams: [RecordingMerger.Stream] = []
-    var faults = FaultMergeQueue(segments: [])
-    var state: RecordingConverter
-    var writer: TraceWriter!
-    var summary = RecordingSummary()
+    @exclusivity(unchecked) var streams: [RecordingMerger.Stream] = []
+    @exclusivity(unchecked) var faults = FaultMergeQueue(segments: [])
+    @exclusivity(unchecked) var state: RecordingConverter
+    @exclusivity(unchecked) var writer: TraceWriter!
+    @exclusivity(unchecked) var summary = RecordingSummary()
     var progress: ((RecordingProgress) -> Void)?
     var progressEvery: UInt64 = 65_536
-    private var progressMask = UInt64.max
-    private var threads = ThreadTimes()
+    @exclusivity(unchecked) private var progressMask = UInt64.max
+    @exclusivity(unchecked) private var threads = ThreadTimes()
     private let kindCounts: UnsafeMutablePointer<UInt64>
-    private var converted: [(UInt32, UInt32, Event)] = []
-    private var origin: UInt64 = 0, hasOrigin = false
+    @exclusivity(unchecked) private var converted: [(UInt32, UInt32, Event)] = []
+    @exclusivity(unchecked) private var origin: UInt64 = 0, hasOrigin = false
     /// Time rounding: the last multiple of `resolution` (records come close together).
-    private var roundedBase: UInt64 = 0
+    @exclusivity(unchecked) private var roundedBase: UInt64 = 0
     private let resolution: UInt64
 
     init(rootPid: UInt32, clock: TickClock, timeResolution: UInt64) {

@@ -118,6 +118,7 @@ struct RecordCommand: ParsableCommand {
         }
         let calibrationAfter = TickCalibration.now()
         following?.stop()
+        let eventsAtExit = following?.follower.eventsWritten ?? 0
         monitor?.stop()
         var clock: RecordingClock?
         if let rate {
@@ -136,7 +137,7 @@ struct RecordCommand: ParsableCommand {
             let header = makeHeader(library: library, run: run, capture: capture)
             if let (bytes, summary) = try following.follower.finish(header: header, clockAttributes: clock.attributes,
                                                                     rootStatus: run.status) {
-                report(summary: summary, bytes: bytes, run: run, capture: capture, comparison: nil, followed: true)
+                report(summary: summary, bytes: bytes, run: run, capture: capture, comparison: nil, followed: eventsAtExit)
                 return
             }
         }
@@ -228,14 +229,15 @@ struct RecordCommand: ParsableCommand {
     }
 
     /// The summary lines (unless -q).
-    /// `followed`: the merge followed the program (`RecordingFollower`) rather than starting after its exit.
+    /// `followed`: the merge followed the program (`RecordingFollower`) and had written this many
+    /// events when it exited.
     func report(summary: RecordingSummary, bytes: UInt64, run: RecorderProcess.Outcome, capture: RecorderProcess.FaultCapture?,
-                comparison: String?, followed: Bool = false) {
+                comparison: String?, followed: UInt64? = nil) {
         if !quiet {
             let perEvent = summary.events > 0 ? Double(bytes) / Double(summary.events) : 0
             print("\(output): \(summary.events) events, \(summary.processes.count) processes, \(summary.threads.count) threads, "
                   + "\(bytes) bytes (\(String(format: "%.2f", perEvent)) bytes/event); \(command[0]) exited with \(run.status)"
-                  + (followed ? "; merged while it ran" : ""))
+                  + (followed.map { "; merged while it ran (\($0) events by its exit)" } ?? ""))
             if let comparison {
                 let (reads, writes) = RecordCachegrindBaseline.traceCounts(summary)
                 print("\(comparison); trace: loads+modifies \(reads), stores \(writes)")
