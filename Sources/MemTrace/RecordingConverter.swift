@@ -41,18 +41,19 @@ struct RecordingConverter {
         maps[s.path] = String(decoding: text, as: UTF8.self)
     }
 
-    /// True when what segment `s` holds so far settles its first maps text as `add` reads it: a
-    /// thread's first records end with a record of another kind (not with the data pulled so far).
+    /// True when what segment `s` holds so far settles its first maps text as `add` reads it: the
+    /// leading records of the thread that holds it (or of the image's starting thread, for a fork
+    /// child that has none) end with a record of another kind, not with the data pulled so far.
     static func initialMapsSettled(_ s: RecorderSegment) -> Bool {
         for t in s.threads.indices {
             var c = RecorderCursor(segment: s, thread: t)
-            var text = false
-            var settled = false
+            var text = false, started = false, settled = false
             while let e = try? c.next() {
-                if e.op == .maps { text = true } else if e.op != .start && e.op != .markerBase { settled = true; break }
+                if e.op == .maps { text = true } else if e.op == .start { started = true }
+                else if e.op != .markerBase { settled = true; break }
             }
             if !settled { return false }
-            if text { return true }
+            if text || started { return true }
         }
         return false
     }

@@ -15,7 +15,9 @@ import Darwin
 ///   its records in order, so what it flushes next comes later);
 /// - each process image announced and not yet readable: a forked child from its parent's `fork`
 ///   record (stamped before the fork), an exec'd image from the last record of the image it
-///   replaced, an image whose first /proc/self/maps text is not complete from its first record.
+///   replaced, an image whose first /proc/self/maps text is not complete from its first record,
+///   and an image whose file holds nothing yet holds everything back (the interposer flushes an
+///   image's first records and each new thread's start at once, so that is brief).
 ///
 /// A stream that ended (`threadExit`) or whose image ended (its zstd frame closed, or a later
 /// generation of its pid exists) bounds nothing. Anything that would still sort before an item
@@ -176,7 +178,7 @@ public final class RecordingFollower {
         if waited {
             if st.headTick < st.lastTick { violation = "\(st.pid)/\(st.tid) went back in time after a flush" }
         } else if let w = written, (st.headTick, st.pid, st.generation, st.thread) <= w {
-            violation = "\(st.pid)/\(st.tid) appeared with records before ones already merged"
+            violation = "\(st.pid)/\(st.tid) appeared with records before ones already merged (\(st.headTick) gen \(st.generation) <= \(w))"
         }
     }
 
@@ -192,7 +194,8 @@ public final class RecordingFollower {
                 let s = segments[name]!
                 var first: UInt64?
                 if !s.threads.isEmpty { var c = RecorderCursor(segment: s, thread: 0); first = (try? c.next())?.tick }
-                fixed = min(fixed, first ?? pending["\(s.pid)-\(s.generation)"] ?? .max)
+                // Nothing readable yet (the file was just made): nothing is known, so nothing passes.
+                fixed = min(fixed, first ?? pending["\(s.pid)-\(s.generation)"] ?? 0)
             }
         }
         while true {

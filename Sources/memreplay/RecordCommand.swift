@@ -141,6 +141,11 @@ struct RecordCommand: ParsableCommand {
                 return
             }
         }
+        if let following, !quiet {
+            let why = following.follower.violation ?? following.failure.map { "\($0)" }
+                ?? (clock?.agrees == false ? "the tick rate disagreed with CLOCK_MONOTONIC at the end" : nil)
+            if let why { FileHandle.standardError.write(Data("memreplay: note: merging after the exit (\(why))\n".utf8)) }
+        }
         following?.follower.abandon()
         following = nil
         try merge(directory: directory, library: library, run: run, capture: capture,

@@ -28,6 +28,12 @@ struct RecordClockTests {
         let r = try CLI.run(["record", "--accesses", accesses, "--keep-raw", raw, "-o", first, "--"] + args, environment: environment)
         try #require(r.status == 0, "\(r.stderr)")
         #expect(FileManager.default.fileExists(atPath: raw + "/clock"))
+        // With --accesses none and a clock that agrees, the merge followed the program.
+        if accesses == "none" && environment["MEMREPLAY_TICK_RATE"] == nil {
+            #expect(r.stdout.contains("merged while it ran"), "\(r.stdout)")
+        } else {
+            #expect(!r.stdout.contains("merged while it ran"), "\(r.stdout)")
+        }
         let m = try CLI.run(["record", "--accesses", accesses, "--merge-raw", raw, "-o", again, "--"] + args, environment: environment)
         try #require(m.status == 0, "\(m.stderr)")
         let (h1, e1, _) = try RecordTests.records(first)
