@@ -104,11 +104,11 @@ struct RecordCommand: ParsableCommand {
                                                                    followForks: !noFollowForks, spool: faultSpool)
             if let warning = capture?.warning { FileHandle.standardError.write(Data("memreplay: warning: \(warning)\n".utf8)) }
         } else {
+            // --accesses none with a fixed rate: the merge follows the program.
+            let follow = accesses == "none" && rate != nil && ProcessInfo.processInfo.environment["MEMREPLAY_NO_FOLLOW"] == nil
             run = try RecorderProcess.run(command: command, library: library, directory: directory,
-                                          followForks: !noFollowForks, accessSpool: spool) { pid in
-                // --accesses none with a fixed rate: the merge follows the program.
-                guard accesses == "none", let rate, ProcessInfo.processInfo.environment["MEMREPLAY_NO_FOLLOW"] == nil,
-                      let follower = try? RecordingFollower(
+                                          followForks: !noFollowForks, accessSpool: spool, flushStarts: follow) { pid in
+                guard follow, let rate, let follower = try? RecordingFollower(
                         directory: directory, rootPid: pid, followForks: !noFollowForks,
                         clock: RecordingClock(rate: rate, start: calibrationBefore, bound: RecordingClock.bound(timeResolution: timeResolution)),
                         timeResolution: timeResolution, outputPath: output, compressionLevel: level) else { return }

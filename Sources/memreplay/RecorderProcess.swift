@@ -13,8 +13,10 @@ enum RecorderProcess {
     /// cachegrind instead, in the same environment (the baseline of `--compare-cachegrind`).
     /// `onSpawn` is called with the program's pid once it runs (the merge that follows it starts there).
     static func run(command: [String], library: String, directory: String, followForks: Bool, accessSpool: String? = nil,
-                    cachegrindOut: String? = nil, onSpawn: ((UInt32) -> Void)? = nil) throws -> Outcome {
+                    cachegrindOut: String? = nil, flushStarts: Bool = false, onSpawn: ((UInt32) -> Void)? = nil) throws -> Outcome {
         var env = environmentVariables(library: library, directory: directory, followForks: followForks)
+        // A merge that follows the program needs each image's and thread's start on disk at once.
+        if flushStarts { env["MEMREPLAY_FLUSH_STARTS"] = "1" }
         var argv = command
         var pipeFDs: [Int32] = [-1, -1]
         var collector: LackeyAccessCollector?
@@ -86,6 +88,7 @@ enum RecorderProcess {
         env["MEMREPLAY_FOLLOW"] = followForks ? "1" : "0"
         env["MEMREPLAY_PARENT_PID"] = String(getpid())
         env["MEMREPLAY_DENY_PERF"] = nil
+        env["MEMREPLAY_FLUSH_STARTS"] = nil
         return env
     }
 
