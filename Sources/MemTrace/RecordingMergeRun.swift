@@ -125,16 +125,9 @@ final class RecordingMergeRun {
 
     /// Writes the head of stream `best` (the events its item becomes) and advances the stream.
     func emit(_ best: Int) throws {
-        let item = streams[best].head!
-        if streams[best].source == .faults {
-            streams[best].head = faults.next()
-            streams[best].headTick = streams[best].head.map { RecordingMerger.Stream.tick(of: $0) } ?? .max
-        } else {
-            try streams[best].advance()
-        }
+        // One exclusive access to the stream (one uniqueness check of the array, not four).
+        let item = try take(&streams[best])
         let itemTick = RecordingMerger.Stream.tick(of: item)
-        streams[best].lastTick = itemTick
-        streams[best].yielded = true
         let ns = clock.nanoseconds(itemTick)
         if !hasOrigin { origin = ns; hasOrigin = true }
         var time = ns >= origin ? ns - origin : 0
@@ -204,6 +197,20 @@ final class RecordingMergeRun {
             kindCounts[Int(event.kind.rawValue)] &+= 1
             if summary.events & progressMask == 0 { report() }
         }
+    }
+
+    /// The head of `stream`, which moves on to its next item.
+    @inline(__always) private func take(_ stream: inout RecordingMerger.Stream) throws -> LackeyRecordingStream.Item {
+        let item = stream.head!
+        if stream.source == .faults {
+            stream.head = faults.next()
+            stream.headTick = stream.head.map { RecordingMerger.Stream.tick(of: $0) } ?? .max
+        } else {
+            try stream.advance()
+        }
+        stream.lastTick = RecordingMerger.Stream.tick(of: item)
+        stream.yielded = true
+        return item
     }
 
     /// Where the merge is, for `progress`.
