@@ -134,7 +134,11 @@ static void flush_buf(struct mr_tbuf *b) {
     errno = saved;
 }
 
-int mr_flush_starts;
+int mr_flush_starts_on(void) {
+    static volatile int on = -1;   /* read once per image; every thread reads the same value */
+    if (on < 0) on = getenv("MEMREPLAY_FLUSH_STARTS") != NULL;
+    return on;
+}
 
 void mr_flush_thread(void) {
     if (tls_buf) flush_buf(tls_buf);
@@ -502,8 +506,7 @@ static void init_recording(void) {
     record_break();
     /* The image's first records reach the segment at once: a merge that follows the recording
      * learns the image exists (and from which tick on) before anything it forks or starts. */
-    mr_flush_starts = getenv("MEMREPLAY_FLUSH_STARTS") != NULL;
-    if (mr_flush_starts) mr_flush_thread();
+    if (mr_flush_starts_on()) mr_flush_thread();
     struct mr_tbuf *b = begin_any();
     if (b) { mr_heap_check_brk(b, mr_now()); mr_commit(b); }
     install_signal_handlers();
@@ -583,7 +586,7 @@ void mr_after_fork_child(int is_vfork, pid_t parent_pid, pid_t parent_tid) {
     ZSTD_CCtx_reset(zctx, ZSTD_reset_session_only);
     if (open_segment() < 0) { atomic_store(&state, ST_OFF); return; }
     record_start(1, parent_pid, parent_tid);
-    if (mr_flush_starts) mr_flush_thread();
+    if (mr_flush_starts_on()) mr_flush_thread();
 }
 
 void mr_set_exit_status(int status) { exit_status = status; exit_known = 1; }

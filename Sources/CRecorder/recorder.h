@@ -232,7 +232,7 @@ void mr_flush_thread(void);
 /* $MEMREPLAY_FLUSH_STARTS (set by `memreplay record` when its merge follows the program): an
  * image's first records and each new thread's start are flushed at once, pthread_create waiting
  * for the new thread's. Off, the recorder's own work stays where it was (faults replay unchanged). */
-extern int mr_flush_starts;
+int mr_flush_starts_on(void);
 void mr_after_fork_child(int is_vfork, pid_t parent_pid, pid_t parent_tid);
 void mr_record_exit(int status, int known);
 void mr_thread_exiting(void);
