@@ -134,6 +134,16 @@ static void flush_buf(struct mr_tbuf *b) {
     errno = saved;
 }
 
+int mr_flush_starts_on(void) {
+    static volatile int on = -1;   /* read once per image; every thread reads the same value */
+    if (on < 0) on = getenv("MEMREPLAY_FLUSH_STARTS") != NULL;
+    return on;
+}
+
+void mr_flush_thread(void) {
+    if (tls_buf) flush_buf(tls_buf);
+}
+
 /* Emits every thread's committed records and ends (or flushes) the zstd stream; caller holds out_lock. */
 static void flush_all_locked(int end_stream) {
     in_flush = 1;
@@ -494,6 +504,9 @@ static void init_recording(void) {
     record_start(gen == 0 ? 0 : 2, getppid(), 0);
     record_maps();
     record_break();
+    /* The image's first records reach the segment at once: a merge that follows the recording
+     * learns the image exists (and from which tick on) before anything it forks or starts. */
+    if (mr_flush_starts_on()) mr_flush_thread();
     struct mr_tbuf *b = begin_any();
     if (b) { mr_heap_check_brk(b, mr_now()); mr_commit(b); }
     install_signal_handlers();
@@ -573,6 +586,7 @@ void mr_after_fork_child(int is_vfork, pid_t parent_pid, pid_t parent_tid) {
     ZSTD_CCtx_reset(zctx, ZSTD_reset_session_only);
     if (open_segment() < 0) { atomic_store(&state, ST_OFF); return; }
     record_start(1, parent_pid, parent_tid);
+    if (mr_flush_starts_on()) mr_flush_thread();
 }
 
 void mr_set_exit_status(int status) { exit_status = status; exit_known = 1; }

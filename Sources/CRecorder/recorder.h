@@ -227,6 +227,12 @@ pid_t mr_gettid(void);
 
 /* Lifecycle helpers used by the wrappers. */
 void mr_flush_all(int end_stream);
+/* Flushes the calling thread's buffer to the segment (a new thread's start record, at once). */
+void mr_flush_thread(void);
+/* $MEMREPLAY_FLUSH_STARTS (set by `memreplay record` when its merge follows the program): an
+ * image's first records and each new thread's start are flushed at once, pthread_create waiting
+ * for the new thread's. Off, the recorder's own work stays where it was (faults replay unchanged). */
+int mr_flush_starts_on(void);
 void mr_after_fork_child(int is_vfork, pid_t parent_pid, pid_t parent_tid);
 void mr_record_exit(int status, int known);
 void mr_thread_exiting(void);

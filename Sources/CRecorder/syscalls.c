@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <linux/futex.h>
 #include <unistd.h>
 
 extern void *__curbrk;
@@ -191,13 +192,23 @@ void *sbrk(intptr_t inc) {
 
 /* ---- threads ---- */
 
-struct start_args { void *(*fn)(void *); void *arg; pid_t parent_tid; };
+/* `ready` is the handshake (with $MEMREPLAY_FLUSH_STARTS): the new thread's start record is on disk before pthread_create returns,
+ * so a merge that follows the segment while the program runs never sees the creator's later records
+ * without the new thread (the thread then bounds the merge's horizon from its start on). */
+struct start_args { void *(*fn)(void *); void *arg; pid_t parent_tid; int handshake; int ready; };
 
 static void *thread_trampoline(void *p) {
-    struct start_args a = *(struct start_args *)p;
-    mr_real.free(p);
+    struct start_args *args = p;
+    struct start_args a = *args;
+    if (!a.handshake) mr_real.free(p);
     struct mr_tbuf *b = mr_begin();
     if (b) { mr_put_op(b, R_THREAD_START, mr_now()); mr_put(b, (uint64_t)a.parent_tid); mr_commit(b); }
+    if (a.handshake) {
+        if (b) mr_flush_thread();
+        /* After this store the creator frees `args`: it is not touched again. */
+        __atomic_store_n(&args->ready, 1, __ATOMIC_RELEASE);
+        syscall(SYS_futex, &args->ready, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    }
     return a.fn(a.arg);
 }
 
@@ -212,10 +223,18 @@ int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *
     mr_resolve();
     struct start_args *a = mr_real.malloc ? mr_real.malloc(sizeof *a) : NULL;
     if (!a) return real_pthread_create(th, attr, fn, arg);
-    a->fn = fn; a->arg = arg; a->parent_tid = mr_gettid();
+    a->fn = fn; a->arg = arg; a->parent_tid = mr_gettid(); a->ready = 0;
+    a->handshake = mr_flush_starts_on();  /* decided here, for both sides, whatever starts first */
     int r = real_pthread_create(th, attr, thread_trampoline, a);
-    if (r != 0) mr_real.free(a);
-    else { int e = errno; mr_record_maps_update(); errno = e; }  /* the new thread's stack and guard */
+    if (r != 0) { mr_real.free(a); return r; }
+    int e = errno;
+    if (a->handshake) {
+        while (!__atomic_load_n(&a->ready, __ATOMIC_ACQUIRE))
+            syscall(SYS_futex, &a->ready, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+        mr_real.free(a);
+    }
+    mr_record_maps_update();  /* the new thread's stack and guard */
+    errno = e;
     return r;
 }
 

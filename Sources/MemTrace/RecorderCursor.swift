@@ -42,9 +42,11 @@ public struct RecorderRawEvent: Sendable {
 /// the chunk's own end.
 public struct RecorderCursor {
     let segment: RecorderSegment
-    let chunks: [(range: Range<Int>, base: UInt64)]
-    /// `segment.raw`'s storage (stable: the array is a constant of the segment).
-    let raw: UnsafePointer<UInt8>?
+    let thread: Int
+    private(set) var chunks: [(range: Range<Int>, base: UInt64)]
+    /// `segment.raw`'s storage (stable until the segment, followed while its process runs, pulls
+    /// more: then `refresh()`).
+    private(set) var raw: UnsafePointer<UInt8>?
     /// `RecorderRawOp.byValue` and `.layouts`, held by the cursor (no global access per record).
     let ops = RecorderRawOp.byValue
     let layouts = RecorderRawOp.layouts
@@ -58,13 +60,27 @@ public struct RecorderCursor {
 
     public init(segment: RecorderSegment, thread: Int) {
         self.segment = segment
+        self.thread = thread
         self.chunks = segment.threads[thread].chunks
         self.tid = segment.threads[thread].tid
         self.raw = segment.raw.withUnsafeBufferPointer { $0.baseAddress }
         if let first = chunks.first { at = first.range.lowerBound; end = first.range.upperBound; tick = first.base }
     }
 
-    /// The next record, or nil at the end of the stream.
+    /// Takes up the chunks a followed segment pulled since (and its storage's new place).
+    public mutating func refresh() {
+        raw = segment.raw.withUnsafeBufferPointer { $0.baseAddress }
+        let known = chunks.count
+        chunks = segment.threads[thread].chunks
+        if known == 0, let first = chunks.first {
+            chunk = 0; at = first.range.lowerBound; end = first.range.upperBound; tick = first.base; lastPointer = 0
+        } else if chunk >= known && chunk < chunks.count {
+            at = chunks[chunk].range.lowerBound; end = chunks[chunk].range.upperBound
+            tick = chunks[chunk].base; lastPointer = 0
+        }
+    }
+
+    /// The next record, or nil at the end of the stream (of what was pulled, while following).
     @inline(__always) public mutating func next() throws -> RecorderRawEvent? {
         if at >= end {
             guard nextChunk() else { return nil }

@@ -122,14 +122,22 @@ public final class RecorderSegment {
     public let path: String
     public let pid: UInt32
     public let generation: Int
-    /// Decompressed bytes of the whole stream.
-    public let raw: [UInt8]
+    /// Decompressed bytes of the stream (so far, for a segment followed while its process runs).
+    public private(set) var raw: [UInt8]
     public private(set) var threads: [RecorderThreadStream] = []
     public private(set) var calibrations: [TickCalibration] = []
     /// True when the zstd stream ended with a complete frame (the process flushed at exit).
     public private(set) var complete = false
     /// Chunks in the stream.
     public private(set) var chunkCount = 0
+    /// Where `split` goes on, and the thread stream of each tid.
+    private var splitAt = 0
+    private var threadIndex: [UInt32: Int] = [:]
+    /// A segment followed while its process runs (`init(following:)`): the file, how much of it was
+    /// read, and the zstd stream decompressing it.
+    private var followFD: Int32 = -1
+    private var followRead: UInt64 = 0
+    private var followStream: OpaquePointer?
 
     /// Reads and splits `path`; `pid` and `generation` come from its name.
     public init(path: String) throws {
@@ -146,7 +154,81 @@ public final class RecorderSegment {
         let (bytes, complete) = try RecorderSegment.decompress(path)
         self.raw = bytes
         self.complete = complete
-        try split()
+        try split(final: true)
+    }
+
+    /// A segment read as its process writes it: empty until `pull()` reads what was flushed.
+    public init(following path: String, pid: UInt32, generation: Int) throws {
+        self.path = path
+        self.pid = pid
+        self.generation = generation
+        self.raw = []
+        followFD = open(path, O_RDONLY | O_CLOEXEC)
+        if followFD < 0 { throw TraceError.io(source: path, offset: 0, detail: "cannot open: \(String(cString: strerror(errno)))") }
+        guard let stream = ZSTD_createDStream() else {
+            close(followFD)
+            throw TraceError.io(source: path, offset: 0, detail: "cannot allocate a zstd stream")
+        }
+        ZSTD_initDStream(stream)
+        followStream = stream
+    }
+
+    deinit {
+        if followFD >= 0 { close(followFD) }
+        if let followStream { ZSTD_freeDStream(followStream) }
+    }
+
+    /// Reads and splits what the process flushed since the last call; true when new chunks came.
+    /// The stream is `complete` once its frame ended (the process's exit flush).
+    public func pull() throws -> Bool {
+        guard followFD >= 0, let stream = followStream else { return false }
+        let chunksBefore = chunkCount
+        var input = [UInt8](repeating: 0, count: 1 << 16)
+        var output = [UInt8](repeating: 0, count: 1 << 17)
+        while true {
+            let n = input.withUnsafeMutableBytes { read(followFD, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw TraceError.io(source: path, offset: followRead, detail: "read failed: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            try input.withUnsafeBytes { src in
+                var inBuf = ZSTD_inBuffer(src: src.baseAddress, size: n, pos: 0)
+                repeat {
+                    let before = inBuf.pos
+                    let produced = try output.withUnsafeMutableBytes { dst -> Int in
+                        var outBuf = ZSTD_outBuffer(dst: dst.baseAddress, size: dst.count, pos: 0)
+                        let hint = ZSTD_decompressStream(stream, &outBuf, &inBuf)
+                        if ZSTD_isError(hint) != 0 {
+                            throw TraceError.damagedBlock(source: path, offset: followRead + UInt64(before),
+                                                          detail: "zstd: " + String(cString: ZSTD_getErrorName(hint)))
+                        }
+                        if hint == 0 { complete = true }
+                        return outBuf.pos
+                    }
+                    raw.append(contentsOf: output[0..<produced])
+                    if produced == 0 && inBuf.pos == before { break }
+                } while inBuf.pos < inBuf.size
+                // Drain what the decoder still holds for this input.
+                while true {
+                    let produced = try output.withUnsafeMutableBytes { dst -> Int in
+                        var outBuf = ZSTD_outBuffer(dst: dst.baseAddress, size: dst.count, pos: 0)
+                        let hint = ZSTD_decompressStream(stream, &outBuf, &inBuf)
+                        if ZSTD_isError(hint) != 0 {
+                            throw TraceError.damagedBlock(source: path, offset: followRead + UInt64(inBuf.pos),
+                                                          detail: "zstd: " + String(cString: ZSTD_getErrorName(hint)))
+                        }
+                        if hint == 0 && outBuf.pos > 0 { complete = true }
+                        return outBuf.pos
+                    }
+                    if produced == 0 { break }
+                    raw.append(contentsOf: output[0..<produced])
+                }
+            }
+            followRead += UInt64(n)
+        }
+        try split(final: false)
+        return chunkCount > chunksBefore
     }
 
     /// Decompresses the whole file; an incomplete last frame (a stream flushed but not ended) is
@@ -216,25 +298,33 @@ public final class RecorderSegment {
         return (output, !input.isEmpty && lastHint == 0)
     }
 
-    /// Splits the stream into chunks and threads. A partial chunk at the very end (the stream was
-    /// cut) is dropped; a bad chunk header elsewhere is damage.
-    private func split() throws {
-        var at = 0
-        var index: [UInt32: Int] = [:]
+    /// Reads the rest once the process is gone: afterwards the segment is what `init(path:)` reads.
+    public func finishFollowing() throws {
+        _ = try pull()
+        try split(final: true)
+        if followFD >= 0 { close(followFD); followFD = -1 }
+    }
+
+    /// Splits the stream into chunks and threads from where the last call stopped. A partial chunk
+    /// at the very end (the stream was cut; or, while following, not all decompressed yet) waits
+    /// for more or, when `final`, is dropped; a bad chunk header elsewhere is damage.
+    private func split(final: Bool) throws {
+        var at = splitAt
+        defer { splitAt = at }
         while at < raw.count {
-            guard at + 36 <= raw.count else { complete = false; break }
+            guard at + 36 <= raw.count else { if final { complete = false }; break }
             guard raw[at] == 0x4D, raw[at + 1] == 0x52, raw[at + 2] == 0x52, raw[at + 3] == 0x43 else {
                 throw TraceError.badRecord(source: path, offset: UInt64(at), detail: "bad chunk magic at raw offset \(at): expected MRRC")
             }
             let length = Int(readU32(raw, at + 4))
             let tid = readU32(raw, at + 8)
             let base = readU64(raw, at + 12)
-            calibrations.append(TickCalibration(tick: readU64(raw, at + 20), nanoseconds: readU64(raw, at + 28)))
             let start = at + 36
-            guard start + length <= raw.count else { complete = false; break }
+            guard start + length <= raw.count else { if final { complete = false }; break }
+            calibrations.append(TickCalibration(tick: readU64(raw, at + 20), nanoseconds: readU64(raw, at + 28)))
             let i: Int
-            if let known = index[tid] { i = known } else {
-                i = threads.count; index[tid] = i; threads.append(RecorderThreadStream(tid: tid))
+            if let known = threadIndex[tid] { i = known } else {
+                i = threads.count; threadIndex[tid] = i; threads.append(RecorderThreadStream(tid: tid))
             }
             threads[i].chunks.append((start..<start + length, base))
             chunkCount += 1

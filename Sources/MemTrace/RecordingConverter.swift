@@ -24,18 +24,38 @@ struct RecordingConverter {
 
     init(rootPid: UInt32, segments: [RecorderSegment]) {
         self.rootPid = rootPid
-        for s in segments {
-            var text: [UInt8] = []
-            for t in s.threads.indices {
-                var c = RecorderCursor(segment: s, thread: t)
-                while let e = try? c.next() {
-                    if e.op == .maps { text += s.bytes(of: e) } else if e.op == .markerBase { markerBase[s.path] = e[0] }
-                    else if e.op != .start { break }
-                }
-                if !text.isEmpty { break }
+        for s in segments { add(s) }
+    }
+
+    /// Takes the /proc/PID/maps text segment `s` began with (its first records).
+    mutating func add(_ s: RecorderSegment) {
+        var text: [UInt8] = []
+        for t in s.threads.indices {
+            var c = RecorderCursor(segment: s, thread: t)
+            while let e = try? c.next() {
+                if e.op == .maps { text += s.bytes(of: e) } else if e.op == .markerBase { markerBase[s.path] = e[0] }
+                else if e.op != .start { break }
             }
-            maps[s.path] = String(decoding: text, as: UTF8.self)
+            if !text.isEmpty { break }
         }
+        maps[s.path] = String(decoding: text, as: UTF8.self)
+    }
+
+    /// True when what segment `s` holds so far settles its first maps text as `add` reads it: the
+    /// leading records of the thread that holds it (or of the image's starting thread, for a fork
+    /// child that has none) end with a record of another kind, not with the data pulled so far.
+    static func initialMapsSettled(_ s: RecorderSegment) -> Bool {
+        for t in s.threads.indices {
+            var c = RecorderCursor(segment: s, thread: t)
+            var text = false, started = false, settled = false
+            while let e = try? c.next() {
+                if e.op == .maps { text = true } else if e.op == .start { started = true }
+                else if e.op != .markerBase { settled = true; break }
+            }
+            if !settled { return false }
+            if text || started { return true }
+        }
+        return false
     }
 
     /// The root's first image as the header's initial process.

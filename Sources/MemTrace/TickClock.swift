@@ -26,6 +26,14 @@ struct TickClock {
         self.rate = rate
     }
 
+    /// A clock fixed before the run: `rate` nanoseconds per tick from `anchor` on
+    /// (`RecordingClock`).
+    init(anchor: TickCalibration, rate: Double) {
+        self.anchorTick = anchor.tick
+        self.anchorNanoseconds = Double(anchor.nanoseconds)
+        self.rate = rate
+    }
+
     /// The tick of CLOCK_MONOTONIC `ns`, rounded up: a fault sample never sorts before the record
     /// stamped in the same tick.
     func tick(_ ns: UInt64) -> UInt64 {

@@ -91,6 +91,10 @@ struct RecordCommand: ParsableCommand {
         let faultSpool = accesses == "faults" ? directory + "/faults.spool" : nil
         let run: RecorderProcess.Outcome
         var capture: RecorderProcess.FaultCapture?
+        var following: FollowingMerge?
+        defer { following?.follower.abandon() }
+        let cacheDirectory = RecorderLibrary.cacheDirectory()
+        let rate = TickCalibration.cachedRate(cacheDirectory: cacheDirectory, environment: ProcessInfo.processInfo.environment)
         let calibrationBefore = TickCalibration.now()
         let monitor = RecordingMonitor.make(reporter: reporter, directory: directory, program: command[0], faults: faultSpool != nil)
         monitor?.start()
@@ -100,12 +104,63 @@ struct RecordCommand: ParsableCommand {
                                                                    followForks: !noFollowForks, spool: faultSpool)
             if let warning = capture?.warning { FileHandle.standardError.write(Data("memreplay: warning: \(warning)\n".utf8)) }
         } else {
+            // --accesses none with a fixed rate: the merge follows the program.
+            let follow = accesses == "none" && rate != nil && ProcessInfo.processInfo.environment["MEMREPLAY_NO_FOLLOW"] == nil
             run = try RecorderProcess.run(command: command, library: library, directory: directory,
-                                          followForks: !noFollowForks, accessSpool: spool)
+                                          followForks: !noFollowForks, accessSpool: spool, flushStarts: follow) { pid in
+                guard follow, let rate, let follower = try? RecordingFollower(
+                        directory: directory, rootPid: pid, followForks: !noFollowForks,
+                        clock: RecordingClock(rate: rate, start: calibrationBefore, bound: RecordingClock.bound(timeResolution: timeResolution)),
+                        timeResolution: timeResolution, outputPath: output, compressionLevel: level) else { return }
+                following = FollowingMerge(follower: follower)
+                following?.start()
+            }
         }
+        let calibrationAfter = TickCalibration.now()
+        following?.stop()
+        let eventsAtExit = following?.follower.eventsWritten ?? 0
         monitor?.stop()
+        var clock: RecordingClock?
+        if let rate {
+            let c = RecordingClock(rate: rate, start: calibrationBefore, end: calibrationAfter,
+                                   bound: RecordingClock.bound(timeResolution: timeResolution))
+            try c.write(directory: directory)
+            // A rate that no longer agrees is measured again from this run when it was long
+            // enough to be better than the 100 ms calibration (unless it was forced).
+            if !c.agrees, ProcessInfo.processInfo.environment["MEMREPLAY_TICK_RATE"] == nil,
+               calibrationAfter.nanoseconds > calibrationBefore.nanoseconds + 1_000_000_000, let measured = c.measuredRate {
+                TickCalibration.storeRate(measured, cacheDirectory: cacheDirectory)
+            }
+            clock = c
+        }
+        if let following, let clock, clock.agrees, following.failure == nil {
+            let header = makeHeader(library: library, run: run, capture: capture)
+            if let (bytes, summary) = try following.follower.finish(header: header, clockAttributes: clock.attributes,
+                                                                    rootStatus: run.status) {
+                report(summary: summary, bytes: bytes, run: run, capture: capture, comparison: nil, followed: eventsAtExit)
+                return
+            }
+        }
+        if let following, !quiet {
+            let why = following.follower.violation ?? following.failure.map { "\($0)" }
+                ?? (clock?.agrees == false ? "the tick rate disagreed with CLOCK_MONOTONIC at the end" : nil)
+            if let why { FileHandle.standardError.write(Data("memreplay: note: merging after the exit (\(why))\n".utf8)) }
+        }
+        following?.follower.abandon()
+        following = nil
         try merge(directory: directory, library: library, run: run, capture: capture,
-                  calibrations: [calibrationBefore, TickCalibration.now()], reporter: reporter)
+                  calibrations: [calibrationBefore, calibrationAfter], clock: clock, reporter: reporter)
+    }
+
+    /// The trace header before the merge completes it.
+    func makeHeader(library: String, run: RecorderProcess.Outcome, capture: RecorderProcess.FaultCapture?) -> TraceHeader {
+        var header = TraceHeader(producer: "memreplay-record", producerVersion: MemReplayVersionInfo.version,
+                                 commandLine: command, host: RecorderProcess.host(),
+                                 attributes: ["recorder.interposer": library, "recorder.follow_forks": noFollowForks ? "0" : "1",
+                                              "recorder.accesses": accesses,
+                                              "recorder.exit_status": String(run.status)])
+        for (k, v) in capture?.attributes ?? [:] { header.attributes[k] = v }
+        return header
     }
 
     /// Merges the segments in `directory` into the trace. `run` is the recorded process; without it
@@ -114,7 +169,11 @@ struct RecordCommand: ParsableCommand {
     /// status comes from its own exit record. The fault spool, when there is one, is merged too.
     func merge(directory: String, library: String, run: RecorderProcess.Outcome?,
                capture: RecorderProcess.FaultCapture? = nil, calibrations: [TickCalibration] = [],
-               reporter: ProgressReporter? = nil) throws {
+               clock: RecordingClock? = nil, reporter: ProgressReporter? = nil) throws {
+        // A kept directory carries the run's clock: the same decision, the same bytes.
+        let clock = try clock ?? (run == nil ? RecordingClock.read(directory: directory) : nil)
+        var calibrations = calibrations
+        if calibrations.isEmpty, let clock { calibrations = [clock.start] + (clock.end.map { [$0] } ?? []) }
         let spool = accesses == "lackey" ? directory + "/lackey.spool" : nil
         let faultSpool = accesses == "faults" && FileManager.default.fileExists(atPath: directory + "/faults.spool")
             ? directory + "/faults.spool" : nil
@@ -141,12 +200,8 @@ struct RecordCommand: ParsableCommand {
         merger.accessSpool = spool
         merger.faultSpool = faultSpool
         merger.extraCalibrations = calibrations
-        var header = TraceHeader(producer: "memreplay-record", producerVersion: MemReplayVersionInfo.version,
-                                 commandLine: command, host: RecorderProcess.host(),
-                                 attributes: ["recorder.interposer": library, "recorder.follow_forks": noFollowForks ? "0" : "1",
-                                              "recorder.accesses": accesses,
-                                              "recorder.exit_status": String(run.status)])
-        for (k, v) in capture?.attributes ?? [:] { header.attributes[k] = v }
+        merger.clock = clock
+        var header = makeHeader(library: library, run: run, capture: capture)
         var comparison: String?
         if compareCachegrind {
             reporter?.clear()  // the program runs again and shares the terminal
@@ -175,10 +230,19 @@ struct RecordCommand: ParsableCommand {
         if let reporter {
             reporter.finish(line: reporter.meter.converted(events: summary.events, inputTotal: inputTotal, elapsed: since()))
         }
+        report(summary: summary, bytes: writer.bytesWritten, run: run, capture: capture, comparison: comparison)
+    }
+
+    /// The summary lines (unless -q).
+    /// `followed`: the merge followed the program (`RecordingFollower`) and had written this many
+    /// events when it exited.
+    func report(summary: RecordingSummary, bytes: UInt64, run: RecorderProcess.Outcome, capture: RecorderProcess.FaultCapture?,
+                comparison: String?, followed: UInt64? = nil) {
         if !quiet {
-            let perEvent = summary.events > 0 ? Double(writer.bytesWritten) / Double(summary.events) : 0
+            let perEvent = summary.events > 0 ? Double(bytes) / Double(summary.events) : 0
             print("\(output): \(summary.events) events, \(summary.processes.count) processes, \(summary.threads.count) threads, "
-                  + "\(writer.bytesWritten) bytes (\(String(format: "%.2f", perEvent)) bytes/event); \(command[0]) exited with \(run.status)")
+                  + "\(bytes) bytes (\(String(format: "%.2f", perEvent)) bytes/event); \(command[0]) exited with \(run.status)"
+                  + (followed.map { "; merged while it ran (\($0) events by its exit)" } ?? ""))
             if let comparison {
                 let (reads, writes) = RecordCachegrindBaseline.traceCounts(summary)
                 print("\(comparison); trace: loads+modifies \(reads), stores \(writes)")

@@ -52,6 +52,12 @@ enum RecorderLibrary {
         return files.compactMap { n in FileManager.default.contents(atPath: sourceDirectory + "/" + n).map { (n, $0) } }
     }
 
+    /// `~/.cache/memreplay` (or `$XDG_CACHE_HOME/memreplay`): the built interposers and the tick rate.
+    static func cacheDirectory() -> String {
+        let env = ProcessInfo.processInfo.environment
+        return (env["XDG_CACHE_HOME"] ?? ((env["HOME"] ?? NSTemporaryDirectory()) + "/.cache")) + "/memreplay"
+    }
+
     /// Builds (once per source version) into ~/.cache/memreplay and returns the path.
     static func buildFromSources(flavor: Flavor = .normal) throws -> String? {
         guard let files = sources() else { return nil }
@@ -60,8 +66,7 @@ enum RecorderLibrary {
             for b in Array(f.name.utf8) + Array(f.data) { hash = (hash ^ UInt64(b)) &* 0x100_0000_01b3 }
         }
         let env = ProcessInfo.processInfo.environment
-        let cacheRoot = env["XDG_CACHE_HOME"] ?? ((env["HOME"] ?? NSTemporaryDirectory()) + "/.cache")
-        let cache = cacheRoot + "/memreplay"
+        let cache = cacheDirectory()
         let target = cache + "/libmemreplay-recorder-\(flavor == .normal ? "" : flavor.rawValue + "-")\(String(hash, radix: 16)).so"
         if FileManager.default.fileExists(atPath: target) { return target }
         try FileManager.default.createDirectory(atPath: cache, withIntermediateDirectories: true)

@@ -11,9 +11,12 @@ enum RecorderProcess {
     /// output comes through a pipe (valgrind `--log-fd=3`) into a `LackeyAccessCollector` writing
     /// the spool while the program runs. With `cachegrindOut` the command runs under valgrind
     /// cachegrind instead, in the same environment (the baseline of `--compare-cachegrind`).
+    /// `onSpawn` is called with the program's pid once it runs (the merge that follows it starts there).
     static func run(command: [String], library: String, directory: String, followForks: Bool, accessSpool: String? = nil,
-                    cachegrindOut: String? = nil) throws -> Outcome {
+                    cachegrindOut: String? = nil, flushStarts: Bool = false, onSpawn: ((UInt32) -> Void)? = nil) throws -> Outcome {
         var env = environmentVariables(library: library, directory: directory, followForks: followForks)
+        // A merge that follows the program needs each image's and thread's start on disk at once.
+        if flushStarts { env["MEMREPLAY_FLUSH_STARTS"] = "1" }
         var argv = command
         var pipeFDs: [Int32] = [-1, -1]
         var collector: LackeyAccessCollector?
@@ -50,6 +53,7 @@ enum RecorderProcess {
             if collector != nil { close(pipeFDs[0]) }
             throw UsageFailure("\(argv[0]): cannot start: \(String(cString: strerror(rc)))")
         }
+        onSpawn?(UInt32(pid))
         // Read lackey's output while the program runs (the pipe would otherwise stall it).
         let done = DispatchSemaphore(value: 0)
         if let collector {
@@ -84,6 +88,7 @@ enum RecorderProcess {
         env["MEMREPLAY_FOLLOW"] = followForks ? "1" : "0"
         env["MEMREPLAY_PARENT_PID"] = String(getpid())
         env["MEMREPLAY_DENY_PERF"] = nil
+        env["MEMREPLAY_FLUSH_STARTS"] = nil
         return env
     }
 
