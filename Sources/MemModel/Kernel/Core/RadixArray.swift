@@ -1,0 +1,219 @@
+/// A sparse array indexed by `UInt64` keys, shaped as the kernel's xarray (lib/xarray.c): a tree of
+/// 64-slot nodes whose height grows with the largest key (`xas_expand`), walked by six key bits
+/// per level (`xas_descend`), so a lookup is a few array reads and no hashing.
+///
+/// The kernel keeps a file's page cache and shadow entries in one (`address_space->i_pages`,
+/// indexed by page offset), the swap cache likewise by swap offset; the model keeps each file's
+/// pages and shadow entries, a page table's PTE pages and swap entries, and the file table's
+/// index map here. Nodes live in two flat arrays (inner nodes: 64 child numbers each, −1 for
+/// none; leaves: 64 optional values each) with no references, so the structure is a value type
+/// that copies as the kernel model does. A leaf emptied by a removal is unlinked from its parent
+/// and reused by the next insertion (`xas_delete_node` frees it); the whole tree resets when its
+/// last entry goes. Iteration runs in ascending key order, as `xa_for_each` does.
+/// `invariantViolations()` checks the shape.
+public struct RadixArray<Value: Sendable>: Sendable {
+    /// Key bits consumed per level (XA_CHUNK_SHIFT).
+    @usableFromInline static var shift: UInt64 { 6 }
+    /// Slots per node (XA_CHUNK_SIZE).
+    @usableFromInline static var fanout: Int { 64 }
+
+    /// Inner nodes: 64 child numbers per node; at the level above the leaves a child is a leaf number.
+    @usableFromInline var inner: ContiguousArray<Int32> = []
+    /// Leaves: 64 value slots per leaf.
+    @usableFromInline var leaves: ContiguousArray<Value?> = []
+    /// Entries held by each leaf.
+    @usableFromInline var leafCounts: ContiguousArray<UInt8> = []
+    /// Leaves unlinked when they emptied, for reuse.
+    @usableFromInline var freeLeaves: [Int32] = []
+    /// Levels of the tree: 0 when empty, 1 when the root is a leaf; keys below 2^(6·height) fit.
+    @usableFromInline var height = 0
+    /// The root: a leaf when `height` is 1, an inner node above; −1 when empty.
+    @usableFromInline var root: Int32 = -1
+    /// Entries present.
+    @inlinable public var count: Int { entryCount }
+    @usableFromInline var entryCount = 0
+
+    public init() {}
+
+    /// True when no entry is present.
+    @inlinable public var isEmpty: Bool { count == 0 }
+
+    /// True when `key` is below the tree's reach (2^(6·height)).
+    @inlinable func fits(_ key: UInt64) -> Bool {
+        let bits = UInt64(height) &* RadixArray.shift
+        return bits >= 64 || key >> bits == 0
+    }
+
+    /// The leaf holding `key`'s slot, or −1 when no leaf covers it.
+    @inlinable func leaf(of key: UInt64) -> Int32 {
+        guard height > 0, fits(key) else { return -1 }
+        var node = root
+        var level = height - 1
+        while level > 0 {
+            node = inner[Int(node) << 6 | Int((key >> (UInt64(level) &* RadixArray.shift)) & 63)]
+            if node < 0 { return -1 }
+            level -= 1
+        }
+        return node
+    }
+
+    /// The value at `key`; setting nil removes it.
+    @inlinable public subscript(key: UInt64) -> Value? {
+        get {
+            let l = leaf(of: key)
+            return l < 0 ? nil : leaves[Int(l) << 6 | Int(key & 63)]
+        }
+        set {
+            if let v = newValue { _ = updateValue(v, forKey: key) } else { _ = removeValue(forKey: key) }
+        }
+    }
+
+    /// Stores `value` at `key` (`xa_store`); returns the value it replaced.
+    @inlinable @discardableResult
+    public mutating func updateValue(_ value: Value, forKey key: UInt64) -> Value? {
+        var l = leaf(of: key)
+        if l < 0 { l = makePath(to: key) }
+        let i = Int(l) << 6 | Int(key & 63)
+        let old = leaves[i]
+        leaves[i] = value
+        if old == nil { leafCounts[Int(l)] += 1; entryCount += 1 }
+        return old
+    }
+
+    /// Removes the value at `key` (`xa_erase`); returns it.
+    @inlinable @discardableResult
+    public mutating func removeValue(forKey key: UInt64) -> Value? {
+        guard height > 0, fits(key) else { return nil }
+        var node = root
+        var parentSlot = -1
+        var level = height - 1
+        while level > 0 {
+            parentSlot = Int(node) << 6 | Int((key >> (UInt64(level) &* RadixArray.shift)) & 63)
+            node = inner[parentSlot]
+            if node < 0 { return nil }
+            level -= 1
+        }
+        let i = Int(node) << 6 | Int(key & 63)
+        guard let old = leaves[i] else { return nil }
+        leaves[i] = nil
+        entryCount -= 1
+        leafCounts[Int(node)] -= 1
+        if count == 0 { removeAll(); return old }
+        if leafCounts[Int(node)] == 0 && parentSlot >= 0 {
+            inner[parentSlot] = -1
+            freeLeaves.append(node)
+        }
+        return old
+    }
+
+    /// Drops every entry and node.
+    public mutating func removeAll() {
+        inner.removeAll(keepingCapacity: true)
+        leaves.removeAll(keepingCapacity: true)
+        leafCounts.removeAll(keepingCapacity: true)
+        freeLeaves.removeAll(keepingCapacity: true)
+        height = 0
+        root = -1
+        entryCount = 0
+    }
+
+    /// Grows the tree to reach `key` (`xas_expand`) and creates the missing nodes on its path
+    /// (`xas_create`); returns the leaf.
+    @usableFromInline mutating func makePath(to key: UInt64) -> Int32 {
+        if height == 0 {
+            height = 1
+            while !fits(key) { height += 1 }
+            root = height == 1 ? newLeaf() : newInner()
+        }
+        while !fits(key) {
+            let n = newInner()
+            inner[Int(n) << 6] = root
+            root = n
+            height += 1
+        }
+        if height == 1 { return root }
+        var node = root
+        var level = height - 1
+        while true {
+            let slot = Int(node) << 6 | Int((key >> (UInt64(level) &* RadixArray.shift)) & 63)
+            if inner[slot] < 0 { inner[slot] = level == 1 ? newLeaf() : newInner() }
+            node = inner[slot]
+            if level == 1 { return node }
+            level -= 1
+        }
+    }
+
+    @usableFromInline mutating func newInner() -> Int32 {
+        let n = Int32(inner.count >> 6)
+        inner.append(contentsOf: repeatElement(-1, count: RadixArray.fanout))
+        return n
+    }
+
+    @usableFromInline mutating func newLeaf() -> Int32 {
+        if let l = freeLeaves.popLast() { return l }
+        let n = Int32(leafCounts.count)
+        leaves.append(contentsOf: repeatElement(nil, count: RadixArray.fanout))
+        leafCounts.append(0)
+        return n
+    }
+
+    // MARK: Walks
+
+    /// Calls `body` with every entry in ascending key order (`xa_for_each`).
+    public func forEach(_ body: (UInt64, Value) throws -> Void) rethrows {
+        guard height > 0 else { return }
+        try walk(root, level: height - 1, base: 0, body)
+    }
+
+    private func walk(_ node: Int32, level: Int, base: UInt64, _ body: (UInt64, Value) throws -> Void) rethrows {
+        if level == 0 {
+            let first = Int(node) << 6
+            for s in 0..<RadixArray.fanout { if let v = leaves[first + s] { try body(base | UInt64(s), v) } }
+            return
+        }
+        let shift = UInt64(level) &* RadixArray.shift
+        for s in 0..<RadixArray.fanout {
+            let child = inner[Int(node) << 6 | s]
+            if child >= 0 { try walk(child, level: level - 1, base: base | UInt64(s) << shift, body) }
+        }
+    }
+
+    /// The entries in ascending key order.
+    public var entries: [(key: UInt64, value: Value)] {
+        var out: [(key: UInt64, value: Value)] = []
+        out.reserveCapacity(count)
+        forEach { out.append(($0, $1)) }
+        return out
+    }
+
+    /// The keys present, ascending.
+    public var keys: [UInt64] { entries.map(\.key) }
+
+    /// The values present, by ascending key.
+    public var values: [Value] { entries.map(\.value) }
+
+    /// The entries with a key in `range`, ascending.
+    public func entries(in range: Range<UInt64>) -> [(key: UInt64, value: Value)] {
+        guard !range.isEmpty, !isEmpty else { return [] }
+        if range.upperBound - range.lowerBound < UInt64(count) {
+            return range.compactMap { k in self[k].map { (k, $0) } }
+        }
+        return entries.filter { range.contains($0.key) }
+    }
+
+    /// Removes every entry whose key is `first` or above (the tail `xa_erase`d by truncation).
+    public mutating func removeAll(from first: UInt64) {
+        for k in keys where k >= first { removeValue(forKey: k) }
+    }
+}
+
+extension RadixArray: Sequence {
+    public func makeIterator() -> IndexingIterator<[(key: UInt64, value: Value)]> { entries.makeIterator() }
+}
+
+extension RadixArray: ExpressibleByDictionaryLiteral {
+    public init(dictionaryLiteral elements: (UInt64, Value)...) {
+        self.init()
+        for (k, v) in elements { self[k] = v }
+    }
+}
