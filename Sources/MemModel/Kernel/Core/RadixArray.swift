@@ -217,3 +217,18 @@ extension RadixArray: ExpressibleByDictionaryLiteral {
         for (k, v) in elements { self[k] = v }
     }
 }
+
+extension RadixArray: Equatable where Value: Equatable {
+    /// Equal when the same keys hold equal values, whatever the node layout.
+    public static func == (a: RadixArray, b: RadixArray) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.entries.elementsEqual(b.entries) { $0.key == $1.key && $0.value == $1.value }
+    }
+}
+
+extension RadixArray: Hashable where Value: Hashable {
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(count)
+        forEach { hasher.combine($0); hasher.combine($1) }
+    }
+}
