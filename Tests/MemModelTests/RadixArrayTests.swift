@@ -77,3 +77,16 @@ private struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+extension RadixArrayTests {
+    /// 512-slot nodes (the page tables' indices) hold the same values in fewer levels, and equal
+    /// arrays of different widths compare equal.
+    @Test func widerNodesHoldTheSameValues() {
+        var wide = RadixArray<Int>(bits: 9), narrow = RadixArray<Int>()
+        for k: UInt64 in [0, 511, 512, 1 << 26, (1 << 27) - 1] { wide[k] = Int(k & 0xffff); narrow[k] = Int(k & 0xffff) }
+        #expect(wide.height == 3 && narrow.height == 5)
+        #expect(wide == narrow && wide.invariantViolations().isEmpty)
+        wide[512] = nil
+        #expect(wide != narrow && wide.count == 4 && wide[511] == 511 && wide.invariantViolations().isEmpty)
+    }
+}

@@ -7,9 +7,9 @@ extension RadixArray {
     /// has no root.
     public func invariantViolations() -> [String] {
         var problems: [String] = []
-        let innerNodes = inner.count >> 6, leafNodes = leafCounts.count
-        if inner.count != innerNodes << 6 { problems.append("inner slots \(inner.count) not a multiple of 64") }
-        if leaves.count != leafNodes << 6 { problems.append("\(leaves.count) leaf slots for \(leafNodes) leaves") }
+        let innerNodes = inner.count >> shift, leafNodes = leafCounts.count
+        if inner.count != innerNodes << shift { problems.append("inner slots \(inner.count) not a multiple of \(fanout)") }
+        if leaves.count != leafNodes << shift { problems.append("\(leaves.count) leaf slots for \(leafNodes) leaves") }
         guard height > 0 else {
             if root != -1 || count != 0 || !inner.isEmpty || !leaves.isEmpty { problems.append("an empty tree with nodes or entries (count \(count))") }
             return problems
@@ -21,7 +21,7 @@ extension RadixArray {
                 guard node >= 0, Int(node) < leafNodes else { problems.append("leaf \(node) does not exist"); return }
                 if seenLeaf[Int(node)] { problems.append("leaf \(node) linked twice"); return }
                 seenLeaf[Int(node)] = true
-                let present = (0..<64).filter { leaves[Int(node) << 6 | $0] != nil }.count
+                let present = (0..<fanout).filter { leaves[Int(node) << shift | $0] != nil }.count
                 if present != Int(leafCounts[Int(node)]) { problems.append("leaf \(node) counts \(leafCounts[Int(node)]) entries but holds \(present)") }
                 if present == 0 && count > 0 { problems.append("leaf \(node) is linked but empty") }
                 total += present
@@ -30,7 +30,7 @@ extension RadixArray {
             guard node >= 0, Int(node) < innerNodes else { problems.append("inner node \(node) does not exist"); return }
             if seenInner[Int(node)] { problems.append("inner node \(node) linked twice"); return }
             seenInner[Int(node)] = true
-            for s in 0..<64 where inner[Int(node) << 6 | s] >= 0 { visit(inner[Int(node) << 6 | s], level - 1) }
+            for s in 0..<fanout where inner[Int(node) << shift | s] >= 0 { visit(inner[Int(node) << shift | s], level - 1) }
         }
         visit(root, height - 1)
         if total != count { problems.append("count is \(count) but \(total) entries are present") }
@@ -51,6 +51,6 @@ extension RadixArray {
     mutating func miscountLeaf(of key: UInt64, by delta: Int) {
         let l = leaf(of: key)
         guard l >= 0 else { return }
-        leafCounts[Int(l)] = UInt8(truncatingIfNeeded: Int(leafCounts[Int(l)]) + delta)
+        leafCounts[Int(l)] = UInt16(truncatingIfNeeded: Int(leafCounts[Int(l)]) + delta)
     }
 }

@@ -12,20 +12,23 @@
 /// last entry goes. Iteration runs in ascending key order, as `xa_for_each` does.
 /// `invariantViolations()` checks the shape.
 public struct RadixArray<Value: Sendable>: Sendable {
-    /// Key bits consumed per level (XA_CHUNK_SHIFT).
-    @usableFromInline static var shift: UInt64 { 6 }
+    /// Key bits consumed per level (XA_CHUNK_SHIFT, 6 in the kernel; 9 for the page tables'
+    /// indices, as a hardware page-table level has 512 entries).
+    @usableFromInline let shift: UInt64
+    /// Slots per node minus one (XA_CHUNK_MASK).
+    @usableFromInline let mask: UInt64
     /// Slots per node (XA_CHUNK_SIZE).
-    @usableFromInline static var fanout: Int { 64 }
+    @usableFromInline var fanout: Int { Int(mask) + 1 }
 
-    /// Inner nodes: 64 child numbers per node; at the level above the leaves a child is a leaf number.
+    /// Inner nodes: `fanout` child numbers per node; at the level above the leaves a child is a leaf number.
     @usableFromInline var inner: ContiguousArray<Int32> = []
-    /// Leaves: 64 value slots per leaf.
+    /// Leaves: `fanout` value slots per leaf.
     @usableFromInline var leaves: ContiguousArray<Value?> = []
     /// Entries held by each leaf.
-    @usableFromInline var leafCounts: ContiguousArray<UInt8> = []
+    @usableFromInline var leafCounts: ContiguousArray<UInt16> = []
     /// Leaves unlinked when they emptied, for reuse.
     @usableFromInline var freeLeaves: [Int32] = []
-    /// Levels of the tree: 0 when empty, 1 when the root is a leaf; keys below 2^(6·height) fit.
+    /// Levels of the tree: 0 when empty, 1 when the root is a leaf; keys below 2^(shift·height) fit.
     @usableFromInline var height = 0
     /// The root: a leaf when `height` is 1, an inner node above; −1 when empty.
     @usableFromInline var root: Int32 = -1
@@ -33,14 +36,19 @@ public struct RadixArray<Value: Sendable>: Sendable {
     @inlinable public var count: Int { entryCount }
     @usableFromInline var entryCount = 0
 
-    public init() {}
+    /// An empty array whose nodes have 2^`bits` slots (1 to 12; the kernel's xarray has 6).
+    public init(bits: Int = 6) {
+        precondition((1...12).contains(bits), "a radix node has 2^1 to 2^12 slots")
+        shift = UInt64(bits)
+        mask = (1 << UInt64(bits)) - 1
+    }
 
     /// True when no entry is present.
     @inlinable public var isEmpty: Bool { count == 0 }
 
-    /// True when `key` is below the tree's reach (2^(6·height)).
+    /// True when `key` is below the tree's reach (2^(shift·height)).
     @inlinable func fits(_ key: UInt64) -> Bool {
-        let bits = UInt64(height) &* RadixArray.shift
+        let bits = UInt64(height) &* shift
         return bits >= 64 || key >> bits == 0
     }
 
@@ -50,7 +58,7 @@ public struct RadixArray<Value: Sendable>: Sendable {
         var node = root
         var level = height - 1
         while level > 0 {
-            node = inner[Int(node) << 6 | Int((key >> (UInt64(level) &* RadixArray.shift)) & 63)]
+            node = inner[Int(node) << shift | Int((key >> (UInt64(level) &* shift)) & mask)]
             if node < 0 { return -1 }
             level -= 1
         }
@@ -61,7 +69,7 @@ public struct RadixArray<Value: Sendable>: Sendable {
     @inlinable public subscript(key: UInt64) -> Value? {
         get {
             let l = leaf(of: key)
-            return l < 0 ? nil : leaves[Int(l) << 6 | Int(key & 63)]
+            return l < 0 ? nil : leaves[Int(l) << shift | Int(key & mask)]
         }
         set {
             if let v = newValue { _ = updateValue(v, forKey: key) } else { _ = removeValue(forKey: key) }
@@ -73,7 +81,7 @@ public struct RadixArray<Value: Sendable>: Sendable {
     public mutating func updateValue(_ value: Value, forKey key: UInt64) -> Value? {
         var l = leaf(of: key)
         if l < 0 { l = makePath(to: key) }
-        let i = Int(l) << 6 | Int(key & 63)
+        let i = Int(l) << shift | Int(key & mask)
         let old = leaves[i]
         leaves[i] = value
         if old == nil { leafCounts[Int(l)] += 1; entryCount += 1 }
@@ -88,12 +96,12 @@ public struct RadixArray<Value: Sendable>: Sendable {
         var parentSlot = -1
         var level = height - 1
         while level > 0 {
-            parentSlot = Int(node) << 6 | Int((key >> (UInt64(level) &* RadixArray.shift)) & 63)
+            parentSlot = Int(node) << shift | Int((key >> (UInt64(level) &* shift)) & mask)
             node = inner[parentSlot]
             if node < 0 { return nil }
             level -= 1
         }
-        let i = Int(node) << 6 | Int(key & 63)
+        let i = Int(node) << shift | Int(key & mask)
         guard let old = leaves[i] else { return nil }
         leaves[i] = nil
         entryCount -= 1
@@ -127,7 +135,7 @@ public struct RadixArray<Value: Sendable>: Sendable {
         }
         while !fits(key) {
             let n = newInner()
-            inner[Int(n) << 6] = root
+            inner[Int(n) << shift] = root
             root = n
             height += 1
         }
@@ -135,7 +143,7 @@ public struct RadixArray<Value: Sendable>: Sendable {
         var node = root
         var level = height - 1
         while true {
-            let slot = Int(node) << 6 | Int((key >> (UInt64(level) &* RadixArray.shift)) & 63)
+            let slot = Int(node) << shift | Int((key >> (UInt64(level) &* shift)) & mask)
             if inner[slot] < 0 { inner[slot] = level == 1 ? newLeaf() : newInner() }
             node = inner[slot]
             if level == 1 { return node }
@@ -144,15 +152,15 @@ public struct RadixArray<Value: Sendable>: Sendable {
     }
 
     @usableFromInline mutating func newInner() -> Int32 {
-        let n = Int32(inner.count >> 6)
-        inner.append(contentsOf: repeatElement(-1, count: RadixArray.fanout))
+        let n = Int32(inner.count >> shift)
+        inner.append(contentsOf: repeatElement(-1, count: fanout))
         return n
     }
 
     @usableFromInline mutating func newLeaf() -> Int32 {
         if let l = freeLeaves.popLast() { return l }
         let n = Int32(leafCounts.count)
-        leaves.append(contentsOf: repeatElement(nil, count: RadixArray.fanout))
+        leaves.append(contentsOf: repeatElement(nil, count: fanout))
         leafCounts.append(0)
         return n
     }
@@ -167,14 +175,14 @@ public struct RadixArray<Value: Sendable>: Sendable {
 
     private func walk(_ node: Int32, level: Int, base: UInt64, _ body: (UInt64, Value) throws -> Void) rethrows {
         if level == 0 {
-            let first = Int(node) << 6
-            for s in 0..<RadixArray.fanout { if let v = leaves[first + s] { try body(base | UInt64(s), v) } }
+            let first = Int(node) << shift
+            for s in 0..<fanout { if let v = leaves[first + s] { try body(base | UInt64(s), v) } }
             return
         }
-        let shift = UInt64(level) &* RadixArray.shift
-        for s in 0..<RadixArray.fanout {
-            let child = inner[Int(node) << 6 | s]
-            if child >= 0 { try walk(child, level: level - 1, base: base | UInt64(s) << shift, body) }
+        let bits = UInt64(level) &* shift
+        for s in 0..<fanout {
+            let child = inner[Int(node) << shift | s]
+            if child >= 0 { try walk(child, level: level - 1, base: base | UInt64(s) << bits, body) }
         }
     }
 
@@ -213,7 +221,7 @@ extension RadixArray: Sequence {
 
 extension RadixArray: ExpressibleByDictionaryLiteral {
     public init(dictionaryLiteral elements: (UInt64, Value)...) {
-        self.init()
+        self.init(bits: 6)
         for (k, v) in elements { self[k] = v }
     }
 }
@@ -221,6 +229,7 @@ extension RadixArray: ExpressibleByDictionaryLiteral {
 extension RadixArray: Equatable where Value: Equatable {
     /// Equal when the same keys hold equal values, whatever the node layout.
     public static func == (a: RadixArray, b: RadixArray) -> Bool {
+        // The node width is a layout choice, not part of the value.
         guard a.count == b.count else { return false }
         return a.entries.elementsEqual(b.entries) { $0.key == $1.key && $0.value == $1.value }
     }

@@ -10,12 +10,13 @@ public struct PageTable: Sendable {
     /// Leaf entries present.
     @usableFromInline var leafCount = 0
     /// Table pages by level: 3 = PUD pages (per PGD slot), 2 = PMD pages, 1 = PTE pages, keyed by
-    /// the virtual page number shifted by 27, 18 and 9, each in a `RadixArray` (array walks, no hashing).
-    @usableFromInline var pud = RadixArray<PageFrameNumber>()
-    @usableFromInline var pmd = RadixArray<PageFrameNumber>()
-    @usableFromInline var pte = RadixArray<PageFrameNumber>()
+    /// the virtual page number shifted by 27, 18 and 9, each in a `RadixArray` of 512-slot nodes
+    /// like the hardware levels' (array walks, no hashing).
+    @usableFromInline var pud = RadixArray<PageFrameNumber>(bits: 9)
+    @usableFromInline var pmd = RadixArray<PageFrameNumber>(bits: 9)
+    @usableFromInline var pte = RadixArray<PageFrameNumber>(bits: 9)
     /// The slot page of each PTE page (same keys as `pte`).
-    @usableFromInline var slotPage = RadixArray<Int32>()
+    @usableFromInline var slotPage = RadixArray<Int32>(bits: 9)
     /// The PTE page last created or found by `map` (key = vpn >> 9, or UInt64.max) and its first
     /// slot, to skip the dictionary for neighbouring pages.
     @usableFromInline var lastKey: UInt64 = .max
@@ -28,7 +29,7 @@ public struct PageTable: Sendable {
     @usableFromInline var deposited: [UInt64: PageFrameNumber] = [:]
     /// Non-present entries that name a swap slot (`is_swap_pte`), keyed by virtual page number:
     /// pages reclaim moved to swap. A swapped page has no present entry (`entry(_:)` is nil).
-    @usableFromInline var swapped = RadixArray<SwapEntry>()
+    @usableFromInline var swapped = RadixArray<SwapEntry>(bits: 9)
     /// The top-level page (PGD), allocated with the mm.
     public let pgd: PageFrameNumber
 
