@@ -23,6 +23,13 @@ public struct SwapSpace: Hashable, Sendable {
     /// The frames in the swap cache, ascending.
     public var cachedFrames: [PageFrameNumber] { frameSlots.keys.map { PageFrameNumber($0) } }
 
+    /// The frames in the swap cache for which `test` holds, counted without listing them.
+    public func countCachedFrames(where test: (PageFrameNumber) -> Bool) -> UInt64 {
+        var n: UInt64 = 0
+        frameSlots.forEach { f, _ in if test(PageFrameNumber(f)) { n += 1 } }
+        return n
+    }
+
     /// `folio->swap` of every frame in the swap cache (for checks and tests).
     public var entryOf: [PageFrameNumber: SwapEntry] {
         var out: [PageFrameNumber: SwapEntry] = [:]
