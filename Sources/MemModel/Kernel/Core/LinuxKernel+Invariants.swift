@@ -106,14 +106,14 @@ extension LinuxKernel {
         for f in 0..<Int(frames.endPFN) {
             let frame = PageFrameNumber(UInt64(f))
             let use = frames.useOf(frame), kind = frames.ownerOf(frame).kind
-            if frames.folioFlags(frame).contains(.swapCache) && swap.entryOf[frame] == nil {
+            if frames.folioFlags(frame).contains(.swapCache) && swap.entry(of: frame) == nil {
                 problems.append("frame \(frame) has PG_swapcache but is not in the swap cache")
             }
             let fits: Bool
             switch use {
             // A page read into the swap cache and not mapped yet belongs to the swap space
             // (`folio->mapping` is the swapper space until `do_swap_page` maps it).
-            case .anonymous, .anonHuge: fits = kind == .anonymous || (kind == .none && swap.entryOf[frame] != nil)
+            case .anonymous, .anonHuge: fits = kind == .anonymous || (kind == .none && swap.entry(of: frame) != nil)
             case .file, .shmem: fits = kind == .file || kind == .shmem
             case .free, .pageTable, .kernel, .slab: fits = kind == .none
             }

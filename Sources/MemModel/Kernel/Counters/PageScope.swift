@@ -54,7 +54,7 @@ public struct PageScope: Sendable {
         mapped = holdsMachineWide ? k.stats.mappedPages : 0
         dirty = holdsMachineWide ? k.cache.dirtyPages : 0
         swapCached = holdsMachineWide ? k.swap.cachedPages : 0
-        swapCacheUnmapped = holdsMachineWide ? k.swap.entryOf.keys.reduce(0) { $0 + (f.mapCountOf($1) == 0 ? 1 : 0) } : 0
+        swapCacheUnmapped = holdsMachineWide ? k.swap.countCachedFrames { f.mapCountOf($0) == 0 } : 0
         writeback = holdsMachineWide ? k.cache.writebackPages : 0
         dirtied = holdsMachineWide ? k.writeback.stats.nrDirtied : 0
         written = holdsMachineWide ? k.writeback.stats.nrWritten : 0

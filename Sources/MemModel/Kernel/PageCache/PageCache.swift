@@ -22,8 +22,8 @@ public struct PageCache: Sendable {
         public fileprivate(set) var path: String
         /// `i_size`, in bytes.
         public fileprivate(set) var size: UInt64
-        /// The frame caching each page, by page index.
-        public fileprivate(set) var pages: [UInt64: PageFrameNumber] = [:]
+        /// The frame caching each page, by page index (the mapping's xarray, `i_pages`).
+        public fileprivate(set) var pages = RadixArray<PageFrameNumber>()
         /// Indices of the cached pages tagged dirty: always a subset of `pages`' keys.
         public fileprivate(set) var dirty: Set<UInt64> = []
         /// Indices of the cached pages under writeback (PG_writeback: their I/O is in flight):
@@ -34,7 +34,7 @@ public struct PageCache: Sendable {
         public fileprivate(set) var dirtiedWhen: UInt64?
         /// Shadow entries of evicted pages by index (`workingset_eviction` leaves them in the
         /// mapping's xarray where the folio was).
-        public fileprivate(set) var shadows: [UInt64: ShadowEntry] = [:]
+        public fileprivate(set) var shadows = RadixArray<ShadowEntry>()
         /// Unlinked while open or mapped: /proc/PID/maps prints " (deleted)".
         public fileprivate(set) var unlinked = false
         /// tmpfs files (/dev/shm, /run/shm, /tmp on tmpfs) keep their pages in shmem.
@@ -60,8 +60,8 @@ public struct PageCache: Sendable {
         public let reserved: UInt64
     }
 
-    /// The files, by the trace's id.
-    public private(set) var files: [FileID: File] = [:]
+    /// The files, by the trace's id: records in an array by dense slot (`FileTable`).
+    public private(set) var files = FileTable()
     /// The shmem objects, by the model's number.
     public internal(set) var shmem: [UInt32: ShmemObject] = [:]
     private var nextShmem: UInt32 = 1
@@ -74,21 +74,21 @@ public struct PageCache: Sendable {
     public private(set) var writebackPages: UInt64 = 0
 
     /// Pages cached for every file.
-    public var filePages: UInt64 { files.values.reduce(0) { $0 + UInt64($1.pages.count) } }
+    public var filePages: UInt64 { files.records.reduce(0) { $0 + UInt64($1.pages.count) } }
 
     // MARK: Files: the inode
 
     /// True when the trace opened `id` (or a region of a process at the trace's start maps it).
-    public func contains(_ id: FileID) -> Bool { files[id] != nil }
+    public func contains(_ id: FileID) -> Bool { files.slot(id) != nil }
 
     /// The size of file `id` in bytes (`i_size_read`); nil for a file never opened.
-    public func size(of id: FileID) -> UInt64? { files[id]?.size }
+    public func size(of id: FileID) -> UInt64? { files.slot(id).map { files.records[$0].size } }
 
     /// True when `id` is a tmpfs file (`shmem_file_operations`): its pages are never written back.
-    public func isTmpfs(_ id: FileID) -> Bool { files[id]?.isTmpfs ?? false }
+    public func isTmpfs(_ id: FileID) -> Bool { files.slot(id).map { files.records[$0].isTmpfs } ?? false }
 
     /// The path `id` was last opened by; nil for a file never opened.
-    public func path(of id: FileID) -> String? { files[id]?.path }
+    public func path(of id: FileID) -> String? { files.slot(id).map { files.records[$0].path } }
 
     /// Opens file `id`, creating its inode or refreshing it (`iget_locked`, fs/inode.c).
     ///
@@ -96,13 +96,13 @@ public struct PageCache: Sendable {
     /// identity (when given) the opener saw, and keeps its pages. True when the file is new.
     @discardableResult
     public mutating func open(id: FileID, path: String, size: UInt64, isTmpfs: Bool, identity: FileIdentity?) -> Bool {
-        guard files[id] != nil else {
-            files[id] = File(path: path, size: size, isTmpfs: isTmpfs, identity: identity)
+        guard let s = files.slot(id) else {
+            files.add(id, File(path: path, size: size, isTmpfs: isTmpfs, identity: identity))
             return true
         }
-        files[id]!.path = path
-        files[id]!.size = size
-        if let identity { files[id]!.identity = identity }
+        files.records[s].path = path
+        files.records[s].size = size
+        if let identity { files.records[s].identity = identity }
         return false
     }
 
@@ -111,8 +111,8 @@ public struct PageCache: Sendable {
     /// A write ending past EOF grows the file; so does a region of a process at the trace's
     /// start that maps past the size known so far. True when the file grew.
     public mutating func grow(_ id: FileID, to size: UInt64) -> Bool {
-        guard let old = files[id]?.size, old < size else { return false }
-        files[id]!.size = size
+        guard let s = files.slot(id), files.records[s].size < size else { return false }
+        files.records[s].size = size
         return true
     }
 
@@ -121,30 +121,33 @@ public struct PageCache: Sendable {
     /// The pages past the new end are the caller's to remove (`removePage`), as
     /// `truncate_pagecache` does after it.
     public mutating func setSize(_ id: FileID, _ size: UInt64) {
-        files[id]?.size = size
-        let end = Page.count(covering: size)
-        if let f = files[id], f.shadows.keys.contains(where: { $0 >= end }) {
-            files[id]!.shadows = f.shadows.filter { $0.key < end }
-        }
+        guard let s = files.slot(id) else { return }
+        files.records[s].size = size
+        files.records[s].shadows.removeAll(from: Page.count(covering: size))
     }
 
     /// Marks file `id` unlinked (`drop_nlink` from `vfs_unlink`, fs/namei.c).
     ///
     /// The file lives on while it is open or mapped; /proc/PID/maps prints its mappings
     /// " (deleted)".
-    public mutating func markUnlinked(_ id: FileID) { files[id]?.unlinked = true }
+    public mutating func markUnlinked(_ id: FileID) {
+        if let s = files.slot(id) { files.records[s].unlinked = true }
+    }
 
     // MARK: Files: the address space
 
     /// The frame caching page `index` of file `id` (`filemap_get_folio`, mm/filemap.c); nil on a miss.
-    public func page(_ id: FileID, _ index: UInt64) -> PageFrameNumber? { files[id]?.pages[index] }
+    @inlinable public func page(_ id: FileID, _ index: UInt64) -> PageFrameNumber? {
+        guard let s = files.slot(id) else { return nil }
+        return files.records[s].pages[index]
+    }
 
     /// The cached pages of file `id` from page `first` on (`find_lock_entries`, mm/filemap.c).
     ///
     /// By ascending index, as `truncate_inode_pages_range` walks them.
     public func pages(of id: FileID, from first: UInt64 = 0) -> [(index: UInt64, frame: PageFrameNumber)] {
-        guard let f = files[id] else { return [] }
-        return f.pages.keys.filter { $0 >= first }.sorted().map { ($0, f.pages[$0]!) }
+        guard let s = files.slot(id) else { return [] }
+        return files.records[s].pages.entries.filter { $0.key >= first }.map { ($0.key, $0.value) }
     }
 
     /// The clean cached pages of file `id`, which `invalidate_mapping_pages` (mm/truncate.c) may drop.
@@ -152,8 +155,9 @@ public struct PageCache: Sendable {
     /// By ascending index; neither dirty pages nor pages under writeback (`mapping_evict_folio`
     /// leaves both). None of a tmpfs file: its pages have no storage to be read back from.
     public func cleanPages(of id: FileID) -> [(index: UInt64, frame: PageFrameNumber)] {
-        guard let f = files[id], !f.isTmpfs else { return [] }
-        return f.pages.keys.filter { !f.dirty.contains($0) && !f.writeback.contains($0) }.sorted().map { ($0, f.pages[$0]!) }
+        guard let s = files.slot(id), !files.records[s].isTmpfs else { return [] }
+        let f = files.records[s]
+        return f.pages.entries.filter { !f.dirty.contains($0.key) && !f.writeback.contains($0.key) }.map { ($0.key, $0.value) }
     }
 
     /// Adds `frame` as page `index` of file `id` (`filemap_add_folio`, mm/filemap.c).
@@ -161,8 +165,9 @@ public struct PageCache: Sendable {
     /// The index must be free: the callers look it up first, as `__filemap_get_folio` does. A
     /// page of a file never opened is not kept.
     public mutating func insertPage(_ id: FileID, _ index: UInt64, _ frame: PageFrameNumber) {
-        assert(files[id]?.pages[index] == nil, "page \(index) of file \(id) is cached already")
-        files[id]?.pages[index] = frame
+        guard let s = files.slot(id) else { return }
+        assert(files.records[s].pages[index] == nil, "page \(index) of file \(id) is cached already")
+        files.records[s].pages[index] = frame
     }
 
     /// Removes page `index` of file `id` with its dirty and writeback tags (`filemap_remove_folio`,
@@ -171,9 +176,8 @@ public struct PageCache: Sendable {
     ///
     /// Returns the page's frame for the caller to free; nil when the page was not cached.
     public mutating func removePage(_ id: FileID, _ index: UInt64) -> PageFrameNumber? {
-        // One in-place access to the file (`files[id]?.…` with a mutating call): reading
-        // `files[id]!` would copy the file's tables.
-        guard let r = files[id]?.removePage(index) else { return nil }
+        // One in-place access to the file's record in its slot: reading it out would copy its tables.
+        guard let s = files.slot(id), let r = files.records[s].removePage(index) else { return nil }
         if r.dirty { dirtyPages -= 1 }
         if r.writeback { writebackPages -= 1 }
         return r.frame
@@ -182,25 +186,32 @@ public struct PageCache: Sendable {
     /// Leaves a shadow entry where page `index` of file `id` was (`workingset_eviction`'s value
     /// stored by `__filemap_remove_folio`).
     public mutating func setShadow(_ id: FileID, _ index: UInt64, _ shadow: ShadowEntry) {
-        files[id]?.setShadow(index, shadow)
+        if let s = files.slot(id) { files.records[s].setShadow(index, shadow) }
     }
 
     /// Takes the shadow entry at page `index` of file `id`, as a new folio replacing it does
     /// (`filemap_add_folio` hands it to `workingset_refault`).
     public mutating func takeShadow(_ id: FileID, _ index: UInt64) -> ShadowEntry? {
-        files[id]?.shadows.removeValue(forKey: index)
+        guard let s = files.slot(id) else { return nil }
+        return files.records[s].shadows.removeValue(forKey: index)
     }
 
     /// Shadow entries in all files (`workingset_nodes` stand-in).
-    public var shadowEntries: UInt64 { files.values.reduce(0) { $0 + UInt64($1.shadows.count) } }
+    public var shadowEntries: UInt64 { files.records.reduce(0) { $0 + UInt64($1.shadows.count) } }
 
     // MARK: Files: dirty pages and writeback
 
     /// True when cached page `index` of file `id` is dirty (PAGECACHE_TAG_DIRTY).
-    public func isDirty(_ id: FileID, _ index: UInt64) -> Bool { files[id]?.dirty.contains(index) ?? false }
+    public func isDirty(_ id: FileID, _ index: UInt64) -> Bool {
+        guard let s = files.slot(id), !files.records[s].dirty.isEmpty else { return false }
+        return files.records[s].dirty.contains(index)
+    }
 
     /// True when cached page `index` of file `id` is under writeback (PG_writeback, `folio_test_writeback`).
-    public func isUnderWriteback(_ id: FileID, _ index: UInt64) -> Bool { files[id]?.writeback.contains(index) ?? false }
+    public func isUnderWriteback(_ id: FileID, _ index: UInt64) -> Bool {
+        guard let s = files.slot(id), !files.records[s].writeback.isEmpty else { return false }
+        return files.records[s].writeback.contains(index)
+    }
 
     /// Tags cached page `index` of file `id` dirty (`folio_mark_dirty`, mm/page-writeback.c) at
     /// virtual time `now`; the file's `dirtied_when` is `now` if it had no dirty page
@@ -210,9 +221,10 @@ public struct PageCache: Sendable {
     /// to a tmpfs file (shmem's `noop_dirty_folio` leaves NR_FILE_DIRTY alone).
     @discardableResult
     public mutating func markDirty(_ id: FileID, _ index: UInt64, now: UInt64 = 0) -> Bool {
-        guard let f = files[id], !f.isTmpfs, f.pages[index] != nil else { return false }
-        guard files[id]!.dirty.insert(index).inserted else { return false }
-        if f.dirty.isEmpty { files[id]!.dirtiedWhen = now }
+        guard let s = files.slot(id), !files.records[s].isTmpfs, files.records[s].pages[index] != nil else { return false }
+        let wasClean = files.records[s].dirty.isEmpty
+        guard files.records[s].dirty.insert(index).inserted else { return false }
+        if wasClean { files.records[s].dirtiedWhen = now }
         dirtyPages += 1
         return true
     }
@@ -220,15 +232,15 @@ public struct PageCache: Sendable {
     /// The dirty pages of file `id` in page range `range`, by ascending index (the
     /// PAGECACHE_TAG_DIRTY walk of `write_cache_pages`).
     public func dirtyIndices(of id: FileID, in range: ClosedRange<UInt64> = 0...UInt64.max) -> [UInt64] {
-        guard let f = files[id] else { return [] }
-        return f.dirty.filter { range.contains($0) }.sorted()
+        guard let s = files.slot(id) else { return [] }
+        return files.records[s].dirty.filter { range.contains($0) }.sorted()
     }
 
     /// Files with dirty pages, oldest `dirtied_when` first (ties by id): the order of the
     /// flusher's b_dirty list (`queue_io`, fs/fs-writeback.c).
     public func dirtyFiles() -> [(id: FileID, dirtiedWhen: UInt64)] {
         var out: [(id: FileID, dirtiedWhen: UInt64)] = []
-        for (id, f) in files { if let t = f.dirtiedWhen { out.append((id, t)) } }
+        for (s, f) in files.records.enumerated() { if let t = f.dirtiedWhen { out.append((files.ids[s], t)) } }
         return out.sorted { $0.dirtiedWhen != $1.dirtiedWhen ? $0.dirtiedWhen < $1.dirtiedWhen : $0.id < $1.id }
     }
 
@@ -236,17 +248,17 @@ public struct PageCache: Sendable {
     /// (`folio_clear_dirty_for_io` then `folio_start_writeback`, from `write_cache_pages`). True
     /// when the page was dirty; a page already under writeback stays so.
     public mutating func startWriteback(_ id: FileID, _ index: UInt64) -> Bool {
-        guard files[id]?.dirty.remove(index) != nil else { return false }
+        guard let s = files.slot(id), files.records[s].dirty.remove(index) != nil else { return false }
         dirtyPages -= 1
-        if files[id]!.dirty.isEmpty { files[id]!.dirtiedWhen = nil }
-        if files[id]!.writeback.insert(index).inserted { writebackPages += 1 }
+        if files.records[s].dirty.isEmpty { files.records[s].dirtiedWhen = nil }
+        if files.records[s].writeback.insert(index).inserted { writebackPages += 1 }
         return true
     }
 
     /// The I/O of page `index` of file `id` completed (`folio_end_writeback`): PG_writeback
     /// cleared. True when the page was under writeback (it may have been truncated meanwhile).
     public mutating func endWriteback(_ id: FileID, _ index: UInt64) -> Bool {
-        guard files[id]?.writeback.remove(index) != nil else { return false }
+        guard let s = files.slot(id), files.records[s].writeback.remove(index) != nil else { return false }
         writebackPages -= 1
         return true
     }
@@ -295,8 +307,8 @@ public struct PageCache: Sendable {
 
     /// Compaction moved frames: every cached page follows its frame to the new one.
     public mutating func migrate(_ forward: [PageFrameNumber: PageFrameNumber]) {
-        for id in files.keys.sorted() {
-            for (off, f) in files[id]!.pages { if let to = forward[f] { files[id]!.pages[off] = to } }
+        for s in files.records.indices {
+            for (off, f) in files.records[s].pages { if let to = forward[f] { files.records[s].pages[off] = to } }
         }
         for id in shmem.keys.sorted() {
             for (off, f) in shmem[id]!.pages { if let to = forward[f] { shmem[id]!.pages[off] = to } }
@@ -311,24 +323,27 @@ public struct PageCache: Sendable {
     /// Test hook: tags page `index` of file `id` dirty whether or not it is cached or the file is
     /// on tmpfs, so tests can show the checker catches it.
     mutating func forceDirty(_ id: FileID, _ index: UInt64) {
-        guard files[id]?.dirty.insert(index).inserted == true else { return }
+        guard let s = files.slot(id), files.records[s].dirty.insert(index).inserted else { return }
         dirtyPages += 1
-        if files[id]!.dirtiedWhen == nil { files[id]!.dirtiedWhen = 0 }
+        if files.records[s].dirtiedWhen == nil { files.records[s].dirtiedWhen = 0 }
     }
 
     /// Test hook: caches `frame` as page `index` of file `id` even when another page holds it, so
     /// tests can show the checker catches it.
-    mutating func forcePage(_ id: FileID, _ index: UInt64, _ frame: PageFrameNumber) { files[id]?.pages[index] = frame }
+    mutating func forcePage(_ id: FileID, _ index: UInt64, _ frame: PageFrameNumber) {
+        if let s = files.slot(id) { files.records[s].pages[index] = frame }
+    }
 
     /// The subsystem's own invariants: a file's dirty and writeback pages are cached pages, a
     /// tmpfs file has neither (`markDirty` leaves shmem alone), a file has `dirtied_when` exactly
     /// while it has dirty pages, the running counts match the tags, no frame caches two pages,
     /// and no shmem object is left without a VMA. (The counts against the VMAs are `LinuxKernel`'s check.)
     public func invariantViolations() -> [String] {
-        var problems: [String] = []
+        var problems = files.invariantViolations()
         var dirty: UInt64 = 0, writeback: UInt64 = 0
-        for id in files.keys.sorted() {
-            let f = files[id]!
+        for f in files.values {
+            for problem in f.pages.invariantViolations() { problems.append("file \(f.path) pages: \(problem)") }
+            for problem in f.shadows.invariantViolations() { problems.append("file \(f.path) shadow entries: \(problem)") }
             dirty += UInt64(f.dirty.count); writeback += UInt64(f.writeback.count)
             let stray = f.dirty.filter { f.pages[$0] == nil }.count
             if stray > 0 { problems.append("file \(f.path): \(stray) dirty pages not in the page cache") }
@@ -355,7 +370,7 @@ public struct PageCache: Sendable {
     func sharedFrames() -> [String] {
         var seen = Set<PageFrameNumber>(minimumCapacity: Int(filePages + shmemPages))
         var clean = true
-        for f in files.values { for frame in f.pages.values where !seen.insert(frame).inserted { clean = false } }
+        for f in files.records { f.pages.forEach { _, frame in if !seen.insert(frame).inserted { clean = false } } }
         for o in shmem.values { for frame in o.pages.values where !seen.insert(frame).inserted { clean = false } }
         guard !clean else { return [] }
         // Name them in sorted order, so the report is the same on every run.
@@ -363,9 +378,8 @@ public struct PageCache: Sendable {
         var problems: [String] = []
         var twice = 0
         var pages: [(PageFrameNumber, String)] = []
-        for id in files.keys.sorted() {
-            let f = files[id]!
-            pages += f.pages.keys.sorted().map { (f.pages[$0]!, "page \($0) of file \(f.path)") }
+        for f in files.values {
+            pages += f.pages.entries.map { ($0.value, "page \($0.key) of file \(f.path)") }
         }
         for o in shmem.keys.sorted() {
             pages += shmem[o]!.pages.keys.sorted().map { (shmem[o]!.pages[$0]!, "page \($0) of shmem object \(o)") }
@@ -385,9 +399,10 @@ extension PageCache.File {
     /// page); what it held.
     fileprivate mutating func removePage(_ index: UInt64) -> (frame: PageFrameNumber, dirty: Bool, writeback: Bool)? {
         guard let frame = pages.removeValue(forKey: index) else { return nil }
-        let wasDirty = dirty.remove(index) != nil
+        // The tag sets are empty for a clean file: no lookup then.
+        let wasDirty = !dirty.isEmpty && dirty.remove(index) != nil
         if wasDirty && dirty.isEmpty { dirtiedWhen = nil }
-        return (frame, wasDirty, writeback.remove(index) != nil)
+        return (frame, wasDirty, !writeback.isEmpty && writeback.remove(index) != nil)
     }
 
     /// Stores a shadow entry at `index` unless a page is cached there.

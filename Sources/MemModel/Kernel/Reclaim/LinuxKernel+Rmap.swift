@@ -15,8 +15,8 @@ extension LinuxKernel {
         var left = Int(frames.mapCountOf(frame))
         guard left > 0 else { return }
         let owner = frames.ownerOf(frame)
-        for pid in tasks.order {
-            guard let p = tasks[pid], p.alive else { continue }
+        for p in tasks.inOrder {
+            guard p.alive else { continue }
             let areas = p.space.areas
             func visit(_ vi: Int, _ vpn: UInt64) -> Bool {
                 guard let e = p.table.entry(vpn), e.frame == frame else { return true }

@@ -66,16 +66,27 @@ extension LinuxKernel {
     /// True when nothing maps it afterwards.
     mutating func unmapToSwap(_ f: PageFrameNumber) -> Bool {
         guard let e = swapEntry(of: f) else { return false }
-        var found: [(ProcessState, UInt64)] = []
-        rmapWalk(f) { p, _, vpn in found.append((p, vpn)); return true }
-        for (p, vpn) in found {
-            guard let pte = p.table.entry(vpn), swap.duplicate(e) else { continue }
-            if pte.flags.contains(.dirty) { frames.updateFolioFlags(f) { $0.insert(.dirty) } }
-            zap(p, vpn)
-            p.table.setSwapEntry(vpn, e)
-            queueTLBInvalidate(p.pid, Page.address(ofNumber: vpn), Page.address(ofNumber: vpn + 1))
+        // The first mapping held apart: a page mapped once (the common case) allocates no list.
+        var first: (ProcessState, UInt64)?
+        var more: [(ProcessState, UInt64)] = []
+        rmapWalk(f) { p, _, vpn in
+            if first == nil { first = (p, vpn) } else { more.append((p, vpn)) }
+            return true
         }
+        guard let first else { return frames.mapCountOf(f) == 0 }
+        unmapOne(f, e, first.0, first.1)
+        for (p, vpn) in more { unmapOne(f, e, p, vpn) }
         return frames.mapCountOf(f) == 0
+    }
+
+    /// `try_to_unmap_one` for a swap-cache page: the PTE at `vpn` of `p` becomes swap entry `e`
+    /// (a reference to the slot taken), the PTE's dirty bit moved to the folio.
+    private mutating func unmapOne(_ f: PageFrameNumber, _ e: SwapEntry, _ p: ProcessState, _ vpn: UInt64) {
+        guard let pte = p.table.entry(vpn), swap.duplicate(e) else { return }
+        if pte.flags.contains(.dirty) { frames.updateFolioFlags(f) { $0.insert(.dirty) } }
+        zap(p, vpn)
+        p.table.setSwapEntry(vpn, e)
+        queueTLBInvalidate(p.pid, Page.address(ofNumber: vpn), Page.address(ofNumber: vpn + 1))
     }
 
     /// Splits the THP headed by `head` for swap-out: every PMD mapping it (found through its

@@ -6,7 +6,7 @@ import MemTrace
 extension LinuxKernel {
     /// `folio->swap` of `f` when it is in the swap cache (`folio_test_swapcache`).
     @inlinable func swapEntry(of f: PageFrameNumber) -> SwapEntry? {
-        frames.folioFlags(f).contains(.swapCache) ? swap.entryOf[f] : nil
+        frames.folioFlags(f).contains(.swapCache) ? swap.entry(of: f) : nil
     }
 
     /// `add_to_swap_cache`: `f` holds slot `e`'s page, PG_swapcache set.

@@ -36,7 +36,7 @@ extension LinuxKernel {
                 }
             }
         }
-        for f in swap.entryOf.keys where !frames.folioFlags(f).contains(.swapCache) {
+        for f in swap.cachedFrames where !frames.folioFlags(f).contains(.swapCache) {
             problems.append("frame \(f) is in the swap cache without PG_swapcache")
         }
         for (e, f) in swap.cache {

@@ -14,14 +14,38 @@ public struct SwapSpace: Hashable, Sendable {
     /// Pages in the swap cache.
     public private(set) var cachedCount = 0
     /// `folio->swap` of each frame in the swap cache.
-    public private(set) var entryOf: [PageFrameNumber: SwapEntry] = [:]
+    /// Kept by frame number in a `RadixArray`, as the kernel keeps it in the folio itself: no hashing.
+    @usableFromInline var frameSlots = RadixArray<SwapEntry>()
+
+    /// `folio->swap` of `frame`; nil when it is not in the swap cache.
+    @inlinable public func entry(of frame: PageFrameNumber) -> SwapEntry? { frameSlots[frame.rawValue] }
+
+    /// The frames in the swap cache, ascending.
+    public var cachedFrames: [PageFrameNumber] { frameSlots.keys.map { PageFrameNumber($0) } }
+
+    /// The frames in the swap cache for which `test` holds, counted without listing them.
+    public func countCachedFrames(where test: (PageFrameNumber) -> Bool) -> UInt64 {
+        var n: UInt64 = 0
+        frameSlots.forEach { f, _ in if test(PageFrameNumber(f)) { n += 1 } }
+        return n
+    }
+
+    /// `folio->swap` of every frame in the swap cache (for checks and tests).
+    public var entryOf: [PageFrameNumber: SwapEntry] {
+        var out: [PageFrameNumber: SwapEntry] = [:]
+        frameSlots.forEach { out[PageFrameNumber($0)] = $1 }
+        return out
+    }
     /// Shadow entries of swap-cache pages reclaim freed (`workingset_eviction` into the swap
     /// address space), per area and slot, packed as `pack_shadow` does (0: none).
     var slotShadows: [[UInt64]]
     /// Slots holding a shadow entry.
     public private(set) var shadowCount = 0
     /// Frames read ahead and not yet found by a fault (PG_readahead).
-    public private(set) var readahead: Set<PageFrameNumber> = []
+    /// By frame number (the kernel's PG_readahead is a folio flag: no hashing here either).
+    var readaheadFrames = RadixArray<Bool>()
+    /// The frames read ahead and not yet found (for checks and tests).
+    public var readahead: Set<PageFrameNumber> { Set(readaheadFrames.keys.map { PageFrameNumber($0) }) }
     /// `swapin_readahead_hits`, `prev_offset`, `last_readahead_pages` (`swapin_nr_pages`).
     var readaheadHits = 0
     var previousOffset: UInt64 = 0
@@ -29,7 +53,11 @@ public struct SwapSpace: Hashable, Sendable {
     /// The memory cgroup each charged slot belongs to (`swap_cgroup` records), and the slots
     /// charged per cgroup (the group itself, not its descendants): `memory.swap.current` sums
     /// them over a subtree. A slot is uncharged when it is freed.
-    public private(set) var owners: [SwapEntry: Int] = [:]
+    /// Per area and slot, the charged cgroup plus one (0: uncharged): the `swap_cgroup` array
+    /// (mm/swap_cgroup.c), indexed by `swp_offset` as the kernel's is.
+    var slotOwners: [[Int32]]
+    /// Slots charged to some cgroup.
+    public private(set) var ownedSlots = 0
     public private(set) var chargedSlots: [Int: UInt64] = [:]
     /// The order areas of equal priority take turns in (`plist_requeue` of `swap_avail_heads`).
     var rotation: [Int]
@@ -40,6 +68,16 @@ public struct SwapSpace: Hashable, Sendable {
         rotation = Array(areas.indices)
         slotFrames = areas.map { [UInt32](repeating: 0, count: $0.map.count) }
         slotShadows = areas.map { [UInt64](repeating: 0, count: $0.map.count) }
+        slotOwners = areas.map { [Int32](repeating: 0, count: $0.map.count) }
+    }
+
+    /// The cgroup each charged slot belongs to (for checks and tests).
+    public var owners: [SwapEntry: Int] {
+        var out: [SwapEntry: Int] = [:]
+        for a in slotOwners.indices {
+            for (o, g) in slotOwners[a].enumerated() where g != 0 { out[SwapEntry(area: a, offset: UInt64(o))] = Int(g) - 1 }
+        }
+        return out
     }
 
     /// The shadow entries by slot (for checks and tests).
@@ -118,14 +156,23 @@ public struct SwapSpace: Hashable, Sendable {
 
     /// Records `e` as charged to cgroup `group` (`mem_cgroup_try_charge_swap` succeeded).
     public mutating func charge(_ e: SwapEntry, to group: Int) {
-        owners[e] = group
+        if slotOwners[e.area][Int(e.offset)] == 0 { ownedSlots += 1 }
+        slotOwners[e.area][Int(e.offset)] = Int32(group) + 1
         chargedSlots[group, default: 0] += 1
     }
 
     /// A slot became free: its cgroup's charge goes (`mem_cgroup_uncharge_swap`).
     mutating func slotFreed(_ e: SwapEntry) {
         if shadowCount > 0 { setShadow(e, nil) }
-        guard !owners.isEmpty, let g = owners.removeValue(forKey: e) else { return }
+        guard ownedSlots > 0, slotOwners[e.area][Int(e.offset)] != 0 else { return }
+        uncharge(e)
+    }
+
+    /// Drops the charge of slot `e`, which has one.
+    private mutating func uncharge(_ e: SwapEntry) {
+        let g = Int(slotOwners[e.area][Int(e.offset)]) - 1
+        slotOwners[e.area][Int(e.offset)] = 0
+        ownedSlots -= 1
         chargedSlots[g]! -= 1
         if chargedSlots[g] == 0 { chargedSlots[g] = nil }
     }
@@ -152,10 +199,10 @@ public struct SwapSpace: Hashable, Sendable {
     /// `add_to_swap_cache`: `frame` holds the page of slot `e` (SWAP_HAS_CACHE already set by
     /// the allocation or by `setCacheBit`).
     public mutating func addToCache(_ e: SwapEntry, _ frame: PageFrameNumber) {
-        precondition(cachedFrame(e) == nil && entryOf[frame] == nil, "\(e) or frame \(frame) already in the swap cache")
+        precondition(cachedFrame(e) == nil && frameSlots[frame.rawValue] == nil, "\(e) or frame \(frame) already in the swap cache")
         slotFrames[e.area][Int(e.offset)] = UInt32(frame.rawValue) + 1
         cachedCount += 1
-        entryOf[frame] = e
+        frameSlots[frame.rawValue] = e
         if shadowCount > 0 { setShadow(e, nil) }
     }
 
@@ -167,10 +214,10 @@ public struct SwapSpace: Hashable, Sendable {
     /// Returns the slot.
     @discardableResult
     public mutating func removeFromCache(_ frame: PageFrameNumber, shadow: ShadowEntry? = nil) -> SwapEntry? {
-        guard let e = entryOf.removeValue(forKey: frame) else { return nil }
+        guard let e = frameSlots.removeValue(forKey: frame.rawValue) else { return nil }
         slotFrames[e.area][Int(e.offset)] = 0
         cachedCount -= 1
-        if !readahead.isEmpty { readahead.remove(frame) }
+        if !readaheadFrames.isEmpty { readaheadFrames.removeValue(forKey: frame.rawValue) }
         let left = areas[e.area].put(e.offset, cache: true)
         if left == 0 { slotFreed(e) } else if let shadow { setShadow(e, shadow) }
         return e
@@ -179,12 +226,12 @@ public struct SwapSpace: Hashable, Sendable {
     /// Compaction moved pages (`folio_migrate_mapping` of a swap-cache folio): the cache names
     /// their new frames.
     public mutating func migrate(_ forward: [PageFrameNumber: PageFrameNumber]) {
-        guard !entryOf.isEmpty else { return }
+        guard !frameSlots.isEmpty else { return }
         for (from, to) in forward {
-            guard let e = entryOf.removeValue(forKey: from) else { continue }
-            entryOf[to] = e
+            guard let e = frameSlots.removeValue(forKey: from.rawValue) else { continue }
+            frameSlots[to.rawValue] = e
             slotFrames[e.area][Int(e.offset)] = UInt32(to.rawValue) + 1
-            if readahead.remove(from) != nil { readahead.insert(to) }
+            if readaheadFrames.removeValue(forKey: from.rawValue) != nil { readaheadFrames[to.rawValue] = true }
         }
     }
 
@@ -198,10 +245,10 @@ public struct SwapSpace: Hashable, Sendable {
 
     /// Marks a frame read ahead (PG_readahead) or found by a fault: a hit counts toward the next
     /// window (`lookup_swap_cache`: swapin_readahead_hits, SWAP_RA_HIT).
-    public mutating func markReadahead(_ frame: PageFrameNumber) { readahead.insert(frame) }
+    public mutating func markReadahead(_ frame: PageFrameNumber) { readaheadFrames[frame.rawValue] = true }
     /// `lookup_swap_cache`'s readahead hit: true when `frame` was read ahead and not used yet.
     public mutating func noteLookup(_ frame: PageFrameNumber) -> Bool {
-        guard readahead.remove(frame) != nil else { return false }
+        guard readaheadFrames.removeValue(forKey: frame.rawValue) != nil else { return false }
         readaheadHits += 1
         stats.swapRAHit += 1
         return true
@@ -235,7 +282,8 @@ public struct SwapSpace: Hashable, Sendable {
     /// SWAP_HAS_CACHE, shadows only for slots still referenced, readahead frames in the cache.
     public func invariantViolations() -> [String] {
         var problems = areas.flatMap { $0.invariantViolations() }
-        let cache = self.cache
+        let cache = self.cache, entryOf = self.entryOf
+        problems += frameSlots.invariantViolations().map { "swap cache frame index: \($0)" }
         if cache.count != cachedCount { problems.append("swap cache: \(cache.count) slots cached, \(cachedCount) counted") }
         for a in areas.indices where slotFrames[a].count != areas[a].map.count { problems.append("swap cache index of area \(a) has \(slotFrames[a].count) slots, the area \(areas[a].map.count)") }
         for (e, f) in cache {
@@ -248,7 +296,10 @@ public struct SwapSpace: Hashable, Sendable {
         for e in shadows.keys where e.area >= areas.count || areas[e.area].map[Int(e.offset)] == 0 {
             problems.append("swap shadow for free slot \(e)")
         }
-        for f in readahead where entryOf[f] == nil { problems.append("readahead frame \(f) not in the swap cache") }
+        problems += readaheadFrames.invariantViolations().map { "swap readahead index: \($0)" }
+        for f in readahead.sorted() where entryOf[f] == nil { problems.append("readahead frame \(f) not in the swap cache") }
+        let owners = self.owners
+        if owners.count != ownedSlots { problems.append("\(ownedSlots) slots counted charged, \(owners.count) hold a charge") }
         for e in owners.keys where e.area >= areas.count || areas[e.area].map[Int(e.offset)] == 0 { problems.append("swap charge for free slot \(e)") }
         var perGroup: [Int: UInt64] = [:]
         for g in owners.values { perGroup[g, default: 0] += 1 }

@@ -12,7 +12,12 @@ extension PageTable {
             if !e.flags.contains(.present) { problems.append("entry for vpn 0x\(String(vpn, radix: 16)) not present") }
         }
         for t in pte.keys where pmd[t >> 9] == nil { problems.append("PTE page \(t) without a PMD page") }
-        if Set(slotPage.keys) != Set(pte.keys) { problems.append("PTE pages and slot pages differ") }
+        if slotPage.keys != pte.keys { problems.append("PTE pages and slot pages differ") }
+        for (name, tree) in [("PUD", pud), ("PMD", pmd), ("PTE", pte)] {
+            problems += tree.invariantViolations().map { "\(name) page index: \($0)" }
+        }
+        problems += slotPage.invariantViolations().map { "slot page index: \($0)" }
+        problems += swapped.invariantViolations().map { "swap entries: \($0)" }
         if allEntries.count != leafCount { problems.append("leaf count \(leafCount) but \(allEntries.count) slots are set") }
         for (t, e) in huge {
             if pte[t] != nil { problems.append("huge entry \(t) over a PTE page") }

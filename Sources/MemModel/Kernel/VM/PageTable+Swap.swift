@@ -29,9 +29,9 @@ extension PageTable {
         if endVPN - firstVPN < UInt64(swapped.count) {
             return (firstVPN..<endVPN).compactMap { v in swapped[v].map { (v, $0) } }
         }
-        return swapped.filter { $0.key >= firstVPN && $0.key < endVPN }.map { ($0.key, $0.value) }.sorted { $0.vpn < $1.vpn }
+        return swapped.entries(in: firstVPN..<endVPN).map { ($0.key, $0.value) }
     }
 
     /// Every swap entry, in address order (invariant checks).
-    public var allSwapEntries: [(vpn: UInt64, entry: SwapEntry)] { swapped.map { ($0.key, $0.value) }.sorted { $0.vpn < $1.vpn } }
+    public var allSwapEntries: [(vpn: UInt64, entry: SwapEntry)] { swapped.entries.map { ($0.key, $0.value) } }
 }

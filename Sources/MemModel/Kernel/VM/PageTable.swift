@@ -10,12 +10,13 @@ public struct PageTable: Sendable {
     /// Leaf entries present.
     @usableFromInline var leafCount = 0
     /// Table pages by level: 3 = PUD pages (per PGD slot), 2 = PMD pages, 1 = PTE pages, keyed by
-    /// the virtual page number shifted by 27, 18 and 9.
-    @usableFromInline var pud: [UInt64: PageFrameNumber] = [:]
-    @usableFromInline var pmd: [UInt64: PageFrameNumber] = [:]
-    @usableFromInline var pte: [UInt64: PageFrameNumber] = [:]
+    /// the virtual page number shifted by 27, 18 and 9, each in a `RadixArray` of 512-slot nodes
+    /// like the hardware levels' (array walks, no hashing).
+    @usableFromInline var pud = RadixArray<PageFrameNumber>(bits: 9)
+    @usableFromInline var pmd = RadixArray<PageFrameNumber>(bits: 9)
+    @usableFromInline var pte = RadixArray<PageFrameNumber>(bits: 9)
     /// The slot page of each PTE page (same keys as `pte`).
-    @usableFromInline var slotPage: [UInt64: Int32] = [:]
+    @usableFromInline var slotPage = RadixArray<Int32>(bits: 9)
     /// The PTE page last created or found by `map` (key = vpn >> 9, or UInt64.max) and its first
     /// slot, to skip the dictionary for neighbouring pages.
     @usableFromInline var lastKey: UInt64 = .max
@@ -28,7 +29,7 @@ public struct PageTable: Sendable {
     @usableFromInline var deposited: [UInt64: PageFrameNumber] = [:]
     /// Non-present entries that name a swap slot (`is_swap_pte`), keyed by virtual page number:
     /// pages reclaim moved to swap. A swapped page has no present entry (`entry(_:)` is nil).
-    @usableFromInline var swapped: [UInt64: SwapEntry] = [:]
+    @usableFromInline var swapped = RadixArray<SwapEntry>(bits: 9)
     /// The top-level page (PGD), allocated with the mm.
     public let pgd: PageFrameNumber
 
@@ -141,7 +142,7 @@ public struct PageTable: Sendable {
         var result: [UInt64] = []
         let span = (endVPN - 1) >> 9 - firstVPN >> 9 + 1
         if span > UInt64(pte.count) {
-            for t in pte.keys.sorted() where t >= firstVPN >> 9 && t <= (endVPN - 1) >> 9 {
+            for t in pte.keys where t >= firstVPN >> 9 && t <= (endVPN - 1) >> 9 {
                 collect(t, firstVPN, endVPN, &result)
             }
         } else {
@@ -173,7 +174,7 @@ public struct PageTable: Sendable {
 
     /// Every table frame including the PGD (to free them when the mm goes away).
     public var allTableFrames: [PageFrameNumber] {
-        [pgd] + pud.keys.sorted().map { pud[$0]! } + pmd.keys.sorted().map { pmd[$0]! } + pte.keys.sorted().map { pte[$0]! }
+        [pgd] + pud.values + pmd.values + pte.values
             + deposited.keys.sorted().map { deposited[$0]! }
     }
 
@@ -181,8 +182,8 @@ public struct PageTable: Sendable {
     public var allEntries: [(vpn: UInt64, entry: PageTableEntry)] {
         var out: [(vpn: UInt64, entry: PageTableEntry)] = []
         out.reserveCapacity(leafCount)
-        for key in slotPage.keys.sorted() {
-            let b = Int(slotPage[key]!) << 9
+        slotPage.forEach { key, page in
+            let b = Int(page) << 9
             for i in 0..<512 where slots[b + i] != 0 { out.append(((key << 9) + UInt64(i), PageTable.unpack(slots[b + i]))) }
         }
         return out

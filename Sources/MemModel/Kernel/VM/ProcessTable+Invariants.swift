@@ -26,6 +26,9 @@ extension ProcessTable {
         if order.count != live.count || Set(order) != Set(live.keys) {
             problems.append("task list holds \(order.count) pids for \(live.count) live processes")
         }
+        if inOrder.count != order.count || zip(inOrder, order).contains(where: { $0.pid != $1 || live[$1] !== $0 }) {
+            problems.append("the task array does not hold the live processes in task-list order")
+        }
         for pid in held.keys.sorted() {
             let list = held[pid]!
             if list.isEmpty { problems.append("pid \(pid): an empty list of held touches") }

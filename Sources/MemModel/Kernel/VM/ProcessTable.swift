@@ -15,6 +15,9 @@ public struct ProcessTable {
     public private(set) var live: [ProcessID: ProcessState] = [:]
     /// The live pids in the order they were created (the task list `for_each_process` walks).
     public private(set) var order: [ProcessID] = []
+    /// The live processes in `order`, by dense index: the task list the reverse-map walk and
+    /// other `for_each_process` loops iterate without a pid lookup.
+    public private(set) var inOrder: [ProcessState] = []
     /// Processes that ended; their later events are ignored.
     public private(set) var ended: Set<ProcessID> = []
     /// Pids a failed fork never created (`copy_process` undone when `dup_mmap` was refused its
@@ -45,6 +48,7 @@ public struct ProcessTable {
     @inline(never) private mutating func cloneProcesses() {
         ownership = Ownership()
         for (pid, p) in live { live[pid] = p.copy() }
+        inOrder = order.map { live[$0]! }
     }
 
     /// The live process `pid`.
@@ -61,8 +65,9 @@ public struct ProcessTable {
     mutating func add(_ p: ProcessState) {
         ended.remove(p.pid)
         unborn.remove(p.pid)
-        if live.updateValue(p, forKey: p.pid) != nil, let i = order.firstIndex(of: p.pid) { order.remove(at: i) }
+        if live.updateValue(p, forKey: p.pid) != nil, let i = order.firstIndex(of: p.pid) { order.remove(at: i); inOrder.remove(at: i) }
         order.append(p.pid)
+        inOrder.append(p)
     }
 
     /// A fork of `pid` failed: no process was created under it (the caller ended any live one).
@@ -79,7 +84,7 @@ public struct ProcessTable {
         p.threads.removeAll()
         peaks[p.pid] = (p.hiwaterRSS, p.hiwaterVM)
         live[p.pid] = nil
-        if let i = order.lastIndex(of: p.pid) { order.remove(at: i) }
+        if let i = order.lastIndex(of: p.pid) { order.remove(at: i); inOrder.remove(at: i) }
         ended.insert(p.pid)
     }
 
