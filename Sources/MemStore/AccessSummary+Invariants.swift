@@ -18,7 +18,7 @@ extension AccessSummary {
         if index.count != keys.count { problems.append("index holds \(index.count) groups, expected \(keys.count)") }
         for (g, key) in keys.enumerated() {
             if index[key] != g { problems.append("group \(g) \(key) is indexed at \(String(describing: index[key]))") }
-            let s = Array(sums(ofGroup: g))
+            let s = sums(ofGroup: g)
             let name = "group \(g) (pid \(key.pid), vma \(key.vma), phase \(key.phase), kind \(key.kind), fault \(key.fault))"
             if let bad = s.firstIndex(where: { $0 < 0 }) {
                 problems.append("\(name): \(AccessSummary.sumColumns[bad]) is negative")

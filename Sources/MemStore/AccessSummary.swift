@@ -112,8 +112,8 @@ public struct AccessSummary: Sendable {
     }
 
     /// The sums of group `g`, in `sumColumns` order.
-    public func sums(ofGroup g: Int) -> ArraySlice<Int64> {
-        sums[(g * AccessSummary.width)..<((g + 1) * AccessSummary.width)]
+    public func sums(ofGroup g: Int) -> [Int64] {
+        Array(sums[(g * AccessSummary.width)..<((g + 1) * AccessSummary.width)])
     }
 
     /// The total of one sum column over every group.
