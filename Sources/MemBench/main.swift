@@ -87,13 +87,18 @@ func runScale(_ words: [String]) {
         let runs = try bench.run(memreplay: dir + "/memreplay", directory: work) { r in
             let rows = r.rows == "all" ? "all rows       " : "--rows no access"
             print("  \(r.events) events, \(rows): \(fixed(r.nsPerEvent, 0)) ns/event (\(fixed(r.wall, 1)) s wall, \(fixed(r.cpu, 1)) s CPU), peak RSS \(r.peakRSS >> 20) MiB, database \(r.databaseBytes >> 20) MiB  \(r.peakRSS < 2 << 30 ? "PASS" : "FAIL") (< 2 GiB)")
-            fflush(stdout)
+            fflush(nil)
         }
         for rows in Set(runs.map(\.rows)).sorted() {
             let sized = runs.filter { $0.rows == rows }.sorted { $0.events < $1.events }
             guard let first = sized.first, let last = sized.last, sized.count > 1 else { continue }
             let ratio = last.nsPerEvent / first.nsPerEvent
             print("  \(rows == "all" ? "all rows" : "--rows no access"): time per event at \(last.events) / at \(first.events) = \(fixed(ratio, 2))  (goal within 20%)  \(abs(ratio - 1) <= 0.2 ? "PASS" : "FAIL")")
+            // The fixed costs (start-up, schema, indexes, ANALYZE) weigh on the smallest size only:
+            // the time each further event added is the slope between successive sizes.
+            for (a, b) in zip(sized, sized.dropFirst()) {
+                print("    added per event from \(a.events) to \(b.events): \(fixed((b.wall - a.wall) * 1e9 / Double(b.events - a.events), 0)) ns")
+            }
         }
     } catch {
         print("replay at scale: \(error)")
