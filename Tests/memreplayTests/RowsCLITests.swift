@@ -82,6 +82,12 @@ import Testing
             #expect(try Self.lines(part, sql) == Self.lines(full, sql), "\(name): \(table)")
         }
         for table in empties { #expect(try Self.lines(part, "SELECT count(*) FROM \(table)") == ["count(*)", "0"], "\(name): \(table)") }
+        // The report reads the always-written tables; its duration comes from the final snapshot.
+        let html = dir.appendingPathComponent("part.html").path
+        let report = try CLI.run(["report", part, "-o", html])
+        #expect(report.status == 0 && FileManager.default.fileExists(atPath: html), "\(report.stderr)")
+        let diff = try CLI.run(["diff", full, part, "--threshold", "*=0"])
+        #expect(diff.status == 0 && diff.stdout.contains("metrics unchanged"), "\(diff.stdout)")
         if !rows.split(separator: ",").contains("access") {
             let grouped = try Self.lines(full, Self.groupedFullRun)
             #expect(grouped.count > 2)
