@@ -25,6 +25,16 @@ extension SQLiteStore {
         return false
     }
 
+    /// Lists the kept families in `kept_rows`.
+    func fillKeptRows() throws {
+        let stmt = try db.prepare("INSERT INTO kept_rows (family) VALUES (?1)")
+        defer { stmt.finalize() }
+        for (name, family) in RowFamilies.named where rows.contains(family) {
+            stmt.bind(1, name)
+            try check(stmt.execute(), "kept_rows")
+        }
+    }
+
     /// Inserts one `access_summary` row per group (after the writer thread is drained).
     func writeAccessSummary() throws {
         let stmt = try db.prepare(StoreSchema.insertAccessSummary)

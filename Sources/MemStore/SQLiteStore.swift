@@ -86,6 +86,7 @@ public final class SQLiteStore: OutcomeSink {
             try db.exec(StoreSchema.allocatorTables)
             try db.exec(StoreSchema.stallTables)
             if !rows.contains(.access) { try db.exec(StoreSchema.accessSummaryTable) }
+            if rows != .all { try db.exec(StoreSchema.keptRowsTable) }
             writer = try BatchWriter(db: db)
         } catch {
             db.close()
@@ -97,6 +98,7 @@ public final class SQLiteStore: OutcomeSink {
             try fillEnumTables()
             try fillHardwareEnums()
             try fillAllocatorEnums()
+            if rows != .all { try fillKeptRows() }
         } catch {
             abort()
             throw error

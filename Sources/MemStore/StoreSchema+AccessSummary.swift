@@ -1,6 +1,10 @@
 /// The aggregated access outcomes of a run that keeps no per-access rows (`--rows` without
 /// `access`): the `access_summary` table (`AccessSummary`'s groups) and the `v_access_summary` view.
 extension StoreSchema {
+    /// `kept_rows`: the families whose per-event rows a `--rows` run kept, one name per row
+    /// (created only when `--rows` leaves a family out; no table means every family).
+    public static let keptRowsTable = "CREATE TABLE kept_rows (family TEXT PRIMARY KEY) WITHOUT ROWID;"
+
     /// The key columns of `access_summary`, before `AccessSummary.sumColumns`.
     static let accessSummaryKeyColumns = ["pid", "vma", "phase", "phase_name", "kind", "fault"]
 
