@@ -1,6 +1,7 @@
 // memreplay-bench: speed and size figures for the README, each measured in this run.
 //
 // Usage: memreplay-bench [decode-events] [store-rows] | vm | pressure | replay [events] | encode [events]
+//        | scale [events…] [--summary-only] [--hw]
 // Speed goals are judged by ratios against baselines measured in the same run (the machines are
 // shared and noisy); absolute rates are printed alongside for context.
 #if canImport(Glibc)
@@ -89,6 +90,40 @@ func runEncode(events: Int) {
     }
 }
 if args.count > 1 && args[1] == "encode" { runEncode(events: args.count > 2 ? Int(args[2]) ?? 5_000_000 : 5_000_000); exit(0) }
+/// `memreplay-bench scale [events…] [--summary-only] [--hw]`: replays at growing sizes (`ScaleBenchmark`).
+func runScale(_ words: [String]) {
+    let exe = CommandLine.arguments[0]
+    let dir = exe.contains("/") ? String(exe[..<exe.lastIndex(of: "/")!]) : "."
+    var bench = ScaleBenchmark()
+    let sizes = words.compactMap { Int($0) }
+    if !sizes.isEmpty { bench.sizes = sizes }
+    bench.allRows = !words.contains("--summary-only")
+    if words.contains("--hw") { bench.replayArguments = ["--set", "hw.preset=seed-x86info"] }
+    let work = "/tmp/memreplay-bench-scale-\(getpid())"
+    print("replay at scale (whole `memreplay replay` of `synth locality --seed 7`\(bench.replayArguments.isEmpty ? "" : ", seed-x86info"); wall time per event, CPU, the child's peak RSS, database size):")
+    do {
+        let runs = try bench.run(memreplay: dir + "/memreplay", directory: work) { r in
+            let rows = r.rows == "all" ? "all rows       " : "--rows no access"
+            print("  \(r.events) events, \(rows): \(fixed(r.nsPerEvent, 0)) ns/event (\(fixed(r.wall, 1)) s wall, \(fixed(r.cpu, 1)) s CPU), peak RSS \(r.peakRSS >> 20) MiB, database \(r.databaseBytes >> 20) MiB  \(r.peakRSS < 2 << 30 ? "PASS" : "FAIL") (< 2 GiB)")
+            fflush(nil)
+        }
+        for rows in Set(runs.map(\.rows)).sorted() {
+            let sized = runs.filter { $0.rows == rows }.sorted { $0.events < $1.events }
+            guard let first = sized.first, let last = sized.last, sized.count > 1 else { continue }
+            let ratio = last.nsPerEvent / first.nsPerEvent
+            print("  \(rows == "all" ? "all rows" : "--rows no access"): time per event at \(last.events) / at \(first.events) = \(fixed(ratio, 2))  (goal within 20%)  \(abs(ratio - 1) <= 0.2 ? "PASS" : "FAIL")")
+            // The fixed costs (start-up, schema, indexes, ANALYZE) weigh on the smallest size only:
+            // the time each further event added is the slope between successive sizes.
+            for (a, b) in zip(sized, sized.dropFirst()) {
+                print("    added per event from \(a.events) to \(b.events): \(fixed((b.wall - a.wall) * 1e9 / Double(b.events - a.events), 0)) ns")
+            }
+        }
+    } catch {
+        print("replay at scale: \(error)")
+    }
+    try? FileManager.default.removeItem(atPath: work)
+}
+if args.count > 1 && args[1] == "scale" { runScale(Array(args.dropFirst(2))); exit(0) }
 if args.count > 1 && args[1] == "replay" { runReplay(events: args.count > 2 ? Int(args[2]) ?? 2_000_000 : 2_000_000); exit(0) }
 if args.count > 1 && args[1] == "vm" { runVirtualMemory(); exit(0) }
 if args.count > 1 && args[1] == "pressure" { runPressure(); exit(0) }

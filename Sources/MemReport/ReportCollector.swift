@@ -90,7 +90,8 @@ public struct ReportCollector {
         let host = header["host"] as? [String: Any] ?? [:]
         let commandLine = (header["commandLine"] as? [String] ?? []).joined(separator: " ")
         let first = try db.integer("SELECT time FROM events ORDER BY seq LIMIT 1")
-        let last = try db.integer("SELECT time FROM events ORDER BY seq DESC LIMIT 1")
+        // The final snapshot carries the last event's time, also when `--rows` kept no row of it.
+        let last = try db.integer("SELECT max(coalesce((SELECT time FROM events ORDER BY seq DESC LIMIT 1), 0), coalesce((SELECT max(time) FROM counter_samples), 0))")
         var hostText = ""
         if let name = host["hostname"] as? String, !name.isEmpty {
             hostText = "\(name) \(host["kernelRelease"] as? String ?? "") \(host["architecture"] as? String ?? ""), "

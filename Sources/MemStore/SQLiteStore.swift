@@ -30,11 +30,15 @@ public final class SQLiteStore: OutcomeSink {
     /// itself keeps every snapshot it is given; this is the interval the engine reads from it.
     public let snapshotEvery: Int
     /// The number of `record` calls so far.
-    public private(set) var eventCount: UInt64 = 0
+    public internal(set) var eventCount: UInt64 = 0
     /// Rows per batch handed to the writer.
     public static let batchRows = 16_384
     /// Batches that may wait for the writer (the memory in flight: a few MiB).
     public static let queuedBatches = 4
+    /// The event families whose per-event rows are kept (`--rows`); the others' events write no row.
+    public let rows: RowFamilies
+    /// The access outcomes aggregated when `rows` leaves out `access` (else empty).
+    public internal(set) var accessSummary = AccessSummary()
 
     let db: SQLiteDatabase
     private var state: State = .open
@@ -52,8 +56,10 @@ public final class SQLiteStore: OutcomeSink {
 
     /// Creates the temporary database next to `path`, with the schema and the enum tables filled.
     /// With `writerThread` false the rows are written on the caller's thread (for comparison).
-    public init(path: String, snapshotEvery: Int = 10_000, writerThread: Bool = true) throws {
+    /// `rows` names the event families whose per-event rows are kept (`RowFamilies`).
+    public init(path: String, snapshotEvery: Int = 10_000, writerThread: Bool = true, rows: RowFamilies = .all) throws {
         self.path = path
+        self.rows = rows
         self.temporaryPath = "\(path).tmp-\(getpid())"
         self.snapshotEvery = snapshotEvery
         self.usesWriterThread = writerThread
@@ -79,6 +85,8 @@ public final class SQLiteStore: OutcomeSink {
             try db.exec(StoreSchema.oomTables)
             try db.exec(StoreSchema.allocatorTables)
             try db.exec(StoreSchema.stallTables)
+            if !rows.contains(.access) { try db.exec(StoreSchema.accessSummaryTable) }
+            if rows != .all { try db.exec(StoreSchema.keptRowsTable) }
             writer = try BatchWriter(db: db)
         } catch {
             db.close()
@@ -90,6 +98,7 @@ public final class SQLiteStore: OutcomeSink {
             try fillEnumTables()
             try fillHardwareEnums()
             try fillAllocatorEnums()
+            if rows != .all { try fillKeptRows() }
         } catch {
             abort()
             throw error
@@ -132,6 +141,7 @@ public final class SQLiteStore: OutcomeSink {
 
     public func record(_ outcome: Outcome) throws {
         let rec = outcome.record
+        if rows != .all && !keepsRows(outcome) { return }
         let seq = Int64(bitPattern: outcome.seq)
         add(.events) { r in
             r.put(seq); r.put(rec.event.kind.rawValue); r.put(rec.pid.rawValue); r.put(rec.tid.rawValue); r.put(rec.time)
@@ -212,6 +222,7 @@ public final class SQLiteStore: OutcomeSink {
         try checkOpen()
         do {
             try drainWriter()
+            if !rows.contains(.access) { try writeAccessSummary() }
             let stmt = try db.prepare(StoreSchema.insertMetric)
             defer { stmt.finalize() }
             for metric in metrics {
@@ -225,6 +236,7 @@ public final class SQLiteStore: OutcomeSink {
             try db.exec(StoreSchema.indexes)
             try db.exec(StoreSchema.views)
             try db.exec(StoreSchema.hardwareViews)
+            if !rows.contains(.access) { try db.exec(StoreSchema.accessSummaryView) }
             try db.exec("COMMIT")
             try db.exec("PRAGMA analysis_limit = 1000; ANALYZE")
             closeDatabase()

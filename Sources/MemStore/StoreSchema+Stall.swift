@@ -9,7 +9,7 @@ extension StoreSchema {
         CREATE VIEW v_stalls AS
             SELECT s.seq, s.pid, e.tid, e.time, k.name AS kind, k.family, s.direct_reclaim_ns, s.compaction_ns,
                 s.memcg_reclaim_ns, s.swap_in_ns, s.refault_ns, s.dirty_throttle_ns, s.memory_ns, s.total_ns
-            FROM stalls s JOIN events e ON e.seq = s.seq JOIN event_kinds k ON k.id = e.kind;
+            FROM stalls s LEFT JOIN events e ON e.seq = s.seq LEFT JOIN event_kinds k ON k.id = e.kind;
         """
 
     public static let insertStall = """

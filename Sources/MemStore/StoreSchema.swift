@@ -4,7 +4,7 @@
 /// same statements. docs/schema.md describes every table and view.
 public enum StoreSchema {
     /// The schema version, stored as `PRAGMA user_version`.
-    public static let version = 5
+    public static let version = 6
 
     /// Settings for a one-shot bulk load into a private file (no journal, no fsync).
     public static let bulkLoadPragmas = """
@@ -182,7 +182,8 @@ public enum StoreSchema {
         CREATE VIEW v_phases AS
             SELECT s.text AS name, c.seq AS start_seq,
                 COALESCE(LEAD(c.seq) OVER (ORDER BY c.seq),
-                         (SELECT COALESCE(MAX(seq), 0) + 1 FROM events)) AS end_seq,
+                         MAX((SELECT COALESCE(MAX(seq), 0) FROM events),
+                             (SELECT COALESCE(MAX(events), 0) FROM runs)) + 1) AS end_seq,
                 e.time AS start_time, e.pid
             FROM control_events c JOIN events e ON e.seq = c.seq LEFT JOIN strings s ON s.id = c.name
             WHERE c.op = 0;

@@ -35,6 +35,8 @@ struct ReplayCommand: ParsableCommand {
     var allocator: String?
     @Option(help: "With --allocator: 'reallocate' (the model's addresses and syscalls drive the kernel) or 'report' (as recorded; the model only reports).")
     var allocatorMode: String = "reallocate"
+    @Option(help: "Event families whose per-event rows are kept, a comma list of \(RowFamilies.allowedNames) (default all). Faults, VMAs, processes, counters, OOM kills and metrics are always written; without 'access', access outcomes are summed per pid, VMA, phase, kind and fault in access_summary.")
+    var rows: String = "all"
     @Flag(help: "Check the kernel model's invariants after every event and stop at the first that breaks one (slow: for reporting model bugs).")
     var checkInvariants = false
 
@@ -42,10 +44,12 @@ struct ReplayCommand: ParsableCommand {
         let config = try resolveMachine(machine, settings)
         let out = output ?? defaultDatabasePath(for: trace)
         let choice = try AllocatorChoice.parse(allocator, mode: allocatorMode)
+        let families: RowFamilies
+        do { families = try RowFamilies(parsing: rows) } catch let error as StoreError { throw UsageFailure(error.message) }
         let reporter = ProgressReporter.make(label: "replay", total: TraceEventCount.scan(path: trace),
                                              forced: progress, quiet: quiet)
         let summary = try replayTrace(trace, machine: config, output: out, salvage: salvage, allocator: choice,
-                                      checkInvariants: checkInvariants, progress: reporter)
+                                      checkInvariants: checkInvariants, rows: families, progress: reporter)
         if !quiet { printReplaySummary(summary, output: out) }
     }
 }
@@ -66,7 +70,7 @@ func defaultDatabasePath(for trace: String) -> String {
 
 /// Replays `trace` on `machine` into the database at `output`.
 func replayTrace(_ trace: String, machine: MachineConfiguration, output: String, salvage: Bool,
-                 allocator: AllocatorChoice? = nil, checkInvariants: Bool = false,
+                 allocator: AllocatorChoice? = nil, checkInvariants: Bool = false, rows: RowFamilies = .all,
                  progress: ProgressReporter? = nil) throws -> ReplaySummary {
     let reader = try TraceReader(path: trace, salvage: salvage)
     guard let hash = TraceHash.of(path: trace) else { throw UsageFailure("\(trace): cannot read the trace") }
@@ -77,7 +81,7 @@ func replayTrace(_ trace: String, machine: MachineConfiguration, output: String,
                        startedAt: Date().timeIntervalSince1970)
     var info2 = info
     info2.userModel = allocator?.stored ?? ""
-    var replay = StoreReplay(reader: reader, sink: try SQLiteStore(path: output, snapshotEvery: machine.snapshotInterval),
+    var replay = StoreReplay(reader: reader, sink: try SQLiteStore(path: output, snapshotEvery: machine.snapshotInterval, rows: rows),
                              machine: machine, info: info2, checkInvariants: checkInvariants, progress: progress)
     let summary = try allocator.feed(&replay)
     progress?.finish(summary.events)
