@@ -10,7 +10,8 @@
 # Usage: [SCALE=8] [RUNS="m0-thpoff m2r80-thpoff"] scripts/seed002-redis.sh [MEMREPLAY] [WORKDIR]
 #   MEMREPLAY defaults to .build/release/memreplay; WORKDIR (kept) to a temporary directory (removed).
 #   SCALE multiplies the machine, the keys and the commands (SCALE=8: the 16 GiB machine itself);
-#   RUNS picks runs by name (default: all).
+#   RUNS picks runs by name (default: all); REPLAY_OPTS adds replay options, e.g. "--rows
+#   process,memory,file,control" (every figure below is read from rows that option keeps).
 set -euo pipefail
 bin="${1:-.build/release/memreplay}"
 if [ ! -x "$bin" ]; then echo "seed002-redis: $bin: not an executable (swift build -c release --product memreplay)" >&2; exit 2; fi
@@ -66,7 +67,7 @@ for spec in "${runs[@]}"; do
     if [ ! -f "$db" ]; then
         need "$trace"
         start=$(date +%s.%N)
-        "$bin" replay "$work/$trace.mrt" -o "$db" -q "${machine[@]}" --set vm.overcommit_memory="$mode" $settings
+        "$bin" replay "$work/$trace.mrt" -o "$db" -q "${machine[@]}" --set vm.overcommit_memory="$mode" $settings ${REPLAY_OPTS:-}
         printf '%.0f' "$(echo "$(date +%s.%N) - $start" | bc)" > "$work/$name.secs"
     fi
     parent=$(q "$db" "SELECT pid FROM processes WHERE parent = 1 ORDER BY pid LIMIT 1")
