@@ -39,7 +39,7 @@ import Testing
     /// A seeded storm of stores and removals over sparse and dense keys agrees with a dictionary
     /// after every step, and the checker stays silent.
     @Test func agreesWithADictionaryUnderAStorm() {
-        var rng = SplitMix(seed: 13)
+        var rng = TestRNG(13)
         var a = RadixArray<UInt32>(), d: [UInt64: UInt32] = [:]
         for step in 0..<20_000 {
             let k: UInt64 = switch rng.next() % 3 { case 0: rng.next() % 300; case 1: rng.next() % 100_000; default: rng.next() }
@@ -62,19 +62,6 @@ import Testing
         a[1] = 1; a[70] = 2
         a.miscountLeaf(of: 70, by: 1)
         #expect(a.invariantViolations().contains { $0.contains("counts 2 entries but holds 1") })
-    }
-}
-
-/// SplitMix64: the tests' seeded generator.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
