@@ -5,9 +5,7 @@ import MemTrace
 /// the recording directory every millisecond (at once again while there is work) until `stop()`.
 final class FollowingMerge: @unchecked Sendable {
     let follower: RecordingFollower
-    private let stopped = DispatchSemaphore(value: 0)
-    private let finished = DispatchSemaphore(value: 0)
-    private var running = false
+    private var thread: PollingThread?
     /// What stopped the follower early (an error reading a segment), if anything.
     private(set) var failure: Error?
 
@@ -15,25 +13,13 @@ final class FollowingMerge: @unchecked Sendable {
 
     /// Starts polling.
     func start() {
-        running = true
-        Thread { [self] in
-            while stopped.wait(timeout: .now() + .milliseconds(1)) == .timedOut {
-                do {
-                    if try !follower.poll() { break }
-                } catch {
-                    failure = error
-                    break
-                }
-            }
-            finished.signal()
-        }.start()
+        let t = PollingThread(interval: .milliseconds(1)) { [self] in
+            do { return try follower.poll() } catch { failure = error; return false }
+        }
+        thread = t
+        t.start()
     }
 
     /// Stops polling and waits for the thread; the follower is then the caller's alone.
-    func stop() {
-        guard running else { return }
-        running = false
-        stopped.signal()
-        finished.wait()
-    }
+    func stop() { thread?.stop() }
 }

@@ -16,9 +16,7 @@ final class RecordingMonitor: @unchecked Sendable {
     let directory: String
     let program: String
     let faults: Bool
-    private let stopped = DispatchSemaphore(value: 0)
-    private let finished = DispatchSemaphore(value: 0)
-    private var running = false
+    private var thread: PollingThread?
 
     /// A monitor for `reporter`, or nil when the running line must not be drawn (see the type).
     static func make(reporter: ProgressReporter?, directory: String, program: String, faults: Bool) -> RecordingMonitor? {
@@ -32,26 +30,24 @@ final class RecordingMonitor: @unchecked Sendable {
 
     /// Starts polling on a thread of its own.
     func start() {
-        running = true
         let interval = ProgressReporter.configuredInterval(default: 250_000_000)
-        Thread { [self] in
-            while stopped.wait(timeout: .now() + .nanoseconds(Int(max(interval, 1_000_000)))) == .timedOut {
-                let captured = RecordingMonitor.captured(directory: directory)
-                reporter.show(force: true) { r in
-                    r.meter.running(program: self.program, rawBytes: captured.rawBytes,
-                                    faults: self.faults ? captured.faultSamples : nil, elapsed: r.elapsed)
-                }
+        let t = PollingThread(interval: .nanoseconds(Int(max(interval, 1_000_000)))) { [self] in
+            let captured = RecordingMonitor.captured(directory: directory)
+            reporter.show(force: true) { r in
+                r.meter.running(program: self.program, rawBytes: captured.rawBytes,
+                                faults: self.faults ? captured.faultSamples : nil, elapsed: r.elapsed)
             }
-            finished.signal()
-        }.start()
+            return true
+        }
+        thread = t
+        t.start()
     }
 
     /// Stops polling, waits for the thread, and erases the line from the terminal.
     func stop() {
-        guard running else { return }
-        running = false
-        stopped.signal()
-        finished.wait()
+        guard let t = thread else { return }
+        t.stop()
+        thread = nil
         reporter.clear()
     }
 
