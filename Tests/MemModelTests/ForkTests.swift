@@ -49,4 +49,22 @@ import MemTrace
         #expect(k.frames.pages(of: .shmem) == 0)
         #expect(k.frames.freePages + k.frames.pages(of: .slab) == k.frames.totalPages)   // slab pages stay cached
     }
+
+    @Test func aDeadProcessForksNoChildAndTheChildsEventsAreIgnored() {
+        var k = makeKernel()
+        let a = k.mapAnon(8 << 12)
+        for i in 0..<8 { _ = k.store(a + UInt64(i) << 12) }
+        _ = k.process(ProcessEvent(op: .exit), pid: pid, tid: ThreadID(100), image: "")
+        _ = k.takeChanges()
+        let child = ProcessID(103)
+        let r = k.process(ProcessEvent(op: .fork, process: child, thread: ThreadID(103)), pid: pid, tid: ThreadID(100), image: "")
+        #expect(r.pid == child && r.errno == Errno.esrch.rawValue && r.pages == 0)
+        #expect(k.processes[child] == nil && k.tasks.isGone(child))
+        // The child's events (the recorded run had it) start no orphan process.
+        _ = k.store(a, child)
+        _ = k.process(ProcessEvent(op: .exit), pid: child, tid: ThreadID(103), image: "")
+        #expect(k.processes[child] == nil)
+        #expect(!k.takeChanges().contains { if case .processStarted = $0 { true } else { false } })
+        #expect(k.invariantViolations().isEmpty)
+    }
 }

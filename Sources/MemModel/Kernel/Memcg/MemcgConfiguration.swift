@@ -13,9 +13,9 @@ import MemTrace
 /// - `memcg.recursive_prot=1`: cgroup2's `memory_recursiveprot` mount option.
 ///
 /// Sizes take K/M/G/T suffixes; "max" (or "unlimited") is no limit.
-public struct MemcgConfiguration: Codable, Hashable, Sendable {
+public struct MemcgConfiguration: GroupConfiguration, Codable, Hashable, Sendable {
     /// One configured cgroup.
-    public struct Group: Codable, Hashable, Sendable {
+    public struct Group: ConfiguredGroup, Codable, Hashable, Sendable {
         /// The path below the cgroup root ("/memreplay", "/A/B").
         public var path: String
         /// Control files set at the start, by file name (`max`, `swap.max`, `oom_group`, …): bytes,
@@ -50,48 +50,21 @@ public struct MemcgConfiguration: Codable, Hashable, Sendable {
 
     /// Applies `key=value` when `key` starts with "memcg."; false otherwise.
     public mutating func set(_ key: String, _ value: String) throws -> Bool {
-        guard key.hasPrefix("memcg.") else { return false }
-        let rest = String(key.dropFirst("memcg.".count))
-        if rest == "recursive_prot" { recursiveProtection = try MemcgConfiguration.flag(key, value); return true }
-        for file in MemcgFile.allCases.map(\.rawValue) + ["pids", "images"] {
-            let path: String
-            if rest == file { path = MemcgConfiguration.defaultPath }
-            else if rest.hasSuffix("." + file) { path = String(rest.dropLast(file.count + 1)) }
-            else { continue }
-            guard !path.isEmpty, !path.contains(".."), path.allSatisfy({ $0 != " " && $0 != "," }) else {
-                throw ConfigurationError("\(key)=\(value): expected a cgroup path such as A/B between 'memcg.' and '.\(file)'")
-            }
-            try apply(MemcgTree.normalize(path), file, key, value, everyProcess: rest == file)
-            return true
+        if key == "memcg.recursive_prot" { recursiveProtection = try MemcgConfiguration.flag(key, value); return true }
+        guard let g = try GroupKey.parse(key, value, controller: "memcg", files: MemcgFile.allCases.map(\.rawValue) + ["pids", "images"],
+                                         defaultPath: MemcgConfiguration.defaultPath, pathExample: "cgroup path such as A/B") else {
+            guard key.hasPrefix("memcg.") else { return false }
+            throw ConfigurationError("\(key)=\(value): expected memcg.[<path>.]<max|high|low|min|swap.max|oom_group|pids|images> or memcg.recursive_prot")
         }
-        throw ConfigurationError("\(key)=\(value): expected memcg.[<path>.]<max|high|low|min|swap.max|oom_group|pids|images> or memcg.recursive_prot")
-    }
-
-    mutating func apply(_ path: String, _ file: String, _ key: String, _ value: String, everyProcess: Bool) throws {
-        if !groups.contains(where: { $0.path == path }) { groups.append(Group(path: path)) }
-        let i = groups.firstIndex { $0.path == path }!
-        if everyProcess { groups[i].everyProcess = true }
-        switch file {
-        case "pids":
-            var pids: [UInt32] = []
-            for part in value.split(separator: ",", omittingEmptySubsequences: false) {
-                guard let p = UInt32(part), p > 0 else { throw ConfigurationError("\(key)=\(value): expected pids such as 1234,1240") }
-                pids.append(p)
-            }
-            groups[i].pids += pids
-        case "images":
-            let names = value.split(separator: ",").map(String.init)
-            guard !names.isEmpty else { throw ConfigurationError("\(key)=\(value): expected executable names such as redis-server,bash") }
-            groups[i].images += names
-        case "oom_group":
-            groups[i].settings[file] = try MemcgConfiguration.flag(key, value) ? 1 : 0
-        default:
-            if value == "max" || value == "unlimited" || value == "infinity" { groups[i].settings[file] = .max; break }
-            guard let v = MachineConfiguration.parseSize(value) else {
-                throw ConfigurationError("\(key)=\(value): expected a size such as 128M, or max")
-            }
-            groups[i].settings[file] = v
+        let i = groupIndex(g)
+        if try addMembers(i, file: g.file, key: key, value: value, imageExample: "redis-server,bash") { return true }
+        if g.file == "oom_group" { groups[i].settings[g.file] = try MemcgConfiguration.flag(key, value) ? 1 : 0; return true }
+        if value == "max" || value == "unlimited" || value == "infinity" { groups[i].settings[g.file] = .max; return true }
+        guard let v = MachineConfiguration.parseSize(value) else {
+            throw ConfigurationError("\(key)=\(value): expected a size such as 128M, or max")
         }
+        groups[i].settings[g.file] = v
+        return true
     }
 
     static func flag(_ key: String, _ value: String) throws -> Bool {
@@ -100,16 +73,5 @@ public struct MemcgConfiguration: Codable, Hashable, Sendable {
         case "0", "false", "no": return false
         default: throw ConfigurationError("\(key)=\(value): expected 0 or 1")
         }
-    }
-
-    /// The configured cgroup a new process with no parent in a cgroup belongs in: the first that
-    /// lists its pid, then the first that lists its executable's name, then the catch-all.
-    public func path(for pid: ProcessID, image: String) -> String? {
-        if let g = groups.first(where: { $0.pids.contains(pid.rawValue) }) { return g.path }
-        let base = image.split(separator: "/").last.map(String.init) ?? image
-        if !base.isEmpty, let g = groups.first(where: { $0.images.contains(base) || $0.images.contains(OOMCandidate.comm(base)) }) {
-            return g.path
-        }
-        return groups.first { $0.everyProcess }?.path
     }
 }

@@ -51,7 +51,7 @@ public struct PageCache: Sendable {
         /// mapping's xarray), by page index.
         public internal(set) var swapped: [UInt64: SwapEntry] = [:]
         /// VMAs (of every process) that map the object.
-        public fileprivate(set) var mappings = 0
+        public internal(set) var mappings = 0
         /// The inode the trace gave (a recorded shared anonymous mapping: the kernel's
         /// `get_next_ino()` number, which /proc/PID/maps prints); nil for the model's own.
         public let inode: UInt64?
@@ -64,7 +64,7 @@ public struct PageCache: Sendable {
     public private(set) var files = FileTable()
     /// The shmem objects, by the model's number.
     public internal(set) var shmem: [UInt32: ShmemObject] = [:]
-    private var nextShmem: UInt32 = 1
+    var nextShmem: UInt32 = 1
 
     public init() {}
 
@@ -262,48 +262,6 @@ public struct PageCache: Sendable {
         writebackPages -= 1
         return true
     }
-
-    // MARK: Shmem objects
-
-    /// A new, empty shmem object (`shmem_zero_setup`), mapped by no VMA yet: the caller inserts
-    /// the VMA, which counts it (`mapped(_:)`). `reserved`: the pages charged for its size.
-    public mutating func createShmem(inode: UInt64? = nil, reserved: UInt64 = 0) -> VMABacking {
-        let object = nextShmem
-        nextShmem += 1
-        shmem[object] = ShmemObject(inode: inode, reserved: reserved)
-        return .shmem(object)
-    }
-
-    /// A VMA over `backing` appeared (inserted, split off, copied at fork); nothing for other backings.
-    public mutating func mapped(_ backing: VMABacking) {
-        if case .shmem(let o) = backing { shmem[o]?.mappings += 1 }
-    }
-
-    /// A VMA over `backing` went away (unmapped, merged into its neighbour). Returns the frames of
-    /// a shmem object whose last VMA it was (the object is gone; the caller frees them), in order.
-    public mutating func unmapped(_ backing: VMABacking) -> (frames: [PageFrameNumber], swapped: [SwapEntry]) {
-        guard case .shmem(let o) = backing, var object = shmem[o] else { return ([], []) }
-        object.mappings -= 1
-        guard object.mappings <= 0 else { shmem[o] = object; return ([], []) }
-        shmem[o] = nil
-        return (object.pages.values.sorted(), object.swapped.keys.sorted().map { object.swapped[$0]! })
-    }
-
-    /// The frame holding page `index` of shmem object `object`.
-    @inlinable public func shmemPage(_ object: UInt32, _ index: UInt64) -> PageFrameNumber? {
-        shmem[object]?.pages[index]
-    }
-
-    /// Puts `frame` in the cache as page `index` of `object` (a shmem fault's new page).
-    public mutating func insertShmemPage(_ object: UInt32, _ index: UInt64, _ frame: PageFrameNumber) {
-        shmem[object]?.pages[index] = frame
-    }
-
-    /// The inode /proc/PID/maps prints for `object`: the trace's, else the model's number.
-    public func shmemInode(_ object: UInt32) -> UInt64 { shmem[object]?.inode ?? UInt64(object) }
-
-    /// Pages in every shmem object.
-    public var shmemPages: UInt64 { shmem.values.reduce(0) { $0 + UInt64($1.pages.count) } }
 
     /// Compaction moved frames: every cached page follows its frame to the new one.
     public mutating func migrate(_ forward: [PageFrameNumber: PageFrameNumber]) {

@@ -14,7 +14,13 @@ extension LinuxKernel {
             if tid != .none { p.threads.insert(tid); changes.append(.threadStarted(tid: tid, pid: pid)) }
             return ProcessResult(pid: pid)
         case .fork, .vfork:
-            guard let parent = processFor(pid), parent.alive else { return ProcessResult(pid: event.process) }
+            guard let parent = processFor(pid), parent.alive else {
+                // A process the model has ended (an OOM kill the real run did not have) cannot
+                // fork: no child is created, and the child's own later events are ignored
+                // rather than starting an orphan with no parent.
+                if tasks[event.process] == nil { tasks.forkFailed(event.process) }
+                return ProcessResult(pid: event.process, failedWith: .esrch)
+            }
             return fork(parent, child: event.process, childThread: event.thread, sharesMM: event.op == .vfork)
         case .exec:
             guard let p = processFor(pid), p.alive else { return ProcessResult(pid: pid) }
