@@ -61,6 +61,19 @@ struct RawRecordingTests {
 
     func read(_ path: String) throws -> [UInt8] { try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) }
 
+    /// Runs `body` with a recording directory packed into `out/t.mrt` and the trace the directory
+    /// converts to directly in `out/direct.mrt`; removes both directories after.
+    func withPacked(_ body: (_ out: String, _ path: String, _ packed: RawRecording.Packed, _ direct: [UInt8]) throws -> Void) throws {
+        let dir = try recordingDirectory()
+        defer { removeTree(dir) }
+        let out = scratchDirectory()
+        defer { removeTree(out) }
+        let packed = try RawRecording.pack(directory: dir, conversion: RawRecordingTests.conversion, to: out + "/t.mrt")
+        let (_, direct) = try directTrace(dir, to: out + "/direct.mrt")
+        unlink(out + "/direct.mrt")
+        try body(out, out + "/t.mrt", packed, direct)
+    }
+
     @Test func packedRecordingConvertsToTheDirectorysTraceByteForByte() throws {
         let dir = try recordingDirectory()
         defer { removeTree(dir) }
@@ -85,55 +98,37 @@ struct RawRecordingTests {
     }
 
     @Test func readerConvertsInPlaceOnceThenReadsATrace() throws {
-        let dir = try recordingDirectory()
-        defer { removeTree(dir) }
-        let out = scratchDirectory()
-        defer { removeTree(out) }
-        let path = out + "/t.mrt"
-        _ = try RawRecording.pack(directory: dir, conversion: RawRecordingTests.conversion, to: path)
-        let (_, directBytes) = try directTrace(dir, to: out + "/direct.mrt")
-        let reader = try TraceReader(path: path)
-        var events = 0
-        while try reader.next() != nil { events += 1 }
-        #expect(events > 8)
-        #expect(reader.header.attributes["recorder.fault_samples_lost"] == "3")
-        #expect(reader.header.attributes["recorder.segments"] == "2")
-        // The raw recording was replaced by the trace itself.
-        #expect(!RawRecording.isRaw(path: path))
-        #expect(try read(path) == directBytes)
-        #expect(Set(directoryEntries(out)) == ["t.mrt", "direct.mrt"])
+        try withPacked { out, path, _, direct in
+            let reader = try TraceReader(path: path)
+            var events = 0
+            while try reader.next() != nil { events += 1 }
+            #expect(events > 8)
+            #expect(reader.header.attributes["recorder.fault_samples_lost"] == "3")
+            #expect(reader.header.attributes["recorder.segments"] == "2")
+            // The raw recording was replaced by the trace itself.
+            #expect(!RawRecording.isRaw(path: path))
+            #expect(try read(path) == direct)
+            #expect(directoryEntries(out) == ["t.mrt"])
+        }
     }
 
     @Test func readOnlyRecordingConvertsIntoATemporaryFile() throws {
-        let dir = try recordingDirectory()
-        defer { removeTree(dir) }
-        let out = scratchDirectory()
-        defer { removeTree(out) }
-        let path = out + "/t.mrt"
-        _ = try RawRecording.pack(directory: dir, conversion: RawRecordingTests.conversion, to: path)
-        let before = try read(path)
-        let (_, directBytes) = try directTrace(dir, to: out + "/direct.mrt")
-        let fd = try RawRecording.openConverted(path: path, inPlace: false)
-        defer { close(fd) }
-        var converted: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n <= 0 { break }
-            converted += buffer[0..<n]
+        try withPacked { _, path, _, direct in
+            let before = try read(path)
+            let fd = try RawRecording.openConverted(path: path, inPlace: false)
+            let converted = try #require(PerfFaultCollector.readBytes("/proc/self/fd/\(fd)"))
+            close(fd)
+            #expect(converted == direct)
+            #expect(try read(path) == before, "the raw recording is left as it was")
         }
-        #expect(converted == directBytes)
-        #expect(try read(path) == before, "the raw recording is left as it was")
     }
 
     /// Each kind of damage: the error, its offset, and the file left as it was with no temporary beside it.
     @Test func damageIsNamedByFileOffsetAndMember() throws {
-        let dir = try recordingDirectory()
-        defer { removeTree(dir) }
-        let out = scratchDirectory()
-        defer { removeTree(out) }
-        let path = out + "/t.mrt"
-        let packed = try RawRecording.pack(directory: dir, conversion: RawRecordingTests.conversion, to: path)
+        try withPacked { out, path, packed, _ in try expectDamageReported(out: out, path: path, packed: packed) }
+    }
+
+    func expectDamageReported(out: String, path: String, packed: RawRecording.Packed) throws {
         let good = try read(path)
         let raw = try RawRecording(path: path)
         let segment = raw.dataOffset + packed.manifest.members[0].length  // p100-0.mrr follows clock
@@ -180,12 +175,10 @@ struct RawRecordingTests {
     /// A reader of traces only (the stream decoder, as an older build's reader) refuses a raw
     /// recording by its version and says what it is.
     @Test func traceDecoderRefusesARawRecordingClearly() throws {
-        let dir = try recordingDirectory()
-        defer { removeTree(dir) }
-        let out = scratchDirectory()
-        defer { removeTree(out) }
-        _ = try RawRecording.pack(directory: dir, conversion: RawRecordingTests.conversion, to: out + "/t.mrt")
-        let bytes = try read(out + "/t.mrt")
+        try withPacked { _, path, _, _ in try expectDecoderRefuses(try read(path)) }
+    }
+
+    func expectDecoderRefuses(_ bytes: [UInt8]) throws {
         var decoder = TraceStreamDecoder(source: "t.mrt")
         do {
             try bytes.withUnsafeBytes { try decoder.feed($0) }
