@@ -107,7 +107,7 @@ public struct RecorderThreadStream: Sendable {
 }
 
 /// A (tick, CLOCK_MONOTONIC nanoseconds) pair read together by the interposer.
-public struct TickCalibration: Hashable, Sendable {
+public struct TickCalibration: Hashable, Sendable, Codable {
     public var tick: UInt64
     public var nanoseconds: UInt64
 }

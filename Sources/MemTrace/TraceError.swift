@@ -52,6 +52,9 @@ public enum TraceError: Error, CustomStringConvertible, Equatable, Sendable {
         let prefix = "\(source): byte \(offset): "
         switch self {
         case .notATrace: return prefix + "not a memreplay trace (bad magic)"
+        case .unsupportedVersion(_, _, let v) where UInt16(truncatingIfNeeded: v) & TraceFormat.rawRecordingBit != 0 && v <= 0xFFFF:
+            return prefix + "a raw recording not yet converted (container layout \(v & 0x7FFF); this build reads layout "
+                + "\(TraceFormat.rawRecordingVersion & 0x7FFF)): convert it with `memreplay convert`"
         case .unsupportedVersion(_, _, let v):
             return prefix + "unsupported format version \(v) (this build reads \(TraceFormat.readableVersions.lowerBound) to \(TraceFormat.readableVersions.upperBound))"
         case .damagedHeader(_, _, let d): return prefix + "damaged header: " + d

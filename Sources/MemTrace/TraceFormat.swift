@@ -6,4 +6,9 @@ public enum TraceFormat {
     public static let readableVersions: ClosedRange<Int> = 2...3
     /// The eight bytes every trace file starts with.
     public static let magic: [UInt8] = Array("MRTRACE\u{1}".utf8)
+    /// The version field of a raw recording (`RawRecording`): bit 15 (`rawRecordingBit`) says
+    /// "not yet converted", the low bits are the container layout (1). Readers of traces refuse it
+    /// by its version; `TraceReader` converts it first.
+    public static let rawRecordingVersion: UInt16 = 0x8001
+    public static let rawRecordingBit: UInt16 = 0x8000
 }

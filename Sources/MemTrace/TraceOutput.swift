@@ -34,9 +34,14 @@ final class FileTraceOutput: TraceOutput {
     private var fd: Int32
     private var written: UInt64 = 0
 
-    /// Creates `path` exclusively (it must not exist) with mode 0644.
-    init(creating path: String) throws {
+    /// Whether `close()` flushes the file to stable storage first.
+    private let sync: Bool
+
+    /// Creates `path` exclusively (it must not exist) with mode 0644; `sync: false` for scratch
+    /// files that need no fsync.
+    init(creating path: String, sync: Bool = true) throws {
         self.path = path
+        self.sync = sync
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         if fd < 0 { throw TraceError.io(source: path, offset: 0, detail: "cannot create: \(errnoText())") }
     }
@@ -62,7 +67,7 @@ final class FileTraceOutput: TraceOutput {
     /// Flushes the file to stable storage and closes it.
     func close() throws {
         guard fd >= 0 else { return }
-        let syncFailed = fsync(fd) != 0 && errno != EINVAL
+        let syncFailed = sync && fsync(fd) != 0 && errno != EINVAL
         let failure = syncFailed ? errnoText() : nil
         let closeFailed = posixClose(fd) != 0
         fd = -1

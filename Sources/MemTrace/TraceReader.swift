@@ -6,7 +6,8 @@ import Darwin
 
 /// Reads a `.mrt` trace file event by event, streaming it in ~1 MiB reads.
 ///
-/// The header is read and checked by `init`; errors name the path and the byte offset. With
+/// The header is read and checked by `init`; errors name the path and the byte offset. A raw
+/// recording (`RawRecording`) is converted first (`RawRecording.openConverted`). With
 /// `salvage`, decoding ends quietly at the first damaged or truncated block and `damage` says why.
 public final class TraceReader {
     /// The file read.
@@ -38,6 +39,11 @@ public final class TraceReader {
         chunk = [UInt8](repeating: 0, count: TraceReader.readSize)
         fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw TraceError.io(source: path, offset: 0, detail: "cannot open: \(errnoText())") }
+        // A raw recording (`record --convert later`) is converted first, then read as a trace.
+        if RawRecording.isRaw(fd: fd) {
+            _ = posixClose(fd)
+            fd = try RawRecording.openConverted(path: path)
+        }
         var info = stat()
         fileSize = fstat(fd, &info) == 0 ? UInt64(info.st_size) : 0
         while decoder.header == nil {

@@ -17,7 +17,7 @@ struct MemReplayCommand: ParsableCommand {
               memreplay query m.db queries/phase-summary.sql
             """,
         version: MemReplayVersionInfo.version,
-        subcommands: [RecordCommand.self, SynthCommand.self, ImportCommand.self, InspectCommand.self, ReplayCommand.self, QueryCommand.self,
+        subcommands: [RecordCommand.self, ConvertCommand.self, SynthCommand.self, ImportCommand.self, InspectCommand.self, ReplayCommand.self, QueryCommand.self,
                       DiffCommand.self, MetricsCommand.self, ReportCommand.self, ProcCommand.self, DemoCommand.self])
 }
 

@@ -42,6 +42,12 @@ struct RecordCommand: ParsableCommand {
     var keepRaw: String?
     @Option(help: "zstd compression level of the trace (1–19; 3 keeps a malloc/free churn at 1.3 bytes/event, 6 at 1.25 for 1.7x the CPU).")
     var level: Int = 3
+    @Option(help: """
+        When to convert the raw segments into a trace: later (default: the output is a raw recording, packed \
+        in about the time of a copy and converted by its first reader or `memreplay convert`) or now (merged \
+        into a trace before record returns, while the program runs with --accesses none).
+        """)
+    var convert: ConvertWhen = .later
     @Option(help: .hidden)
     var mergeRaw: String?
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
@@ -60,6 +66,13 @@ struct RecordCommand: ParsableCommand {
         guard (1...19).contains(level) else { throw ValidationError("--level must be between 1 and 19, got \(level)") }
         guard timeResolution >= 1 else { throw ValidationError("--time-resolution must be at least 1") }
     }
+
+    /// `--convert`.
+    enum ConvertWhen: String, ExpressibleByArgument, CaseIterable { case now, later }
+
+    /// True when the trace is merged before `record` returns: `--convert now`, and
+    /// `--compare-cachegrind` (its comparison needs the trace's counts).
+    var convertsNow: Bool { convert == .now || compareCachegrind }
 
     func run() throws {
         let reporter = ProgressReporter.make(label: "record", forced: progress, quiet: quiet)
@@ -104,8 +117,8 @@ struct RecordCommand: ParsableCommand {
                                                                    followForks: !noFollowForks, spool: faultSpool)
             if let warning = capture?.warning { FileHandle.standardError.write(Data("memreplay: warning: \(warning)\n".utf8)) }
         } else {
-            // --accesses none with a fixed rate: the merge follows the program.
-            let follow = accesses == "none" && rate != nil && ProcessInfo.processInfo.environment["MEMREPLAY_NO_FOLLOW"] == nil
+            // --convert now, --accesses none with a fixed rate: the merge follows the program.
+            let follow = convertsNow && accesses == "none" && rate != nil && ProcessInfo.processInfo.environment["MEMREPLAY_NO_FOLLOW"] == nil
             run = try RecorderProcess.run(command: command, library: library, directory: directory,
                                           followForks: !noFollowForks, accessSpool: spool, flushStarts: follow) { pid in
                 guard follow, let rate, let follower = try? RecordingFollower(
@@ -133,6 +146,10 @@ struct RecordCommand: ParsableCommand {
             }
             clock = c
         }
+        let calibrations = [calibrationBefore, calibrationAfter]
+        if !convertsNow {
+            return try pack(directory: directory, library: library, run: run, capture: capture, calibrations: calibrations)
+        }
         if let following, let clock, clock.agrees, following.failure == nil {
             let header = makeHeader(library: library, run: run, capture: capture)
             if let (bytes, summary) = try following.follower.finish(header: header, clockAttributes: clock.attributes,
@@ -149,7 +166,7 @@ struct RecordCommand: ParsableCommand {
         following?.follower.abandon()
         following = nil
         try merge(directory: directory, library: library, run: run, capture: capture,
-                  calibrations: [calibrationBefore, calibrationAfter], clock: clock, reporter: reporter)
+                  calibrations: calibrations, reporter: reporter)
     }
 
     /// The trace header before the merge completes it.
@@ -166,42 +183,23 @@ struct RecordCommand: ParsableCommand {
     /// Merges the segments in `directory` into the trace. `run` is the recorded process; without it
     /// (`--merge-raw DIR`, segments kept earlier with --keep-raw: for timing the merge and comparing
     /// builds' output) the root is the first spawned image whose parent recorded nothing, and its
-    /// status comes from its own exit record. The fault spool, when there is one, is merged too.
+    /// status comes from its own exit record. The fault spool, when there is one, is merged too;
+    /// the clock is the directory's `clock` file, as `record` wrote it.
     func merge(directory: String, library: String, run: RecorderProcess.Outcome?,
                capture: RecorderProcess.FaultCapture? = nil, calibrations: [TickCalibration] = [],
-               clock: RecordingClock? = nil, reporter: ProgressReporter? = nil) throws {
-        // A kept directory carries the run's clock: the same decision, the same bytes.
-        let clock = try clock ?? (run == nil ? RecordingClock.read(directory: directory) : nil)
-        var calibrations = calibrations
-        if calibrations.isEmpty, let clock { calibrations = [clock.start] + (clock.end.map { [$0] } ?? []) }
-        let spool = accesses == "lackey" ? directory + "/lackey.spool" : nil
-        let faultSpool = accesses == "faults" && FileManager.default.fileExists(atPath: directory + "/faults.spool")
-            ? directory + "/faults.spool" : nil
+               reporter: ProgressReporter? = nil) throws {
         reporter?.show(force: true) { r in
             let captured = RecordingMonitor.captured(directory: directory)
             return "\(r.meter.label): reading \(ProgressMeter.bytes(captured.rawBytes)) of segments"
         }
         let segments = try RecordingMerger.loadSegments(directory: directory)
-        guard !segments.isEmpty else {
-            throw UsageFailure("\(command[0]): nothing was recorded (is it a static binary, or setuid? LD_PRELOAD does not reach those)")
-        }
-        let pids = Set(segments.map(\.pid))
-        let root = segments.first { s in
-            guard s.generation == 0, !s.threads.isEmpty else { return false }
-            var cursor = RecorderCursor(segment: s, thread: 0)
-            while let e = try? cursor.next() {
-                if e.op == .start { return e[0] == 0 && !pids.contains(UInt32(truncatingIfNeeded: e[1])) }
-            }
-            return false
-        } ?? segments[0]
-        let run = run ?? RecorderProcess.Outcome(pid: root.pid, status: 0)
-        var merger = RecordingMerger(segments: segments, rootPid: run.pid, rootStatus: mergeRaw == nil ? run.status : nil)
-        merger.timeResolution = timeResolution
-        merger.accessSpool = spool
-        merger.faultSpool = faultSpool
-        merger.extraCalibrations = calibrations
-        merger.clock = clock
-        var header = makeHeader(library: library, run: run, capture: capture)
+        guard !segments.isEmpty else { throw nothingRecorded() }
+        var conversion = RecordingConversion(header: TraceHeader(producer: "", producerVersion: "", commandLine: []),
+                                             rootPid: run?.pid, rootStatus: mergeRaw == nil ? run?.status : nil,
+                                             timeResolution: timeResolution, compressionLevel: level, accesses: accesses,
+                                             calibrations: calibrations)
+        let run = run ?? RecorderProcess.Outcome(pid: conversion.root(of: segments), status: 0)
+        conversion.header = makeHeader(library: library, run: run, capture: capture)
         var comparison: String?
         if compareCachegrind {
             reporter?.clear()  // the program runs again and shares the terminal
@@ -210,54 +208,41 @@ struct RecordCommand: ParsableCommand {
             _ = try RecorderProcess.run(command: command, library: baseline, directory: directory,
                                         followForks: !noFollowForks, cachegrindOut: out)
             let (dr, dw) = try RecordCachegrindBaseline.readsAndWrites(out)
-            header.attributes["recorder.cachegrind_dr"] = String(dr)
-            header.attributes["recorder.cachegrind_dw"] = String(dw)
+            conversion.header.attributes["recorder.cachegrind_dr"] = String(dr)
+            conversion.header.attributes["recorder.cachegrind_dw"] = String(dw)
             comparison = "cachegrind (inert interposer preloaded, same environment): Dr \(dr), Dw \(dw)"
         }
         let converting = DispatchTime.now().uptimeNanoseconds
         func since() -> Double { Double(DispatchTime.now().uptimeNanoseconds - converting) / 1e9 }
         var inputTotal: UInt64 = 0
-        if let reporter {
+        let (summary, bytes) = try conversion.convert(segments: segments, directory: directory, output: output) { merger in
+            guard let reporter else { return }
             merger.progress = { p in
                 inputTotal = p.inputTotal
                 reporter.show { $0.meter.converting(events: p.events, inputDone: p.inputDone, inputTotal: p.inputTotal, elapsed: since()) }
             }
         }
-        let (writer, summary) = try merger.merge(header: header) { h in
-            try TraceWriter(path: output, header: h, compressionLevel: level, inBackground: true)
-        }
-        try writer.close()
         if let reporter {
             reporter.finish(line: reporter.meter.converted(events: summary.events, inputTotal: inputTotal, elapsed: since()))
         }
-        report(summary: summary, bytes: writer.bytesWritten, run: run, capture: capture, comparison: comparison)
+        report(summary: summary, bytes: bytes, run: run, capture: capture, comparison: comparison)
     }
 
-    /// The summary lines (unless -q).
-    /// `followed`: the merge followed the program (`RecordingFollower`) and had written this many
-    /// events when it exited.
-    func report(summary: RecordingSummary, bytes: UInt64, run: RecorderProcess.Outcome, capture: RecorderProcess.FaultCapture?,
-                comparison: String?, followed: UInt64? = nil) {
-        if !quiet {
-            let perEvent = summary.events > 0 ? Double(bytes) / Double(summary.events) : 0
-            print("\(output): \(summary.events) events, \(summary.processes.count) processes, \(summary.threads.count) threads, "
-                  + "\(bytes) bytes (\(String(format: "%.2f", perEvent)) bytes/event); \(command[0]) exited with \(run.status)"
-                  + (followed.map { "; merged while it ran (\($0) events by its exit)" } ?? ""))
-            if let comparison {
-                let (reads, writes) = RecordCachegrindBaseline.traceCounts(summary)
-                print("\(comparison); trace: loads+modifies \(reads), stores \(writes)")
-            }
-            if let capture {
-                var line = "page faults (\(capture.source)): \(summary.touches) touches merged"
-                if summary.recorderMappings > 0 { line += " (\(summary.recorderMappings) of the recorder's own mappings included)" }
-                if summary.touchesDropped > 0 { line += ", \(summary.touchesDropped) after their process exited or of processes not followed left out" }
-                if let minor = capture.minorFaults, let major = capture.majorFaults { line += "; the kernel counted \(minor) minor, \(major) major" }
-                if capture.lost > 0 { line += "; \(capture.lost) samples LOST (ring buffer full)" }
-                print(line)
-            }
-            if !summary.incompleteSegments.isEmpty {
-                print("note: \(summary.incompleteSegments.count) process image(s) did not finish their stream (killed or still running); their last unflushed buffer is lost")
-            }
-        }
+    /// `--convert later`: packs `directory` with what converting it needs into a raw recording at
+    /// `output` (`RawRecording`); its first reader converts it.
+    func pack(directory: String, library: String, run: RecorderProcess.Outcome, capture: RecorderProcess.FaultCapture?,
+              calibrations: [TickCalibration]) throws {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        guard names.contains(where: { $0.hasPrefix("p") && $0.hasSuffix(".mrr") }) else { throw nothingRecorded() }
+        let conversion = RecordingConversion(header: makeHeader(library: library, run: run, capture: capture),
+                                             rootPid: run.pid, rootStatus: run.status, timeResolution: timeResolution,
+                                             compressionLevel: level, accesses: accesses, calibrations: calibrations)
+        let packed = try RawRecording.pack(directory: directory, conversion: conversion, to: output)
+        reportPacked(packed, run: run, capture: capture)
+    }
+
+    /// The error for a run that left no segment.
+    func nothingRecorded() -> UsageFailure {
+        UsageFailure("\(command[0]): nothing was recorded (is it a static binary, or setuid? LD_PRELOAD does not reach those)")
     }
 }

@@ -36,7 +36,7 @@ import Testing
 
         // A terminal: the conversion redrawn with \r, from the first 65,536 events to all of the
         // input, then the closing line; the program's output intact before it.
-        let tty = try Self.onTerminal("\(bin) record -o \(Self.quoted(trace("b"))) -- \(Self.quoted(churn)) 100000")
+        let tty = try Self.onTerminal("\(bin) record --convert now -o \(Self.quoted(trace("b"))) -- \(Self.quoted(churn)) 100000")
         #expect(tty.contains("churn: 100000 pairs, checksum "), "\(tty)")
         #expect(tty.contains("\rrecord: reading "), "\(tty)")
         #expect(tty.contains("\rrecord: converting 65,536 events ("), "\(tty)")
@@ -51,6 +51,11 @@ import Testing
         let quiet = try Self.onTerminal("\(bin) record -q -o \(Self.quoted(trace("c"))) -- \(Self.quoted(churn)) 100000")
         #expect(!quiet.contains("record:"), "\(quiet)")
         #expect(quiet.contains("churn: 100000 pairs"))
+
+        // The default raw recording (a): `convert` shows the same conversion on a terminal.
+        let converted = try Self.onTerminal("\(bin) convert \(Self.quoted(trace("a")))")
+        #expect(converted.contains("\rconvert: converting 65,536 events ("), "\(converted)")
+        #expect(converted.contains(" of records in ") && converted.contains(" M events/s)"), "\(converted)")
     }
 
     /// With memreplay's stdout away from the terminal, the program's run shows too: the segments
@@ -60,7 +65,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let churn = try RecordTests.compile("churn", in: dir)
         let out = dir.appendingPathComponent("out.txt").path
-        let tty = try Self.onTerminal("\(Self.quoted(CLI.binary.path)) record -o \(Self.quoted(dir.appendingPathComponent("r.mrt").path)) "
+        let tty = try Self.onTerminal("\(Self.quoted(CLI.binary.path)) record --convert now -o \(Self.quoted(dir.appendingPathComponent("r.mrt").path)) "
             + "-- \(Self.quoted(churn)) 1000000 > \(Self.quoted(out))", interval: "10")
         let running = tty.components(separatedBy: "\r").filter { $0.hasPrefix("record: running \(churn), ") }
         #expect(running.count >= 2, "\(tty)")

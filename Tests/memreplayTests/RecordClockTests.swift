@@ -25,7 +25,8 @@ struct RecordClockTests {
         let raw = dir.appendingPathComponent("raw-\(accesses)").path
         let first = dir.appendingPathComponent("first-\(accesses).mrt").path
         let again = dir.appendingPathComponent("again-\(accesses).mrt").path
-        let r = try CLI.run(["record", "--accesses", accesses, "--keep-raw", raw, "-o", first, "--"] + args, environment: environment)
+        let r = try CLI.run(["record", "--convert", "now", "--accesses", accesses, "--keep-raw", raw, "-o", first, "--"] + args,
+                            environment: environment)
         try #require(r.status == 0, "\(r.stderr)")
         #expect(FileManager.default.fileExists(atPath: raw + "/clock"))
         // With --accesses none and a clock that agrees, the merge followed the program.
