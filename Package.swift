@@ -37,7 +37,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Benchmark plans shared by memreplay-bench and the package-benchmark harness in Benchmarks/.
-        .target(name: "MemBenchKit"),
+        .target(name: "MemBenchKit", dependencies: ["MemTrace", "MemModel"]),
         .executableTarget(
             name: "MemBench", dependencies: ["MemTrace", "MemModel", "MemReplay", "MemStore", "CSQLite", "MemBenchKit"]),
         // Child processes for tests (posix_spawn, output to files, a deadline): see Subprocess.swift.

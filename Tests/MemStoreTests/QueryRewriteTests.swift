@@ -9,6 +9,23 @@ import Testing
 @Suite struct QueryRewriteTests {
     /// The texts before the rewrite (queries/ at 35b116d), comments dropped.
     static let originals: [String: String] = [
+        "top-fault-addresses.sql": """
+            SELECT f.pid,
+                   printf('0x%x', f.address) AS page,
+                   count(*) AS faults,
+                   (SELECT group_concat(name, ',') FROM (
+                        SELECT DISTINCT k.name FROM faults g JOIN fault_kinds k ON k.id = g.kind
+                        WHERE g.pid = f.pid AND g.address = f.address ORDER BY k.name)) AS kinds,
+                   f.vma,
+                   coalesce(v.name, '') AS vma_name,
+                   min(f.seq) AS first_seq,
+                   max(f.seq) AS last_seq
+            FROM faults f
+            LEFT JOIN vmas v ON v.id = f.vma
+            GROUP BY f.pid, f.address
+            ORDER BY faults DESC, f.pid, f.address
+            LIMIT 20;
+            """,
         "hw-latency-percentiles.sql": """
             WITH ranked AS (
                 SELECT latency, ROW_NUMBER() OVER (ORDER BY latency) AS r, COUNT(*) OVER () AS n FROM hw_accesses),
