@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "MemReplay", targets: ["MemReplay"]),
         .library(name: "MemStore", targets: ["MemStore"]),
         .library(name: "MemReport", targets: ["MemReport"]),
+        .library(name: "MemBenchKit", targets: ["MemBenchKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,8 +36,10 @@ let package = Package(
                 "MemTrace", "MemModel", "MemReplay", "MemStore", "MemReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Benchmark plans shared by memreplay-bench and the package-benchmark harness in Benchmarks/.
+        .target(name: "MemBenchKit", dependencies: ["MemTrace", "MemModel"]),
         .executableTarget(
-            name: "MemBench", dependencies: ["MemTrace", "MemModel", "MemReplay", "MemStore", "CSQLite"]),
+            name: "MemBench", dependencies: ["MemTrace", "MemModel", "MemReplay", "MemStore", "CSQLite", "MemBenchKit"]),
         // Child processes for tests (posix_spawn, output to files, a deadline): see Subprocess.swift.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MemTraceTests", dependencies: ["MemTrace", "MemReplay"]),
@@ -45,5 +48,6 @@ let package = Package(
         .testTarget(name: "MemStoreTests", dependencies: ["MemStore", "CSQLite"]),
         .testTarget(name: "memreplayTests", dependencies: ["memreplay", "MemStore", "TestSupport"]),
         .testTarget(name: "MemReportTests", dependencies: ["MemReport", "MemStore"]),
+        .testTarget(name: "MemBenchKitTests", dependencies: ["MemBenchKit"]),
     ]
 )

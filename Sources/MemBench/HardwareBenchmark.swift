@@ -1,6 +1,7 @@
 import MemTrace
 import MemModel
 import MemReplay
+import MemBenchKit
 
 /// Measures the hardware model's replay speed over decoded access events.
 ///
@@ -53,19 +54,7 @@ public func hardwareBenchmark(events: Int) -> (bare: Double, cachegrind: Double,
         config.recordAccesses = true
         var hw = MemoryHierarchy(config)
         var sum: UInt64 = 1
-        for a in accesses {
-            let vpn = a.address.rawValue >> 12
-            let frame = PageFrameNumber((vpn &* 0x9E37_79B9) & 0xF_FFFF | 0x10_0000)
-            var walk = PageWalk.unknown
-            if hw.needsWalk(a, asid: 1) {
-                walk = PageWalk()
-                walk.append(PageFrameNumber(0x100))
-                walk.append(PageFrameNumber(0x200 | (vpn >> 27) & 0xFF))
-                walk.append(PageFrameNumber(0x400 | (vpn >> 18) & 0x1FF))
-                walk.append(PageFrameNumber(0x1000 | (vpn >> 9) & 0xFFF))
-            }
-            sum &+= UInt64(hw.access(a, asid: 1, frame: frame, walk: walk).latency)
-        }
+        for a in accesses { sum &+= BenchWorkloads.fullHardwareAccess(&hw, a) }
         return sum &+ hw.counters.tlbWalks
     }
     return (bare, cachegrind, full)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import MemBenchKit
 
 /// Replays at growing sizes (issue 15, "Scale"): `synth locality --seed 7` traces of each size
 /// replayed by the whole `memreplay replay` with every row and with `--rows` leaving out accesses
@@ -33,28 +34,6 @@ public struct ScaleBenchmark {
         public var nsPerEvent: Double { wall * 1e9 / Double(events) }
     }
 
-    /// Runs `path` with `arguments` and waits for it; returns wall and CPU seconds and peak RSS in bytes.
-    static func spawn(_ path: String, _ arguments: [String]) throws -> (wall: Double, cpu: Double, rss: Int64) {
-        var argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        var t0 = timespec(); clock_gettime(CLOCK_MONOTONIC, &t0)
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, nil, &argv, environ)
-        guard rc == 0 else { throw BenchFailure("cannot start \(path): \(String(cString: strerror(rc)))") }
-        var status: Int32 = 0
-        var usage = rusage()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-        var t1 = timespec(); clock_gettime(CLOCK_MONOTONIC, &t1)
-        guard status == 0 else { throw BenchFailure("\(path) \(arguments.joined(separator: " ")) ended with status \(status)") }
-        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
-        return (Double(t1.tv_sec - t0.tv_sec) + Double(t1.tv_nsec - t0.tv_nsec) / 1e9,
-                seconds(usage.ru_utime) + seconds(usage.ru_stime), Int64(usage.ru_maxrss) * 1024)
-    }
-
     /// Synthesizes and replays every size in `directory`, deleting each trace and database after use;
     /// `report` is called with each run as it completes.
     public func run(memreplay: String, directory: String, report: (Run) -> Void) throws -> [Run] {
@@ -62,11 +41,11 @@ public struct ScaleBenchmark {
         var runs: [Run] = []
         for size in sizes {
             let trace = directory + "/locality-\(size).mrt", db = directory + "/run-\(size).db"
-            _ = try Self.spawn(memreplay, ["synth", "locality", "--events", String(size), "--seed", "7", "-o", trace])
+            _ = try CommandTimer.run(memreplay, ["synth", "locality", "--events", String(size), "--seed", "7", "-o", trace])
             for rows in (allRows ? [Self.withoutAccesses, "all"] : [Self.withoutAccesses]) {
-                let r = try Self.spawn(memreplay, ["replay", trace, "-o", db, "--quiet", "--rows", rows] + replayArguments)
+                let r = try CommandTimer.run(memreplay, ["replay", trace, "-o", db, "--quiet", "--rows", rows] + replayArguments)
                 let bytes = ((try? FileManager.default.attributesOfItem(atPath: db)[.size]) as? NSNumber)?.int64Value ?? 0
-                let run = Run(events: size, rows: rows, wall: r.wall, cpu: r.cpu, peakRSS: r.rss, databaseBytes: bytes)
+                let run = Run(events: size, rows: rows, wall: r.wall, cpu: r.cpu, peakRSS: r.peakRSS, databaseBytes: bytes)
                 report(run)
                 runs.append(run)
                 try? FileManager.default.removeItem(atPath: db)
@@ -75,10 +54,4 @@ public struct ScaleBenchmark {
         }
         return runs
     }
-}
-
-/// A benchmark step that failed, with what happened.
-struct BenchFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import MemModel
 import MemTrace
+import MemBenchKit
 
 /// Kernel-model speed for issue 5: first-touch anonymous faults and VMA lookups, each against a
 /// bare loop doing the least the same work needs, measured in the same run. Best of 3.
@@ -45,24 +46,7 @@ public func virtualMemoryBenchmark(pages: Int, lookups: Int)
         sink &+= ptes[pages / 2]
 
         // 10,000 VMAs: alternating protections so no two merge, one-page holes between them.
-        var space = AddressSpace()
-        var starts: [UInt64] = []
-        var addr: UInt64 = 0x1000_0000
-        for i in 0..<10_000 {
-            let len = UInt64(1 + i % 7) << 12
-            space.insert(VirtualMemoryArea(id: VMAID(UInt32(i + 1)), start: addr, end: addr + len,
-                                           prot: i % 2 == 0 ? [.read] : [.read, .write], flags: [], backing: .anonymous,
-                                           offset: addr, name: ""))
-            starts.append(addr)
-            addr += len + 4096
-        }
-        precondition(space.count == 10_000)
-        var rng: UInt64 = 0x9E37_79B9_7F4A_7C15
-        var probes = [UInt64](repeating: 0, count: lookups)
-        for i in 0..<lookups {
-            rng = rng &* 6364136223846793005 &+ 1442695040888963407
-            probes[i] = 0x1000_0000 + (rng >> 20) % (addr - 0x1000_0000)
-        }
+        let (space, starts, probes) = BenchWorkloads.vmaLayout(probes: lookups)
         t0 = now()
         var hits = 0
         for a in probes { if let i = space.find(a) { hits &+= i } }

@@ -1,13 +1,14 @@
 // memreplay-bench: speed and size figures for the README, each measured in this run.
 //
 // Usage: memreplay-bench [decode-events] [store-rows] | vm | pressure | replay [events] | encode [events]
-//        | scale [events…] [--summary-only] [--hw]
+//        | scale [events…] [--summary-only] [--hw] | queries [events] [--dir DIR] [--queries DIR] [--rounds N]
 // Speed goals are judged by ratios against baselines measured in the same run (the machines are
 // shared and noisy); absolute rates are printed alongside for context.
 #if canImport(Glibc)
 import Glibc
 #endif
 import Foundation
+import MemBenchKit
 
 let args = CommandLine.arguments
 let decodeEvents = args.count > 1 ? Int(args[1]) ?? 10_000_000 : 10_000_000
@@ -123,6 +124,42 @@ func runScale(_ words: [String]) {
     }
     try? FileManager.default.removeItem(atPath: work)
 }
+/// `memreplay-bench queries [events] [--dir DIR] [--queries DIR] [--rounds N]`: every file of queries/ through the
+/// whole `memreplay query` on runs of `events` events (`QueriesBenchmark`); `--dir` keeps the runs'
+/// databases there and reuses them while the binary and the commands are the same.
+func runQueries(_ words: [String]) -> Int32 {
+    let exe = CommandLine.arguments[0]
+    let dir = exe.contains("/") ? String(exe[..<exe.lastIndex(of: "/")!]) : "."
+    func option(_ name: String) -> String? { words.firstIndex(of: name).flatMap { $0 + 1 < words.count ? words[$0 + 1] : nil } }
+    var bench = QueriesBenchmark()
+    if let n = words.first.flatMap({ Int($0) }) { bench.events = n }
+    if let r = option("--rounds").flatMap({ Int($0) }), r > 0 { bench.rounds = r }
+    // queries/ of the checkout: the working directory's, else the one above .build/release.
+    let queries = option("--queries") ?? (FileManager.default.fileExists(atPath: "queries") ? "queries" : dir + "/../../queries")
+    let work = option("--dir") ?? "/tmp/memreplay-bench-queries-\(getpid())"
+    print("queries (whole `memreplay query --format csv` of each queries/*.sql on its run of \(bench.events) events, best of \(bench.rounds); goal < \(fixed(QueriesBenchmark.goalSeconds, 1)) s each):")
+    fflush(nil)
+    var failed = 0
+    do {
+        let timings = try bench.run(memreplay: dir + "/memreplay", queries: queries, directory: work,
+                                    report: { print("  \($0)"); fflush(nil) }) { t in
+            let pass = t.seconds < QueriesBenchmark.goalSeconds
+            if !pass { failed += 1 }
+            let name = t.query.padding(toLength: 30, withPad: " ", startingAt: 0)
+            let run = t.run.padding(toLength: 16, withPad: " ", startingAt: 0)
+            print("  \(name) \(run) \(fixed(t.seconds, 3)) s (\(fixed(t.cpu, 3)) s CPU), \(t.rows) rows  \(pass ? "PASS" : "FAIL")")
+            fflush(nil)
+        }
+        let slowest = timings.max { $0.seconds < $1.seconds }
+        print("  \(timings.count) queries, \(failed) at or over the goal; slowest \(slowest?.query ?? "-") \(fixed(slowest?.seconds ?? 0, 3)) s")
+    } catch {
+        print("queries: \(error)")
+        failed += 1
+    }
+    if option("--dir") == nil { try? FileManager.default.removeItem(atPath: work) }
+    return failed == 0 ? 0 : 1
+}
+if args.count > 1 && args[1] == "queries" { exit(runQueries(Array(args.dropFirst(2)))) }
 if args.count > 1 && args[1] == "scale" { runScale(Array(args.dropFirst(2))); exit(0) }
 if args.count > 1 && args[1] == "replay" { runReplay(events: args.count > 2 ? Int(args[2]) ?? 2_000_000 : 2_000_000); exit(0) }
 if args.count > 1 && args[1] == "vm" { runVirtualMemory(); exit(0) }
