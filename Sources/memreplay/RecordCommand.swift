@@ -42,6 +42,13 @@ struct RecordCommand: ParsableCommand {
     var keepRaw: String?
     @Option(help: "zstd compression level of the trace (1–19; 3 keeps a malloc/free churn at 1.3 bytes/event, 6 at 1.25 for 1.7x the CPU).")
     var level: Int = 3
+    @Option(help: """
+        Call stacks of malloc-family calls: dwarf (default: .eh_frame unwinding, whole stacks through \
+        code without frame pointers), fp (frame-pointer walk) or none.
+        """)
+    var stacks: String = "dwarf"
+    @Option(help: "Most frames kept per call stack (1–256).")
+    var stackDepth: Int = 64
     @Option(help: .hidden)
     var mergeRaw: String?
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
@@ -59,6 +66,8 @@ struct RecordCommand: ParsableCommand {
         guard !compareCachegrind || accesses == "lackey" else { throw ValidationError("--compare-cachegrind needs --accesses lackey") }
         guard (1...19).contains(level) else { throw ValidationError("--level must be between 1 and 19, got \(level)") }
         guard timeResolution >= 1 else { throw ValidationError("--time-resolution must be at least 1") }
+        guard ["none", "fp", "dwarf"].contains(stacks) else { throw ValidationError("--stacks \(stacks): expected dwarf, fp or none") }
+        guard (1...256).contains(stackDepth) else { throw ValidationError("--stack-depth must be between 1 and 256, got \(stackDepth)") }
     }
 
     func run() throws {
@@ -75,6 +84,9 @@ struct RecordCommand: ParsableCommand {
     func record(reporter: ProgressReporter?) throws {
         if let mergeRaw { return try merge(directory: mergeRaw, library: interposer ?? "", run: nil, reporter: reporter) }
         let library = try RecorderLibrary.locate(explicit: interposer, flavor: accesses == "lackey" ? .lackey : .normal)
+        // The interposer reads these at start-up in every process image (RecorderProcess passes our environment on).
+        setenv("MEMREPLAY_STACKS", stacks, 1)
+        setenv("MEMREPLAY_STACK_DEPTH", String(stackDepth), 1)
         let directory: String
         if let keepRaw {
             try FileManager.default.createDirectory(atPath: keepRaw, withIntermediateDirectories: true)
@@ -157,6 +169,7 @@ struct RecordCommand: ParsableCommand {
         var header = TraceHeader(producer: "memreplay-record", producerVersion: MemReplayVersionInfo.version,
                                  commandLine: command, host: RecorderProcess.host(),
                                  attributes: ["recorder.interposer": library, "recorder.follow_forks": noFollowForks ? "0" : "1",
+                                              "recorder.stacks": mergeRaw == nil ? stacks : "(see the raw recording)",
                                               "recorder.accesses": accesses,
                                               "recorder.exit_status": String(run.status)])
         for (k, v) in capture?.attributes ?? [:] { header.attributes[k] = v }
@@ -253,6 +266,13 @@ struct RecordCommand: ParsableCommand {
                 if summary.touchesDropped > 0 { line += ", \(summary.touchesDropped) after their process exited or of processes not followed left out" }
                 if let minor = capture.minorFaults, let major = capture.majorFaults { line += "; the kernel counted \(minor) minor, \(major) major" }
                 if capture.lost > 0 { line += "; \(capture.lost) samples LOST (ring buffer full)" }
+                print(line)
+            }
+            if summary.stackNodes > 0 || summary.unwind.frames > 0 {
+                let u = summary.unwind
+                var line = "stacks: \(summary.stackNodes) nodes, \(summary.stackObjects) objects; unwinder: \(u.frames) frames"
+                line += ", stops: \(u.noFDE) no FDE, \(u.unsupported) unsupported rule, \(u.badRead) off the stack, \(u.truncated) at the depth limit"
+                if summary.unresolvedStacks > 0 { line += "; \(summary.unresolvedStacks) stack ids unresolved" }
                 print(line)
             }
             if !summary.incompleteSegments.isEmpty {

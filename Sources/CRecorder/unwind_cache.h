@@ -1,0 +1,34 @@
+/* unwind_cache.h - one thread's unwinding state (an mmap'd block per thread, stacks.c). */
+#ifndef MEMREPLAY_UNWIND_CACHE_H
+#define MEMREPLAY_UNWIND_CACHE_H
+#include <stdint.h>
+
+#define MR_UNWIND_CACHE_BITS 12
+
+/* The CFI rule found at one return address (status 0 usable, 1 no FDE, 2 unsupported, 3 outermost). */
+struct mr_unwind_entry {
+    uint64_t pc;
+    int32_t cfa_off;
+    int16_t rbp_off, ra_off;
+    int8_t status, cfa_reg, rbp_how, pad;
+};
+
+struct mr_unwind_cache {
+    uint32_t generation;
+    /* counters: frames unwound, walks stopped for want of an FDE, for an unsupported rule, for a
+     * stack slot outside the thread's stack, and walks cut at the depth limit */
+    uint64_t frames, no_fde, expr, bad_read, truncated;
+    /* the thread's stack [lo, hi) (pthread_getattr_np, once) */
+    uint64_t stack_lo, stack_hi;
+    /* the thread's previous stack and its id */
+    int last_n;
+    uint64_t last_id;
+    uint64_t last[256];
+    struct mr_unwind_entry entries[1 << MR_UNWIND_CACHE_BITS];
+};
+
+#pragma GCC visibility push(hidden)
+/* The calling thread's state (mapped on first use; NULL when that fails). */
+struct mr_unwind_cache *mr_unwind_cache(void);
+#pragma GCC visibility pop
+#endif
