@@ -5,9 +5,9 @@
  * id (1, 2, … per process image; a fork child keeps them), and a new object goes into the raw
  * stream as R_OBJECT (id, load base, lowest and highest PT_LOAD virtual address, GNU build-id
  * length, then the build-id bytes and the path); an object no longer loaded as R_OBJECT_GONE.
- * The table is an array in an mmap'd arena published through one atomic pointer: readers (the
- * unwinder, in any thread) take the pointer and never see it change under them; a refresh builds
- * the next table in the other arena under a lock (tables are swapped, never freed, and a reader
+ * The table is an array in one of two arenas (part of stacks.c's mapping) published through one
+ * atomic pointer: readers (the unwinder, in any thread) take the pointer and never see it change
+ * under them; a refresh builds the next table in the other arena under a lock (tables are swapped, never freed, and a reader
  * still on the old one finds only objects that were loaded a moment ago).
  */
 #include "recorder.h"
@@ -17,8 +17,6 @@
 #include <link.h>
 #include <pthread.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 struct mr_module_table {
@@ -31,6 +29,10 @@ static struct mr_module_table *_Atomic current;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static uint32_t next_id;
 _Atomic uint32_t mr_module_generation;
+
+size_t mr_module_table_size(void) { return sizeof(struct mr_module_table); }
+
+void mr_modules_set_arena(void *first, void *second) { tables[0] = first; tables[1] = second; }
 
 const struct mr_module_table *mr_modules(void) { return atomic_load_explicit(&current, memory_order_acquire); }
 
@@ -135,13 +137,7 @@ void mr_modules_refresh(struct mr_tbuf *b) {
     pthread_mutex_lock(&lock);
     struct mr_module_table *old = atomic_load(&current);
     int slot = old == tables[0] ? 1 : 0;
-    if (!tables[slot]) {
-        void *p = (void *)syscall(SYS_mmap, NULL, sizeof(struct mr_module_table), PROT_READ | PROT_WRITE,
-                                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if ((intptr_t)p < 0 && (intptr_t)p > -4096) { pthread_mutex_unlock(&lock); return; }
-        mr_own_note(p, sizeof(struct mr_module_table));
-        tables[slot] = p;
-    }
+    if (!tables[slot]) { pthread_mutex_unlock(&lock); return; }
     struct scan s = { tables[slot], old };
     s.next->count = 0;
     dl_iterate_phdr(scan_one, &s);

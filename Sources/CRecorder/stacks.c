@@ -7,12 +7,14 @@
  * all threads: lookups take no lock (a slot is published by a release store of its id, written
  * last); an insertion takes a spin lock, writes the node's R_STACK_NODE record into the calling
  * thread's buffer (stamped before the slot is published, so any other thread's record using the
- * node sorts after it) and publishes the slot. Each thread remembers its previous stack and its
- * id, so a loop calling malloc from one place costs the unwind and one compare.
+ * node sorts after it) and publishes the slot. Each thread remembers its recent stacks (8,
+ * direct-mapped by the innermost pc) with their ids, so a loop calling malloc and free from a few
+ * places costs the unwind and one compare per call.
  *
  * A fork child keeps the table and the ids (its stream can use nodes its parent declared); an
  * exec starts over. When the table is three-quarters full, stacks are cut where new nodes would
- * be needed (the deepest known prefix is used).
+ * be needed (the deepest known prefix is used). Everything lives in one MAP_NORESERVE mapping made
+ * at start-up (listed in the .own file).
  */
 #include "stacks.h"
 #include "unwind_cache.h"
@@ -26,9 +28,11 @@
 int mr_stack_mode = MR_STACKS_NONE;
 int mr_stack_depth = 64;
 
-#define TRIE_BITS 20
+#define TRIE_BITS 16
 #define TRIE_SIZE (1u << TRIE_BITS)
-#define MAX_CACHES 4096
+/* Threads with stacks at a time (a thread's state goes back to the pool when it ends; threads
+ * beyond these record calls without stacks). */
+#define MAX_CACHES 256
 
 struct trie_slot { uint64_t pc; uint32_t parent; _Atomic uint32_t id; };
 static struct trie_slot *trie;
@@ -56,23 +60,45 @@ void mr_stacks_init(void) {
         int d = atoi(depth);
         mr_stack_depth = d < 1 ? 1 : d > MR_MAX_DEPTH ? MR_MAX_DEPTH : d;
     }
-    trie = map_own(sizeof(struct trie_slot) * TRIE_SIZE, 1);
-    if (!trie) mr_stack_mode = MR_STACKS_NONE;
+#ifdef MR_LACKEY
+    /* Under valgrind lackey the unwinder's reads would be the interposer's own accesses in nested
+     * scopes (pthread_getattr_np's mallocs): stacks are off there. */
+    mr_stack_mode = MR_STACKS_NONE;
+    return;
+#endif
+    /* One mapping for everything (one entry in the .own file, one VMA): the trie, the two object
+     * tables and the per-thread states, MAP_NORESERVE so only what is touched counts. */
+    size_t page = 4096, trie_bytes = sizeof(struct trie_slot) * TRIE_SIZE;
+    size_t table = (mr_module_table_size() + page - 1) & ~(page - 1);
+    size_t cache = (sizeof(struct mr_unwind_cache) + page - 1) & ~(page - 1);
+    char *arena = map_own(trie_bytes + 2 * table + MAX_CACHES * cache, 1);
+    if (!arena) { mr_stack_mode = MR_STACKS_NONE; return; }
+    trie = (struct trie_slot *)arena;
+    mr_modules_set_arena(arena + trie_bytes, arena + trie_bytes + table);
+    for (int i = 0; i < MAX_CACHES; i++) pool[i].cache = (struct mr_unwind_cache *)(arena + trie_bytes + 2 * table + (size_t)i * cache);
+    mr_stacks_thread_start();
 }
 
-/* The thread's stack bounds, from pthread_getattr_np (its allocations go unrecorded: busy). */
-static void stack_bounds(struct mr_unwind_cache *c) {
+/* The calling thread's stack [lo, hi), from pthread_getattr_np when the thread starts (our
+ * pthread_create trampoline; the main thread at start-up) — never from inside a malloc hook:
+ * pthread_getattr_np holds the thread's lock while it calls realloc, and the JVM calls it from
+ * its threads. A thread without bounds (made with a raw clone) records calls without stacks. */
+static __thread uint64_t tls_stack_lo __attribute__((tls_model("initial-exec")));
+static __thread uint64_t tls_stack_hi __attribute__((tls_model("initial-exec")));
+
+void mr_stacks_thread_start(void) {
+    if (mr_stack_mode == MR_STACKS_NONE || tls_stack_hi) return;
     pthread_attr_t a;
     void *addr = NULL;
     size_t size = 0;
-    mr_tls_busy++;
+    mr_tls_busy++;   /* its allocations are not the program's */
     if (pthread_getattr_np(pthread_self(), &a) == 0) {
         pthread_attr_getstack(&a, &addr, &size);
         pthread_attr_destroy(&a);
     }
     mr_tls_busy--;
-    c->stack_lo = (uint64_t)(uintptr_t)addr;
-    c->stack_hi = c->stack_lo + size;
+    tls_stack_lo = (uint64_t)(uintptr_t)addr;
+    tls_stack_hi = tls_stack_lo + size;
 }
 
 struct mr_unwind_cache *mr_unwind_cache(void) {
@@ -81,12 +107,10 @@ struct mr_unwind_cache *mr_unwind_cache(void) {
     for (int i = 0; i < MAX_CACHES; i++) {
         int zero = 0;
         if (atomic_load_explicit(&pool[i].used, memory_order_relaxed) || !atomic_compare_exchange_strong(&pool[i].used, &zero, 1)) continue;
-        if (!pool[i].cache) pool[i].cache = map_own(sizeof(struct mr_unwind_cache), 0);
         c = pool[i].cache;
         if (!c) { atomic_store(&pool[i].used, 0); return NULL; }
-        c->last_n = -1;
+        for (int k = 0; k < MR_RECENT_STACKS; k++) c->recent[k].n = -1;
         c->generation = ~0u;
-        stack_bounds(c);
         tls_cache = c;
         tls_pool_slot = i;
         return c;
@@ -97,8 +121,8 @@ struct mr_unwind_cache *mr_unwind_cache(void) {
 /* A thread ends: its state goes back to the pool (its counters stay, summed at exit). */
 void mr_stacks_thread_exit(void) {
     if (!tls_cache) return;
-    tls_cache->last_n = -1;
-    tls_cache->stack_lo = tls_cache->stack_hi = 0;
+    for (int k = 0; k < MR_RECENT_STACKS; k++) tls_cache->recent[k].n = -1;
+    tls_stack_lo = tls_stack_hi = 0;
     atomic_store(&pool[tls_pool_slot].used, 0);
     tls_cache = NULL;
 }
@@ -152,11 +176,11 @@ static uint32_t trie_insert(struct mr_tbuf *b, uint32_t parent, uint64_t pc) {
 
 __attribute__((noinline)) uint64_t mr_stack_capture(struct mr_tbuf *b) {
     if (mr_stack_mode == MR_STACKS_NONE) return 0;
+    /* This function's frame, then the wrapper's: its return address is the program's call site. */
+    uint64_t fp0 = (uint64_t)(uintptr_t)__builtin_frame_address(0), hi = tls_stack_hi;
+    if (fp0 < tls_stack_lo || fp0 + 16 > hi) return 0;
     struct mr_unwind_cache *c = mr_unwind_cache();
     if (!c) return 0;
-    /* This function's frame, then the wrapper's: its return address is the program's call site. */
-    uint64_t fp0 = (uint64_t)(uintptr_t)__builtin_frame_address(0), hi = c->stack_hi;
-    if (fp0 < c->stack_lo || fp0 + 16 > hi) return 0;
     uint64_t fp1 = *(const uint64_t *)fp0;
     if (fp1 <= fp0 || fp1 + 16 > hi) return 0;
     uint64_t pcs[MR_MAX_DEPTH];
@@ -164,7 +188,8 @@ __attribute__((noinline)) uint64_t mr_stack_capture(struct mr_tbuf *b) {
         ? mr_unwind_fp(fp1, pcs, mr_stack_depth, fp0, hi)
         : mr_unwind_dwarf(((const uint64_t *)fp1)[1], fp1 + 16, ((const uint64_t *)fp1)[0], pcs, mr_stack_depth, fp0, hi);
     if (mr_stack_mode == MR_STACKS_FP) { c->frames += (uint64_t)n; if (n == mr_stack_depth) c->truncated++; }
-    if (n == c->last_n && memcmp(pcs, c->last, sizeof(uint64_t) * (size_t)n) == 0) return c->last_id;
+    unsigned r = n > 0 ? (unsigned)((pcs[0] * 0x9E3779B97F4A7C15ull) >> 61) & (MR_RECENT_STACKS - 1) : 0;
+    if (n == c->recent[r].n && memcmp(pcs, c->recent[r].pcs, sizeof(uint64_t) * (size_t)n) == 0) return c->recent[r].id;
     uint32_t node = 0;
     for (int i = n - 1; i >= 0; i--) {
         uint32_t next = trie_find(node, pcs[i]);
@@ -172,9 +197,9 @@ __attribute__((noinline)) uint64_t mr_stack_capture(struct mr_tbuf *b) {
         if (next == 0) break;
         node = next;
     }
-    memcpy(c->last, pcs, sizeof(uint64_t) * (size_t)n);
-    c->last_n = n;
-    c->last_id = node;
+    memcpy(c->recent[r].pcs, pcs, sizeof(uint64_t) * (size_t)n);
+    c->recent[r].n = n;
+    c->recent[r].id = node;
     mr_stack_room(b, 0);
     return node;
 }
@@ -201,6 +226,9 @@ void mr_stacks_after_fork(void) {
         struct mr_unwind_cache *c = pool[i].cache;
         if (!c) continue;
         c->frames = c->no_fde = c->expr = c->bad_read = c->truncated = 0;
-        if (c != tls_cache) { c->last_n = -1; atomic_store(&pool[i].used, 0); }
+        if (c != tls_cache) {
+            for (int k = 0; k < MR_RECENT_STACKS; k++) c->recent[k].n = -1;
+            atomic_store(&pool[i].used, 0);
+        }
     }
 }

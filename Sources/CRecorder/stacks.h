@@ -44,6 +44,9 @@ const struct mr_module *mr_module_for(uint64_t pc);
 /* Scans the loaded objects (start-up, after dlopen/dlclose) and records new and gone ones. */
 void mr_modules_refresh(struct mr_tbuf *b);
 void mr_modules_after_fork(void);
+/* The size of one object table, and the two arenas tables are built in (stacks.c maps them). */
+size_t mr_module_table_size(void);
+void mr_modules_set_arena(void *first, void *second);
 
 /* Reads the stack settings and maps the trie (init_recording; mr_modules_refresh follows). */
 void mr_stacks_init(void);
@@ -58,6 +61,8 @@ int mr_unwind_dwarf(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t *pcs, int ma
 /* Records the unwinder's counters (at exit). */
 void mr_stacks_record_stats(struct mr_tbuf *b);
 void mr_stacks_after_fork(void);
+/* A thread starts (before the program's code runs in it): its stack bounds for the unwinders. */
+void mr_stacks_thread_start(void);
 /* The calling thread ends: its unwinding state goes back to the pool. */
 void mr_stacks_thread_exit(void);
 

@@ -210,6 +210,7 @@ static void *thread_trampoline(void *p) {
         __atomic_store_n(&args->ready, 1, __ATOMIC_RELEASE);
         syscall(SYS_futex, &args->ready, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
     }
+    mr_stacks_thread_start();
     return a.fn(a.arg);
 }
 

@@ -3,7 +3,8 @@
 #define MEMREPLAY_UNWIND_CACHE_H
 #include <stdint.h>
 
-#define MR_UNWIND_CACHE_BITS 12
+#define MR_UNWIND_CACHE_BITS 10
+#define MR_RECENT_STACKS 8
 
 /* The CFI rule found at one return address (status 0 usable, 1 no FDE, 2 unsupported, 3 outermost). */
 struct mr_unwind_entry {
@@ -18,12 +19,9 @@ struct mr_unwind_cache {
     /* counters: frames unwound, walks stopped for want of an FDE, for an unsupported rule, for a
      * stack slot outside the thread's stack, and walks cut at the depth limit */
     uint64_t frames, no_fde, expr, bad_read, truncated;
-    /* the thread's stack [lo, hi) (pthread_getattr_np, once) */
-    uint64_t stack_lo, stack_hi;
-    /* the thread's previous stack and its id */
-    int last_n;
-    uint64_t last_id;
-    uint64_t last[256];
+    /* the thread's recent stacks and their ids, direct-mapped by the innermost pc (a loop
+     * alternating malloc and free sites hits both) */
+    struct { int n; uint32_t id; uint64_t pcs[256]; } recent[MR_RECENT_STACKS];
     struct mr_unwind_entry entries[1 << MR_UNWIND_CACHE_BITS];
 };
 

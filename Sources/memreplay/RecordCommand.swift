@@ -43,10 +43,11 @@ struct RecordCommand: ParsableCommand {
     @Option(help: "zstd compression level of the trace (1–19; 3 keeps a malloc/free churn at 1.3 bytes/event, 6 at 1.25 for 1.7x the CPU).")
     var level: Int = 3
     @Option(help: """
-        Call stacks of malloc-family calls: dwarf (default: .eh_frame unwinding, whole stacks through \
-        code without frame pointers), fp (frame-pointer walk) or none.
+        Call stacks of malloc-family calls: dwarf (.eh_frame unwinding: whole stacks through code without \
+        frame pointers), fp (frame-pointer walk) or none (the default: the stack tables add to the recorded \
+        program's RSS, see docs/recording.md).
         """)
-    var stacks: String = "dwarf"
+    var stacks: String = "none"
     @Option(help: "Most frames kept per call stack (1–256).")
     var stackDepth: Int = 64
     @Option(help: .hidden)

@@ -130,13 +130,7 @@ import MemReplay
     /// A cut inside the definitions is reported; salvage keeps the whole blocks before it.
     @Test func truncatedStackTraceIsReportedAndSalvaged() throws {
         let trace = try StackCodingTests.stackTrace()
-        let offsets = blockOffsets(trace.bytes)
-        try #require(offsets.count >= 3)
-        let cut = Array(trace.bytes[0..<(offsets[2] + 40)])
-        #expect(throws: TraceError.self) { _ = try decodeAll(cut) }
-        let (salvaged, decoder) = try decodeAll(cut, salvage: true)
-        #expect(decoder.damage != nil)
-        #expect(salvaged == Array(trace.records.prefix(salvaged.count)))
+        try expectCutInThirdBlockSalvages(trace.bytes, trace.records)
     }
 
     /// Version 3 traces (no stacks) still read.
