@@ -3,7 +3,7 @@ SWIFT ?= swift
 RELEASE_BIN := .build/release/memreplay
 DEMO_SIZE ?= 1G
 
-.PHONY: all deps build demo test test-debug bench bench-harness bench-check bench-baseline bench-queries regress regress-tested baselines samples clean recorder bench-recorder
+.PHONY: all deps build demo test test-debug bench bench-harness bench-check bench-baseline bench-queries regress regress-tested baselines samples clean recorder bench-recorder bench-stacks
 
 all: build
 
@@ -99,9 +99,12 @@ clean:
 ## `memreplay record` also builds it on first use into ~/.cache/memreplay.
 recorder: deps
 	mkdir -p .build/release
-	cc -O2 -fPIC -shared -o .build/release/libmemreplay-recorder.so Sources/CRecorder/*.c -lzstd -ldl -lpthread
-	cc -O2 -fPIC -shared -DMR_LACKEY=1 -o .build/release/libmemreplay-recorder-lackey.so Sources/CRecorder/*.c -lzstd -ldl -lpthread
+	cc -O2 -fno-omit-frame-pointer -fPIC -shared -o .build/release/libmemreplay-recorder.so Sources/CRecorder/*.c -lzstd -ldl -lpthread
+	cc -O2 -fno-omit-frame-pointer -fPIC -shared -DMR_LACKEY=1 -o .build/release/libmemreplay-recorder-lackey.so Sources/CRecorder/*.c -lzstd -ldl -lpthread
 
 ## Recorder overhead (native vs interposer vs heaptrack, same run) and bytes per event.
 bench-recorder: build
 	bash scripts/bench-recorder.sh $(RELEASE_BIN)
+
+bench-stacks: build
+	bash scripts/bench-stacks.sh $(RELEASE_BIN)

@@ -11,8 +11,13 @@
  * read from the exported __curbrk) and blocks served by their own mmap (chunks with IS_MMAPPED,
  * glibc malloc.c sysmalloc_mmap / munmap_chunk: the mapping starts prev_size bytes before the
  * chunk and spans prev_size + chunksize bytes).
+ *
+ * Each record ends with the call's stack id (stacks.c, 0 when stacks are off), captured before
+ * the record is begun (the capture may write trie nodes first). The wrappers need frame pointers
+ * (the interposer is built with -fno-omit-frame-pointer): the capture starts from their frame.
  */
 #include "recorder.h"
+#include "stacks.h"
 #include <dlfcn.h>
 #include <errno.h>
 #include <string.h>
@@ -95,8 +100,8 @@ static inline void after_heap(struct mr_tbuf *b, uint64_t t, const void *p) {
 
 #define RECORD_BEGIN(op) \
     struct mr_tbuf *b = mr_begin(); \
-    if (b) { uint64_t t = mr_now(); mr_put_op(b, op, t);
-#define RECORD_END(p) after_heap(b, t, p); mr_commit(b); }
+    if (b) { uint64_t sid = mr_stack_capture(b); uint64_t t = mr_now(); mr_put_op(b, op, t);
+#define RECORD_END(p) mr_put(b, sid); after_heap(b, t, p); mr_commit(b); }
 
 void *malloc(size_t n) {
     MR_SCOPE();
@@ -124,9 +129,11 @@ void free(void *p) {
     if (!ready()) return;
     struct mr_tbuf *b = mr_begin();
     if (b) {
+        uint64_t sid = mr_stack_capture(b);
         uint64_t t = mr_now(), s, l;
         mr_put_op(b, R_FREE, t);
         mr_put_ptr(b, (uintptr_t)p);
+        mr_put(b, sid);
         if (mmapped_chunk(p, &s, &l)) { mr_put_op(b, R_HEAP_MUNMAP, t); mr_put(b, s); mr_put(b, l); }
         mr_commit(b);
     }
@@ -153,11 +160,13 @@ void *realloc(void *old, size_t n) {
     int e = errno;
     struct mr_tbuf *b = mr_begin();
     if (b) {
+        uint64_t sid = mr_stack_capture(b);
         uint64_t t = mr_now(), ns, nl;
         mr_put_op(b, R_REALLOC, t);
         mr_put_ptr(b, (uintptr_t)old);
         mr_put(b, n);
         mr_put_ptr(b, (uintptr_t)p);
+        mr_put(b, sid);
         if (was_mapped && (p || n == 0)) {
             int mapped = mmapped_chunk(p, &ns, &nl);
             if (mapped && !(ns == os && nl == ol)) {

@@ -7,6 +7,7 @@
  * buffer of each thread. Exit, _exit, exec and fatal signals flush every thread's buffer.
  */
 #include "recorder.h"
+#include "stacks.h"
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -51,7 +52,7 @@ static int own_fd = -1;
 static uint64_t own_pending[2 * 16];
 static _Atomic int own_count;
 
-static void own_note(void *addr, size_t len) {
+void mr_own_note(void *addr, size_t len) {
     uint64_t rec[2] = { (uint64_t)(uintptr_t)addr, (uint64_t)len };
     if (own_fd >= 0) { syscall(SYS_write, own_fd, rec, sizeof rec); return; }
     int i = atomic_fetch_add(&own_count, 1);
@@ -179,7 +180,7 @@ static void *z_alloc(void *opaque, size_t n) {
     size_t total = (n + 16 + 4095) & ~(size_t)4095;
     void *p = (void *)syscall(SYS_mmap, NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if ((intptr_t)p < 0 && (intptr_t)p > -4096) return NULL;
-    own_note(p, total);
+    mr_own_note(p, total);
     *(size_t *)p = total;
     return (char *)p + 16;
 }
@@ -198,7 +199,7 @@ static struct mr_tbuf *acquire_buffer(void) {
         if (!b) {
             void *m = (void *)syscall(SYS_mmap, NULL, sizeof(struct mr_tbuf), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
             if ((intptr_t)m < 0 && (intptr_t)m > -4096) return NULL;
-            own_note(m, sizeof(struct mr_tbuf));
+            mr_own_note(m, sizeof(struct mr_tbuf));
             b = m;
             atomic_store(&b->in_use, 1);
             struct mr_tbuf *expected = NULL;
@@ -404,6 +405,7 @@ static void thread_key_exit(void *p) {
     struct mr_tbuf *b = p;
     if (b != tls_buf || atomic_load(&state) != ST_ON) return;
     mr_thread_exiting();
+    mr_stacks_thread_exit();
     release_buffer(b);
 }
 
@@ -504,6 +506,8 @@ static void init_recording(void) {
     record_start(gen == 0 ? 0 : 2, getppid(), 0);
     record_maps();
     record_break();
+    mr_stacks_init();
+    { struct mr_tbuf *sb = begin_any(); if (sb) mr_modules_refresh(sb); }
     /* The image's first records reach the segment at once: a merge that follows the recording
      * learns the image exists (and from which tick on) before anything it forks or starts. */
     if (mr_flush_starts_on()) mr_flush_thread();
@@ -546,6 +550,7 @@ __attribute__((destructor)) static void mr_destructor(void) {
 void mr_record_exit(int status, int known) {
     if (atomic_load(&state) != ST_ON) return;
     struct mr_tbuf *b = begin_any();
+    mr_stacks_record_stats(b);
     if (b) {
         mr_put_op(b, R_EXIT, mr_now());
         mr_put_signed(b, status);
@@ -565,6 +570,7 @@ void mr_after_fork_child(int is_vfork, pid_t parent_pid, pid_t parent_tid) {
     (void)is_vfork;
     tls_tid = 0;
     my_pid = getpid();
+    mr_stacks_after_fork();
     if (atomic_load(&state) != ST_ON) return;
     pthread_mutexattr_t a;
     pthread_mutexattr_init(&a);

@@ -2,7 +2,7 @@
  *
  * The interposer is plain C and links only libc (+libdl/libpthread on old glibc) and libzstd,
  * never the Swift runtime. It is built by `make recorder` (or by `memreplay record` on first use)
- * with: cc -O2 -fPIC -shared -o libmemreplay-recorder.so Sources/CRecorder/(all .c files) -lzstd -ldl -lpthread
+ * with: cc -O2 -fno-omit-frame-pointer -fPIC -shared -o libmemreplay-recorder.so Sources/CRecorder/(all .c files) -lzstd -ldl -lpthread
  *
  * Raw stream (one file per process image, "<dir>/p<pid>-<gen>.mrr", a zstd stream):
  *   chunk  = "MRRC" u32 payloadLength u32 tid u64 baseTick u64 calibrationTick u64 calibrationNs payload
@@ -71,7 +71,13 @@ enum {
     R_MAPS_END = 56,      /* (no fields) ends a later /proc/self/maps snapshot: the R_MAPS pieces
                            * since the thread's previous record, taken after dlopen and
                            * pthread_create (mappings glibc and ld.so make without the PLT) */
+    R_STACK_NODE = 57,    /* id parent pc: a stack trie node (stacks.h) */
+    R_OBJECT = 58,        /* id base lo hi buildIdLen len bytes: a loaded object (stacks.h) */
+    R_OBJECT_GONE = 59,   /* id: an object dlclose unloaded */
+    R_STACK_STATS = 60,   /* frames noFde unsupported badRead truncated: unwinder counters at exit */
 };
+/* Every malloc-family record (R_MALLOC … R_PVALLOC) ends with one more field, the stack id of the
+ * call (0 when stacks are off): `memreplay record --stacks`. */
 
 /* Everything below is internal to the shared object (direct calls, no PLT); only the
  * interposed libc functions are exported. */
@@ -224,6 +230,9 @@ uint64_t mr_clock_ns(void);
 static inline uint64_t mr_now(void) { return mr_tick(); }
 pid_t mr_gettid(void);
 
+
+/* Notes a mapping the recorder made for itself (listed in p<pid>-<gen>.own). */
+void mr_own_note(void *addr, size_t len);
 
 /* Lifecycle helpers used by the wrappers. */
 void mr_flush_all(int end_stream);

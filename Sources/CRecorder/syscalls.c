@@ -6,6 +6,7 @@
  * range unmapped by one thread and mapped again by another is ordered causally.
  */
 #include "recorder.h"
+#include "stacks.h"
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
@@ -209,6 +210,7 @@ static void *thread_trampoline(void *p) {
         __atomic_store_n(&args->ready, 1, __ATOMIC_RELEASE);
         syscall(SYS_futex, &args->ready, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
     }
+    mr_stacks_thread_start();
     return a.fn(a.arg);
 }
 
@@ -243,8 +245,26 @@ REAL(void *, dlopen, (const char *, int))
 void *dlopen(const char *file, int mode) {
     resolve_dlopen();
     void *h = real_dlopen(file, mode);
-    if (h) { int e = errno; mr_record_maps_update(); errno = e; }
+    if (h) {
+        int e = errno;
+        mr_record_maps_update();
+        struct mr_tbuf *b = mr_begin();
+        if (b) mr_modules_refresh(b);   /* the objects it loaded, for stacks */
+        errno = e;
+    }
     return h;
+}
+
+/* dlclose may unload objects: the object table (stacks) drops them. */
+REAL(int, dlclose, (void *))
+int dlclose(void *h) {
+    resolve_dlclose();
+    int r = real_dlclose(h);
+    int e = errno;
+    struct mr_tbuf *b = mr_begin();
+    if (b) mr_modules_refresh(b);
+    errno = e;
+    return r;
 }
 
 /* ---- fork, vfork, exec, exit ---- */

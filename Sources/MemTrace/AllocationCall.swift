@@ -19,7 +19,8 @@ public enum AllocOp: UInt8, CaseIterable, Hashable, Sendable {
 /// bytes (for calloc and reallocarray the element size); `count` the element count (calloc,
 /// reallocarray); `alignment` the alignment (memalign family); `result` the returned block (for
 /// posix_memalign, the pointer stored) and `error` the errno-style failure (posix_memalign's return
-/// value, or ENOMEM when a call returned NULL).
+/// value, or ENOMEM when a call returned NULL). `stack` is the call stack of the call in the
+/// trace's stack table (`memreplay record --stacks`; `.none` when not recorded).
 public struct AllocationCall: Hashable, Sendable {
     public var op: AllocOp
     public var pointer: VirtualAddress
@@ -28,11 +29,12 @@ public struct AllocationCall: Hashable, Sendable {
     public var alignment: UInt64
     public var result: VirtualAddress
     public var error: Int32
+    public var stack: StackID
 
     @inlinable public init(op: AllocOp, pointer: VirtualAddress = .null, size: UInt64 = 0, count: UInt64 = 0,
-                           alignment: UInt64 = 0, result: VirtualAddress = .null, error: Int32 = 0) {
+                           alignment: UInt64 = 0, result: VirtualAddress = .null, error: Int32 = 0, stack: StackID = .none) {
         self.op = op; self.pointer = pointer; self.size = size; self.count = count
-        self.alignment = alignment; self.result = result; self.error = error
+        self.alignment = alignment; self.result = result; self.error = error; self.stack = stack
     }
 
     /// The number of bytes requested (count × size for calloc and reallocarray).

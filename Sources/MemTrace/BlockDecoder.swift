@@ -17,6 +17,8 @@ struct BlockDecoder {
     var lastRecordSize = 0
     /// Strings defined so far (across blocks).
     var strings = StringTable()
+    /// Objects and stack nodes defined so far (across blocks).
+    var stacks = StackTable()
 
     private var current = ThreadCodecState()
     private var pid = ProcessID.none
@@ -70,6 +72,24 @@ struct BlockDecoder {
                 current.time &+= UInt64(bitPattern: Varint.unzigzag(delta))
             case RecordTag.string:
                 try decodeString(p, start)
+            case RecordTag.stack:
+                guard hasContext else { throw misplacedEvent(start) }
+                let delta = Varint.unzigzag(try varint(p, start))
+                try checkEnd(start)
+                guard let stack = UInt32(exactly: Int64(current.stack) &+ delta) else {
+                    throw RecordFault(detail: "stack id out of range at block offset \(start)")
+                }
+                current.stack = stack
+            case RecordTag.object:
+                try decodeObject(p, start)
+            case RecordTag.stackNode:
+                let node = StackNode(id: StackID(try u32(p, start)), parent: StackID(try u32(p, start)),
+                                     object: ObjectID(try u32(p, start)), offset: try varint(p, start))
+                try checkEnd(start)
+                if let problem = stacks.problem(defining: node) {
+                    throw RecordFault(detail: problem + " at block offset \(start)")
+                }
+                stacks.append(node)
             case RecordTag.touch ... RecordTag.touch + 3, RecordTag.touchRepeat ... RecordTag.touchRepeat + 3:
                 guard hasContext, eventsLeft > 0 else { throw misplacedEvent(start) }
                 current.time &+= try varint(p, start)
@@ -98,7 +118,7 @@ struct BlockDecoder {
                 }
                 try finishEvent(start)
                 return TraceRecord(time: current.time, pid: pid, tid: tid,
-                                   event: .alloc(AllocationCall(op: .free, pointer: VirtualAddress(pointer))))
+                                   event: .alloc(AllocationCall(op: .free, pointer: VirtualAddress(pointer), stack: StackID(current.stack))))
             case RecordTag.mallocCandidate ... RecordTag.mallocOperand:
                 guard hasContext, eventsLeft > 0 else { throw misplacedEvent(start) }
                 current.time &+= try varint(p, start)
@@ -113,7 +133,8 @@ struct BlockDecoder {
                 guard let result = decoded else { throw badOperand(start) }
                 try finishEvent(start)
                 return TraceRecord(time: current.time, pid: pid, tid: tid,
-                                   event: .alloc(AllocationCall(op: .malloc, size: size, result: VirtualAddress(result))))
+                                   event: .alloc(AllocationCall(op: .malloc, size: size, result: VirtualAddress(result),
+                                                                stack: StackID(current.stack))))
             case RecordTag.compactAlloc ... RecordTag.compactAlloc + 9:
                 guard hasContext, eventsLeft > 0 else { throw misplacedEvent(start) }
                 current.time &+= try varint(p, start)
@@ -247,7 +268,7 @@ struct BlockDecoder {
 
     private mutating func decodeAlloc(_ op: AllocOp, _ present: UInt64, _ p: UnsafePointer<UInt8>,
                                       _ start: Int) throws(RecordFault) -> Event {
-        var e = AllocationCall(op: op)
+        var e = AllocationCall(op: op, stack: StackID(current.stack))
         if present & 1 != 0 { e.pointer = VirtualAddress(try pointerOperand(p, start)) }
         if present & 2 != 0 { e.size = try varint(p, start) }
         if present & 4 != 0 { e.count = try varint(p, start) }
@@ -290,6 +311,30 @@ struct BlockDecoder {
             if u & 1 != 0 { return current.heap.decodeResult(fresh: (u - 3) / 2, bytes: bytes) }
             return current.heap.decodeResult(candidate: u / 2 - 1, bytes: bytes, old: old)
         }
+    }
+
+    private mutating func decodeObject(_ p: UnsafePointer<UInt8>, _ start: Int) throws(RecordFault) {
+        let id = try u32(p, start)
+        let low = try varint(p, start), high = try varint(p, start)
+        let idLength = try varint(p, start)
+        guard pos <= end, idLength <= 64, idLength <= UInt64(end - pos) else {
+            throw RecordFault(detail: "object definition's build-id runs past the end of the block (or over 64 bytes) at block offset \(start)")
+        }
+        let buildID = Array(UnsafeBufferPointer(start: p + pos, count: Int(idLength)))
+        pos += Int(idLength)
+        let length = try varint(p, start)
+        guard pos <= end, length <= UInt64(end - pos) else {
+            throw RecordFault(detail: "object definition's path runs past the end of the block at block offset \(start)")
+        }
+        guard let path = String(validating: UnsafeBufferPointer(start: p + pos, count: Int(length)), as: UTF8.self) else {
+            throw RecordFault(detail: "object \(id)'s path is not valid UTF-8 at block offset \(start)")
+        }
+        pos += Int(length)
+        let object = StackObject(id: ObjectID(id), path: path, buildID: buildID, low: low, high: high)
+        if let problem = stacks.problem(defining: object) {
+            throw RecordFault(detail: problem + " at block offset \(start)")
+        }
+        stacks.append(object)
     }
 
     private mutating func decodeString(_ p: UnsafePointer<UInt8>, _ start: Int) throws(RecordFault) {

@@ -104,6 +104,34 @@ struct BlockEncoder: ~Copyable {
         }
     }
 
+    /// Appends a definition record (string, object or stack node).
+    mutating func define(_ definition: TraceDefinition) {
+        switch definition {
+        case .string(let id, let text): defineString(id, text)
+        case .object(let o):
+            var path = o.path
+            path.withUTF8 { utf8 in
+                reserve(utf8.count + o.buildID.count + 64)
+                put(RecordTag.object)
+                putVarint(UInt64(o.id.rawValue))
+                putVarint(o.low)
+                putVarint(o.high)
+                putVarint(UInt64(o.buildID.count))
+                for b in o.buildID { put(b) }
+                putVarint(UInt64(utf8.count))
+                if let source = utf8.baseAddress { (base + byteCount).update(from: source, count: utf8.count) }
+                byteCount += utf8.count
+            }
+        case .stackNode(let n):
+            reserve(48)
+            put(RecordTag.stackNode)
+            putVarint(UInt64(n.id.rawValue))
+            putVarint(UInt64(n.parent.rawValue))
+            putVarint(UInt64(n.object.rawValue))
+            putVarint(n.offset)
+        }
+    }
+
     /// Appends one event record (and whatever context or time record it needs first).
     mutating func encode(_ record: TraceRecord) {
         reserve(BlockEncoder.eventRoom)
@@ -138,6 +166,11 @@ struct BlockEncoder: ~Copyable {
             if present & 4 != 0 { putVarint(UInt64(e.image.rawValue)) }
             if present & 8 != 0 { putSigned(Int64(e.status)) }
         case .alloc(let e):
+            if e.stack.rawValue != current.stack {
+                put(RecordTag.stack)
+                putSigned(Int64(e.stack.rawValue) - Int64(current.stack))
+                current.stack = e.stack.rawValue
+            }
             var present: UInt64 = 0
             if e.pointer != .null { present |= 1 }
             if e.size != 0 { present |= 2 }

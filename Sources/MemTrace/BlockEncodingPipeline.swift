@@ -173,26 +173,26 @@ final class BlockEncodingPipeline: @unchecked Sendable {
     /// Encodes one batch, handing over every block it completes.
     private func encode(_ batch: RecordBatch) {
         var next = 0
-        let strings = batch.strings
+        let definitions = batch.definitions
         let records = batch.records
         let limit = TraceWriter.rawBlockLimit, perBlock = eventsPerBlock
         for i in 0..<batch.count {
-            while next < strings.count && strings[next].position == i {
-                define(strings[next])
+            while next < definitions.count && definitions[next].position == i {
+                define(definitions[next])
                 next += 1
             }
             encoder.encode(records[i])
             encoded &+= 1
             if encoder.eventCount >= perBlock || encoder.byteCount >= limit { handOverBlock() }
         }
-        while next < strings.count {
-            define(strings[next])
+        while next < definitions.count {
+            define(definitions[next])
             next += 1
         }
     }
 
-    private func define(_ s: (position: Int, id: StringID, text: String)) {
-        encoder.defineString(s.id, s.text)
+    private func define(_ s: (position: Int, definition: TraceDefinition)) {
+        encoder.define(s.definition)
         if encoder.byteCount >= TraceWriter.rawBlockLimit { handOverBlock() }
     }
 

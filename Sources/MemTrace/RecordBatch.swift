@@ -7,8 +7,9 @@ final class RecordBatch {
     let capacity: Int
     /// Records set (the writer keeps its own count while filling and sets this at hand-over).
     var count = 0
-    /// The strings defined before record `position` of the batch, in definition order.
-    var strings: [(position: Int, id: StringID, text: String)] = []
+    /// The strings, objects and stack nodes defined before record `position` of the batch, in
+    /// definition order.
+    var definitions: [(position: Int, definition: TraceDefinition)] = []
 
     /// An empty batch with room for `capacity` records.
     init(capacity: Int) {
@@ -23,6 +24,6 @@ final class RecordBatch {
     /// Empties the batch, keeping its storage.
     func clear() {
         count = 0
-        strings.removeAll(keepingCapacity: true)
+        definitions.removeAll(keepingCapacity: true)
     }
 }

@@ -10,6 +10,14 @@ enum RecordTag {
     static let string: UInt8 = 0xF1
     /// Codec record: the current thread's time moves by a zigzag delta (precedes accesses).
     static let time: UInt8 = 0xF2
+    /// Codec record (version 4): the current thread's stack moves by a zigzag delta; every
+    /// allocation event carries its thread's current stack. Fields: signed delta.
+    static let stack: UInt8 = 0xF3
+    /// Codec record (version 4): object definition. Fields: id, low, high, build-id length,
+    /// build-id bytes, path length, path bytes (UTF-8).
+    static let object: UInt8 = 0xFC
+    /// Codec record (version 4): stack node definition. Fields: id, parent, object, offset.
+    static let stackNode: UInt8 = 0xFD
     /// Fault-derived touch: `0xF4 + k` for `AccessKind.touchLoad/touchStore/touchFetch/touchAny`
     /// (k = 0…3). Fields: unsigned time delta, zigzag delta from the thread's last touched address.
     static let touch: UInt8 = 0xF4

@@ -18,16 +18,25 @@ public enum RecorderRawOp: UInt8, Sendable {
     /// Ends a later /proc/self/maps snapshot (after dlopen, pthread_create): the `maps` pieces the
     /// thread wrote since its previous other record.
     case mapsEnd = 56
+    /// Call stacks (`Sources/CRecorder/stacks.h`): a trie node (id, parent, pc), a loaded object
+    /// (id, base, low, high, build-id length, byte length; build-id and path bytes), an object
+    /// unloaded (id), the unwinder's counters at exit.
+    case stackNode = 57, object = 58, objectGone = 59, stackStats = 60
 
-    /// How many varint fields follow the time delta (the byte string of `file`, `start` and
-    /// `maps` follows its length field, which is the last one counted here).
+    /// How many varint fields follow the time delta (the byte string of `file`, `start`, `maps`
+    /// and `object` follows its length field, which is the last one counted here). The malloc
+    /// family's last field is the call's stack id (`stackField`).
     var fieldCount: Int {
         switch self {
-        case .malloc, .valloc, .pvalloc: 2
-        case .calloc, .realloc: 3
-        case .reallocarray, .posixMemalign: 4
-        case .free: 1
-        case .memalign, .alignedAlloc: 3
+        case .malloc, .valloc, .pvalloc: 3
+        case .calloc, .realloc: 4
+        case .reallocarray, .posixMemalign: 5
+        case .free: 2
+        case .memalign, .alignedAlloc: 4
+        case .stackNode: 3
+        case .object: 6
+        case .objectGone: 1
+        case .stackStats: 5
         case .mmap: 7
         case .munmap: 3
         case .mremap: 5
@@ -85,7 +94,10 @@ public enum RecorderRawOp: UInt8, Sendable {
     }
 
     /// True for the records whose byte string follows their last field.
-    var hasBytes: Bool { self == .file || self == .start || self == .maps }
+    var hasBytes: Bool { self == .file || self == .start || self == .maps || self == .object }
+
+    /// The field holding the call's stack id (the malloc family's last), or nil.
+    var stackField: Int? { rawValue >= 1 && rawValue <= 10 ? fieldCount - 1 : nil }
 
     /// Per raw byte value: the operation, or nil.
     static let byValue: [RecorderRawOp?] = (0..<256).map { RecorderRawOp(rawValue: UInt8($0)) }

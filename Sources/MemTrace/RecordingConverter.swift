@@ -21,6 +21,8 @@ struct RecordingConverter {
     /// The marker range of lackey mode per segment (excluded from the regions).
     var markerBase: [String: UInt64] = [:]
     var rootStatus: Int32?
+    /// The stack namespaces of the process images.
+    var stacks = RecordingStacks()
 
     init(rootPid: UInt32, segments: [RecorderSegment]) {
         self.rootPid = rootPid
@@ -163,7 +165,12 @@ struct RecordingConverter {
     @inline(__always)
     static func simpleEvent(_ e: RecorderRawEvent) -> Event? {
         func nullError(_ result: UInt64, _ bytes: UInt64) -> Int32 { result == 0 && bytes > 0 ? 12 : 0 }
-        func alloc(_ a: AllocationCall) -> Event { .alloc(a) }
+        // The raw stack id (the last field); the merge translates it (`RecordingStacks.resolve`).
+        func alloc(_ a: AllocationCall) -> Event {
+            var a = a
+            a.stack = StackID(UInt32(truncatingIfNeeded: e[e.op.stackField ?? 0]))
+            return .alloc(a)
+        }
         func memory(_ m: MemoryCall) -> Event { .memory(m) }
         switch e.op {
         case .malloc: return alloc(AllocationCall(op: .malloc, size: e[0], result: VirtualAddress(e[1]), error: nullError(e[1], e[0])))
@@ -219,9 +226,10 @@ struct RecordingConverter {
         func memory(_ m: MemoryCall) { out.append((pid, tid, .memory(m))) }
         func fileFor(_ fd: UInt64) -> FileID { descriptors[pid]?[fd] ?? .anonymous }
         if let event = RecordingConverter.simpleEvent(e) {
-            out.append((pid, tid, event))
+            out.append((pid, tid, stacks.translate(event, in: s)))
             return
         }
+        if stacks.take(e, segment: s, writer: writer) { return }
         switch e.op {
         case .mmap:
             memory(MemoryCall(op: .mmap, address: VirtualAddress(e[0]), length: e[1], prot: Protection(rawValue: UInt32(truncatingIfNeeded: e[2])),
@@ -243,6 +251,7 @@ struct RecordingConverter {
             if f != .anonymous { out.append((pid, tid, .file(FileCall(op: .close, file: f)))) }
         case .start:
             let image = String(decoding: s.bytes(of: e), as: UTF8.self)
+            stacks.begin(s, forkedFrom: e[0] == 1 ? UInt32(truncatingIfNeeded: e[1]) : nil)
             switch e[0] {
             case 1: // fork child: the parent's fork event made it; it inherits the descriptors.
                 descriptors[pid] = descriptors[UInt32(truncatingIfNeeded: e[1])] ?? [:]

@@ -138,7 +138,8 @@ final class RecordingMergeRun {
             }
         }
         let si = streams[best].segment, slot = streams[best].slot
-        if case .record(let raw, let tid) = item, let event = RecordingConverter.simpleEvent(raw) {
+        if case .record(let raw, let tid) = item, var event = RecordingConverter.simpleEvent(raw) {
+            event = state.stacks.translate(event, in: segments[si])
             if faults.hasOpenMappings, case .memory(let m) = event { faults.claim(streams[best].pid, m) }
             // The hot path: one event of the stream's own thread, no converter state.
             summary.rawRecords += 1
@@ -235,6 +236,10 @@ final class RecordingMergeRun {
         }.sorted { ($0.pid, $0.generation) < ($1.pid, $1.generation) }.map(\.path)
         summary.touchesDropped += faults.heldCount()
         summary.recorderMappings = faults.ownMapped
+        summary.stackNodes = writer.stackNodeCount
+        summary.stackObjects = writer.stackObjectCount
+        summary.unresolvedStacks = state.stacks.unresolved
+        summary.unwind = state.stacks.counters
         threads.collect(into: &summary)
         for kind in 0..<256 where kindCounts[kind] > 0 {
             summary.kindCounts[EventKind(rawValue: UInt8(kind))!] = kindCounts[kind]

@@ -23,6 +23,12 @@ public struct RecordingSummary: Sendable {
     /// The recorder's own mappings (zstd's workspace, thread buffers) mapped when perf reported
     /// them, so the faults the recorder took in them replay (`FaultMergeQueue.OwnMapping`).
     public var recorderMappings = 0
+    /// Call stacks (`record --stacks`): stack nodes and objects in the trace, allocation events
+    /// whose stack id named no node (made `.none`), and the unwinders' counters.
+    public var stackNodes = 0
+    public var stackObjects = 0
+    public var unresolvedStacks: UInt64 = 0
+    public var unwind = UnwindCounters()
 }
 
 /// Merges the interposer's per-process raw segments into one trace, in time order.

@@ -11,6 +11,8 @@ struct ThreadCodecState {
     /// Last address of a fault-derived touch and the step that led to it.
     var touchLast: UInt64 = 0
     var touchDelta: UInt64 = 0
+    /// The stack id allocation events take (version 4 `0xF3` records move it).
+    var stack: UInt32 = 0
     /// Predictors for the heap pointers of allocation events.
     var heap = HeapPointerCoder()
 }

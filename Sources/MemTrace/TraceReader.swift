@@ -84,6 +84,8 @@ public final class TraceReader {
     public func string(_ id: StringID) -> String? { decoder.strings[id] }
     /// The strings defined so far.
     public var strings: StringTable { decoder.strings }
+    /// The objects and stack nodes defined so far.
+    public var stacks: StackTable { decoder.stacks }
     /// With salvage: the damage that stopped decoding.
     public var damage: TraceError? { decoder.damage }
     /// Raw encoded bytes of the last event returned.

@@ -30,6 +30,8 @@ public struct TraceStreamDecoder {
 
     /// The strings defined so far.
     public var strings: StringTable { block.strings }
+    /// The objects and stack nodes defined so far.
+    public var stacks: StackTable { block.stacks }
     /// Raw encoded bytes of the last event returned (for per-kind size statistics).
     public var lastRecordSize: Int { block.lastRecordSize }
 

@@ -44,6 +44,8 @@ public final class TraceWriter {
     private let eventsPerBlock: Int
     @exclusivity(unchecked) private var encoder = BlockEncoder()
     private var stringIDs: [String: StringID] = [:]
+    private var objectIDs: [ObjectKey: ObjectID] = [:]
+    private var nodeIDs: [NodeKey: StackID] = [:]
     @exclusivity(unchecked) private var deferredError: Error?
     @exclusivity(unchecked) private var state = State.open
     /// For `init(path:)`: the temporary file and the final path.
@@ -130,15 +132,51 @@ public final class TraceWriter {
         if let id = stringIDs[text] { return id }
         let id = StringID(UInt32(stringIDs.count + 1))
         stringIDs[text] = id
+        define(.string(id, text))
+        return id
+    }
+
+    /// Returns the id of the object (path, build-id), defining it on first use (ids start at 1).
+    /// The extent is the first definition's.
+    public func defineObject(path: String, buildID: [UInt8], low: UInt64, high: UInt64) -> ObjectID {
+        let key = ObjectKey(path: path, buildID: buildID)
+        if let id = objectIDs[key] { return id }
+        let id = ObjectID(UInt32(objectIDs.count + 1))
+        objectIDs[key] = id
+        define(.object(StackObject(id: id, path: path, buildID: buildID, low: low, high: high)))
+        return id
+    }
+
+    /// Returns the id of the stack node (parent, object, offset), defining it on first use (ids
+    /// start at 1; `parent` and `object` must have been defined by this writer, or be `.none`).
+    public func defineStackNode(parent: StackID, object: ObjectID, offset: UInt64) -> StackID {
+        let key = NodeKey(parent: parent, object: object, offset: offset)
+        if let id = nodeIDs[key] { return id }
+        precondition(parent.rawValue <= UInt32(nodeIDs.count) && object.rawValue <= UInt32(objectIDs.count),
+                     "stack node's parent or object not defined")
+        let id = StackID(UInt32(nodeIDs.count + 1))
+        nodeIDs[key] = id
+        define(.stackNode(StackNode(id: id, parent: parent, object: object, offset: offset)))
+        return id
+    }
+
+    /// Stack nodes and objects defined so far.
+    public var stackNodeCount: Int { nodeIDs.count }
+    public var stackObjectCount: Int { objectIDs.count }
+
+    private struct ObjectKey: Hashable { var path: String; var buildID: [UInt8] }
+    private struct NodeKey: Hashable { var parent: StackID; var object: ObjectID; var offset: UInt64 }
+
+    /// Writes a definition before the next event (through the pipeline's batch when it runs).
+    private func define(_ definition: TraceDefinition) {
         if let batch {
-            batch.strings.append((slotCount, id, text))
-            return id
+            batch.definitions.append((slotCount, definition))
+            return
         }
-        encoder.defineString(id, text)
+        encoder.define(definition)
         if encoder.byteCount >= TraceWriter.rawBlockLimit && state == .open && deferredError == nil {
             do { try flushBlock() } catch { deferredError = error }
         }
-        return id
     }
 
     /// Appends one event.
@@ -171,7 +209,7 @@ public final class TraceWriter {
         do {
             if encoder.byteCount > 0 { try flushBlock() }
             if let pipeline {
-                if let batch, slotCount > 0 || !batch.strings.isEmpty {
+                if let batch, slotCount > 0 || !batch.definitions.isEmpty {
                     fast = false
                     batch.count = slotCount
                     self.batch = nil

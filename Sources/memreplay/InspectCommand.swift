@@ -14,6 +14,7 @@ struct InspectCommand: ParsableCommand {
             Example:
               memreplay inspect mappings.mrt
               memreplay inspect --salvage damaged.mrt
+              memreplay inspect --stacks 5 --stacks-by bytes recording.mrt
             """)
     @Argument(help: "The trace file (.mrt).")
     var trace: String
@@ -21,6 +22,15 @@ struct InspectCommand: ParsableCommand {
     var salvage = false
     @Option(help: "Output format: text or json.")
     var format: InspectFormat = .text
+    @Option(help: "Also print the N call stacks with the most allocation calls (or bytes: --stacks-by), as object+offset frames.")
+    var stacks: Int = 0
+    @Option(help: "Rank --stacks by calls or bytes.")
+    var stacksBy: String = "calls"
+
+    func validate() throws {
+        guard stacks >= 0 else { throw ValidationError("--stacks must be 0 or more, got \(stacks)") }
+        guard StackCensus.Ranking(rawValue: stacksBy) != nil else { throw ValidationError("--stacks-by \(stacksBy): expected calls or bytes") }
+    }
 
     enum InspectFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
@@ -32,7 +42,9 @@ struct InspectCommand: ParsableCommand {
         var firstTime: UInt64?, lastTime: UInt64 = 0
         var total: UInt64 = 0
         var lastTid: UInt32 = .max
+        var census = StackCensus()
         while let r = try reader.next() {
+            census.add(r.event)
             let k = Int(r.event.kind.rawValue)
             counts[k] += 1
             raw[k] += UInt64(reader.lastRecordSize)
@@ -54,16 +66,20 @@ struct InspectCommand: ParsableCommand {
                            compressedBytesPerEvent: compressed * share / Double(n))
         }
         if format == .json {
+            struct StackRow: Encodable { var nodes: Int; var objects: Int; var callsWithStack: UInt64; var meanDepth: Double; var maxDepth: Int }
             struct Report: Encodable {
                 var file: String; var fileBytes: UInt64; var header: TraceHeader; var events: UInt64; var blocks: Int
                 var processes: Int; var threads: Int; var bytesPerEvent: Double; var compressedBytes: UInt64; var rawBytes: UInt64
-                var kinds: [KindRow]; var damage: String?
+                var kinds: [KindRow]; var damage: String?; var stacks: StackRow
             }
+            let table = reader.stacks
             let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
             let report = Report(file: trace, fileBytes: reader.fileSize, header: h, events: total, blocks: reader.blocks,
                                 processes: processes.count, threads: threads.count, bytesPerEvent: perEvent,
                                 compressedBytes: reader.compressedBytes, rawBytes: reader.rawBytes, kinds: rows,
-                                damage: reader.damage.map { String(describing: $0) })
+                                damage: reader.damage.map { String(describing: $0) },
+                                stacks: StackRow(nodes: table.nodes.count, objects: table.objects.count, callsWithStack: census.callsWithStack,
+                                                 meanDepth: census.meanDepth(table), maxDepth: census.maxDepth(table)))
             print(String(decoding: try enc.encode(report), as: UTF8.self))
             return
         }
@@ -86,9 +102,27 @@ struct InspectCommand: ParsableCommand {
             print(pad(r.kind, 16) + pad(r.family, 9) + lpad(String(r.events), 12)
                   + lpad(String(format: "%.2f", r.rawBytesPerEvent), 10) + lpad(String(format: "%.3f", r.compressedBytesPerEvent), 11))
         }
+        printStacks(census, reader.stacks)
         if let d = reader.damage {
             print("")
             print("damage:       \(d) (salvaged the \(total) events before it)")
+        }
+    }
+}
+
+extension InspectCommand {
+    /// The stack counts, and with `--stacks N` the top stacks frame by frame.
+    func printStacks(_ census: StackCensus, _ table: StackTable) {
+        guard !table.nodes.isEmpty || census.callsWithStack > 0 else { return }
+        print("")
+        print("stacks:       \(table.nodes.count) nodes, \(table.objects.count) objects; \(census.callsWithStack) of "
+              + "\(census.allocationCalls) allocation calls with a stack, " + String(format: "mean depth %.2f", census.meanDepth(table))
+              + ", deepest \(census.maxDepth(table))")
+        let ranking = StackCensus.Ranking(rawValue: stacksBy) ?? .calls
+        for (rank, row) in census.top(stacks, by: ranking).enumerated() {
+            print("")
+            print("#\(rank + 1) \(row.stack): \(row.calls) calls, \(row.bytes) bytes")
+            for frame in table.frames(of: row.stack) { print("    " + StackCensus.describe(frame, in: table)) }
         }
     }
 }

@@ -24,6 +24,13 @@ extension RecordCommand {
                 if capture.lost > 0 { line += "; \(capture.lost) samples LOST (ring buffer full)" }
                 print(line)
             }
+            if summary.stackNodes > 0 || summary.unwind.frames > 0 {
+                let u = summary.unwind
+                var line = "stacks: \(summary.stackNodes) nodes, \(summary.stackObjects) objects; unwinder: \(u.frames) frames"
+                line += ", stops: \(u.noFDE) no FDE, \(u.unsupported) unsupported rule, \(u.badRead) off the stack, \(u.truncated) at the depth limit"
+                if summary.unresolvedStacks > 0 { line += "; \(summary.unresolvedStacks) stack ids unresolved" }
+                print(line)
+            }
             if !summary.incompleteSegments.isEmpty {
                 print("note: \(summary.incompleteSegments.count) process image(s) did not finish their stream (killed or still running); their last unflushed buffer is lost")
             }

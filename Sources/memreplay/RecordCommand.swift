@@ -48,6 +48,14 @@ struct RecordCommand: ParsableCommand {
         into a trace before record returns, while the program runs with --accesses none).
         """)
     var convert: ConvertWhen = .later
+    @Option(help: """
+        Call stacks of malloc-family calls: dwarf (.eh_frame unwinding: whole stacks through code without \
+        frame pointers), fp (frame-pointer walk) or none (the default: the stack tables add to the recorded \
+        program's RSS, see docs/recording.md).
+        """)
+    var stacks: String = "none"
+    @Option(help: "Most frames kept per call stack (1–256).")
+    var stackDepth: Int = 64
     @Option(help: .hidden)
     var mergeRaw: String?
     @Flag(name: .shortAndLong, help: "Print nothing but errors.")
@@ -65,6 +73,8 @@ struct RecordCommand: ParsableCommand {
         guard !compareCachegrind || accesses == "lackey" else { throw ValidationError("--compare-cachegrind needs --accesses lackey") }
         guard (1...19).contains(level) else { throw ValidationError("--level must be between 1 and 19, got \(level)") }
         guard timeResolution >= 1 else { throw ValidationError("--time-resolution must be at least 1") }
+        guard ["none", "fp", "dwarf"].contains(stacks) else { throw ValidationError("--stacks \(stacks): expected dwarf, fp or none") }
+        guard (1...256).contains(stackDepth) else { throw ValidationError("--stack-depth must be between 1 and 256, got \(stackDepth)") }
     }
 
     /// `--convert`.
@@ -88,6 +98,9 @@ struct RecordCommand: ParsableCommand {
     func record(reporter: ProgressReporter?) throws {
         if let mergeRaw { return try merge(directory: mergeRaw, library: interposer ?? "", run: nil, reporter: reporter) }
         let library = try RecorderLibrary.locate(explicit: interposer, flavor: accesses == "lackey" ? .lackey : .normal)
+        // The interposer reads these at start-up in every process image (RecorderProcess passes our environment on).
+        setenv("MEMREPLAY_STACKS", stacks, 1)
+        setenv("MEMREPLAY_STACK_DEPTH", String(stackDepth), 1)
         let directory: String
         if let keepRaw {
             try FileManager.default.createDirectory(atPath: keepRaw, withIntermediateDirectories: true)
@@ -174,6 +187,7 @@ struct RecordCommand: ParsableCommand {
         var header = TraceHeader(producer: "memreplay-record", producerVersion: MemReplayVersionInfo.version,
                                  commandLine: command, host: RecorderProcess.host(),
                                  attributes: ["recorder.interposer": library, "recorder.follow_forks": noFollowForks ? "0" : "1",
+                                              "recorder.stacks": mergeRaw == nil ? stacks : "(see the raw recording)",
                                               "recorder.accesses": accesses,
                                               "recorder.exit_status": String(run.status)])
         for (k, v) in capture?.attributes ?? [:] { header.attributes[k] = v }

@@ -212,3 +212,16 @@ func decodePayload(_ payload: [UInt8], events: Int) -> Result<[TraceRecord], Rec
         } catch { return .failure(error) }
     }
 }
+
+/// Cuts `bytes` 40 bytes into its third block: decoding must fail, and salvage must return the
+/// events of the whole blocks before the cut (a prefix of `records`, exactly the first two blocks').
+func expectCutInThirdBlockSalvages(_ bytes: [UInt8], _ records: [TraceRecord]) throws {
+    let offsets = blockOffsets(bytes)
+    try #require(offsets.count >= 3)
+    let cut = Array(bytes[0..<(offsets[2] + 40)])
+    #expect(throws: TraceError.self) { _ = try decodeAll(cut) }
+    let (salvaged, decoder) = try decodeAll(cut, salvage: true)
+    #expect(decoder.damage != nil)
+    #expect(salvaged == Array(records.prefix(salvaged.count)))
+    #expect(salvaged.count == blockEventCount(bytes, at: offsets[0]) + blockEventCount(bytes, at: offsets[1]))
+}

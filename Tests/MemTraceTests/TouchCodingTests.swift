@@ -56,14 +56,7 @@ import MemReplay
     /// A cut inside a block of touches is an error naming the offset; salvage keeps the blocks before it.
     @Test func truncatedTouchBlockIsReportedAndSalvaged() throws {
         let trace = try TouchCodingTests.faultLikeTrace()
-        let offsets = blockOffsets(trace.bytes)
-        try #require(offsets.count >= 3)
-        let cut = Array(trace.bytes[0..<(offsets[2] + 40)])
-        #expect(throws: TraceError.self) { _ = try decodeAll(cut) }
-        let (salvaged, decoder) = try decodeAll(cut, salvage: true)
-        #expect(decoder.damage != nil)
-        #expect(salvaged == Array(trace.records.prefix(salvaged.count)))
-        #expect(salvaged.count == blockEventCount(trace.bytes, at: offsets[0]) + blockEventCount(trace.bytes, at: offsets[1]))
+        try expectCutInThirdBlockSalvages(trace.bytes, trace.records)
     }
 
     /// The raw record forms: a full touch (tag, time delta, address delta) and the repeat form.

@@ -1,0 +1,234 @@
+/* stacks.c - the stack of each malloc-family call, deduplicated into a trie.
+ *
+ * mr_stack_capture (called by the wrappers in alloc.c) unwinds from its caller's frame (the
+ * interposer is built with frame pointers, so the wrapper's frame is known) by frame pointers or
+ * by `.eh_frame` (unwind.c), and maps the pcs, outermost first, onto trie nodes: (parent node,
+ * return address) → node id. The trie is one open-addressing table per process, mmap'd, shared by
+ * all threads: lookups take no lock (a slot is published by a release store of its id, written
+ * last); an insertion takes a spin lock, writes the node's R_STACK_NODE record into the calling
+ * thread's buffer (stamped before the slot is published, so any other thread's record using the
+ * node sorts after it) and publishes the slot. Each thread remembers its recent stacks (8,
+ * direct-mapped by the innermost pc) with their ids, so a loop calling malloc and free from a few
+ * places costs the unwind and one compare per call.
+ *
+ * A fork child keeps the table and the ids (its stream can use nodes its parent declared); an
+ * exec starts over. When the table is three-quarters full, stacks are cut where new nodes would
+ * be needed (the deepest known prefix is used). Everything lives in one MAP_NORESERVE mapping made
+ * at start-up (listed in the .own file).
+ */
+#include "stacks.h"
+#include "unwind_cache.h"
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int mr_stack_mode = MR_STACKS_NONE;
+int mr_stack_depth = 64;
+
+#define TRIE_BITS 16
+#define TRIE_SIZE (1u << TRIE_BITS)
+/* Threads with stacks at a time (a thread's state goes back to the pool when it ends; threads
+ * beyond these record calls without stacks). */
+#define MAX_CACHES 256
+
+struct trie_slot { uint64_t pc; uint32_t parent; _Atomic uint32_t id; };
+static struct trie_slot *trie;
+static _Atomic int trie_lock;
+static uint32_t trie_count;
+
+static struct { struct mr_unwind_cache *cache; _Atomic int used; } pool[MAX_CACHES];
+static __thread struct mr_unwind_cache *tls_cache __attribute__((tls_model("initial-exec")));
+static __thread int tls_pool_slot __attribute__((tls_model("initial-exec")));
+
+static void *map_own(size_t len, int noreserve) {
+    void *p = (void *)syscall(SYS_mmap, NULL, len, PROT_READ | PROT_WRITE,
+                              MAP_PRIVATE | MAP_ANONYMOUS | (noreserve ? MAP_NORESERVE : 0), -1, 0);
+    if ((intptr_t)p < 0 && (intptr_t)p > -4096) return NULL;
+    mr_own_note(p, len);
+    return p;
+}
+
+void mr_stacks_init(void) {
+    const char *mode = getenv("MEMREPLAY_STACKS");
+    if (!mode || !*mode || strcmp(mode, "none") == 0) { mr_stack_mode = MR_STACKS_NONE; return; }
+    mr_stack_mode = strcmp(mode, "fp") == 0 ? MR_STACKS_FP : MR_STACKS_DWARF;
+    const char *depth = getenv("MEMREPLAY_STACK_DEPTH");
+    if (depth && *depth) {
+        int d = atoi(depth);
+        mr_stack_depth = d < 1 ? 1 : d > MR_MAX_DEPTH ? MR_MAX_DEPTH : d;
+    }
+#ifdef MR_LACKEY
+    /* Under valgrind lackey the unwinder's reads would be the interposer's own accesses in nested
+     * scopes (pthread_getattr_np's mallocs): stacks are off there. */
+    mr_stack_mode = MR_STACKS_NONE;
+    return;
+#endif
+    /* One mapping for everything (one entry in the .own file, one VMA): the trie, the two object
+     * tables and the per-thread states, MAP_NORESERVE so only what is touched counts. */
+    size_t page = 4096, trie_bytes = sizeof(struct trie_slot) * TRIE_SIZE;
+    size_t table = (mr_module_table_size() + page - 1) & ~(page - 1);
+    size_t cache = (sizeof(struct mr_unwind_cache) + page - 1) & ~(page - 1);
+    char *arena = map_own(trie_bytes + 2 * table + MAX_CACHES * cache, 1);
+    if (!arena) { mr_stack_mode = MR_STACKS_NONE; return; }
+    trie = (struct trie_slot *)arena;
+    mr_modules_set_arena(arena + trie_bytes, arena + trie_bytes + table);
+    for (int i = 0; i < MAX_CACHES; i++) pool[i].cache = (struct mr_unwind_cache *)(arena + trie_bytes + 2 * table + (size_t)i * cache);
+    mr_stacks_thread_start();
+}
+
+/* The calling thread's stack [lo, hi), from pthread_getattr_np when the thread starts (our
+ * pthread_create trampoline; the main thread at start-up) — never from inside a malloc hook:
+ * pthread_getattr_np holds the thread's lock while it calls realloc, and the JVM calls it from
+ * its threads. A thread without bounds (made with a raw clone) records calls without stacks. */
+static __thread uint64_t tls_stack_lo __attribute__((tls_model("initial-exec")));
+static __thread uint64_t tls_stack_hi __attribute__((tls_model("initial-exec")));
+
+void mr_stacks_thread_start(void) {
+    if (mr_stack_mode == MR_STACKS_NONE || tls_stack_hi) return;
+    pthread_attr_t a;
+    void *addr = NULL;
+    size_t size = 0;
+    mr_tls_busy++;   /* its allocations are not the program's */
+    if (pthread_getattr_np(pthread_self(), &a) == 0) {
+        pthread_attr_getstack(&a, &addr, &size);
+        pthread_attr_destroy(&a);
+    }
+    mr_tls_busy--;
+    tls_stack_lo = (uint64_t)(uintptr_t)addr;
+    tls_stack_hi = tls_stack_lo + size;
+}
+
+struct mr_unwind_cache *mr_unwind_cache(void) {
+    struct mr_unwind_cache *c = tls_cache;
+    if (__builtin_expect(c != NULL, 1)) return c;
+    for (int i = 0; i < MAX_CACHES; i++) {
+        int zero = 0;
+        if (atomic_load_explicit(&pool[i].used, memory_order_relaxed) || !atomic_compare_exchange_strong(&pool[i].used, &zero, 1)) continue;
+        c = pool[i].cache;
+        if (!c) { atomic_store(&pool[i].used, 0); return NULL; }
+        for (int k = 0; k < MR_RECENT_STACKS; k++) c->recent[k].n = -1;
+        c->generation = ~0u;
+        tls_cache = c;
+        tls_pool_slot = i;
+        return c;
+    }
+    return NULL;
+}
+
+/* A thread ends: its state goes back to the pool (its counters stay, summed at exit). */
+void mr_stacks_thread_exit(void) {
+    if (!tls_cache) return;
+    for (int k = 0; k < MR_RECENT_STACKS; k++) tls_cache->recent[k].n = -1;
+    tls_stack_lo = tls_stack_hi = 0;
+    atomic_store(&pool[tls_pool_slot].used, 0);
+    tls_cache = NULL;
+}
+
+struct mr_tbuf *mr_stack_room(struct mr_tbuf *b, size_t n) {
+    if (n + MR_TBUF_SLACK > MR_TBUF_SIZE) return NULL;
+    if (MR_TBUF_SIZE - b->len < n + MR_TBUF_SLACK) mr_flush_thread();
+    return b;
+}
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+}
+
+static inline size_t slot_of(uint32_t parent, uint64_t pc) {
+    uint64_t h = (pc ^ ((uint64_t)parent << 32 | parent)) * 0x9E3779B97F4A7C15ull;
+    return (size_t)(h >> (64 - TRIE_BITS));
+}
+
+/* The node (parent, pc), 0 when absent. */
+static inline uint32_t trie_find(uint32_t parent, uint64_t pc) {
+    for (size_t i = slot_of(parent, pc);; i = (i + 1) & (TRIE_SIZE - 1)) {
+        uint32_t id = atomic_load_explicit(&trie[i].id, memory_order_acquire);
+        if (id == 0) return 0;
+        if (trie[i].pc == pc && trie[i].parent == parent) return id;
+    }
+}
+
+static uint32_t trie_insert(struct mr_tbuf *b, uint32_t parent, uint64_t pc) {
+    while (atomic_exchange_explicit(&trie_lock, 1, memory_order_acquire)) cpu_relax();
+    uint32_t id = trie_find(parent, pc);
+    if (id == 0 && trie_count < TRIE_SIZE / 4 * 3) {
+        size_t i = slot_of(parent, pc);
+        while (atomic_load_explicit(&trie[i].id, memory_order_relaxed) != 0) i = (i + 1) & (TRIE_SIZE - 1);
+        id = ++trie_count;
+        mr_stack_room(b, 40);
+        mr_put_op(b, R_STACK_NODE, mr_now());
+        mr_put(b, id);
+        mr_put(b, parent);
+        mr_put(b, pc);
+        mr_commit(b);
+        trie[i].pc = pc;
+        trie[i].parent = parent;
+        atomic_store_explicit(&trie[i].id, id, memory_order_release);
+    }
+    atomic_store_explicit(&trie_lock, 0, memory_order_release);
+    return id;
+}
+
+__attribute__((noinline)) uint64_t mr_stack_capture(struct mr_tbuf *b) {
+    if (mr_stack_mode == MR_STACKS_NONE) return 0;
+    /* This function's frame, then the wrapper's: its return address is the program's call site. */
+    uint64_t fp0 = (uint64_t)(uintptr_t)__builtin_frame_address(0), hi = tls_stack_hi;
+    if (fp0 < tls_stack_lo || fp0 + 16 > hi) return 0;
+    struct mr_unwind_cache *c = mr_unwind_cache();
+    if (!c) return 0;
+    uint64_t fp1 = *(const uint64_t *)fp0;
+    if (fp1 <= fp0 || fp1 + 16 > hi) return 0;
+    uint64_t pcs[MR_MAX_DEPTH];
+    int n = mr_stack_mode == MR_STACKS_FP
+        ? mr_unwind_fp(fp1, pcs, mr_stack_depth, fp0, hi)
+        : mr_unwind_dwarf(((const uint64_t *)fp1)[1], fp1 + 16, ((const uint64_t *)fp1)[0], pcs, mr_stack_depth, fp0, hi);
+    if (mr_stack_mode == MR_STACKS_FP) { c->frames += (uint64_t)n; if (n == mr_stack_depth) c->truncated++; }
+    unsigned r = n > 0 ? (unsigned)((pcs[0] * 0x9E3779B97F4A7C15ull) >> 61) & (MR_RECENT_STACKS - 1) : 0;
+    if (n == c->recent[r].n && memcmp(pcs, c->recent[r].pcs, sizeof(uint64_t) * (size_t)n) == 0) return c->recent[r].id;
+    uint32_t node = 0;
+    for (int i = n - 1; i >= 0; i--) {
+        uint32_t next = trie_find(node, pcs[i]);
+        if (next == 0) next = trie_insert(b, node, pcs[i]);
+        if (next == 0) break;
+        node = next;
+    }
+    memcpy(c->recent[r].pcs, pcs, sizeof(uint64_t) * (size_t)n);
+    c->recent[r].n = n;
+    c->recent[r].id = node;
+    mr_stack_room(b, 0);
+    return node;
+}
+
+void mr_stacks_record_stats(struct mr_tbuf *b) {
+    if (mr_stack_mode == MR_STACKS_NONE || !b) return;
+    uint64_t s[5] = { 0, 0, 0, 0, 0 };
+    for (int i = 0; i < MAX_CACHES; i++) {
+        const struct mr_unwind_cache *c = pool[i].cache;
+        if (!c) continue;
+        s[0] += c->frames; s[1] += c->no_fde; s[2] += c->expr; s[3] += c->bad_read; s[4] += c->truncated;
+    }
+    mr_stack_room(b, 64);
+    mr_put_op(b, R_STACK_STATS, mr_now());
+    for (int i = 0; i < 5; i++) mr_put(b, s[i]);
+    mr_commit(b);
+}
+
+/* A fork child: only the forking thread lives on; the lock may have been held; counters restart. */
+void mr_stacks_after_fork(void) {
+    atomic_store(&trie_lock, 0);
+    mr_modules_after_fork();
+    for (int i = 0; i < MAX_CACHES; i++) {
+        struct mr_unwind_cache *c = pool[i].cache;
+        if (!c) continue;
+        c->frames = c->no_fde = c->expr = c->bad_read = c->truncated = 0;
+        if (c != tls_cache) {
+            for (int k = 0; k < MR_RECENT_STACKS; k++) c->recent[k].n = -1;
+            atomic_store(&pool[i].used, 0);
+        }
+    }
+}

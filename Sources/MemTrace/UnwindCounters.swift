@@ -1,0 +1,11 @@
+/// The interposer's unwinder counters: frames unwound, and walks that stopped at a pc with no
+/// FDE, at a CFI rule it does not handle (an expression, a signal frame), at a stack slot outside
+/// the thread's stack, or at the depth limit.
+public struct UnwindCounters: Hashable, Sendable {
+    public var frames: UInt64 = 0
+    public var noFDE: UInt64 = 0
+    public var unsupported: UInt64 = 0
+    public var badRead: UInt64 = 0
+    public var truncated: UInt64 = 0
+    public init() {}
+}

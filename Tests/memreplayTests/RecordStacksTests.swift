@@ -1,0 +1,127 @@
+import Foundation
+import TestSupport
+import MemTrace
+import Testing
+
+/// `memreplay record --stacks`: the stacks of malloc calls from known call chains, compared with
+/// glibc's backtrace() at the same point (Tests/Fixtures/recorder/stacks.c), with and without
+/// frame pointers; the stack namespace across fork and threads; `inspect --stacks`.
+@Suite(.serialized)
+struct RecordStacksTests {
+    static let fixture = RecordTests.fixtures.appendingPathComponent("stacks.c").path
+
+    /// Compiles the stacks fixture at -O2 with or without frame pointers.
+    static func compile(framePointers: Bool, in dir: URL) throws -> String {
+        let out = dir.appendingPathComponent(framePointers ? "stk-fp" : "stk-nofp").path
+        let flag = framePointers ? "-fno-omit-frame-pointer" : "-fomit-frame-pointer"
+        let cc = try Subprocess.run("/usr/bin/cc", ["-O2", flag, "-o", out, fixture, "-ldl"])
+        #expect(cc.status == 0, "\(cc)")
+        return out
+    }
+
+    /// Records `program` with `--stacks mode`; the program's backtrace() lines per call (frames from
+    /// the caller of leaf on) and the recorded stack of each malloc(100 + i), as object+offset.
+    static func record(_ program: String, stacks mode: String, in dir: URL) throws
+        -> (oracle: [[String]], recorded: [[String]], stdout: String, trace: String)
+    {
+        let trace = dir.appendingPathComponent("stk-\(mode).mrt").path
+        let r = try CLI.run(["record", "--accesses", "none", "--stacks", mode, "-o", trace, "--", program])
+        #expect(r.status == 0, "\(r.stderr)")
+        var oracle = [[String]](repeating: [], count: 3)
+        for line in r.stdout.split(separator: "\n") where line.hasPrefix("bt ") {
+            let parts = line.split(separator: " ")
+            if parts.count == 3, let i = Int(parts[1]), i < 3 { oracle[i].append(String(parts[2])) }
+        }
+        let (_, records, reader) = try RecordTests.records(trace)
+        var recorded = [[String]](repeating: [], count: 3)
+        for rec in records {
+            guard case .alloc(let a) = rec.event, a.op == .malloc, (100...102).contains(a.size) else { continue }
+            recorded[Int(a.size - 100)] = reader.stacks.frames(of: a.stack).map { StackCensus.describe($0, in: reader.stacks) }
+        }
+        #expect(reader.stacks.checkInvariants())
+        return (oracle, recorded, r.stdout, trace)
+    }
+
+    /// Without frame pointers (what Debian's binaries are), the `.eh_frame` unwinder gives the
+    /// whole stack backtrace() gives: the fixture's own frames, libc's start-up, _start.
+    @Test(.enabled(if: RecordTests.hasCC)) func dwarfMatchesBacktraceWithoutFramePointers() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let program = try Self.compile(framePointers: false, in: dir)
+        let got = try Self.record(program, stacks: "dwarf", in: dir)
+        for i in 0..<3 {
+            try #require(got.oracle[i].count >= 5, "\(got.stdout)")
+            // Frame 0 is malloc's call site in leaf (backtrace's is a few bytes before it).
+            #expect(got.recorded[i].first?.hasPrefix("stk-nofp+0x") == true, "\(got.recorded[i])")
+            #expect(Array(got.recorded[i].dropFirst()) == got.oracle[i], "call \(i): recorded \(got.recorded[i]) backtrace \(got.oracle[i])")
+        }
+        #expect(got.recorded[0] != got.recorded[1] || got.recorded[0].isEmpty == false)
+    }
+
+    /// With frame pointers the fp walk gives the fixture's frames up to main (glibc's start-up code
+    /// has none, so it ends there or one frame later); so does dwarf.
+    @Test(.enabled(if: RecordTests.hasCC)) func framePointerWalkMatchesBacktraceUpToMain() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let program = try Self.compile(framePointers: true, in: dir)
+        let fp = try Self.record(program, stacks: "fp", in: dir)
+        for i in 0..<3 {
+            // mid, top, main: three frames of the program after leaf's own.
+            try #require(fp.recorded[i].count >= 4, "\(fp.recorded[i])")
+            #expect(Array(fp.recorded[i][1...3]) == Array(fp.oracle[i].prefix(3)), "fp \(fp.recorded[i]) vs \(fp.oracle[i])")
+        }
+        let dwarf = try Self.record(program, stacks: "dwarf", in: dir)
+        for i in 0..<3 { #expect(Array(dwarf.recorded[i].dropFirst()) == dwarf.oracle[i]) }
+    }
+
+    /// --stacks none: no stack table, no stack on any call.
+    @Test(.enabled(if: RecordTests.hasCC)) func noStacksRecordsNone() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let program = try Self.compile(framePointers: false, in: dir)
+        let got = try Self.record(program, stacks: "none", in: dir)
+        #expect(got.recorded.allSatisfy { $0.isEmpty })
+        let (_, _, reader) = try RecordTests.records(got.trace)
+        #expect(reader.stacks.nodes.isEmpty && reader.stacks.objects.isEmpty)
+    }
+
+    /// Threads, a fork and an exec (the lifecycle fixture): every allocation's stack resolves, the
+    /// child's included (it goes on with its parent's trie), and the objects carry build-ids.
+    @Test(.enabled(if: RecordTests.hasCC)) func stacksResolveAcrossThreadsForkAndExec() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let program = try RecordTests.compile("lifecycle", in: dir)
+        let trace = dir.appendingPathComponent("lc.mrt").path
+        let r = try CLI.run(["record", "--accesses", "none", "--stacks", "dwarf", "-o", trace, "--", program, "run", dir.appendingPathComponent("lc.dat").path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("stacks: ") && !r.stdout.contains("unresolved"), "\(r.stdout)")
+        let (_, records, reader) = try RecordTests.records(trace)
+        var pidsWithStacks = Set<UInt32>(), allocs = 0, withStack = 0
+        for rec in records {
+            guard case .alloc(let a) = rec.event, a.op != .free else { continue }
+            allocs += 1
+            if a.stack != .none { withStack += 1; pidsWithStacks.insert(rec.pid.rawValue) }
+        }
+        #expect(allocs > 0 && withStack == allocs, "\(withStack) of \(allocs)")
+        #expect(pidsWithStacks.count >= 2, "\(pidsWithStacks)")
+        let libc = reader.stacks.objects.first { $0.path.hasSuffix("/libc.so.6") }
+        #expect(libc.map { $0.buildID.count == 20 } == true)
+        #expect(reader.stacks.objects.filter { $0.path.hasSuffix("/libc.so.6") }.count == 1, "one libc across processes")
+    }
+
+    /// inspect shows the counts and, with --stacks N, the top stacks frame by frame.
+    @Test(.enabled(if: RecordTests.hasCC)) func inspectShowsTopStacks() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let program = try Self.compile(framePointers: false, in: dir)
+        let got = try Self.record(program, stacks: "dwarf", in: dir)
+        let r = try CLI.run(["inspect", "--stacks", "3", "--stacks-by", "bytes", got.trace])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("stacks: ") && r.stdout.contains("mean depth"), "\(r.stdout)")
+        #expect(r.stdout.contains("#1 k") && r.stdout.contains("    stk-nofp+0x") && r.stdout.contains("    libc.so.6+0x"), "\(r.stdout)")
+        let bad = try CLI.run(["inspect", "--stacks-by", "frames", got.trace])
+        #expect(bad.status == 2, "\(bad.status)")
+        let badRecord = try CLI.run(["record", "--stacks", "lbr", "--", "true"])
+        #expect(badRecord.status == 2 && badRecord.stderr.contains("--stacks lbr"), "\(badRecord.stderr)")
+    }
+}
