@@ -140,7 +140,7 @@ final class DWARFContext {
             if case .reference(let r)? = e.specification { pending.append(Int(clamping: r)) }
             if case .reference(let r)? = e.abstractOrigin { pending.append(Int(clamping: r)) }
         }
-        let result: (String?, Bool) = linkage != nil ? (linkage, true) : (plain, !(plainUnit?.isCPlusPlus ?? false))
+        let result: (String?, Bool) = linkage != nil ? (linkage, true) : (plain, !(plainUnit?.namesAreMangled ?? false))
         names[offset] = result
         return result
     }

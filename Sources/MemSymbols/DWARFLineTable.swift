@@ -59,7 +59,7 @@ struct DWARFLineTable {
             if s.start >= s.end || s.end > rows.count { out.append("sequence \(n) has a bad row range \(s.start)..<\(s.end)") }
             for i in s.start..<min(s.end, rows.count) {
                 if i > s.start && rows[i - 1].address > rows[i].address { out.append("row \(i) of sequence \(n) goes back in address") }
-                if rows[i].address < s.low || rows[i].address >= s.high { out.append("row \(i) lies outside sequence \(n)") }
+                if rows[i].address < s.low || rows[i].address > s.high { out.append("row \(i) lies outside sequence \(n)") }
             }
         }
         return out

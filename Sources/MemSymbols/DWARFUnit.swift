@@ -75,9 +75,11 @@ final class DWARFUnit {
         language = e.language
     }
 
-    /// True for C++ (and Objective-C++) units: names there may need the symbol table's linkage name.
-    var isCPlusPlus: Bool {
+    /// False for languages whose DW_AT_name is the symbol name (C, Ada, Fortran 77, …: binutils'
+    /// list); elsewhere (C++, Rust, Swift) a function known only by DW_AT_name may take the
+    /// name of the symbol at its start.
+    var namesAreMangled: Bool {
         guard let l = language else { return false }
-        return [0x04, 0x1a, 0x21, 0x25, 0x2a, 0x2b].contains(l)
+        return ![0x01, 0x02, 0x03, 0x05, 0x06, 0x07, 0x09, 0x0c, 0x0d, 0x0f, 0x12, 0x1d, 0x8001].contains(l)
     }
 }

@@ -9,6 +9,9 @@ public struct ELFSymbolTable: Sendable {
         public var binding: UInt8
         /// The symbol's index in its table (the tie-break between aliases, as binutils breaks it).
         public var index: Int = 0
+        /// The STT_FILE symbol before it (a source or object file name), as binutils attributes
+        /// it: to local symbols, and to others only before any symbol followed a file symbol.
+        public var sourceFile: String?
     }
 
     /// Sorted by address, then by index in the file's table.
@@ -16,7 +19,7 @@ public struct ELFSymbolTable: Sendable {
     /// `.symtab` or `.dynsym`.
     public let source: String
 
-    static let sttFunc: UInt8 = 2, sttGnuIfunc: UInt8 = 10
+    static let sttFunc: UInt8 = 2, sttFile: UInt8 = 4, sttGnuIfunc: UInt8 = 10
 
     /// Reads `.symtab` when present, else `.dynsym`; an empty table when neither exists.
     public init(_ elf: ELFFile) throws(SymbolError) {
@@ -34,17 +37,26 @@ public struct ELFSymbolTable: Sendable {
         let strings = try elf.contents(of: elf.sections[Int(table.link)])
         var c = ByteCursor(view, file: elf.path, section: table.name)
         var out: [Symbol] = []
+        var file: String?, symbolSeen = false, fileAfterSymbol = false
         while c.remaining >= 24 {
             let start = c.offset
             let nameOffset = try c.u32(), info = try c.u8()
             _ = try c.u8()
             let shndx = try c.u16(), value = try c.u64(), size = try c.u64()
             let kind = info & 15
+            if kind == Self.sttFile {
+                file = strings.cString(at: Int(nameOffset))
+                if symbolSeen { fileAfterSymbol = true }
+                continue
+            }
+            if start > 0 { symbolSeen = true }
             guard kind == Self.sttFunc || kind == Self.sttGnuIfunc, shndx != 0, value != 0 else { continue }
             guard let name = strings.cString(at: Int(nameOffset)) else {
                 throw SymbolError(file: elf.path, section: table.name, offset: start, "symbol name offset \(nameOffset) lies outside the string table")
             }
-            out.append(Symbol(address: value, size: size, name: name, binding: info >> 4, index: start / 24))
+            let binding = info >> 4
+            out.append(Symbol(address: value, size: size, name: name, binding: binding, index: start / 24,
+                              sourceFile: binding == 0 || !fileAfterSymbol ? file : nil))
         }
         out.sort { ($0.address, $0.index) < ($1.address, $1.index) }
         symbols = out

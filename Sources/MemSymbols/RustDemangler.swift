@@ -68,8 +68,31 @@ private struct V0Printer {
     var i = 0
     var out = ""
     var depth = 0
+    /// Lifetimes bound by enclosing `for<…>` binders (de Bruijn indices count from the innermost).
+    var boundLifetimes = 0
 
     init(_ bytes: [UInt8]) { b = bytes }
+
+    /// `'_` for index 0, else `'a`, `'b`… by binding depth.
+    func lifetimeName(_ index: UInt64) -> String {
+        guard index > 0, index <= UInt64(boundLifetimes) else { return "'_" }
+        let n = boundLifetimes - Int(index)
+        return n < 26 ? "'" + String(UnicodeScalar(UInt8(ascii: "a") + UInt8(n))) : "'_\(n)"
+    }
+
+    /// A `G` binder: `for<'a, …> ` for the lifetimes it introduces.
+    mutating func binder() throws(Failure) -> Int {
+        guard eat("G") else { return 0 }
+        let count = Int(clamping: try base62() &+ 1)
+        guard count < 64 else { throw Failure() }
+        var names: [String] = []
+        for _ in 0..<count {
+            boundLifetimes += 1
+            names.append(lifetimeName(1))
+        }
+        out += "for<" + names.joined(separator: ", ") + "> "
+        return count
+    }
 
     struct Failure: Error {}
 
@@ -121,10 +144,15 @@ private struct V0Printer {
         if eat("u") { throw Failure() }  // punycode
         var n = 0
         guard let c = peek, c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") else { throw Failure() }
-        while let c = peek, c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9") {
-            n = n * 10 + Int(c - UInt8(ascii: "0"))
+        // A decimal number is "0" alone or starts with 1-9 (so "00" is two empty identifiers).
+        if c == UInt8(ascii: "0") {
             i += 1
-            if n > b.count { throw Failure() }
+        } else {
+            while let d = peek, d >= UInt8(ascii: "0"), d <= UInt8(ascii: "9") {
+                n = n * 10 + Int(d - UInt8(ascii: "0"))
+                i += 1
+                if n > b.count { throw Failure() }
+            }
         }
         _ = eat("_")
         guard i + n <= b.count else { throw Failure() }
@@ -133,8 +161,9 @@ private struct V0Printer {
     }
 
     mutating func backref(_ body: (inout V0Printer) throws(Failure) -> Void) throws(Failure) {
+        // Offsets count from just after the "_R" prefix.
         let start = i - 1
-        let target = Int(clamping: try base62())
+        let target = 2 + Int(clamping: try base62())
         guard target < start, depth < 64 else { throw Failure() }
         let saved = i
         i = target
@@ -195,7 +224,7 @@ private struct V0Printer {
     }
 
     mutating func genericArg() throws(Failure) {
-        if eat("L") { _ = try base62(); out += "'_"; return }
+        if eat("L") { out += lifetimeName(try base62()); return }
         if eat("K") { try const(); return }
         try type()
     }
@@ -218,8 +247,12 @@ private struct V0Printer {
         switch c {
         case UInt8(ascii: "R"), UInt8(ascii: "Q"):
             i += 1
-            out += c == UInt8(ascii: "R") ? "&" : "&mut "
-            if eat("L") { _ = try base62() }
+            out += "&"
+            if eat("L") {
+                let l = try base62()
+                if l != 0 { out += lifetimeName(l) + " " }
+            }
+            if c == UInt8(ascii: "Q") { out += "mut " }
             try type()
         case UInt8(ascii: "P"), UInt8(ascii: "O"):
             i += 1
@@ -249,7 +282,8 @@ private struct V0Printer {
             out += n == 1 ? ",)" : ")"
         case UInt8(ascii: "F"):
             i += 1
-            if eat("G") { _ = try base62() }
+            let bound = try binder()
+            defer { boundLifetimes -= bound }
             if eat("U") { out += "unsafe " }
             if eat("K") {
                 out += "extern \""
@@ -268,16 +302,25 @@ private struct V0Printer {
         case UInt8(ascii: "D"):
             i += 1
             out += "dyn "
-            if eat("G") { _ = try base62() }
+            let bound = try binder()
+            defer { boundLifetimes -= bound }
             var n = 0
             while !eat("E") {
                 if n > 0 { out += " + " }
                 try path(inValue: false)
+                var open = false
                 while eat("p") {
-                    out += "<" + (try identifier()) + " = "
+                    // Associated type bindings join the trait's generic arguments: Fn<(A,), Output = R>.
+                    if !open {
+                        if out.hasSuffix(">") { out.removeLast(); out += ", " } else { out += "<" }
+                        open = true
+                    } else {
+                        out += ", "
+                    }
+                    out += (try identifier()) + " = "
                     try type()
-                    out += ">"
                 }
+                if open { out += ">" }
                 n += 1
             }
             guard eat("L") else { throw Failure() }

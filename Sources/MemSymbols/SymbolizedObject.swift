@@ -54,7 +54,8 @@ public final class SymbolizedObject {
         let symbol = symbols.symbol(covering: offset)
         guard !raw.isEmpty else {
             guard let symbol else { return [SymbolFrame(object: ref, offset: offset)] }
-            return [SymbolFrame(object: ref, offset: offset, function: Demangler.readable(symbol.name), rawFunction: symbol.name)]
+            return [SymbolFrame(object: ref, offset: offset, function: Demangler.readable(symbol.name), rawFunction: symbol.name,
+                                file: symbol.sourceFile)]
         }
         return raw.enumerated().map { i, r in
             var name = r.name
@@ -63,8 +64,10 @@ public final class SymbolizedObject {
                 // the symbol that starts its first range, as binutils does for the innermost frame.
                 if name == nil || (raw.count == 1 && !r.nameIsLinkage && r.functionLows.first == symbol.address) { name = symbol.name }
             }
+            // No file from DWARF for the innermost frame: the symbol's STT_FILE (binutils' fallback).
+            let file = r.file ?? (i == 0 ? symbol?.sourceFile : nil)
             return SymbolFrame(object: ref, offset: offset, function: name.map(Demangler.readable), rawFunction: name,
-                               file: r.file, line: r.line, discriminator: r.discriminator, isInlined: r.isInlined)
+                               file: file, line: r.line, discriminator: r.discriminator, isInlined: r.isInlined)
         }
     }
 
