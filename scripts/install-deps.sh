@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages memreplay builds against, when they are missing:
-# libzstd-dev and libsqlite3-dev (with pkg-config). Uses apt-get as root, or sudo.
+# libzstd-dev, libsqlite3-dev and zlib1g-dev (with pkg-config). Uses apt-get as root, or sudo.
 set -euo pipefail
 
 missing=()
@@ -8,9 +8,14 @@ command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 if command -v pkg-config >/dev/null 2>&1; then
     pkg-config --exists libzstd || missing+=(libzstd-dev)
     pkg-config --exists sqlite3 || missing+=(libsqlite3-dev)
+    # zlib: compressed debug sections (gcc -gz) in MemSymbols.
+    pkg-config --exists zlib || missing+=(zlib1g-dev)
 else
-    missing+=(libzstd-dev libsqlite3-dev)
+    missing+=(libzstd-dev libsqlite3-dev zlib1g-dev)
 fi
+# Compilers and binutils' addr2line/objcopy for the symbolizer's fixtures and oracle.
+command -v g++ >/dev/null 2>&1 || missing+=(g++)
+command -v addr2line >/dev/null 2>&1 || missing+=(binutils)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 # Real programs and independent counters the recorder tests use.
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)

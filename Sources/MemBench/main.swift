@@ -1,6 +1,6 @@
 // memreplay-bench: speed and size figures for the README, each measured in this run.
 //
-// Usage: memreplay-bench [decode-events] [store-rows] | vm | pressure | replay [events] | encode [events]
+// Usage: memreplay-bench [decode-events] [store-rows] | vm | pressure | symbols [file] [count] | replay [events] | encode [events]
 //        | scale [events…] [--summary-only] [--hw] | queries [events] [--dir DIR] [--queries DIR] [--rounds N]
 // Speed goals are judged by ratios against baselines measured in the same run (the machines are
 // shared and noisy); absolute rates are printed alongside for context.
@@ -164,6 +164,7 @@ if args.count > 1 && args[1] == "scale" { runScale(Array(args.dropFirst(2))); ex
 if args.count > 1 && args[1] == "replay" { runReplay(events: args.count > 2 ? Int(args[2]) ?? 2_000_000 : 2_000_000); exit(0) }
 if args.count > 1 && args[1] == "vm" { runVirtualMemory(); exit(0) }
 if args.count > 1 && args[1] == "pressure" { runPressure(); exit(0) }
+if args.count > 1 && args[1] == "symbols" { runSymbolize(Array(args.dropFirst(2))); exit(0) }
 
 print("memreplay-bench — every figure below was measured in this run")
 print("")
