@@ -5,8 +5,10 @@
 # Used to check a schema change (issue 15: one row per event) against the build before it:
 #   git archive <old-commit> | tar -x -C /tmp/old && (cd /tmp/old && swift build -c release --scratch-path .build-old)
 #   scripts/compare-queries.sh /tmp/old/.build-old/release/memreplay .build/release/memreplay
+# The old build's databases are asked the query files of its own tree (OLD_QUERIES, default
+# queries/ here): a query rewritten for the new schema must give the rows the old one gave.
 # Prints one line per trace and run, and the first differing lines of any difference; exit 1 on one.
-# Usage: scripts/compare-queries.sh OLD_MEMREPLAY NEW_MEMREPLAY [TRACE…]
+# Usage: [OLD_QUERIES=/tmp/old/queries] scripts/compare-queries.sh OLD_MEMREPLAY NEW_MEMREPLAY [TRACE…]
 set -euo pipefail
 old="$1"; new="$2"; shift 2
 traces=("$@"); [ ${#traces[@]} -gt 0 ] || traces=(traces/*.mrt)
@@ -17,10 +19,10 @@ status=0
 # Every row of every query and view, in the order it returns them (views ordered by all columns:
 # their own order is not part of their definition).
 answers() {
-    local bin="$1" db="$2"
+    local bin="$1" db="$2" dir="$3"
     for q in queries/*.sql; do
         echo "== $q"
-        "$bin" query "$db" "$q" --format csv
+        "$bin" query "$db" "$dir/$(basename "$q")" --format csv
     done
     for v in "${views[@]}"; do
         echo "== $v"
@@ -33,8 +35,8 @@ for trace in "${traces[@]}"; do
         opts=(); [ "$mode" = hw ] && opts=(--set hw.preset=seed-x86info)
         "$old" replay "$trace" -o "$work/old.db" --quiet "${opts[@]}"
         "$new" replay "$trace" -o "$work/new.db" --quiet "${opts[@]}"
-        answers "$old" "$work/old.db" > "$work/old.txt"
-        answers "$new" "$work/new.db" > "$work/new.txt"
+        answers "$old" "$work/old.db" "${OLD_QUERIES:-queries}" > "$work/old.txt"
+        answers "$new" "$work/new.db" queries > "$work/new.txt"
         if cmp -s "$work/old.txt" "$work/new.txt"; then
             echo "compare-queries: $name ($mode): $(grep -c '^== ' "$work/new.txt") queries and views, $(wc -l < "$work/new.txt") lines, identical"
         else
