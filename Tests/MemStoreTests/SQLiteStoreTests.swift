@@ -111,7 +111,7 @@ import Testing
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = try StoreFixture.build(in: dir.path)
-        #expect(try rows(db, "SELECT seq, kind, family, pid, tid, time FROM v_events WHERE seq IN (2, 16)")
+        #expect(try rows(db, "SELECT seq, kind, family, pid, tid, time FROM v_events WHERE seq IN (2, 16) ORDER BY seq")
             == [["2", "phase", "control", "100", "100", "2000"], ["16", "munmap", "memory", "100", "100", "12000"]])
         #expect(try rows(db, "SELECT seq, pid, kind, fault, vma FROM v_accesses WHERE seq = 12")
             == [["12", "101", "store", "cow_copy", "4"]])
