@@ -1,15 +1,16 @@
 -- cow-after-fork.sql — copy-on-write faults after each fork, in the child and in the parent.
--- Reads: process_events, process_ops, events, faults, fault_kinds.
+-- Reads: process_events, process_ops, faults, fault_kinds (and every family table's last seq).
 -- A fork's window runs from the fork to the parent's next fork (or the end of the run).
 -- Columns: fork_seq, parent, child, write_protected (private PTEs write-protected by the fork),
 --          child_copies, child_reuses, parent_copies, parent_reuses (cow_copy / zero_page_copy count
 --          as copies; cow_reuse / thp_reuse as reuses), until_seq. Ordered by fork_seq.
 WITH forks AS (
-    SELECT pe.seq AS fork_seq, e.pid AS parent, pe.process AS child, pe.pages AS write_protected,
-           coalesce(lead(pe.seq) OVER (PARTITION BY e.pid ORDER BY pe.seq),
-                    (SELECT coalesce(max(seq), 0) + 1 FROM events)) AS until_seq
+    SELECT pe.seq AS fork_seq, pe.pid AS parent, pe.process AS child, pe.pages AS write_protected,
+           coalesce(lead(pe.seq) OVER (PARTITION BY pe.pid ORDER BY pe.seq),
+                    max((SELECT coalesce(max(seq), 0) FROM accesses), (SELECT coalesce(max(seq), 0) FROM process_events),
+                        (SELECT coalesce(max(seq), 0) FROM alloc_calls), (SELECT coalesce(max(seq), 0) FROM memory_calls),
+                        (SELECT coalesce(max(seq), 0) FROM file_calls), (SELECT coalesce(max(seq), 0) FROM control_events)) + 1) AS until_seq
     FROM process_events pe
-    JOIN events e ON e.seq = pe.seq
     JOIN process_ops o ON o.id = pe.op
     WHERE o.name IN ('fork', 'vfork')
 ),

@@ -1,5 +1,5 @@
 -- event-mix.sql — how many events of each kind the trace holds, and their share of all events.
--- Reads: events, event_kinds.
+-- Reads: events (the view over the family tables), event_kinds.
 -- Columns: family, kind, events, percent (of all events, two decimals). Most frequent first.
 SELECT k.family,
        k.name AS kind,

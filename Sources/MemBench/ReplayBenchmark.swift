@@ -2,10 +2,12 @@
 import Glibc
 #endif
 import Foundation
+import MemStore
 
 /// End-to-end replay speed (issue 15): the whole `memreplay replay` command — decode, models,
 /// SQLite store — over a synthesized access trace, with and without the full hardware model
-/// (`hw.preset=seed-x86info`: one more row per access), best of `rounds` each, interleaved.
+/// (`hw.preset=seed-x86info`: the access rows carry its outcome columns), best of `rounds` each,
+/// interleaved; and the database's bytes per access event (file size over `accesses` rows).
 ///
 /// Reports wall-clock events/s (what the user waits for) and the CPU seconds the command used
 /// (user + system, from `getrusage(RUSAGE_CHILDREN)`): CPU above wall time is the models and the
@@ -20,6 +22,8 @@ public struct ReplayBenchmark {
         public var events: UInt64
         /// Best wall seconds and the CPU seconds of that run, without and with the hardware model.
         public var plain: (wall: Double, cpu: Double), hardware: (wall: Double, cpu: Double)
+        /// Database file bytes over access events, without and with the hardware model.
+        public var plainBytesPerAccess = 0.0, hardwareBytesPerAccess = 0.0
         public var plainRate: Double { Double(events) / plain.wall }
         public var hardwareRate: Double { Double(events) / hardware.wall }
     }
@@ -50,13 +54,27 @@ public struct ReplayBenchmark {
         let trace = directory + "/locality.mrt", db = directory + "/run.db"
         _ = try run(memreplay, ["synth", "locality", "--events", String(events), "--seed", "7", "-o", trace])
         var best = (plain: (wall: Double.infinity, cpu: 0.0), hardware: (wall: Double.infinity, cpu: 0.0))
+        var bytes = (plain: 0.0, hardware: 0.0)
         for _ in 0..<rounds {
             let p = try run(memreplay, ["replay", trace, "-o", db, "--quiet"])
             if p.wall < best.plain.wall { best.plain = p }
+            bytes.plain = try bytesPerAccess(db)
             let h = try run(memreplay, ["replay", trace, "-o", db, "--quiet", "--set", "hw.preset=seed-x86info"])
             if h.wall < best.hardware.wall { best.hardware = h }
+            bytes.hardware = try bytesPerAccess(db)
         }
         let total = PressureBenchmark().counters(db, ["events.total"])["events.total"] ?? Double(events)
-        return Result(events: UInt64(total), plain: best.plain, hardware: best.hardware)
+        var result = Result(events: UInt64(total), plain: best.plain, hardware: best.hardware)
+        result.plainBytesPerAccess = bytes.plain
+        result.hardwareBytesPerAccess = bytes.hardware
+        return result
+    }
+
+    /// The database's size in bytes over its `accesses` rows.
+    func bytesPerAccess(_ db: String) throws -> Double {
+        let size = (try FileManager.default.attributesOfItem(atPath: db)[.size] as? NSNumber)?.doubleValue ?? 0
+        let rows = try QueryRunner.execute(database: db, sql: "SELECT count(*) FROM accesses").first?.rows.first?.first
+        guard case .integer(let n)? = rows, n > 0 else { return 0 }
+        return size / Double(n)
     }
 }

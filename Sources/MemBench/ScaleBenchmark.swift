@@ -14,7 +14,7 @@ import MemBenchKit
 /// smallest size to the largest, peak RSS under 2 GiB.
 public struct ScaleBenchmark {
     public var sizes = [1_000_000, 10_000_000]
-    /// Also replay with every row (the database grows by ~43 bytes per access event).
+    /// Also replay with every row (the database grows by ~33 bytes per access event, schema 7).
     public var allRows = true
     /// Extra `memreplay replay` arguments (for instance `--set hw.preset=seed-x86info`).
     public var replayArguments: [String] = []

@@ -11,18 +11,17 @@ import Darwin
 
 /// Times `rows` access-event outcomes written through `SQLiteStore` against a bare C-API loop.
 ///
-/// Both sides write the same rows (one `events` and one `accesses` row per event) into a fresh
-/// temporary file, with the same PRAGMAs, the same schema and the same prepared INSERTs
+/// Both sides write the same rows (one `accesses` row per event, schema version 7) into a fresh
+/// temporary file, with the same PRAGMAs, the same schema and the same prepared INSERT
 /// (`StoreSchema`), in one transaction. Each timing runs from opening the database to having it
-/// complete on disk (the store's `finish`, the bare loop's COMMIT and close). Rates count both rows
-/// of each event, identically for the two sides.
+/// complete on disk (the store's `finish`, the bare loop's COMMIT and close).
 /// The store is timed twice: with its writer thread (the replay's configuration) and writing on
 /// the caller's thread (`writerThread: false`: the multi-row statements alone).
 public func storeBenchmark(rows: Int) -> (storeRowsPerSecond: Double, callerThreadRowsPerSecond: Double,
                                           bareRowsPerSecond: Double) {
     let dir = benchmarkDirectory()
     defer { rmdir(dir) }
-    let rowsWritten = Double(2 * rows)
+    let rowsWritten = Double(rows)
     let storeSeconds = storeInsert(path: dir + "/store.db", rows: rows, writerThread: true)
     let callerSeconds = storeInsert(path: dir + "/caller.db", rows: rows, writerThread: false)
 
@@ -90,30 +89,23 @@ private func bareInsert(path: String, rows: Int) {
     }
     exec(StoreSchema.bulkLoadPragmas)
     exec("BEGIN")
-    exec(StoreSchema.tables)
-    let events = prepare(StoreSchema.insertEvent)
+    exec(StoreSchema.tables(hardware: false))
     let accesses = prepare(StoreSchema.insertAccess)
     for i in 0..<rows {
         let v = benchmarkValues(i)
-        let seq = Int64(v.seq)
-        sqlite3_bind_int64(events, 1, seq)
-        sqlite3_bind_int64(events, 2, Int64(EventKind.accessBase + v.kind))
-        sqlite3_bind_int64(events, 3, 1000)
-        sqlite3_bind_int64(events, 4, 1000)
-        sqlite3_bind_int64(events, 5, Int64(bitPattern: v.time))
-        if sqlite3_step(events) != SQLITE_DONE { fatalError("bare benchmark: events") }
-        sqlite3_reset(events)
-        sqlite3_bind_int64(accesses, 1, seq)
-        sqlite3_bind_int64(accesses, 2, Int64(v.kind))
-        sqlite3_bind_int64(accesses, 3, Int64(bitPattern: v.address))
-        sqlite3_bind_int64(accesses, 4, 8)
-        sqlite3_bind_int64(accesses, 5, Int64(v.fault))
-        sqlite3_bind_int64(accesses, 6, Int64(bitPattern: v.frame))
-        sqlite3_bind_int64(accesses, 7, Int64(v.vma))
+        sqlite3_bind_int64(accesses, 1, Int64(v.seq))
+        sqlite3_bind_int64(accesses, 2, 1000)
+        sqlite3_bind_int64(accesses, 3, 1000)
+        sqlite3_bind_int64(accesses, 4, Int64(bitPattern: v.time))
+        sqlite3_bind_int64(accesses, 5, Int64(v.kind))
+        sqlite3_bind_int64(accesses, 6, Int64(bitPattern: v.address))
+        sqlite3_bind_int64(accesses, 7, 8)
+        sqlite3_bind_int64(accesses, 8, Int64(v.fault))
+        sqlite3_bind_int64(accesses, 9, Int64(bitPattern: v.frame))
+        sqlite3_bind_int64(accesses, 10, Int64(v.vma))
         if sqlite3_step(accesses) != SQLITE_DONE { fatalError("bare benchmark: accesses") }
         sqlite3_reset(accesses)
     }
-    sqlite3_finalize(events)
     sqlite3_finalize(accesses)
     exec("COMMIT")
     sqlite3_close_v2(db)

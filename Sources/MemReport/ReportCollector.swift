@@ -89,9 +89,14 @@ public struct ReportCollector {
         let header = json(row[4].text)
         let host = header["host"] as? [String: Any] ?? [:]
         let commandLine = (header["commandLine"] as? [String] ?? []).joined(separator: " ")
-        let first = try db.integer("SELECT time FROM events ORDER BY seq LIMIT 1")
+        // Schema 7 has one row per event in its family's table (`events` is a view over them): the
+        // first and last event are read from each table's ends instead of sorting the whole view.
+        let eventsTable = try db.integer("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'events'") > 0
+        let firstSQL = eventsTable ? "SELECT time FROM events ORDER BY seq LIMIT 1" : StoreSchema.eventTime(last: false)
+        let lastSQL = eventsTable ? "SELECT time FROM events ORDER BY seq DESC LIMIT 1" : StoreSchema.eventTime(last: true)
+        let first = try db.integer(firstSQL)
         // The final snapshot carries the last event's time, also when `--rows` kept no row of it.
-        let last = try db.integer("SELECT max(coalesce((SELECT time FROM events ORDER BY seq DESC LIMIT 1), 0), coalesce((SELECT max(time) FROM counter_samples), 0))")
+        let last = try db.integer("SELECT max(coalesce((\(lastSQL)), 0), coalesce((SELECT max(time) FROM counter_samples), 0))")
         var hostText = ""
         if let name = host["hostname"] as? String, !name.isEmpty {
             hostText = "\(name) \(host["kernelRelease"] as? String ?? "") \(host["architecture"] as? String ?? ""), "

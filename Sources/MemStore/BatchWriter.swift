@@ -17,22 +17,28 @@ final class BatchWriter: @unchecked Sendable {
     static let rowsPerStatement = 32
 
     let db: SQLiteDatabase
-    private var single: [SQLiteStatement] = []
-    private var multi: [SQLiteStatement] = []
+    /// Indexed by `StoreTable.rawValue`; nil for `hardwareAccesses` in a store without hardware columns.
+    private var single: [SQLiteStatement?] = []
+    private var multi: [SQLiteStatement?] = []
     private let wordsPerRow: [Int]
     private let allIntegers: [Bool]
     private let columns: [[StoreTable.Column]]
     private var thread: pthread_t?
     private(set) var queue: BatchQueue?
 
-    /// Prepares each table's statements (the tables exist, inside the open transaction).
-    init(db: SQLiteDatabase) throws {
+    /// Prepares each table's statements (the tables exist, inside the open transaction); without
+    /// `hardware` the access rows have no hardware columns and `hardwareAccesses` has no statement.
+    init(db: SQLiteDatabase, hardware: Bool) throws {
         self.db = db
         wordsPerRow = StoreTable.allCases.map(\.wordsPerRow)
         allIntegers = StoreTable.allCases.map(\.allIntegers)
         columns = StoreTable.allCases.map(\.columns)
         do {
             for table in StoreTable.allCases {
+                if table == .hardwareAccesses && !hardware {
+                    single.append(nil); multi.append(nil)
+                    continue
+                }
                 single.append(try db.prepare(table.insert))
                 multi.append(try db.prepare(BatchWriter.multiRowInsert(table.insert, columns: table.columns.count,
                                                                        rows: BatchWriter.rowsPerStatement)))
@@ -68,10 +74,13 @@ final class BatchWriter: @unchecked Sendable {
         let t = table.rawValue
         let width = wordsPerRow[t]
         let k = BatchWriter.rowsPerStatement
+        guard let one = single[t], let many = multi[t] else {
+            throw db.error(SQLITE_ERROR, "cannot insert into \(table.name): the table has no hardware columns")
+        }
         var row = 0
         try rows.words.withUnsafeBufferPointer { words in
             while rows.count - row >= k {
-                let s = multi[t]
+                let s = many
                 if allIntegers[t] {
                     let base = row * width
                     for i in 0..<(k * width) { sqlite3_bind_int64(s.handle, Int32(i + 1), words[base + i]) }
@@ -82,7 +91,7 @@ final class BatchWriter: @unchecked Sendable {
                 row += k
             }
             while row < rows.count {
-                let s = single[t]
+                let s = one
                 if allIntegers[t] {
                     let base = row * width
                     for i in 0..<width { sqlite3_bind_int64(s.handle, Int32(i + 1), words[base + i]) }
@@ -172,8 +181,8 @@ final class BatchWriter: @unchecked Sendable {
 
     /// Finalizes the statements (after `stop`).
     func finalize() {
-        for s in single { s.finalize() }
-        for s in multi { s.finalize() }
+        for s in single { s?.finalize() }
+        for s in multi { s?.finalize() }
         single.removeAll()
         multi.removeAll()
     }

@@ -1,3 +1,5 @@
+import MemTrace
+
 /// Rows on their way from the replay to the SQLite writer: per table, integer words row after row
 /// and the texts they refer to.
 ///
@@ -36,6 +38,12 @@ struct TableRows: Sendable {
     /// An integer column; unsigned values keep their bit pattern, as `sqlite3_bind_int64` stored them.
     @inline(__always) mutating func put<I: FixedWidthInteger>(_ value: I) {
         words.append(Int64(truncatingIfNeeded: value))
+    }
+
+    /// The columns every event's row starts with: `seq`, `pid`, `tid`, `time`.
+    @inline(__always) mutating func putEvent(_ seq: Int64, _ rec: TraceRecord) {
+        words.append(seq); words.append(Int64(truncatingIfNeeded: rec.pid.rawValue))
+        words.append(Int64(truncatingIfNeeded: rec.tid.rawValue)); words.append(Int64(truncatingIfNeeded: rec.time))
     }
 
     /// A text column.

@@ -3,7 +3,7 @@ import MemTrace
 
 /// The event families whose per-event rows a run database keeps (`memreplay replay --rows`).
 ///
-/// A family left out writes no `events` row and no row in its family table for its events;
+/// A family left out writes no row in its family table for its events (schema 7: one row per event);
 /// faults, VMAs, processes, threads, files, strings, stalls, OOM kills, counter snapshots and
 /// metrics are always written. Access outcomes of a run without `access` rows are aggregated
 /// exactly into `access_summary` (`AccessSummary`). The names are `event_kinds.family`'s.

@@ -38,24 +38,32 @@ extension SQLiteStore {
         try flushIfFull()
     }
 
-    @inline(__always) func recordProcess(_ seq: Int64, _ p: ProcessEvent, _ r: ProcessResult) {
+    /// An access row without a hardware outcome.
+    @inline(__always) func recordAccess(_ seq: Int64, _ rec: TraceRecord, _ a: MemoryAccess, _ t: Translation) {
+        add(.accesses) { r in
+            r.putEvent(seq, rec); r.put(a.kind.rawValue); r.put(a.address.rawValue); r.put(a.size)
+            r.put(t.fault.rawValue); r.put(t.frame.rawValue); r.put(t.vma.rawValue)
+        }
+    }
+
+    @inline(__always) func recordProcess(_ seq: Int64, _ rec: TraceRecord, _ p: ProcessEvent, _ r: ProcessResult) {
         add(.processEvents) { s in
-            s.put(seq); s.put(p.op.rawValue); s.put(p.process.rawValue); s.put(p.thread.rawValue)
+            s.putEvent(seq, rec); s.put(p.op.rawValue); s.put(p.process.rawValue); s.put(p.thread.rawValue)
             s.put(p.image.rawValue); s.put(p.status); s.put(r.pid.rawValue); s.put(r.pages); s.put(r.errno)
         }
     }
 
-    @inline(__always) func recordAlloc(_ seq: Int64, _ a: AllocationCall, _ r: AllocationResult) {
+    @inline(__always) func recordAlloc(_ seq: Int64, _ rec: TraceRecord, _ a: AllocationCall, _ r: AllocationResult) {
         add(.allocCalls) { s in
-            s.put(seq); s.put(a.op.rawValue); s.put(a.pointer.rawValue); s.put(a.size)
+            s.putEvent(seq, rec); s.put(a.op.rawValue); s.put(a.pointer.rawValue); s.put(a.size)
             s.put(a.count); s.put(a.alignment); s.put(a.result.rawValue); s.put(a.error)
             s.put(r.blockSize); s.put(r.liveBytes)
         }
     }
 
-    @inline(__always) func recordMemory(_ seq: Int64, _ m: MemoryCall, _ r: SyscallResult) {
+    @inline(__always) func recordMemory(_ seq: Int64, _ rec: TraceRecord, _ m: MemoryCall, _ r: SyscallResult) {
         add(.memoryCalls) { s in
-            s.put(seq); s.put(m.op.rawValue); s.put(m.address.rawValue); s.put(m.length)
+            s.putEvent(seq, rec); s.put(m.op.rawValue); s.put(m.address.rawValue); s.put(m.length)
             s.put(m.newLength); s.put(m.prot.rawValue); s.put(m.flags); s.put(m.file.rawValue)
             s.put(m.offset); s.put(m.name.rawValue); s.put(m.result); s.put(r.result)
             s.put(r.errno); s.put(r.vma.rawValue); s.put(r.pagesFreed); s.put(r.pagesPopulated)
@@ -63,9 +71,9 @@ extension SQLiteStore {
         }
     }
 
-    @inline(__always) func recordFile(_ seq: Int64, _ f: FileCall, _ r: FileResult) {
+    @inline(__always) func recordFile(_ seq: Int64, _ rec: TraceRecord, _ f: FileCall, _ r: FileResult) {
         add(.fileCalls) { s in
-            s.put(seq); s.put(f.op.rawValue); s.put(f.file.rawValue); s.put(f.path.rawValue)
+            s.putEvent(seq, rec); s.put(f.op.rawValue); s.put(f.file.rawValue); s.put(f.path.rawValue)
             s.put(f.offset); s.put(f.length); s.put(f.size); s.put(f.flags); s.put(f.result)
             s.put(r.pagesCached); s.put(r.pagesRead)
             // pages_changed: the three counts in one, as schema version 2 stored them (one is non-zero).

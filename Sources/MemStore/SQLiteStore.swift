@@ -37,6 +37,9 @@ public final class SQLiteStore: OutcomeSink {
     public static let queuedBatches = 4
     /// The event families whose per-event rows are kept (`--rows`); the others' events write no row.
     public let rows: RowFamilies
+    /// Whether the access rows carry the hardware model's outcome columns from the start (else
+    /// they are added, empty, by `finish`).
+    public let hardwareColumns: Bool
     /// The access outcomes aggregated when `rows` leaves out `access` (else empty).
     public internal(set) var accessSummary = AccessSummary()
 
@@ -56,9 +59,13 @@ public final class SQLiteStore: OutcomeSink {
 
     /// Creates the temporary database next to `path`, with the schema and the enum tables filled.
     /// With `writerThread` false the rows are written on the caller's thread (for comparison).
-    /// `rows` names the event families whose per-event rows are kept (`RowFamilies`).
-    public init(path: String, snapshotEvery: Int = 10_000, writerThread: Bool = true, rows: RowFamilies = .all) throws {
+    /// `rows` names the event families whose per-event rows are kept (`RowFamilies`). `hardware`
+    /// says whether the hardware model runs: only then do the access rows carry its outcome columns
+    /// (a modelled outcome recorded without them is an error).
+    public init(path: String, snapshotEvery: Int = 10_000, writerThread: Bool = true, rows: RowFamilies = .all,
+                hardware: Bool = false) throws {
         self.path = path
+        self.hardwareColumns = hardware
         self.rows = rows
         self.temporaryPath = "\(path).tmp-\(getpid())"
         self.snapshotEvery = snapshotEvery
@@ -80,14 +87,14 @@ public final class SQLiteStore: OutcomeSink {
         do {
             try db.exec(StoreSchema.bulkLoadPragmas)
             try db.exec("BEGIN")
-            try db.exec(StoreSchema.tables)
+            try db.exec(StoreSchema.tables(hardware: hardware))
             try db.exec(StoreSchema.hardwareTables)
             try db.exec(StoreSchema.oomTables)
             try db.exec(StoreSchema.allocatorTables)
             try db.exec(StoreSchema.stallTables)
             if !rows.contains(.access) { try db.exec(StoreSchema.accessSummaryTable) }
             if rows != .all { try db.exec(StoreSchema.keptRowsTable) }
-            writer = try BatchWriter(db: db)
+            writer = try BatchWriter(db: db, hardware: hardware)
         } catch {
             db.close()
             unlink(temporaryPath)
@@ -143,42 +150,37 @@ public final class SQLiteStore: OutcomeSink {
         let rec = outcome.record
         if rows != .all && !keepsRows(outcome) { return }
         let seq = Int64(bitPattern: outcome.seq)
-        add(.events) { r in
-            r.put(seq); r.put(rec.event.kind.rawValue); r.put(rec.pid.rawValue); r.put(rec.tid.rawValue); r.put(rec.time)
-        }
         eventCount &+= 1
         switch (rec.event, outcome.detail) {
         case (.access(let a), .access(let t, let hardware)):
-            add(.accesses) { r in
-                r.put(seq); r.put(a.kind.rawValue); r.put(a.address.rawValue); r.put(a.size)
-                r.put(t.fault.rawValue); r.put(t.frame.rawValue); r.put(t.vma.rawValue)
+            if hardware.isModelled {
+                guard hardwareColumns else { throw noHardwareColumns() }
+                recordAccess(seq, rec, a, t, hardware)
+            } else {
+                recordAccess(seq, rec, a, t)
             }
-            if hardware.isModelled { recordHardware(seq, hardware) }
         case (.access(let a), _):
-            add(.accesses) { r in
-                r.put(seq); r.put(a.kind.rawValue); r.put(a.address.rawValue); r.put(a.size)
-                r.put(Int64(0)); r.put(Int64(0)); r.put(Int64(0))
-            }
+            recordAccess(seq, rec, a, Translation(fault: .none, frame: PageFrameNumber(0), vma: .none))
         case (.process(let p), let detail):
             let r: ProcessResult
             if case .process(let x) = detail { r = x } else { r = ProcessResult(pid: .none) }
-            recordProcess(seq, p, r)
+            recordProcess(seq, rec, p, r)
         case (.alloc(let a), let detail):
             let r: AllocationResult
             if case .alloc(let x) = detail { r = x } else { r = AllocationResult(blockSize: 0, liveBytes: 0) }
-            recordAlloc(seq, a, r)
+            recordAlloc(seq, rec, a, r)
             recordAllocOutcome(seq, r)
         case (.memory(let m), let detail):
             let r: SyscallResult
             if case .memory(let x) = detail { r = x } else { r = SyscallResult(result: m.result) }
-            recordMemory(seq, m, r)
+            recordMemory(seq, rec, m, r)
         case (.file(let f), let detail):
             let r: FileResult
             if case .file(let x) = detail { r = x } else { r = FileResult() }
-            recordFile(seq, f, r)
+            recordFile(seq, rec, f, r)
         case (.control(let c), _):
             add(.controlEvents) { r in
-                r.put(seq); r.put(c.op.rawValue); r.put(c.name.rawValue); r.put(c.key.rawValue)
+                r.putEvent(seq, rec); r.put(c.op.rawValue); r.put(c.name.rawValue); r.put(c.key.rawValue)
                 r.put(c.value); r.put(c.target.rawValue)
             }
         }
@@ -234,8 +236,10 @@ public final class SQLiteStore: OutcomeSink {
             run.bind(1, endedAt); run.bind(2, eventCount)
             try check(run.execute(), "runs")
             try db.exec(StoreSchema.indexes)
+            if !hardwareColumns { try db.exec(StoreSchema.addHardwareColumns) }
             try db.exec(StoreSchema.views)
-            try db.exec(StoreSchema.hardwareViews)
+            try db.exec(StoreSchema.stallViews)
+            try db.exec(StoreSchema.hardwareViews(hardware: hardwareColumns))
             if !rows.contains(.access) { try db.exec(StoreSchema.accessSummaryView) }
             try db.exec("COMMIT")
             try db.exec("PRAGMA analysis_limit = 1000; ANALYZE")
@@ -274,6 +278,10 @@ public final class SQLiteStore: OutcomeSink {
 
     @inline(__always) func check(_ rc: Int32, _ table: StaticString) throws {
         if rc != SQLITE_DONE { throw insertError(rc, table) }
+    }
+
+    private func noHardwareColumns() -> StoreError {
+        StoreError(file: path, message: "a hardware outcome was recorded, but the store was created without hardware columns (SQLiteStore(hardware: true))")
     }
 
     private func insertError(_ rc: Int32, _ table: StaticString) -> StoreError {

@@ -9,9 +9,9 @@ extension StoreSchema {
             first_syscall INTEGER NOT NULL);
         CREATE TABLE alloc_paths (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
         CREATE VIEW v_alloc_outcomes AS
-            SELECT a.seq, e.pid, e.tid, o.name AS op, a.size * max(a.count, 1) AS requested, a.result AS recorded_address,
+            SELECT a.seq, a.pid, a.tid, o.name AS op, a.size * max(a.count, 1) AS requested, a.result AS recorded_address,
                 m.model_address, m.chunk_size, p.name AS path, m.syscalls, mo.name AS first_syscall
-            FROM alloc_outcomes m JOIN alloc_calls a ON a.seq = m.seq JOIN events e ON e.seq = m.seq
+            FROM alloc_outcomes m JOIN alloc_calls a ON a.seq = m.seq
             JOIN alloc_ops o ON o.id = a.op JOIN alloc_paths p ON p.id = m.path
             LEFT JOIN memory_ops mo ON mo.id = m.first_syscall;
         """

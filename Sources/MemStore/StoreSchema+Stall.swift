@@ -6,11 +6,19 @@ extension StoreSchema {
             compaction_ns INTEGER NOT NULL, memcg_reclaim_ns INTEGER NOT NULL, swap_in_ns INTEGER NOT NULL,
             refault_ns INTEGER NOT NULL, dirty_throttle_ns INTEGER NOT NULL, memory_ns INTEGER NOT NULL,
             total_ns INTEGER NOT NULL);
-        CREATE VIEW v_stalls AS
-            SELECT s.seq, s.pid, e.tid, e.time, k.name AS kind, k.family, s.direct_reclaim_ns, s.compaction_ns,
-                s.memcg_reclaim_ns, s.swap_in_ns, s.refault_ns, s.dirty_throttle_ns, s.memory_ns, s.total_ns
-            FROM stalls s LEFT JOIN events e ON e.seq = s.seq LEFT JOIN event_kinds k ON k.id = e.kind;
         """
+
+    /// `v_stalls`: each stall with its event's `tid`, `time`, kind and family (NULL when a `--rows`
+    /// run kept no row of that event), read from the event's family table by rowid.
+    public static let stallViews: String = {
+        let e = eventJoin(on: "s.seq")
+        return """
+            CREATE VIEW v_stalls AS
+                SELECT s.seq, s.pid, \(e.tid) AS tid, \(e.time) AS time, k.name AS kind, k.family, s.direct_reclaim_ns,
+                    s.compaction_ns, s.memcg_reclaim_ns, s.swap_in_ns, s.refault_ns, s.dirty_throttle_ns, s.memory_ns, s.total_ns
+                FROM stalls s \(e.joins) LEFT JOIN event_kinds k ON k.id = \(e.kind);
+            """
+    }()
 
     public static let insertStall = """
         INSERT INTO stalls (seq, pid, direct_reclaim_ns, compaction_ns, memcg_reclaim_ns, swap_in_ns, refault_ns,

@@ -1,9 +1,11 @@
 /// A table the store fills row by row during a replay, with its INSERT and the kinds of its columns.
 ///
 /// The store appends rows to a `RowBatch` (integers only, texts by index) and the `BatchWriter`
-/// binds them to the table's statements; this is the one list both sides read.
+/// binds them to the table's statements; this is the one list both sides read. Accesses come in
+/// two shapes with one table: `accesses` (no hardware outcome: its columns stay NULL or absent)
+/// and `hardwareAccesses` (all fourteen columns, so the writer's all-integer path serves both).
 enum StoreTable: Int, CaseIterable, Sendable {
-    case events, accesses, hwAccesses, processEvents, allocCalls, allocOutcomes, memoryCalls, fileCalls
+    case accesses, hardwareAccesses, processEvents, allocCalls, allocOutcomes, memoryCalls, fileCalls
     case controlEvents, faults, vmaChanges, stalls, counterSamples, processSamples
     case processes, threads, vmas, files, strings, oomKills, oomCandidates
 
@@ -22,9 +24,7 @@ enum StoreTable: Int, CaseIterable, Sendable {
     /// The table's name, for error messages.
     var name: String {
         switch self {
-        case .events: "events"
-        case .accesses: "accesses"
-        case .hwAccesses: "hw_accesses"
+        case .accesses, .hardwareAccesses: "accesses"
         case .processEvents: "process_events"
         case .allocCalls: "alloc_calls"
         case .allocOutcomes: "alloc_outcomes"
@@ -49,9 +49,8 @@ enum StoreTable: Int, CaseIterable, Sendable {
     /// The one-row INSERT (`StoreSchema`), its parameters numbered in column order.
     var insert: String {
         switch self {
-        case .events: StoreSchema.insertEvent
         case .accesses: StoreSchema.insertAccess
-        case .hwAccesses: StoreSchema.insertHardwareAccess
+        case .hardwareAccesses: StoreSchema.insertHardwareAccess
         case .processEvents: StoreSchema.insertProcessEvent
         case .allocCalls: StoreSchema.insertAllocCall
         case .allocOutcomes: StoreSchema.insertAllocOutcome
@@ -77,15 +76,14 @@ enum StoreTable: Int, CaseIterable, Sendable {
     var columns: [Column] {
         func ints(_ n: Int) -> [Column] { Array(repeating: .int, count: n) }
         switch self {
-        case .events: return ints(5)
-        case .accesses: return ints(7)
-        case .hwAccesses: return ints(12)
-        case .processEvents: return ints(9)
-        case .allocCalls: return ints(10)
+        case .accesses: return ints(10)
+        case .hardwareAccesses: return ints(14)
+        case .processEvents: return ints(12)
+        case .allocCalls: return ints(13)
         case .allocOutcomes: return ints(6)
-        case .memoryCalls: return ints(17)
-        case .fileCalls: return ints(15)
-        case .controlEvents: return ints(6)
+        case .memoryCalls: return ints(20)
+        case .fileCalls: return ints(18)
+        case .controlEvents: return ints(9)
         case .faults: return ints(8) + [.optionalInt]
         case .vmaChanges: return ints(4)
         case .stalls: return ints(10)

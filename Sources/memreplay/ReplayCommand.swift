@@ -81,7 +81,8 @@ func replayTrace(_ trace: String, machine: MachineConfiguration, output: String,
                        startedAt: Date().timeIntervalSince1970)
     var info2 = info
     info2.userModel = allocator?.stored ?? ""
-    var replay = StoreReplay(reader: reader, sink: try SQLiteStore(path: output, snapshotEvery: machine.snapshotInterval, rows: rows),
+    var replay = StoreReplay(reader: reader, sink: try SQLiteStore(path: output, snapshotEvery: machine.snapshotInterval, rows: rows,
+                                                                         hardware: machine.hardware != nil),
                              machine: machine, info: info2, checkInvariants: checkInvariants, progress: progress)
     let summary = try allocator.feed(&replay)
     progress?.finish(summary.events)

@@ -11,8 +11,9 @@ import Testing
     @Test func multiRowInsertNumbersEveryParameter() {
         #expect(BatchWriter.multiRowInsert("INSERT INTO t (a, b) VALUES (?1, ?2)", columns: 2, rows: 3)
             == "INSERT INTO t (a, b) VALUES (?1, ?2), (?3, ?4), (?5, ?6)")
-        #expect(BatchWriter.multiRowInsert(StoreSchema.insertEvent, columns: 5, rows: 2)
-            == "INSERT INTO events (seq, kind, pid, tid, time) VALUES (?1, ?2, ?3, ?4, ?5), (?6, ?7, ?8, ?9, ?10)")
+        #expect(BatchWriter.multiRowInsert(StoreSchema.insertControlEvent, columns: 9, rows: 2)
+            == "INSERT INTO control_events (seq, pid, tid, time, op, name, key, value, target)\n"
+            + "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9), (?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)")
     }
 
     @Test func everyTableDescribesItsInsertsParameters() {
@@ -25,9 +26,8 @@ import Testing
 
     @Test func batchInvariantsHoldAndCatchDamage() {
         var batch = RowBatch()
-        batch.tables[StoreTable.events.rawValue].put(Int64(1))
-        for v in [2, 100, 100, 5] { batch.tables[StoreTable.events.rawValue].put(Int64(v)) }
-        batch.tables[StoreTable.events.rawValue].count += 1
+        for v in [1, 100, 100, 5, 0, 3, 0, 0, 0] { batch.tables[StoreTable.controlEvents.rawValue].put(Int64(v)) }
+        batch.tables[StoreTable.controlEvents.rawValue].count += 1
         var p = TableRows(wordsPerRow: StoreTable.processes.wordsPerRow)
         p.put(UInt32(7)); p.put(UInt32(1)); p.put(text: "/bin/true"); p.put(UInt64(1)); p.put(UInt64(0))
         p.put(optional: Int32?.none)
@@ -37,8 +37,8 @@ import Testing
         #expect(batch.invariantViolations().isEmpty)
 
         var extraWord = batch
-        extraWord.tables[StoreTable.events.rawValue].put(Int64(9))
-        #expect(extraWord.invariantViolations().contains { $0.hasPrefix("events: 6 words for 1 rows") })
+        extraWord.tables[StoreTable.controlEvents.rawValue].put(Int64(9))
+        #expect(extraWord.invariantViolations().contains { $0.hasPrefix("control_events: 10 words for 1 rows") })
         var badText = batch
         badText.tables[StoreTable.processes.rawValue].words[2] = 3
         #expect(badText.invariantViolations().contains { $0.hasPrefix("processes: text index 3") })
@@ -50,15 +50,16 @@ import Testing
     }
 
     /// 40,003 access events (two full batches and a part, rows not a multiple of the statement's
-    /// 32), a fault every 7th with its zone unknown every 3rd fault, hardware outcomes, and a VMA
-    /// upserted repeatedly: the writer thread and the caller's thread write the same tables.
+    /// 32), a fault every 7th with its zone unknown every 3rd fault, hardware outcomes (none for
+    /// every 5th access: both shapes of access row in one table), and a VMA upserted repeatedly:
+    /// the writer thread and the caller's thread write the same tables.
     @Test func writerThreadAndCallerThreadWriteTheSameRows() throws {
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let events: UInt64 = 40_003
         func drive(_ name: String, thread: Bool) throws -> String {
             let path = dir.path + "/" + name
-            var store = try SQLiteStore(path: path, writerThread: thread)
+            var store = try SQLiteStore(path: path, writerThread: thread, hardware: true)
             try store.begin(StoreFixture.run)
             try store.declareCounters(StoreFixture.counters)
             let pid = ProcessID(100), tid = ThreadID(100)
@@ -66,7 +67,8 @@ import Testing
             for seq in 1...events {
                 let address = 0x7f00_0000_0000 + (seq &* 2654435761 & 0xffff) << 12
                 let fault: FaultKind = seq % 7 == 0 ? .anonNew : .none
-                let hw = HardwareOutcome(tlb: .l1Hit, walkReferences: UInt8(seq & 3), servedBy: .l2, latency: UInt32(seq % 300))
+                let hw = seq % 5 == 0 ? .none : HardwareOutcome(tlb: .l1Hit, walkReferences: UInt8(seq & 3), servedBy: .l2,
+                                                                latency: UInt32(seq % 300))
                 try store.record(Outcome(seq: seq, record: TraceRecord(time: seq * 10, pid: pid, tid: tid,
                     event: .access(MemoryAccess(kind: seq & 1 == 0 ? .load : .store, address: VirtualAddress(address), size: 8))),
                     detail: .access(Translation(fault: fault, frame: PageFrameNumber(seq), vma: VMAID(1)), hardware: hw)))
@@ -92,7 +94,9 @@ import Testing
                     "table \(table)")
         }
         #expect(try rows(threaded, "SELECT count(*), sum(seq), max(seq) FROM events") == [["40003", "800140006", "40003"]])
-        #expect(try rows(threaded, "SELECT count(*), sum(latency) FROM hw_accesses") == [["40003", "\((1...events).reduce(0) { $0 + $1 % 300 })"]])
+        #expect(try rows(threaded, "SELECT count(*), sum(latency) FROM hw_accesses")
+            == [["32003", "\((1...events).filter { $0 % 5 != 0 }.reduce(0) { $0 + $1 % 300 })"]])
+        #expect(try rows(threaded, "SELECT count(*), count(hw), min(seq), max(seq) FROM accesses") == [["40003", "32003", "1", "40003"]])
         #expect(try rows(threaded, "SELECT count(*), count(zone), min(id), max(id) FROM faults") == [["5714", "3810", "1", "5714"]])
         #expect(try rows(threaded, "SELECT seq, kind, frame FROM accesses WHERE seq IN (32, 33, 40003) ORDER BY seq")
             == [["32", "0", "32"], ["33", "1", "33"], ["40003", "1", "40003"]])
@@ -118,7 +122,7 @@ import Testing
             }
             try store.finish(metrics: [], endedAt: 0)
         }
-        #expect(error?.description.contains("cannot insert into events") == true)
+        #expect(error?.description.contains("cannot insert into control_events") == true)
         #expect(error?.description.hasPrefix(dir.path + "/run.db: ") == true)
         store.abort()
         #expect(dir.contents().isEmpty)

@@ -32,9 +32,10 @@ import MemReplay
         machine.hardware = hardware
         var reader = try TraceReader(path: trace)
         let db = dir + "/run.db"
-        var sink = try SQLiteStore(path: db)
+        let hierarchy = MemoryHierarchy(hardware)
+        var sink = try SQLiteStore(path: db, hardware: hierarchy.isEnabled)
         var engine = ReplayEngine(kernel: LinuxKernel(configuration: machine), user: RecordedHeap(),
-                                  hardware: MemoryHierarchy(hardware), snapshotInterval: 10_000)
+                                  hardware: hierarchy, snapshotInterval: 10_000)
         let info = RunInfo(toolVersion: "test", tracePath: trace, traceHash: "x", configurationJSON: machine.json(),
                            traceHeaderJSON: "{}", startedAt: 0)
         let summary = try engine.run(&reader, into: &sink, run: info, endedAt: { 1 })

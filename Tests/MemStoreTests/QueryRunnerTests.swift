@@ -85,11 +85,11 @@ import Testing
 
     @Test(arguments: [
         "INSERT INTO metrics VALUES (1, 'x', 1)",
-        "DELETE FROM events",
+        "DELETE FROM accesses",
         "CREATE TABLE t (a)",
         "UPDATE runs SET events = 0",
         "DROP TABLE faults",
-        "PRAGMA query_only = 0; DELETE FROM events",
+        "PRAGMA query_only = 0; DELETE FROM accesses",
     ])
     func writesAreRefused(_ sql: String) throws {
         let (dir, db) = try fixture()

@@ -59,7 +59,7 @@ import Testing
     static func replay(in directory: String) throws -> (ReplayEngine<RecordingKernel, RecordingUser<ModeledHeap<Ptmalloc>>,
                                                                        RecordingHardware<MemoryHierarchy>>, String) {
         let path = directory + "/run.db"
-        var store = try SQLiteStore(path: path)
+        var store = try SQLiteStore(path: path, hardware: true)
         var source = trace
         let kernel = RecordingKernel(LinuxKernel(configuration: MachineConfiguration.presets["small-8g"]!))
         let user = RecordingUser(ModeledHeap(reallocates: false) { Ptmalloc(layout: $0) })

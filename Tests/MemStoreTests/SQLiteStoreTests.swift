@@ -42,25 +42,35 @@ import Testing
                  + (SELECT count(*) FROM file_calls) + (SELECT count(*) FROM control_events)
             """)
         #expect(familyTotal == [["20"]])
+        // One row per event: `events` and `hw_accesses` are views; the access rows of a run without
+        // the hardware model have its columns (added after the load), NULL.
+        #expect(try rows(db, "SELECT name, type FROM sqlite_schema WHERE name IN ('events', 'hw_accesses', 'accesses') ORDER BY name")
+            == [["accesses", "table"], ["events", "view"], ["hw_accesses", "view"]])
+        #expect(try rows(db, "PRAGMA user_version") == [["\(StoreSchema.version)"]] && StoreSchema.version == 7)
+        #expect(try rows(db, "SELECT count(*), count(hw), count(walk), count(dram_loc), count(latency) FROM accesses")
+            == [["5", "0", "0", "0", "0"]])
+        #expect(try rows(db, "SELECT count(*) FROM hw_accesses") == [["0"]])
+        #expect(try rows(db, "SELECT seq FROM events").map { $0[0] } == (1...20).map { "\($0)" })
+        #expect(try rows(db, "SELECT seq, pid, tid, time FROM memory_calls WHERE seq = 9") == [["9", "100", "100", "7000"]])
         #expect(try rows(db, "SELECT seq, kind, printf('%x', address), size, fault, frame, vma FROM accesses ORDER BY seq")
             == [["5", "1", "7f0000000010", "8", "2", "256", "2"], ["6", "0", "7f0000000018", "8", "0", "256", "2"],
                 ["12", "1", "7f0000000020", "4", "5", "257", "4"], ["13", "0", "7f1000002010", "8", "3", "514", "3"],
                 ["18", "1", "7f0000000010", "8", "2", "258", "2"]])
-        #expect(try rows(db, "SELECT * FROM process_events ORDER BY seq")
+        #expect(try rows(db, "SELECT seq, op, process, thread, image, status, result_pid, pages, errno FROM process_events ORDER BY seq")
             == [["1", "0", "0", "0", "1", "0", "100", "0", "0"], ["11", "1", "101", "101", "0", "0", "101", "1", "0"],
                 ["20", "3", "0", "0", "0", "0", "101", "1", "0"]])
-        #expect(try rows(db, "SELECT * FROM alloc_calls ORDER BY seq")
+        #expect(try rows(db, "SELECT seq, op, pointer, size, count, alignment, result, error, block_size, live_bytes FROM alloc_calls ORDER BY seq")
             == [["7", "0", "0", "100", "0", "0", String(0x5555_5555_9010), "0", "112", "100"],
                 ["19", "4", String(0x5555_5555_9010), "0", "0", "0", "0", "0", "0", "0"]])
         #expect(try rows(db, "SELECT seq, op, length, flags, file, recorded_result, result, errno, vma, pages_freed, pages_populated, pages_written FROM memory_calls WHERE seq IN (9, 16, 17) ORDER BY seq")
             == [["9", "0", "16384", "32770", "1", String(0x7f10_0000_0000), String(0x7f10_0000_0000), "0", "3", "0", "2", "0"],
                 ["16", "1", "4096", "0", "0", "-22", "-22", "22", "0", "0", "0", "0"],
                 ["17", "4", "8192", "4", "0", "0", "0", "0", "2", "1", "0", "0"]])
-        #expect(try rows(db, "SELECT * FROM file_calls ORDER BY seq")
+        #expect(try rows(db, "SELECT seq, op, file, path, offset, length, size, flags, result, pages_cached, pages_read, pages_changed, pages_dirtied, pages_written, pages_dropped FROM file_calls ORDER BY seq")
             == [["8", "0", "1", "3", "0", "0", "16384", "0", "3", "0", "0", "0", "0", "0", "0"],
                 ["14", "2", "1", "0", "0", "8192", "0", "0", "8192", "2", "0", "0", "0", "0", "0"],
                 ["15", "2", "1", "0", "8192", "8192", "0", "0", "8192", "1", "1", "0", "0", "0", "0"]])
-        #expect(try rows(db, "SELECT * FROM control_events ORDER BY seq")
+        #expect(try rows(db, "SELECT seq, op, name, key, value, target FROM control_events ORDER BY seq")
             == [["2", "0", "2", "0", "0", "0"], ["10", "0", "4", "0", "0", "0"]])
         #expect(try rows(db, "SELECT seq, pid, printf('%x', address), kind, vma, frame FROM faults ORDER BY id")
             == [["5", "100", "7f0000000000", "2", "2", "256"], ["9", "100", "7f1000000000", "4", "3", "512"],
@@ -101,7 +111,7 @@ import Testing
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = try StoreFixture.build(in: dir.path)
-        #expect(try rows(db, "SELECT seq, kind, family, pid, tid, time FROM v_events WHERE seq IN (2, 16)")
+        #expect(try rows(db, "SELECT seq, kind, family, pid, tid, time FROM v_events WHERE seq IN (2, 16) ORDER BY seq")
             == [["2", "phase", "control", "100", "100", "2000"], ["16", "munmap", "memory", "100", "100", "12000"]])
         #expect(try rows(db, "SELECT seq, pid, kind, fault, vma FROM v_accesses WHERE seq = 12")
             == [["12", "101", "store", "cow_copy", "4"]])
@@ -184,7 +194,9 @@ import Testing
         let b = dir.path + "/b.db"
         let tables = try rows(a, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
             .map { $0[0] }
-        #expect(tables.count == 27 + 4 + 2 + 2 + 2 + 1)   // + hw_accesses, tlb_outcomes, memory_levels, dram_outcomes; alloc_outcomes, alloc_paths; zone_types, vma_changes; oom_kills, oom_candidates; stalls
+        // 26 base tables (schema 7: `events` is a view) + tlb_outcomes, memory_levels, dram_outcomes;
+        // alloc_outcomes, alloc_paths; zone_types, vma_changes; oom_kills, oom_candidates; stalls
+        #expect(tables.count == 26 + 3 + 2 + 2 + 2 + 1)
         for table in tables {
             let columns = table == "runs"
                 ? "id, tool_version, trace_path, trace_hash, config_json, trace_header_json, events" : "*"

@@ -109,7 +109,7 @@ import MemStore
         #expect(try CLI.run(["synth", "mappings", "--size", "1M", "-o", t]).status == 0)
         #expect(try CLI.run(["replay", t, "-o", db, "-q"]).status == 0)
         let before = try Data(contentsOf: URL(fileURLWithPath: db))
-        for sql in ["DELETE FROM events", "INSERT INTO metrics VALUES (1, 'x', 1)", "CREATE TABLE x (a)", "DROP VIEW v_events"] {
+        for sql in ["DELETE FROM accesses", "INSERT INTO metrics VALUES (1, 'x', 1)", "CREATE TABLE x (a)", "DROP VIEW v_events"] {
             let r = try CLI.run(["query", db, sql])
             #expect(r.status == 2)
             #expect(r.stderr.contains("read-only"))
