@@ -78,10 +78,10 @@ import Testing
         #expect(sqlite3_open(db, &handle) == SQLITE_OK)
         let sql = """
             INSERT INTO strings (id, text) VALUES (900001, 'extra');
-            INSERT OR REPLACE INTO control_events (seq, op, name, key, value, target)
-                SELECT seq, 0, 900001, 0, 0, 0 FROM accesses WHERE seq IN (SELECT seq FROM accesses ORDER BY seq LIMIT 1 OFFSET 5000);
-            INSERT OR REPLACE INTO control_events (seq, op, name, key, value, target)
-                SELECT seq, 0, 999999, 0, 0, 0 FROM accesses WHERE seq IN (SELECT seq FROM accesses ORDER BY seq LIMIT 1 OFFSET 20000);
+            INSERT OR REPLACE INTO control_events (seq, pid, tid, time, op, name, key, value, target)
+                SELECT seq, pid, tid, time, 0, 900001, 0, 0, 0 FROM accesses WHERE seq IN (SELECT seq FROM accesses ORDER BY seq LIMIT 1 OFFSET 5000);
+            INSERT OR REPLACE INTO control_events (seq, pid, tid, time, op, name, key, value, target)
+                SELECT seq, pid, tid, time, 0, 999999, 0, 0, 0 FROM accesses WHERE seq IN (SELECT seq FROM accesses ORDER BY seq LIMIT 1 OFFSET 20000);
             """
         #expect(sqlite3_exec(handle, sql, nil, nil, nil) == SQLITE_OK)
         sqlite3_close(handle)

@@ -92,7 +92,7 @@ struct RecordStacksTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let program = try RecordTests.compile("lifecycle", in: dir)
         let trace = dir.appendingPathComponent("lc.mrt").path
-        let r = try CLI.run(["record", "--accesses", "none", "--stacks", "dwarf", "-o", trace, "--", program, "run", dir.appendingPathComponent("lc.dat").path])
+        let r = try CLI.run(["record", "--accesses", "none", "--convert", "now", "--stacks", "dwarf", "-o", trace, "--", program, "run", dir.appendingPathComponent("lc.dat").path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("stacks: ") && !r.stdout.contains("unresolved"), "\(r.stdout)")
         let (_, records, reader) = try RecordTests.records(trace)
