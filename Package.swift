@@ -26,11 +26,12 @@ let package = Package(
             name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CPerf", path: "Sources/CPerf"),
+        .systemLibrary(name: "CCRC32C", path: "Sources/CCRC32C"),
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CDemangle", path: "Sources/CDemangle"),
-        .target(name: "MemTrace", dependencies: ["CZstd", "CPerf"]),
+        .target(name: "MemTrace", dependencies: ["CZstd", "CPerf", "CCRC32C"]),
         .target(name: "MemModel", dependencies: ["MemTrace"]),
         .target(name: "MemReplay", dependencies: ["MemTrace", "MemModel"]),
         .target(name: "MemStore", dependencies: ["CSQLite", "MemReplay"]),

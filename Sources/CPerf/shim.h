@@ -78,6 +78,21 @@ static inline int memreplay_perf_open_counter(uint64_t config, int pid, int enab
     return fd < 0 ? -errno : (int)fd;
 }
 
+/* Opens a disabled, non-sampling event on tracepoint `tracepoint_id` for the calling thread: it
+ * registers the tracepoint with perf (PerfTracepointWarmUp) and never counts anything. Returns the
+ * fd or -errno. */
+static inline int memreplay_perf_open_tracepoint_disabled(uint64_t tracepoint_id) {
+    struct perf_event_attr a;
+    memset(&a, 0, sizeof a);
+    a.size = sizeof a;
+    a.type = PERF_TYPE_TRACEPOINT;
+    a.config = tracepoint_id;
+    a.disabled = 1;
+    a.exclude_hv = 1;
+    long fd = syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+    return fd < 0 ? -errno : (int)fd;
+}
+
 /* Sends `fd`'s samples into `target`'s ring buffer (same CPU). Returns 0 or -errno. */
 static inline int memreplay_perf_set_output(int fd, int target) {
     return ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, target) < 0 ? -errno : 0;

@@ -54,6 +54,7 @@ char *mr_marker_base;          /* lackey flavour: reserved read-only range of ma
 
 TLS struct mr_tbuf *mr_tls_buf;
 TLS pid_t tls_tid;
+TLS int mr_tls_ended;
 TLS int mr_tls_busy;
 TLS uint64_t mr_tls_records;
 
@@ -228,7 +229,7 @@ struct mr_tbuf *mr_begin_slow(void) {
         if (atomic_load(&state) == ST_UNINIT) ensure_started();
         if (atomic_load(&state) != ST_ON) return NULL;
     }
-    if (tls_busy) return NULL;
+    if (tls_busy || mr_tls_ended) return NULL;
     struct mr_tbuf *b = tls_buf;
     if (!b) { b = acquire_buffer(); if (!b) return NULL; }
     if (b->len > TBUF_SIZE - TBUF_SLACK) flush_buf(b);

@@ -49,6 +49,9 @@ enum { ST_UNINIT = MR_UNINIT, ST_INIT = MR_INIT, ST_ON = MR_ON, ST_OFF = MR_OFF 
 
 #pragma GCC visibility push(hidden)
 extern TLS pid_t tls_tid;
+/* Set once the thread recorded its exit (thread_key_exit): libc's own teardown after it
+ * (__libc_thread_freeres: free(NULL) of its per-thread buffers) is not recorded. */
+extern TLS int mr_tls_ended;
 extern pthread_mutex_t out_lock;          /* the process's zstd stream and segment file */
 extern int out_fd;                        /* this image's segment, p<pid>-<gen>.mrr */
 extern ZSTD_CCtx *zctx;

@@ -8,6 +8,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -104,13 +105,29 @@ static void record_break(void) {
     mr_commit(b);
 }
 
+/* Calls of thread_key_exit on this thread so far (glibc calls a key's destructor again in the next
+ * round while the value is set again, up to PTHREAD_DESTRUCTOR_ITERATIONS rounds). */
+static TLS int tls_exit_rounds;
+
+/* The thread's end, from the exit key's destructor: its exit record, its last flush and its buffer
+ * given back. Other keys' destructors may still record, so the key is set again until the last
+ * round glibc calls destructors in: the exit record then follows them. After it the thread records
+ * nothing (mr_tls_ended): libc's teardown still calls free (free(NULL) twice per thread in
+ * __libc_thread_freeres), and such a record took a new buffer that nothing flushed before the
+ * process's exit (the merge that follows the program had gone past its time: it gave up on
+ * python3's threads) and that no thread got back (a slot of MAX_THREADS lost per thread). */
 static void thread_key_exit(void *p) {
     MR_SCOPE();
     struct mr_tbuf *b = p;
     if (b != tls_buf || atomic_load(&state) != ST_ON) return;
+    if (++tls_exit_rounds < PTHREAD_DESTRUCTOR_ITERATIONS) {
+        pthread_setspecific(exit_key, b);
+        return;
+    }
     mr_thread_exiting();
     mr_stacks_thread_exit();
     release_buffer(b);
+    mr_tls_ended = 1;
 }
 
 static void fatal_handler(int sig);

@@ -43,6 +43,8 @@ public final class PerfFaultCollector: @unchecked Sendable {
     public private(set) var source: Source = .tracepoint
     public private(set) var statistics = Statistics()
     private var fds: [Int32] = []
+    /// The descriptor of each ring buffer's event (what the drain thread polls), one per CPU.
+    private var ringFDs: [Int32] = []
     private var counterFDs: [Int32] = []
     private var rings: [(base: UnsafeMutableRawPointer, length: Int, data: Int, size: Int, tail: UInt64)] = []
     private var userTracepoint: UInt16 = 0
@@ -60,10 +62,23 @@ public final class PerfFaultCollector: @unchecked Sendable {
         public var description: String
     }
 
+    /// Pages of each CPU's ring buffer: 2 MiB, ~32,000 tracepoint samples of 64 bytes, which the
+    /// drain thread (woken at a quarter full, and every 2 ms) empties long before it fills; an
+    /// 8 MiB ring cost 1.6–17 ms per CPU to allocate before the program could start, a 2 MiB one
+    /// 0.2–0.5 ms. `$MEMREPLAY_FAULT_RING_PAGES` (a power of two, 8 or more) overrides it.
+    static var ringPages: Int {
+        if let text = getenv("MEMREPLAY_FAULT_RING_PAGES").map({ String(cString: $0) }), let n = Int(text),
+           n >= 8, n & (n - 1) == 0 { return n }
+        return 512
+    }
+
     /// Opens the events on `pid` (a child stopped before its exec: they are enabled by it) and
     /// starts draining them into `spoolPath`. Throws `Unavailable` when perf refuses.
     public init(pid: Int32, spoolPath: String, enableOnExec: Bool = true) throws {
+        // The tracepoints `PerfTracepointWarmUp` registered meanwhile: released with our events.
+        let warmUp = PerfTracepointWarmUp.take()
         if getenv("MEMREPLAY_DENY_PERF") != nil {
+            for fd in warmUp { close(fd) }
             throw Unavailable(description: "perf_event_open refused (MEMREPLAY_DENY_PERF is set, simulating kernel.perf_event_paranoid)")
         }
         spool = try FaultSpoolWriter(path: spoolPath)
@@ -78,7 +93,7 @@ public final class PerfFaultCollector: @unchecked Sendable {
         } else {
             chosen = .softwareEvent
         }
-        var pages = 2048  // 8 MiB of samples per CPU, halved while the kernel refuses (mlock limit)
+        var pages = PerfFaultCollector.ringPages  // halved while the kernel refuses (mlock limit)
         var failure: Int32 = 0
         for attempt in 0..<2 {
             if attempt == 1 {
@@ -88,20 +103,23 @@ public final class PerfFaultCollector: @unchecked Sendable {
                 chosen = .softwareEvent
             }
             failure = 0
+            // The drain thread is woken when a ring is a quarter full.
+            let wakeup = UInt32(pages * Int(getpagesize()) / 4)
             for cpu in cpus {
                 let fd: Int32
                 if chosen == .tracepoint {
                     fd = memreplay_perf_open_faults(Int32(MEMREPLAY_PERF_TRACEPOINT.rawValue), UInt64(userTracepoint), pid, cpu,
-                                                    enableOnExec ? 1 : 0, 0, 1, 1 << 20)
+                                                    enableOnExec ? 1 : 0, 0, 1, wakeup)
                 } else {
-                    var f = memreplay_perf_open_faults(Int32(MEMREPLAY_PERF_SOFTWARE.rawValue), 0, pid, cpu, enableOnExec ? 1 : 0, 0, 1, 1 << 20)
+                    var f = memreplay_perf_open_faults(Int32(MEMREPLAY_PERF_SOFTWARE.rawValue), 0, pid, cpu, enableOnExec ? 1 : 0, 0, 1, wakeup)
                     if f == -EACCES || f == -EPERM {
-                        f = memreplay_perf_open_faults(Int32(MEMREPLAY_PERF_SOFTWARE.rawValue), 0, pid, cpu, enableOnExec ? 1 : 0, 1, 1, 1 << 20)
+                        f = memreplay_perf_open_faults(Int32(MEMREPLAY_PERF_SOFTWARE.rawValue), 0, pid, cpu, enableOnExec ? 1 : 0, 1, 1, wakeup)
                     }
                     fd = f
                 }
                 guard fd >= 0 else { failure = -fd; break }
                 fds.append(fd)
+                ringFDs.append(fd)
                 var ring: UnsafeMutableRawPointer?
                 while pages >= 8 {
                     let length = (pages + 1) * Int(getpagesize())
@@ -113,7 +131,7 @@ public final class PerfFaultCollector: @unchecked Sendable {
                 let dataOffset = Int(memreplay_perf_data_offset(base))
                 rings.append((base, (pages + 1) * Int(getpagesize()), dataOffset, pages * Int(getpagesize()), 0))
                 if chosen == .tracepoint, let k = kernelTracepoint {
-                    let kfd = memreplay_perf_open_faults(Int32(MEMREPLAY_PERF_TRACEPOINT.rawValue), k, pid, cpu, enableOnExec ? 1 : 0, 0, 0, 1 << 20)
+                    let kfd = memreplay_perf_open_faults(Int32(MEMREPLAY_PERF_TRACEPOINT.rawValue), k, pid, cpu, enableOnExec ? 1 : 0, 0, 0, wakeup)
                     if kfd >= 0 {
                         if memreplay_perf_set_output(kfd, fd) == 0 { fds.append(kfd) } else { close(kfd) }
                     }
@@ -121,6 +139,8 @@ public final class PerfFaultCollector: @unchecked Sendable {
             }
             if failure == 0 { break }
         }
+        // Our events hold the tracepoints now; the warm-up's go with them (see `closeAll`).
+        fds += warmUp
         guard failure == 0 else {
             closeAll()
             throw Unavailable(description: "perf_event_open failed: \(String(cString: strerror(failure))) "
@@ -170,8 +190,7 @@ public final class PerfFaultCollector: @unchecked Sendable {
     }
 
     private func drainLoop() {
-        var pfds = fds.prefix(rings.count).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-        if pfds.count != rings.count { pfds = [] }
+        var pfds = ringFDs.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
         while true {
             pthread_mutex_lock(&lock); let stop = stopFlag; pthread_mutex_unlock(&lock)
             if stop { return }
@@ -304,6 +323,7 @@ public final class PerfFaultCollector: @unchecked Sendable {
         for fd in fds { close(fd) }
         if gate >= 0 { close(gate) }
         fds = []
+        ringFDs = []
         for fd in counterFDs where fd >= 0 { close(fd) }
         counterFDs = []
     }

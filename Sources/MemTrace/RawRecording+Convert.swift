@@ -50,7 +50,9 @@ extension RawRecording {
     /// merged exactly as `record --convert now` merges its recording directory.
     public func convert(to output: String, prepare: (inout RecordingMerger) -> Void = { _ in }) throws -> (RecordingSummary, UInt64) {
         let directory = try RawRecording.makeTemporaryDirectory()
-        defer { RawRecording.removeDirectory(directory) }
+        // An interrupt (Ctrl-C, SIGTERM) removes the unpacked members and the directory.
+        TemporaryFiles.registerDirectory(directory, names: manifest.members.map(\.name))
+        defer { RawRecording.removeDirectory(directory); TemporaryFiles.unregisterDirectory(directory) }
         do {
             try unpack(into: directory)
             let segments = try RecordingMerger.loadSegments(directory: directory)

@@ -10,11 +10,16 @@ import Darwin
 #endif
 
 extension RawRecording {
+    /// Whether `openConverted` says on stderr that it converts (true by default). Commands in a
+    /// quiet mode (`replay -q`, `inspect --format json`) turn it off before opening their trace;
+    /// errors are thrown as always.
+    nonisolated(unsafe) public static var announcesConversion = true
+
     /// Converts the raw recording at `path` for a reader and returns a descriptor open on the
     /// trace. When the file and its directory are writable (`inPlace` nil) the trace atomically
     /// replaces the raw recording (a temporary file beside it, fsynced, renamed), so only the first
     /// reader pays; otherwise it goes to a temporary file that is unlinked once open. Says so on
-    /// stderr in one line: `converting raw recording t.mrt (N segments) … done, …` with any lost
+    /// stderr in one line (unless `announcesConversion` is off): `converting raw recording t.mrt (N segments) … done, …` with any lost
     /// fault samples and unfinished streams.
     public static func openConverted(path: String, inPlace: Bool? = nil) throws -> Int32 {
         let raw = try RawRecording(path: path)
@@ -57,6 +62,7 @@ extension RawRecording {
     }
 
     static func standardError(_ text: String) {
+        guard announcesConversion else { return }
         let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
     }

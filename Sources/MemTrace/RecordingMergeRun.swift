@@ -11,8 +11,9 @@
 final class RecordingMergeRun {
     let rootPid: UInt32
     let clock: TickClock
-    /// The segments by the index streams name them with (the order they were added in).
-    private(set) var segments: [RecorderSegment] = []
+    /// The segments by the index streams name them with (the order they were added in); read once
+    /// per event, so exempt from the dynamic exclusivity check (one thread uses a run).
+    @exclusivity(unchecked) private(set) var segments: [RecorderSegment] = []
     @exclusivity(unchecked) var streams: [RecordingMerger.Stream] = []
     @exclusivity(unchecked) var faults = FaultMergeQueue(segments: [])
     @exclusivity(unchecked) var state: RecordingConverter

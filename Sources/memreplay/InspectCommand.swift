@@ -35,6 +35,8 @@ struct InspectCommand: ParsableCommand {
     enum InspectFormat: String, ExpressibleByArgument, CaseIterable { case text, json }
 
     func run() throws {
+        // JSON output is for programs: a raw recording is converted without the stderr line.
+        if format == .json { RawRecording.announcesConversion = false }
         let reader = try TraceReader(path: trace, salvage: salvage)
         var counts = [UInt64](repeating: 0, count: 256)
         var raw = [UInt64](repeating: 0, count: 256)

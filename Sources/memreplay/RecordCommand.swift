@@ -97,6 +97,8 @@ struct RecordCommand: ParsableCommand {
     /// Runs the program (or takes `--merge-raw`'s segments) and merges the trace, with progress on `reporter`.
     func record(reporter: ProgressReporter?) throws {
         if let mergeRaw { return try merge(directory: mergeRaw, library: interposer ?? "", run: nil, reporter: reporter) }
+        // The fault tracepoints register with perf while the interposer is located and the clock read.
+        if accesses == "faults" { PerfTracepointWarmUp.start() }
         let library = try RecorderLibrary.locate(explicit: interposer, flavor: accesses == "lackey" ? .lackey : .normal)
         // The interposer reads these at start-up in every process image (RecorderProcess passes our environment on).
         setenv("MEMREPLAY_STACKS", stacks, 1)
@@ -104,7 +106,8 @@ struct RecordCommand: ParsableCommand {
         let directory: String
         if let keepRaw {
             try FileManager.default.createDirectory(atPath: keepRaw, withIntermediateDirectories: true)
-            directory = keepRaw
+            // Absolute: a recorded process that changes directory (pyenv's shims do) still finds it.
+            directory = keepRaw.hasPrefix("/") ? keepRaw : FileManager.default.currentDirectoryPath + "/" + keepRaw
         } else {
             var template = Array((NSTemporaryDirectory() + "/memreplay-rec-XXXXXX").utf8CString)
             guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {

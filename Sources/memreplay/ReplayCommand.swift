@@ -42,6 +42,7 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let config = try resolveMachine(machine, settings)
+        if quiet { RawRecording.announcesConversion = false }
         let out = output ?? defaultDatabasePath(for: trace)
         let choice = try AllocatorChoice.parse(allocator, mode: allocatorMode)
         let families: RowFamilies

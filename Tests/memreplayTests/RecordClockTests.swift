@@ -81,3 +81,36 @@ struct RecordClockTests {
         }
     }
 }
+
+/// Threads that end while the program goes on (`Tests/Fixtures/recorder/threadend.c`): the
+/// interposer records nothing of a thread after its exit record (libc's teardown frees), so the
+/// merge that follows the program never meets a record older than what it wrote (it gave up on
+/// python3's threads before), and every thread's exit is its last event.
+@Suite(.serialized)
+struct RecordThreadEndTests {
+    @Test(.enabled(if: RecordClockTests.hasCC)) func followedMergeKeepsUpWithEndedThreads() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let program = try RecordTests.compile("threadend", in: dir)
+        for run in 0..<3 {
+            let trace = dir.appendingPathComponent("t\(run).mrt").path
+            let r = try CLI.run(["record", "--convert", "now", "--accesses", "none", "-o", trace, "--", program, "300000"])
+            try #require(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.contains("merged while it ran"), "\(r.stdout)")
+            #expect(!r.stderr.contains("merging after the exit"), "\(r.stderr)")
+            let (_, events, _) = try RecordTests.records(trace)
+            let workers = Set(events.compactMap { r -> ThreadID? in
+                if case .process(let p) = r.event, p.op == .threadStart { return p.thread } else { return nil }
+            })
+            #expect(workers.count == 8)
+            for t in workers {
+                let own = events.filter { $0.tid == t }
+                // Its own 50 pairs and the key destructor's free, then its exit, nothing after.
+                #expect(own.filter { if case .alloc(let a) = $0.event { a.op == .malloc && a.size == 64 } else { false } }.count == 50)
+                #expect(own.filter { if case .alloc(let a) = $0.event { a.op == .free } else { false } }.count >= 51)
+                let last = try #require(own.last)
+                #expect({ if case .process(let p) = last.event { p.op == .threadExit } else { false } }(), "\(last)")
+            }
+        }
+    }
+}

@@ -102,4 +102,53 @@ struct RecordRawTests {
         let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".tmp") || $0.hasSuffix(".db") }
         #expect(left.isEmpty, "\(left)")
     }
+
+    /// The first reader's stderr line is left out in quiet modes: `replay -q` and `inspect --format json`.
+    @Test(.enabled(if: hasCC)) func quietReadersConvertSilently() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let churn = try RecordTests.compile("churn", in: dir)
+        let a = dir.appendingPathComponent("a.mrt").path, b = dir.appendingPathComponent("b.mrt").path
+        try #require(try CLI.run(["record", "-q", "--accesses", "none", "-o", a, "--", churn, "5000"]).status == 0)
+        try FileManager.default.copyItem(atPath: a, toPath: b)
+        let replay = try CLI.run(["replay", "-q", a, "-o", dir.appendingPathComponent("a.db").path])
+        #expect(replay.status == 0 && replay.stderr.isEmpty && replay.stdout.isEmpty, "\(replay.stderr)")
+        #expect(!RawRecording.isRaw(path: a))
+        let json = try CLI.run(["inspect", "--format", "json", b])
+        #expect(json.status == 0 && json.stderr.isEmpty, "\(json.stderr)")
+        #expect(json.stdout.hasPrefix("{"))
+        #expect(!RawRecording.isRaw(path: b))
+    }
+
+    /// Ctrl-C during `memreplay convert` of a big recording: exit 130, the unpack directory in
+    /// $TMPDIR removed, no temporary trace left beside the input, the raw recording unchanged.
+    @Test(.enabled(if: hasCC)) func interruptedConversionLeavesNothing() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let churn = try RecordTests.compile("churn", in: dir)
+        let trace = dir.appendingPathComponent("big.mrt").path
+        try #require(try CLI.run(["record", "-q", "--accesses", "none", "-o", trace, "--", churn, "1000000"]).status == 0)
+        let before = try bytes(trace)
+        let tmp = dir.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        let p = try Subprocess.start(CLI.binary.path, ["convert", "-q", trace], addingEnvironment: ["TMPDIR": tmp.path])
+        // Wait until a member is being unpacked, then interrupt.
+        var sawUnpack = false
+        for _ in 0..<4000 where !sawUnpack {
+            let unpack = (try? FileManager.default.contentsOfDirectory(atPath: tmp.path))?.first { $0.hasPrefix("memreplay-convert-") }
+            if let unpack, !((try? FileManager.default.contentsOfDirectory(atPath: tmp.path + "/" + unpack)) ?? []).isEmpty {
+                sawUnpack = true
+            } else {
+                usleep(500)
+            }
+        }
+        p.kill(SIGINT)
+        let r = p.wait(timeout: 120)
+        #expect(sawUnpack)
+        #expect(r.status == 130, "\(r)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".tmp") }.isEmpty)
+        #expect(try bytes(trace) == before, "the raw recording is left as it was")
+        #expect(RawRecording.isRaw(path: trace))
+    }
 }
