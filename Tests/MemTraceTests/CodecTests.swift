@@ -43,7 +43,7 @@ import MemReplay
         #expect(TraceError.truncatedBlock(source: "t.mrt", offset: 99, expected: 4096, found: 17).description
             == "t.mrt: byte 99: truncated block: expected 4096 bytes, found 17")
         #expect(TraceError.unsupportedVersion(source: "x", offset: 8, version: 9).description
-            == "x: byte 8: unsupported format version 9 (this build reads 2 to 4)")
+            == "x: byte 8: unsupported format version 9 (this build reads 2 to 5)")
         #expect(TraceError.damagedBlock(source: "t.mrt", offset: 1234, detail: "d").offset == 1234)
     }
 
