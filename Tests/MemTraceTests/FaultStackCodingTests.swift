@@ -139,7 +139,7 @@ import MemReplay
             do { _ = try FaultStackSpool.parse(b, source: "s"); return "" } catch { return "\(error)" }
         }
         #expect(failure(Array(bytes.prefix(10))).contains("inside a record header"))
-        #expect(failure(Array(bytes.prefix(40))).contains("runs past the end"))
+        #expect(failure(Array(bytes.prefix(50))).contains("runs past the end"))
         var kind = bytes; kind[0] = 9
         #expect(failure(kind).contains("kind 9"))
         var orphan = bytes; orphan[0] = 2; orphan[8] = 0

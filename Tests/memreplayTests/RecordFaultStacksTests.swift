@@ -152,7 +152,7 @@ struct RecordFaultStacksTests {
         let r = try CLI.run(["inspect", "--stacks", "40", dir.appendingPathComponent("fs-dwarf.mrt").path])
         try #require(r.status == 0, "\(r.stderr)")
         let text = r.stdout
-        let section = try #require(text.range(of: "fault stacks: "), text)
+        let section = try #require(text.range(of: "fault stacks: "), "\(text)")
         let tail = text[section.lowerBound...]
         #expect(tail.contains(" faults\n    fs-nofp+0x"), "\(tail)")
         // Ranked: the counts after "#k kN: " never grow.
