@@ -31,7 +31,8 @@ let package = Package(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CDemangle", path: "Sources/CDemangle"),
-        .target(name: "MemTrace", dependencies: ["CZstd", "CPerf", "CCRC32C"]),
+        // MemSymbols: the `.eh_frame` unwinder of page-fault stacks at conversion (FaultStackResolver).
+        .target(name: "MemTrace", dependencies: ["CZstd", "CPerf", "CCRC32C", "MemSymbols"]),
         .target(name: "MemModel", dependencies: ["MemTrace"]),
         .target(name: "MemReplay", dependencies: ["MemTrace", "MemModel"]),
         .target(name: "MemStore", dependencies: ["CSQLite", "MemReplay"]),

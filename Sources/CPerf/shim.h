@@ -21,12 +21,24 @@ enum memreplay_perf_source {
     MEMREPLAY_PERF_SOFTWARE = 1,     /* PERF_COUNT_SW_PAGE_FAULTS with PERF_SAMPLE_ADDR | PERF_SAMPLE_IP */
 };
 
-/* Opens a sampling event on every fault of `pid` (and, inherited, its threads and children) on
- * `cpu`, every event sampled, times on CLOCK_MONOTONIC; disabled until the next exec when
- * `enable_on_exec`, else enabled at once. Returns the fd or -errno. */
-static inline int memreplay_perf_open_faults(int source, uint64_t tracepoint_id, int pid, int cpu,
-                                             int enable_on_exec, int exclude_kernel, int track_exec,
-                                             uint32_t wakeup_bytes) {
+/* How a sampling event records the call stack of each fault (`record --stacks`). */
+enum memreplay_perf_stacks {
+    MEMREPLAY_PERF_STACKS_NONE = 0,
+    /* PERF_SAMPLE_CALLCHAIN, user frames only: the kernel's frame-pointer walk (`--stacks fp`) */
+    MEMREPLAY_PERF_STACKS_CALLCHAIN = 1,
+    /* PERF_SAMPLE_REGS_USER (bp, sp, ip) + PERF_SAMPLE_STACK_USER (`stack_bytes` of the user
+     * stack from sp), unwound after the run with the objects' .eh_frame (`--stacks dwarf`) */
+    MEMREPLAY_PERF_STACKS_USER = 2,
+};
+
+/* The user registers PERF_SAMPLE_REGS_USER takes (arch/x86/include/uapi/asm/perf_regs.h: BP 6,
+ * SP 7, IP 8; samples hold them in that order). */
+static const uint64_t MEMREPLAY_PERF_REGS_MASK = (1ull << 6) | (1ull << 7) | (1ull << 8);
+
+/* memreplay_perf_open_faults with the call stack of each sample captured as `stacks` says. */
+static inline int memreplay_perf_open_faults_stacks(int source, uint64_t tracepoint_id, int pid, int cpu,
+                                                    int enable_on_exec, int exclude_kernel, int track_exec,
+                                                    uint32_t wakeup_bytes, int stacks, uint32_t stack_bytes) {
     struct perf_event_attr a;
     memset(&a, 0, sizeof a);
     a.size = sizeof a;
@@ -39,6 +51,14 @@ static inline int memreplay_perf_open_faults(int source, uint64_t tracepoint_id,
         a.config = PERF_COUNT_SW_PAGE_FAULTS;
         a.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_ADDR;
         a.exclude_kernel = exclude_kernel ? 1 : 0;
+    }
+    if (stacks == MEMREPLAY_PERF_STACKS_CALLCHAIN) {
+        a.sample_type |= PERF_SAMPLE_CALLCHAIN;
+        a.exclude_callchain_kernel = 1;
+    } else if (stacks == MEMREPLAY_PERF_STACKS_USER) {
+        a.sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+        a.sample_regs_user = MEMREPLAY_PERF_REGS_MASK;
+        a.sample_stack_user = stack_bytes;
     }
     a.sample_period = 1;
     a.inherit = 1;
@@ -60,6 +80,16 @@ static inline int memreplay_perf_open_faults(int source, uint64_t tracepoint_id,
     a.wakeup_watermark = wakeup_bytes;
     long fd = syscall(SYS_perf_event_open, &a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
     return fd < 0 ? -errno : (int)fd;
+}
+
+/* Opens a sampling event on every fault of `pid` (and, inherited, its threads and children) on
+ * `cpu`, every event sampled, times on CLOCK_MONOTONIC; disabled until the next exec when
+ * `enable_on_exec`, else enabled at once. Returns the fd or -errno. */
+static inline int memreplay_perf_open_faults(int source, uint64_t tracepoint_id, int pid, int cpu,
+                                             int enable_on_exec, int exclude_kernel, int track_exec,
+                                             uint32_t wakeup_bytes) {
+    return memreplay_perf_open_faults_stacks(source, tracepoint_id, pid, cpu, enable_on_exec, exclude_kernel, track_exec,
+                                             wakeup_bytes, MEMREPLAY_PERF_STACKS_NONE, 0);
 }
 
 /* Opens a counting software event (`config`: PERF_COUNT_SW_PAGE_FAULTS_MIN / _MAJ) on `pid` and
@@ -122,6 +152,7 @@ static const uint32_t MEMREPLAY_PERF_RECORD_COMM = PERF_RECORD_COMM;
 static const uint32_t MEMREPLAY_PERF_RECORD_MMAP2 = PERF_RECORD_MMAP2;
 static const uint16_t MEMREPLAY_PERF_MISC_MMAP_BUILD_ID = PERF_RECORD_MISC_MMAP_BUILD_ID;
 static const uint16_t MEMREPLAY_PERF_MISC_COMM_EXEC = PERF_RECORD_MISC_COMM_EXEC;
+static const uint64_t MEMREPLAY_PERF_CONTEXT_MAX = PERF_CONTEXT_MAX;
 static const uint64_t MEMREPLAY_PERF_COUNT_MIN = PERF_COUNT_SW_PAGE_FAULTS_MIN;
 static const uint64_t MEMREPLAY_PERF_COUNT_MAJ = PERF_COUNT_SW_PAGE_FAULTS_MAJ;
 

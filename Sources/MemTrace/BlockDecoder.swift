@@ -80,6 +80,14 @@ struct BlockDecoder {
                     throw RecordFault(detail: "stack id out of range at block offset \(start)")
                 }
                 current.stack = stack
+            case RecordTag.touchStack:
+                guard hasContext else { throw misplacedEvent(start) }
+                let delta = Varint.unzigzag(try varint(p, start))
+                try checkEnd(start)
+                guard let stack = UInt32(exactly: Int64(current.touchStack) &+ delta) else {
+                    throw RecordFault(detail: "touch stack id out of range at block offset \(start)")
+                }
+                current.touchStack = stack
             case RecordTag.object:
                 try decodeObject(p, start)
             case RecordTag.stackNode:
@@ -102,7 +110,8 @@ struct BlockDecoder {
                 try finishEvent(start)
                 let kind = AccessKind(rawValue: AccessKind.touchLoad.rawValue + (tag & 3))!
                 return TraceRecord(time: current.time, pid: pid, tid: tid,
-                                   event: .access(MemoryAccess(kind: kind, address: VirtualAddress(current.touchLast), size: 1)))
+                                   event: .access(MemoryAccess(kind: kind, address: VirtualAddress(current.touchLast), size: 1,
+                                                               stack: StackID(current.touchStack))))
             case RecordTag.freeRepeat ... RecordTag.freeNull:
                 guard hasContext, eventsLeft > 0 else { throw misplacedEvent(start) }
                 current.time &+= try varint(p, start)

@@ -145,6 +145,11 @@ struct BlockEncoder: ~Copyable {
                 putSigned(Int64(bitPattern: record.time &- current.time))
                 current.time = record.time
             }
+            if a.stack.rawValue != current.touchStack {
+                put(RecordTag.touchStack)
+                putSigned(Int64(a.stack.rawValue) - Int64(current.touchStack))
+                current.touchStack = a.stack.rawValue
+            }
             encodeTouch(a, time: record.time)
         case .access(let a):
             if record.time != current.time {

@@ -268,7 +268,10 @@ struct FaultMergeQueue {
         segmentsOfPid[pid]?.contains { !started.contains($0) } ?? false
     }
 
+    /// The touch of sample `s`; its stack is raw (the stack spool position + 1, or `.none`) until
+    /// `FaultStackResolver` translates it.
     private static func event(_ s: FaultSample) -> (UInt32, UInt32, Event) {
-        (s.pid, s.tid, .access(MemoryAccess(kind: s.touchKind, address: VirtualAddress(s.address), size: 1)))
+        (s.pid, s.tid, .access(MemoryAccess(kind: s.touchKind, address: VirtualAddress(s.address), size: 1,
+                                            stack: StackID(UInt32(bitPattern: s.stackRecord &+ 1)))))
     }
 }

@@ -37,10 +37,17 @@ public struct FaultSample: Hashable, Sendable {
     /// True when the kernel took the fault on the program's behalf (`copy_to_user` in a `read()`
     /// into a fresh buffer: `exceptions:page_fault_kernel` on a user address).
     public var inKernel: Bool
+    /// True when the collector wrote a call-stack record for this sample to the stack spool
+    /// (`FaultStackSpool`; `record --stacks fp|dwarf`), in sample order.
+    public var hasStack: Bool
+    /// The index of this sample's record in the stack spool, set when both are read back (not
+    /// spooled); -1 when it has none.
+    public var stackRecord: Int32 = -1
 
-    public init(time: UInt64, address: UInt64, pid: UInt32, tid: UInt32, direction: Direction, inKernel: Bool = false) {
+    public init(time: UInt64, address: UInt64, pid: UInt32, tid: UInt32, direction: Direction, inKernel: Bool = false,
+                hasStack: Bool = false) {
         self.time = time; self.address = address; self.pid = pid; self.tid = tid
-        self.direction = direction; self.inKernel = inKernel
+        self.direction = direction; self.inKernel = inKernel; self.hasStack = hasStack
     }
 
     /// Bytes of one spooled sample.
@@ -69,17 +76,19 @@ public struct FaultSample: Hashable, Sendable {
         p.storeBytes(of: pid.littleEndian, toByteOffset: 16, as: UInt32.self)
         p.storeBytes(of: tid.littleEndian, toByteOffset: 20, as: UInt32.self)
         p.storeBytes(of: direction.rawValue | (inKernel ? 0x80 : 0), toByteOffset: 24, as: UInt8.self)
-        for i in 25..<32 { p.storeBytes(of: UInt8(0), toByteOffset: i, as: UInt8.self) }
+        p.storeBytes(of: hasStack ? 1 : 0, toByteOffset: 25, as: UInt8.self)
+        for i in 26..<32 { p.storeBytes(of: UInt8(0), toByteOffset: i, as: UInt8.self) }
     }
 
     /// Reads the 32-byte spool form at `p`; nil when its direction byte is not one this build writes.
     @inline(__always) public static func decode(_ p: UnsafeRawPointer) -> FaultSample? {
         let flags = p.load(fromByteOffset: 24, as: UInt8.self)
         guard let d = Direction(rawValue: flags & 0x7F) else { return nil }
+        let more = p.load(fromByteOffset: 25, as: UInt8.self)
         return FaultSample(time: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
                            address: UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
                            pid: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 16, as: UInt32.self)),
                            tid: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 20, as: UInt32.self)),
-                           direction: d, inKernel: flags & 0x80 != 0)
+                           direction: d, inKernel: flags & 0x80 != 0, hasStack: more & 1 != 0)
     }
 }

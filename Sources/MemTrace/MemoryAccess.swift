@@ -41,7 +41,10 @@ public struct MemoryAccess: Hashable, Sendable {
     public var kind: AccessKind
     public var address: VirtualAddress
     public var size: UInt32
-    @inlinable public init(kind: AccessKind, address: VirtualAddress, size: UInt32) {
-        self.kind = kind; self.address = address; self.size = size
+    /// The call stack of the code that took the fault, for a fault-derived touch recorded with
+    /// `record --stacks fp|dwarf` (trace format 5); `.none` otherwise (and for every other kind).
+    public var stack: StackID
+    @inlinable public init(kind: AccessKind, address: VirtualAddress, size: UInt32, stack: StackID = .none) {
+        self.kind = kind; self.address = address; self.size = size; self.stack = stack
     }
 }

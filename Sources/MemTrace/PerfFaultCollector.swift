@@ -50,6 +50,9 @@ public final class PerfFaultCollector: @unchecked Sendable {
     private var userTracepoint: UInt16 = 0
     private var offsets = (address: 8, errorCode: 24)
     private let spool: FaultSpoolWriter
+    /// `record --stacks fp|dwarf`: how each sample's call stack is captured, and where it goes.
+    let stackMode: FaultStackMode
+    let stackSpool: FaultStackSpoolWriter?
     /// PERF_RECORD_MMAP2 records in `PerfMapping`'s file form, written next to the spool at the end.
     private var mappingBytes: [UInt8] = []
     private var mappingCount: UInt64 = 0
@@ -74,7 +77,8 @@ public final class PerfFaultCollector: @unchecked Sendable {
 
     /// Opens the events on `pid` (a child stopped before its exec: they are enabled by it) and
     /// starts draining them into `spoolPath`. Throws `Unavailable` when perf refuses.
-    public init(pid: Int32, spoolPath: String, enableOnExec: Bool = true) throws {
+    /// `stacks`: each fault's call stack too, into `spoolPath + ".stacks"` (`FaultStackSpool`).
+    public init(pid: Int32, spoolPath: String, enableOnExec: Bool = true, stacks: FaultStackMode = .none) throws {
         // The tracepoints `PerfTracepointWarmUp` registered meanwhile: released with our events.
         let warmUp = PerfTracepointWarmUp.take()
         if getenv("MEMREPLAY_DENY_PERF") != nil {
@@ -82,6 +86,9 @@ public final class PerfFaultCollector: @unchecked Sendable {
             throw Unavailable(description: "perf_event_open refused (MEMREPLAY_DENY_PERF is set, simulating kernel.perf_event_paranoid)")
         }
         spool = try FaultSpoolWriter(path: spoolPath)
+        stackMode = stacks
+        stackSpool = stacks == .none ? nil : try FaultStackSpoolWriter(path: spoolPath + ".stacks")
+        let (stackKind, stackBytes) = PerfFaultCollector.perfStacks(stacks)
         pthread_mutex_init(&lock, nil)
         let cpus = PerfFaultCollector.onlineCPUs()
         var chosen = Source.tracepoint
@@ -93,7 +100,9 @@ public final class PerfFaultCollector: @unchecked Sendable {
         } else {
             chosen = .softwareEvent
         }
-        var pages = PerfFaultCollector.ringPages  // halved while the kernel refuses (mlock limit)
+        // `ringPages` per CPU; with call stacks at least 8 MiB, with user stack copies (8 KiB a
+        // sample) at least 32 MiB. Halved while the kernel refuses (mlock limit).
+        var pages = stacks == .none ? PerfFaultCollector.ringPages : max(PerfFaultCollector.ringPages, stackBytes > 0 ? 8192 : 2048)
         var failure: Int32 = 0
         for attempt in 0..<2 {
             if attempt == 1 {
@@ -108,12 +117,14 @@ public final class PerfFaultCollector: @unchecked Sendable {
             for cpu in cpus {
                 let fd: Int32
                 if chosen == .tracepoint {
-                    fd = memreplay_perf_open_faults(Int32(MEMREPLAY_PERF_TRACEPOINT.rawValue), UInt64(userTracepoint), pid, cpu,
-                                                    enableOnExec ? 1 : 0, 0, 1, wakeup)
+                    fd = memreplay_perf_open_faults_stacks(Int32(MEMREPLAY_PERF_TRACEPOINT.rawValue), UInt64(userTracepoint), pid, cpu,
+                                                           enableOnExec ? 1 : 0, 0, 1, wakeup, stackKind, stackBytes)
                 } else {
-                    var f = memreplay_perf_open_faults(Int32(MEMREPLAY_PERF_SOFTWARE.rawValue), 0, pid, cpu, enableOnExec ? 1 : 0, 0, 1, wakeup)
+                    var f = memreplay_perf_open_faults_stacks(Int32(MEMREPLAY_PERF_SOFTWARE.rawValue), 0, pid, cpu, enableOnExec ? 1 : 0, 0, 1, wakeup,
+                                                              stackKind, stackBytes)
                     if f == -EACCES || f == -EPERM {
-                        f = memreplay_perf_open_faults(Int32(MEMREPLAY_PERF_SOFTWARE.rawValue), 0, pid, cpu, enableOnExec ? 1 : 0, 1, 1, wakeup)
+                        f = memreplay_perf_open_faults_stacks(Int32(MEMREPLAY_PERF_SOFTWARE.rawValue), 0, pid, cpu, enableOnExec ? 1 : 0, 1, 1, wakeup,
+                                                              stackKind, stackBytes)
                     }
                     fd = f
                 }
@@ -131,7 +142,8 @@ public final class PerfFaultCollector: @unchecked Sendable {
                 let dataOffset = Int(memreplay_perf_data_offset(base))
                 rings.append((base, (pages + 1) * Int(getpagesize()), dataOffset, pages * Int(getpagesize()), 0))
                 if chosen == .tracepoint, let k = kernelTracepoint {
-                    let kfd = memreplay_perf_open_faults(Int32(MEMREPLAY_PERF_TRACEPOINT.rawValue), k, pid, cpu, enableOnExec ? 1 : 0, 0, 0, wakeup)
+                    let kfd = memreplay_perf_open_faults_stacks(Int32(MEMREPLAY_PERF_TRACEPOINT.rawValue), k, pid, cpu, enableOnExec ? 1 : 0, 0, 0, wakeup,
+                                                                stackKind, stackBytes)
                     if kfd >= 0 {
                         if memreplay_perf_set_output(kfd, fd) == 0 { fds.append(kfd) } else { close(kfd) }
                     }
@@ -175,6 +187,7 @@ public final class PerfFaultCollector: @unchecked Sendable {
             if read(fd, &value, 8) == 8 { if i == 0 { statistics.minorFaults = value } else { statistics.majorFaults = value } }
         }
         try spool.close()
+        try stackSpool?.close()
         let fd = open(spool.path + ".mappings", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         if fd >= 0 {
             var off = 0
@@ -278,14 +291,20 @@ public final class PerfFaultCollector: @unchecked Sendable {
             return
         }
         guard type == MEMREPLAY_PERF_RECORD_SAMPLE else { return }
-        let sample: FaultSample
+        var sample: FaultSample
+        // With `--stacks fp` a callchain (nr, then nr words) follows the fixed fields.
+        let fixed = source == .tracepoint ? 24 : 40
+        let chainBytes = stackMode == .callchain ? PerfFaultCollector.callchainBytes(p, size, at: fixed) : 0
+        guard chainBytes >= 0 else { return }
+        var tailAt = fixed + chainBytes
         if source == .tracepoint {
-            // pid, tid, time, raw size, raw data (the tracepoint's fields).
-            guard size >= 8 + 16 + 4 + offsets.errorCode + 8 else { return }
+            // pid, tid, time, [callchain], raw size, raw data (the tracepoint's fields).
+            guard size >= tailAt + 4 + offsets.errorCode + 8 else { return }
             let pid = p.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
             let tid = p.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
             let time = p.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
-            let raw = p + 28
+            let raw = p + tailAt + 4
+            tailAt += 4 + Int(p.loadUnaligned(fromByteOffset: tailAt, as: UInt32.self))
             let type = raw.loadUnaligned(as: UInt16.self)
             let address = raw.loadUnaligned(fromByteOffset: offsets.address, as: UInt64.self)
             let code = raw.loadUnaligned(fromByteOffset: offsets.errorCode, as: UInt64.self)
@@ -305,6 +324,7 @@ public final class PerfFaultCollector: @unchecked Sendable {
         }
         guard sample.address < 1 << 47 else { statistics.kernelAddresses += 1; return }
         statistics.samples += 1
+        if stackSpool != nil { sample.hasStack = captureStack(p, size, chainAt: fixed, tailAt: tailAt, tid: sample.tid) }
         spool.append(sample)
     }
 

@@ -13,6 +13,9 @@ enum RecordTag {
     /// Codec record (version 4): the current thread's stack moves by a zigzag delta; every
     /// allocation event carries its thread's current stack. Fields: signed delta.
     static let stack: UInt8 = 0xF3
+    /// Codec record (version 5): the current thread's touch stack moves by a zigzag delta; every
+    /// fault-derived touch carries its thread's current touch stack. Fields: signed delta.
+    static let touchStack: UInt8 = 0xFE
     /// Codec record (version 4): object definition. Fields: id, low, high, build-id length,
     /// build-id bytes, path length, path bytes (UTF-8).
     static let object: UInt8 = 0xFC

@@ -16,6 +16,8 @@ final class RecordingMergeRun {
     @exclusivity(unchecked) private(set) var segments: [RecorderSegment] = []
     @exclusivity(unchecked) var streams: [RecordingMerger.Stream] = []
     @exclusivity(unchecked) var faults = FaultMergeQueue(segments: [])
+    /// The call stacks of the fault samples (`record --stacks fp|dwarf`), when captured.
+    var faultStacks: FaultStackResolver?
     @exclusivity(unchecked) var state: RecordingConverter
     @exclusivity(unchecked) var writer: TraceWriter!
     @exclusivity(unchecked) var summary = RecordingSummary()
@@ -82,7 +84,11 @@ final class RecordingMergeRun {
     }
 
     /// Loads the fault samples and perf's mappings as the last stream (after every segment was added).
-    func loadFaults(samples: [FaultSample], mappings: [PerfMapping]) throws {
+    /// `stacks`: the samples' call-stack records (`FaultStackSpool`; their positions set in the samples).
+    func loadFaults(samples: [FaultSample], mappings: [PerfMapping], stacks: FaultStackSpool? = nil) throws {
+        if let stacks, !stacks.recordOf.isEmpty {
+            faultStacks = FaultStackResolver(spool: stacks, samples: samples, maxFrames: FaultStackResolver.defaultDepth)
+        }
         faults = FaultMergeQueue(segments: segments)
         faults.load(samples, toTick: clock.tick)
         faults.loadMappings(mappings, toTick: clock.tick)
@@ -190,7 +196,11 @@ final class RecordingMergeRun {
         if faults.hasOpenMappings {
             for (pid, _, event) in converted { if case .memory(let m) = event { faults.claim(pid, m) } }
         }
-        for (pid, tid, event) in converted {
+        for (pid, tid, var event) in converted {
+            if let faultStacks, case .access(var a) = event, a.kind.isTouch, a.stack != .none {
+                a.stack = faultStacks.resolve(a.stack, pid: pid, stacks: state.stacks, writer: writer)
+                event = .access(a)
+            }
             let own = pid == streams[best].pid && tid == streams[best].tid
             let k = own ? slot : threads.slot(pid: pid, tid: tid)
             let t = threads.advance(k, to: time)
@@ -241,6 +251,7 @@ final class RecordingMergeRun {
         summary.stackObjects = writer.stackObjectCount
         summary.unresolvedStacks = state.stacks.unresolved
         summary.unwind = state.stacks.counters
+        summary.faultStacks = faultStacks?.counters ?? FaultStackCounters()
         threads.collect(into: &summary)
         for kind in 0..<256 where kindCounts[kind] > 0 {
             summary.kindCounts[EventKind(rawValue: UInt8(kind))!] = kindCounts[kind]

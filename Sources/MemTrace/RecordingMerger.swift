@@ -29,6 +29,9 @@ public struct RecordingSummary: Sendable {
     public var stackObjects = 0
     public var unresolvedStacks: UInt64 = 0
     public var unwind = UnwindCounters()
+    /// The call stacks of page faults (`record --stacks fp|dwarf`): touches given one, stacks and
+    /// frames made, how the `.eh_frame` walks ended.
+    public var faultStacks = FaultStackCounters()
 }
 
 /// Merges the interposer's per-process raw segments into one trace, in time order.
@@ -101,8 +104,10 @@ public struct RecordingMerger {
             }
         }
         if let faultSpool {
-            try run.loadFaults(samples: try FaultSpool.read(path: faultSpool),
-                               mappings: try PerfMapping.readAll(path: faultSpool + ".mappings"))
+            var samples = try FaultSpool.read(path: faultSpool)
+            let stacks = try FaultStackSpool.read(path: faultSpool + ".stacks")
+            try FaultStackSpool.number(&samples, records: stacks.recordOf.count, source: faultSpool + ".stacks")
+            try run.loadFaults(samples: samples, mappings: try PerfMapping.readAll(path: faultSpool + ".mappings"), stacks: stacks)
         }
         var header = header
         run.completeHeader(&header, clockAttributes: self.clock?.attributes ?? ["recorder.clock": "fitted"])

@@ -15,6 +15,8 @@ struct RecordingStacks {
         var start: UInt64
         var end: UInt64
         var base: UInt64
+        /// The object's file, for its `.eh_frame` (page-fault stacks, `FaultStackResolver`).
+        var path = ""
     }
 
     struct Namespace {
@@ -37,6 +39,12 @@ struct RecordingStacks {
     private(set) var unresolved: UInt64 = 0
     /// The unwinders' counters, summed over the process images.
     private(set) var counters = UnwindCounters()
+    /// Moves whenever an object is loaded or unloaded anywhere (a fault stack resolved before may
+    /// resolve differently after).
+    private(set) var generation = 0
+
+    /// The namespace of `pid`'s current image, or nil before its first record.
+    func currentSpace(of pid: UInt32) -> Int? { latest[pid] }
 
     /// The namespace of segment `s` (made, without a parent, on first use).
     mutating func space(_ s: RecorderSegment) -> Int {
@@ -121,12 +129,14 @@ struct RecordingStacks {
             let low = e[2], high = max(e[2], e[3])
             let id = writer.defineObject(path: path, buildID: buildID, low: low, high: high)
             let raw = UInt32(truncatingIfNeeded: e[0])
-            spaces[i].objects[raw] = Loaded(id: id, start: e[1] &+ low, end: e[1] &+ high, base: e[1])
+            spaces[i].objects[raw] = Loaded(id: id, start: e[1] &+ low, end: e[1] &+ high, base: e[1], path: path)
             spaces[i].gone.remove(raw)
+            generation += 1
         case .objectGone:
             let i = space(s), raw = UInt32(truncatingIfNeeded: e[0])
             spaces[i].objects[raw] = nil
             spaces[i].gone.insert(raw)
+            generation += 1
         case .stackStats:
             counters.frames &+= e[0]; counters.noFDE &+= e[1]; counters.unsupported &+= e[2]
             counters.badRead &+= e[3]; counters.truncated &+= e[4]

@@ -1,5 +1,5 @@
-/// Counts a trace's allocation calls per call stack: how many calls and bytes each stack made,
-/// and how deep the stacks are (`memreplay inspect`).
+/// Counts a trace's allocation calls and fault-derived touches per call stack: how many calls,
+/// bytes and faults each stack made, and how deep the stacks are (`memreplay inspect`).
 public struct StackCensus: Sendable {
     /// Per stack id: calls and bytes requested (frees count as calls with 0 bytes).
     public private(set) var calls: [StackID: UInt64] = [:]
@@ -7,11 +7,22 @@ public struct StackCensus: Sendable {
     /// Allocation calls seen, and those with a stack.
     public private(set) var allocationCalls: UInt64 = 0
     public private(set) var callsWithStack: UInt64 = 0
+    /// Per stack id: fault-derived touches (page faults) taken there; touches seen, and those with a stack.
+    public private(set) var faults: [StackID: UInt64] = [:]
+    public private(set) var touches: UInt64 = 0
+    public private(set) var touchesWithStack: UInt64 = 0
 
     public init() {}
 
-    /// Counts one event (only allocation calls count).
+    /// Counts one event (allocation calls and fault-derived touches count).
     public mutating func add(_ event: Event) {
+        if case .access(let t) = event, t.kind.isTouch {
+            touches += 1
+            guard t.stack != .none else { return }
+            touchesWithStack += 1
+            faults[t.stack, default: 0] += 1
+            return
+        }
         guard case .alloc(let a) = event else { return }
         allocationCalls += 1
         guard a.stack != .none else { return }
@@ -41,6 +52,12 @@ public struct StackCensus: Sendable {
             let (x, y) = ranking == .calls ? (a.calls, b.calls) : (a.bytes, b.bytes)
             return x != y ? x > y : a.stack < b.stack
         }.prefix(max(0, n)))
+    }
+
+    /// The `n` stacks with the most fault-derived touches, most first; ties by stack id.
+    public func topFaults(_ n: Int) -> [(stack: StackID, faults: UInt64)] {
+        Array(faults.map { (stack: $0.key, faults: $0.value) }
+            .sorted { $0.faults != $1.faults ? $0.faults > $1.faults : $0.stack < $1.stack }.prefix(max(0, n)))
     }
 
     /// A frame as `object+0xoffset` (the object's file name; `0x…` alone when in no object).

@@ -13,6 +13,8 @@ struct ThreadCodecState {
     var touchDelta: UInt64 = 0
     /// The stack id allocation events take (version 4 `0xF3` records move it).
     var stack: UInt32 = 0
+    /// The stack id fault-derived touches take (version 5 `0xFE` records move it).
+    var touchStack: UInt32 = 0
     /// Predictors for the heap pointers of allocation events.
     var heap = HeapPointerCoder()
 }

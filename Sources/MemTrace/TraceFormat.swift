@@ -1,9 +1,10 @@
 /// Constants of the `.mrt` trace format (docs/trace-format.md).
 public enum TraceFormat {
     /// The current format version.
-    public static let version = 4
-    /// Versions this build reads: 2 (no fault-derived touches), 3 (no call stacks) and 4.
-    public static let readableVersions: ClosedRange<Int> = 2...4
+    public static let version = 5
+    /// Versions this build reads: 2 (no fault-derived touches), 3 (no call stacks), 4 (no stacks
+    /// on fault-derived touches) and 5.
+    public static let readableVersions: ClosedRange<Int> = 2...5
     /// The eight bytes every trace file starts with.
     public static let magic: [UInt8] = Array("MRTRACE\u{1}".utf8)
     /// The version field of a raw recording (`RawRecording`): bit 15 (`rawRecordingBit`) says

@@ -22,7 +22,7 @@ struct InspectCommand: ParsableCommand {
     var salvage = false
     @Option(help: "Output format: text or json.")
     var format: InspectFormat = .text
-    @Option(help: "Also print the N call stacks with the most allocation calls (or bytes: --stacks-by), as object+offset frames.")
+    @Option(help: "Also print the N call stacks with the most allocation calls (or bytes: --stacks-by), and the N with the most page faults, as object+offset frames.")
     var stacks: Int = 0
     @Option(help: "Rank --stacks by calls or bytes.")
     var stacksBy: String = "calls"
@@ -68,7 +68,10 @@ struct InspectCommand: ParsableCommand {
                            compressedBytesPerEvent: compressed * share / Double(n))
         }
         if format == .json {
-            struct StackRow: Encodable { var nodes: Int; var objects: Int; var callsWithStack: UInt64; var meanDepth: Double; var maxDepth: Int }
+            struct StackRow: Encodable {
+                var nodes: Int; var objects: Int; var callsWithStack: UInt64; var meanDepth: Double; var maxDepth: Int
+                var touches: UInt64; var touchesWithStack: UInt64
+            }
             struct Report: Encodable {
                 var file: String; var fileBytes: UInt64; var header: TraceHeader; var events: UInt64; var blocks: Int
                 var processes: Int; var threads: Int; var bytesPerEvent: Double; var compressedBytes: UInt64; var rawBytes: UInt64
@@ -81,7 +84,8 @@ struct InspectCommand: ParsableCommand {
                                 compressedBytes: reader.compressedBytes, rawBytes: reader.rawBytes, kinds: rows,
                                 damage: reader.damage.map { String(describing: $0) },
                                 stacks: StackRow(nodes: table.nodes.count, objects: table.objects.count, callsWithStack: census.callsWithStack,
-                                                 meanDepth: census.meanDepth(table), maxDepth: census.maxDepth(table)))
+                                                 meanDepth: census.meanDepth(table), maxDepth: census.maxDepth(table),
+                                                 touches: census.touches, touchesWithStack: census.touchesWithStack))
             print(String(decoding: try enc.encode(report), as: UTF8.self))
             return
         }
@@ -115,7 +119,7 @@ struct InspectCommand: ParsableCommand {
 extension InspectCommand {
     /// The stack counts, and with `--stacks N` the top stacks frame by frame.
     func printStacks(_ census: StackCensus, _ table: StackTable) {
-        guard !table.nodes.isEmpty || census.callsWithStack > 0 else { return }
+        guard !table.nodes.isEmpty || census.callsWithStack > 0 || census.touchesWithStack > 0 else { return }
         print("")
         print("stacks:       \(table.nodes.count) nodes, \(table.objects.count) objects; \(census.callsWithStack) of "
               + "\(census.allocationCalls) allocation calls with a stack, " + String(format: "mean depth %.2f", census.meanDepth(table))
@@ -124,6 +128,14 @@ extension InspectCommand {
         for (rank, row) in census.top(stacks, by: ranking).enumerated() {
             print("")
             print("#\(rank + 1) \(row.stack): \(row.calls) calls, \(row.bytes) bytes")
+            for frame in table.frames(of: row.stack) { print("    " + StackCensus.describe(frame, in: table)) }
+        }
+        guard census.touchesWithStack > 0 else { return }
+        print("")
+        print("fault stacks: \(census.touchesWithStack) of \(census.touches) fault-derived touches with a stack, \(census.faults.count) distinct stacks")
+        for (rank, row) in census.topFaults(stacks).enumerated() {
+            print("")
+            print("#\(rank + 1) \(row.stack): \(row.faults) faults")
             for frame in table.frames(of: row.stack) { print("    " + StackCensus.describe(frame, in: table)) }
         }
     }

@@ -31,10 +31,19 @@ extension RecordCommand {
                 if summary.unresolvedStacks > 0 { line += "; \(summary.unresolvedStacks) stack ids unresolved" }
                 print(line)
             }
+            if summary.faultStacks.touches > 0 { print(RecordCommand.faultStacksLine(summary.faultStacks)) }
             if !summary.incompleteSegments.isEmpty {
                 print("note: \(summary.incompleteSegments.count) process image(s) did not finish their stream (killed or still running); their last unflushed buffer is lost")
             }
         }
+    }
+
+    /// The `fault stacks:` summary line: touches with a stack, distinct stacks and frames, and how
+    /// the `.eh_frame` walks ended (`--stacks dwarf`).
+    static func faultStacksLine(_ f: FaultStackCounters) -> String {
+        var line = "fault stacks: \(f.touches) touches with a stack, \(f.stacks) distinct, \(f.frames) frames"
+        if !f.ends.isEmpty { line += "; walks ended: " + f.ends.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ") }
+        return line
     }
 
     /// The summary lines of `--convert later` (unless -q): the raw recording's size, the capture's

@@ -130,7 +130,8 @@ struct RecordCommand: ParsableCommand {
         defer { monitor?.stop() }
         if let faultSpool {
             (run, capture) = try RecorderProcess.runCapturingFaults(command: command, library: library, directory: directory,
-                                                                   followForks: !noFollowForks, spool: faultSpool)
+                                                                   followForks: !noFollowForks, spool: faultSpool,
+                                                                   stacks: FaultStackMode.named(stacks))
             if let warning = capture?.warning { FileHandle.standardError.write(Data("memreplay: warning: \(warning)\n".utf8)) }
         } else {
             // --convert now, --accesses none with a fixed rate: the merge follows the program.

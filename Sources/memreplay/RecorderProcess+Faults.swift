@@ -18,6 +18,10 @@ extension RecorderProcess {
         var maxRSSKB: Int?
         /// Set when perf was refused and the pagemap scanner stood in.
         var warning: String?
+        /// `--stacks fp|dwarf`: stack records written with the samples, and how many of them
+        /// repeated their thread's previous one (`FaultStackSpoolWriter`).
+        var stackRecords: UInt64 = 0
+        var stackRepeats: UInt64 = 0
 
         /// The header attributes that say how touches were captured.
         var attributes: [String: String] {
@@ -26,6 +30,10 @@ extension RecorderProcess {
             if let minorFaults { a["recorder.real_minor_faults"] = String(minorFaults) }
             if let majorFaults { a["recorder.real_major_faults"] = String(majorFaults) }
             if let maxRSSKB { a["recorder.real_max_rss_kb"] = String(maxRSSKB) }
+            if stackRecords > 0 {
+                a["recorder.fault_stack_records"] = String(stackRecords)
+                a["recorder.fault_stack_repeats"] = String(stackRepeats)
+            }
             return a
         }
     }
@@ -37,7 +45,7 @@ extension RecorderProcess {
     /// `enable_on_exec`, so counting starts exactly at its exec. When perf is refused the child
     /// runs at once and `PagemapTouchScanner` scans its pages on a timer instead.
     static func runCapturingFaults(command: [String], library: String, directory: String, followForks: Bool,
-                                   spool: String) throws -> (Outcome, FaultCapture) {
+                                   spool: String, stacks: FaultStackMode = .none) throws -> (Outcome, FaultCapture) {
         guard let exe = resolveExecutable(command[0]) else { throw UsageFailure("\(command[0]): not found in PATH") }
         let env = environment(library: library, directory: directory, followForks: followForks)
         let cArgs = command.map { strdup($0) } + [nil]
@@ -69,10 +77,11 @@ extension RecorderProcess {
         var collector: PerfFaultCollector?
         var warning: String?
         do {
-            collector = try PerfFaultCollector(pid: pid, spoolPath: spool)
+            collector = try PerfFaultCollector(pid: pid, spoolPath: spool, stacks: stacks)
         } catch let e as PerfFaultCollector.Unavailable {
             warning = "\(e.description); falling back to scanning /proc/PID/pagemap present bits on a timer "
-                + "(coarser: touches carry the scan's time, direction unknown). As root: sysctl kernel.perf_event_paranoid=2"
+                + "(coarser: touches carry the scan's time, direction unknown"
+                + (stacks == .none ? "" : "; page faults get no call stacks, only allocation calls do") + "). As root: sysctl kernel.perf_event_paranoid=2"
         }
         var byte: UInt8 = 1
         _ = write(go[1], &byte, 1)
@@ -96,8 +105,10 @@ extension RecorderProcess {
         let outcome = Outcome(pid: UInt32(pid), status: exited ? (status >> 8) & 0xff : -(status & 0x7f))
         if let collector {
             let s = try collector.finish()
-            return (outcome, FaultCapture(source: collector.source.rawValue, samples: s.samples, lost: s.lost, execs: s.execs,
-                                          minorFaults: s.minorFaults, majorFaults: s.majorFaults, maxRSSKB: usage.ru_maxrss))
+            var capture = FaultCapture(source: collector.source.rawValue, samples: s.samples, lost: s.lost, execs: s.execs,
+                                       minorFaults: s.minorFaults, majorFaults: s.majorFaults, maxRSSKB: usage.ru_maxrss)
+            (capture.stackRecords, capture.stackRepeats) = collector.stackRecords
+            return (outcome, capture)
         }
         let s = try scanner?.finish() ?? PagemapTouchScanner.Statistics()
         if scanner == nil { FileManager.default.createFile(atPath: spool, contents: nil) }

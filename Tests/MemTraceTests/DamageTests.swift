@@ -112,7 +112,7 @@ import MemReplay
         version[8] = 1
         #expect(throws: TraceError.unsupportedVersion(source: "t.mrt", offset: 8, version: 1)) { _ = try decodeAll(version) }
         #expect(TraceError.unsupportedVersion(source: "t.mrt", offset: 8, version: 1).description
-            == "t.mrt: byte 8: unsupported format version 1 (this build reads 2 to 4)")
+            == "t.mrt: byte 8: unsupported format version 1 (this build reads 2 to 5)")
         var header = trace.bytes
         header[20] ^= 0x01
         #expect {
