@@ -196,8 +196,8 @@ import Testing
             .map { $0[0] }
         // 26 base tables (schema 7: `events` is a view) + tlb_outcomes, memory_levels, dram_outcomes;
         // alloc_outcomes, alloc_paths; zone_types, vma_changes; oom_kills, oom_candidates; stalls;
-        // stack_objects, functions, stacks, frames (schema 8)
-        #expect(tables.count == 26 + 3 + 2 + 2 + 2 + 1 + 4)
+        // stack_objects, functions, stacks, frames, allocations (schema 8)
+        #expect(tables.count == 26 + 3 + 2 + 2 + 2 + 1 + 5)
         for table in tables {
             let columns = table == "runs"
                 ? "id, tool_version, trace_path, trace_hash, config_json, trace_header_json, events" : "*"

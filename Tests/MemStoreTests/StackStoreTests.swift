@@ -3,8 +3,8 @@ import Foundation
 import Testing
 import MemModel
 import MemReplay
-import MemStore
 @testable import MemTrace
+@testable import MemStore
 
 /// The stack tables of the run database (schema 8): the trie, depths, objects that cannot be
 /// symbolized (missing, another build-id) named by object and offset with the reason, the stack
@@ -16,8 +16,8 @@ import MemStore
 
     /// Replays `records` (and `stacks`) as recorded into a new database in `dir`.
     static func replay(_ records: [TraceRecord], stacks: StackTable = StackTable(), symbolize: Bool = true,
-                       in dir: TemporaryDirectory) throws -> String {
-        let db = dir.path + "/stacks.db"
+                       allocationRows: Bool = true, in dir: TemporaryDirectory) throws -> String {
+        let db = dir.path + "/stacks-\(allocationRows).db"
         var source = ArrayTraceSource(header: header, records: records, stacks: stacks)
         let machine = MachineConfiguration.presets["small-8g"]!
         var engine = ReplayEngine(kernel: LinuxKernel(configuration: machine), user: RecordedHeap(), hardware: NoHardware(),
@@ -26,6 +26,7 @@ import MemStore
                            traceHeaderJSON: "{}", startedAt: 1_700_000_000)
         var sink = try SQLiteStore(path: db)
         sink.symbolizeStacks = symbolize
+        sink.allocationRows = allocationRows
         _ = try engine.run(&source, into: &sink, run: info, endedAt: { 1_700_000_001 })
         return db
     }
@@ -133,13 +134,33 @@ import MemStore
             Self.call(2, a(.realloc, 0x1000, size: 0)),                                  // 12 realloc(p, 0) frees
             Self.call(1, a(.memalign, size: 64, result: 0x4000)),                        // 13 never freed
         ]
-        let db = try Self.replay(records, in: dir)
-        #expect(try rows(db, "SELECT pid, seq, stack, size, address, free_seq, free_stack FROM v_allocations ORDER BY seq")
-            == [["1", "1", "1", "100", "\(0x1000)", "5", "2"], ["1", "2", "0", "80", "\(0x2000)", "6", "0"],
-                ["1", "5", "2", "200", "\(0x1000)", "11", "4"], ["1", "6", "0", "300", "\(0x3000)", "NULL", "NULL"],
-                ["2", "10", "0", "16", "\(0x1000)", "12", "0"], ["1", "13", "0", "64", "\(0x4000)", "NULL", "NULL"]])
-        // The view agrees with the replay's own count of live bytes at the end.
-        #expect(try rows(db, "SELECT sum(size) FROM v_allocations WHERE free_seq IS NULL") == [["364"]])
+        // The same rows from the table the store writes and from the window over alloc_calls.
+        for allocationRows in [true, false] {
+            let db = try Self.replay(records, allocationRows: allocationRows, in: dir)
+            #expect(try rows(db, "SELECT count(*) FROM allocations") == [[allocationRows ? "6" : "0"]])
+            #expect(try rows(db, "SELECT pid, seq, stack, size, address, free_seq, free_stack FROM v_allocations ORDER BY seq")
+                == [["1", "1", "1", "100", "\(0x1000)", "5", "2"], ["1", "2", "0", "80", "\(0x2000)", "6", "0"],
+                    ["1", "5", "2", "200", "\(0x1000)", "11", "4"], ["1", "6", "0", "300", "\(0x3000)", "NULL", "NULL"],
+                    ["2", "10", "0", "16", "\(0x1000)", "12", "0"], ["1", "13", "0", "64", "\(0x4000)", "NULL", "NULL"]])
+            // The view agrees with the replay's own count of live bytes at the end.
+            #expect(try rows(db, "SELECT sum(size) FROM v_allocations WHERE free_seq IS NULL") == [["364"]])
+        }
+    }
+
+    /// The tracker's invariant holds through a churn of calls, and it drains in allocation order.
+    @Test func trackerKeepsOneBlockPerLiveAddress() {
+        var t = AllocationTracker()
+        var seq: Int64 = 0
+        for i in 0..<2000 {
+            seq += 1
+            let address = UInt64(0x1000 + (i * 7919 % 97) * 64)
+            let call = i % 3 == 2 ? AllocationCall(op: .free, pointer: VirtualAddress(address))
+                : AllocationCall(op: .malloc, size: UInt64(i), result: VirtualAddress(address))
+            _ = t.apply(seq: seq, pid: UInt32(1 + i % 2), tid: 1, call)
+            #expect(t.checkInvariants(before: seq + 1))
+        }
+        let drained = t.drain()
+        #expect(!drained.isEmpty && drained.map(\.block.seq) == drained.map(\.block.seq).sorted() && t.live.isEmpty)
     }
 }
 
