@@ -7,7 +7,7 @@
 enum StoreTable: Int, CaseIterable, Sendable {
     case accesses, hardwareAccesses, processEvents, allocCalls, allocOutcomes, memoryCalls, fileCalls
     case controlEvents, faults, vmaChanges, stalls, counterSamples, processSamples
-    case processes, threads, vmas, files, strings, oomKills, oomCandidates
+    case processes, threads, vmas, files, strings, oomKills, oomCandidates, allocations
 
     /// How one column's value is carried in a batch.
     enum Column: Sendable {
@@ -43,6 +43,7 @@ enum StoreTable: Int, CaseIterable, Sendable {
         case .strings: "strings"
         case .oomKills: "oom_kills"
         case .oomCandidates: "oom_candidates"
+        case .allocations: "allocations"
         }
     }
 
@@ -69,6 +70,7 @@ enum StoreTable: Int, CaseIterable, Sendable {
         case .strings: StoreSchema.upsertString
         case .oomKills: StoreSchema.insertOOMKill
         case .oomCandidates: StoreSchema.insertOOMCandidate
+        case .allocations: StoreSchema.insertAllocation
         }
     }
 
@@ -79,12 +81,12 @@ enum StoreTable: Int, CaseIterable, Sendable {
         case .accesses: return ints(10)
         case .hardwareAccesses: return ints(14)
         case .processEvents: return ints(12)
-        case .allocCalls: return ints(13)
+        case .allocCalls: return ints(14)
         case .allocOutcomes: return ints(6)
         case .memoryCalls: return ints(20)
         case .fileCalls: return ints(18)
         case .controlEvents: return ints(9)
-        case .faults: return ints(8) + [.optionalInt]
+        case .faults: return ints(8) + [.optionalInt, .int]
         case .vmaChanges: return ints(4)
         case .stalls: return ints(10)
         case .counterSamples: return ints(4)
@@ -96,6 +98,7 @@ enum StoreTable: Int, CaseIterable, Sendable {
         case .strings: return [.int, .text]
         case .oomKills: return [.int, .int, .int, .text, .int, .int, .text, .optionalText] + ints(5) + [.text]
         case .oomCandidates: return [.int, .int, .text] + ints(8) + [.optionalInt, .int]
+        case .allocations: return ints(6) + [.optionalInt, .optionalInt]
         }
     }
 
