@@ -118,8 +118,9 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
         eventStack = .none
         switch record.event {
         case .access(let recorded):
-            // An access event carries no stack yet; when a fault-derived access carries its
-            // sample's callchain, set `eventStack` to it here and its faults get that stack.
+            // A fault-derived touch carries its sample's call stack (trace format 5, `.none`
+            // otherwise): the faults it takes get that stack.
+            eventStack = recorded.stack
             // Re-allocated replay: a load or store to a recorded block goes to the model's block.
             var a = recorded
             if user.reallocates { a.address = VirtualAddress(user.translate(recorded.address.rawValue, pid: pid)) }
