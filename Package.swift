@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "MemTrace", dependencies: ["CZstd", "CPerf"]),
         .target(name: "MemModel", dependencies: ["MemTrace"]),
         .target(name: "MemReplay", dependencies: ["MemTrace", "MemModel"]),
-        .target(name: "MemStore", dependencies: ["CSQLite", "MemReplay"]),
+        .target(name: "MemStore", dependencies: ["CSQLite", "MemReplay", "MemSymbols"]),
         .target(name: "MemReport", dependencies: ["MemStore"]),
         // ELF/DWARF symbolization of recorded program counters, after the run (docs/symbols.md).
         .target(name: "MemSymbols", dependencies: ["CZstd", "CZlib", "CDemangle"]),

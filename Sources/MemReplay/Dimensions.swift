@@ -80,11 +80,14 @@ public struct FaultRecord: Hashable, Sendable {
     /// (the zero page, a failed fault).
     public var node: Int
     public var zone: ZoneType?
+    /// The call stack of the event that took the fault (an allocation call's; `.none` when the
+    /// event carries none).
+    public var stack: StackID
 
     @inlinable public init(seq: UInt64, pid: ProcessID, address: UInt64, kind: FaultKind, vma: VMAID,
-                           frame: PageFrameNumber, node: Int = -1, zone: ZoneType? = nil) {
+                           frame: PageFrameNumber, node: Int = -1, zone: ZoneType? = nil, stack: StackID = .none) {
         self.seq = seq; self.pid = pid; self.address = address; self.kind = kind; self.vma = vma; self.frame = frame
-        self.pageSize = kind.pageSize; self.node = node; self.zone = zone
+        self.pageSize = kind.pageSize; self.node = node; self.zone = zone; self.stack = stack
     }
 }
 

@@ -32,4 +32,5 @@ public struct PrefixTraceSource<Base: TraceSource>: TraceSource {
         return r
     }
     public func string(_ id: StringID) -> String? { base.string(id) }
+    public var stacks: StackTable { base.stacks }
 }

@@ -4,7 +4,7 @@ import MemModel
 /// Where the replay engine sends what it found, in event order; the SQLite store is one.
 ///
 /// Calls arrive in this order: `begin`, `declareCounters`, then any mix of the per-event calls
-/// (exactly one `record` per trace event, in sequence order), then `finish`. `abort` may replace
+/// (exactly one `record` per trace event, in sequence order), then `stacks` once, then `finish`. `abort` may replace
 /// `finish` at any point and must leave nothing behind.
 public protocol OutcomeSink {
     mutating func begin(_ run: RunInfo) throws
@@ -27,6 +27,8 @@ public protocol OutcomeSink {
     mutating func string(_ id: StringID, _ text: String) throws
     mutating func snapshot(_ snapshot: CounterSnapshot) throws
     mutating func sample(_ sample: ProcessSample) throws
+    /// The trace's objects and stack nodes, once, after the last event and before `finish`.
+    mutating func stacks(_ table: StackTable) throws
     /// The run's summary figures; the sink completes its output.
     mutating func finish(metrics: [Metric], endedAt: Double) throws
     /// Abandons the output.
@@ -40,4 +42,6 @@ extension OutcomeSink {
     public mutating func oomKill(seq: UInt64, _ kill: OOMKill) throws {}
     /// Sinks that keep no stalls ignore them.
     public mutating func stall(seq: UInt64, pid: ProcessID, _ stall: MemoryStall) throws {}
+    /// Sinks that keep no stacks ignore them.
+    public mutating func stacks(_ table: StackTable) throws {}
 }

@@ -37,6 +37,9 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
     var lastAccessFaulted = false
     /// Whether the last re-allocated call made a system call or faulted a page (likewise).
     var allocationChangedKernel = false
+    /// The call stack of the event being replayed (`.none` when it has none): the faults it takes
+    /// are stored with it (`FaultRecord.stack`).
+    var eventStack = StackID.none
 
     public init(kernel: Kernel, user: User, hardware: Hardware, snapshotInterval: Int) {
         self.kernel = kernel; self.user = user; self.hardware = hardware
@@ -71,6 +74,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
             }
             try sendStrings(source, into: &sink)
             try snapshot(seq: seq + 1, into: &sink)
+            try sink.stacks(source.stacks)
             let damaged = damage(source)
             let metrics = finalMetrics(events: seq, damaged: damaged != nil)
             try sink.finish(metrics: metrics.map { Metric($0.name, $0.value) }, endedAt: endedAt())
@@ -111,8 +115,11 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
             lastKnownThread = record.tid
         }
         let detail: OutcomeDetail
+        eventStack = .none
         switch record.event {
         case .access(let recorded):
+            // An access event carries no stack yet; when a fault-derived access carries its
+            // sample's callchain, set `eventStack` to it here and its faults get that stack.
             // Re-allocated replay: a load or store to a recorded block goes to the model's block.
             var a = recorded
             if user.reallocates { a.address = VirtualAddress(user.translate(recorded.address.rawValue, pid: pid)) }
@@ -163,6 +170,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
             }
             detail = .process(r)
         case .alloc(let a):
+            eventStack = a.stack
             let r: AllocationResult
             if user.reallocates {
                 r = reallocate(a, pid: pid, tid: record.tid, time: record.time)
@@ -246,11 +254,11 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
         }
     }
 
-    /// A fault row with the frame's node and zone.
+    /// A fault row with the frame's node and zone, and the stack of the event that took it.
     func faultRecord(seq: UInt64, pid: ProcessID, address: UInt64, kind: FaultKind, vma: VMAID, frame: PageFrameNumber) -> FaultRecord {
         let where_ = kind.isSignal ? nil : kernel.frameLocation(frame)
         return FaultRecord(seq: seq, pid: pid, address: address, kind: kind, vma: vma, frame: frame,
-                           node: where_?.node ?? -1, zone: where_?.zone)
+                           node: where_?.node ?? -1, zone: where_?.zone, stack: eventStack)
     }
 
     func record(of v: VirtualMemoryArea, pid: ProcessID, start: UInt64, end: UInt64) -> VMARecord {

@@ -6,6 +6,13 @@ public protocol TraceSource {
     mutating func next() throws -> TraceRecord?
     /// The text of string `id` if it has been defined so far.
     func string(_ id: StringID) -> String?
+    /// The objects and stack nodes defined so far (the engine reads them once, at the end).
+    var stacks: StackTable { get }
+}
+
+extension TraceSource {
+    /// Sources without stacks define none.
+    public var stacks: StackTable { StackTable() }
 }
 
 extension TraceReader: TraceSource {}
@@ -15,10 +22,12 @@ public struct ArrayTraceSource: TraceSource {
     public var header: TraceHeader
     public var records: [TraceRecord]
     public var strings: [StringID: String]
+    public var stacks: StackTable
     var position = 0
 
-    public init(header: TraceHeader, records: [TraceRecord], strings: [StringID: String] = [:]) {
-        self.header = header; self.records = records; self.strings = strings
+    public init(header: TraceHeader, records: [TraceRecord], strings: [StringID: String] = [:],
+                stacks: StackTable = StackTable()) {
+        self.header = header; self.records = records; self.strings = strings; self.stacks = stacks
     }
 
     public mutating func next() throws -> TraceRecord? {

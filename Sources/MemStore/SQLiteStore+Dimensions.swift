@@ -57,7 +57,7 @@ extension SQLiteStore {
         add(.allocCalls) { s in
             s.putEvent(seq, rec); s.put(a.op.rawValue); s.put(a.pointer.rawValue); s.put(a.size)
             s.put(a.count); s.put(a.alignment); s.put(a.result.rawValue); s.put(a.error)
-            s.put(r.blockSize); s.put(r.liveBytes)
+            s.put(r.blockSize); s.put(r.liveBytes); s.put(a.stack.rawValue)
         }
     }
 

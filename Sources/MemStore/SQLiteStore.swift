@@ -42,6 +42,13 @@ public final class SQLiteStore: OutcomeSink {
     public let hardwareColumns: Bool
     /// The access outcomes aggregated when `rows` leaves out `access` (else empty).
     public internal(set) var accessSummary = AccessSummary()
+    /// Whether `stacks` symbolizes the trace's frames (else each is named by object and offset).
+    public var symbolizeStacks = true
+    /// Where `stacks` looks for separate debuginfo files (by build-id, then by debuglink).
+    public var debugRoots = ["/usr/lib/debug"]
+    /// What `stacks` made of the trace's stack table (nil until it ran), and the seconds it took.
+    public internal(set) var stackSymbolization: StackSymbolization?
+    public internal(set) var stackSeconds = 0.0
 
     let db: SQLiteDatabase
     private var state: State = .open
@@ -92,6 +99,7 @@ public final class SQLiteStore: OutcomeSink {
             try db.exec(StoreSchema.oomTables)
             try db.exec(StoreSchema.allocatorTables)
             try db.exec(StoreSchema.stallTables)
+            try db.exec(StoreSchema.stackTables)
             if !rows.contains(.access) { try db.exec(StoreSchema.accessSummaryTable) }
             if rows != .all { try db.exec(StoreSchema.keptRowsTable) }
             writer = try BatchWriter(db: db, hardware: hardware)
@@ -192,7 +200,7 @@ public final class SQLiteStore: OutcomeSink {
             r.put(fault.seq); r.put(fault.pid.rawValue); r.put(fault.address)
             r.put(fault.kind.rawValue); r.put(fault.vma.rawValue); r.put(fault.frame.rawValue)
             r.put(Int64(1) << Int64(fault.pageSize.shift)); r.put(Int64(fault.node))
-            r.put(optional: fault.zone?.rawValue)
+            r.put(optional: fault.zone?.rawValue); r.put(fault.stack.rawValue)
         }
         try flushIfFull()
     }
@@ -236,9 +244,11 @@ public final class SQLiteStore: OutcomeSink {
             run.bind(1, endedAt); run.bind(2, eventCount)
             try check(run.execute(), "runs")
             try db.exec(StoreSchema.indexes)
+            try db.exec(StoreSchema.stackIndexes)
             if !hardwareColumns { try db.exec(StoreSchema.addHardwareColumns) }
             try db.exec(StoreSchema.views)
             try db.exec(StoreSchema.stallViews)
+            try db.exec(StoreSchema.stackViews)
             try db.exec(StoreSchema.hardwareViews(hardware: hardwareColumns))
             if !rows.contains(.access) { try db.exec(StoreSchema.accessSummaryView) }
             try db.exec("COMMIT")
@@ -288,7 +298,7 @@ public final class SQLiteStore: OutcomeSink {
         db.error(rc, "cannot insert into \(table)")
     }
 
-    private func checkOpen() throws {
+    func checkOpen() throws {
         switch state {
         case .open: return
         case .finished: throw StoreError(file: path, message: "the store is already finished")

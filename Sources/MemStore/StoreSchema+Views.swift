@@ -64,7 +64,7 @@ extension StoreSchema {
             JOIN fault_kinds f ON f.id = a.fault;
         CREATE VIEW v_faults AS
             SELECT f.id, f.seq, f.pid, f.address, k.name AS kind, k.is_major, k.is_signal, f.vma,
-                v.name AS vma_name, f.frame, f.page_size, f.node, z.name AS zone
+                v.name AS vma_name, f.frame, f.page_size, f.node, z.name AS zone, f.stack
             FROM faults f JOIN fault_kinds k ON k.id = f.kind LEFT JOIN vmas v ON v.id = f.vma
             LEFT JOIN zone_types z ON z.id = f.zone;
         CREATE VIEW v_memory_calls AS
@@ -75,7 +75,7 @@ extension StoreSchema {
             LEFT JOIN errnos n ON n.id = m.errno LEFT JOIN strings s ON s.id = m.name;
         CREATE VIEW v_alloc_calls AS
             SELECT a.seq, a.pid, a.tid, a.time, o.name AS op, a.pointer, a.size, a.count, a.alignment,
-                a.result, a.error, n.name AS error_name, a.block_size, a.live_bytes
+                a.result, a.error, n.name AS error_name, a.block_size, a.live_bytes, a.stack
             FROM alloc_calls a JOIN alloc_ops o ON o.id = a.op
             LEFT JOIN errnos n ON n.id = a.error;
         CREATE VIEW v_file_calls AS

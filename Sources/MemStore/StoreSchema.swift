@@ -4,7 +4,7 @@
 /// same statements. docs/schema.md describes every table and view.
 public enum StoreSchema {
     /// The schema version, stored as `PRAGMA user_version`.
-    public static let version = 7
+    public static let version = 8
 
     /// Settings for a one-shot bulk load into a private file (no journal, no fsync).
     public static let bulkLoadPragmas = """
@@ -58,7 +58,7 @@ public enum StoreSchema {
         CREATE TABLE alloc_calls (seq INTEGER PRIMARY KEY, pid INTEGER NOT NULL, tid INTEGER NOT NULL,
             time INTEGER NOT NULL, op INTEGER NOT NULL, pointer INTEGER NOT NULL, size INTEGER NOT NULL,
             count INTEGER NOT NULL, alignment INTEGER NOT NULL, result INTEGER NOT NULL, error INTEGER NOT NULL,
-            block_size INTEGER NOT NULL, live_bytes INTEGER NOT NULL);
+            block_size INTEGER NOT NULL, live_bytes INTEGER NOT NULL, stack INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE memory_calls (seq INTEGER PRIMARY KEY, pid INTEGER NOT NULL, tid INTEGER NOT NULL,
             time INTEGER NOT NULL, op INTEGER NOT NULL, address INTEGER NOT NULL, length INTEGER NOT NULL,
             new_length INTEGER NOT NULL, prot INTEGER NOT NULL, flags INTEGER NOT NULL, file INTEGER NOT NULL,
@@ -76,7 +76,7 @@ public enum StoreSchema {
             value INTEGER NOT NULL, target INTEGER NOT NULL);
         CREATE TABLE faults (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, pid INTEGER NOT NULL,
             address INTEGER NOT NULL, kind INTEGER NOT NULL, vma INTEGER NOT NULL, frame INTEGER NOT NULL,
-            page_size INTEGER NOT NULL, node INTEGER NOT NULL, zone INTEGER);
+            page_size INTEGER NOT NULL, node INTEGER NOT NULL, zone INTEGER, stack INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE zone_types (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
         CREATE TABLE vma_changes (seq INTEGER NOT NULL, pid INTEGER NOT NULL, vma INTEGER NOT NULL,
             removed INTEGER NOT NULL);
@@ -105,7 +105,7 @@ public enum StoreSchema {
         """
     public static let insertAllocCall = """
         INSERT INTO alloc_calls (seq, pid, tid, time, op, pointer, size, count, alignment, result, error, block_size,
-            live_bytes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+            live_bytes, stack) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
         """
     public static let insertMemoryCall = """
         INSERT INTO memory_calls (seq, pid, tid, time, op, address, length, new_length, prot, flags, file, offset, name,
@@ -122,7 +122,7 @@ public enum StoreSchema {
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
         """
     public static let insertFault =
-        "INSERT INTO faults (seq, pid, address, kind, vma, frame, page_size, node, zone) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+        "INSERT INTO faults (seq, pid, address, kind, vma, frame, page_size, node, zone, stack) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
     public static let insertVMAChange = "INSERT INTO vma_changes (seq, pid, vma, removed) VALUES (?1, ?2, ?3, ?4)"
     public static let upsertProcess = """
         INSERT OR REPLACE INTO processes (pid, parent, image, start_seq, end_seq, exit_status)

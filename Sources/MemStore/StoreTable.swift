@@ -79,12 +79,12 @@ enum StoreTable: Int, CaseIterable, Sendable {
         case .accesses: return ints(10)
         case .hardwareAccesses: return ints(14)
         case .processEvents: return ints(12)
-        case .allocCalls: return ints(13)
+        case .allocCalls: return ints(14)
         case .allocOutcomes: return ints(6)
         case .memoryCalls: return ints(20)
         case .fileCalls: return ints(18)
         case .controlEvents: return ints(9)
-        case .faults: return ints(8) + [.optionalInt]
+        case .faults: return ints(8) + [.optionalInt, .int]
         case .vmaChanges: return ints(4)
         case .stalls: return ints(10)
         case .counterSamples: return ints(4)

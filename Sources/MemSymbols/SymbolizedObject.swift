@@ -41,6 +41,9 @@ public final class SymbolizedObject {
         self.errors = errors
     }
 
+    /// Whether DWARF (of the object or its debuginfo file) describes it: functions, lines, inlines.
+    public var hasDebugInfo: Bool { dwarf != nil }
+
     /// The frames at `offset`, innermost first (one unresolved frame when nothing describes it).
     public func frames(at offset: UInt64) -> [SymbolFrame] {
         var raw: [DWARFContext.RawFrame] = []

@@ -32,6 +32,9 @@ public final class Symbolizer {
         failures.values.sorted { $0.file < $1.file } + objects.values.sorted { $0.ref.path < $1.ref.path }.flatMap(\.errors)
     }
 
+    /// Why the object for `ref` could not be used (nil when it was read, or not tried yet).
+    public func failure(_ ref: ObjectRef) -> SymbolError? { failures[ref] }
+
     /// The object for `ref`, read on first use; nil when it cannot be read or does not match.
     public func object(_ ref: ObjectRef) -> SymbolizedObject? {
         if let o = objects[ref] { return o }

@@ -36,7 +36,7 @@ struct DemoCommand: ParsableCommand {
         print("")
         print("== 3. replay on \(config.name) (\(config.memoryBytes >> 30) GiB)")
         let start = Date()
-        let summary = try replayTrace(trace, machine: config, output: db, salvage: false)
+        let (summary, _) = try replayTrace(trace, machine: config, output: db, salvage: false)
         printReplaySummary(summary, output: db)
         print(String(format: "  replay took %.2f s", Date().timeIntervalSince(start)))
         print("")

@@ -39,6 +39,10 @@ struct ReplayCommand: ParsableCommand {
     var rows: String = "all"
     @Flag(help: "Check the kernel model's invariants after every event and stop at the first that breaks one (slow: for reporting model bugs).")
     var checkInvariants = false
+    @Flag(name: .customLong("no-symbolize"), help: "Store the trace's call stacks without symbolizing them (frames named object+offset; faster).")
+    var noSymbolize = false
+    @Option(name: .customLong("debug-root"), help: "A directory holding .build-id/ debuginfo files for symbolizing stacks (repeatable; default /usr/lib/debug).")
+    var debugRoots: [String] = []
 
     func run() throws {
         let config = try resolveMachine(machine, settings)
@@ -48,9 +52,14 @@ struct ReplayCommand: ParsableCommand {
         do { families = try RowFamilies(parsing: rows) } catch let error as StoreError { throw UsageFailure(error.message) }
         let reporter = ProgressReporter.make(label: "replay", total: TraceEventCount.scan(path: trace),
                                              forced: progress, quiet: quiet)
-        let summary = try replayTrace(trace, machine: config, output: out, salvage: salvage, allocator: choice,
-                                      checkInvariants: checkInvariants, rows: families, progress: reporter)
-        if !quiet { printReplaySummary(summary, output: out) }
+        let stacks = StackOptions(symbolize: !noSymbolize, debugRoots: debugRoots.isEmpty ? ["/usr/lib/debug"] : debugRoots)
+        let (summary, stackLine) = try replayTrace(trace, machine: config, output: out, salvage: salvage, allocator: choice,
+                                                   checkInvariants: checkInvariants, rows: families, stacks: stacks,
+                                                   progress: reporter)
+        if !quiet {
+            printReplaySummary(summary, output: out)
+            if let stackLine { print(stackLine) }
+        }
     }
 }
 
@@ -68,10 +77,18 @@ func defaultDatabasePath(for trace: String) -> String {
     (trace.hasSuffix(".mrt") ? String(trace.dropLast(4)) : trace) + ".db"
 }
 
-/// Replays `trace` on `machine` into the database at `output`.
+/// How a replay stores the trace's call stacks: symbolized or not, and where debuginfo lives.
+struct StackOptions {
+    var symbolize = true
+    var debugRoots = ["/usr/lib/debug"]
+}
+
+/// Replays `trace` on `machine` into the database at `output`; returns the summary and, when the
+/// trace has stacks, the line saying how many frames were symbolized.
 func replayTrace(_ trace: String, machine: MachineConfiguration, output: String, salvage: Bool,
                  allocator: AllocatorChoice? = nil, checkInvariants: Bool = false, rows: RowFamilies = .all,
-                 progress: ProgressReporter? = nil) throws -> ReplaySummary {
+                 stacks: StackOptions = StackOptions(),
+                 progress: ProgressReporter? = nil) throws -> (ReplaySummary, stacks: String?) {
     let reader = try TraceReader(path: trace, salvage: salvage)
     guard let hash = TraceHash.of(path: trace) else { throw UsageFailure("\(trace): cannot read the trace") }
     let enc = JSONEncoder(); enc.outputFormatting = [.sortedKeys]
@@ -81,12 +98,23 @@ func replayTrace(_ trace: String, machine: MachineConfiguration, output: String,
                        startedAt: Date().timeIntervalSince1970)
     var info2 = info
     info2.userModel = allocator?.stored ?? ""
-    var replay = StoreReplay(reader: reader, sink: try SQLiteStore(path: output, snapshotEvery: machine.snapshotInterval, rows: rows,
-                                                                         hardware: machine.hardware != nil),
-                             machine: machine, info: info2, checkInvariants: checkInvariants, progress: progress)
+    let store = try SQLiteStore(path: output, snapshotEvery: machine.snapshotInterval, rows: rows, hardware: machine.hardware != nil)
+    store.symbolizeStacks = stacks.symbolize
+    store.debugRoots = stacks.debugRoots
+    var replay = StoreReplay(reader: reader, sink: store, machine: machine, info: info2, checkInvariants: checkInvariants,
+                             progress: progress)
     let summary = try allocator.feed(&replay)
     progress?.finish(summary.events)
-    return summary
+    return (summary, store.stackSymbolization.flatMap { stackSummaryLine($0, seconds: store.stackSeconds, symbolized: stacks.symbolize) })
+}
+
+/// The summary line of a replay's stacks (nil when the trace has none).
+func stackSummaryLine(_ s: StackSymbolization, seconds: Double, symbolized: Bool) -> String? {
+    guard s.nodes > 0 else { return nil }
+    let objects = s.objectSymbols.filter { !$0.hasPrefix("none: no frame") }.count
+    guard symbolized else { return "  stacks: \(s.nodes) frames in \(objects) objects, not symbolized (--no-symbolize)" }
+    return "  stacks: \(s.resolvedNodes) of \(s.nodes) frames resolved to functions (\(s.lookups) lookups in \(objects) objects, "
+        + String(format: "%.2f s)", seconds)
 }
 
 /// A whole replay into the store with the user-space model it is handed.

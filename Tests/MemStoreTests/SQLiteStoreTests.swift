@@ -46,7 +46,7 @@ import Testing
         // the hardware model have its columns (added after the load), NULL.
         #expect(try rows(db, "SELECT name, type FROM sqlite_schema WHERE name IN ('events', 'hw_accesses', 'accesses') ORDER BY name")
             == [["accesses", "table"], ["events", "view"], ["hw_accesses", "view"]])
-        #expect(try rows(db, "PRAGMA user_version") == [["\(StoreSchema.version)"]] && StoreSchema.version == 7)
+        #expect(try rows(db, "PRAGMA user_version") == [["\(StoreSchema.version)"]] && StoreSchema.version == 8)
         #expect(try rows(db, "SELECT count(*), count(hw), count(walk), count(dram_loc), count(latency) FROM accesses")
             == [["5", "0", "0", "0", "0"]])
         #expect(try rows(db, "SELECT count(*) FROM hw_accesses") == [["0"]])

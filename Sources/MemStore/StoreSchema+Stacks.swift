@@ -1,0 +1,78 @@
+import MemTrace
+
+/// The call-stack tables of the run database (schema 8): the trace's objects and stack trie, the
+/// symbolized frames of each node, and the views over them (docs/schema.md, "Call stacks").
+extension StoreSchema {
+    /// `stack_objects`, `functions`, `stacks` and `frames`, created empty with the other tables and
+    /// filled once at the end of the replay (`SQLiteStore.stacks`).
+    public static let stackTables = """
+        CREATE TABLE stack_objects (id INTEGER PRIMARY KEY, path TEXT NOT NULL, build_id TEXT NOT NULL,
+            low INTEGER NOT NULL, high INTEGER NOT NULL, symbols TEXT NOT NULL);
+        CREATE TABLE functions (id INTEGER PRIMARY KEY, name TEXT NOT NULL, raw_name TEXT,
+            object INTEGER NOT NULL, UNIQUE (name, object));
+        CREATE TABLE stacks (id INTEGER PRIMARY KEY, parent INTEGER NOT NULL, object INTEGER NOT NULL,
+            offset INTEGER NOT NULL, depth INTEGER NOT NULL);
+        CREATE TABLE frames (stack INTEGER NOT NULL, inline INTEGER NOT NULL, function INTEGER NOT NULL,
+            file TEXT, line INTEGER NOT NULL, PRIMARY KEY (stack, inline)) WITHOUT ROWID;
+        """
+
+    public static let insertStackObject =
+        "INSERT INTO stack_objects (id, path, build_id, low, high, symbols) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    public static let insertFunction = "INSERT INTO functions (id, name, raw_name, object) VALUES (?1, ?2, ?3, ?4)"
+    public static let insertStack = "INSERT INTO stacks (id, parent, object, offset, depth) VALUES (?1, ?2, ?3, ?4, ?5)"
+    public static let insertFrame = "INSERT INTO frames (stack, inline, function, file, line) VALUES (?1, ?2, ?3, ?4, ?5)"
+
+    /// Indexes for walking the trie from a node's children and for grouping calls by stack.
+    public static let stackIndexes = """
+        CREATE INDEX stacks_parent ON stacks (parent);
+        CREATE INDEX frames_function ON frames (function);
+        """
+
+    /// `v_stack_frames`: every symbolized frame of every stack, leaf first, inline frames
+    /// expanded (`position` 0 is the innermost frame of the stack's leaf node).
+    public static let stackFramesView = """
+        CREATE VIEW v_stack_frames (stack, position, node, function, file, line, object_path, offset) AS
+            WITH RECURSIVE chain (stack, node, level) AS (
+                SELECT id, id, 0 FROM stacks
+                UNION ALL
+                SELECT c.stack, s.parent, c.level + 1 FROM chain c JOIN stacks s ON s.id = c.node WHERE s.parent != 0)
+            SELECT c.stack, row_number() OVER (PARTITION BY c.stack ORDER BY c.level, f.inline) - 1,
+                c.node, fn.name, f.file, f.line, o.path, s.offset
+            FROM chain c JOIN stacks s ON s.id = c.node JOIN frames f ON f.stack = c.node
+            JOIN functions fn ON fn.id = f.function LEFT JOIN stack_objects o ON o.id = s.object;
+        """
+
+    /// The rows of `alloc_calls` that hand out a block (`is_alloc` 1: a successful call other
+    /// than free, at its result) or release one (`is_alloc` 0: free of a non-NULL pointer, and
+    /// realloc/reallocarray of one when it succeeded or asked for 0 bytes), with the requested
+    /// bytes — the rules `RecordedHeap` applies.
+    static let allocationEvents = """
+        SELECT pid, tid, seq, stack, CASE WHEN op IN (\(AllocOp.calloc.rawValue), \(AllocOp.reallocarray.rawValue))
+                THEN size * count ELSE size END AS size, result AS address, 1 AS is_alloc
+            FROM alloc_calls WHERE op != \(AllocOp.free.rawValue) AND result != 0 AND error = 0
+        UNION ALL
+        SELECT pid, tid, seq, stack, 0, pointer, 0 FROM alloc_calls
+            WHERE pointer != 0 AND (op = \(AllocOp.free.rawValue)
+                OR (op IN (\(AllocOp.realloc.rawValue), \(AllocOp.reallocarray.rawValue))
+                    AND ((result != 0 AND error = 0)
+                         OR CASE WHEN op = \(AllocOp.reallocarray.rawValue) THEN size * count ELSE size END = 0)))
+        """
+
+    /// `v_allocations`: one row per successful allocation with the free or realloc that released
+    /// the block — the next release of its address in its process before any other allocation
+    /// there (so a fork child's frees of inherited blocks, and blocks an exec dropped, free none
+    /// of the parent's or old image's rows); NULL when never released.
+    public static let allocationsView = """
+        CREATE VIEW v_allocations (pid, tid, seq, stack, size, address, free_seq, free_stack) AS
+            SELECT pid, tid, seq, stack, size, address,
+                CASE WHEN next_is_alloc = 0 THEN next_seq END, CASE WHEN next_is_alloc = 0 THEN next_stack END
+            FROM (SELECT *, lead(is_alloc) OVER w AS next_is_alloc, lead(seq) OVER w AS next_seq,
+                      lead(stack) OVER w AS next_stack
+                  FROM (\(allocationEvents))
+                  WINDOW w AS (PARTITION BY pid, address ORDER BY seq, is_alloc))
+            WHERE is_alloc = 1;
+        """
+
+    /// Both stack views.
+    public static let stackViews = stackFramesView + allocationsView
+}
