@@ -42,10 +42,25 @@ public struct FlameGraph: Codable, Sendable, Equatable {
         guard db.has("v_stack_frames"), db.has("v_allocations"),
               try db.integer("SELECT count(*) FROM (SELECT 1 FROM stacks LIMIT 1)") > 0 else { return nil }
         var perMetric: [String: [Int64: Int64]] = [:]
-        for metric in metrics {
+        for metric in [StackMetric.bytes, .calls, .faults] {
             let (helpers, body) = StackQuery.perStack(metric)
             let rows = try db.rows("WITH \(helpers)per_stack AS (\(body)) SELECT stack, \(metric.rankColumn) FROM per_stack WHERE \(metric.rankColumn) > 0")
             perMetric[metric.rawValue] = Dictionary(rows.map { ($0[0].integer ?? 0, $0[1].integer ?? 0) }, uniquingKeysWith: +)
+        }
+        // Peak, leaks and the live windows pair allocations with their frees: one read of
+        // v_allocations (its window function is the expensive part) for all three.
+        let count = Int64(max(1, min(Int64(livePoints), lastSeq)))
+        let width = max(1, (lastSeq + count - 1) / count)
+        var liveDeltas: [Int64: [(Int, Int64)]] = [:]
+        perMetric["peak"] = [:]
+        perMetric["leaks"] = [:]
+        for row in try db.rows(Self.pairedSQL(width: width)) {
+            let stack = row[1].integer ?? 0, value = row[3].integer ?? 0
+            switch row[0].text {
+            case "live": liveDeltas[stack, default: []].append((Int(row[2].integer ?? 0), value))
+            case let name?: if value > 0 { perMetric[name]![stack] = value }
+            default: break
+            }
         }
         let kept = Self.choose(perMetric, maxPaths: maxPaths)
         var graph = FlameGraph(frames: [], paths: [], stacks: kept, values: [:], other: [:], livePoints: [], live: [],
@@ -57,8 +72,29 @@ public struct FlameGraph: Codable, Sendable, Equatable {
             graph.other[name] = byStack.filter { !keptSet.contains($0.key) }.reduce(0) { $0 + $1.value }
         }
         graph.paths = try graph.framePaths(db, kept: kept)
-        try graph.collectLive(db, lastSeq: lastSeq, points: livePoints)
+        graph.fillLive(liveDeltas, points: Int(count), width: width)
         return graph
+    }
+
+    /// Rows `(metric, stack, window, value)`: `peak` and `leaks` per stack (window NULL), and
+    /// `live` changes per stack and window: an allocation made at `seq` and freed at `free_seq`
+    /// counts at each window end `p` with `seq <= p < free_seq`, i.e. from window
+    /// `ceil(seq / width) - 1` up to (not including) `ceil(free_seq / width) - 1`.
+    static func pairedSQL(width: Int64) -> String {
+        let (peakHelpers, _) = StackQuery.perStack(.peak)
+        return """
+            WITH \(peakHelpers)a AS MATERIALIZED (SELECT pid, stack, seq, free_seq, size FROM v_allocations)
+            SELECT 'peak', a.stack, NULL, sum(a.size) FROM a JOIN peak p ON p.pid = a.pid
+                WHERE a.seq <= p.seq AND (a.free_seq IS NULL OR a.free_seq > p.seq) GROUP BY a.stack
+            UNION ALL
+            SELECT 'leaks', stack, NULL, sum(size) FROM a WHERE free_seq IS NULL GROUP BY stack
+            UNION ALL
+            SELECT 'live', stack, k, sum(d) FROM (
+                SELECT stack, (seq + \(width) - 1) / \(width) - 1 AS k, size AS d FROM a
+                UNION ALL
+                SELECT stack, (free_seq + \(width) - 1) / \(width) - 1, -size FROM a WHERE free_seq IS NOT NULL)
+            GROUP BY stack, k
+            """
     }
 
     /// The stacks kept: the largest of each metric in turn (rank 1 of every metric, then rank 2, …)
@@ -110,36 +146,23 @@ public struct FlameGraph: Codable, Sendable, Equatable {
         }
     }
 
-    /// Live bytes per stack at `points` window ends spread over the run (`lastSeq`): an allocation
-    /// made at `seq` and freed at `free_seq` counts at each end `p` with `seq <= p < free_seq`.
-    mutating func collectLive(_ db: ReportSource, lastSeq: Int64, points: Int) throws {
-        let count = Int64(max(1, min(Int64(points), lastSeq)))
-        let width = max(1, (lastSeq + count - 1) / count)
-        livePoints = (1...count).map { $0 * width }
-        // The window end an event at `s` first counts at: the smallest k with (k + 1) * width >= s.
-        let rows = try db.rows("""
-            SELECT stack, k, sum(d) FROM (
-                SELECT stack, (seq + \(width) - 1) / \(width) - 1 AS k, size AS d FROM v_allocations
-                UNION ALL
-                SELECT stack, (free_seq + \(width) - 1) / \(width) - 1, -size FROM v_allocations WHERE free_seq IS NOT NULL)
-            GROUP BY stack, k ORDER BY stack, k
-            """)
-        var deltas: [Int64: [(Int, Int64)]] = [:]
-        for row in rows { deltas[row[0].integer ?? 0, default: []].append((Int(row[1].integer ?? 0), row[2].integer ?? 0)) }
-        liveOther = Array(repeating: 0, count: Int(count))
+    /// Fills `livePoints`, `live` and `liveOther` from per-stack changes `(window, delta)`.
+    mutating func fillLive(_ deltas: [Int64: [(Int, Int64)]], points count: Int, width: Int64) {
+        livePoints = (1...count).map { Int64($0) * width }
+        liveOther = Array(repeating: 0, count: count)
         let position = Dictionary(uniqueKeysWithValues: stacks.enumerated().map { ($1, $0) })
         live = Array(repeating: [], count: stacks.count)
         for (stack, changes) in deltas {
+            var values = Array(repeating: Int64(0), count: count)
+            for (k, d) in changes where k >= 0 && k < count { values[k] += d }
             var value: Int64 = 0
             if let p = position[stack] {
-                for (k, d) in changes where k < Int(count) {
-                    value += d
+                for k in 0..<count where values[k] != 0 {
+                    value += values[k]
                     live[p] += [Int64(k), value]
                 }
             } else {
-                var values = Array(repeating: Int64(0), count: Int(count))
-                for (k, d) in changes where k < Int(count) { values[k] += d }
-                for k in 0..<Int(count) { value += values[k]; liveOther[k] += value }
+                for k in 0..<count { value += values[k]; liveOther[k] += value }
             }
         }
     }

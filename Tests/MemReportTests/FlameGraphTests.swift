@@ -61,8 +61,8 @@ import Testing
         #expect(g.paths.count == 3)
         // Rank 1 of bytes, calls, faults, leaks, peak (metrics in name order): 5, 4, 3, 5, 5.
         #expect(g.stacks == [3, 4, 5])
-        #expect(g.other["bytes"] == 8 + 24 + 50)
-        #expect(g.other["leaks"] == 8 + 24)
+        #expect(g.other["bytes"] == Int64(8 + 24 + 50))
+        #expect(g.other["leaks"] == Int64(8 + 24))
         let otherLive = g.liveOther[22]
         #expect(otherLive == 32)
         #expect(FlameGraph.choose(["a": [1: 5, 2: 9], "b": [3: 1]], maxPaths: 2) == [2, 3])
