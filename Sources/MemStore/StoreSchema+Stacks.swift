@@ -5,7 +5,7 @@ import MemTrace
 extension StoreSchema {
     /// `stack_objects`, `functions`, `stacks` and `frames`, created empty with the other tables and
     /// filled once at the end of the replay (`SQLiteStore.stacks`).
-    public static let stackTables = """
+    public static let stackTables = allocationsTable + """
         CREATE TABLE stack_objects (id INTEGER PRIMARY KEY, path TEXT NOT NULL, build_id TEXT NOT NULL,
             low INTEGER NOT NULL, high INTEGER NOT NULL, symbols TEXT NOT NULL);
         CREATE TABLE functions (id INTEGER PRIMARY KEY, name TEXT NOT NULL, raw_name TEXT,
@@ -42,10 +42,28 @@ extension StoreSchema {
             JOIN functions fn ON fn.id = f.function LEFT JOIN stack_objects o ON o.id = s.object;
         """
 
+    /// `allocations` (behind `v_allocations`): one row per successful allocation, written by the
+    /// store as the calls go by (`AllocationTracker`), `free_seq`/`free_stack` NULL when never
+    /// released.
+    public static let allocationsTable = """
+        CREATE TABLE allocations (seq INTEGER PRIMARY KEY, pid INTEGER NOT NULL, tid INTEGER NOT NULL,
+            stack INTEGER NOT NULL, size INTEGER NOT NULL, address INTEGER NOT NULL, free_seq INTEGER, free_stack INTEGER);
+        """
+    public static let insertAllocation = """
+        INSERT INTO allocations (seq, pid, tid, stack, size, address, free_seq, free_stack)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        """
+
+    /// `v_allocations` over the `allocations` table the store wrote (`SQLiteStore.allocationRows`).
+    public static let allocationsTableView = """
+        CREATE VIEW v_allocations (pid, tid, seq, stack, size, address, free_seq, free_stack) AS
+            SELECT pid, tid, seq, stack, size, address, free_seq, free_stack FROM allocations;
+        """
+
     /// The rows of `alloc_calls` that hand out a block (`is_alloc` 1: a successful call other
     /// than free, at its result) or release one (`is_alloc` 0: free of a non-NULL pointer, and
     /// realloc/reallocarray of one when it succeeded or asked for 0 bytes), with the requested
-    /// bytes — the rules `RecordedHeap` applies.
+    /// bytes — the rules of `AllocationTracker` and `RecordedHeap`.
     static let allocationEvents = """
         SELECT pid, tid, seq, stack, CASE WHEN op IN (\(AllocOp.calloc.rawValue), \(AllocOp.reallocarray.rawValue))
                 THEN size * count ELSE size END AS size, result AS address, 1 AS is_alloc
@@ -58,11 +76,10 @@ extension StoreSchema {
                          OR CASE WHEN op = \(AllocOp.reallocarray.rawValue) THEN size * count ELSE size END = 0)))
         """
 
-    /// `v_allocations`: one row per successful allocation with the free or realloc that released
-    /// the block — the next release of its address in its process before any other allocation
-    /// there (so a fork child's frees of inherited blocks, and blocks an exec dropped, free none
-    /// of the parent's or old image's rows); NULL when never released.
-    public static let allocationsView = """
+    /// `v_allocations` computed from `alloc_calls` with one window function, when the store wrote
+    /// no `allocations` rows: a block's release is the next release of its address in its process
+    /// before any other allocation there; the same rows as `allocationsTableView`.
+    public static let allocationsWindowView = """
         CREATE VIEW v_allocations (pid, tid, seq, stack, size, address, free_seq, free_stack) AS
             SELECT pid, tid, seq, stack, size, address,
                 CASE WHEN next_is_alloc = 0 THEN next_seq END, CASE WHEN next_is_alloc = 0 THEN next_stack END
@@ -73,6 +90,8 @@ extension StoreSchema {
             WHERE is_alloc = 1;
         """
 
-    /// Both stack views.
-    public static let stackViews = stackFramesView + allocationsView
+    /// Both stack views, `v_allocations` over the `allocations` table or over `alloc_calls`.
+    public static func stackViews(allocationRows: Bool) -> String {
+        stackFramesView + (allocationRows ? allocationsTableView : allocationsWindowView)
+    }
 }

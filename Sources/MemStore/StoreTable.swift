@@ -7,7 +7,7 @@
 enum StoreTable: Int, CaseIterable, Sendable {
     case accesses, hardwareAccesses, processEvents, allocCalls, allocOutcomes, memoryCalls, fileCalls
     case controlEvents, faults, vmaChanges, stalls, counterSamples, processSamples
-    case processes, threads, vmas, files, strings, oomKills, oomCandidates
+    case processes, threads, vmas, files, strings, oomKills, oomCandidates, allocations
 
     /// How one column's value is carried in a batch.
     enum Column: Sendable {
@@ -43,6 +43,7 @@ enum StoreTable: Int, CaseIterable, Sendable {
         case .strings: "strings"
         case .oomKills: "oom_kills"
         case .oomCandidates: "oom_candidates"
+        case .allocations: "allocations"
         }
     }
 
@@ -69,6 +70,7 @@ enum StoreTable: Int, CaseIterable, Sendable {
         case .strings: StoreSchema.upsertString
         case .oomKills: StoreSchema.insertOOMKill
         case .oomCandidates: StoreSchema.insertOOMCandidate
+        case .allocations: StoreSchema.insertAllocation
         }
     }
 
@@ -96,6 +98,7 @@ enum StoreTable: Int, CaseIterable, Sendable {
         case .strings: return [.int, .text]
         case .oomKills: return [.int, .int, .int, .text, .int, .int, .text, .optionalText] + ints(5) + [.text]
         case .oomCandidates: return [.int, .int, .text] + ints(8) + [.optionalInt, .int]
+        case .allocations: return ints(6) + [.optionalInt, .optionalInt]
         }
     }
 

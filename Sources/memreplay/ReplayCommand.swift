@@ -100,6 +100,9 @@ func replayTrace(_ trace: String, machine: MachineConfiguration, output: String,
     info2.userModel = allocator?.stored ?? ""
     let store = try SQLiteStore(path: output, snapshotEvery: machine.snapshotInterval, rows: rows, hardware: machine.hardware != nil)
     store.symbolizeStacks = stacks.symbolize
+    // Traces with stacks get the `allocations` table (fast leak queries by site); the others keep
+    // the replay as cheap as before, `v_allocations` computed from `alloc_calls` when queried.
+    store.allocationRows = (reader.header.attributes["recorder.stacks"] ?? "none") != "none"
     store.debugRoots = stacks.debugRoots
     var replay = StoreReplay(reader: reader, sink: store, machine: machine, info: info2, checkInvariants: checkInvariants,
                              progress: progress)

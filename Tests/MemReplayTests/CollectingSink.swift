@@ -15,6 +15,7 @@ struct CollectingSink: OutcomeSink {
     var snapshots: [CounterSnapshot] = []
     var samples: [ProcessSample] = []
     var metrics: [Metric] = []
+    var stackTable: StackTable?
 
     mutating func begin(_ run: RunInfo) throws { began = true }
     mutating func declareCounters(_ names: [String]) throws { counterNames = names }
@@ -27,6 +28,7 @@ struct CollectingSink: OutcomeSink {
     mutating func string(_ id: StringID, _ text: String) throws { strings[id] = text }
     mutating func snapshot(_ snapshot: CounterSnapshot) throws { snapshots.append(snapshot) }
     mutating func sample(_ sample: ProcessSample) throws { samples.append(sample) }
+    mutating func stacks(_ table: StackTable) throws { stackTable = table }
     mutating func finish(metrics: [Metric], endedAt: Double) throws { self.metrics = metrics; finished = true }
     mutating func abort() { aborted = true }
 

@@ -3,8 +3,8 @@ import MemTrace
 import MemModel
 @testable import MemReplay
 
-/// Replay carries each allocation call's stack id through to its outcome unchanged (the store
-/// has no column for it yet; the outcome's record does).
+/// Replay carries each allocation call's stack id through to its outcome unchanged, gives the
+/// faults an allocation call takes its stack, and hands the sink the trace's stack table once.
 @Suite struct StackPassThroughTests {
     @Test func allocationOutcomesKeepTheirStack() throws {
         let pid = ProcessID(1), tid = ThreadID(1)
@@ -26,5 +26,21 @@ import MemModel
             return nil
         }
         #expect(stacks == [StackID(7), StackID(9), .none])
+        #expect(sink.stackTable == StackTable())
+    }
+
+    /// Re-allocated replay: the pages the allocator model's first malloc touches fault with that
+    /// call's stack; a store's fault (an access event: no stack yet) has none.
+    @Test func faultsOfAnAllocationCallCarryItsStack() throws {
+        var t = AllocatorKernelTests.Trace(regions: AllocatorKernelTests.imageRegions)
+        t.add(.alloc(AllocationCall(op: .malloc, size: 200_000, result: VirtualAddress(0x6000_0000), stack: StackID(3))))
+        t.add(.alloc(AllocationCall(op: .malloc, size: 64, result: VirtualAddress(0x6010_0000), stack: StackID(4))))
+        t.store(0x7fff_fffd_e000)
+        let (_, sink) = try AllocatorKernelTests.replay(t) { Ptmalloc(layout: $0) }
+        let first = sink.faults.filter { $0.seq == 1 }
+        #expect(!first.isEmpty && first.allSatisfy { $0.stack == StackID(3) }, "\(sink.faults)")
+        #expect(sink.faults.filter { $0.seq == 2 }.allSatisfy { $0.stack == StackID(4) })
+        let store = sink.faults.filter { $0.seq == 3 }
+        #expect(store.count == 1 && store[0].stack == .none, "\(sink.faults)")
     }
 }

@@ -195,12 +195,13 @@ import Testing
         let tables = try rows(a, "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
             .map { $0[0] }
         // 26 base tables (schema 7: `events` is a view) + tlb_outcomes, memory_levels, dram_outcomes;
-        // alloc_outcomes, alloc_paths; zone_types, vma_changes; oom_kills, oom_candidates; stalls
-        #expect(tables.count == 26 + 3 + 2 + 2 + 2 + 1)
+        // alloc_outcomes, alloc_paths; zone_types, vma_changes; oom_kills, oom_candidates; stalls;
+        // stack_objects, functions, stacks, frames, allocations (schema 8)
+        #expect(tables.count == 26 + 3 + 2 + 2 + 2 + 1 + 5)
         for table in tables {
             let columns = table == "runs"
                 ? "id, tool_version, trace_path, trace_hash, config_json, trace_header_json, events" : "*"
-            let order = table == "metrics" ? "run, name" : "rowid"
+            let order = table == "metrics" ? "run, name" : table == "frames" ? "stack, inline" : "rowid"
             let sql = "SELECT \(columns) FROM \(table) ORDER BY \(order)"
             #expect(try QueryRunner.execute(database: a, sql: sql) == QueryRunner.execute(database: b, sql: sql),
                     "table \(table)")

@@ -3,12 +3,12 @@ import MemStore
 import TestSupport
 import Testing
 
-/// `memreplay stacks` on a real recording of Tests/Fixtures/stacks/sites.c (-O2 -g, one function
+/// `memreplay stacks` on a real recording of Tests/Fixtures/stacks/peers.c (-O2 -g, one function
 /// inlined), against the peers: the sites named with file and line, leaked bytes equal to valgrind
 /// memcheck's "definitely lost", the top sites by calls and by peak in heaptrack_print's order.
 @Suite(.serialized)
 struct StacksPeerTests {
-    static let source = CLI.packageRoot.appendingPathComponent("Tests/Fixtures/stacks/sites.c").path
+    static let source = CLI.packageRoot.appendingPathComponent("Tests/Fixtures/stacks/peers.c").path
     static let hasValgrind = FileManager.default.isExecutableFile(atPath: "/usr/bin/valgrind")
     /// Replay writes call-stack tables from schema 8 on.
     static let storesStacks = StoreSchema.version >= 8
@@ -19,10 +19,10 @@ struct StacksPeerTests {
     struct Run { let dir: URL; let program: String; let db: String }
     static let run: Result<Run, Error> = Result {
         let dir = try CLI.tempDir()
-        let program = dir.appendingPathComponent("sites").path
+        let program = dir.appendingPathComponent("peers").path
         let cc = try Subprocess.run("/usr/bin/cc", ["-O2", "-g", "-o", program, source])
         guard cc.status == 0 else { throw SubprocessFailure("cc: \(cc.stderr)") }
-        let trace = dir.appendingPathComponent("sites.mrt").path, db = dir.appendingPathComponent("sites.db").path
+        let trace = dir.appendingPathComponent("peers.mrt").path, db = dir.appendingPathComponent("peers.db").path
         let r = try CLI.run(["record", "--accesses", "none", "--stacks", "dwarf", "-o", trace, "--", program])
         guard r.status == 0 else { throw SubprocessFailure("record: \(r.stderr)") }
         let p = try CLI.run(["replay", trace, "-o", db, "--quiet"])
@@ -50,12 +50,12 @@ struct StacksPeerTests {
 
     @Test(.enabled(if: RecordTests.hasCC && storesStacks, "needs cc and a store of schema 8")) func sitesAreTheCallersWithFileAndLine() throws {
         let calls = try Self.sites("calls").rows.filter { Self.own.contains($0.site) }
-        // The lines valgrind names for each malloc (see sites.c); xalloc is inlined into leak_inline.
+        // The lines valgrind names for each malloc (see peers.c); xalloc is inlined into leak_inline.
         let expected: [(String, Int64, Int64)] = [("churn", 40, 2000), ("build_table", 49, 65), ("leak_small", 21, 10),
                                                   ("xalloc", 29, 7), ("leak_big", 25, 3)]
         #expect(calls.map(\.site) == expected.map(\.0))
         for (row, e) in zip(calls, expected) {
-            #expect(row.file == "sites.c" && row.line == e.1 && row.values.first == e.2, "\(row)")
+            #expect(row.file == "peers.c" && row.line == e.1 && row.values.first == e.2, "\(row)")
         }
         let temporary = try Self.sites("temporary").rows.filter { Self.own.contains($0.site) }
         #expect(temporary.first.map { $0.site == "churn" && $0.values == [2000, 64_000] } == true, "\(temporary)")
@@ -125,7 +125,7 @@ struct StacksPeerTests {
                    "needs cc and chromium (scripts/install-deps.sh installs it)"))
     func reportDrawsTheFlameGraph() throws {
         let run = try Self.run.get()
-        let out = run.dir.appendingPathComponent("sites.html").path
+        let out = run.dir.appendingPathComponent("peers.html").path
         let r = try CLI.run(["report", run.db, "-o", out, "-q"])
         try #require(r.status == 0, "\(r.stderr)")
         let html = try String(contentsOfFile: out, encoding: .utf8)

@@ -1,68 +1,36 @@
-/* sites.c — allocates, frees and leaks from known functions, for the call-stack views'
- * comparisons with valgrind memcheck and heaptrack (Tests/memreplayTests/StacksPeerTests.swift).
- *
- * cc -O2 -g -o sites sites.c
- *
- * What it does, in order (no stdio: its buffers would be live at exit, "still reachable"):
- *   leak_small    10 x 100 bytes, pointers dropped              -> definitely lost
- *   leak_big       3 x 5000 bytes, pointers dropped             -> definitely lost
- *   leak_inline    7 x 256 bytes from xalloc, inlined at -O2    -> definitely lost
- *   churn       2000 x 32 bytes, each freed before the next     -> most calls, all temporary
- *   build_table   64 x 4096 bytes + the 512-byte table, live together, then freed -> the peak
- * Every block is passed to use(), which the compiler cannot see through, so no allocation is
- * optimized away. Leaked bytes: 1000 + 15000 + 1792 = 17792 in 20 blocks.
- */
+/* Allocation sites with known functions, for the stack tables (StackStoreCLITests): alloc_a leaks
+ * three blocks of 100 bytes, alloc_b allocates and frees, make_buffer is a static inline helper
+ * that -O2 inlines into use_inline. Built with -O2 -g. */
 #include <stdlib.h>
 #include <string.h>
 
-__attribute__((noinline, noipa)) static void use(void *p, size_t n) { memset(p, 1, n); }
+void *volatile keep[8];
 
-__attribute__((noinline)) static void leak_small(void) {
-    for (int i = 0; i < 10; i++) use(malloc(100), 100);
+__attribute__((noinline)) void alloc_a(void) {
+    for (int i = 0; i < 3; i++) keep[i] = malloc(100);
 }
 
-__attribute__((noinline)) static void leak_big(void) {
-    for (int i = 0; i < 3; i++) use(malloc(5000), 5000);
+__attribute__((noinline)) void alloc_b(void) {
+    char *p = malloc(200);
+    memset(p, 1, 200);
+    keep[3] = p;
+    free(p);
 }
 
-static inline __attribute__((always_inline)) void *xalloc(size_t n) {
+static inline void *make_buffer(size_t n) {
     void *p = malloc(n);
-    use(p, n);
+    keep[4] = p;
     return p;
 }
 
-__attribute__((noinline)) static void leak_inline(void) {
-    for (int i = 0; i < 7; i++) xalloc(256);
-}
-
-__attribute__((noinline)) static void churn(int n) {
-    for (int i = 0; i < n; i++) {
-        char *p = malloc(32);
-        use(p, 32);
-        free(p);
-    }
-}
-
-__attribute__((noinline)) static void **build_table(int n) {
-    void **t = malloc((size_t)n * sizeof *t);
-    for (int i = 0; i < n; i++) {
-        t[i] = malloc(4096);
-        use(t[i], 4096);
-    }
-    return t;
-}
-
-__attribute__((noinline)) static void drop_table(void **t, int n) {
-    for (int i = 0; i < n; i++) free(t[i]);
-    free(t);
+__attribute__((noinline)) void use_inline(void) {
+    void *p = make_buffer(300);
+    free(p);
 }
 
 int main(void) {
-    leak_small();
-    leak_big();
-    leak_inline();
-    churn(2000);
-    void **t = build_table(64);
-    drop_table(t, 64);
+    alloc_a();
+    alloc_b();
+    use_inline();
     return 0;
 }
