@@ -53,7 +53,7 @@ enum StackFixture {
             (13, 100, 101, 13, 4, 24576, 0, 1, 0, 0, 0, 0, 1374, 4), (14, 100, 100, 14, 0, 0, 8, 1, 0, 32768, 0, 8, 1382, 0),
             (20, 100, 100, 20, 4, 4096, 0, 1, 0, 0, 0, 0, 1282, 2), (21, 100, 100, 21, 4, 8192, 0, 1, 0, 0, 0, 0, 1232, 2),
             (22, 100, 100, 22, 4, 28672, 0, 1, 0, 0, 0, 0, 1032, 2);
-        \(StoreSchema.stackViews)
+        \(StoreSchema.stackViews(allocationRows: false))
         """
 
     /// Writes the database into `directory` and returns its path.

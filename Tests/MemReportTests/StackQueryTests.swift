@@ -65,6 +65,23 @@ import Testing
         #expect(try Self.csv(metric) == Self.expected[metric])
     }
 
+    /// The same rows when v_allocations reads the `allocations` table the replay writes for traces
+    /// with stacks (the fixture's table filled from the window view).
+    @Test func sameRowsOverTheAllocationsTable() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try StackFixture.build(in: dir.path, extraSQL: """
+            INSERT INTO allocations (seq, pid, tid, stack, size, address, free_seq, free_stack)
+                SELECT seq, pid, tid, stack, size, address, free_seq, free_stack FROM v_allocations;
+            DROP VIEW v_allocations;
+            \(StoreSchema.allocationsTableView)
+            """)
+        for metric in StackMetric.allCases {
+            let output = try QueryRunner.run(database: db, sql: StackQuery.sql(metric, grouping: .site, limit: nil), format: .csv)
+            #expect(output == Self.expected[metric], "\(metric)")
+        }
+    }
+
     @Test func wholeStacksWithTheirFrames() throws {
         #expect(try Self.csv(.bytes, .stack) == """
             stack,site,file,line,object,bytes,calls,percent,frames
