@@ -1,12 +1,8 @@
 -- stack-sites-by-bytes.sql — the 20 allocation sites (the function that called the allocator) with the most bytes allocated.
--- Reads: alloc_calls, alloc_ops, v_stack_frames (schema 8; empty without call stacks: record --stacks dwarf).
+-- Reads: v_allocations, v_stack_frames (schema 8; empty without call stacks: record --stacks dwarf).
 -- Columns: site, file, line, object, bytes, calls, percent (of the run's bytes), stacks (how many), top_stack (the largest). Largest first. Generated from StackQuery.sql (Sources/MemReport); a test keeps them equal.
 WITH per_stack AS MATERIALIZED (
-    SELECT stack, sum(CASE WHEN op IN (SELECT id FROM alloc_ops WHERE name IN ('calloc', 'reallocarray'))
-                       THEN size * count ELSE size END) AS bytes, count(*) AS calls
-    FROM alloc_calls
-    WHERE op NOT IN (SELECT id FROM alloc_ops WHERE name = 'free') AND result != 0 AND error = 0
-    GROUP BY stack),
+    SELECT stack, sum(size) AS bytes, count(*) AS calls FROM v_allocations GROUP BY stack),
 ranked AS MATERIALIZED (SELECT * FROM per_stack WHERE bytes > 0),
 -- The site of each stack: its innermost frame outside the allocator's functions.
 site AS MATERIALIZED (

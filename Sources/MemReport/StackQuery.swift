@@ -31,16 +31,7 @@ public enum StackQuery {
     static func perStack(_ metric: StackMetric) -> (helpers: String, body: String) {
         switch metric {
         case .bytes, .calls:
-            // The allocations of v_allocations without pairing them with their frees (which its
-            // window function does at several times the cost): the successful calls other than
-            // free, calloc's and reallocarray's size times count. A test checks both agree.
-            return ("", """
-                SELECT stack, sum(CASE WHEN op IN (SELECT id FROM alloc_ops WHERE name IN ('calloc', 'reallocarray'))
-                                       THEN size * count ELSE size END) AS bytes, count(*) AS calls
-                    FROM alloc_calls
-                    WHERE op NOT IN (SELECT id FROM alloc_ops WHERE name = 'free') AND result != 0 AND error = 0
-                    GROUP BY stack
-                """)
+            return ("", "SELECT stack, sum(size) AS bytes, count(*) AS calls FROM v_allocations GROUP BY stack")
         case .faults:
             return ("", """
                 SELECT stack, count(*) AS faults,
@@ -142,7 +133,6 @@ public enum StackQuery {
     /// The header comment of that file (what it shows, what it reads, its columns).
     public static func fileHeader(_ metric: StackMetric, grouping: StackGrouping) -> String {
         let reads = metric == .faults ? "faults, fault_kinds, v_stack_frames"
-            : metric == .bytes || metric == .calls ? "alloc_calls, alloc_ops, v_stack_frames"
             : metric == .temporary ? "v_allocations, alloc_calls, alloc_ops, v_stack_frames"
             : metric == .peak ? "alloc_calls, v_allocations, v_stack_frames" : "v_allocations, v_stack_frames"
         let values = metric.valueColumns.joined(separator: ", ")

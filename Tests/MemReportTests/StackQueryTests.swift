@@ -95,26 +95,6 @@ import Testing
         #expect(try Self.csv(.leaks, .stack, limit: 1).split(separator: "\n").count == 2)
     }
 
-    /// bytes and calls read alloc_calls directly: the same per-stack sums as v_allocations gives.
-    static func allocationsAgree(_ db: String) throws {
-        let (helpers, body) = StackQuery.perStack(.bytes)
-        let fast = try QueryRunner.run(database: db, sql: "WITH \(helpers)p AS (\(body)) SELECT stack, bytes, calls FROM p ORDER BY stack", format: .csv)
-        let view = try QueryRunner.run(database: db, sql: "SELECT stack, sum(size) AS bytes, count(*) AS calls FROM v_allocations GROUP BY stack ORDER BY stack", format: .csv)
-        #expect(fast == view)
-        #expect(fast.split(separator: "\n").count > 1)
-    }
-
-    @Test func bytesAndCallsAgreeWithTheView() throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        // Plus a calloc of 3 x 10, a realloc moving seq 14's block, a failed malloc and free(NULL).
-        try Self.allocationsAgree(try StackFixture.build(in: dir.path, extraSQL: """
-            INSERT INTO alloc_calls VALUES (30, 100, 100, 30, 1, 0, 10, 3, 0, 40960, 0, 30, 1062, 3),
-                (31, 100, 100, 31, 2, 32768, 64, 1, 0, 45056, 0, 64, 1118, 4), (32, 100, 100, 32, 0, 0, 99, 1, 0, 0, 12, 0, 1118, 4),
-                (33, 100, 100, 33, 4, 0, 0, 1, 0, 0, 0, 0, 1118, 4);
-            """))
-    }
-
     @Test func limitKeepsTheLargest() throws {
         let rows = try Self.csv(.calls, limit: 2).split(separator: "\n")
         #expect(rows.count == 3 && rows[1].hasPrefix("churn,") && rows[2].hasPrefix("build,"))

@@ -61,21 +61,6 @@ struct StacksPeerTests {
         #expect(temporary.first.map { $0.site == "churn" && $0.values == [2000, 64_000] } == true, "\(temporary)")
     }
 
-    /// The bytes and calls queries read alloc_calls without pairing frees (StackQuery): on the real
-    /// recording they give v_allocations' figures per stack.
-    @Test(.enabled(if: RecordTests.hasCC && storesStacks, "needs cc and a store of schema 8"))
-    func bytesAndCallsAgreeWithTheView() throws {
-        let db = try Self.run.get().db
-        let fast = try CLI.run(["query", db, CLI.packageRoot.appendingPathComponent("queries/stacks-by-bytes.sql").path, "--format", "csv"])
-        let view = try CLI.run(["query", db, """
-            SELECT stack, sum(size) AS bytes, count(*) AS calls FROM v_allocations GROUP BY stack ORDER BY bytes DESC, stack LIMIT 20
-            """, "--format", "csv"])
-        let fastRows = fast.stdout.split(separator: "\n").dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-            .map { "\($0[0]),\($0[5]),\($0[6])" }
-        #expect(fastRows.count >= 5 && fastRows == Array(view.stdout.split(separator: "\n").dropFirst().map(String.init)),
-                "\(fast.stdout)\n\(view.stdout)")
-    }
-
     /// memcheck's "definitely lost" is what the leaks view adds up (the fixture leaves nothing
     /// "indirectly", "possibly" lost or "still reachable": valgrind's own summary is checked too).
     @Test(.enabled(if: RecordTests.hasCC && storesStacks && hasValgrind, "needs cc and valgrind (scripts/install-deps.sh installs it)"))
