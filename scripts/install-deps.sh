@@ -23,6 +23,8 @@ command -v redis-benchmark >/dev/null 2>&1 || missing+=(redis-tools)
 command -v ltrace >/dev/null 2>&1 || missing+=(ltrace)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
 command -v valgrind >/dev/null 2>&1 || missing+=(valgrind)
+# heaptrack and heaptrack_print: the call-stack views' comparison (StacksPeerTests).
+command -v heaptrack_print >/dev/null 2>&1 || missing+=(heaptrack)
 # Headless Chromium renders `memreplay report` pages in ReportCLITests (skipped without it).
 # MEMREPLAY_NO_BROWSER=1 leaves it out (it is a ~100 MB download).
 browser=()

@@ -14,7 +14,10 @@ import Foundation
 /// - `redis-oom`: seed 002's Redis story on its 2 GiB machine, write-heavy, THP always
 ///   (docs/synthesizers.md, run `m1-thpon-w`): phases, a BGSAVE fork and its copy-on-write, the RDB
 ///   file written, reclaim, memory stalls, PSI and an OOM kill, with counter snapshots every
-///   10,000 events — for everything else.
+///   10,000 events — for everything else;
+/// - `stacks-record`: a real program recorded with call stacks (`record --stacks dwarf`,
+///   Tests/Fixtures/stacks/many-sites.c: `events / 10` allocations from 48 sites at depths 3–18,
+///   10^6 at the default size), for the `stack*` queries.
 /// Each query then runs `rounds` times (`--format csv` to a file: the output is part of what the
 /// user waits for) and keeps its best wall time and its row count.
 public struct QueriesBenchmark: Sendable {
@@ -34,6 +37,15 @@ public struct QueriesBenchmark: Sendable {
         public var synthesize: [String]
         /// `memreplay replay` options beyond the trace and `-o`.
         public var replay: [String]
+        /// Instead of `synthesize`: a C program (a path under the package root) compiled with
+        /// `cc -O2 -g`, run with these arguments under `memreplay record --stacks dwarf`.
+        public var program: Program? = nil
+    }
+
+    /// A program recorded for a run.
+    public struct Program: Sendable, Equatable {
+        public var source: String
+        public var arguments: [String]
     }
 
     /// Which run each query file reads: every file in `queries/` must be here (a test checks).
@@ -50,7 +62,13 @@ public struct QueriesBenchmark: Sendable {
         ("phys-extfrag-over-time.sql", "redis-oom"), ("psi-over-time.sql", "redis-oom"),
         ("reclaim-over-time.sql", "redis-oom"), ("rss-over-time.sql", "redis-oom"), ("stalls-by-call.sql", "redis-oom"),
         ("swap-activity.sql", "redis-oom"), ("syscall-errors.sql", "redis-oom"), ("top-fault-addresses.sql", "redis-oom"),
-    ]
+    ] + ["bytes", "calls", "faults", "peak", "leaks", "temporary"].flatMap {
+        [("stack-sites-by-\($0).sql", "stacks-record"), ("stacks-by-\($0).sql", "stacks-record")]
+    }
+
+    /// The package root: where `Run.program` sources are found (`run` sets it to the queries
+    /// directory's parent).
+    public var sourceRoot = "."
 
     /// The runs at this size.
     public var runs: [Run] {
@@ -68,6 +86,8 @@ public struct QueriesBenchmark: Sendable {
                              "--redis-thp-always", "--seed", "1"],
                 replay: ["--set", "memory=\(scaled(2048))M", "--set", "kernel_reserved=\(scaled(38))M",
                          "--set", "vm.overcommit_memory=1", "--set", "thp.enabled=always"]),
+            Run(name: "stacks-record", synthesize: [], replay: [],
+                program: Program(source: "Tests/Fixtures/stacks/many-sites.c", arguments: [String(max(1000, events / 10))])),
         ]
     }
 
@@ -101,14 +121,20 @@ public struct QueriesBenchmark: Sendable {
         var databases: [String: String] = [:]
         for run in runs {
             let trace = "\(directory)/\(run.name).mrt", db = "\(directory)/\(run.name).db", stampPath = db + ".stamp"
-            let stamp = ([identity] + run.synthesize + ["|"] + run.replay).joined(separator: " ")
+            let stamp = ([identity] + run.synthesize + ["|"] + run.replay + (run.program.map { [$0.source] + $0.arguments } ?? []))
+                .joined(separator: " ")
             databases[run.name] = db
             if FileManager.default.fileExists(atPath: db), (try? String(contentsOfFile: stampPath, encoding: .utf8)) == stamp {
                 report("\(run.name): reusing \(db)")
                 continue
             }
             try? FileManager.default.removeItem(atPath: stampPath)
-            let s = try CommandTimer.run(memreplay, run.synthesize + ["-o", trace])
+            let s = try run.program.map { program in
+                let exe = "\(directory)/\(run.name)"
+                _ = try CommandTimer.run("/usr/bin/cc", ["-O2", "-g", "-o", exe, "\(sourceRoot)/\(program.source)"])
+                return try CommandTimer.run(memreplay, ["record", "--accesses", "none", "--stacks", "dwarf", "-o", trace, "--", exe]
+                                            + program.arguments, stdout: directory + "/record-output.txt")
+            } ?? CommandTimer.run(memreplay, run.synthesize + ["-o", trace])
             let r = try CommandTimer.run(memreplay, ["replay", trace, "-o", db, "--quiet"] + run.replay)
             try? FileManager.default.removeItem(atPath: trace)
             try stamp.write(toFile: stampPath, atomically: true, encoding: .utf8)
@@ -138,7 +164,10 @@ public struct QueriesBenchmark: Sendable {
         if let missing = files.first(where: { Self.run(for: $0) == nil }) {
             throw BenchFailure("\(queries)/\(missing): no run assigned in QueriesBenchmark.assignments")
         }
-        let databases = try prepare(memreplay: memreplay, directory: directory, report: report)
+        var bench = self
+        let root = (queries as NSString).deletingLastPathComponent
+        bench.sourceRoot = root.isEmpty ? "." : root
+        let databases = try bench.prepare(memreplay: memreplay, directory: directory, report: report)
         var timings: [Timing] = []
         for file in files {
             let run = Self.run(for: file)!

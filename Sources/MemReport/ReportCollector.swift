@@ -18,6 +18,8 @@ public struct ReportCollector {
     public var heatVMAs = 16
     /// Rows of the top tables.
     public var topRows = 50
+    /// Call stacks kept in the flame graph (`FlameGraph.maxPaths`).
+    public var flamePaths = FlameGraph.defaultMaxPaths
 
     public init() {}
 
@@ -66,7 +68,8 @@ public struct ReportCollector {
             allocPaths: try read("allocator paths") { try allocPaths(db) },
             hardware: try read("hardware") { try hardware(db) },
             topVMAs: try read("top VMAs") { try topVMAs(db) },
-            topProcesses: try read("top processes") { try topProcesses(db) })
+            topProcesses: try read("top processes") { try topProcesses(db) },
+            flame: try read("call stacks") { try FlameGraph.collect(db, lastSeq: lastSeq, maxPaths: flamePaths) })
         return (data, db.tally.rows)
     }
 

@@ -40,6 +40,8 @@ public struct ReportData: Codable, Sendable, Equatable {
     /// VMAs by faults, processes by faults and peak RSS.
     public var topVMAs: Table
     public var topProcesses: Table
+    /// The call-stack flame graph (runs recorded with `--stacks`; nil without stacks).
+    public var flame: FlameGraph? = nil
 
     /// A run's identity and headline figures.
     public struct RunSummary: Codable, Sendable, Equatable {

@@ -59,11 +59,12 @@ public enum ReportPage {
             </head>
             <body>
             <header><h1>\(title)</h1><div class="sub">\(escape(head.run.database))\(base.map { " · base " + escape($0.run.database) } ?? "") · \(head.run.events) events</div></header>
-            <nav><a href="#summary">summary</a><a href="#memory">memory</a><a href="#layers">layers</a><a href="#faults">faults</a><a href="#buddy">buddy</a><a href="#pressure">pressure</a><a href="#allocations">allocations</a><a href="#hardware">hardware</a><a href="#top">top</a>\(diff != nil ? "<a href=\"#diff\">diff</a>" : "")<span class="note">zoom: <span id="zoom-range">whole run</span></span> <button id="reset-zoom" type="button">reset zoom</button></nav>
+            <nav><a href="#summary">summary</a><a href="#memory">memory</a><a href="#layers">layers</a><a href="#faults">faults</a><a href="#buddy">buddy</a><a href="#pressure">pressure</a><a href="#allocations">allocations</a><a href="#stacks">stacks</a><a href="#hardware">hardware</a><a href="#top">top</a>\(diff != nil ? "<a href=\"#diff\">diff</a>" : "")<span class="note">zoom: <span id="zoom-range">whole run</span></span> <button id="reset-zoom" type="button">reset zoom</button></nav>
             <main id="main"><noscript>This report draws its charts with JavaScript; the data is in the page's report-data block.</noscript></main>
             <script id="report-data" type="application/json">\(json)</script>
             <script>
             \(ReportScript.charts)
+            \(ReportScript.flame)
             \(ReportScript.sections)
             </script>
             </body>

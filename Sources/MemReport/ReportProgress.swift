@@ -32,5 +32,5 @@ public struct ReportProgress: Sendable, Equatable {
     }
 
     /// Steps reading one run database takes (`ReportCollector.collect`).
-    public static let readingSteps = 16
+    public static let readingSteps = 17
 }

@@ -161,7 +161,7 @@ extension ReportScript {
     }
 
     summarySection(); memorySection(); layersSection(); faultsSection(); buddySection(); pressureSection();
-    allocationsSection(); hardwareSection(); topSection(); diffSection();
+    allocationsSection(); stacksSection(); hardwareSection(); topSection(); diffSection();
     document.getElementById("reset-zoom").addEventListener("click", resetZoom);
     // performance.now() counts from the start of navigation: the total includes reading and parsing the page.
     const renderMs = performance.now() - T0, totalMs = performance.now();

@@ -33,6 +33,9 @@ enum ReportStyle {
     th.sorted::after { content: " ▾"; } th.sorted.asc::after { content: " ▴"; }
     .scroll { max-height: 420px; overflow: auto; }
     .status-regression { color: #b42318; font-weight: 600; } .status-changed { color: #9a6700; }
+    svg.chart[data-chart="flame"] text { fill: #1d2330; font-size: 11px; }
+    svg.chart g[data-frame] { cursor: pointer; }
+    .flame-controls { margin: 4px 0 8px; font-size: 13px; } .flame-controls input { vertical-align: middle; width: 320px; margin: 0 8px; }
     .tip { position: fixed; pointer-events: none; background: #1d2330; color: #fff; font-size: 11px; padding: 3px 6px; border-radius: 3px; display: none; z-index: 5; }
     """#
 }

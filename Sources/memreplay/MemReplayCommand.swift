@@ -18,7 +18,7 @@ struct MemReplayCommand: ParsableCommand {
             """,
         version: MemReplayVersionInfo.version,
         subcommands: [RecordCommand.self, ConvertCommand.self, SynthCommand.self, ImportCommand.self, InspectCommand.self, ReplayCommand.self, QueryCommand.self,
-                      DiffCommand.self, MetricsCommand.self, ReportCommand.self, ProcCommand.self, SymbolizeCommand.self, DemoCommand.self])
+                      DiffCommand.self, MetricsCommand.self, ReportCommand.self, StacksCommand.self, ProcCommand.self, SymbolizeCommand.self, DemoCommand.self])
 }
 
 enum MemReplayVersionInfo {

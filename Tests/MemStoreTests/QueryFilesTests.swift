@@ -87,7 +87,8 @@ import Testing
         let dir = TemporaryDirectory()
         defer { dir.remove() }
         let db = try StoreFixture.build(in: dir.path)
-        for name in try Self.allFiles() {
+        // The call-stack queries read schema 8's stack tables (a store without them cannot run them).
+        for name in try Self.allFiles() where StoreSchema.version >= 8 || !name.hasPrefix("stack") {
             let results = try QueryRunner.execute(database: db,
                 sql: try QueryRunner.sqlText(Self.queriesDirectory + "/" + name))
             #expect(results.count == 1 && !(results.first?.columns.isEmpty ?? true), "\(name)")

@@ -106,7 +106,7 @@ import Testing
             let console = dom.stderr.split(separator: "\n").filter { $0.contains(":CONSOLE") }
             #expect(console.contains { $0.contains("memreplay report rendered in") }, "\(dom.stderr.suffix(2000))")
             #expect(!console.contains { $0.contains("Uncaught") || $0.contains("Error") }, "\(console)")
-            var sections = ["summary", "memory", "layers", "faults", "buddy", "pressure", "allocations", "hardware", "top"]
+            var sections = ["summary", "memory", "layers", "faults", "buddy", "pressure", "allocations", "stacks", "hardware", "top"]
             if name == "compare" { sections.append("diff") }
             for s in sections {
                 // Each section is there with a heading and content after it.

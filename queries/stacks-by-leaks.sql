@@ -1,0 +1,27 @@
+-- stacks-by-leaks.sql — the 20 call stacks with the most bytes leaked (never freed).
+-- Reads: v_allocations, v_stack_frames (schema 8; empty without call stacks: record --stacks dwarf).
+-- Columns: stack, site, file, line, object, leaked_bytes, leaked_blocks, percent (of the run's leaked_bytes), frames (site outward). Largest first. Generated from StackQuery.sql (Sources/MemReport); a test keeps them equal.
+WITH per_stack AS MATERIALIZED (
+    SELECT stack, sum(size) AS leaked_bytes, count(*) AS leaked_blocks
+    FROM v_allocations WHERE free_seq IS NULL GROUP BY stack),
+ranked AS MATERIALIZED (SELECT * FROM per_stack WHERE leaked_bytes > 0),
+-- The site of each stack: its innermost frame outside the allocator's functions.
+site AS MATERIALIZED (
+    SELECT f.stack, min(f.position) AS position FROM v_stack_frames f
+    WHERE f.stack IN (SELECT stack FROM ranked) AND NOT (f.function IN ('malloc', 'calloc', 'realloc', 'reallocarray', 'free', 'cfree', 'posix_memalign', 'aligned_alloc', 'memalign', 'valloc', 'pvalloc', '__libc_malloc', '__libc_calloc', '__libc_realloc', '__libc_free', '__libc_memalign', '__libc_valloc', '__libc_pvalloc', '__posix_memalign', '_int_malloc', '_int_realloc', 'tcache_init', 'malloc_hook_ini', '__GI___libc_malloc', '__GI___libc_free', '__GI___libc_realloc') OR f.function GLOB 'operator new*' OR f.function GLOB 'operator delete*' OR f.object_path GLOB '*libmemreplay-recorder*')
+    GROUP BY f.stack),
+located AS (
+    SELECT p.*, coalesce(s.position, 0) AS position,
+           coalesce(f.function, '[no stack]') AS site, f.file, f.line, f.object_path AS object
+    FROM ranked p LEFT JOIN site s ON s.stack = p.stack
+    LEFT JOIN v_stack_frames f ON f.stack = p.stack AND f.position = coalesce(s.position, 0)),
+top AS MATERIALIZED (
+    SELECT stack, site, file, line, object, leaked_bytes, leaked_blocks, round(100.0 * leaked_bytes / (SELECT sum(leaked_bytes) FROM ranked), 2) AS percent, position
+    FROM located ORDER BY leaked_bytes DESC, stack
+LIMIT 20)
+SELECT stack, site, file, line, object, leaked_bytes, leaked_blocks, percent,
+       (SELECT group_concat(function, ' < ') FROM
+            (SELECT function FROM v_stack_frames WHERE stack = t.stack AND position >= t.position
+             ORDER BY position)) AS frames
+FROM top t
+ORDER BY leaked_bytes DESC, stack;
