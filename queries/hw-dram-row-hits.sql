@@ -1,11 +1,13 @@
 -- hw-dram-row-hits.sql — DRAM row-buffer outcomes per channel and overall: hits, misses, conflicts.
--- Reads: hw_accesses (dram, dram_channel), dram_outcomes.
+-- Reads: dram_summary (the accesses of hw_accesses with a DRAM outcome, counted per channel and
+--        outcome during the replay).
 -- row_hit_rate is row hits over all DRAM reads of that channel; the 'all' row sums the channels.
--- One pass over hw_accesses: the 'all' row sums the channels' rows.
 WITH c AS MATERIALIZED (
-    SELECT dram_channel, COUNT(*) AS reads, SUM(dram = 1) AS row_hits, SUM(dram = 2) AS row_misses,
-        SUM(dram = 3) AS row_conflicts
-    FROM hw_accesses WHERE dram > 0 GROUP BY dram_channel)
+    SELECT channel AS dram_channel, SUM(accesses) AS reads,
+        SUM(CASE WHEN dram = 1 THEN accesses ELSE 0 END) AS row_hits,
+        SUM(CASE WHEN dram = 2 THEN accesses ELSE 0 END) AS row_misses,
+        SUM(CASE WHEN dram = 3 THEN accesses ELSE 0 END) AS row_conflicts
+    FROM dram_summary WHERE dram > 0 GROUP BY channel)
 SELECT CAST(dram_channel AS TEXT) AS channel, reads, row_hits, row_misses, row_conflicts,
     ROUND(1.0 * row_hits / reads, 6) AS row_hit_rate
 FROM c

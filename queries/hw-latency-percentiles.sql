@@ -1,9 +1,9 @@
 -- hw-latency-percentiles.sql — access latency percentiles in cycles, overall and by serving level.
--- Reads: hw_accesses (latency, served_by), memory_levels.
+-- Reads: latency_histogram (the accesses of hw_accesses counted per serving level and latency during
+--        the replay: exact bucket counts), memory_levels.
 -- Nearest-rank percentiles: the smallest latency with at least that fraction of accesses at or below it.
--- One pass over hw_accesses into a histogram per (level, latency); the percentiles and means come from
--- the histogram's few hundred rows (ranking every access took minutes at 10^7 accesses).
-WITH hist AS MATERIALIZED (SELECT served_by, latency, COUNT(*) AS n FROM hw_accesses GROUP BY served_by, latency),
+-- The percentiles and means come from the histogram's few hundred rows.
+WITH hist AS MATERIALIZED (SELECT served_by, latency, accesses AS n FROM latency_histogram),
 cum AS MATERIALIZED (
     SELECT latency, SUM(n) OVER (ORDER BY latency) AS r, SUM(n) OVER () AS total
     FROM (SELECT latency, SUM(n) AS n FROM hist GROUP BY latency)),

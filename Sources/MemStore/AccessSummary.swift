@@ -55,8 +55,10 @@ public struct AccessSummary: Sendable {
     /// `width` sums per group, in the order of `keys`.
     public private(set) var sums: [Int64] = []
     var index: [Key: Int] = [:]
-    private var lastKey = Key(pid: 0, vma: 0, phase: 0, kind: 0, fault: 0)
-    private var lastBase = -1
+    /// The last group of each access kind (`kind & 7`): a VMA's accesses alternate loads and
+    /// stores, so one remembered group per kind skips the hash lookup for nearly all of them.
+    private var lastKeys = [Key](repeating: Key(pid: 0, vma: 0, phase: 0, kind: 0, fault: 0), count: 8)
+    private var lastBases = [Int](repeating: -1, count: 8)
     /// The phase marker in force (its sequence number; 0 before the first).
     public private(set) var phase: UInt64 = 0
     /// The name (→ `strings`) of each phase marker seen, by its sequence number.
@@ -93,11 +95,12 @@ public struct AccessSummary: Sendable {
         }
     }
 
-    /// The offset of `key`'s sums, adding the group on first use (the last group is remembered:
-    /// runs of accesses to one VMA skip the hash lookup).
+    /// The offset of `key`'s sums, adding the group on first use (the last group of each access
+    /// kind is remembered: runs of accesses to one VMA skip the hash lookup).
     @inline(__always)
     private mutating func slot(for key: Key) -> Int {
-        if lastBase >= 0 && key == lastKey { return lastBase }
+        let c = Int(key.kind & 7)
+        if lastBases[c] >= 0 && key == lastKeys[c] { return lastBases[c] }
         let base: Int
         if let g = index[key] {
             base = g * AccessSummary.width
@@ -107,7 +110,7 @@ public struct AccessSummary: Sendable {
             keys.append(key)
             sums.append(contentsOf: repeatElement(0, count: AccessSummary.width))
         }
-        lastKey = key; lastBase = base
+        lastKeys[c] = key; lastBases[c] = base
         return base
     }
 

@@ -5,8 +5,9 @@ import MemTrace
 ///
 /// A family left out writes no row in its family table for its events (schema 7: one row per event);
 /// faults, VMAs, processes, threads, files, strings, stalls, OOM kills, counter snapshots and
-/// metrics are always written. Access outcomes of a run without `access` rows are aggregated
-/// exactly into `access_summary` (`AccessSummary`). The names are `event_kinds.family`'s.
+/// metrics are always written, and so are the summary tables (schema 8: `access_summary`,
+/// `event_summary`, … — `SQLiteStore+Summaries.swift`), which count every event exactly whatever is
+/// kept. The names are `event_kinds.family`'s.
 public struct RowFamilies: OptionSet, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }

@@ -8,7 +8,7 @@ extension SQLiteStore {
     /// no model ran: replay as recorded without `--allocator`).
     @inline(__always)
     func recordAllocOutcome(_ seq: Int64, _ r: AllocationResult) {
-        guard r.path != .none || r.modelAddress != 0 || r.syscalls != 0 || r.chunkSize != 0 else { return }
+        guard SQLiteStore.hasOutcomeRow(r) else { return }
         add(.allocOutcomes) { s in
             s.put(seq); s.put(r.modelAddress); s.put(r.chunkSize); s.put(r.path.rawValue)
             s.put(r.syscalls); s.put(r.firstSyscall)

@@ -3,28 +3,9 @@ import MemReplay
 import MemTrace
 
 /// The part of `SQLiteStore` that keeps the rows of chosen event families only (`--rows`): the
-/// events of a family left out are counted, and accesses aggregated into `access_summary`.
+/// events of a family left out write no row (every event is still counted and summarized:
+/// `SQLiteStore+Summaries.swift`), and `kept_rows` names the families kept.
 extension SQLiteStore {
-    /// Whether `outcome`'s event keeps its rows; when it does not, counts it and folds an access
-    /// into the summary. A phase marker starts a summary phase whether or not control rows are kept.
-    @inline(__always)
-    func keepsRows(_ outcome: Outcome) -> Bool {
-        let rec = outcome.record
-        if !rows.contains(.access), case .control(let c) = rec.event, c.op == .phase {
-            accessSummary.startPhase(seq: outcome.seq, name: c.name)
-        }
-        if rows.contains(RowFamilies.of(rec.event.kind)) { return true }
-        eventCount &+= 1
-        if case .access(let a) = rec.event {
-            if case .access(let t, let hardware) = outcome.detail {
-                accessSummary.add(pid: rec.pid, a, t, hardware)
-            } else {
-                accessSummary.add(pid: rec.pid, a, Translation(fault: .none, frame: PageFrameNumber(0), vma: .none), .none)
-            }
-        }
-        return false
-    }
-
     /// Lists the kept families in `kept_rows`.
     func fillKeptRows() throws {
         let stmt = try db.prepare("INSERT INTO kept_rows (family) VALUES (?1)")

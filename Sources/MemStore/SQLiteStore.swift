@@ -30,7 +30,7 @@ public final class SQLiteStore: OutcomeSink {
     /// itself keeps every snapshot it is given; this is the interval the engine reads from it.
     public let snapshotEvery: Int
     /// The number of `record` calls so far.
-    public internal(set) var eventCount: UInt64 = 0
+    @exclusivity(unchecked) public internal(set) var eventCount: UInt64 = 0
     /// Rows per batch handed to the writer.
     public static let batchRows = 16_384
     /// Batches that may wait for the writer (the memory in flight: a few MiB).
@@ -40,8 +40,18 @@ public final class SQLiteStore: OutcomeSink {
     /// Whether the access rows carry the hardware model's outcome columns from the start (else
     /// they are added, empty, by `finish`).
     public let hardwareColumns: Bool
-    /// The access outcomes aggregated when `rows` leaves out `access` (else empty).
-    public internal(set) var accessSummary = AccessSummary()
+    /// The access outcomes aggregated per (pid, VMA, phase, kind, fault) (`access_summary`).
+    /// The summaries are touched by the replay's thread only, one call at a time: no dynamic
+    /// exclusivity check per event.
+    @exclusivity(unchecked) public internal(set) var accessSummary = AccessSummary()
+    /// Events per (pid, phase, kind) (`event_summary`).
+    @exclusivity(unchecked) public internal(set) var eventSummary = EventSummary()
+    /// Fault rows per (pid, VMA, phase, kind) (`fault_summary`).
+    @exclusivity(unchecked) public internal(set) var faultSummary = FaultSummary()
+    /// The hardware model's latency histogram and DRAM outcomes (`latency_histogram`, `dram_summary`).
+    @exclusivity(unchecked) public internal(set) var hardwareSummary = HardwareSummary()
+    /// The allocator model's sums per (op, path) and calls with system calls.
+    @exclusivity(unchecked) public internal(set) var allocSummary = AllocSummary()
     /// Whether `stacks` symbolizes the trace's frames (else each is named by object and offset).
     public var symbolizeStacks = true
     /// Where `stacks` looks for separate debuginfo files (by build-id, then by debuglink).
@@ -106,7 +116,6 @@ public final class SQLiteStore: OutcomeSink {
             try db.exec(StoreSchema.allocatorTables)
             try db.exec(StoreSchema.stallTables)
             try db.exec(StoreSchema.stackTables)
-            if !rows.contains(.access) { try db.exec(StoreSchema.accessSummaryTable) }
             if rows != .all { try db.exec(StoreSchema.keptRowsTable) }
             writer = try BatchWriter(db: db, hardware: hardware)
         } catch {
@@ -162,9 +171,10 @@ public final class SQLiteStore: OutcomeSink {
 
     public func record(_ outcome: Outcome) throws {
         let rec = outcome.record
-        if rows != .all && !keepsRows(outcome) { return }
-        let seq = Int64(bitPattern: outcome.seq)
         eventCount &+= 1
+        summarize(outcome)
+        if rows != .all && !rows.contains(RowFamilies.of(rec.event.kind)) { return }
+        let seq = Int64(bitPattern: outcome.seq)
         switch (rec.event, outcome.detail) {
         case (.access(let a), .access(let t, let hardware)):
             if hardware.isModelled {
@@ -203,6 +213,7 @@ public final class SQLiteStore: OutcomeSink {
     }
 
     public func fault(_ fault: FaultRecord) throws {
+        faultSummary.add(pid: fault.pid, vma: fault.vma, phase: eventSummary.phase, kind: fault.kind)
         add(.faults) { r in
             r.put(fault.seq); r.put(fault.pid.rawValue); r.put(fault.address)
             r.put(fault.kind.rawValue); r.put(fault.vma.rawValue); r.put(fault.frame.rawValue)
@@ -240,7 +251,7 @@ public final class SQLiteStore: OutcomeSink {
         do {
             if allocationRows { try writeLiveAllocations() }
             try drainWriter()
-            if !rows.contains(.access) { try writeAccessSummary() }
+            try writeSummaries()
             let stmt = try db.prepare(StoreSchema.insertMetric)
             defer { stmt.finalize() }
             for metric in metrics {
@@ -258,7 +269,7 @@ public final class SQLiteStore: OutcomeSink {
             try db.exec(StoreSchema.stallViews)
             try db.exec(StoreSchema.stackViews(allocationRows: allocationRows))
             try db.exec(StoreSchema.hardwareViews(hardware: hardwareColumns))
-            if !rows.contains(.access) { try db.exec(StoreSchema.accessSummaryView) }
+            try db.exec(StoreSchema.accessSummaryView)
             try db.exec("COMMIT")
             try db.exec("PRAGMA analysis_limit = 1000; ANALYZE")
             closeDatabase()

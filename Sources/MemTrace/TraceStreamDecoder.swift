@@ -288,8 +288,9 @@ public struct TraceStreamDecoder {
 
 /// A growable byte buffer for decompressed payloads, shared copy-on-write between decoder copies.
 final class RawBuffer {
-    private(set) var base: UnsafeMutablePointer<UInt8>
-    private(set) var capacity: Int
+    /// Read once per event by the decoder: no dynamic exclusivity check (one thread uses a buffer).
+    @exclusivity(unchecked) private(set) var base: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private(set) var capacity: Int
 
     init(capacity: Int = 1 << 16) {
         self.capacity = capacity

@@ -35,7 +35,7 @@ struct ReplayCommand: ParsableCommand {
     var allocator: String?
     @Option(help: "With --allocator: 'reallocate' (the model's addresses and syscalls drive the kernel) or 'report' (as recorded; the model only reports).")
     var allocatorMode: String = "reallocate"
-    @Option(help: "Event families whose per-event rows are kept, a comma list of \(RowFamilies.allowedNames) (default all). Faults, VMAs, processes, counters, OOM kills and metrics are always written; without 'access', access outcomes are summed per pid, VMA, phase, kind and fault in access_summary.")
+    @Option(help: "Event families whose per-event rows are kept, a comma list of \(RowFamilies.allowedNames) (default all). Faults, VMAs, processes, counters, OOM kills, metrics and the summary tables are always written (access outcomes summed per pid, VMA, phase, kind and fault in access_summary; events per pid, phase and kind in event_summary; …).")
     var rows: String = "all"
     @Flag(help: "Check the kernel model's invariants after every event and stop at the first that breaks one (slow: for reporting model bugs).")
     var checkInvariants = false

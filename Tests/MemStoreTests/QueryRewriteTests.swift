@@ -56,8 +56,8 @@ import Testing
             """,
     ]
 
-    static func compare(_ db: String) throws {
-        for (file, original) in Self.originals.sorted(by: { $0.key < $1.key }) {
+    static func compare(_ db: String, skipping: Set<String> = []) throws {
+        for (file, original) in Self.originals.sorted(by: { $0.key < $1.key }) where !skipping.contains(file) {
             let rewritten = try QueryRunner.sqlText(QueryFilesTests.queriesDirectory + "/" + file)
             let before = try QueryRunner.execute(database: db, sql: original)
             let after = try QueryRunner.execute(database: db, sql: rewritten)
@@ -86,7 +86,9 @@ import Testing
         #expect(sqlite3_exec(handle, sql, nil, nil, nil) == SQLITE_OK)
         sqlite3_close(handle)
         #expect(try HardwareStoreTests.rows(db, "SELECT COUNT(*) FROM v_phases")[0][0] == "5")
-        try Self.compare(db)
+        // hw-tlb-by-phase reads `access_summary`, whose phases are the markers the replay saw, not
+        // those added here afterwards (SummaryQueriesCLITests compares it on replayed traces).
+        try Self.compare(db, skipping: ["hw-tlb-by-phase.sql"])
     }
 
     @Test func sameRowsWithoutHardware() throws {

@@ -196,12 +196,16 @@ import Testing
             .map { $0[0] }
         // 26 base tables (schema 7: `events` is a view) + tlb_outcomes, memory_levels, dram_outcomes;
         // alloc_outcomes, alloc_paths; zone_types, vma_changes; oom_kills, oom_candidates; stalls;
-        // stack_objects, functions, stacks, frames, allocations (schema 8)
-        #expect(tables.count == 26 + 3 + 2 + 2 + 2 + 1 + 5)
+        // stack_objects, functions, stacks, frames, allocations; the 7 summary tables (schema 8: 6 of
+        // them WITHOUT ROWID, ordered by their key)
+        #expect(tables.count == 26 + 3 + 2 + 2 + 2 + 1 + 5 + 7)
+        let withoutRowid: Set = ["access_summary", "event_summary", "fault_summary", "latency_histogram", "dram_summary",
+                                 "alloc_path_summary"]
         for table in tables {
             let columns = table == "runs"
                 ? "id, tool_version, trace_path, trace_hash, config_json, trace_header_json, events" : "*"
-            let order = table == "metrics" ? "run, name" : table == "frames" ? "stack, inline" : "rowid"
+            let order = table == "metrics" ? "run, name" : table == "frames" ? "stack, inline"
+                : withoutRowid.contains(table) ? "1, 2, 3" : "rowid"
             let sql = "SELECT \(columns) FROM \(table) ORDER BY \(order)"
             #expect(try QueryRunner.execute(database: a, sql: sql) == QueryRunner.execute(database: b, sql: sql),
                     "table \(table)")

@@ -3,8 +3,8 @@ import MemStore
 import TestSupport
 import Testing
 
-/// `memreplay replay --rows`: the rows of the families left out are gone, every metric is
-/// unchanged, and `access_summary` equals the per-access rows grouped the same way.
+/// `memreplay replay --rows`: the rows of the families left out are gone, every metric and every
+/// summary table is unchanged, and `access_summary` equals the per-access rows grouped the same way.
 @Suite struct RowsCLITests {
     static func trace(_ name: String) -> String { CLI.packageRoot.appendingPathComponent("traces/\(name)").path }
 
@@ -57,6 +57,10 @@ import Testing
         """
 
     /// Tables always written whatever `--rows` says, and the run's event count.
+    /// The summary tables every run writes, whatever `--rows` keeps.
+    static let summaryTables = ["access_summary", "event_summary", "fault_summary", "latency_histogram", "dram_summary",
+                                "alloc_path_summary", "alloc_syscall_calls"]
+
     static let alwaysWritten = ["faults", "vmas", "processes", "threads", "vma_changes", "stalls", "counter_samples",
                                 "process_samples", "oom_kills", "strings", "files"]
 
@@ -90,10 +94,15 @@ import Testing
         #expect(report.status == 0 && FileManager.default.fileExists(atPath: html), "\(report.stderr)")
         let diff = try CLI.run(["diff", full, part, "--threshold", "*=0"])
         #expect(diff.status == 0 && diff.stdout.contains("metrics unchanged"), "\(diff.stdout)")
-        if !rows.split(separator: ",").contains("access") {
-            let grouped = try Self.lines(full, Self.groupedFullRun)
-            #expect(grouped.count > 2)
-            #expect(try Self.lines(part, Self.summary).dropFirst() == grouped.dropFirst(), "\(name)")
+        // Every run keeps the summaries (schema 8): the full run's `access_summary` is its access rows
+        // grouped, and the partial run's summary tables are the full run's.
+        let grouped = try Self.lines(full, Self.groupedFullRun)
+        if !rows.split(separator: ",").contains("access") { #expect(grouped.count > 2) }
+        #expect(try Self.lines(full, Self.summary).dropFirst() == grouped.dropFirst(), "\(name)")
+        #expect(try Self.lines(part, Self.summary).dropFirst() == grouped.dropFirst(), "\(name)")
+        for table in Self.summaryTables {
+            let sql = "SELECT * FROM \(table)"
+            #expect(try Self.lines(part, sql) == Self.lines(full, sql), "\(name): \(table)")
         }
     }
 
@@ -132,6 +141,9 @@ import Testing
         for table in ["events", "accesses", "memory_calls", "faults"] {
             #expect(try Self.lines(a, "SELECT * FROM \(table)") == Self.lines(b, "SELECT * FROM \(table)"))
         }
-        #expect(try Self.lines(b, "SELECT count(*) FROM sqlite_master WHERE name LIKE '%access_summary' OR name = 'kept_rows'") == ["count(*)", "0"])
+        #expect(try Self.lines(b, "SELECT count(*) FROM sqlite_master WHERE name = 'kept_rows'") == ["count(*)", "0"])
+        for table in Self.summaryTables {
+            #expect(try Self.lines(a, "SELECT * FROM \(table)") == Self.lines(b, "SELECT * FROM \(table)"))
+        }
     }
 }

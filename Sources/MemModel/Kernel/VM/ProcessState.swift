@@ -5,25 +5,28 @@ import MemTrace
 /// A reference type for the fault path's speed, owned by one `LinuxKernel`: a kernel that finds
 /// itself copied clones its processes before its first change (`LinuxKernel.ensureUniqueState`),
 /// so copies of a kernel never share one. Outside the kernel model every property is read-only.
+/// The properties every access or fault reads or writes are `@exclusivity(unchecked)`: only the
+/// kernel model's thread touches them, one call at a time, and the dynamic check of a class's
+/// stored property cost a `swift_beginAccess` per access (docs/performance.md).
 public final class ProcessState {
     public let pid: ProcessID
     public internal(set) var parent: ProcessID
     public internal(set) var image: String
     public internal(set) var threads: Set<ThreadID> = []
-    public internal(set) var space = AddressSpace()
-    public internal(set) var table: PageTable
+    @exclusivity(unchecked) public internal(set) var space = AddressSpace()
+    @exclusivity(unchecked) public internal(set) var table: PageTable
     /// MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES (pages).
-    public internal(set) var rssAnon: UInt64 = 0
-    public internal(set) var rssFile: UInt64 = 0
-    public internal(set) var rssShmem: UInt64 = 0
+    @exclusivity(unchecked) public internal(set) var rssAnon: UInt64 = 0
+    @exclusivity(unchecked) public internal(set) var rssFile: UInt64 = 0
+    @exclusivity(unchecked) public internal(set) var rssShmem: UInt64 = 0
     /// Highest RSS seen (VmHWM) and highest total_vm (VmPeak), pages.
-    public internal(set) var hiwaterRSS: UInt64 = 0
-    public internal(set) var hiwaterVM: UInt64 = 0
+    @exclusivity(unchecked) public internal(set) var hiwaterRSS: UInt64 = 0
+    @exclusivity(unchecked) public internal(set) var hiwaterVM: UInt64 = 0
     /// start_brk and brk; 0 until known.
     public internal(set) var startBrk: UInt64 = 0
     public internal(set) var brk: UInt64 = 0
     public internal(set) var mmapBase: UInt64
-    public internal(set) var alive = true
+    @exclusivity(unchecked) public internal(set) var alive = true
     public internal(set) var exitStatus: Int32 = 0
     public internal(set) var oomScoreAdj: Int32 = 0
 
