@@ -73,21 +73,9 @@ struct BlockDecoder {
             case RecordTag.string:
                 try decodeString(p, start)
             case RecordTag.stack:
-                guard hasContext else { throw misplacedEvent(start) }
-                let delta = Varint.unzigzag(try varint(p, start))
-                try checkEnd(start)
-                guard let stack = UInt32(exactly: Int64(current.stack) &+ delta) else {
-                    throw RecordFault(detail: "stack id out of range at block offset \(start)")
-                }
-                current.stack = stack
+                current.stack = try movedStack(current.stack, p, start, "stack id")
             case RecordTag.touchStack:
-                guard hasContext else { throw misplacedEvent(start) }
-                let delta = Varint.unzigzag(try varint(p, start))
-                try checkEnd(start)
-                guard let stack = UInt32(exactly: Int64(current.touchStack) &+ delta) else {
-                    throw RecordFault(detail: "touch stack id out of range at block offset \(start)")
-                }
-                current.touchStack = stack
+                current.touchStack = try movedStack(current.touchStack, p, start, "touch stack id")
             case RecordTag.object:
                 try decodeObject(p, start)
             case RecordTag.stackNode:
@@ -374,6 +362,19 @@ struct BlockDecoder {
     }
 
     @inline(__always)
+    /// A stack register (`0xF3` allocation stack, `0xFE` touch stack) moved by the zigzag delta
+    /// that follows: throws for a record outside a thread's context or a result out of range.
+    private mutating func movedStack(_ from: UInt32, _ p: UnsafePointer<UInt8>, _ start: Int,
+                                     _ what: String) throws(RecordFault) -> UInt32 {
+        guard hasContext else { throw misplacedEvent(start) }
+        let delta = Varint.unzigzag(try varint(p, start))
+        try checkEnd(start)
+        guard let stack = UInt32(exactly: Int64(from) &+ delta) else {
+            throw RecordFault(detail: "\(what) out of range at block offset \(start)")
+        }
+        return stack
+    }
+
     private func checkEnd(_ start: Int) throws(RecordFault) {
         if pos > end { throw truncated(start) }
     }
