@@ -7,7 +7,9 @@ import MemStore
 /// End-to-end replay speed (issue 15): the whole `memreplay replay` command — decode, models,
 /// SQLite store — over a synthesized access trace, with and without the full hardware model
 /// (`hw.preset=seed-x86info`: the access rows carry its outcome columns), best of `rounds` each,
-/// interleaved; and the database's bytes per access event (file size over `accesses` rows).
+/// interleaved; and the database's bytes per access event (file size over `accesses` rows). Each
+/// round also replays with `MEMREPLAY_DIRECT_WRITE=0` (the `accesses` rows through SQL, as before
+/// the direct B-tree writer): the baseline of the same run.
 ///
 /// Reports wall-clock events/s (what the user waits for) and the CPU seconds the command used
 /// (user + system, from `getrusage(RUSAGE_CHILDREN)`): CPU above wall time is the models and the
@@ -22,6 +24,8 @@ public struct ReplayBenchmark {
         public var events: UInt64
         /// Best wall seconds and the CPU seconds of that run, without and with the hardware model.
         public var plain: (wall: Double, cpu: Double), hardware: (wall: Double, cpu: Double)
+        /// The same with the `accesses` rows written through SQL (`MEMREPLAY_DIRECT_WRITE=0`).
+        public var sqlPlain = (wall: Double.infinity, cpu: 0.0), sqlHardware = (wall: Double.infinity, cpu: 0.0)
         /// Database file bytes over access events, without and with the hardware model.
         public var plainBytesPerAccess = 0.0, hardwareBytesPerAccess = 0.0
         public var plainRate: Double { Double(events) / plain.wall }
@@ -29,12 +33,13 @@ public struct ReplayBenchmark {
     }
 
     /// Runs `memreplay` with `arguments`; returns wall and CPU seconds.
-    func run(_ memreplay: String, _ arguments: [String]) throws -> (wall: Double, cpu: Double) {
+    func run(_ memreplay: String, _ arguments: [String], sql: Bool = false) throws -> (wall: Double, cpu: Double) {
         var before = rusage(); getrusage(RUSAGE_CHILDREN.rawValue, &before)
         var t0 = timespec(); clock_gettime(CLOCK_MONOTONIC, &t0)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: memreplay)
         p.arguments = arguments
+        if sql { p.environment = ProcessInfo.processInfo.environment.merging(["MEMREPLAY_DIRECT_WRITE": "0"]) { $1 } }
         try p.run()
         p.waitUntilExit()
         var t1 = timespec(); clock_gettime(CLOCK_MONOTONIC, &t1)
@@ -55,7 +60,12 @@ public struct ReplayBenchmark {
         _ = try run(memreplay, ["synth", "locality", "--events", String(events), "--seed", "7", "-o", trace])
         var best = (plain: (wall: Double.infinity, cpu: 0.0), hardware: (wall: Double.infinity, cpu: 0.0))
         var bytes = (plain: 0.0, hardware: 0.0)
+        var sql = (plain: (wall: Double.infinity, cpu: 0.0), hardware: (wall: Double.infinity, cpu: 0.0))
         for _ in 0..<rounds {
+            let sp = try run(memreplay, ["replay", trace, "-o", db, "--quiet"], sql: true)
+            if sp.wall < sql.plain.wall { sql.plain = sp }
+            let sh = try run(memreplay, ["replay", trace, "-o", db, "--quiet", "--set", "hw.preset=seed-x86info"], sql: true)
+            if sh.wall < sql.hardware.wall { sql.hardware = sh }
             let p = try run(memreplay, ["replay", trace, "-o", db, "--quiet"])
             if p.wall < best.plain.wall { best.plain = p }
             bytes.plain = try bytesPerAccess(db)
@@ -67,6 +77,8 @@ public struct ReplayBenchmark {
         var result = Result(events: UInt64(total), plain: best.plain, hardware: best.hardware)
         result.plainBytesPerAccess = bytes.plain
         result.hardwareBytesPerAccess = bytes.hardware
+        result.sqlPlain = sql.plain
+        result.sqlHardware = sql.hardware
         return result
     }
 

@@ -15,28 +15,31 @@ import Darwin
 /// temporary file, with the same PRAGMAs, the same schema and the same prepared INSERT
 /// (`StoreSchema`), in one transaction. Each timing runs from opening the database to having it
 /// complete on disk (the store's `finish`, the bare loop's COMMIT and close).
-/// The store is timed twice: with its writer thread (the replay's configuration) and writing on
-/// the caller's thread (`writerThread: false`: the multi-row statements alone).
+/// The store is timed three times: with its writer thread (the replay's configuration), writing on
+/// the caller's thread (`writerThread: false`), both with the `accesses` rows written as B-tree
+/// pages (`TableTreeWriter`), and with its writer thread and the rows through SQL's multi-row
+/// INSERTs (`directWrite: false`, the path before the direct writer).
 public func storeBenchmark(rows: Int) -> (storeRowsPerSecond: Double, callerThreadRowsPerSecond: Double,
-                                          bareRowsPerSecond: Double) {
+                                          sqlStoreRowsPerSecond: Double, bareRowsPerSecond: Double) {
     let dir = benchmarkDirectory()
     defer { rmdir(dir) }
     let rowsWritten = Double(rows)
-    let storeSeconds = storeInsert(path: dir + "/store.db", rows: rows, writerThread: true)
-    let callerSeconds = storeInsert(path: dir + "/caller.db", rows: rows, writerThread: false)
+    let storeSeconds = storeInsert(path: dir + "/store.db", rows: rows, writerThread: true, directWrite: true)
+    let callerSeconds = storeInsert(path: dir + "/caller.db", rows: rows, writerThread: false, directWrite: true)
+    let sqlSeconds = storeInsert(path: dir + "/sql.db", rows: rows, writerThread: true, directWrite: false)
 
     let barePath = dir + "/bare.db"
     let bareSeconds = measure { bareInsert(path: barePath, rows: rows) }
     unlink(barePath)
 
-    return (rowsWritten / storeSeconds, rowsWritten / callerSeconds, rowsWritten / bareSeconds)
+    return (rowsWritten / storeSeconds, rowsWritten / callerSeconds, rowsWritten / sqlSeconds, rowsWritten / bareSeconds)
 }
 
 /// Seconds to write the benchmark's rows through `SQLiteStore`, from opening to `finish`.
-private func storeInsert(path storePath: String, rows: Int, writerThread: Bool) -> Double {
+private func storeInsert(path storePath: String, rows: Int, writerThread: Bool, directWrite: Bool) -> Double {
     let storeSeconds = measure {
         do {
-            let store = try SQLiteStore(path: storePath, writerThread: writerThread)
+            let store = try SQLiteStore(path: storePath, writerThread: writerThread, directWrite: directWrite)
             try store.begin(RunInfo(toolVersion: "bench", tracePath: "", traceHash: "", configurationJSON: "{}",
                                     traceHeaderJSON: "{}", startedAt: 0))
             try store.declareCounters([])

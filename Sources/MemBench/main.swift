@@ -1,6 +1,6 @@
 // memreplay-bench: speed and size figures for the README, each measured in this run.
 //
-// Usage: memreplay-bench [decode-events] [store-rows] | vm | pressure | symbols [file] [count] | replay [events] | encode [events]
+// Usage: memreplay-bench [decode-events] [store-rows] | store [rows] | vm | pressure | symbols [file] [count] | replay [events] | encode [events]
 //        | scale [events…] [--summary-only] [--hw] | queries [events] [--dir DIR] [--queries DIR] [--rounds N]
 // Speed goals are judged by ratios against baselines measured in the same run (the machines are
 // shared and noisy); absolute rates are printed alongside for context.
@@ -69,12 +69,25 @@ func runReplay(events: Int) {
         print("end-to-end replay (whole `memreplay replay`, \(r.events) events of `synth locality --seed 7`, best of \(bench.rounds), interleaved):")
         print("  without hardware model: \(million(r.plainRate)) events/s (\(fixed(r.plain.wall, 2)) s wall, \(fixed(r.plain.cpu, 2)) s CPU)  (goal ≥ 2.0 M/s)  \(r.plainRate >= 2e6 ? "PASS" : "FAIL")")
         print("  with seed-x86info:      \(million(r.hardwareRate)) events/s (\(fixed(r.hardware.wall, 2)) s wall, \(fixed(r.hardware.cpu, 2)) s CPU)  (goal ≥ 1.0 M/s)  \(r.hardwareRate >= 1e6 ? "PASS" : "FAIL")")
+        print("  baseline, accesses through SQL (MEMREPLAY_DIRECT_WRITE=0): \(million(Double(r.events) / r.sqlPlain.wall)) events/s without (\(fixed(r.sqlPlain.wall, 2)) s wall, \(fixed(r.sqlPlain.cpu, 2)) s CPU), \(million(Double(r.events) / r.sqlHardware.wall)) events/s with seed-x86info (\(fixed(r.sqlHardware.wall, 2)) s wall, \(fixed(r.sqlHardware.cpu, 2)) s CPU)")
+        print("  direct / SQL wall time: \(fixed(r.plain.wall / r.sqlPlain.wall, 2)) without, \(fixed(r.hardware.wall / r.sqlHardware.wall, 2)) with seed-x86info")
         print("  database, without hardware model: \(fixed(r.plainBytesPerAccess, 1)) bytes per access event  (goal ≤ 40)  \(r.plainBytesPerAccess <= 40 ? "PASS" : "FAIL")")
         print("  database, with seed-x86info:      \(fixed(r.hardwareBytesPerAccess, 1)) bytes per access event  (goal ≤ 40)  \(r.hardwareBytesPerAccess <= 40 ? "PASS" : "FAIL")")
     } catch {
         print("end-to-end replay: \(error)")
     }
     try? FileManager.default.removeItem(atPath: work)
+}
+/// `memreplay-bench store [rows]`: the store's insert rate against a bare C-API loop.
+func runStore(rows: Int) {
+    let s = storeBenchmark(rows: rows)
+    let ratio = s.storeRowsPerSecond / s.bareRowsPerSecond
+    print("store insert (\(rows) access outcomes = \(rows) rows, one per event):")
+    print("  SQLiteStore:            \(million(s.storeRowsPerSecond)) rows/s (writer thread, accesses as B-tree pages)")
+    print("  same, caller's thread:  \(million(s.callerThreadRowsPerSecond)) rows/s = \(fixed(s.callerThreadRowsPerSecond / s.bareRowsPerSecond, 2)) of the bare loop")
+    print("  same, through SQL:      \(million(s.sqlStoreRowsPerSecond)) rows/s = \(fixed(s.sqlStoreRowsPerSecond / s.bareRowsPerSecond, 2)) of the bare loop (writer thread, multi-row INSERTs)")
+    print("  bare C-API loop:        \(million(s.bareRowsPerSecond)) rows/s (one INSERT per row)")
+    print("  ratio store / bare:     \(fixed(ratio, 2))               (goal ≥ 0.9)  \(ratio >= 0.9 ? "PASS" : "FAIL")")
 }
 /// `memreplay-bench encode [events]`: the trace encoder against a bare varint loop.
 func runEncode(events: Int) {
@@ -163,6 +176,7 @@ func runQueries(_ words: [String]) -> Int32 {
 }
 if args.count > 1 && args[1] == "queries" { exit(runQueries(Array(args.dropFirst(2)))) }
 if args.count > 1 && args[1] == "scale" { runScale(Array(args.dropFirst(2))); exit(0) }
+if args.count > 1 && args[1] == "store" { runStore(rows: args.count > 2 ? Int(args[2]) ?? 2_000_000 : 2_000_000); exit(0) }
 if args.count > 1 && args[1] == "replay" { runReplay(events: args.count > 2 ? Int(args[2]) ?? 2_000_000 : 2_000_000); exit(0) }
 if args.count > 1 && args[1] == "vm" { runVirtualMemory(); exit(0) }
 if args.count > 1 && args[1] == "pressure" { runPressure(); exit(0) }
@@ -178,13 +192,7 @@ print("  size, malloc/free:      \(fixed(d.bytesPerAllocEvent, 3)) bytes/event  
 print("")
 runEncode(events: 5_000_000)
 print("")
-let s = storeBenchmark(rows: storeRows)
-let ratio = s.storeRowsPerSecond / s.bareRowsPerSecond
-print("store insert (\(storeRows) access outcomes = \(storeRows) rows, one per event):")
-print("  SQLiteStore:            \(million(s.storeRowsPerSecond)) rows/s (writer thread, multi-row INSERTs)")
-print("  same, caller's thread:  \(million(s.callerThreadRowsPerSecond)) rows/s = \(fixed(s.callerThreadRowsPerSecond / s.bareRowsPerSecond, 2)) of the bare loop")
-print("  bare C-API loop:        \(million(s.bareRowsPerSecond)) rows/s (one INSERT per row)")
-print("  ratio store / bare:     \(fixed(ratio, 2))               (goal ≥ 0.9)  \(ratio >= 0.9 ? "PASS" : "FAIL")")
+runStore(rows: storeRows)
 
 print("")
 let h = hardwareBenchmark(events: 5_000_000)

@@ -23,6 +23,8 @@ final class BatchWriter: @unchecked Sendable {
     private let wordsPerRow: [Int]
     private let allIntegers: [Bool]
     private let columns: [[StoreTable.Column]]
+    /// Writes the access rows (both shapes) as B-tree pages instead of SQL, when set (`SQLiteStore+DirectWrite.swift`).
+    var direct: TableTreeWriter?
     private var thread: pthread_t?
     private(set) var queue: BatchQueue?
 
@@ -63,7 +65,9 @@ final class BatchWriter: @unchecked Sendable {
 
     /// Inserts every row of `batch`, table by table.
     func write(_ batch: RowBatch) throws {
+        if let direct { try writeDirect(batch, direct) }
         for table in StoreTable.allCases {
+            if direct != nil && BatchWriter.directTables.contains(table) { continue }
             let rows = batch.tables[table.rawValue]
             guard rows.count > 0 else { continue }
             try write(rows, table)

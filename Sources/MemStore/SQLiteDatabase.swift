@@ -7,19 +7,27 @@ final class SQLiteDatabase {
     private(set) var handle: OpaquePointer?
     /// The file name used in error messages.
     let displayPath: String
+    private let path: String
+    private let flags: Int32
 
     /// Opens `path` with the `sqlite3_open_v2` flags given.
     init(path: String, flags: Int32, displayPath: String? = nil) throws {
         self.displayPath = displayPath ?? path
+        self.path = path
+        self.flags = flags
+        handle = try SQLiteDatabase.open(path, flags, displayPath: self.displayPath)
+    }
+
+    private static func open(_ path: String, _ flags: Int32, displayPath: String) throws -> OpaquePointer? {
         var db: OpaquePointer?
         let rc = sqlite3_open_v2(path, &db, flags, nil)
         if rc != SQLITE_OK {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open the database"
             sqlite3_close_v2(db)
-            throw StoreError(file: self.displayPath, message: message, sqliteCode: rc)
+            throw StoreError(file: displayPath, message: message, sqliteCode: rc)
         }
-        handle = db
         sqlite3_extended_result_codes(db, 1)
+        return db
     }
 
     deinit { close() }
@@ -53,6 +61,21 @@ final class SQLiteDatabase {
         let rc = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &stmt, nil)
         guard rc == SQLITE_OK, let stmt else { throw error(rc, "cannot prepare \(sql.prefix(60))") }
         return SQLiteStatement(handle: stmt)
+    }
+
+    /// Closes the connection now, throwing when a statement is still open (SQLite would otherwise
+    /// keep the file open, its pages cached, until the statement is finalized).
+    func closeChecked() throws {
+        guard let handle else { return }
+        let rc = sqlite3_close(handle)
+        if rc != SQLITE_OK { throw error(rc, "cannot close the database") }
+        self.handle = nil
+    }
+
+    /// Opens the file again with the flags it was first opened with (after `closeChecked`).
+    func reopen() throws {
+        close()
+        handle = try SQLiteDatabase.open(path, flags, displayPath: displayPath)
     }
 
     /// Closes the connection (idempotent).

@@ -20,7 +20,9 @@ import Darwin
 /// connection (opened without SQLite's mutexes) and inserts them with multi-row prepared
 /// statements (`BatchWriter`), so the models and the store run on the two cores at once. The rows
 /// and their order in each table are those of one INSERT per row. An insert error surfaces from
-/// the next call that hands over a batch, or from `finish`.
+/// the next call that hands over a batch, or from `finish`. The `accesses` rows skip SQL: the writer
+/// encodes them into B-tree pages itself and `finish` hands the tree to the database
+/// (`SQLiteStore+DirectWrite.swift`, docs/schema.md "How the accesses table is written").
 public final class SQLiteStore: OutcomeSink {
     /// The final path of the database.
     public let path: String
@@ -40,6 +42,8 @@ public final class SQLiteStore: OutcomeSink {
     /// Whether the access rows carry the hardware model's outcome columns from the start (else
     /// they are added, empty, by `finish`).
     public let hardwareColumns: Bool
+    /// Why the `accesses` rows go through SQL instead of the direct B-tree writer; nil when they do not.
+    public internal(set) var directWriteObstacle: String?
     /// The access outcomes aggregated per (pid, VMA, phase, kind, fault) (`access_summary`).
     /// The summaries are touched by the replay's thread only, one call at a time: no dynamic
     /// exclusivity check per event.
@@ -84,9 +88,11 @@ public final class SQLiteStore: OutcomeSink {
     /// With `writerThread` false the rows are written on the caller's thread (for comparison).
     /// `rows` names the event families whose per-event rows are kept (`RowFamilies`). `hardware`
     /// says whether the hardware model runs: only then do the access rows carry its outcome columns
-    /// (a modelled outcome recorded without them is an error).
+    /// (a modelled outcome recorded without them is an error). `directWrite` lets the access rows be
+    /// written as B-tree pages when the database allows it (`SQLiteStore+DirectWrite.swift`); the
+    /// default is on unless the environment sets `MEMREPLAY_DIRECT_WRITE=0`.
     public init(path: String, snapshotEvery: Int = 10_000, writerThread: Bool = true, rows: RowFamilies = .all,
-                hardware: Bool = false) throws {
+                hardware: Bool = false, directWrite: Bool = SQLiteStore.directWriteByDefault) throws {
         self.path = path
         self.hardwareColumns = hardware
         self.rows = rows
@@ -117,7 +123,13 @@ public final class SQLiteStore: OutcomeSink {
             try db.exec(StoreSchema.stallTables)
             try db.exec(StoreSchema.stackTables)
             if rows != .all { try db.exec(StoreSchema.keptRowsTable) }
+            let (tree, obstacle) = directWrite
+                ? try SQLiteStore.directAccessWriter(db: db, temporaryPath: temporaryPath, displayPath: path, hardware: hardware)
+                : (nil, "the direct writer is off (directWrite: false or MEMREPLAY_DIRECT_WRITE=0)")
+            if let obstacle { SQLiteStore.noteObstacle(obstacle, path) }
+            directWriteObstacle = obstacle
             writer = try BatchWriter(db: db, hardware: hardware)
+            writer.direct = tree
         } catch {
             db.close()
             unlink(temporaryPath)
@@ -252,16 +264,19 @@ public final class SQLiteStore: OutcomeSink {
             if allocationRows { try writeLiveAllocations() }
             try drainWriter()
             try writeSummaries()
-            let stmt = try db.prepare(StoreSchema.insertMetric)
-            defer { stmt.finalize() }
-            for metric in metrics {
-                stmt.bind(1, metric.name); stmt.bind(2, metric.value)
-                try check(stmt.execute(), "metrics")
+            do {
+                let stmt = try db.prepare(StoreSchema.insertMetric)
+                defer { stmt.finalize() }
+                for metric in metrics {
+                    stmt.bind(1, metric.name); stmt.bind(2, metric.value)
+                    try check(stmt.execute(), "metrics")
+                }
+                let run = try db.prepare("UPDATE runs SET ended_at = ?1, events = ?2 WHERE id = 1")
+                defer { run.finalize() }
+                run.bind(1, endedAt); run.bind(2, eventCount)
+                try check(run.execute(), "runs")
             }
-            let run = try db.prepare("UPDATE runs SET ended_at = ?1, events = ?2 WHERE id = 1")
-            defer { run.finalize() }
-            run.bind(1, endedAt); run.bind(2, eventCount)
-            try check(run.execute(), "runs")
+            try spliceDirectTables()
             try db.exec(StoreSchema.indexes)
             try db.exec(StoreSchema.stackIndexes)
             if !hardwareColumns { try db.exec(StoreSchema.addHardwareColumns) }
@@ -302,6 +317,7 @@ public final class SQLiteStore: OutcomeSink {
         writer.stop(discarding: true)
         queue = nil
         writer.finalize()
+        writer.direct?.discard()
         db.close()
     }
 
