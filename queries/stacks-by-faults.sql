@@ -1,5 +1,5 @@
 -- stacks-by-faults.sql — the 20 call stacks with the most page faults.
--- Reads: faults, fault_kinds, v_stack_frames (schema 8; empty without call stacks: record --stacks dwarf).
+-- Reads: faults, fault_kinds, v_stack_frames, recorder_stacks (schema 9; empty without call stacks: record --stacks dwarf).
 -- Columns: stack, site, file, line, object, faults, major_faults, percent (of the run's faults), frames (site outward). Largest first. Generated from StackQuery.sql (Sources/MemReport); a test keeps them equal.
 WITH per_stack AS MATERIALIZED (
     SELECT stack, count(*) AS faults,
@@ -11,10 +11,13 @@ site AS MATERIALIZED (
     SELECT f.stack, min(f.position) AS position FROM v_stack_frames f
     WHERE f.stack IN (SELECT stack FROM ranked) AND NOT (f.function IN ('malloc', 'calloc', 'realloc', 'reallocarray', 'free', 'cfree', 'posix_memalign', 'aligned_alloc', 'memalign', 'valloc', 'pvalloc', '__libc_malloc', '__libc_calloc', '__libc_realloc', '__libc_free', '__libc_memalign', '__libc_valloc', '__libc_pvalloc', '__posix_memalign', '_int_malloc', '_int_realloc', 'tcache_init', 'malloc_hook_ini', '__GI___libc_malloc', '__GI___libc_free', '__GI___libc_realloc') OR f.function GLOB 'operator new*' OR f.function GLOB 'operator delete*' OR f.object_path GLOB '*libmemreplay-recorder*')
     GROUP BY f.stack),
+-- The recorder's own stacks (its start-up, its flushes, its exit) are one site.
 located AS (
-    SELECT p.*, coalesce(s.position, 0) AS position,
-           coalesce(f.function, '[no stack]') AS site, f.file, f.line, f.object_path AS object
-    FROM ranked p LEFT JOIN site s ON s.stack = p.stack
+    SELECT p.*, CASE WHEN r.stack IS NULL THEN coalesce(s.position, 0) ELSE 0 END AS position,
+           CASE WHEN r.stack IS NULL THEN coalesce(f.function, '[no stack]') ELSE '[memreplay recorder]' END AS site,
+           CASE WHEN r.stack IS NULL THEN f.file END AS file, CASE WHEN r.stack IS NULL THEN f.line END AS line,
+           CASE WHEN r.stack IS NULL THEN f.object_path END AS object
+    FROM ranked p LEFT JOIN site s ON s.stack = p.stack LEFT JOIN recorder_stacks r ON r.stack = p.stack
     LEFT JOIN v_stack_frames f ON f.stack = p.stack AND f.position = coalesce(s.position, 0)),
 top AS MATERIALIZED (
     SELECT stack, site, file, line, object, faults, major_faults, round(100.0 * faults / (SELECT sum(faults) FROM ranked), 2) AS percent, position

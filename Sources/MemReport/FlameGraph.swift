@@ -1,6 +1,7 @@
 /// The report's flame-graph data: the run's call stacks as paths of frames (outermost first, the
-/// allocator's own frames at the leaf left out) with each stack's bytes, calls, faults, peak and
-/// leaked bytes, and its live bytes at the end of `livePoints.count` windows of events.
+/// allocator's own frames at the leaf left out; the recorder's own stacks whole, under a root frame
+/// `[memreplay recorder]`) with each stack's bytes, calls, faults, peak and leaked bytes, and its
+/// live bytes at the end of `livePoints.count` windows of events.
 ///
 /// The size is bounded: at most `maxPaths` stacks are kept — taken in turn from the top of each
 /// metric's ranking, so every view shows its largest stacks — and the rest of each metric is summed
@@ -128,6 +129,14 @@ public struct FlameGraph: Codable, Sendable, Equatable {
                 byStack[row[0].integer ?? 0, default: []].append((frame, (row[5].integer ?? 0) != 0))
             }
         }
+        // The recorder's own stacks go under one root frame, drawn whole (its frames are its code).
+        var recorder = Set<Int64>()
+        if db.has("recorder_stacks") {
+            for chunk in stride(from: 0, to: kept.count, by: 500) {
+                let ids = kept[chunk..<min(kept.count, chunk + 500)].map(String.init).joined(separator: ",")
+                for row in try db.rows("SELECT stack FROM recorder_stacks WHERE stack IN (\(ids))") { recorder.insert(row[0].integer ?? 0) }
+            }
+        }
         // One frame per (function, object), as flame graphs merge them; its file:line is the first seen.
         var index: [[String]: Int] = [:]
         func id(_ frame: [String]) -> Int {
@@ -139,6 +148,7 @@ public struct FlameGraph: Codable, Sendable, Equatable {
         }
         return kept.map { stack in
             var list = byStack[stack] ?? []
+            if recorder.contains(stack) { return [id([StackQuery.recorderSite, "", ""])] + list.reversed().map { id($0.frame) } }
             // The leaf's allocator frames go (all of them only when nothing else is left).
             if let site = list.firstIndex(where: { !$0.allocator }) { list.removeFirst(site) }
             if list.isEmpty { return [id([stack == 0 ? "[no stack]" : "[stack \(stack)]", "", ""])] }

@@ -9,8 +9,14 @@
 /// calloc, realloc, operator new, … and the recorder's interposer): the function that called the
 /// allocator. Sites are keyed by (function, object); the file and line shown are those of the
 /// site's largest stack. Allocations whose call carried no stack (stack 0) form the site
-/// `[no stack]`, so the sites' sums are the run's totals.
+/// `[no stack]`, and the recorder's own stacks the site `[memreplay recorder]`, so the sites'
+/// sums are the run's totals.
 public enum StackQuery {
+    /// The site of every stack of the recorder's own (`recorder_stacks`: a frame of the
+    /// interposer's own code, not one of the functions it interposes): its start-up, its flushes,
+    /// its exit.
+    public static let recorderSite = "[memreplay recorder]"
+
     /// Function names that are the allocator itself, never a site (SQL list).
     static let allocatorNames = [
         "malloc", "calloc", "realloc", "reallocarray", "free", "cfree", "posix_memalign", "aligned_alloc",
@@ -90,10 +96,13 @@ public enum StackQuery {
                 SELECT f.stack, min(f.position) AS position FROM v_stack_frames f
                 WHERE f.stack IN (SELECT stack FROM ranked) AND NOT \(allocatorFrame)
                 GROUP BY f.stack),
+            -- The recorder's own stacks (its start-up, its flushes, its exit) are one site.
             located AS (
-                SELECT p.*, coalesce(s.position, 0) AS position,
-                       coalesce(f.function, '[no stack]') AS site, f.file, f.line, f.object_path AS object
-                FROM ranked p LEFT JOIN site s ON s.stack = p.stack
+                SELECT p.*, CASE WHEN r.stack IS NULL THEN coalesce(s.position, 0) ELSE 0 END AS position,
+                       CASE WHEN r.stack IS NULL THEN coalesce(f.function, '[no stack]') ELSE '\(recorderSite)' END AS site,
+                       CASE WHEN r.stack IS NULL THEN f.file END AS file, CASE WHEN r.stack IS NULL THEN f.line END AS line,
+                       CASE WHEN r.stack IS NULL THEN f.object_path END AS object
+                FROM ranked p LEFT JOIN site s ON s.stack = p.stack LEFT JOIN recorder_stacks r ON r.stack = p.stack
                 LEFT JOIN v_stack_frames f ON f.stack = p.stack AND f.position = coalesce(s.position, 0))
             """
         let percent = "round(100.0 * \(rank) / (SELECT sum(\(rank)) FROM ranked), 2) AS percent"
@@ -132,9 +141,9 @@ public enum StackQuery {
 
     /// The header comment of that file (what it shows, what it reads, its columns).
     public static func fileHeader(_ metric: StackMetric, grouping: StackGrouping) -> String {
-        let reads = metric == .faults ? "faults, fault_kinds, v_stack_frames"
+        let reads = (metric == .faults ? "faults, fault_kinds, v_stack_frames"
             : metric == .temporary ? "v_allocations, alloc_calls, alloc_ops, v_stack_frames"
-            : metric == .peak ? "alloc_calls, v_allocations, v_stack_frames" : "v_allocations, v_stack_frames"
+            : metric == .peak ? "alloc_calls, v_allocations, v_stack_frames" : "v_allocations, v_stack_frames") + ", recorder_stacks"
         let values = metric.valueColumns.joined(separator: ", ")
         let what = grouping == .site
             ? "the 20 allocation sites (the function that called the allocator) with the most \(metric.title)"
@@ -144,7 +153,7 @@ public enum StackQuery {
             : "stack, site, file, line, object, \(values), percent (of the run's \(metric.rankColumn)), frames (site outward)"
         return """
             -- \(fileName(metric, grouping: grouping)) — \(what).
-            -- Reads: \(reads) (schema 8; empty without call stacks: record --stacks dwarf).
+            -- Reads: \(reads) (schema 9; empty without call stacks: record --stacks dwarf).
             -- Columns: \(columns). Largest first. Generated from StackQuery.sql (Sources/MemReport); a test keeps them equal.
 
             """

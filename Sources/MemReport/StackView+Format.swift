@@ -7,7 +7,9 @@ extension StackView {
     public func text() -> String {
         let noun = grouping == StackGrouping.site.rawValue ? "allocation sites" : "call stacks"
         var out = "\(database): \(noun) by \(metric.title) — top \(rows.count) of \(count); "
-            + "\(Self.grouped(total)) \(metric.rankColumn.replacingOccurrences(of: "_", with: " ")) in all\n"
+            + "\(Self.grouped(total)) \(metric.rankColumn.replacingOccurrences(of: "_", with: " ")) in all"
+            + (recorderLeftOut > 0 ? ", \(Self.grouped(recorderLeftOut)) of them the recorder's own "
+               + "(\(StackQuery.recorderSite), left out: --include-recorder shows it)" : "") + "\n"
         if rows.isEmpty { out += "  (none)\n" }
         for (i, row) in rows.enumerated() {
             let figures = zip(valueColumns, row.values).map { "\(Self.grouped($1)) \($0.replacingOccurrences(of: "_", with: " "))" }

@@ -17,6 +17,9 @@ public struct StackView: Codable, Sendable, Equatable {
     public var count: Int64
     /// The rows, largest first.
     public var rows: [Row]
+    /// The recorder's own site (`[memreplay recorder]`) when left out (`includeRecorder` false):
+    /// its ranking-column figure, 0 when it has none or was kept.
+    public var recorderLeftOut: Int64 = 0
 
     /// One site or stack.
     public struct Row: Codable, Sendable, Equatable {
@@ -50,10 +53,12 @@ public struct StackView: Codable, Sendable, Equatable {
     /// Reads the view from the run database at `path`.
     /// - Parameters:
     ///   - top: rows kept (the largest); `depth`: frames shown per row.
+    ///   - includeRecorder: keep the recorder's own stacks (`StackQuery.recorderSite`) among the
+    ///     rows; left out, their figure is `recorderLeftOut`.
     /// - Throws: `StoreError` naming the file: not a database, not a run database, a schema older
-    ///   than version 8 (no stack tables), or a run recorded without stacks.
+    ///   than version 9 (no or older stack tables), or a run recorded without stacks.
     public static func load(database path: String, metric: StackMetric, grouping: StackGrouping = .site,
-                            top: Int = 10, depth: Int = 8) throws -> StackView {
+                            top: Int = 10, depth: Int = 8, includeRecorder: Bool = false) throws -> StackView {
         try requireStacks(path)
         let results = try QueryRunner.execute(database: path, sql: StackQuery.sql(metric, grouping: grouping, limit: nil))
         guard let result = results.last else { throw StoreError(file: path, message: "the stack query returned nothing") }
@@ -61,28 +66,41 @@ public struct StackView: Codable, Sendable, Equatable {
         func value(_ row: [ResultSet.Value], _ name: String) -> ResultSet.Value { index[name].map { row[$0] } ?? .null }
         var view = StackView(database: path, metric: metric, grouping: grouping.rawValue, valueColumns: metric.valueColumns,
                              total: 0, count: Int64(result.rows.count), rows: [])
+        var shown: [[ResultSet.Value]] = []
         for row in result.rows {
-            view.total += value(row, metric.rankColumn).integer ?? 0
+            let figure = value(row, metric.rankColumn).integer ?? 0
+            view.total += figure
+            if !includeRecorder && value(row, "site").text == StackQuery.recorderSite {
+                view.recorderLeftOut += figure
+                view.count -= 1
+            } else {
+                shown.append(row)
+            }
         }
-        for row in result.rows.prefix(max(0, top)) {
+        for row in shown.prefix(max(0, top)) {
             let stack = value(row, grouping == .site ? "top_stack" : "stack").integer ?? 0
+            // The recorder's stacks are shown from the leaf: its own functions are the point.
+            let fromLeaf = value(row, "site").text == StackQuery.recorderSite
             view.rows.append(Row(
                 site: value(row, "site").text ?? "", file: value(row, "file").text, line: value(row, "line").integer ?? 0,
                 object: value(row, "object").text, values: metric.valueColumns.map { value(row, $0).integer ?? 0 },
                 percent: value(row, "percent").double ?? 0, stack: stack,
                 stacks: grouping == .site ? value(row, "stacks").integer ?? 0 : 1,
-                frames: try frames(path, stack: stack, depth: depth)))
+                frames: try frames(path, stack: stack, depth: depth, fromLeaf: fromLeaf)))
         }
         return view
     }
 
-    /// The frames of `stack` from its site outward, at most `depth` of them.
-    static func frames(_ path: String, stack: Int64, depth: Int) throws -> [Frame] {
+    /// The frames of `stack` from its site (or its leaf) outward, at most `depth` of them.
+    static func frames(_ path: String, stack: Int64, depth: Int, fromLeaf: Bool = false) throws -> [Frame] {
         guard stack != 0, depth > 0 else { return [] }
+        let start = fromLeaf ? "0" : """
+            coalesce((SELECT min(f.position) FROM v_stack_frames f
+                      WHERE f.stack = \(stack) AND NOT \(StackQuery.allocatorFrame)), 0)
+            """
         let sql = """
             SELECT function, file, line, object_path FROM v_stack_frames
-            WHERE stack = \(stack) AND position >= coalesce((SELECT min(f.position) FROM v_stack_frames f
-                                                             WHERE f.stack = \(stack) AND NOT \(StackQuery.allocatorFrame)), 0)
+            WHERE stack = \(stack) AND position >= \(start)
             ORDER BY position LIMIT \(depth)
             """
         return try (QueryRunner.execute(database: path, sql: sql).first?.rows ?? []).map {
@@ -101,6 +119,11 @@ public struct StackView: Codable, Sendable, Equatable {
             let version = try QueryRunner.execute(database: path, sql: "PRAGMA user_version").first?.rows.first?.first?.integer ?? 0
             throw StoreError(file: path, message: "schema version \(version) has no call-stack tables (schema 8 added them): "
                 + "replay the trace again with this memreplay")
+        }
+        guard ["stack_chain", "recorder_stacks"].allSatisfy(names.contains) else {
+            let version = try QueryRunner.execute(database: path, sql: "PRAGMA user_version").first?.rows.first?.first?.integer ?? 0
+            throw StoreError(file: path, message: "schema version \(version) has no stack_chain and recorder_stacks tables "
+                + "(schema 9 added them): replay the trace again with this memreplay")
         }
         let stacks = try QueryRunner.execute(database: path, sql: "SELECT count(*) FROM (SELECT 1 FROM stacks LIMIT 1)")
             .first?.rows.first?.first?.integer ?? 0

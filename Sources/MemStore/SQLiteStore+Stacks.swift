@@ -4,7 +4,8 @@ import MemSymbols
 import MemTrace
 
 /// The call-stack part of `SQLiteStore`: at the end of the replay the trace's objects and stack
-/// trie are written, symbolized, to `stack_objects`, `stacks`, `functions` and `frames`.
+/// trie are written, symbolized, to `stack_objects`, `stacks`, `functions` and `frames`, each
+/// stack's chain of nodes to `stack_chain` and the recorder's own stacks to `recorder_stacks`.
 extension SQLiteStore {
     /// Symbolizes `table` (unless `symbolizeStacks` is off) and writes the stack tables. The
     /// symbolization runs while the writer thread stores the last batches.
@@ -50,5 +51,12 @@ extension SQLiteStore {
             frames.bind(5, f.line)
             try check(frames.execute(), "frames")
         }
+        let recorder = try db.prepare(StoreSchema.insertRecorderStack)
+        defer { recorder.finalize() }
+        for id in s.recorderNodes {
+            recorder.bind(1, id)
+            try check(recorder.execute(), "recorder_stacks")
+        }
+        try db.exec(StoreSchema.fillStackChain)
     }
 }

@@ -38,6 +38,9 @@ public struct StackSymbolization {
     public private(set) var resolvedNodes = 0
     /// Distinct (object, offset) pairs looked up.
     public private(set) var lookups = 0
+    /// The recorder's nodes, in id order: a node one of whose frames — or an ancestor's — is the
+    /// interposer's own code (`recorderStacks`), i.e. every stack through it is the recorder's.
+    public private(set) var recorderNodes: [UInt32] = []
 
     private var functionIDs: [Function: Int] = [:]
 
@@ -68,7 +71,20 @@ public struct StackSymbolization {
             return Self.symbolSource(refs[i], symbolizer)
         }
         nodes = table.nodes.count
+        // Per object: nil, or (the recorder's object) the functions it exports.
+        let recorderExports: [Set<String>?] = objects.indices.map { i in
+            guard Self.isRecorder(path: objects[i].path) else { return nil }
+            guard let symbols = symbolizer?.object(refs[i])?.symbols else { return [] }
+            return Set(symbols.symbols.filter { $0.binding != 0 || symbols.source == ".dynsym" }.map(\.name))
+        }
+        var recorder = [Bool](repeating: false, count: table.nodes.count + 1)
         for n in table.nodes {
+            let firstFrame = frames.count
+            defer {
+                let exports = n.object.rawValue >= 1 && Int(n.object.rawValue) <= objects.count ? recorderExports[Int(n.object.rawValue) - 1] : nil
+                let own = exports.map { exported in frames[firstFrame...].contains { !exported.contains(functions[$0.function - 1].name) } } ?? false
+                recorder[Int(n.id.rawValue)] = own || (Int(n.parent.rawValue) < recorder.count && recorder[Int(n.parent.rawValue)])
+            }
             let o = Int(n.object.rawValue) <= objects.count ? Int(n.object.rawValue) : 0
             let found = o == 0 ? nil : answers[o][Self.lookupOffset(n.offset)]
             let object = UInt32(o)
@@ -84,6 +100,12 @@ public struct StackSymbolization {
                                     file: f.file, line: f.line))
             }
         }
+        recorderNodes = table.nodes.filter { recorder[Int($0.id.rawValue)] }.map(\.id.rawValue)
+    }
+
+    /// True for the interposer's shared object (`libmemreplay-recorder*.so`, any flavor).
+    public static func isRecorder(path: String) -> Bool {
+        (path.split(separator: "/").last ?? "").hasPrefix("libmemreplay-recorder")
     }
 
     /// The offset looked up for a node: the call instruction before the return address it holds.

@@ -1,6 +1,8 @@
-/// The invariant checker of a run database's stack tables (schema 8), used by tests: every
+/// The invariant checker of a run database's stack tables (schema 9), used by tests: every
 /// parent exists, depth = parent's depth + 1, every stack has at least one frame row, the inline
-/// numbers of a node are dense from 0, every frame names a function and every id an object.
+/// numbers of a node are dense from 0, every frame names a function and every id an object, each
+/// stack an event names has its path to the root in `stack_chain` with the right frame positions, and every
+/// recorder stack exists.
 public enum StackTablesCheck {
     /// Each rule: what a breaking row means, and the query counting breaking rows.
     static let rules: [(problem: String, sql: String)] = [
@@ -22,6 +24,22 @@ public enum StackTablesCheck {
         ("stacks or functions naming an object not in stack_objects", """
             SELECT (SELECT count(*) FROM stacks s WHERE s.object != 0 AND NOT EXISTS (SELECT 1 FROM stack_objects o WHERE o.id = s.object))
                  + (SELECT count(*) FROM functions f WHERE f.object != 0 AND NOT EXISTS (SELECT 1 FROM stack_objects o WHERE o.id = f.object))
+            """),
+        ("stacks named by an event (or in stack_chain) whose stack_chain rows are not one per level of their depth", """
+            SELECT count(*) FROM stacks s
+            WHERE (s.id IN (\(StoreSchema.usedStacks)) OR EXISTS (SELECT 1 FROM stack_chain c WHERE c.stack = s.id))
+              AND (s.depth != (SELECT count(*) FROM stack_chain c WHERE c.stack = s.id)
+                   OR s.depth != 1 + (SELECT max(level) FROM stack_chain c WHERE c.stack = s.id))
+            """),
+        ("stack_chain rows that are not the path to the root or miscount the frames below", """
+            SELECT count(*) FROM stack_chain c LEFT JOIN stack_chain d ON d.stack = c.stack AND d.level = c.level - 1
+            LEFT JOIN stacks s ON s.id = d.node
+            WHERE CASE WHEN c.level = 0 THEN c.node != c.stack OR c.position != 0
+                  ELSE s.parent IS NOT c.node
+                       OR c.position != d.position + (SELECT count(*) FROM frames f WHERE f.stack = d.node) END
+            """),
+        ("recorder_stacks naming no stack", """
+            SELECT count(*) FROM recorder_stacks r WHERE NOT EXISTS (SELECT 1 FROM stacks s WHERE s.id = r.stack)
             """),
         ("alloc_calls or faults naming a stack not in stacks", """
             SELECT (SELECT count(*) FROM alloc_calls a WHERE a.stack != 0 AND NOT EXISTS (SELECT 1 FROM stacks s WHERE s.id = a.stack))

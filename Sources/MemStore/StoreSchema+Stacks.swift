@@ -1,10 +1,12 @@
 import MemTrace
 
-/// The call-stack tables of the run database (schema 8): the trace's objects and stack trie, the
-/// symbolized frames of each node, and the views over them (docs/schema.md, "Call stacks").
+/// The call-stack tables of the run database (schema 9): the trace's objects and stack trie, the
+/// symbolized frames of each node, each stack's chain of nodes, the recorder's own stacks, and the
+/// views over them (docs/schema.md, "Call stacks").
 extension StoreSchema {
-    /// `stack_objects`, `functions`, `stacks` and `frames`, created empty with the other tables and
-    /// filled once at the end of the replay (`SQLiteStore.stacks`).
+    /// `stack_objects`, `functions`, `stacks`, `frames`, `stack_chain` and `recorder_stacks`,
+    /// created empty with the other tables and filled once at the end of the replay
+    /// (`SQLiteStore.stacks`).
     public static let stackTables = allocationsTable + """
         CREATE TABLE stack_objects (id INTEGER PRIMARY KEY, path TEXT NOT NULL, build_id TEXT NOT NULL,
             low INTEGER NOT NULL, high INTEGER NOT NULL, symbols TEXT NOT NULL);
@@ -14,6 +16,36 @@ extension StoreSchema {
             offset INTEGER NOT NULL, depth INTEGER NOT NULL);
         CREATE TABLE frames (stack INTEGER NOT NULL, inline INTEGER NOT NULL, function INTEGER NOT NULL,
             file TEXT, line INTEGER NOT NULL, PRIMARY KEY (stack, inline)) WITHOUT ROWID;
+        CREATE TABLE stack_chain (stack INTEGER NOT NULL, level INTEGER NOT NULL, node INTEGER NOT NULL,
+            position INTEGER NOT NULL, PRIMARY KEY (stack, level)) WITHOUT ROWID;
+        CREATE TABLE recorder_stacks (stack INTEGER PRIMARY KEY);
+        """
+
+    public static let insertRecorderStack = "INSERT INTO recorder_stacks (stack) VALUES (?1)"
+
+    /// The stacks events name (SQL select of one column): allocation calls, faults, and the
+    /// allocations and frees of `allocations` (the same stacks unless `--rows` left `alloc` out).
+    public static let usedStacks = """
+        SELECT stack FROM alloc_calls WHERE stack != 0 UNION SELECT stack FROM faults WHERE stack != 0
+        UNION SELECT stack FROM allocations WHERE stack != 0 UNION SELECT free_stack FROM allocations WHERE free_stack != 0
+        """
+
+    /// Fills `stack_chain` from `stacks` and `frames` for every stack an event names
+    /// (`usedStacks`): its nodes from the leaf (level 0) to the root, each with the position of its
+    /// innermost frame in the stack (the frames of the nodes below it). Rows come out in key order
+    /// (the queue takes the smallest (stack, level) first). Run after the event rows are written.
+    public static let fillStackChain = """
+        INSERT INTO stack_chain (stack, level, node, position)
+        WITH RECURSIVE used (id) AS MATERIALIZED (\(usedStacks)),
+            n (id, parent, frames) AS MATERIALIZED (
+                SELECT s.id, s.parent, (SELECT count(*) FROM frames f WHERE f.stack = s.id) FROM stacks s),
+            chain (stack, level, node, position) AS (
+                SELECT id, 0, id, 0 FROM n WHERE id IN used
+                UNION ALL
+                SELECT c.stack, c.level + 1, n.parent, c.position + n.frames FROM chain c JOIN n ON n.id = c.node
+                WHERE n.parent != 0
+                ORDER BY 1, 2)
+        SELECT stack, level, node, position FROM chain;
         """
 
     public static let insertStackObject =
@@ -28,17 +60,13 @@ extension StoreSchema {
         CREATE INDEX frames_function ON frames (function);
         """
 
-    /// `v_stack_frames`: every symbolized frame of every stack, leaf first, inline frames
-    /// expanded (`position` 0 is the innermost frame of the stack's leaf node).
+    /// `v_stack_frames`: every symbolized frame of every stack an event names, leaf first, inline
+    /// frames expanded (`position` 0 is the innermost frame of the stack's leaf node). It reads the
+    /// materialized `stack_chain`, so `WHERE stack = ?` is an index range, not a walk of the trie.
     public static let stackFramesView = """
         CREATE VIEW v_stack_frames (stack, position, node, function, file, line, object_path, offset) AS
-            WITH RECURSIVE chain (stack, node, level) AS (
-                SELECT id, id, 0 FROM stacks
-                UNION ALL
-                SELECT c.stack, s.parent, c.level + 1 FROM chain c JOIN stacks s ON s.id = c.node WHERE s.parent != 0)
-            SELECT c.stack, row_number() OVER (PARTITION BY c.stack ORDER BY c.level, f.inline) - 1,
-                c.node, fn.name, f.file, f.line, o.path, s.offset
-            FROM chain c JOIN stacks s ON s.id = c.node JOIN frames f ON f.stack = c.node
+            SELECT c.stack, c.position + f.inline, c.node, fn.name, f.file, f.line, o.path, s.offset
+            FROM stack_chain c JOIN stacks s ON s.id = c.node JOIN frames f ON f.stack = c.node
             JOIN functions fn ON fn.id = f.function LEFT JOIN stack_objects o ON o.id = s.object;
         """
 

@@ -23,9 +23,13 @@ final class FaultStackResolver {
     /// Stacks already made: (distinct record, namespace, kernel-taken, objects generation).
     private var made: [MemoKey: StackID] = [:]
     private struct MemoKey: Hashable { var record: Int32; var space: Int; var inKernel: Bool; var generation: Int }
-    /// The depth limit.
+    /// Per namespace: the objects its image registered over the whole recording.
+    private var laterObjects: [Int: LaterObjects] = [:]
+    /// The depth limit: `record --stack-depth` (`RecordingMerger.faultStackDepth`).
     let maxFrames: Int
-    /// Frames kept per fault stack (perf's own callchain limit, kernel.perf_event_max_stack, is 127).
+    /// Frames kept per fault stack when the recording does not say (`recorder.stack_depth`
+    /// missing: recordings made before it was written, `record --merge-raw`); perf's own
+    /// callchain limit, kernel.perf_event_max_stack, is 127.
     static let defaultDepth = 128
     /// What the walks found: stacks made, frames, and how the unwinder's walks ended.
     private(set) var counters = FaultStackCounters()
@@ -37,18 +41,20 @@ final class FaultStackResolver {
         for s in samples where s.stackRecord >= 0 && Int(s.stackRecord) < inKernel.count { inKernel[Int(s.stackRecord)] = s.inKernel }
     }
 
-    /// The trace's stack id for raw id `raw` (spool position + 1) of a touch of `pid`.
-    func resolve(_ raw: StackID, pid: UInt32, stacks: RecordingStacks, writer: TraceWriter) -> StackID {
+    /// The trace's stack id for raw id `raw` (spool position + 1) of a touch of `pid` taken at
+    /// or before `tick` (the merge item that brought it).
+    func resolve(_ raw: StackID, pid: UInt32, tick: UInt64, stacks: RecordingStacks, writer: TraceWriter) -> StackID {
         let position = Int(raw.rawValue) - 1
         guard position >= 0, position < spool.recordOf.count else { return .none }
         let record = spool.recordOf[position]
         let space = stacks.currentSpace(of: pid)
         let key = MemoKey(record: record, space: space ?? -1, inKernel: inKernel[position], generation: stacks.generation)
         if let known = made[key] { counters.touches += 1; return known }
-        let pcs = frames(spool.records[Int(record)], kernel: key.inKernel, space: space, stacks: stacks)
+        let lookup = ObjectLookup(resolver: self, stacks: stacks, space: space, tick: tick, writer: writer)
+        let pcs = frames(spool.records[Int(record)], kernel: key.inKernel, lookup: lookup)
         var node = StackID.none
         for pc in pcs.reversed() {
-            if let space, let o = stacks.object(containing: pc, from: space) {
+            if let o = lookup.object(containing: pc) {
                 node = writer.defineStackNode(parent: node, object: o.id, offset: pc &- o.base)
             } else {
                 node = writer.defineStackNode(parent: node, object: .none, offset: pc)
@@ -61,16 +67,42 @@ final class FaultStackResolver {
         return node
     }
 
+    /// Finds the object of a frame: among those the process had registered (`RecordingStacks`),
+    /// else among those it registered later with the address unchanged in between (`LaterObjects`:
+    /// faults taken before the interposer announced the loaded objects).
+    private struct ObjectLookup {
+        let resolver: FaultStackResolver
+        let stacks: RecordingStacks
+        let space: Int?
+        let tick: UInt64
+        let writer: TraceWriter
+
+        func object(containing pc: UInt64) -> RecordingStacks.Loaded? {
+            guard let space else { return nil }
+            if let o = stacks.object(containing: pc, from: space) { return o }
+            guard let later = resolver.later(space: space, stacks: stacks).object(containing: pc, at: tick) else { return nil }
+            resolver.counters.laterObjectFrames += 1
+            return later.loaded(writer)
+        }
+    }
+
+    /// The objects namespace `space`'s image registered over its recording (scanned once).
+    private func later(space: Int, stacks: RecordingStacks) -> LaterObjects {
+        if let known = laterObjects[space] { return known }
+        let found = space < stacks.segmentOf.count ? LaterObjects(segment: stacks.segmentOf[space]) : LaterObjects(entries: [], changes: [])
+        laterObjects[space] = found
+        return found
+    }
+
     /// The frames of `record`, innermost first (see the type's note on the innermost one).
-    private func frames(_ record: FaultStackSpool.Record, kernel: Bool, space: Int?, stacks: RecordingStacks) -> [UInt64] {
+    private func frames(_ record: FaultStackSpool.Record, kernel: Bool, lookup: ObjectLookup) -> [UInt64] {
         switch record {
         case .callchain(let chain):
             guard let first = chain.first else { return [] }
             return Array(([kernel ? first : first &+ 1] + chain.dropFirst()).prefix(maxFrames))
         case .userStack(let ip, let sp, let bp, let stack):
             let walk = CFIUnwinder.unwind(leaf: kernel ? ip : ip &+ 1, sp: sp, bp: bp, stack: stack, maxFrames: maxFrames) { address in
-                guard let space, let o = stacks.object(containing: address &+ 1, from: space),
-                      let table = table(o.path) else { return nil }
+                guard let o = lookup.object(containing: address &+ 1), let table = table(o.path) else { return nil }
                 return table.rule(at: address &- o.base)
             }
             counters.ends[walk.end.rawValue, default: 0] += 1
@@ -93,6 +125,9 @@ public struct FaultStackCounters: Sendable, Equatable {
     public var touches: UInt64 = 0
     public var stacks: UInt64 = 0
     public var frames: UInt64 = 0
+    /// Frame lookups answered by an object the process registered only after the fault (its
+    /// start-up before the interposer announced the loaded objects; `LaterObjects`).
+    public var laterObjectFrames: UInt64 = 0
     /// How the `.eh_frame` walks ended (`CFIUnwinder.End` names: outermost, noObject, noFDE,
     /// unsupported, badRead, depth), per distinct stack.
     public var ends: [String: UInt64] = [:]

@@ -46,6 +46,18 @@ public struct RecordingConversion: Codable, Equatable, Sendable {
         return first.pid
     }
 
+    /// Frames kept per page-fault stack: `record --stack-depth` as the header's
+    /// `recorder.stack_depth` says (1–256), else `FaultStackResolver.defaultDepth`.
+    static func stackDepth(_ header: TraceHeader) -> Int {
+        guard let text = header.attributes[stackDepthAttribute], let n = Int(text), (1...256).contains(n) else {
+            return FaultStackResolver.defaultDepth
+        }
+        return n
+    }
+
+    /// The header attribute `record` writes `--stack-depth` to.
+    public static let stackDepthAttribute = "recorder.stack_depth"
+
     /// Merges `segments` (read from `directory`, with its `clock` file and spools) into a trace at
     /// `output`, written atomically (`TraceWriter(path:)`); `prepare` sees the merger before it
     /// runs (a progress callback). Returns what was written and the file's size.
@@ -62,6 +74,7 @@ public struct RecordingConversion: Codable, Equatable, Sendable {
         merger.accessSpool = accesses == "lackey" ? directory + "/lackey.spool" : nil
         let faults = directory + "/faults.spool"
         merger.faultSpool = accesses == "faults" && access(faults, F_OK) == 0 ? faults : nil
+        merger.faultStackDepth = Self.stackDepth(header)
         merger.extraCalibrations = calibrations
         merger.clock = clock
         prepare(&merger)

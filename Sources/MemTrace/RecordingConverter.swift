@@ -302,6 +302,7 @@ struct RecordingConverter {
             out.append((pid, tid, .process(ProcessEvent(op: e[1] != 0 ? .vfork : .fork, process: ProcessID(child), thread: ThreadID(child)))))
             alive.insert(child)
             descriptors[child] = descriptors[pid] ?? [:]
+            stacks.forked(child: child, in: s)
         case .threadStart:
             let parent = UInt32(truncatingIfNeeded: e[0])
             out.append((pid, parent, .process(ProcessEvent(op: .threadStart, thread: ThreadID(tid)))))

@@ -85,9 +85,11 @@ final class RecordingMergeRun {
 
     /// Loads the fault samples and perf's mappings as the last stream (after every segment was added).
     /// `stacks`: the samples' call-stack records (`FaultStackSpool`; their positions set in the samples).
-    func loadFaults(samples: [FaultSample], mappings: [PerfMapping], stacks: FaultStackSpool? = nil) throws {
+    /// `depth`: frames kept per fault stack (`record --stack-depth`).
+    func loadFaults(samples: [FaultSample], mappings: [PerfMapping], stacks: FaultStackSpool? = nil,
+                    depth: Int = FaultStackResolver.defaultDepth) throws {
         if let stacks, !stacks.recordOf.isEmpty {
-            faultStacks = FaultStackResolver(spool: stacks, samples: samples, maxFrames: FaultStackResolver.defaultDepth)
+            faultStacks = FaultStackResolver(spool: stacks, samples: samples, maxFrames: depth)
         }
         faults = FaultMergeQueue(segments: segments)
         faults.load(samples, toTick: clock.tick)
@@ -198,7 +200,7 @@ final class RecordingMergeRun {
         }
         for (pid, tid, var event) in converted {
             if let faultStacks, case .access(var a) = event, a.kind.isTouch, a.stack != .none {
-                a.stack = faultStacks.resolve(a.stack, pid: pid, stacks: state.stacks, writer: writer)
+                a.stack = faultStacks.resolve(a.stack, pid: pid, tick: itemTick, stacks: state.stacks, writer: writer)
                 event = .access(a)
             }
             let own = pid == streams[best].pid && tid == streams[best].tid

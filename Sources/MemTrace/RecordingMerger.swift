@@ -66,6 +66,9 @@ public struct RecordingMerger {
     /// beyond one test per event.
     public var progress: ((RecordingProgress) -> Void)?
     public var progressEvery: UInt64 = 65_536
+    /// Frames kept per page-fault call stack: the recording's `record --stack-depth`
+    /// (`recorder.stack_depth`, `RecordingConversion.convert`).
+    public var faultStackDepth = FaultStackResolver.defaultDepth
 
     public init(segments: [RecorderSegment], rootPid: UInt32, rootStatus: Int32?) {
         self.segments = segments.sorted { ($0.pid, $0.generation) < ($1.pid, $1.generation) }
@@ -107,7 +110,8 @@ public struct RecordingMerger {
             var samples = try FaultSpool.read(path: faultSpool)
             let stacks = try FaultStackSpool.read(path: faultSpool + ".stacks")
             try FaultStackSpool.number(&samples, records: stacks.recordOf.count, source: faultSpool + ".stacks")
-            try run.loadFaults(samples: samples, mappings: try PerfMapping.readAll(path: faultSpool + ".mappings"), stacks: stacks)
+            try run.loadFaults(samples: samples, mappings: try PerfMapping.readAll(path: faultSpool + ".mappings"), stacks: stacks,
+                               depth: faultStackDepth)
         }
         var header = header
         run.completeHeader(&header, clockAttributes: self.clock?.attributes ?? ["recorder.clock": "fitted"])

@@ -28,8 +28,44 @@ struct RecordingStacks {
         var gone: Set<UInt32> = []
     }
 
+    /// One `object` record of the raw stream: the raw id, the file and its build-id, the PT_LOAD
+    /// extent in ELF addresses and the load base.
+    struct ObjectRecord: Equatable {
+        var raw: UInt32
+        var path: String
+        var buildID: [UInt8]
+        var low: UInt64
+        var high: UInt64
+        var base: UInt64
+
+        /// Reads record `e` (an `object` record) of segment `s`.
+        init(_ e: RecorderRawEvent, segment s: RecorderSegment) {
+            let bytes = s.bytes(of: e)
+            let idLength = min(Int(clamping: e[4]), bytes.count)
+            raw = UInt32(truncatingIfNeeded: e[0])
+            buildID = Array(bytes.prefix(idLength))
+            path = String(decoding: bytes.dropFirst(idLength), as: UTF8.self)
+            low = e[2]; high = max(e[2], e[3]); base = e[1]
+        }
+
+        init(raw: UInt32, path: String, buildID: [UInt8], low: UInt64, high: UInt64, base: UInt64) {
+            self.raw = raw; self.path = path; self.buildID = buildID; self.low = low; self.high = high; self.base = base
+        }
+
+        /// True when `address` lies in the loaded extent.
+        func holds(_ address: UInt64) -> Bool { address >= base &+ low && address < base &+ high }
+
+        /// The object as loaded, defined in the trace by `writer` (once per path and build-id).
+        func loaded(_ writer: TraceWriter) -> Loaded {
+            Loaded(id: writer.defineObject(path: path, buildID: buildID, low: low, high: high),
+                   start: base &+ low, end: base &+ high, base: base, path: path)
+        }
+    }
+
     private(set) var spaces: [Namespace] = []
     private var spaceOf: [ObjectIdentifier: Int] = [:]
+    /// The segment of each namespace (index = namespace).
+    private(set) var segmentOf: [RecorderSegment] = []
     /// The namespace of each process's current image.
     private var latest: [UInt32: Int] = [:]
     private var lastSegment: ObjectIdentifier?
@@ -54,6 +90,7 @@ struct RecordingStacks {
         if let known = spaceOf[key] { i = known } else {
             i = spaces.count
             spaces.append(Namespace())
+            segmentOf.append(s)
             spaceOf[key] = i
             latest[s.pid] = i
         }
@@ -68,6 +105,13 @@ struct RecordingStacks {
         let i = space(s)
         if let parent, let p = latest[parent], p != i { spaces[i].parent = p }
         latest[s.pid] = i
+    }
+
+    /// `s`'s process forked `child`: until the child's own segment starts (`begin`), its page
+    /// faults — the recorder's set-up in the child, taken in a copy of the parent's address
+    /// space — resolve in the parent's namespace.
+    mutating func forked(child: UInt32, in s: RecorderSegment) {
+        latest[child] = space(s)
     }
 
     /// The trace's id for raw stack id `raw` of segment `s`.
@@ -122,15 +166,9 @@ struct RecordingStacks {
             spaces[i].nodes[raw] = node
         case .object:
             let i = space(s)
-            let bytes = s.bytes(of: e)
-            let idLength = min(Int(clamping: e[4]), bytes.count)
-            let buildID = Array(bytes.prefix(idLength))
-            let path = String(decoding: bytes.dropFirst(idLength), as: UTF8.self)
-            let low = e[2], high = max(e[2], e[3])
-            let id = writer.defineObject(path: path, buildID: buildID, low: low, high: high)
-            let raw = UInt32(truncatingIfNeeded: e[0])
-            spaces[i].objects[raw] = Loaded(id: id, start: e[1] &+ low, end: e[1] &+ high, base: e[1], path: path)
-            spaces[i].gone.remove(raw)
+            let o = ObjectRecord(e, segment: s)
+            spaces[i].objects[o.raw] = o.loaded(writer)
+            spaces[i].gone.remove(o.raw)
             generation += 1
         case .objectGone:
             let i = space(s), raw = UInt32(truncatingIfNeeded: e[0])

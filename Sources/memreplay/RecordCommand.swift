@@ -192,6 +192,7 @@ struct RecordCommand: ParsableCommand {
                                  commandLine: command, host: RecorderProcess.host(),
                                  attributes: ["recorder.interposer": library, "recorder.follow_forks": noFollowForks ? "0" : "1",
                                               "recorder.stacks": mergeRaw == nil ? stacks : "(see the raw recording)",
+                                              RecordingConversion.stackDepthAttribute: mergeRaw == nil ? String(stackDepth) : "(see the raw recording)",
                                               "recorder.accesses": accesses,
                                               "recorder.exit_status": String(run.status)])
         for (k, v) in capture?.attributes ?? [:] { header.attributes[k] = v }

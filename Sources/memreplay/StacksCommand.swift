@@ -11,7 +11,9 @@ struct StacksCommand: ParsableCommand {
             realloc, operator new, …). --by bytes: bytes allocated; calls: allocation calls; faults: page
             faults taken by the calls (and fault samples) with that stack; peak: bytes live when the
             process's live bytes peaked; leaks: bytes never freed; temporary: allocations freed before
-            the same thread's next allocation. The run must come from a recording with call stacks
+            the same thread's next allocation. Stacks through the recorder's own code (its start-up,
+            flushes and exit) form the site [memreplay recorder], left out unless --include-recorder.
+            The run must come from a recording with call stacks
             (`memreplay record --stacks dwarf`). The same SQL is in queries/stack-sites-by-*.sql and
             queries/stacks-by-*.sql (docs/stacks.md).
 
@@ -32,6 +34,8 @@ struct StacksCommand: ParsableCommand {
     var group: StackGrouping = .site
     @Option(help: "Output format: text, csv or json.")
     var format: StackViewFormat = .text
+    @Flag(help: "Keep the recorder's own stacks (its start-up, flushes and exit: the site [memreplay recorder]) among the rows; left out by default, their count is in the heading.")
+    var includeRecorder = false
 
     func validate() throws {
         guard top >= 0 else { throw ValidationError("--top must be 0 or more (got \(top))") }
@@ -39,7 +43,8 @@ struct StacksCommand: ParsableCommand {
     }
 
     func run() throws {
-        let view = try StackView.load(database: database, metric: by, grouping: group, top: top, depth: depth)
+        let view = try StackView.load(database: database, metric: by, grouping: group, top: top, depth: depth,
+                                      includeRecorder: includeRecorder)
         print(try view.render(format), terminator: "")
     }
 }

@@ -68,6 +68,18 @@ import Testing
         #expect(FlameGraph.choose(["a": [1: 5, 2: 9], "b": [3: 1]], maxPaths: 2) == [2, 3])
     }
 
+    /// The recorder's own stacks are drawn whole (no allocator frame cut) under `[memreplay recorder]`.
+    @Test func recorderStacksHaveTheirOwnRoot() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try StackFixture.build(in: dir.path, extraSQL: "INSERT INTO recorder_stacks VALUES (3), (7);")
+        let g = try #require(try FlameGraph.collect(ReportSource(path: db), lastSeq: 23))
+        #expect(g.invariantViolations() == [])
+        #expect(Self.names(g, 3) == ["[memreplay recorder]", "__libc_start_call_main", "main", "build"])
+        #expect(Self.names(g, 7) == ["[memreplay recorder]", "__libc_start_call_main", "main", "make_obj()", "operator new(unsigned long)"])
+        #expect(Self.names(g, 5) == ["__libc_start_call_main", "main", "leaky", "xmalloc"])
+    }
+
     @Test func invariantViolationsAreFound() throws {
         var g = try Self.graph()
         g.paths[0] = [99]

@@ -11,7 +11,7 @@ import Foundation
 /// `operator new` leaks 24; one 8-byte leak has no stack. Live bytes peak at seq 12 (1390).
 enum StackFixture {
     static let schema = """
-        PRAGMA user_version = 8;
+        PRAGMA user_version = 9;
         CREATE TABLE runs (id INTEGER PRIMARY KEY, events INTEGER, trace_path TEXT);
         INSERT INTO runs VALUES (1, 22, 'sites.mrt');
         CREATE TABLE metrics (run INTEGER, name TEXT, value REAL);
@@ -53,6 +53,7 @@ enum StackFixture {
             (13, 100, 101, 13, 4, 24576, 0, 1, 0, 0, 0, 0, 1374, 4), (14, 100, 100, 14, 0, 0, 8, 1, 0, 32768, 0, 8, 1382, 0),
             (20, 100, 100, 20, 4, 4096, 0, 1, 0, 0, 0, 0, 1282, 2), (21, 100, 100, 21, 4, 8192, 0, 1, 0, 0, 0, 0, 1232, 2),
             (22, 100, 100, 22, 4, 28672, 0, 1, 0, 0, 0, 0, 1032, 2);
+        \(StoreSchema.fillStackChain)
         \(StoreSchema.stackViews(allocationRows: false))
         """
 

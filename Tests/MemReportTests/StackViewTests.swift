@@ -38,6 +38,27 @@ import Testing
             """)
     }
 
+    /// A stack of the recorder's own (`recorder_stacks`) is the site `[memreplay recorder]`:
+    /// left out unless asked for, with its figure in the heading, and shown from its leaf.
+    @Test func recorderStacksAreOneSiteLeftOutByDefault() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let db = try StackFixture.build(in: dir.path, extraSQL: "INSERT INTO recorder_stacks VALUES (3);")
+        var v = try StackView.load(database: db, metric: .faults)
+        v.database = "run.db"
+        #expect(v.rows.map(\.site) == ["[no stack]", "xmalloc"])
+        #expect(v.recorderLeftOut == 3 && v.total == 6 && v.count == 2)
+        #expect(v.text().hasPrefix("run.db: allocation sites by page faults — top 2 of 2; 6 faults in all, 3 of them the recorder's own "
+                                   + "([memreplay recorder], left out: --include-recorder shows it)\n"), "\(v.text())")
+        let all = try StackView.load(database: db, metric: .faults, includeRecorder: true)
+        #expect(all.rows.map(\.site) == ["[memreplay recorder]", "[no stack]", "xmalloc"])
+        #expect(all.recorderLeftOut == 0 && all.rows[0].values == [3, 1] && all.rows[0].file == nil)
+        #expect(all.rows[0].frames.map(\.function) == ["build", "main", "__libc_start_call_main"])
+        // The SQL files name the site too.
+        let sites = try QueryRunner.execute(database: db, sql: StackQuery.sql(.faults, grouping: .site)).last?.rows ?? []
+        #expect(sites.first?.first == .text("[memreplay recorder]"))
+    }
+
     @Test func topAndDepthBoundTheOutput() throws {
         let v = try Self.view(.bytes, top: 2, depth: 1)
         #expect(v.rows.map(\.site) == ["xmalloc", "build"])

@@ -98,10 +98,13 @@ import MemReplay
         try edit(db, """
             UPDATE stacks SET depth = 7 WHERE id = 2; INSERT INTO stacks VALUES (9, 8, 1, 0, 1);
             DELETE FROM frames WHERE stack = 4; INSERT INTO frames VALUES (1, 2, 1, NULL, 0);
-            UPDATE alloc_calls SET stack = 99;
+            UPDATE alloc_calls SET stack = 99; UPDATE stack_chain SET position = 5 WHERE stack = 3 AND level = 1;
+            DELETE FROM stack_chain WHERE stack = 3 AND level = 2;
+            INSERT INTO recorder_stacks VALUES (77);
             """)
         let problems = try StackTablesCheck.violations(database: db)
-        for expected in ["parent is not a stack", "depth is not", "without a frame row", "dense from 0", "naming a stack not in stacks"] {
+        for expected in ["parent is not a stack", "depth is not", "without a frame row", "dense from 0", "naming a stack not in stacks",
+                         "one per level", "path to the root", "recorder_stacks naming no stack"] {
             #expect(problems.contains { $0.contains(expected) }, "\(expected): \(problems)")
         }
     }
