@@ -11,15 +11,14 @@ public enum BenchWorkloads {
     public static func fullHardwareAccess(_ hw: inout MemoryHierarchy, _ a: MemoryAccess) -> UInt64 {
         let vpn = a.address.rawValue >> 12
         let frame = PageFrameNumber((vpn &* 0x9E37_79B9) & 0xF_FFFF | 0x10_0000)
-        var walk = PageWalk.unknown
-        if hw.needsWalk(a, asid: 1) {
-            walk = PageWalk()
+        return UInt64(hw.access(a, asid: 1, frame: frame, walkIfNeeded: {
+            var walk = PageWalk()
             walk.append(PageFrameNumber(0x100))
             walk.append(PageFrameNumber(0x200 | (vpn >> 27) & 0xFF))
             walk.append(PageFrameNumber(0x400 | (vpn >> 18) & 0x1FF))
             walk.append(PageFrameNumber(0x1000 | (vpn >> 9) & 0xFFF))
-        }
-        return UInt64(hw.access(a, asid: 1, frame: frame, walk: walk).latency)
+            return walk
+        }).latency)
     }
 
     /// 10,000 VMAs of 1–7 pages, alternating protections so no two merge, one-page holes between

@@ -11,7 +11,7 @@ extension ReplayEngine {
     /// goes, whether the break may move, whether a limit refuses it) and the model acts on the
     /// answer before it commits: glibc falls back from brk to mmap, both return NULL when refused.
     /// The cost is one closure per call, called only when the model makes a system call.
-    @inline(__always)
+    @inlinable @inline(__always)
     mutating func reallocate(_ call: AllocationCall, pid: ProcessID, tid: ThreadID, time: UInt64) -> AllocationResult {
         allocationChangedKernel = false
         return user.allocation(call, pid: pid, tid: tid, time: time) {
@@ -22,6 +22,7 @@ extension ReplayEngine {
 
     /// A thread of a re-allocated process ended, with the kernel model lent for the system calls
     /// its caches' return may make.
+    @usableFromInline
     mutating func endThread(_ tid: ThreadID, pid: ProcessID) {
         user.threadEnded(tid, pid: pid) { kernel.memory($0.memoryCall, pid: pid, name: "").result }
     }
@@ -29,6 +30,7 @@ extension ReplayEngine {
     /// Hands the allocator model's own memory writes (headers, free-list links, calloc zeroing,
     /// realloc copies; one store per page) to the kernel model, recording the faults they cause
     /// under event `seq`, then the kernel's queued changes (the model's system calls' VMAs).
+    @usableFromInline
     mutating func applyUserEffects<Sink: OutcomeSink>(pid: ProcessID, seq: UInt64, into sink: inout Sink) throws {
         for t in user.pendingTouches {
             var page = t.address & ~4095

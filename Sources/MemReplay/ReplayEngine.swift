@@ -19,27 +19,27 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
     /// long work; the command line turns it into a line on stderr). Nothing of it reaches the sink.
     public var progress: ((UInt64) -> Void)?
 
-    var processes: [ProcessID: ProcessRecord] = [:]
-    var threads: [ThreadID: ThreadRecord] = [:]
-    var vmaStarts: [VMAID: UInt64] = [:]
-    var nextString: UInt32 = 1
+    @usableFromInline var processes: [ProcessID: ProcessRecord] = [:]
+    @usableFromInline var threads: [ThreadID: ThreadRecord] = [:]
+    @usableFromInline var vmaStarts: [VMAID: UInt64] = [:]
+    @usableFromInline var nextString: UInt32 = 1
     /// The thread of the last event, known to be in `threads` (or `.none`); entries are never removed.
-    var lastKnownThread = ThreadID.none
-    var kindCounts = [UInt64](repeating: 0, count: 256)
-    var faultCounts = [UInt64](repeating: 0, count: 256)
-    var lastTime: UInt64 = 0
+    @usableFromInline var lastKnownThread = ThreadID.none
+    @usableFromInline var kindCounts = [UInt64](repeating: 0, count: 256)
+    @usableFromInline var faultCounts = [UInt64](repeating: 0, count: 256)
+    @usableFromInline var lastTime: UInt64 = 0
     /// Fault-derived touches replayed, and those the kernel model resolved without a fault.
-    var touches: UInt64 = 0
-    var touchesWithoutFault: UInt64 = 0
+    @usableFromInline var touches: UInt64 = 0
+    @usableFromInline var touchesWithoutFault: UInt64 = 0
     /// Events that stalled (a `stalls` row each).
-    var stallCount: UInt64 = 0
+    @usableFromInline var stallCount: UInt64 = 0
     /// Whether the last access event took a fault (`checkInvariants` skips the others).
-    var lastAccessFaulted = false
+    @usableFromInline var lastAccessFaulted = false
     /// Whether the last re-allocated call made a system call or faulted a page (likewise).
-    var allocationChangedKernel = false
+    @usableFromInline var allocationChangedKernel = false
     /// The call stack of the event being replayed (`.none` when it has none): the faults it takes
     /// are stored with it (`FaultRecord.stack`).
-    var eventStack = StackID.none
+    @usableFromInline var eventStack = StackID.none
 
     public init(kernel: Kernel, user: User, hardware: Hardware, snapshotInterval: Int) {
         self.kernel = kernel; self.user = user; self.hardware = hardware
@@ -49,6 +49,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
     /// Replays every event of `source` into `sink`. On any error the sink is aborted (nothing is
     /// left behind) and the error rethrown. `damage`, when given, is called at the end to learn
     /// whether a salvaging reader stopped early; the summary then records it.
+    @inlinable
     public mutating func run<Source: TraceSource, Sink: OutcomeSink>(
         _ source: inout Source, into sink: inout Sink, run info: RunInfo, endedAt: () -> Double,
         damage: (Source) -> String? = { _ in nil }
@@ -88,6 +89,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
     /// False for the events that cannot change the kernel model's structures, so the checks run
     /// after every event that could break them: an access that took no fault (a hit on a present
     /// page) and an allocation call that made no system call and faulted no page.
+    @inlinable
     func changesModel(_ record: TraceRecord) -> Bool {
         switch record.event {
         case .access: return lastAccessFaulted
@@ -97,13 +99,21 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
     }
 
     /// Throws when the kernel model's structures disagree after event `seq`.
+    @usableFromInline
     func verifyInvariants(after seq: UInt64) throws {
         let problems = kernel.invariantViolations()
         if !problems.isEmpty { throw InvariantFailure(seq: seq, violations: problems) }
     }
 
+    /// `hardware.access`, the kernel's page-table frames read only when the access misses every TLB.
+    @inlinable @inline(__always)
+    static func simulate(_ hardware: inout Hardware, _ a: MemoryAccess, asid: UInt32, frame: PageFrameNumber,
+                         pid: ProcessID, kernel: Kernel) -> HardwareOutcome {
+        hardware.access(a, asid: asid, frame: frame, walkIfNeeded: { kernel.pageWalk(pid: pid, address: a.address.rawValue) })
+    }
+
     /// One event through the models.
-    @inline(__always)
+    @inlinable @inline(__always)
     mutating func step<Source: TraceSource, Sink: OutcomeSink>(_ record: TraceRecord, seq: UInt64, source: Source,
                                                                into sink: inout Sink) throws {
         lastTime = record.time
@@ -141,8 +151,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
                 let asid = pid.rawValue
                 // The kernel's flushes (a COW fault's) happen before the access retries.
                 if kernel.hasChanges { try drainChanges(seq: seq, into: &sink) }
-                let walk = hardware.needsWalk(a, asid: asid) ? kernel.pageWalk(pid: pid, address: a.address.rawValue) : .unknown
-                hw = hardware.access(a, asid: asid, frame: t.frame, walk: walk)
+                hw = Self.simulate(&hardware, a, asid: asid, frame: t.frame, pid: pid, kernel: kernel)
             }
             detail = .access(t, hardware: hw)
         case .memory(let m):
@@ -198,6 +207,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
         if case .control(let c) = record.event, c.op == .phase { try snapshot(seq: seq, into: &sink) }
     }
 
+    @usableFromInline
     mutating func sendStrings<Source: TraceSource, Sink: OutcomeSink>(_ source: Source, into sink: inout Sink) throws {
         while let s = source.string(StringID(nextString)) {
             try sink.string(StringID(nextString), s)
@@ -205,6 +215,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
         }
     }
 
+    @usableFromInline
     mutating func noteThread<Sink: OutcomeSink>(_ tid: ThreadID, _ pid: ProcessID, _ seq: UInt64, into sink: inout Sink) throws {
         let t = ThreadRecord(tid: tid, pid: pid, startSeq: seq)
         threads[tid] = t
@@ -212,6 +223,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
     }
 
     /// Hands the kernel's queued changes to the sink as dimension rows and fault rows.
+    @usableFromInline
     mutating func drainChanges<Sink: OutcomeSink>(seq: UInt64, into sink: inout Sink) throws {
         for change in kernel.takeChanges() {
             switch change {
@@ -256,6 +268,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
     }
 
     /// A fault row with the frame's node and zone, and the stack of the event that took it.
+    @usableFromInline
     func faultRecord(seq: UInt64, pid: ProcessID, address: UInt64, kind: FaultKind, vma: VMAID, frame: PageFrameNumber) -> FaultRecord {
         let where_ = kind.isSignal ? nil : kernel.frameLocation(frame)
         return FaultRecord(seq: seq, pid: pid, address: address, kind: kind, vma: vma, frame: frame,
@@ -277,6 +290,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
                          offset: v.offset, name: v.name, startSeq: start, endSeq: end)
     }
 
+    @usableFromInline
     mutating func snapshot<Sink: OutcomeSink>(seq: UInt64, into sink: inout Sink) throws {
         try sink.snapshot(CounterSnapshot(seq: seq, time: lastTime, values: kernel.counterValues()))
         for u in kernel.processUsage() {
@@ -284,6 +298,7 @@ public struct ReplayEngine<Kernel: KernelModel, User: UserSpaceModel, Hardware: 
         }
     }
 
+    @usableFromInline
     func finalMetrics(events: UInt64, damaged: Bool) -> [(name: String, value: Double)] {
         var m: [(name: String, value: Double)] = [("events.total", Double(events))]
         var families: [String: UInt64] = [:]
@@ -314,6 +329,10 @@ public struct ReplaySummary: Sendable {
     public var metrics: [(name: String, value: Double)]
     /// The damage a salvaging reader stopped at, if any.
     public var damage: String?
+
+    @usableFromInline init(events: UInt64, metrics: [(name: String, value: Double)], damage: String?) {
+        self.events = events; self.metrics = metrics; self.damage = damage
+    }
 
     /// The value of metric `name`, if the run has it.
     public func metric(_ name: String) -> Double? { metrics.first { $0.name == name }?.value }

@@ -36,21 +36,23 @@ public struct DRAMAddressMapping: Sendable {
         }
     }
 
-    /// The coordinates of physical address `pa`.
+    /// The coordinates of physical address `pa` (no allocation: the fields are computed in place).
     public func locate(_ pa: UInt64) -> DRAMLocation {
-        var v = [Int](repeating: 0, count: 7)
-        locate(pa, into: &v)
-        return DRAMLocation(channel: v[1], dimm: v[2], rank: v[3], bankGroup: v[4], bank: v[5], row: v[6], column: v[0])
-    }
-
-    /// Fills `fields` (indexed like `DRAMField.allCases`) for `pa` without allocating.
-    func locate(_ pa: UInt64, into fields: inout [Int]) {
         let a = pa >> UInt64(lineShift)
-        for i in 0..<7 { fields[i] = Int((a >> UInt64(shifts[i])) & masks[i]) }
-        for x in xor where masks[x.field] != 0 {
-            let parity = (pa & x.mask).nonzeroBitCount & 1
-            fields[x.field] ^= parity << x.bit
-            fields[x.field] &= Int(masks[x.field])
+        var v = (0, 0, 0, 0, 0, 0, 0)
+        shifts.withUnsafeBufferPointer { sh in
+            masks.withUnsafeBufferPointer { m in
+                withUnsafeMutableBytes(of: &v) { raw in
+                    let f = raw.bindMemory(to: Int.self)
+                    for i in 0..<7 { f[i] = Int((a >> UInt64(sh[i])) & m[i]) }
+                    for x in xor where m[x.field] != 0 {
+                        let parity = (pa & x.mask).nonzeroBitCount & 1
+                        f[x.field] ^= parity << x.bit
+                        f[x.field] &= Int(m[x.field])
+                    }
+                }
+            }
         }
+        return DRAMLocation(channel: v.1, dimm: v.2, rank: v.3, bankGroup: v.4, bank: v.5, row: v.6, column: v.0)
     }
 }

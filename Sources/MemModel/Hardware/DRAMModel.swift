@@ -18,79 +18,103 @@ public struct DRAMModel: Sendable {
     public let configuration: DRAMConfiguration
     public let mapping: DRAMAddressMapping
     let tCK: Double
-    /// Per bank: the open row (−1 none), when it becomes free, when its row was activated, and
-    /// the refresh epoch it was last seen in.
-    var openRow: [Int]
-    var readyAt: [Double]
-    var activatedAt: [Double]
-    var epoch: [Int]
-    var scratch = [Int](repeating: 0, count: 7)
+    /// Per bank, by index: the open row, when it becomes free, when its row was activated, and
+    /// the refresh epoch it was last seen in (one record, so a request checks one array).
+    var banks: [Bank]
     public private(set) var counts = [UInt64](repeating: 0, count: 4)
     public private(set) var refreshWaits: UInt64 = 0
     public private(set) var writes: UInt64 = 0
+    /// The configuration's facts read per request, copied out of it (reading `configuration`
+    /// itself copies its name and arrays), and the products of timings and tCK, each computed
+    /// once exactly as the per-request expression would.
+    let geometry: (dimmsPerChannel: Int, ranksPerDimm: Int, bankGroups: Int, banksPerGroup: Int)
+    let policy: PagePolicy
+    let refreshPeriodNs: Double?
+    let tRFCns: Double
+    let tRASns: Double
+    let tRPns: Double
+    let hitNs: Double
+    let missNs: Double
+    let conflictNs: Double
+    let controllerNs: Double
+
+    /// One bank's state.
+    struct Bank: Sendable {
+        /// The open row, −1 when none.
+        var openRow = -1
+        var readyAt: Double = 0
+        var activatedAt: Double = -1e18
+        var epoch = 0
+    }
 
     public init(_ c: DRAMConfiguration) {
         configuration = c
         mapping = DRAMAddressMapping(c)
         tCK = c.timings.tCKns
-        let banks = c.channels * c.dimmsPerChannel * c.ranksPerDimm * c.bankGroups * c.banksPerGroup
-        openRow = [Int](repeating: -1, count: banks)
-        readyAt = [Double](repeating: 0, count: banks)
-        activatedAt = [Double](repeating: -1e18, count: banks)
-        epoch = [Int](repeating: 0, count: banks)
+        let count = c.channels * c.dimmsPerChannel * c.ranksPerDimm * c.bankGroups * c.banksPerGroup
+        banks = [Bank](repeating: Bank(), count: count)
+        geometry = (c.dimmsPerChannel, c.ranksPerDimm, c.bankGroups, c.banksPerGroup)
+        policy = c.policy
+        let t = c.timings
+        refreshPeriodNs = t.tREFI > 0 ? Double(t.tREFI) * tCK : nil
+        tRFCns = Double(t.tRFC) * tCK
+        tRASns = Double(t.tRAS) * tCK
+        tRPns = Double(t.tRP) * tCK
+        hitNs = Double(t.tCL + t.tBurst) * tCK
+        missNs = Double(t.tRCD + t.tCL + t.tBurst) * tCK
+        conflictNs = Double(t.tRP + t.tRCD + t.tCL + t.tBurst) * tCK
+        controllerNs = c.controllerNs
     }
 
     /// Number of banks in the whole memory.
-    public var bankCount: Int { openRow.count }
+    public var bankCount: Int { banks.count }
 
     /// A read of the line at physical address `pa` arriving at `now` nanoseconds.
     public mutating func read(_ pa: UInt64, at now: Double) -> DRAMResponse {
-        let c = configuration
-        mapping.locate(pa, into: &scratch)
-        let loc = DRAMLocation(channel: scratch[1], dimm: scratch[2], rank: scratch[3], bankGroup: scratch[4],
-                               bank: scratch[5], row: scratch[6], column: scratch[0])
-        let rankIndex = (loc.channel * c.dimmsPerChannel + loc.dimm) * c.ranksPerDimm + loc.rank
-        let b = (rankIndex * c.bankGroups + loc.bankGroup) * c.banksPerGroup + loc.bank
-        let t = c.timings
-        var start = max(now, readyAt[b])
-        if t.tREFI > 0 {
-            let period = Double(t.tREFI) * tCK
+        let loc = mapping.locate(pa)
+        let g = geometry
+        let rankIndex = (loc.channel * g.dimmsPerChannel + loc.dimm) * g.ranksPerDimm + loc.rank
+        let b = (rankIndex * g.bankGroups + loc.bankGroup) * g.banksPerGroup + loc.bank
+        var bank = banks[b]
+        var start = max(now, bank.readyAt)
+        if let period = refreshPeriodNs {
             let e = Int(start / period)
-            if e > epoch[b] {
-                epoch[b] = e
-                openRow[b] = -1            // REFRESH precharges every bank of the rank
-                let busyUntil = Double(e) * period + Double(t.tRFC) * tCK
+            if e > bank.epoch {
+                bank.epoch = e
+                bank.openRow = -1            // REFRESH precharges every bank of the rank
+                let busyUntil = Double(e) * period + tRFCns
                 if start < busyUntil { start = busyUntil; refreshWaits += 1 }
             }
         }
         let outcome: DRAMOutcome
         var service: Double
-        switch c.policy {
+        switch policy {
         case .open:
-            if openRow[b] == loc.row {
+            if bank.openRow == loc.row {
                 outcome = .rowHit
-                service = Double(t.tCL + t.tBurst) * tCK
-            } else if openRow[b] < 0 {
+                service = hitNs
+            } else if bank.openRow < 0 {
                 outcome = .rowMiss
-                activatedAt[b] = start
-                service = Double(t.tRCD + t.tCL + t.tBurst) * tCK
+                bank.activatedAt = start
+                service = missNs
             } else {
                 outcome = .rowConflict
-                let precharge = max(start, activatedAt[b] + Double(t.tRAS) * tCK)
-                activatedAt[b] = precharge + Double(t.tRP) * tCK
-                service = (precharge - start) + Double(t.tRP + t.tRCD + t.tCL + t.tBurst) * tCK
+                let precharge = max(start, bank.activatedAt + tRASns)
+                bank.activatedAt = precharge + tRPns
+                service = (precharge - start) + conflictNs
             }
-            openRow[b] = loc.row
-            readyAt[b] = start + service
+            bank.openRow = loc.row
+            bank.readyAt = start + service
         case .closed:
             outcome = .rowMiss
-            activatedAt[b] = start
-            service = Double(t.tRCD + t.tCL + t.tBurst) * tCK
-            openRow[b] = -1
-            readyAt[b] = max(start + service, start + Double(t.tRAS) * tCK) + Double(t.tRP) * tCK
+            bank.activatedAt = start
+            service = missNs
+            bank.openRow = -1
+            bank.readyAt = max(start + service, start + tRASns) + tRPns
         }
+        banks[b] = bank
         counts[Int(outcome.rawValue)] += 1
-        return DRAMResponse(outcome: outcome, latencyNs: (start - now) + service + c.controllerNs, location: loc)
+        return DRAMResponse(outcome: outcome, latencyNs: (start - now) + service + controllerNs, location: loc)
     }
 
     /// A write-back of a dirty line: counted; it occupies no modelled time (write buffers drain it).
@@ -103,9 +127,9 @@ public struct DRAMModel: Sendable {
     /// Broken invariants: open rows within the row count, ready times not negative.
     public func invariantViolations() -> [String] {
         var out: [String] = []
-        for b in openRow.indices {
-            if openRow[b] >= configuration.rows { out.append("bank \(b): open row \(openRow[b]) beyond \(configuration.rows)") }
-            if readyAt[b] < 0 { out.append("bank \(b): negative ready time") }
+        for (b, bank) in banks.enumerated() {
+            if bank.openRow >= configuration.rows { out.append("bank \(b): open row \(bank.openRow) beyond \(configuration.rows)") }
+            if bank.readyAt < 0 { out.append("bank \(b): negative ready time") }
         }
         return out
     }

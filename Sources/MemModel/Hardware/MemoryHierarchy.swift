@@ -41,7 +41,7 @@ public struct MemoryHierarchy: HardwareModel {
     /// The in-order core's clock, in nanoseconds.
     public private(set) var nowNs: Double = 0
     let nsPerCycle: Double
-    let enabled: Bool
+    @usableFromInline let enabled: Bool
     /// Configuration facts read per access, copied out of the (boxed) configuration.
     let cachegrindPath: Bool
     let physical: Bool
@@ -104,7 +104,7 @@ public struct MemoryHierarchy: HardwareModel {
         banksPerGroup = c.dram?.banksPerGroup ?? 1
     }
 
-    public var isEnabled: Bool { enabled }
+    @inlinable public var isEnabled: Bool { enabled }
 
     /// Caches by slot: 0 L1i, 1 L1d, 2 L2, 3 L3 (nil when absent), with their counters.
     public var caches: [CacheLevel?] { (0..<4).map { present($0) ? arena.extras[$0] : nil } }
@@ -129,6 +129,17 @@ public struct MemoryHierarchy: HardwareModel {
     }
 
     public mutating func access(_ access: MemoryAccess, asid: UInt32, frame: PageFrameNumber, walk: PageWalk) -> HardwareOutcome {
+        simulate(access, asid: asid, frame: frame, walk: { walk })
+    }
+
+    public mutating func access(_ access: MemoryAccess, asid: UInt32, frame: PageFrameNumber,
+                                walkIfNeeded walk: () -> PageWalk) -> HardwareOutcome {
+        simulate(access, asid: asid, frame: frame, walk: walk)
+    }
+
+    /// One access through the MMU, the caches and memory; `walk` is called only for a page walk.
+    @inline(__always)
+    mutating func simulate(_ access: MemoryAccess, asid: UInt32, frame: PageFrameNumber, walk: () -> PageWalk) -> HardwareOutcome {
         makeUnique()
         if cachegrindPath { return accessCachegrind(access) }
         let va = access.address.rawValue
@@ -150,9 +161,10 @@ public struct MemoryHierarchy: HardwareModel {
                 case .l2Hit: counters.tlbL2Hits &+= 1; latency += tlbs.l2LatencyCycles
                 default:
                     t = .walk
-                    size = walk.pageSize
+                    let tables = walk()
+                    size = tables.pageSize
                     counters.tlbWalks &+= 1
-                    let w = pageWalk(va, asid: asid, walk: walk, instruction: instruction)
+                    let w = pageWalk(va, asid: asid, walk: tables, instruction: instruction)
                     out.walkReferences = w.references; out.walkServed = w.served
                     latency += w.latency
                 }
