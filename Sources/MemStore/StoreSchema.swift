@@ -4,7 +4,7 @@
 /// same statements. docs/schema.md describes every table and view.
 public enum StoreSchema {
     /// The schema version, stored as `PRAGMA user_version`.
-    public static let version = 8
+    public static let version = 9
 
     /// Settings for a one-shot bulk load into a private file (no journal, no fsync).
     public static let bulkLoadPragmas = """
