@@ -46,7 +46,7 @@ import Testing
         // the hardware model have its columns (added after the load), NULL.
         #expect(try rows(db, "SELECT name, type FROM sqlite_schema WHERE name IN ('events', 'hw_accesses', 'accesses') ORDER BY name")
             == [["accesses", "table"], ["events", "view"], ["hw_accesses", "view"]])
-        #expect(try rows(db, "PRAGMA user_version") == [["\(StoreSchema.version)"]] && StoreSchema.version == 8)
+        #expect(try rows(db, "PRAGMA user_version") == [["\(StoreSchema.version)"]] && StoreSchema.version == 9)
         #expect(try rows(db, "SELECT count(*), count(hw), count(walk), count(dram_loc), count(latency) FROM accesses")
             == [["5", "0", "0", "0", "0"]])
         #expect(try rows(db, "SELECT count(*) FROM hw_accesses") == [["0"]])
@@ -196,11 +196,11 @@ import Testing
             .map { $0[0] }
         // 26 base tables (schema 7: `events` is a view) + tlb_outcomes, memory_levels, dram_outcomes;
         // alloc_outcomes, alloc_paths; zone_types, vma_changes; oom_kills, oom_candidates; stalls;
-        // stack_objects, functions, stacks, frames, allocations; the 7 summary tables (schema 8: 6 of
-        // them WITHOUT ROWID, ordered by their key)
-        #expect(tables.count == 26 + 3 + 2 + 2 + 2 + 1 + 5 + 7)
+        // stack_objects, functions, stacks, frames, allocations; the 8 summary tables (schema 8, and
+        // fault_pages since 9: 7 of them WITHOUT ROWID, ordered by their key)
+        #expect(tables.count == 26 + 3 + 2 + 2 + 2 + 1 + 5 + 8)
         let withoutRowid: Set = ["access_summary", "event_summary", "fault_summary", "latency_histogram", "dram_summary",
-                                 "alloc_path_summary"]
+                                 "alloc_path_summary", "fault_pages"]
         for table in tables {
             let columns = table == "runs"
                 ? "id, tool_version, trace_path, trace_hash, config_json, trace_header_json, events" : "*"
