@@ -35,20 +35,32 @@ enum memreplay_perf_stacks {
  * SP 7, IP 8; samples hold them in that order). */
 static const uint64_t MEMREPLAY_PERF_REGS_MASK = (1ull << 6) | (1ull << 7) | (1ull << 8);
 
+/* A zeroed attribute of `type` and `config` that leaves the hypervisor out: what every event
+ * below starts from. */
+static inline void memreplay_perf_attr_init(struct perf_event_attr *a, uint32_t type, uint64_t config) {
+    memset(a, 0, sizeof *a);
+    a->size = sizeof *a;
+    a->type = type;
+    a->config = config;
+    a->exclude_hv = 1;
+}
+
+/* perf_event_open(2) of `a` on `pid` and `cpu`, no group, close-on-exec. Returns the fd or -errno. */
+static inline int memreplay_perf_open(struct perf_event_attr *a, int pid, int cpu) {
+    long fd = syscall(SYS_perf_event_open, a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+    return fd < 0 ? -errno : (int)fd;
+}
+
 /* memreplay_perf_open_faults with the call stack of each sample captured as `stacks` says. */
 static inline int memreplay_perf_open_faults_stacks(int source, uint64_t tracepoint_id, int pid, int cpu,
                                                     int enable_on_exec, int exclude_kernel, int track_exec,
                                                     uint32_t wakeup_bytes, int stacks, uint32_t stack_bytes) {
     struct perf_event_attr a;
-    memset(&a, 0, sizeof a);
-    a.size = sizeof a;
     if (source == MEMREPLAY_PERF_TRACEPOINT) {
-        a.type = PERF_TYPE_TRACEPOINT;
-        a.config = tracepoint_id;
+        memreplay_perf_attr_init(&a, PERF_TYPE_TRACEPOINT, tracepoint_id);
         a.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_RAW;
     } else {
-        a.type = PERF_TYPE_SOFTWARE;
-        a.config = PERF_COUNT_SW_PAGE_FAULTS;
+        memreplay_perf_attr_init(&a, PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS);
         a.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_ADDR;
         a.exclude_kernel = exclude_kernel ? 1 : 0;
     }
@@ -64,7 +76,6 @@ static inline int memreplay_perf_open_faults_stacks(int source, uint64_t tracepo
     a.inherit = 1;
     a.disabled = enable_on_exec ? 1 : 0;
     a.enable_on_exec = enable_on_exec ? 1 : 0;
-    a.exclude_hv = 1;
     a.use_clockid = 1;
     a.clockid = CLOCK_MONOTONIC;
     /* PERF_RECORD_COMM with PERF_RECORD_MISC_COMM_EXEC at every exec, timed (sample_id_all). */
@@ -78,8 +89,7 @@ static inline int memreplay_perf_open_faults_stacks(int source, uint64_t tracepo
     a.sample_id_all = 1;
     a.watermark = 1;
     a.wakeup_watermark = wakeup_bytes;
-    long fd = syscall(SYS_perf_event_open, &a, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-    return fd < 0 ? -errno : (int)fd;
+    return memreplay_perf_open(&a, pid, cpu);
 }
 
 /* Opens a sampling event on every fault of `pid` (and, inherited, its threads and children) on
@@ -96,16 +106,11 @@ static inline int memreplay_perf_open_faults(int source, uint64_t tracepoint_id,
  * its inherited tasks, on any CPU, enabled at the next exec. Returns the fd or -errno. */
 static inline int memreplay_perf_open_counter(uint64_t config, int pid, int enable_on_exec) {
     struct perf_event_attr a;
-    memset(&a, 0, sizeof a);
-    a.size = sizeof a;
-    a.type = PERF_TYPE_SOFTWARE;
-    a.config = config;
+    memreplay_perf_attr_init(&a, PERF_TYPE_SOFTWARE, config);
     a.inherit = 1;
     a.disabled = enable_on_exec ? 1 : 0;
     a.enable_on_exec = enable_on_exec ? 1 : 0;
-    a.exclude_hv = 1;
-    long fd = syscall(SYS_perf_event_open, &a, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
-    return fd < 0 ? -errno : (int)fd;
+    return memreplay_perf_open(&a, pid, -1);
 }
 
 /* Opens a disabled, non-sampling event on tracepoint `tracepoint_id` for the calling thread: it
@@ -113,14 +118,9 @@ static inline int memreplay_perf_open_counter(uint64_t config, int pid, int enab
  * fd or -errno. */
 static inline int memreplay_perf_open_tracepoint_disabled(uint64_t tracepoint_id) {
     struct perf_event_attr a;
-    memset(&a, 0, sizeof a);
-    a.size = sizeof a;
-    a.type = PERF_TYPE_TRACEPOINT;
-    a.config = tracepoint_id;
+    memreplay_perf_attr_init(&a, PERF_TYPE_TRACEPOINT, tracepoint_id);
     a.disabled = 1;
-    a.exclude_hv = 1;
-    long fd = syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
-    return fd < 0 ? -errno : (int)fd;
+    return memreplay_perf_open(&a, 0, -1);
 }
 
 /* Sends `fd`'s samples into `target`'s ring buffer (same CPU). Returns 0 or -errno. */

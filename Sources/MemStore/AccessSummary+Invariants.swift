@@ -9,17 +9,14 @@ extension AccessSummary {
     /// remote accesses at most the modelled ones, the latency maximum at most its sum, and every
     /// group's phase a marker seen (or 0).
     public func invariantViolations() -> [String] {
-        var problems: [String] = []
-        let w = AccessSummary.width
-        if sums.count != keys.count * w {
-            problems.append("\(sums.count) sums for \(keys.count) groups of \(w)")
-            return problems
+        let describe = { (g: Int, key: Key) in
+            "group \(g) (pid \(key.pid), vma \(key.vma), phase \(key.phase), kind \(key.kind), fault \(key.fault))"
         }
-        if index.count != keys.count { problems.append("index holds \(index.count) groups, expected \(keys.count)") }
-        for (g, key) in keys.enumerated() {
-            if index[key] != g { problems.append("group \(g) \(key) is indexed at \(String(describing: index[key]))") }
+        var problems = groups.structureViolations(name: describe)
+        if groups.sums.count != groups.keys.count * AccessSummary.width { return problems }
+        for (g, key) in groups.keys.enumerated() {
             let s = sums(ofGroup: g)
-            let name = "group \(g) (pid \(key.pid), vma \(key.vma), phase \(key.phase), kind \(key.kind), fault \(key.fault))"
+            let name = describe(g, key)
             if let bad = s.firstIndex(where: { $0 < 0 }) {
                 problems.append("\(name): \(AccessSummary.sumColumns[bad]) is negative")
             }

@@ -50,21 +50,26 @@ public struct AccessSummary: Sendable {
         + MemoryLevel.allCases.map { "walk_served_\($0.name.lowercased())" }
         + ["remote", "latency", "latency_max"]
 
-    /// The groups in order of first appearance.
-    public private(set) var keys: [Key] = []
-    /// `width` sums per group, in the order of `keys`.
-    public private(set) var sums: [Int64] = []
-    var index: [Key: Int] = [:]
-    /// The last group of each access kind (`kind & 7`): a VMA's accesses alternate loads and
-    /// stores, so one remembered group per kind skips the hash lookup for nearly all of them.
-    private var lastKeys = [Key](repeating: Key(pid: 0, vma: 0, phase: 0, kind: 0, fault: 0), count: 8)
-    private var lastBases = [Int](repeating: -1, count: 8)
+    /// The groups and their sums, one remembered group per access kind (`kind & 7`): a VMA's
+    /// accesses alternate loads and stores, so that skips the hash lookup for nearly all of them.
+    var groups = SummaryGroups<Key>(width: AccessSummary.width, caches: 8,
+                                    placeholder: Key(pid: 0, vma: 0, phase: 0, kind: 0, fault: 0))
     /// The phase marker in force (its sequence number; 0 before the first).
     public private(set) var phase: UInt64 = 0
     /// The name (→ `strings`) of each phase marker seen, by its sequence number.
     public private(set) var phaseNames: [UInt64: UInt32] = [:]
 
     public init() {}
+
+    /// The groups in order of first appearance.
+    public var keys: [Key] { groups.keys }
+    /// `width` sums per group, in the order of `keys`.
+    public var sums: [Int64] { groups.sums }
+    /// The position of each group in `keys`.
+    var index: [Key: Int] {
+        get { groups.index }
+        set { groups.index = newValue }
+    }
 
     /// A phase marker at `seq` named `name` starts a new phase.
     public mutating func startPhase(seq: UInt64, name: StringID) {
@@ -77,8 +82,8 @@ public struct AccessSummary: Sendable {
     public mutating func add(pid: ProcessID, _ access: MemoryAccess, _ t: Translation, _ h: HardwareOutcome) {
         let key = Key(pid: pid.rawValue, vma: t.vma.rawValue, phase: phase, kind: access.kind.rawValue,
                       fault: t.fault.rawValue)
-        let base = slot(for: key)
-        sums.withUnsafeMutableBufferPointer { s in
+        let base = groups.base(of: key, slot: Int(key.kind & 7))
+        groups.sums.withUnsafeMutableBufferPointer { s in
             s[base + Column.accesses] &+= 1
             s[base + Column.bytes] &+= Int64(access.size)
             guard h.isModelled else { return }
@@ -95,32 +100,13 @@ public struct AccessSummary: Sendable {
         }
     }
 
-    /// The offset of `key`'s sums, adding the group on first use (the last group of each access
-    /// kind is remembered: runs of accesses to one VMA skip the hash lookup).
-    @inline(__always)
-    private mutating func slot(for key: Key) -> Int {
-        let c = Int(key.kind & 7)
-        if lastBases[c] >= 0 && key == lastKeys[c] { return lastBases[c] }
-        let base: Int
-        if let g = index[key] {
-            base = g * AccessSummary.width
-        } else {
-            index[key] = keys.count
-            base = keys.count * AccessSummary.width
-            keys.append(key)
-            sums.append(contentsOf: repeatElement(0, count: AccessSummary.width))
-        }
-        lastKeys[c] = key; lastBases[c] = base
-        return base
-    }
-
     /// The sums of group `g`, in `sumColumns` order.
     public func sums(ofGroup g: Int) -> [Int64] {
-        Array(sums[(g * AccessSummary.width)..<((g + 1) * AccessSummary.width)])
+        Array(groups.sums(ofGroup: g))
     }
 
     /// The total of one sum column over every group.
     public func total(_ column: Int) -> Int64 {
-        stride(from: column, to: sums.count, by: AccessSummary.width).reduce(0) { $0 &+ sums[$1] }
+        groups.total(column)
     }
 }

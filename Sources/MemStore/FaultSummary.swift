@@ -6,7 +6,7 @@ import MemTrace
 /// `phase-summary.sql` from a few rows instead of a scan (and sort) of every `faults` row.
 ///
 /// One count per `faults` row the store writes (`SQLiteStore.fault`), so grouping `faults` by the
-/// same key gives the same numbers. Runs of faults with one key skip the hash lookup.
+/// same key gives the same numbers. Runs of faults with one key skip the hash lookup (`SummaryGroups`).
 public struct FaultSummary: Sendable {
     /// The grouping key of one summary row.
     public struct Key: Hashable, Sendable, Comparable {
@@ -21,30 +21,25 @@ public struct FaultSummary: Sendable {
         }
     }
 
-    /// The groups in order of first appearance.
-    public private(set) var keys: [Key] = []
-    /// Faults per group, in the order of `keys`.
-    public private(set) var counts: [Int64] = []
-    var index: [Key: Int] = [:]
-    private var last = -1
+    var groups = SummaryGroups<Key>(width: 1, placeholder: Key(pid: 0, vma: 0, phase: 0, kind: 0))
 
     public init() {}
+
+    /// The groups in order of first appearance.
+    public var keys: [Key] { groups.keys }
+    /// Faults per group, in the order of `keys`.
+    public var counts: [Int64] { groups.sums }
+    /// The position of each group in `keys`.
+    var index: [Key: Int] {
+        get { groups.index }
+        set { groups.index = newValue }
+    }
 
     /// Counts one fault row of `pid` in `vma`, of `kind`, at an event in `phase`.
     @inline(__always)
     public mutating func add(pid: ProcessID, vma: VMAID, phase: UInt64, kind: FaultKind) {
-        let key = Key(pid: pid.rawValue, vma: vma.rawValue, phase: phase, kind: kind.rawValue)
-        if last < 0 || keys[last] != key {
-            if let g = index[key] {
-                last = g
-            } else {
-                last = keys.count
-                index[key] = last
-                keys.append(key)
-                counts.append(0)
-            }
-        }
-        counts[last] &+= 1
+        let g = groups.base(of: Key(pid: pid.rawValue, vma: vma.rawValue, phase: phase, kind: kind.rawValue))
+        groups.sums[g] &+= 1
     }
 
     /// The groups as (key, faults), ordered by key.
@@ -58,12 +53,11 @@ public struct FaultSummary: Sendable {
     /// Every broken rule, as sentences; empty when consistent: one count per group, the index
     /// naming each group once at its position, and at least one fault per group.
     public func invariantViolations() -> [String] {
-        var problems: [String] = []
-        if counts.count != keys.count { return ["\(counts.count) counts for \(keys.count) groups"] }
-        if index.count != keys.count { problems.append("index holds \(index.count) groups, expected \(keys.count)") }
-        for (g, key) in keys.enumerated() {
-            if index[key] != g { problems.append("group \(g) \(key) is indexed at \(String(describing: index[key]))") }
-            if counts[g] < 1 { problems.append("group \(g) \(key) has \(counts[g]) faults") }
+        let describe = { (g: Int, key: Key) in "group \(g) \(key)" }
+        var problems = groups.structureViolations(name: describe)
+        if groups.sums.count != groups.keys.count { return problems }
+        for (g, key) in groups.keys.enumerated() where groups.sums[g] < 1 {
+            problems.append("\(describe(g, key)) has \(groups.sums[g]) faults")
         }
         return problems
     }

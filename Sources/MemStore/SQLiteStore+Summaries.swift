@@ -3,7 +3,7 @@ import MemReplay
 import MemTrace
 
 /// The summaries `SQLiteStore` keeps during every replay (`AccessSummary`, `EventSummary`,
-/// `FaultSummary`, `HardwareSummary`, `AllocSummary`) and writes into their tables in `finish`:
+/// `FaultSummary`, `FaultPageSummary`, `HardwareSummary`, `AllocSummary`) and writes into their tables in `finish`:
 /// exact counts over every event, whatever `--rows` keeps, for the queries that would otherwise
 /// read every event's row.
 extension SQLiteStore {
@@ -32,6 +32,13 @@ extension SQLiteStore {
         eventSummary.add(pid: rec.pid, kind: rec.event.kind)
     }
 
+    /// Folds one fault row into the fault summaries (per pid, VMA, phase and kind; per page).
+    @inline(__always)
+    func summarize(_ fault: FaultRecord) {
+        faultSummary.add(pid: fault.pid, vma: fault.vma, phase: eventSummary.phase, kind: fault.kind)
+        faultPages.add(pid: fault.pid, address: fault.address, seq: fault.seq, kind: fault.kind, vma: fault.vma)
+    }
+
     /// Creates the summary tables and inserts every group (after the writer thread is drained).
     func writeSummaries() throws {
         try db.exec(StoreSchema.accessSummaryTable)
@@ -56,6 +63,14 @@ extension SQLiteStore {
         }
         try insert(StoreSchema.insertAllocSyscallCall, "alloc_syscall_calls", allocSummary.syscallCalls) { s, seq in
             s.bind(1, Int64(bitPattern: seq))
+        }
+        // In the table's order (most faults first), so each row is appended to the B-tree.
+        let pages = faultPages
+        try insert(StoreSchema.insertFaultPage, "fault_pages", pages.ranked()) { s, i in
+            let p = pages.page(i)
+            s.bind(1, Int64(pages.pids[i])); s.bind(2, Int64(bitPattern: pages.addresses[i])); s.bind(3, p.faults)
+            s.bind(4, Int64(bitPattern: p.kinds)); s.bind(5, Int64(p.vma))
+            s.bind(6, Int64(bitPattern: p.firstSeq)); s.bind(7, Int64(bitPattern: p.lastSeq))
         }
     }
 

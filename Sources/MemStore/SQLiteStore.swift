@@ -52,6 +52,8 @@ public final class SQLiteStore: OutcomeSink {
     @exclusivity(unchecked) public internal(set) var eventSummary = EventSummary()
     /// Fault rows per (pid, VMA, phase, kind) (`fault_summary`).
     @exclusivity(unchecked) public internal(set) var faultSummary = FaultSummary()
+    /// Fault rows per faulting page (`fault_pages`).
+    @exclusivity(unchecked) public internal(set) var faultPages = FaultPageSummary()
     /// The hardware model's latency histogram and DRAM outcomes (`latency_histogram`, `dram_summary`).
     @exclusivity(unchecked) public internal(set) var hardwareSummary = HardwareSummary()
     /// The allocator model's sums per (op, path) and calls with system calls.
@@ -225,7 +227,7 @@ public final class SQLiteStore: OutcomeSink {
     }
 
     public func fault(_ fault: FaultRecord) throws {
-        faultSummary.add(pid: fault.pid, vma: fault.vma, phase: eventSummary.phase, kind: fault.kind)
+        summarize(fault)
         add(.faults) { r in
             r.put(fault.seq); r.put(fault.pid.rawValue); r.put(fault.address)
             r.put(fault.kind.rawValue); r.put(fault.vma.rawValue); r.put(fault.frame.rawValue)

@@ -52,11 +52,21 @@ extension StoreSchema {
                 pick("pid"), pick("tid"), pick("time"))
     }
 
+    /// `v_events`: `events` with each kind's name and family, in `seq` order. Each family table is
+    /// joined with `event_kinds` on its own and the arms are merged by `seq`: every arm is read in
+    /// rowid order, so the order costs no sort, and a filter reaches each arm. (A join of the
+    /// `events` view with `event_kinds` would be materialized first, and SQLite drops the view's
+    /// `ORDER BY` inside a join: its rows came in family order.)
+    public static let eventsNamedView: String = {
+        let arms = eventFamilies.enumerated().map { i, family in
+            "SELECT e\(i).seq, k.name AS kind, k.family, e\(i).pid, e\(i).tid, e\(i).time FROM \(family.table) e\(i) "
+                + "JOIN event_kinds k ON k.id = \(eventKind(family, alias: "e\(i)."))"
+        }
+        return "CREATE VIEW v_events AS\n    " + arms.joined(separator: "\n    UNION ALL ") + "\n    ORDER BY seq;"
+    }()
+
     /// Views with readable names, joining the enum and dimension tables.
-    public static let views = eventsView + "\n" + """
-        CREATE VIEW v_events AS
-            SELECT e.seq, k.name AS kind, k.family, e.pid, e.tid, e.time
-            FROM events e JOIN event_kinds k ON k.id = e.kind;
+    public static let views = eventsView + "\n" + eventsNamedView + "\n" + """
         CREATE VIEW v_accesses AS
             SELECT a.seq, a.pid, a.tid, a.time, k.name AS kind, a.address, a.size, f.name AS fault,
                 a.frame, a.vma

@@ -33,14 +33,7 @@ public final class PagemapTouchScanner: @unchecked Sendable {
         self.intervalMicroseconds = intervalMicroseconds
         spool = try FaultSpoolWriter(path: spoolPath)
         pthread_mutex_init(&lock, nil)
-        let box = Unmanaged.passRetained(self)
-        var t = pthread_t()
-        guard pthread_create(&t, nil, { arg in
-            let me = Unmanaged<PagemapTouchScanner>.fromOpaque(arg!).takeRetainedValue()
-            me.loop()
-            return nil
-        }, box.toOpaque()) == 0 else {
-            box.release()
+        guard let t = BackgroundThread.start({ self.loop() }) else {
             throw TraceError.io(source: "/proc/\(root)/pagemap", offset: 0, detail: "cannot start the pagemap scanner thread")
         }
         thread = t

@@ -47,8 +47,9 @@ public final class PerfFaultCollector: @unchecked Sendable {
     private var ringFDs: [Int32] = []
     private var counterFDs: [Int32] = []
     private var rings: [(base: UnsafeMutableRawPointer, length: Int, data: Int, size: Int, tail: UInt64)] = []
-    private var userTracepoint: UInt16 = 0
-    private var offsets = (address: 8, errorCode: 24)
+    /// Decodes the ring buffers' records (its source, tracepoint type and field offsets are set
+    /// once the events are open).
+    private var parser = PerfSampleParser(source: .tracepoint)
     private let spool: FaultSpoolWriter
     /// `record --stacks fp|dwarf`: how each sample's call stack is captured, and where it goes.
     let stackMode: FaultStackMode
@@ -94,9 +95,9 @@ public final class PerfFaultCollector: @unchecked Sendable {
         var chosen = Source.tracepoint
         var kernelTracepoint: UInt64?
         if let user = PerfFaultCollector.tracepointID("exceptions/page_fault_user") {
-            userTracepoint = UInt16(truncatingIfNeeded: user)
+            parser.userTracepoint = UInt16(truncatingIfNeeded: user)
             kernelTracepoint = PerfFaultCollector.tracepointID("exceptions/page_fault_kernel")
-            if let f = PerfFaultCollector.fieldOffsets("exceptions/page_fault_user") { offsets = f }
+            if let f = PerfFaultCollector.fieldOffsets("exceptions/page_fault_user") { parser.fieldOffsets = f }
         } else {
             chosen = .softwareEvent
         }
@@ -117,7 +118,7 @@ public final class PerfFaultCollector: @unchecked Sendable {
             for cpu in cpus {
                 let fd: Int32
                 if chosen == .tracepoint {
-                    fd = memreplay_perf_open_faults_stacks(Int32(MEMREPLAY_PERF_TRACEPOINT.rawValue), UInt64(userTracepoint), pid, cpu,
+                    fd = memreplay_perf_open_faults_stacks(Int32(MEMREPLAY_PERF_TRACEPOINT.rawValue), UInt64(parser.userTracepoint), pid, cpu,
                                                            enableOnExec ? 1 : 0, 0, 1, wakeup, stackKind, stackBytes)
                 } else {
                     var f = memreplay_perf_open_faults_stacks(Int32(MEMREPLAY_PERF_SOFTWARE.rawValue), 0, pid, cpu, enableOnExec ? 1 : 0, 0, 1, wakeup,
@@ -160,18 +161,16 @@ public final class PerfFaultCollector: @unchecked Sendable {
                 + "for your own processes, or CAP_PERFMON)")
         }
         source = chosen
+        parser.source = chosen
+        parser.callchain = stacks == .callchain
         for config in [MEMREPLAY_PERF_COUNT_MIN, MEMREPLAY_PERF_COUNT_MAJ] {
             let fd = memreplay_perf_open_counter(config, pid, enableOnExec ? 1 : 0)
             counterFDs.append(fd)
         }
-        let box = Unmanaged.passRetained(self)
-        var t = pthread_t()
-        let rc = pthread_create(&t, nil, { arg in
-            let me = Unmanaged<PerfFaultCollector>.fromOpaque(arg!).takeRetainedValue()
-            me.drainLoop()
-            return nil
-        }, box.toOpaque())
-        if rc != 0 { box.release(); closeAll(); throw Unavailable(description: "cannot start the fault collector thread") }
+        guard let t = BackgroundThread.start({ self.drainLoop() }) else {
+            closeAll()
+            throw Unavailable(description: "cannot start the fault collector thread")
+        }
         thread = t
     }
 
@@ -247,85 +246,29 @@ public final class PerfFaultCollector: @unchecked Sendable {
         memreplay_perf_set_tail(r.base, tail)
     }
 
+    /// Acts on one record: a sample or an exec goes to the spool, a mapping to the spool and the
+    /// mapping file, a loss to the statistics (`PerfSampleParser` decodes it).
     @inline(__always) private func handle(type: UInt32, _ p: UnsafeRawPointer, _ size: Int) {
-        if type == MEMREPLAY_PERF_RECORD_MMAP2 {
-            // pid, tid, addr, len, pgoff, maj, min, ino, ino_generation, prot, flags, filename; the
-            // sample_id's time ends it.
-            let misc = p.loadUnaligned(fromByteOffset: 4, as: UInt16.self)
-            guard size >= 88, misc & MEMREPLAY_PERF_MISC_MMAP_BUILD_ID == 0 else { return }
-            let nameBytes = UnsafeRawBufferPointer(start: p + 72, count: size - 72 - 16)
-            let name = String(decoding: nameBytes.prefix { $0 != 0 }, as: UTF8.self)
-            let m = PerfMapping(start: p.loadUnaligned(fromByteOffset: 16, as: UInt64.self),
-                                length: p.loadUnaligned(fromByteOffset: 24, as: UInt64.self),
-                                offset: p.loadUnaligned(fromByteOffset: 32, as: UInt64.self),
-                                major: p.loadUnaligned(fromByteOffset: 40, as: UInt32.self),
-                                minor: p.loadUnaligned(fromByteOffset: 44, as: UInt32.self),
-                                inode: p.loadUnaligned(fromByteOffset: 48, as: UInt64.self),
-                                prot: p.loadUnaligned(fromByteOffset: 64, as: UInt32.self),
-                                flags: p.loadUnaligned(fromByteOffset: 68, as: UInt32.self), path: name)
-            guard m.start < 1 << 47 else { return }
+        switch parser.parse(type: type, p, size) {
+        case .sample(var sample, let chainAt, let tailAt):
+            statistics.samples += 1
+            if stackSpool != nil { sample.hasStack = captureStack(p, size, chainAt: chainAt, tailAt: tailAt, tid: sample.tid) }
+            spool.append(sample)
+        case .kernelAddress:
+            statistics.kernelAddresses += 1
+        case .mapping(let m, let time, let pid, let tid):
             m.encode(into: &mappingBytes)
-            spool.append(FaultSample(time: p.loadUnaligned(fromByteOffset: size - 8, as: UInt64.self), address: mappingCount,
-                                     pid: p.loadUnaligned(fromByteOffset: 8, as: UInt32.self),
-                                     tid: p.loadUnaligned(fromByteOffset: 12, as: UInt32.self), direction: .mmap))
+            spool.append(FaultSample(time: time, address: mappingCount, pid: pid, tid: tid, direction: .mmap))
             mappingCount += 1
             statistics.mappings += 1
-            return
-        }
-        if type == MEMREPLAY_PERF_RECORD_COMM {
-            // An exec (PERF_RECORD_MISC_COMM_EXEC): pid, tid, comm; the sample_id's time ends it.
-            let misc = p.loadUnaligned(fromByteOffset: 4, as: UInt16.self)
-            guard misc & MEMREPLAY_PERF_MISC_COMM_EXEC != 0, size >= 24 else { return }
-            spool.append(FaultSample(time: p.loadUnaligned(fromByteOffset: size - 8, as: UInt64.self), address: 0,
-                                     pid: p.loadUnaligned(fromByteOffset: 8, as: UInt32.self),
-                                     tid: p.loadUnaligned(fromByteOffset: 12, as: UInt32.self), direction: .exec))
+        case .exec(let time, let pid, let tid):
+            spool.append(FaultSample(time: time, address: 0, pid: pid, tid: tid, direction: .exec))
             statistics.execs += 1
-            return
+        case .lost(let n):
+            statistics.lost += n
+        case .ignored:
+            break
         }
-        if type == MEMREPLAY_PERF_RECORD_LOST {
-            statistics.lost += p.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
-            return
-        }
-        if type == MEMREPLAY_PERF_RECORD_LOST_SAMPLES {
-            statistics.lost += p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-            return
-        }
-        guard type == MEMREPLAY_PERF_RECORD_SAMPLE else { return }
-        var sample: FaultSample
-        // With `--stacks fp` a callchain (nr, then nr words) follows the fixed fields.
-        let fixed = source == .tracepoint ? 24 : 40
-        let chainBytes = stackMode == .callchain ? PerfFaultCollector.callchainBytes(p, size, at: fixed) : 0
-        guard chainBytes >= 0 else { return }
-        var tailAt = fixed + chainBytes
-        if source == .tracepoint {
-            // pid, tid, time, [callchain], raw size, raw data (the tracepoint's fields).
-            guard size >= tailAt + 4 + offsets.errorCode + 8 else { return }
-            let pid = p.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
-            let tid = p.loadUnaligned(fromByteOffset: 12, as: UInt32.self)
-            let time = p.loadUnaligned(fromByteOffset: 16, as: UInt64.self)
-            let raw = p + tailAt + 4
-            tailAt += 4 + Int(p.loadUnaligned(fromByteOffset: tailAt, as: UInt32.self))
-            let type = raw.loadUnaligned(as: UInt16.self)
-            let address = raw.loadUnaligned(fromByteOffset: offsets.address, as: UInt64.self)
-            let code = raw.loadUnaligned(fromByteOffset: offsets.errorCode, as: UInt64.self)
-            sample = FaultSample(time: time, address: address, pid: pid, tid: tid,
-                                 direction: FaultSample.direction(x86ErrorCode: code), inKernel: type != userTracepoint)
-        } else {
-            // ip, pid, tid, time, addr.
-            guard size >= 8 + 32 else { return }
-            let ip = p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)
-            let pid = p.loadUnaligned(fromByteOffset: 16, as: UInt32.self)
-            let tid = p.loadUnaligned(fromByteOffset: 20, as: UInt32.self)
-            let time = p.loadUnaligned(fromByteOffset: 24, as: UInt64.self)
-            let address = p.loadUnaligned(fromByteOffset: 32, as: UInt64.self)
-            // An instruction fetch faults at its own ip's page; otherwise the direction is unknown.
-            let direction: FaultSample.Direction = Page.number(of: ip) == Page.number(of: address) ? .fetch : .unknown
-            sample = FaultSample(time: time, address: address, pid: pid, tid: tid, direction: direction, inKernel: ip >= 1 << 47)
-        }
-        guard sample.address < 1 << 47 else { statistics.kernelAddresses += 1; return }
-        statistics.samples += 1
-        if stackSpool != nil { sample.hasStack = captureStack(p, size, chainAt: fixed, tailAt: tailAt, tid: sample.tid) }
-        spool.append(sample)
     }
 
     /// Unmaps the ring buffers and closes every event.
@@ -382,79 +325,4 @@ public final class PerfFaultCollector: @unchecked Sendable {
         while waitpid(child, &status, 0) < 0 && errno == EINTR {}
         return gate[1]
     }
-
-    // MARK: The host
-
-    /// The CPUs perf can place an event on (/sys/devices/system/cpu/online, "0-1,4").
-    static func onlineCPUs() -> [Int32] {
-        guard let text = readText("/sys/devices/system/cpu/online") else { return Array(0..<Int32(max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))))) }
-        var cpus: [Int32] = []
-        for part in text.split(separator: ",") {
-            let ends = part.split(separator: "-").compactMap { Int32($0.trimmedLine) }
-            if ends.count == 2 { cpus += Array(ends[0]...ends[1]) } else if ends.count == 1 { cpus.append(ends[0]) }
-        }
-        return cpus.isEmpty ? [0] : cpus
-    }
-
-    /// The id of tracepoint `name` ("exceptions/page_fault_user") from tracefs, mounting tracefs at
-    /// /sys/kernel/tracing when it is not mounted and we may (root).
-    static func tracepointID(_ name: String) -> UInt64? {
-        for root in ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"] {
-            if let text = readText("\(root)/events/\(name)/id"), let id = UInt64(text.trimmedLine) { return id }
-        }
-        if geteuid() == 0, mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nil) == 0,
-           let text = readText("/sys/kernel/tracing/events/\(name)/id") {
-            return UInt64(text.trimmedLine)
-        }
-        return nil
-    }
-
-    /// Offsets of `address` and `error_code` in the tracepoint's record, from its format file.
-    static func fieldOffsets(_ name: String) -> (address: Int, errorCode: Int)? {
-        for root in ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"] {
-            guard let text = readText("\(root)/events/\(name)/format") else { continue }
-            func offset(_ field: String) -> Int? {
-                guard let line = text.split(separator: "\n").first(where: { $0.contains(" \(field);") }),
-                      let part = line.split(separator: ";").first(where: { $0.contains("offset:") }) else { return nil }
-                return Int(part.split(separator: ":").last.map { String($0) } ?? "")
-            }
-            if let a = offset("address"), let e = offset("error_code") { return (a, e) }
-        }
-        return nil
-    }
-
-    /// kernel.perf_event_paranoid, as text.
-    static func paranoid() -> String {
-        readText("/proc/sys/kernel/perf_event_paranoid")?.trimmedLine ?? "unknown"
-    }
-
-    static func readBytes(_ path: String) -> [UInt8]? {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = read(fd, &buffer, buffer.count)
-            if n <= 0 { break }
-            bytes += buffer[0..<n]
-        }
-        return bytes
-    }
-
-    static func readText(_ path: String) -> String? {
-        readBytes(path).map { String(decoding: $0, as: UTF8.self) }
-    }
-}
-
-extension String {
-    /// The text without leading and trailing blanks and newlines.
-    var trimmedLine: String {
-        let blank: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
-        return String(self.drop(while: blank).reversed().drop(while: blank).reversed())
-    }
-}
-
-extension Substring {
-    var trimmedLine: String { String(self).trimmedLine }
 }

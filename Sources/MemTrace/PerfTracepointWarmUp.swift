@@ -26,14 +26,7 @@ public final class PerfTracepointWarmUp: @unchecked Sendable {
     public static func start() {
         guard pending == nil, getenv("MEMREPLAY_DENY_PERF") == nil else { return }
         let warm = PerfTracepointWarmUp(names: ["exceptions/page_fault_user", "exceptions/page_fault_kernel"])
-        let box = Unmanaged.passRetained(warm)
-        var t = pthread_t()
-        let rc = pthread_create(&t, nil, { arg in
-            let me = Unmanaged<PerfTracepointWarmUp>.fromOpaque(arg!).takeRetainedValue()
-            me.register()
-            return nil
-        }, box.toOpaque())
-        if rc != 0 { box.release(); return }
+        guard let t = BackgroundThread.start({ warm.register() }) else { return }
         warm.thread = t
         pending = warm
     }

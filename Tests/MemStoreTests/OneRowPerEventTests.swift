@@ -37,6 +37,18 @@ import Testing
         #expect(try rows(db, StoreSchema.eventTime(last: true)) == [["\(records.count * 1000)"]])
     }
 
+    /// `v_events` comes in `seq` order without an `ORDER BY` (schema 9): whole, filtered by family
+    /// and by a list of seqs. (Version 8's view came in family order.)
+    @Test func vEventsComeInSeqOrder() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let (_, db) = try ResultRowTests.replay(in: dir.path)
+        #expect(try rows(db, "SELECT seq FROM v_events").map { $0[0] } == (1...ResultRowTests.trace.records.count).map { "\($0)" })
+        #expect(try rows(db, "SELECT * FROM v_events") == rows(db, "SELECT * FROM v_events ORDER BY seq"))
+        #expect(try rows(db, "SELECT seq FROM v_events WHERE family = 'memory'").map { UInt64($0[0])! } == ResultRowTests.seqs("memory"))
+        #expect(try rows(db, "SELECT seq FROM v_events WHERE seq IN (9, 2, 5)").map { $0[0] } == ["2", "5", "9"])
+    }
+
     /// The packed columns hold every field whole, at the largest values the types allow.
     @Test func thePackedHardwareOutcomeReadsBackWhole() throws {
         #expect(TLBOutcome.allCases.allSatisfy { $0.rawValue < 4 })

@@ -198,10 +198,10 @@ import Testing
         // 26 base tables (schema 7: `events` is a view) + tlb_outcomes, memory_levels, dram_outcomes;
         // alloc_outcomes, alloc_paths; zone_types, vma_changes; oom_kills, oom_candidates; stalls;
         // stack_objects, functions, stacks, frames, allocations, stack_chain, recorder_stacks (schema 9);
-        // the 7 summary tables (schema 8: 6 of them WITHOUT ROWID, ordered by their key)
-        #expect(tables.count == 26 + 3 + 2 + 2 + 2 + 1 + 7 + 7)
+        // the 8 summary tables (schema 8, and fault_pages since 9: 7 of them WITHOUT ROWID, ordered by their key)
+        #expect(tables.count == 26 + 3 + 2 + 2 + 2 + 1 + 7 + 8)
         let withoutRowid: Set = ["access_summary", "event_summary", "fault_summary", "latency_histogram", "dram_summary",
-                                 "alloc_path_summary", "stack_chain"]
+                                 "alloc_path_summary", "fault_pages", "stack_chain"]
         for table in tables {
             let columns = table == "runs"
                 ? "id, tool_version, trace_path, trace_hash, config_json, trace_header_json, events" : "*"

@@ -59,7 +59,7 @@ import Testing
     /// Tables always written whatever `--rows` says, and the run's event count.
     /// The summary tables every run writes, whatever `--rows` keeps.
     static let summaryTables = ["access_summary", "event_summary", "fault_summary", "latency_histogram", "dram_summary",
-                                "alloc_path_summary", "alloc_syscall_calls"]
+                                "alloc_path_summary", "alloc_syscall_calls", "fault_pages"]
 
     static let alwaysWritten = ["faults", "vmas", "processes", "threads", "vma_changes", "stalls", "counter_samples",
                                 "process_samples", "oom_kills", "strings", "files"]

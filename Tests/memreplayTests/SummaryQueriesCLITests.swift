@@ -5,11 +5,12 @@ import Testing
 
 /// The queries that read the summary tables (schema version 8: `event_summary`, `fault_summary`,
 /// `access_summary`, `latency_histogram`, `dram_summary`, `alloc_path_summary`,
-/// `alloc_syscall_calls`, kept during the replay) return exactly what their text before the change
+/// `alloc_syscall_calls`; version 9: `fault_pages`; kept during the replay) return exactly what their text before the change
 /// returned from every event's row, on sample traces replayed with and without the hardware model
 /// and the allocator model; and on a `--rows` run they return the full run's rows.
 @Suite struct SummaryQueriesCLITests {
-    /// The texts before they read the summaries (queries/ at 20b4749), comments dropped.
+    /// The texts before they read the summaries (queries/ at 20b4749, top-fault-addresses at
+    /// 37e748e), comments dropped.
     static let originals: [String: String] = [
         "alloc-paths.sql": """
             SELECT op,
@@ -114,6 +115,29 @@ import Testing
             WHERE h.tlb > 0
             GROUP BY a.pid, a.vma
             ORDER BY walks DESC, accesses DESC;
+            """,
+        // At 37e748e (schema 8): every fault grouped by page; now `fault_pages` (schema 9).
+        "top-fault-addresses.sql": """
+            WITH top AS MATERIALIZED (
+                SELECT f.pid, f.address, count(*) AS faults, f.vma, coalesce(v.name, '') AS vma_name,
+                       min(f.seq) AS first_seq, max(f.seq) AS last_seq
+                FROM faults f
+                LEFT JOIN vmas v ON v.id = f.vma
+                GROUP BY f.pid, f.address
+                ORDER BY faults DESC, f.pid, f.address
+                LIMIT 20)
+            SELECT t.pid,
+                   printf('0x%x', t.address) AS page,
+                   t.faults,
+                   (SELECT group_concat(name, ',') FROM (
+                        SELECT DISTINCT k.name FROM faults g JOIN fault_kinds k ON k.id = g.kind
+                        WHERE g.pid = t.pid AND g.address = t.address ORDER BY k.name)) AS kinds,
+                   t.vma,
+                   t.vma_name,
+                   t.first_seq,
+                   t.last_seq
+            FROM top t
+            ORDER BY t.faults DESC, t.pid, t.address;
             """,
         "phase-summary.sql": """
             SELECT phase, start_seq, end_seq,
