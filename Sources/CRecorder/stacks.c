@@ -181,7 +181,7 @@ static uint32_t trie_insert(struct mr_tbuf *b, uint32_t parent, uint64_t pc) {
 
 /* Maps pcs[0..n) (innermost first) onto the trie: the stack's id, new nodes emitted into b. The
  * thread's recent stacks skip the trie's probes for a stack seen lately. */
-static uint32_t stack_id(struct mr_tbuf *b, struct mr_unwind_cache *c, const uint64_t *pcs, int n) {
+static inline __attribute__((always_inline)) uint32_t stack_id(struct mr_tbuf *b, struct mr_unwind_cache *c, const uint64_t *pcs, int n) {
     unsigned r = n > 0 ? (unsigned)((pcs[0] * 0x9E3779B97F4A7C15ull) >> 61) & (MR_RECENT_STACKS - 1) : 0;
     if (n == c->recent[r].n && memcmp(pcs, c->recent[r].pcs, sizeof(uint64_t) * (size_t)n) == 0) return c->recent[r].id;
     uint32_t node = 0;
@@ -221,7 +221,7 @@ static __attribute__((noinline)) uint32_t capture_walk(struct mr_tbuf *b, struct
 
 /* The memo slot of a walk starting at (pc, sp). */
 static inline unsigned memo_slot(uint64_t pc, uint64_t sp) {
-    return (unsigned)(((pc ^ (sp << 17)) * 0x9E3779B97F4A7C15ull) >> (64 - 3)) & (MR_MEMO_SLOTS - 1);
+    return (unsigned)(((pc ^ (sp << 17)) * 0x9E3779B97F4A7C15ull) >> (64 - MR_MEMO_BITS));
 }
 
 __attribute__((noinline)) uint64_t mr_stack_capture(struct mr_tbuf *b) {

@@ -5,7 +5,10 @@
 
 #define MR_UNWIND_CACHE_BITS 10
 #define MR_RECENT_STACKS 8
-#define MR_MEMO_SLOTS 8
+#ifndef MR_MEMO_BITS
+#define MR_MEMO_BITS 6
+#endif
+#define MR_MEMO_SLOTS (1 << MR_MEMO_BITS)
 #define MR_MEMO_READS 48
 
 /* How a `.eh_frame` walk ended (the counters of struct mr_unwind_cache; a memoised walk repeats
