@@ -27,19 +27,26 @@ struct RecordStacksTests {
         let trace = dir.appendingPathComponent("stk-\(mode).mrt").path
         let r = try CLI.run(["record", "--accesses", "none", "--stacks", mode, "-o", trace, "--", program])
         #expect(r.status == 0, "\(r.stderr)")
-        var oracle = [[String]](repeating: [], count: 3)
-        for line in r.stdout.split(separator: "\n") where line.hasPrefix("bt ") {
+        let (oracle, recorded) = try Self.stacks(stdout: r.stdout, trace: trace, calls: 3, firstSize: 100)
+        return (oracle, recorded, r.stdout, trace)
+    }
+
+    /// The program's backtrace() lines ("bt <i> <frame>") per call i < calls, and the recorded stack
+    /// of each malloc(firstSize + i) in `trace`, as object+offset.
+    static func stacks(stdout: String, trace: String, calls: Int, firstSize: UInt64) throws -> (oracle: [[String]], recorded: [[String]]) {
+        var oracle = [[String]](repeating: [], count: calls)
+        for line in stdout.split(separator: "\n") where line.hasPrefix("bt ") {
             let parts = line.split(separator: " ")
-            if parts.count == 3, let i = Int(parts[1]), i < 3 { oracle[i].append(String(parts[2])) }
+            if parts.count == 3, let i = Int(parts[1]), i < calls { oracle[i].append(String(parts[2])) }
         }
         let (_, records, reader) = try RecordTests.records(trace)
-        var recorded = [[String]](repeating: [], count: 3)
+        var recorded = [[String]](repeating: [], count: calls)
         for rec in records {
-            guard case .alloc(let a) = rec.event, a.op == .malloc, (100...102).contains(a.size) else { continue }
-            recorded[Int(a.size - 100)] = reader.stacks.frames(of: a.stack).map { StackCensus.describe($0, in: reader.stacks) }
+            guard case .alloc(let a) = rec.event, a.op == .malloc, a.size >= firstSize, a.size < firstSize + UInt64(calls) else { continue }
+            recorded[Int(a.size - firstSize)] = reader.stacks.frames(of: a.stack).map { StackCensus.describe($0, in: reader.stacks) }
         }
         #expect(reader.stacks.checkInvariants())
-        return (oracle, recorded, r.stdout, trace)
+        return (oracle, recorded)
     }
 
     /// Without frame pointers (what Debian's binaries are), the `.eh_frame` unwinder gives the
@@ -99,17 +106,7 @@ struct RecordStacksTests {
         let trace = dir.appendingPathComponent("memo.mrt").path
         let r = try CLI.run(["record", "--accesses", "none", "--convert", "now", "--stacks", "dwarf", "-o", trace, "--", program])
         #expect(r.status == 0, "\(r.stderr)")
-        var oracle = [[String]](repeating: [], count: 18)
-        for line in r.stdout.split(separator: "\n") where line.hasPrefix("bt ") {
-            let parts = line.split(separator: " ")
-            if parts.count == 3, let i = Int(parts[1]), i < 18 { oracle[i].append(String(parts[2])) }
-        }
-        let (_, records, reader) = try RecordTests.records(trace)
-        var recorded = [[String]](repeating: [], count: 18)
-        for rec in records {
-            guard case .alloc(let a) = rec.event, a.op == .malloc, (700..<718).contains(a.size) else { continue }
-            recorded[Int(a.size - 700)] = reader.stacks.frames(of: a.stack).map { StackCensus.describe($0, in: reader.stacks) }
-        }
+        let (oracle, recorded) = try Self.stacks(stdout: r.stdout, trace: trace, calls: 18, firstSize: 700)
         for i in 0..<18 {
             try #require(oracle[i].count >= 4, "\(r.stdout)")
             #expect(Array(recorded[i].dropFirst()) == oracle[i], "call \(i): recorded \(recorded[i]) backtrace \(oracle[i])")
