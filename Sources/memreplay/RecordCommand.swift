@@ -49,11 +49,12 @@ struct RecordCommand: ParsableCommand {
         """)
     var convert: ConvertWhen = .later
     @Option(help: """
-        Call stacks of malloc-family calls and page faults: dwarf (the default: .eh_frame unwinding, whole \
-        stacks through code without frame pointers, each walk memoised), fp (frame-pointer walk) or none \
-        (the cheapest: no stacks, no stack tables in the recorded process; see docs/recording.md).
+        Call stacks of malloc-family calls and page faults: dwarf (.eh_frame unwinding: whole stacks \
+        through code without frame pointers, each walk memoised), fp (frame-pointer walk) or none (the \
+        default and the cheapest: no stacks, no stack tables in the recorded process; why dwarf is not \
+        the default yet: docs/recording.md).
         """)
-    var stacks: String = "dwarf"
+    var stacks: String = "none"
     @Option(help: "Most frames kept per call stack (1–256).")
     var stackDepth: Int = 64
     @Option(help: .hidden)
