@@ -8,8 +8,9 @@
  * last); an insertion takes a spin lock, writes the node's R_STACK_NODE record into the calling
  * thread's buffer (stamped before the slot is published, so any other thread's record using the
  * node sorts after it) and publishes the slot. Each thread remembers its recent stacks (8,
- * direct-mapped by the innermost pc) with their ids, so a loop calling malloc and free from a few
- * places costs the unwind and one compare per call.
+ * direct-mapped by the innermost pc) with their ids, so a stack seen lately costs no trie probe;
+ * with `.eh_frame` it also memoises its last 64 walks (unwind_cache.h): a call from the same
+ * (pc, sp) whose stack words still hold what the walk read takes the walk's id without unwinding.
  *
  * A fork child keeps the table and the ids (its stream can use nodes its parent declared); an
  * exec starts over. When the table is three-quarters full, stacks are cut where new nodes would

@@ -11,7 +11,8 @@
  * were saved (CFA + offset). Anything else that matters — a CFA expression, rbp or the return
  * address saved by an expression or in another register, a signal frame — stops the walk (and is
  * counted). The rule found for a return address is cached per thread, so a hot call site costs one
- * hash probe per frame.
+ * hash probe per frame; the walk logs the stack words its result depends on for the memo of whole
+ * walks (stacks.c, unwind_cache.h).
  */
 #include "stacks.h"
 #include <string.h>
