@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Recorder overhead and size: the churn program (1,000,000 malloc/free pairs of mixed sizes)
-# natively, under the bare interposer (LD_PRELOAD only, the raw segments), under the WHOLE
-# `memreplay record` command by default (run, pack the raw recording), with --accesses none
+# natively, under the bare interposer (LD_PRELOAD only, the raw segments, no stacks), under the
+# WHOLE `memreplay record` command by default (run, pack the raw recording; --stacks none, the
+# cheapest mode), with --stacks dwarf (whole call stacks by `.eh_frame`), with --accesses none
 # (no perf), with --convert now (run, merge, convert, write the trace) and under heaptrack's whole
 # command, each RUNS times interleaved (the minimum wall time counts, which filters out a shared
 # machine's noise); then `memreplay convert` of the default's raw recording (best of RUNS), and
@@ -21,7 +22,7 @@ so=$("$MEMREPLAY" inspect "$work/warm.mrt" | sed -n 's/^attribute: *recorder.int
 now() { date +%s.%N; }
 min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b ? a : b) }'; }
 elapsed() { echo "$2 - $1" | bc -l; }
-best_native=999; best_bare=999; best_rec=999; best_none=999; best_now=999; best_ht=999; best_conv=999
+best_native=999; best_bare=999; best_rec=999; best_dwarf=999; best_none=999; best_now=999; best_ht=999; best_conv=999
 for i in $(seq "$RUNS"); do
     t0=$(now); "$work/churn" "$PAIRS" >/dev/null; t1=$(now)
     best_native=$(min "$(elapsed "$t0" "$t1")" "$best_native")
@@ -29,8 +30,11 @@ for i in $(seq "$RUNS"); do
     t0=$(now); MEMREPLAY_DIR="$work/raw" LD_PRELOAD="$so" "$work/churn" "$PAIRS" >/dev/null; t1=$(now)
     best_bare=$(min "$(elapsed "$t0" "$t1")" "$best_bare")
     rm -f "$work/churn.mrt"
-    t0=$(now); "$MEMREPLAY" record -q -o "$work/churn.mrt" -- "$work/churn" "$PAIRS" >/dev/null; t1=$(now)
+    t0=$(now); "$MEMREPLAY" record -q --stacks none -o "$work/churn.mrt" -- "$work/churn" "$PAIRS" >/dev/null; t1=$(now)
     best_rec=$(min "$(elapsed "$t0" "$t1")" "$best_rec")
+    rm -f "$work/dwarf.mrt"
+    t0=$(now); "$MEMREPLAY" record -q --stacks dwarf -o "$work/dwarf.mrt" -- "$work/churn" "$PAIRS" >/dev/null; t1=$(now)
+    best_dwarf=$(min "$(elapsed "$t0" "$t1")" "$best_dwarf")
     rm -f "$work/none.mrt"
     t0=$(now); "$MEMREPLAY" record -q --accesses none -o "$work/none.mrt" -- "$work/churn" "$PAIRS" >/dev/null; t1=$(now)
     best_none=$(min "$(elapsed "$t0" "$t1")" "$best_none")
@@ -56,14 +60,18 @@ r() { echo "$1" | bc -l; }
 echo "churn: $PAIRS malloc/free pairs, best of $RUNS interleaved runs (wall time of each whole command); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "  native                              %8.3f s\n" "$best_native"
 printf "  bare interposer (LD_PRELOAD)        %8.3f s   %.2fx native\n" "$best_bare" "$(r "$best_bare / $best_native")"
-printf "  memreplay record (default: raw)     %8.3f s   %.2fx native (goal <= 3x)\n" "$best_rec" "$(r "$best_rec / $best_native")"
+printf "  record --stacks none (default: raw) %8.3f s   %.2fx native (goal <= 3x)\n" "$best_rec" "$(r "$best_rec / $best_native")"
+printf "  record --stacks dwarf (raw)         %8.3f s   %.2fx native (goal <= 3x)\n" "$best_dwarf" "$(r "$best_dwarf / $best_native")"
 printf "  record --accesses none (raw)        %8.3f s   %.2fx native\n" "$best_none" "$(r "$best_none / $best_native")"
 printf "  record --convert now                %8.3f s   %.2fx native\n" "$best_now" "$(r "$best_now / $best_native")"
 if [ "$best_ht" != 999 ]; then
     htsize=$(stat -c %s "$work"/ht.* | head -1)
     printf "  heaptrack (whole)                   %8.3f s   %.2fx native\n" "$best_ht" "$(r "$best_ht / $best_native")"
-    printf "  added time ratio, default           (record - native) / (heaptrack - native) = %.3f (goal <= 0.25)\n" \
+    printf "  added time ratio, --stacks none     (record - native) / (heaptrack - native) = %.3f\n" \
         "$(r "($best_rec - $best_native) / ($best_ht - $best_native)")"
+    printf "  added time ratio, --stacks dwarf    %.3f (goal <= 0.30)\n" "$(r "($best_dwarf - $best_native) / ($best_ht - $best_native)")"
+    printf "  whole-command ratio                 record / heaptrack = %.3f with --stacks none (goal <= 0.25), %.3f with dwarf\n" \
+        "$(r "$best_rec / $best_ht")" "$(r "$best_dwarf / $best_ht")"
     printf "  added time ratio, --accesses none   %.3f\n" "$(r "($best_none - $best_native) / ($best_ht - $best_native)")"
     printf "  added time ratio, --convert now     %.3f\n" "$(r "($best_now - $best_native) / ($best_ht - $best_native)")"
     printf "  heaptrack file                      %8d bytes  %.2f bytes/event (no addresses)\n" "$htsize" "$(r "$htsize / (2 * $PAIRS)")"

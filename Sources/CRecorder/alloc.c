@@ -12,6 +12,10 @@
  * glibc malloc.c sysmalloc_mmap / munmap_chunk: the mapping starts prev_size bytes before the
  * chunk and spans prev_size + chunksize bytes).
  *
+ * errno: the real call's errno is what the program sees; nothing on the record path sets it (the
+ * slow path of mr_begin, the flush and the trie's insertion, which may make system calls, save
+ * and restore it themselves), so the wrappers do not save it.
+ *
  * Each record ends with the call's stack id (stacks.c, 0 when stacks are off), captured before
  * the record is begun (the capture may write trie nodes first). The wrappers need frame pointers
  * (the interposer is built with -fno-omit-frame-pointer): the capture starts from their frame.
@@ -100,16 +104,14 @@ static inline void after_heap(struct mr_tbuf *b, uint64_t t, const void *p) {
 
 #define RECORD_BEGIN(op) \
     struct mr_tbuf *b = mr_begin(); \
-    if (b) { uint64_t sid = mr_stack_capture(b); uint64_t t = mr_now(); mr_put_op(b, op, t);
+    if (b) { uint64_t sid = mr_stack_id(b); uint64_t t = mr_now(); mr_put_op(b, op, t);
 #define RECORD_END(p) mr_put(b, sid); after_heap(b, t, p); mr_commit(b); }
 
 void *malloc(size_t n) {
     MR_SCOPE();
     if (!ready()) return boot_alloc(n, 16);
     void *p = MR_REAL(mr_real.malloc(n));
-    int e = errno;
     RECORD_BEGIN(R_MALLOC) mr_put(b, n); mr_put_ptr(b, (uintptr_t)p); RECORD_END(p)
-    errno = e;
     return p;
 }
 
@@ -117,9 +119,7 @@ void *calloc(size_t c, size_t n) {
     MR_SCOPE();
     if (!ready()) { void *p = boot_alloc(c * n, 16); if (p) memset(p, 0, c * n); return p; }
     void *p = MR_REAL(mr_real.calloc(c, n));
-    int e = errno;
     RECORD_BEGIN(R_CALLOC) mr_put(b, c); mr_put(b, n); mr_put_ptr(b, (uintptr_t)p); RECORD_END(p)
-    errno = e;
     return p;
 }
 
@@ -129,7 +129,7 @@ void free(void *p) {
     if (!ready()) return;
     struct mr_tbuf *b = mr_begin();
     if (b) {
-        uint64_t sid = mr_stack_capture(b);
+        uint64_t sid = mr_stack_id(b);
         uint64_t t = mr_now(), s, l;
         mr_put_op(b, R_FREE, t);
         mr_put_ptr(b, (uintptr_t)p);
@@ -157,10 +157,9 @@ void *realloc(void *old, size_t n) {
     uint64_t os = 0, ol = 0;
     int was_mapped = mmapped_chunk(old, &os, &ol);
     void *p = MR_REAL(mr_real.realloc(old, n));
-    int e = errno;
     struct mr_tbuf *b = mr_begin();
     if (b) {
-        uint64_t sid = mr_stack_capture(b);
+        uint64_t sid = mr_stack_id(b);
         uint64_t t = mr_now(), ns, nl;
         mr_put_op(b, R_REALLOC, t);
         mr_put_ptr(b, (uintptr_t)old);
@@ -184,7 +183,6 @@ void *realloc(void *old, size_t n) {
         }
         mr_commit(b);
     }
-    errno = e;
     return p;
 }
 
@@ -192,9 +190,7 @@ void *reallocarray(void *old, size_t c, size_t n) {
     MR_SCOPE();
     if (!ready() || in_boot(old)) { size_t total; if (__builtin_mul_overflow(c, n, &total)) { errno = ENOMEM; return NULL; } return realloc(old, total); }
     void *p = MR_REAL(mr_real.reallocarray(old, c, n));
-    int e = errno;
     RECORD_BEGIN(R_REALLOCARRAY) mr_put_ptr(b, (uintptr_t)old); mr_put(b, c); mr_put(b, n); mr_put_ptr(b, (uintptr_t)p); RECORD_END(p)
-    errno = e;
     return p;
 }
 
@@ -211,9 +207,9 @@ int posix_memalign(void **out, size_t align, size_t n) {
     void *name(size_t align, size_t n) { \
         MR_SCOPE(); \
         if (!ready()) return boot_alloc(n, align); \
-        void *p = MR_REAL(call); int e = errno; \
+        void *p = MR_REAL(call); \
         RECORD_BEGIN(OP) mr_put(b, align); mr_put(b, n); mr_put_ptr(b, (uintptr_t)p); RECORD_END(p) \
-        errno = e; return p; }
+        return p; }
 ALIGNED(memalign, R_MEMALIGN, mr_real.memalign(align, n))
 ALIGNED(aligned_alloc, R_ALIGNED_ALLOC, mr_real.aligned_alloc(align, n))
 
@@ -221,9 +217,7 @@ void *valloc(size_t n) {
     MR_SCOPE();
     if (!ready()) return boot_alloc(n, 4096);
     void *p = MR_REAL(mr_real.valloc(n));
-    int e = errno;
     RECORD_BEGIN(R_VALLOC) mr_put(b, n); mr_put_ptr(b, (uintptr_t)p); RECORD_END(p)
-    errno = e;
     return p;
 }
 
@@ -231,8 +225,6 @@ void *pvalloc(size_t n) {
     MR_SCOPE();
     if (!ready()) return boot_alloc((n + 4095) & ~(size_t)4095, 4096);
     void *p = MR_REAL(mr_real.pvalloc(n));
-    int e = errno;
     RECORD_BEGIN(R_PVALLOC) mr_put(b, n); mr_put_ptr(b, (uintptr_t)p); RECORD_END(p)
-    errno = e;
     return p;
 }

@@ -224,7 +224,7 @@ struct mr_tbuf *begin_any(void) {
     return b;
 }
 
-struct mr_tbuf *mr_begin_slow(void) {
+static struct mr_tbuf *begin_slow(void) {
     if (atomic_load_explicit(&state, memory_order_relaxed) != ST_ON) {
         if (atomic_load(&state) == ST_UNINIT) ensure_started();
         if (atomic_load(&state) != ST_ON) return NULL;
@@ -233,6 +233,15 @@ struct mr_tbuf *mr_begin_slow(void) {
     struct mr_tbuf *b = tls_buf;
     if (!b) { b = acquire_buffer(); if (!b) return NULL; }
     if (b->len > TBUF_SIZE - TBUF_SLACK) flush_buf(b);
+    return b;
+}
+
+/* Start-up, a thread's first buffer and the flush make system calls: the wrapped call's errno
+ * stays what the program sees (the wrappers rely on it). */
+struct mr_tbuf *mr_begin_slow(void) {
+    int saved = errno;
+    struct mr_tbuf *b = begin_slow();
+    errno = saved;
     return b;
 }
 

@@ -75,6 +75,8 @@ enum {
     R_OBJECT = 58,        /* id base lo hi buildIdLen len bytes: a loaded object (stacks.h) */
     R_OBJECT_GONE = 59,   /* id: an object dlclose unloaded */
     R_STACK_STATS = 60,   /* frames noFde unsupported badRead truncated: unwinder counters at exit */
+    R_STACK_MEMO = 61,    /* memoised reused: `.eh_frame` walks remembered, and calls that reused one
+                           * instead of unwinding (at exit, after R_STACK_STATS; --stacks dwarf) */
 };
 /* Every malloc-family record (R_MALLOC … R_PVALLOC) ends with one more field, the stack id of the
  * call (0 when stacks are off): `memreplay record --stacks`. */

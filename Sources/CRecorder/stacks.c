@@ -8,8 +8,9 @@
  * last); an insertion takes a spin lock, writes the node's R_STACK_NODE record into the calling
  * thread's buffer (stamped before the slot is published, so any other thread's record using the
  * node sorts after it) and publishes the slot. Each thread remembers its recent stacks (8,
- * direct-mapped by the innermost pc) with their ids, so a loop calling malloc and free from a few
- * places costs the unwind and one compare per call.
+ * direct-mapped by the innermost pc) with their ids, so a stack seen lately costs no trie probe;
+ * with `.eh_frame` it also memoises its last 64 walks (unwind_cache.h): a call from the same
+ * (pc, sp) whose stack words still hold what the walk read takes the walk's id without unwinding.
  *
  * A fork child keeps the table and the ids (its stream can use nodes its parent declared); an
  * exec starts over. When the table is three-quarters full, stacks are cut where new nodes would
@@ -109,7 +110,7 @@ struct mr_unwind_cache *mr_unwind_cache(void) {
         if (atomic_load_explicit(&pool[i].used, memory_order_relaxed) || !atomic_compare_exchange_strong(&pool[i].used, &zero, 1)) continue;
         c = pool[i].cache;
         if (!c) { atomic_store(&pool[i].used, 0); return NULL; }
-        for (int k = 0; k < MR_RECENT_STACKS; k++) c->recent[k].n = -1;
+        mr_unwind_cache_forget(c);
         c->generation = ~0u;
         tls_cache = c;
         tls_pool_slot = i;
@@ -118,10 +119,15 @@ struct mr_unwind_cache *mr_unwind_cache(void) {
     return NULL;
 }
 
+void mr_unwind_cache_forget(struct mr_unwind_cache *c) {
+    for (int k = 0; k < MR_RECENT_STACKS; k++) c->recent[k].n = -1;
+    for (int k = 0; k < MR_MEMO_SLOTS; k++) { c->memo[k].n = -1; c->memo[k].pc = 0; }
+}
+
 /* A thread ends: its state goes back to the pool (its counters stay, summed at exit). */
 void mr_stacks_thread_exit(void) {
     if (!tls_cache) return;
-    for (int k = 0; k < MR_RECENT_STACKS; k++) tls_cache->recent[k].n = -1;
+    mr_unwind_cache_forget(tls_cache);
     tls_stack_lo = tls_stack_hi = 0;
     atomic_store(&pool[tls_pool_slot].used, 0);
     tls_cache = NULL;
@@ -174,20 +180,9 @@ static uint32_t trie_insert(struct mr_tbuf *b, uint32_t parent, uint64_t pc) {
     return id;
 }
 
-__attribute__((noinline)) uint64_t mr_stack_capture(struct mr_tbuf *b) {
-    if (mr_stack_mode == MR_STACKS_NONE) return 0;
-    /* This function's frame, then the wrapper's: its return address is the program's call site. */
-    uint64_t fp0 = (uint64_t)(uintptr_t)__builtin_frame_address(0), hi = tls_stack_hi;
-    if (fp0 < tls_stack_lo || fp0 + 16 > hi) return 0;
-    struct mr_unwind_cache *c = mr_unwind_cache();
-    if (!c) return 0;
-    uint64_t fp1 = *(const uint64_t *)fp0;
-    if (fp1 <= fp0 || fp1 + 16 > hi) return 0;
-    uint64_t pcs[MR_MAX_DEPTH];
-    int n = mr_stack_mode == MR_STACKS_FP
-        ? mr_unwind_fp(fp1, pcs, mr_stack_depth, fp0, hi)
-        : mr_unwind_dwarf(((const uint64_t *)fp1)[1], fp1 + 16, ((const uint64_t *)fp1)[0], pcs, mr_stack_depth, fp0, hi);
-    if (mr_stack_mode == MR_STACKS_FP) { c->frames += (uint64_t)n; if (n == mr_stack_depth) c->truncated++; }
+/* Maps pcs[0..n) (innermost first) onto the trie: the stack's id, new nodes emitted into b. The
+ * thread's recent stacks skip the trie's probes for a stack seen lately. */
+static inline __attribute__((always_inline)) uint32_t stack_id(struct mr_tbuf *b, struct mr_unwind_cache *c, const uint64_t *pcs, int n) {
     unsigned r = n > 0 ? (unsigned)((pcs[0] * 0x9E3779B97F4A7C15ull) >> 61) & (MR_RECENT_STACKS - 1) : 0;
     if (n == c->recent[r].n && memcmp(pcs, c->recent[r].pcs, sizeof(uint64_t) * (size_t)n) == 0) return c->recent[r].id;
     uint32_t node = 0;
@@ -204,17 +199,75 @@ __attribute__((noinline)) uint64_t mr_stack_capture(struct mr_tbuf *b) {
     return node;
 }
 
+/* The unwind proper (a memo miss, or fp): kept out of mr_stack_capture so the memo's hit path
+ * sets up no 2 KiB frame. `fp1` is the wrapper's frame; with `memo`, the walk is remembered. */
+static __attribute__((noinline)) uint32_t capture_walk(struct mr_tbuf *b, struct mr_unwind_cache *c, uint64_t fp0,
+                                                       uint64_t fp1, uint64_t hi, struct mr_unwind_memo *memo) {
+    uint64_t pcs[MR_MAX_DEPTH];
+    int n;
+    if (mr_stack_mode == MR_STACKS_FP) {
+        n = mr_unwind_fp(fp1, pcs, mr_stack_depth, fp0, hi);
+        c->frames += (uint64_t)n;
+        if (n == mr_stack_depth) c->truncated++;
+        return stack_id(b, c, pcs, n);
+    }
+    /* lo = sp: a walk reads nothing below the program's frame, so it depends on (pc, sp, bp), the
+     * thread's stack top and the words it reads, nothing else (what the memo relies on). */
+    uint64_t pc = ((const uint64_t *)fp1)[1], sp = fp1 + 16, bp = ((const uint64_t *)fp1)[0];
+    n = mr_unwind_dwarf(pc, sp, bp, pcs, mr_stack_depth, sp, hi, memo);
+    uint32_t id = stack_id(b, c, pcs, n);
+    if (memo->n >= 0) { memo->pc = pc; memo->sp = sp; memo->bp = bp; memo->id = id; c->memo_walks++; }
+    return id;
+}
+
+/* The memo slot of a walk starting at (pc, sp). */
+static inline unsigned memo_slot(uint64_t pc, uint64_t sp) {
+    return (unsigned)(((pc ^ (sp << 17)) * 0x9E3779B97F4A7C15ull) >> (64 - MR_MEMO_BITS));
+}
+
+__attribute__((noinline)) uint64_t mr_stack_capture(struct mr_tbuf *b) {
+    if (mr_stack_mode == MR_STACKS_NONE) return 0;
+    /* This function's frame, then the wrapper's: its return address is the program's call site. */
+    uint64_t fp0 = (uint64_t)(uintptr_t)__builtin_frame_address(0), hi = tls_stack_hi;
+    if (fp0 < tls_stack_lo || fp0 + 16 > hi) return 0;
+    struct mr_unwind_cache *c = mr_unwind_cache();
+    if (!c) return 0;
+    uint64_t fp1 = *(const uint64_t *)fp0;
+    if (fp1 <= fp0 || fp1 + 16 > hi) return 0;
+    if (mr_stack_mode == MR_STACKS_FP) return capture_walk(b, c, fp0, fp1, hi, NULL);
+    /* A memoised walk from the same (pc, sp, bp) whose stack words all read the same again gives
+     * the same pcs: its stack id, one load and compare per word, no unwinding, no trie probe. */
+    uint64_t pc = ((const uint64_t *)fp1)[1], sp = fp1 + 16, bp = ((const uint64_t *)fp1)[0];
+    struct mr_unwind_memo *m = &c->memo[memo_slot(pc, sp)];
+    if (m->pc == pc && m->sp == sp && (m->bp == bp || !m->bp_used) && m->n >= 0
+        && c->generation == atomic_load_explicit(&mr_module_generation, memory_order_relaxed)) {
+        int k = 0, reads = m->reads;
+        while (k < reads && *(const uint64_t *)m->at[k] == m->val[k]) k++;
+        if (k == reads) {
+            c->frames += (uint64_t)m->n;
+            c->memo_reused++;
+            if (__builtin_expect(m->stop != MR_STOP_END || m->n == mr_stack_depth, 0)) mr_unwind_count(c, 0, -1, m->stop);
+            if (m->n == mr_stack_depth) c->truncated++;
+            return m->id;
+        }
+    }
+    return capture_walk(b, c, fp0, fp1, hi, m);
+}
+
 void mr_stacks_record_stats(struct mr_tbuf *b) {
     if (mr_stack_mode == MR_STACKS_NONE || !b) return;
-    uint64_t s[5] = { 0, 0, 0, 0, 0 };
+    uint64_t s[7] = { 0, 0, 0, 0, 0, 0, 0 };
     for (int i = 0; i < MAX_CACHES; i++) {
         const struct mr_unwind_cache *c = pool[i].cache;
         if (!c) continue;
         s[0] += c->frames; s[1] += c->no_fde; s[2] += c->expr; s[3] += c->bad_read; s[4] += c->truncated;
+        s[5] += c->memo_walks; s[6] += c->memo_reused;
     }
-    mr_stack_room(b, 64);
-    mr_put_op(b, R_STACK_STATS, mr_now());
+    mr_stack_room(b, 96);
+    uint64_t t = mr_now();
+    mr_put_op(b, R_STACK_STATS, t);
     for (int i = 0; i < 5; i++) mr_put(b, s[i]);
+    if (mr_stack_mode == MR_STACKS_DWARF) { mr_put_op(b, R_STACK_MEMO, t); mr_put(b, s[5]); mr_put(b, s[6]); }
     mr_commit(b);
 }
 
@@ -225,9 +278,9 @@ void mr_stacks_after_fork(void) {
     for (int i = 0; i < MAX_CACHES; i++) {
         struct mr_unwind_cache *c = pool[i].cache;
         if (!c) continue;
-        c->frames = c->no_fde = c->expr = c->bad_read = c->truncated = 0;
+        c->frames = c->no_fde = c->expr = c->bad_read = c->truncated = c->memo_walks = c->memo_reused = 0;
         if (c != tls_cache) {
-            for (int k = 0; k < MR_RECENT_STACKS; k++) c->recent[k].n = -1;
+            mr_unwind_cache_forget(c);
             atomic_store(&pool[i].used, 0);
         }
     }

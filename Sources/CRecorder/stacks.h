@@ -10,6 +10,7 @@
  *                                                     addresses, then build-id bytes and path
  *   R_OBJECT_GONE id                                  an object dlclose unloaded
  *   R_STACK_STATS frames fdeMisses exprStops badReads truncated   unwinder counters (at exit)
+ *   R_STACK_MEMO  memoised reused                     walks remembered, calls that reused one (dwarf)
  * Every malloc-family record ends with the stack id of its call (0: no stack).
  */
 #ifndef MEMREPLAY_STACKS_H
@@ -53,11 +54,23 @@ void mr_stacks_init(void);
 /* The id of the calling thread's current stack (0 when stacks are off), emitting new trie nodes
  * into b first; leaves room in b for one record. Call from a malloc-family wrapper directly. */
 uint64_t mr_stack_capture(struct mr_tbuf *b);
+/* mr_stack_capture when stacks are on, else 0 without a call (inlined into the wrapper, whose
+ * frame the capture starts from). */
+static inline __attribute__((always_inline)) uint64_t mr_stack_id(struct mr_tbuf *b) {
+    return mr_stack_mode == MR_STACKS_NONE ? 0 : mr_stack_capture(b);
+}
 /* b, flushed when fewer than n bytes are left (NULL when n cannot fit at all). */
 struct mr_tbuf *mr_stack_room(struct mr_tbuf *b, size_t n);
 /* Unwinds from the frame `fp` (a frame-pointer frame of the interposer) into pcs[0..max). */
 int mr_unwind_fp(uint64_t fp, uint64_t *pcs, int max, uint64_t lo, uint64_t hi);
-int mr_unwind_dwarf(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t *pcs, int max, uint64_t lo, uint64_t hi);
+/* Unwinds by `.eh_frame` from (pc, sp, bp) into pcs[0..max), counting how the walk ended; with a
+ * memo, also logs the stack words read and the stop there (memo->n < 0: too many reads to keep). */
+struct mr_unwind_memo;
+struct mr_unwind_cache;
+int mr_unwind_dwarf(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t *pcs, int max, uint64_t lo, uint64_t hi,
+                    struct mr_unwind_memo *memo);
+/* Adds a walk of n frames that ended with `stop` (MR_STOP_*) to the thread's counters. */
+void mr_unwind_count(struct mr_unwind_cache *uc, int n, int max, int stop);
 /* Records the unwinder's counters (at exit). */
 void mr_stacks_record_stats(struct mr_tbuf *b);
 void mr_stacks_after_fork(void);

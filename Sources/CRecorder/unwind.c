@@ -11,7 +11,8 @@
  * were saved (CFA + offset). Anything else that matters — a CFA expression, rbp or the return
  * address saved by an expression or in another register, a signal frame — stops the walk (and is
  * counted). The rule found for a return address is cached per thread, so a hot call site costs one
- * hash probe per frame.
+ * hash probe per frame; the walk logs the stack words its result depends on for the memo of whole
+ * walks (stacks.c, unwind_cache.h).
  */
 #include "stacks.h"
 #include <string.h>
@@ -246,7 +247,11 @@ static int rule_for(uint64_t pc, struct row *r) {
 /* The cached rule for pc (per thread), computing it on a miss. */
 static int cached_rule(struct mr_unwind_cache *uc, uint64_t pc, struct row *r) {
     uint32_t gen = atomic_load_explicit(&mr_module_generation, memory_order_relaxed);
-    if (uc->generation != gen) { memset(uc->entries, 0, sizeof uc->entries); uc->generation = gen; }
+    if (uc->generation != gen) {   /* an object was unloaded: its rules, and walks through them, go */
+        memset(uc->entries, 0, sizeof uc->entries);
+        for (int k = 0; k < MR_MEMO_SLOTS; k++) uc->memo[k].n = -1;
+        uc->generation = gen;
+    }
     size_t i = (size_t)((pc * 0x9E3779B97F4A7C15ull) >> (64 - MR_UNWIND_CACHE_BITS));
     struct mr_unwind_entry *e = &uc->entries[i];
     if (e->pc == pc) {
@@ -261,38 +266,75 @@ static int cached_rule(struct mr_unwind_cache *uc, uint64_t pc, struct row *r) {
     return status;
 }
 
-int mr_unwind_dwarf(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t *pcs, int max, uint64_t lo, uint64_t hi) {
+/* Counts how a walk of n frames ended (also for a memoised walk reused). */
+void mr_unwind_count(struct mr_unwind_cache *uc, int n, int max, int stop) {
+    if (stop == MR_STOP_NO_FDE) uc->no_fde++;
+    else if (stop == MR_STOP_EXPR) uc->expr++;
+    else if (stop == MR_STOP_BAD_READ) uc->bad_read++;
+    if (n == max) uc->truncated++;
+    uc->frames += (uint64_t)n;
+}
+
+int mr_unwind_dwarf(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t *pcs, int max, uint64_t lo, uint64_t hi,
+                    struct mr_unwind_memo *memo) {
     struct mr_unwind_cache *uc = mr_unwind_cache();
-    int n = 0;
+    int n = 0, stop = MR_STOP_END, reads = 0, bp_read = 0, bp_used = 0;
+    uint64_t bp_at = 0;   /* where the current bp was read from (0: not read from the stack, or logged) */
     if (!uc) return 0;
+    /* The stack words the walk's result depends on, for the memo (more than it holds: not
+     * memoisable): every return address slot, and a saved rbp only once a CFA rule uses it —
+     * code without frame pointers keeps data in rbp, and a saved value no rule reads does not
+     * change the walk. */
+#define LOG_WORD(a, v) do { if (memo && reads < MR_MEMO_READS) { memo->at[reads] = (a); memo->val[reads] = (v); } reads++; } while (0)
     while (n < max) {
         if (pc < 4096) break;
         pcs[n++] = pc;
         struct row r = { 0, 0, 0, 0, 0, 0 };
         int status = cached_rule(uc, pc, &r);
         if (status == 3) break;
-        if (status == 1) { uc->no_fde++; break; }
-        if (status == 2) { uc->expr++; break; }
+        if (status == 1) { stop = MR_STOP_NO_FDE; break; }
+        if (status == 2) { stop = MR_STOP_EXPR; break; }
+        if (r.cfa_reg != REG_RSP) {
+            if (!bp_read) bp_used = 1;                          /* the walk depends on its first bp */
+            else if (bp_at) { LOG_WORD(bp_at, bp); bp_at = 0; }
+        }
         uint64_t cfa = (r.cfa_reg == REG_RSP ? sp : bp) + (uint64_t)r.cfa_off;
         uint64_t ra_at = cfa + (uint64_t)r.ra_off;
-        if (ra_at < lo || ra_at + 8 > hi || cfa < sp) { uc->bad_read++; break; }
+        if (ra_at < lo || ra_at + 8 > hi || cfa < sp) { stop = MR_STOP_BAD_READ; break; }
         if (r.rbp_how == HOW_OFFSET) {
             uint64_t at = cfa + (uint64_t)r.rbp_off;
-            if (at < lo || at + 8 > hi) { uc->bad_read++; break; }
+            if (at < lo || at + 8 > hi) { stop = MR_STOP_BAD_READ; break; }
             bp = *(const uint64_t *)at;
+            bp_at = at;
+            bp_read = 1;
         }
         pc = *(const uint64_t *)ra_at;
+        LOG_WORD(ra_at, pc);
         sp = cfa;
     }
-    if (n == max) uc->truncated++;
-    uc->frames += (uint64_t)n;
+#undef LOG_WORD
+    mr_unwind_count(uc, n, max, stop);
+    if (memo) {
+        memo->n = reads <= MR_MEMO_READS ? (int16_t)n : -1;
+        memo->reads = (uint8_t)(reads <= MR_MEMO_READS ? reads : 0);
+        memo->stop = (uint8_t)stop;
+        memo->bp_used = (uint8_t)bp_used;
+    }
     return n;
 }
 
 #else
 
-int mr_unwind_dwarf(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t *pcs, int max, uint64_t lo, uint64_t hi) {
+void mr_unwind_count(struct mr_unwind_cache *uc, int n, int max, int stop) {
+    (void)stop;
+    if (n == max) uc->truncated++;
+    uc->frames += (uint64_t)n;
+}
+
+int mr_unwind_dwarf(uint64_t pc, uint64_t sp, uint64_t bp, uint64_t *pcs, int max, uint64_t lo, uint64_t hi,
+                    struct mr_unwind_memo *memo) {
     (void)sp;
+    if (memo) memo->n = -1;
     if (max <= 0) return 0;
     pcs[0] = pc;
     return 1 + mr_unwind_fp(bp, pcs + 1, max - 1, lo, hi);

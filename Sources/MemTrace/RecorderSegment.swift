@@ -20,8 +20,9 @@ public enum RecorderRawOp: UInt8, Sendable {
     case mapsEnd = 56
     /// Call stacks (`Sources/CRecorder/stacks.h`): a trie node (id, parent, pc), a loaded object
     /// (id, base, low, high, build-id length, byte length; build-id and path bytes), an object
-    /// unloaded (id), the unwinder's counters at exit.
-    case stackNode = 57, object = 58, objectGone = 59, stackStats = 60
+    /// unloaded (id), the unwinder's counters at exit, and (`--stacks dwarf`) its memo's counters
+    /// at exit (walks remembered, calls that reused one).
+    case stackNode = 57, object = 58, objectGone = 59, stackStats = 60, stackMemo = 61
 
     /// How many varint fields follow the time delta (the byte string of `file`, `start`, `maps`
     /// and `object` follows its length field, which is the last one counted here). The malloc
@@ -37,6 +38,7 @@ public enum RecorderRawOp: UInt8, Sendable {
         case .object: 6
         case .objectGone: 1
         case .stackStats: 5
+        case .stackMemo: 2
         case .mmap: 7
         case .munmap: 3
         case .mremap: 5

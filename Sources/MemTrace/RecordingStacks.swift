@@ -147,7 +147,7 @@ struct RecordingStacks {
     }
 
     /// Records the stack records of the raw stream (`stackNode`, `object`, `objectGone`,
-    /// `stackStats`); false for any other record.
+    /// `stackStats`, `stackMemo`); false for any other record.
     mutating func take(_ e: RecorderRawEvent, segment s: RecorderSegment, writer: TraceWriter) -> Bool {
         switch e.op {
         case .stackNode:
@@ -178,6 +178,8 @@ struct RecordingStacks {
         case .stackStats:
             counters.frames &+= e[0]; counters.noFDE &+= e[1]; counters.unsupported &+= e[2]
             counters.badRead &+= e[3]; counters.truncated &+= e[4]
+        case .stackMemo:
+            counters.memoised &+= e[0]; counters.reused &+= e[1]
         default:
             return false
         }

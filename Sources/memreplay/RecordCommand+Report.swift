@@ -28,6 +28,7 @@ extension RecordCommand {
                 let u = summary.unwind
                 var line = "stacks: \(summary.stackNodes) nodes, \(summary.stackObjects) objects; unwinder: \(u.frames) frames"
                 line += ", stops: \(u.noFDE) no FDE, \(u.unsupported) unsupported rule, \(u.badRead) off the stack, \(u.truncated) at the depth limit"
+                if u.memoised > 0 { line += "; \(u.reused) calls reused one of \(u.memoised) memoised walks" }
                 if summary.unresolvedStacks > 0 { line += "; \(summary.unresolvedStacks) stack ids unresolved" }
                 print(line)
             }

@@ -49,9 +49,10 @@ struct RecordCommand: ParsableCommand {
         """)
     var convert: ConvertWhen = .later
     @Option(help: """
-        Call stacks of malloc-family calls: dwarf (.eh_frame unwinding: whole stacks through code without \
-        frame pointers), fp (frame-pointer walk) or none (the default: the stack tables add to the recorded \
-        program's RSS, see docs/recording.md).
+        Call stacks of malloc-family calls and page faults: dwarf (.eh_frame unwinding: whole stacks \
+        through code without frame pointers, each walk memoised), fp (frame-pointer walk) or none (the \
+        default and the cheapest: no stacks, no stack tables in the recorded process; why dwarf is not \
+        the default yet: docs/recording.md).
         """)
     var stacks: String = "none"
     @Option(help: "Most frames kept per call stack (1–256).")

@@ -27,19 +27,26 @@ struct RecordStacksTests {
         let trace = dir.appendingPathComponent("stk-\(mode).mrt").path
         let r = try CLI.run(["record", "--accesses", "none", "--stacks", mode, "-o", trace, "--", program])
         #expect(r.status == 0, "\(r.stderr)")
-        var oracle = [[String]](repeating: [], count: 3)
-        for line in r.stdout.split(separator: "\n") where line.hasPrefix("bt ") {
+        let (oracle, recorded) = try Self.stacks(stdout: r.stdout, trace: trace, calls: 3, firstSize: 100)
+        return (oracle, recorded, r.stdout, trace)
+    }
+
+    /// The program's backtrace() lines ("bt <i> <frame>") per call i < calls, and the recorded stack
+    /// of each malloc(firstSize + i) in `trace`, as object+offset.
+    static func stacks(stdout: String, trace: String, calls: Int, firstSize: UInt64) throws -> (oracle: [[String]], recorded: [[String]]) {
+        var oracle = [[String]](repeating: [], count: calls)
+        for line in stdout.split(separator: "\n") where line.hasPrefix("bt ") {
             let parts = line.split(separator: " ")
-            if parts.count == 3, let i = Int(parts[1]), i < 3 { oracle[i].append(String(parts[2])) }
+            if parts.count == 3, let i = Int(parts[1]), i < calls { oracle[i].append(String(parts[2])) }
         }
         let (_, records, reader) = try RecordTests.records(trace)
-        var recorded = [[String]](repeating: [], count: 3)
+        var recorded = [[String]](repeating: [], count: calls)
         for rec in records {
-            guard case .alloc(let a) = rec.event, a.op == .malloc, (100...102).contains(a.size) else { continue }
-            recorded[Int(a.size - 100)] = reader.stacks.frames(of: a.stack).map { StackCensus.describe($0, in: reader.stacks) }
+            guard case .alloc(let a) = rec.event, a.op == .malloc, a.size >= firstSize, a.size < firstSize + UInt64(calls) else { continue }
+            recorded[Int(a.size - firstSize)] = reader.stacks.frames(of: a.stack).map { StackCensus.describe($0, in: reader.stacks) }
         }
         #expect(reader.stacks.checkInvariants())
-        return (oracle, recorded, r.stdout, trace)
+        return (oracle, recorded)
     }
 
     /// Without frame pointers (what Debian's binaries are), the `.eh_frame` unwinder gives the
@@ -83,6 +90,37 @@ struct RecordStacksTests {
         #expect(got.recorded.allSatisfy { $0.isEmpty })
         let (_, _, reader) = try RecordTests.records(got.trace)
         #expect(reader.stacks.nodes.isEmpty && reader.stacks.objects.isEmpty)
+    }
+
+    /// The memo of `.eh_frame` walks (Tests/Fixtures/recorder/stackmemo.c, no frame pointers): two
+    /// chains reaching malloc from one call site with one stack pointer, and a recursion whose
+    /// depth changes; every call's stack is backtrace()'s, and the summary shows calls that reused
+    /// a memoised walk (the frees at the end, from one site).
+    @Test(.enabled(if: RecordTests.hasCC)) func memoisedWalksStayExact() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let program = dir.appendingPathComponent("stackmemo").path
+        let source = RecordTests.fixtures.appendingPathComponent("stackmemo.c").path
+        let cc = try Subprocess.run("/usr/bin/cc", ["-O2", "-fomit-frame-pointer", "-o", program, source, "-ldl"])
+        try #require(cc.status == 0, "\(cc)")
+        let trace = dir.appendingPathComponent("memo.mrt").path
+        let r = try CLI.run(["record", "--accesses", "none", "--convert", "now", "--stacks", "dwarf", "-o", trace, "--", program])
+        #expect(r.status == 0, "\(r.stderr)")
+        let (oracle, recorded) = try Self.stacks(stdout: r.stdout, trace: trace, calls: 18, firstSize: 700)
+        for i in 0..<18 {
+            try #require(oracle[i].count >= 4, "\(r.stdout)")
+            #expect(Array(recorded[i].dropFirst()) == oracle[i], "call \(i): recorded \(recorded[i]) backtrace \(oracle[i])")
+        }
+        // The chains: the same call site in leaf, then via_a or via_b, then the same frames.
+        let a = [0, 1, 4, 6, 7, 9].map { recorded[$0] }, b = [2, 3, 5, 8, 10, 11].map { recorded[$0] }
+        #expect(Set(a).count == 1 && Set(b).count == 1, "\(a) \(b)")
+        #expect(a[0].count == b[0].count && a[0].count >= 3 && a[0][1] != b[0][1], "\(a[0]) \(b[0])")
+        #expect(a[0].first == b[0].first && a[0].dropFirst(2) == b[0].dropFirst(2))
+        // The recursion: depths 3 3 5 1 5 3 below the same frames.
+        let depths = recorded[12..<18].map(\.count)
+        #expect(depths.map { $0 - depths[3] } == [2, 2, 4, 0, 4, 2], "\(depths)")
+        let reuse = try #require(r.stdout.firstMatch(of: /; (\d+) calls reused one of (\d+) memoised walks/), "\(r.stdout)")
+        #expect((Int(reuse.1) ?? 0) >= 17 && (Int(reuse.2) ?? 0) > 0, "\(r.stdout)")
     }
 
     /// Threads, a fork and an exec (the lifecycle fixture): every allocation's stack resolves, the
