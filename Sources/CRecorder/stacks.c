@@ -22,7 +22,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -43,6 +45,11 @@ static uint32_t trie_count;
 static struct { struct mr_unwind_cache *cache; _Atomic int used; } pool[MAX_CACHES];
 static __thread struct mr_unwind_cache *tls_cache __attribute__((tls_model("initial-exec")));
 static __thread int tls_pool_slot __attribute__((tls_model("initial-exec")));
+/* The calling thread's stack [lo, hi) for the unwinders (see mr_stacks_thread_start). */
+static __thread uint64_t tls_stack_lo __attribute__((tls_model("initial-exec")));
+static __thread uint64_t tls_stack_hi __attribute__((tls_model("initial-exec")));
+
+static int stack_bounds_from_maps(uint64_t *lo_out, uint64_t *hi_out);
 
 static void *map_own(size_t len, int noreserve) {
     void *p = (void *)syscall(SYS_mmap, NULL, len, PROT_READ | PROT_WRITE,
@@ -77,15 +84,58 @@ void mr_stacks_init(void) {
     trie = (struct trie_slot *)arena;
     mr_modules_set_arena(arena + trie_bytes, arena + trie_bytes + table);
     for (int i = 0; i < MAX_CACHES; i++) pool[i].cache = (struct mr_unwind_cache *)(arena + trie_bytes + 2 * table + (size_t)i * cache);
-    mr_stacks_thread_start();
+    uint64_t lo, hi;
+    if (stack_bounds_from_maps(&lo, &hi)) { tls_stack_lo = lo; tls_stack_hi = hi; }
 }
 
 /* The calling thread's stack [lo, hi), from pthread_getattr_np when the thread starts (our
  * pthread_create trampoline; the main thread at start-up) — never from inside a malloc hook:
  * pthread_getattr_np holds the thread's lock while it calls realloc, and the JVM calls it from
  * its threads. A thread without bounds (made with a raw clone) records calls without stacks. */
-static __thread uint64_t tls_stack_lo __attribute__((tls_model("initial-exec")));
-static __thread uint64_t tls_stack_hi __attribute__((tls_model("initial-exec")));
+
+/* The calling thread's stack bounds without allocating: the mapping that holds the stack pointer,
+ * read from /proc/self/maps with raw system calls into a stack buffer, extended down to the
+ * stack's rlimit (or to the end of the mapping below) for the main thread's growing stack. Used at
+ * start-up, where pthread_getattr_np's fopen would call malloc, and the first wrapper call may be
+ * an mmap a malloc implementation makes while it holds its own lock (jemalloc's initialisation
+ * under redis-server deadlocked so). 0 when the mapping is not found. */
+static int stack_bounds_from_maps(uint64_t *lo_out, uint64_t *hi_out) {
+    uint64_t sp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char buf[4096];
+    size_t have = 0;
+    uint64_t prev_end = 0, lo = 0, hi = 0;
+    int found = 0, eof = 0;
+    while (!found) {
+        if (!eof && have < sizeof buf) {
+            ssize_t n = syscall(SYS_read, fd, buf + have, sizeof buf - have);
+            if (n <= 0) eof = 1; else have += (size_t)n;
+        }
+        char *nl = memchr(buf, '\n', have);
+        if (!nl) { if (eof || have == sizeof buf) break; continue; }
+        uint64_t start = 0, end = 0;
+        const char *c = buf;
+        while (c < nl && *c != '-') { char d = *c++; start = start * 16 + (uint64_t)(d <= '9' ? d - '0' : (d | 32) - 'a' + 10); }
+        if (c < nl) c++;
+        while (c < nl && *c != ' ') { char d = *c++; end = end * 16 + (uint64_t)(d <= '9' ? d - '0' : (d | 32) - 'a' + 10); }
+        if (sp >= start && sp < end) { lo = start; hi = end; found = 1; }
+        else prev_end = end;
+        size_t used = (size_t)(nl + 1 - buf);
+        memmove(buf, nl + 1, have - used);
+        have -= used;
+    }
+    syscall(SYS_close, fd);
+    if (!found) return 0;
+    struct rlimit rl;
+    if (syscall(SYS_getrlimit, RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && hi - rl.rlim_cur < lo)
+        lo = hi - rl.rlim_cur > prev_end ? hi - rl.rlim_cur : prev_end;
+    else if (prev_end < lo)
+        lo = prev_end;
+    *lo_out = lo;
+    *hi_out = hi;
+    return 1;
+}
 
 void mr_stacks_thread_start(void) {
     if (mr_stack_mode == MR_STACKS_NONE || tls_stack_hi) return;

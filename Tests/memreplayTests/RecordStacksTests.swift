@@ -162,4 +162,38 @@ struct RecordStacksTests {
         let badRecord = try CLI.run(["record", "--stacks", "lbr", "--", "true"])
         #expect(badRecord.status == 2 && badRecord.stderr.contains("--stacks lbr"), "\(badRecord.stderr)")
     }
+
+    /// A program whose malloc implementation calls mmap while it holds its own lock (Debian's
+    /// redis-server with libjemalloc: the first wrapper call is jemalloc's mmap at its
+    /// initialisation) records with `--stacks dwarf` instead of deadlocking: the main thread's stack
+    /// bounds come from /proc/self/maps without malloc (before, pthread_getattr_np's fopen called
+    /// malloc inside that mmap and the server hung at start-up).
+    @Test(.enabled(if: ["/usr/bin/redis-server", "/usr/bin/redis-cli"].allSatisfy { FileManager.default.isExecutableFile(atPath: $0) },
+                   "needs redis-server and redis-cli (apt-get install redis-server)"))
+    func dwarfStacksUnderJemallocDoNotDeadlock() throws {
+        let dir = try CLI.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let trace = dir.appendingPathComponent("redis-dwarf.mrt").path
+        let port = 20000 + Int(getpid() % 20000)
+        let script = """
+            /usr/bin/redis-server --port \(port) --save '' --appendonly no --dir \(dir.path) &
+            for i in $(seq 100); do /usr/bin/redis-cli -p \(port) ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
+            /usr/bin/redis-cli -p \(port) set k v
+            /usr/bin/redis-cli -p \(port) shutdown nosave
+            wait
+            """
+        let r = try Subprocess.run("/usr/bin/timeout", ["120", CLI.binary.path, "record", "--accesses", "none", "--stacks", "dwarf",
+                                                         "--convert", "now", "-o", trace, "--", "/bin/sh", "-c", script], timeout: 180)
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout.contains("OK"), "\(r.stdout)")
+        guard r.status == 0 else { return }
+        let (_, records, _) = try RecordTests.records(trace)
+        var allocs = 0, withStack = 0
+        for rec in records {
+            guard case .alloc(let a) = rec.event, a.op != .free else { continue }
+            allocs += 1
+            if a.stack != .none { withStack += 1 }
+        }
+        #expect(allocs > 0 && withStack * 10 >= allocs * 9, "\(withStack) of \(allocs) allocation calls with a stack")
+    }
 }
