@@ -26,10 +26,23 @@ extension HostSettingsTests {
     static func withCgroup<T>(limit: UInt64, swappiness: Int = 0, _ body: (String) throws -> T) throws -> T {
         let path = memcgRoot + "/memreplay-test-\(getpid())"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-        defer { rmdir(path) }
+        defer { removeCgroup(path) }
         try String(limit).write(toFile: path + "/memory.limit_in_bytes", atomically: false, encoding: .utf8)
         try String(swappiness).write(toFile: path + "/memory.swappiness", atomically: false, encoding: .utf8)
         return try body(path)
+    }
+
+    /// Removes a test cgroup: the kernel refuses (EBUSY) while a task is still in it — a child a
+    /// timed-out wait left running, or one the OOM killer has not finished — so its tasks are
+    /// killed and the rmdir retried for up to 10 s.
+    static func removeCgroup(_ path: String) {
+        for _ in 0..<100 {
+            if rmdir(path) == 0 || errno == ENOENT { return }
+            let procs = (try? String(contentsOfFile: path + "/cgroup.procs", encoding: .utf8)) ?? ""
+            for pid in procs.split(separator: "\n").compactMap({ Int32($0) }) { kill(pid, SIGKILL) }
+            usleep(100_000)
+        }
+        Issue.record("cgroup \(path) could not be removed: \(String(cString: strerror(errno)))")
     }
 
     /// Runs `exe arguments` as a child moved into `cgroup` before it execs; returns its pid, how it
