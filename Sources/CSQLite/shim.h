@@ -6,3 +6,10 @@
 static inline int memreplay_sqlite_disable_memstatus(void) {
     return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
+
+/* fallocate(2), which Glibc's Swift module leaves out (it needs _GNU_SOURCE): the direct B-tree
+ * writer's splice opens a hole in front of its leaves with FALLOC_FL_INSERT_RANGE (0x20). */
+extern int fallocate(int fd, int mode, long offset, long len);
+static inline int memreplay_insert_range(int fd, long offset, long len) {
+    return fallocate(fd, 0x20, offset, len);
+}

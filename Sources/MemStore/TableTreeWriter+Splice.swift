@@ -4,9 +4,11 @@ import Glibc
 import Darwin
 #endif
 
-/// Handing the tree to the database: the leaves and the interior pages appended to the closed file,
-/// the top node written into the table's root page, and the header's page count, change counter
-/// and version-valid-for number updated, so SQLite, opening the file again, sees an ordinary table.
+/// Handing the tree to the database: the leaves and the interior pages appended to the closed file
+/// (or, where the file system can, the database's pages put in front of the leaves' side file,
+/// `TableTreeWriter+Adopt.swift`), the top node written into the table's root page, and the
+/// header's page count, change counter and version-valid-for number updated, so SQLite, opening
+/// the file again, sees an ordinary table.
 extension TableTreeWriter {
     /// Moves the tree into the database file at `databasePath`, which no connection has open (so no
     /// SQLite page cache holds any of it and no journal is active), and removes the side file.
@@ -14,8 +16,9 @@ extension TableTreeWriter {
     /// Checks first what the pages were written for — the header's page size, no reserved bytes, a
     /// schema format of 4 (serial types 8 and 9), no auto-vacuum, UTF-8, a page count matching the
     /// file's size — and that page `rootPage` is still an empty table leaf; throws, changing nothing,
-    /// otherwise. A table without rows is left as SQLite made it.
-    func splice(into databasePath: String) throws {
+    /// otherwise. A table without rows is left as SQLite made it. `adopt: false` always copies the
+    /// leaves; `lockPage` replaces the lock-byte page's number (tests: a lock page in a small file).
+    func splice(into databasePath: String, adopt: Bool = true, lockPage: UInt32? = nil) throws {
         let rootPage = self.rootPage
         try finishLeaves()
         defer { discard() }
@@ -30,22 +33,31 @@ extension TableTreeWriter {
         try TableTreeWriter.readAll(file, header, 100, at: 0, file: displayPath)
         let pageCount = try checkHeader(header, file: file, rootPage: rootPage)
 
-        let lock = TreeLayout.lockPage(pageSize: pageSize)
+        let lock = lockPage ?? TreeLayout.lockPage(pageSize: pageSize)
         let fanout = TreeLayout.fanout(pageSize: pageSize)
         let layout = TreeLayout(leaves: leafMaxRowids.count, root: rootPage, pageCount: pageCount, lockPage: lock, fanout: fanout)
         let problems = layout.invariantViolations(root: rootPage, lockPage: lock, fanout: fanout)
         if !problems.isEmpty {
             throw StoreError(file: displayPath, message: "the table's tree layout is unsound: \(problems.joined(separator: "; "))")
         }
+        if try adopt && adoptDatabase(file, pages: pageCount, layout: layout, lockPage: lock) {
+            try writeInteriorPages(layout, to: sidecarDescriptor)
+            try TableTreeWriter.finishHeader(header, pageCount: layout.pageCount, file: sidecarDescriptor, name: sidecarPath)
+            try replace(databasePath, mode: file)
+            return
+        }
         try copyLeaves(to: file, pages: layout.leafPages)
         try writeInteriorPages(layout, to: file)
+        try TableTreeWriter.finishHeader(header, pageCount: layout.pageCount, file: file, name: displayPath)
+    }
 
-        // The header last: page count, change counter + 1, version-valid-for = change counter.
-        let counter = TableTreeWriter.be32(header + 24) &+ 1
-        TableTreeWriter.putBE32(counter, header + 24)
-        TableTreeWriter.putBE32(layout.pageCount, header + 28)
-        TableTreeWriter.putBE32(counter, header + 92)
-        try TableTreeWriter.writeAll(file, header, 100, at: 0, file: displayPath)
+    /// Writes the header last: page count, change counter + 1, version-valid-for = change counter.
+    static func finishHeader(_ header: UnsafeMutablePointer<UInt8>, pageCount: UInt32, file: Int32, name: String) throws {
+        let counter = be32(header + 24) &+ 1
+        putBE32(counter, header + 24)
+        putBE32(pageCount, header + 28)
+        putBE32(counter, header + 92)
+        try writeAll(file, header, 100, at: 0, file: name)
     }
 
     /// The database's page count after checking its header and root page (see `splice`).

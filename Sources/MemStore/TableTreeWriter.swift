@@ -152,6 +152,13 @@ final class TableTreeWriter {
         TemporaryFiles.unregister(sidecarPath)
     }
 
+    /// Closes the side file after it became the database (`replace`): nothing to remove.
+    func adopted() {
+        closed = true
+        if fd >= 0 { close(fd); fd = -1 }
+        TemporaryFiles.unregister(sidecarPath)
+    }
+
     /// The side file's descriptor, for `splice`.
     var sidecarDescriptor: Int32 { fd }
 

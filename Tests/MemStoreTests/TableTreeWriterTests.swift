@@ -19,7 +19,14 @@ import Testing
     /// A database of `pageSize`-byte pages with tables `t` (rows inserted with SQL) and `u` (rows
     /// written by a `TableTreeWriter`, spliced); returns its path.
     func build(_ dir: TemporaryDirectory, pageSize: Int, rows: Int) throws -> String {
-        let path = dir.path + "/tree-\(pageSize)-\(rows).db"
+        try build(dir, pageSize: pageSize, rows: rows, adopt: true, lockAfter: nil, name: "tree").path
+    }
+
+    /// `build`, the splice adopting the side file or copying, with the lock page `lockAfter` pages
+    /// after the database's; also says whether the database is a new file (the side file, renamed).
+    func build(_ dir: TemporaryDirectory, pageSize: Int, rows: Int, adopt: Bool, lockAfter: Int?,
+               name: String) throws -> (path: String, replaced: Bool) {
+        let path = dir.path + "/\(name)-\(pageSize)-\(rows).db"
         let db = try SQLiteDatabase(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         try db.exec("PRAGMA page_size = \(pageSize); PRAGMA journal_mode = OFF; CREATE TABLE t \(Self.schema); CREATE TABLE u \(Self.schema); BEGIN")
         let stmt = try db.prepare("INSERT INTO t VALUES (?1, ?2, ?3, ?4, ?5)")
@@ -38,9 +45,48 @@ import Testing
             if i % 997 == 0 { #expect(tree.invariantViolations().isEmpty, "after row \(i)") }
         }
         #expect(tree.invariantViolations().isEmpty)
-        try tree.splice(into: path)
+        var before = stat(), after = stat()
+        _ = stat(path, &before)
+        let pages = UInt32(Int(before.st_size) / pageSize)
+        try tree.splice(into: path, adopt: adopt, lockPage: lockAfter.map { pages + UInt32($0) })
+        _ = stat(path, &after)
         #expect(!FileManager.default.fileExists(atPath: path + ".u"))
-        return path
+        return (path, after.st_ino != before.st_ino)
+    }
+
+    /// Whether this directory's file system can insert a range into a file (ext4, XFS; not tmpfs).
+    static func insertsRanges(_ dir: String) -> Bool {
+        let probe = dir + "/probe"
+        defer { unlink(probe) }
+        let fd = open(probe, O_RDWR | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var page = [UInt8](repeating: 1, count: 8192)
+        guard pwrite(fd, &page, 8192, 0) == 8192 else { return false }
+        return memreplay_insert_range(fd, 0, 4096) == 0
+    }
+
+    /// The splice that gives the side file the database's pages and name writes the same bytes as
+    /// the one that copies the leaves into the database — with the lock-byte page (moved into a
+    /// small file for the test) among the leaves, right after the database's pages, or beyond the
+    /// leaves — and, where the file system inserts ranges, it is the one that ran (a new inode).
+    @Test(arguments: [(4096, 60_000, nil), (4096, 60_000, 100), (4096, 5_000, 1), (4096, 5_000, 2_000),
+                      (65536, 40_000, 3), (512, 20_000, nil), (4096, 400, nil)] as [(Int, Int, Int?)])
+    func adoptingTheDatabaseWritesWhatCopyingWrites(pageSize: Int, rowCount: Int, lockAfter: Int?) throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let (copied, copyReplaced) = try build(dir, pageSize: pageSize, rows: rowCount, adopt: false, lockAfter: lockAfter, name: "copied")
+        let (adopted, adoptReplaced) = try build(dir, pageSize: pageSize, rows: rowCount, adopt: true, lockAfter: lockAfter, name: "adopted")
+        let a = try Data(contentsOf: URL(fileURLWithPath: copied)), b = try Data(contentsOf: URL(fileURLWithPath: adopted))
+        #expect(a.count == b.count && a == b, "\(a.count) and \(b.count) bytes")
+        if lockAfter == nil { #expect(try rows(adopted, "PRAGMA integrity_check") == [["ok"]]) }
+        #expect(!copyReplaced)
+        // Adopted where it can be: a tree of more than one leaf, pages a multiple of the block size.
+        let leaves = rowCount > 200
+        #expect(adoptReplaced == (leaves && pageSize >= 4096 && Self.insertsRanges(dir.path)))
+        let mode = { (path: String) in try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int }
+        #expect(try mode(adopted) == (try mode(copied)))
+        #expect(dir.contents().sorted() == [(copied as NSString).lastPathComponent, (adopted as NSString).lastPathComponent].sorted())
     }
 
     @Test(arguments: [(512, 20_000), (1024, 3), (4096, 1), (4096, 0), (4096, 60_000), (65536, 40_000)])

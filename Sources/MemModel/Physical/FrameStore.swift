@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The physical layer's hot state in manually managed buffers: per-frame use, mapcount, compound
 /// (entire) mapcount, owner, list state and links; per-pageblock type and zone; free-list and
 /// per-CPU list heads, tails and lengths; per-zone free counts.
@@ -15,9 +19,10 @@
     /// The frame's owner (`FrameOwner`): its id, and its kind and index packed.
     let ownerID: UnsafeMutablePointer<UInt32>
     let ownerIndex: UnsafeMutablePointer<UInt64>
-    let state: UnsafeMutablePointer<UInt8>
-    let next: UnsafeMutablePointer<UInt32>
-    let prev: UnsafeMutablePointer<UInt32>
+    /// Free-list state and links, stored complemented (all-ones, "not free" and "none", is zero).
+    let state: ComplementedBuffer<UInt8>
+    let next: ComplementedBuffer<UInt32>
+    let prev: ComplementedBuffer<UInt32>
     let blockType: UnsafeMutablePointer<UInt8>
     let blockZone: UnsafeMutablePointer<UInt8>
     let head: UnsafeMutablePointer<UInt32>
@@ -48,7 +53,7 @@
     /// LRU facts per frame: the list (`LRUList` raw value, `PhysicalMemory.offLRU` when on none)
     /// and the page flags (`FolioFlags`); per lruvec · list the head and tail, and per
     /// (lruvec · list) · zone type the pages (`PhysicalMemory+LRU`).
-    let lruList: UnsafeMutablePointer<UInt8>
+    let lruList: ComplementedBuffer<UInt8>
     let folioFlags: UnsafeMutablePointer<UInt8>
     /// Lruvecs: one per memory cgroup and node (memcg id · nodes + node; the root's are the
     /// nodes'), grown as cgroups are created (`growLruvecs`).
@@ -59,10 +64,26 @@
     /// The memory cgroup each frame is charged to (`folio_memcg`; 0: the root, or uncharged).
     @usableFromInline let memcg: UnsafeMutablePointer<UInt16>
 
+    /// `n` values of `v` (at least one), freed with `free`.
     static func buffer<T>(_ n: Int, _ v: T) -> UnsafeMutablePointer<T> {
-        let p = UnsafeMutablePointer<T>.allocate(capacity: max(n, 1))
+        let p = zeroed(n, of: T.self)
         p.initialize(repeating: v, count: max(n, 1))
         return p
+    }
+
+    /// `n` zero values (at least one) from `calloc`: a large table is fresh zero pages that cost
+    /// nothing until written (no page is touched here), so a machine's frame tables weigh on a
+    /// replay in proportion to the frames it uses, not to the machine's size.
+    static func zeroed<T>(_ n: Int, of: T.Type) -> UnsafeMutablePointer<T> {
+        guard let raw = calloc(max(n, 1), MemoryLayout<T>.stride) else {
+            fatalError("FrameStore: cannot allocate \(n) × \(MemoryLayout<T>.stride) bytes")
+        }
+        return raw.bindMemory(to: T.self, capacity: max(n, 1))
+    }
+
+    /// A complemented table whose every entry reads as all-ones.
+    static func complemented<T: FixedWidthInteger & UnsignedInteger>(_ n: Int, of: T.Type) -> ComplementedBuffer<T> {
+        ComplementedBuffer(raw: zeroed(n, of: T.self))
     }
 
     init(frames: Int, zones: Int, nodes: Int) {
@@ -76,14 +97,14 @@
         noFragment = FrameStore.buffer(nodes * ZoneType.count, false)
         lists = zones * PhysicalMemory.orders * MigrateType.count
         pcpLists = zones * PhysicalMemory.pcpLists
-        use = FrameStore.buffer(frames, .kernel)
-        mapCount = FrameStore.buffer(frames, 0)
-        compoundMapCount = FrameStore.buffer(frames, 0)
-        ownerID = FrameStore.buffer(frames, 0)
-        ownerIndex = FrameStore.buffer(frames, 0)
-        state = FrameStore.buffer(frames, PhysicalMemory.notFree)
-        next = FrameStore.buffer(frames, PhysicalMemory.none)
-        prev = FrameStore.buffer(frames, PhysicalMemory.none)
+        use = FrameStore.zeroed(frames, of: PageUse.self)            // .free: PhysicalMemory marks the rest
+        mapCount = FrameStore.zeroed(frames, of: Int32.self)
+        compoundMapCount = FrameStore.zeroed(frames, of: Int32.self)
+        ownerID = FrameStore.zeroed(frames, of: UInt32.self)
+        ownerIndex = FrameStore.zeroed(frames, of: UInt64.self)
+        state = FrameStore.complemented(frames, of: UInt8.self)     // notFree
+        next = FrameStore.complemented(frames, of: UInt32.self)     // none
+        prev = FrameStore.complemented(frames, of: UInt32.self)
         blockType = FrameStore.buffer(blocks, MigrateType.movable.rawValue)
         blockZone = FrameStore.buffer(blocks, 0xFF)
         head = FrameStore.buffer(lists, PhysicalMemory.none)
@@ -99,12 +120,12 @@
         pgalloc = FrameStore.buffer(zones, 0)
         nrFree = FrameStore.buffer(zones * PhysicalMemory.orders, 0)
         lruvecs = nodes
-        lruList = FrameStore.buffer(frames, PhysicalMemory.offLRU)
-        folioFlags = FrameStore.buffer(frames, 0)
+        lruList = FrameStore.complemented(frames, of: UInt8.self)   // offLRU
+        folioFlags = FrameStore.zeroed(frames, of: UInt8.self)
         lruHead = FrameStore.buffer(nodes * LRUList.allCases.count, PhysicalMemory.none)
         lruTail = FrameStore.buffer(nodes * LRUList.allCases.count, PhysicalMemory.none)
         lruSize = FrameStore.buffer(nodes * LRUList.allCases.count * ZoneType.count, 0)
-        memcg = FrameStore.buffer(frames, 0)
+        memcg = FrameStore.zeroed(frames, of: UInt16.self)
     }
 
     /// Grows the lruvec tables to `count` lruvecs (new ones empty), as `mem_cgroup_alloc` gives
@@ -116,7 +137,7 @@
         let s = FrameStore.buffer(count * lists * ZoneType.count, UInt64(0))
         h.update(from: lruHead, count: lruvecs * lists); t.update(from: lruTail, count: lruvecs * lists)
         s.update(from: lruSize, count: lruvecs * lists * ZoneType.count)
-        lruHead.deallocate(); lruTail.deallocate(); lruSize.deallocate()
+        free(lruHead); free(lruTail); free(lruSize)
         lruHead = h; lruTail = t; lruSize = s; lruvecs = count
     }
 
@@ -131,7 +152,8 @@
         c.use.update(from: use, count: frames); c.mapCount.update(from: mapCount, count: frames)
         c.compoundMapCount.update(from: compoundMapCount, count: frames)
         c.ownerID.update(from: ownerID, count: frames); c.ownerIndex.update(from: ownerIndex, count: frames)
-        c.state.update(from: state, count: frames); c.next.update(from: next, count: frames); c.prev.update(from: prev, count: frames)
+        c.state.raw.update(from: state.raw, count: frames); c.next.raw.update(from: next.raw, count: frames)
+        c.prev.raw.update(from: prev.raw, count: frames)
         c.blockType.update(from: blockType, count: max(blocks, 1)); c.blockZone.update(from: blockZone, count: max(blocks, 1))
         c.head.update(from: head, count: lists); c.tail.update(from: tail, count: lists); c.listLength.update(from: listLength, count: lists)
         c.pcpHead.update(from: pcpHead, count: pcpLists); c.pcpTail.update(from: pcpTail, count: pcpLists)
@@ -140,7 +162,7 @@
         c.zoneFree.update(from: zoneFree, count: zones); c.pcpCount.update(from: pcpCount, count: zones)
         c.pcpFreeFactor.update(from: pcpFreeFactor, count: zones); c.pgalloc.update(from: pgalloc, count: zones)
         c.nrFree.update(from: nrFree, count: zones * PhysicalMemory.orders)
-        c.lruList.update(from: lruList, count: frames); c.folioFlags.update(from: folioFlags, count: frames)
+        c.lruList.raw.update(from: lruList.raw, count: frames); c.folioFlags.update(from: folioFlags, count: frames)
         c.memcg.update(from: memcg, count: frames)
         c.growLruvecs(to: lruvecs)
         c.lruHead.update(from: lruHead, count: lruvecs * LRUList.allCases.count)
@@ -150,14 +172,12 @@
     }
 
     deinit {
-        for p in [use] as [UnsafeMutablePointer<PageUse>] { p.deallocate() }
-        mapCount.deallocate(); compoundMapCount.deallocate(); ownerID.deallocate(); ownerIndex.deallocate()
-        state.deallocate(); next.deallocate(); prev.deallocate()
-        blockType.deallocate(); blockZone.deallocate(); head.deallocate(); tail.deallocate(); listLength.deallocate()
-        pcpHead.deallocate(); pcpTail.deallocate(); pcpLength.deallocate(); useCounts.deallocate()
-        wmark.deallocate(); reserve.deallocate(); highAtomic.deallocate(); pcpBatch.deallocate(); pcpHigh.deallocate()
-        preferred.deallocate(); noFragment.deallocate()
-        zoneFree.deallocate(); pcpCount.deallocate(); pcpFreeFactor.deallocate(); pgalloc.deallocate(); nrFree.deallocate()
-        lruList.deallocate(); folioFlags.deallocate(); memcg.deallocate(); lruHead.deallocate(); lruTail.deallocate(); lruSize.deallocate()
+        free(use); free(mapCount); free(compoundMapCount); free(ownerID); free(ownerIndex)
+        free(state.raw); free(next.raw); free(prev.raw)
+        free(blockType); free(blockZone); free(head); free(tail); free(listLength)
+        free(pcpHead); free(pcpTail); free(pcpLength); free(useCounts)
+        free(wmark); free(reserve); free(highAtomic); free(pcpBatch); free(pcpHigh); free(preferred); free(noFragment)
+        free(zoneFree); free(pcpCount); free(pcpFreeFactor); free(pgalloc); free(nrFree)
+        free(lruList.raw); free(folioFlags); free(memcg); free(lruHead); free(lruTail); free(lruSize)
     }
 }

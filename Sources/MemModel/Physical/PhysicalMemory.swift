@@ -54,9 +54,9 @@ public struct PhysicalMemory: FrameAllocator, Sendable {
     @usableFromInline var compoundMapCount: UnsafeMutablePointer<Int32> { store.compoundMapCount }
     @usableFromInline var ownerID: UnsafeMutablePointer<UInt32> { store.ownerID }
     @usableFromInline var ownerIndex: UnsafeMutablePointer<UInt64> { store.ownerIndex }
-    @usableFromInline var state: UnsafeMutablePointer<UInt8> { store.state }
-    @usableFromInline var next: UnsafeMutablePointer<UInt32> { store.next }
-    @usableFromInline var prev: UnsafeMutablePointer<UInt32> { store.prev }
+    @usableFromInline var state: ComplementedBuffer<UInt8> { store.state }
+    @usableFromInline var next: ComplementedBuffer<UInt32> { store.next }
+    @usableFromInline var prev: ComplementedBuffer<UInt32> { store.prev }
     /// Per pageblock: migrate type and zone index (0xFF outside every zone).
     @usableFromInline var blockType: UnsafeMutablePointer<UInt8> { store.blockType }
     @usableFromInline var blockZone: UnsafeMutablePointer<UInt8> { store.blockZone }
@@ -115,6 +115,18 @@ public struct PhysicalMemory: FrameAllocator, Sendable {
         }
         totalPages = total
         zeroPage = PageFrameNumber(zero)
+        // The frame tables start zeroed, every frame `.free`: the frames no zone manages (holes,
+        // the zone's reserved head, the tail past `present`) are the kernel's.
+        var managed: [Range<UInt64>] = []
+        for z in zoneInfo where z.isPopulated {
+            let l = z.layout
+            managed.append((l.startPFN + (l.present - l.managed))..<(l.startPFN + l.present))
+        }
+        var from: UInt64 = 0
+        for r in managed.sorted(by: { $0.lowerBound < $1.lowerBound }) + [end..<end] {
+            for p in from..<max(from, r.lowerBound) { store.use[Int(p)] = .kernel }
+            from = max(from, r.upperBound)
+        }
         for zi in zoneInfo.indices where zoneInfo[zi].isPopulated {
             let l = zoneInfo[zi].layout
             var b = l.startPFN >> 9
@@ -125,7 +137,6 @@ public struct PhysicalMemory: FrameAllocator, Sendable {
             while pfn < stop {
                 var order = min(PhysicalMemory.maxOrder, pfn == 0 ? PhysicalMemory.maxOrder : pfn.trailingZeroBitCount)
                 while pfn + (1 << order) > stop { order -= 1 }
-                for p in pfn..<(pfn + (1 << order)) { use[Int(p)] = .free }
                 addToList(UInt32(pfn), zone: zi, order: order, type: .movable, atTail: true)
                 store.zoneFree[zi] += 1 << order
                 pfn += 1 << order

@@ -162,7 +162,7 @@ public struct LinuxKernel: KernelModel {
     /// The process `pid`, created on first sight when the trace has no spawn event for it; nil
     /// for one that ended or that a failed fork never created.
     @usableFromInline mutating func processFor(_ pid: ProcessID) -> ProcessState? {
-        if let p = tasks[pid] { return p }
+        if let p = tasks.find(pid) { return p }
         if tasks.isGone(pid) { return nil }
         return spawn(pid, parent: .none, image: "")
     }

@@ -32,6 +32,9 @@ public struct ProcessTable {
     /// Shared by copies of this table until one of them changes: the sign that the
     /// `ProcessState` objects must be cloned first.
     private var ownership = Ownership()
+    /// The process the last `find` returned: events come in runs from one process, and this spares
+    /// each of them a hash of the pid (dropped whenever `live` changes).
+    @usableFromInline var lastFound: ProcessState?
 
     public init() {}
 
@@ -47,12 +50,21 @@ public struct ProcessTable {
 
     @inline(never) private mutating func cloneProcesses() {
         ownership = Ownership()
+        lastFound = nil
         for (pid, p) in live { live[pid] = p.copy() }
         inOrder = order.map { live[$0]! }
     }
 
     /// The live process `pid`.
     @inlinable public subscript(pid: ProcessID) -> ProcessState? { live[pid] }
+
+    /// The live process `pid`, as the subscript, remembering it for the next call.
+    @inlinable mutating func find(_ pid: ProcessID) -> ProcessState? {
+        if let p = lastFound, p.pid == pid { return p }
+        let p = live[pid]
+        lastFound = p
+        return p
+    }
 
     /// True when `pid` ended (and was not created again since).
     public func hasEnded(_ pid: ProcessID) -> Bool { ended.contains(pid) }
@@ -65,6 +77,7 @@ public struct ProcessTable {
     mutating func add(_ p: ProcessState) {
         ended.remove(p.pid)
         unborn.remove(p.pid)
+        lastFound = nil
         if live.updateValue(p, forKey: p.pid) != nil, let i = order.firstIndex(of: p.pid) { order.remove(at: i); inOrder.remove(at: i) }
         order.append(p.pid)
         inOrder.append(p)
@@ -84,6 +97,7 @@ public struct ProcessTable {
         p.threads.removeAll()
         peaks[p.pid] = (p.hiwaterRSS, p.hiwaterVM)
         live[p.pid] = nil
+        lastFound = nil
         if let i = order.lastIndex(of: p.pid) { order.remove(at: i); inOrder.remove(at: i) }
         ended.insert(p.pid)
     }
