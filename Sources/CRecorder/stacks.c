@@ -55,7 +55,7 @@ static void *map_own(size_t len, int noreserve) {
     void *p = (void *)syscall(SYS_mmap, NULL, len, PROT_READ | PROT_WRITE,
                               MAP_PRIVATE | MAP_ANONYMOUS | (noreserve ? MAP_NORESERVE : 0), -1, 0);
     if ((intptr_t)p < 0 && (intptr_t)p > -4096) return NULL;
-    mr_own_note(p, len);
+    mr_own_note(p, len | (noreserve ? MR_OWN_NORESERVE : 0));
     return p;
 }
 
