@@ -7,9 +7,10 @@
 # `record`'s default is --stacks dwarf (--fault-stacks auto: dwarf too).
 # Then the call stacks of page faults: the program that touches FAULT_MIB MiB (default 1024;
 # Tests/Fixtures/recorder/touchfork.c, mode touch) natively and under the whole
-# `record --convert now` command with --stacks none, fp and dwarf (fault stacks following them:
-# none, callchain, dwarf) and with --stacks dwarf --fault-stacks callchain, RUNS times interleaved,
-# and the trace's bytes per fault-derived touch with its stack (FAULT_MIB=0 skips this part).
+# `record --convert now` command with --stacks none, fp and dwarf (--fault-stacks auto: none,
+# callchain, callchain) and with --stacks dwarf --fault-stacks dwarf (8 KiB of user stack per
+# fault), RUNS times interleaved, and the trace's bytes per fault-derived touch with its stack
+# (FAULT_MIB=0 skips this part).
 # Usage: scripts/bench-stacks.sh [path/to/memreplay] [pairs] [runs] [record options...]
 set -euo pipefail
 MEMREPLAY=${1:-.build/release/memreplay}
@@ -66,9 +67,9 @@ FAULT_MIB=${FAULT_MIB:-1024}
 [ "$FAULT_MIB" -gt 0 ] || exit 0
 cc -O2 -o "$work/touch" "$root/Tests/Fixtures/recorder/touchfork.c"
 declare -A fbest
-# mode -> record options: the three --stacks modes (fault stacks following) and dwarf calls with callchain faults.
-declare -A fopts=([none]="--stacks none" [fp]="--stacks fp" [dwarf]="--stacks dwarf" [callchain]="--stacks dwarf --fault-stacks callchain")
-fmodes=(none fp dwarf callchain)
+# mode -> record options: the three --stacks modes (fault stacks by auto) and dwarf fault stacks.
+declare -A fopts=([none]="--stacks none" [fp]="--stacks fp" [dwarf]="--stacks dwarf" [fdwarf]="--stacks dwarf --fault-stacks dwarf")
+fmodes=(none fp dwarf fdwarf)
 for k in native "${fmodes[@]}"; do fbest[$k]=999; done
 for i in $(seq "$RUNS"); do
     t0=$(now); "$work/touch" touch "$FAULT_MIB" >/dev/null; t1=$(now)
