@@ -4,10 +4,13 @@
 # command, and under the whole `memreplay record` command with --stacks none, fp and dwarf, each
 # RUNS times interleaved (the minimum wall time counts). Then each trace's size per allocation
 # event and the stacks' mean depth (`memreplay inspect --format json`).
+# `record`'s default is --stacks dwarf (--fault-stacks auto: dwarf too).
 # Then the call stacks of page faults: the program that touches FAULT_MIB MiB (default 1024;
 # Tests/Fixtures/recorder/touchfork.c, mode touch) natively and under the whole
-# `record --convert now` command with --stacks none, fp and dwarf, RUNS times interleaved, and the
-# trace's bytes per fault-derived touch with its stack (FAULT_MIB=0 skips this part).
+# `record --convert now` command with --stacks none, fp and dwarf (--fault-stacks auto: none,
+# callchain, callchain) and with --stacks dwarf --fault-stacks dwarf (8 KiB of user stack per
+# fault), RUNS times interleaved, and the trace's bytes per fault-derived touch with its stack
+# (FAULT_MIB=0 skips this part).
 # Usage: scripts/bench-stacks.sh [path/to/memreplay] [pairs] [runs] [record options...]
 set -euo pipefail
 MEMREPLAY=${1:-.build/release/memreplay}
@@ -64,26 +67,30 @@ FAULT_MIB=${FAULT_MIB:-1024}
 [ "$FAULT_MIB" -gt 0 ] || exit 0
 cc -O2 -o "$work/touch" "$root/Tests/Fixtures/recorder/touchfork.c"
 declare -A fbest
-for k in native none fp dwarf; do fbest[$k]=999; done
+# mode -> record options: the three --stacks modes (fault stacks by auto) and dwarf fault stacks.
+declare -A fopts=([none]="--stacks none" [fp]="--stacks fp" [dwarf]="--stacks dwarf" [fdwarf]="--stacks dwarf --fault-stacks dwarf")
+fmodes=(none fp dwarf fdwarf)
+for k in native "${fmodes[@]}"; do fbest[$k]=999; done
 for i in $(seq "$RUNS"); do
     t0=$(now); "$work/touch" touch "$FAULT_MIB" >/dev/null; t1=$(now)
     fbest[native]=$(min "$(echo "$t1 - $t0" | bc -l)" "${fbest[native]}")
-    for mode in none fp dwarf; do
+    for mode in "${fmodes[@]}"; do
         rm -f "$work/f-$mode.mrt"
-        t0=$(now); "$MEMREPLAY" record -q --convert now --stacks "$mode" -o "$work/f-$mode.mrt" -- "$work/touch" touch "$FAULT_MIB" >/dev/null; t1=$(now)
+        # shellcheck disable=SC2086
+        t0=$(now); "$MEMREPLAY" record -q --convert now ${fopts[$mode]} -o "$work/f-$mode.mrt" -- "$work/touch" touch "$FAULT_MIB" >/dev/null; t1=$(now)
         fbest[$mode]=$(min "$(echo "$t1 - $t0" | bc -l)" "${fbest[$mode]}")
     done
 done
 echo "touch: $FAULT_MIB MiB written page by page, best of $RUNS interleaved runs (whole record --convert now command); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf "  %-26s %8.3f s\n" native "${fbest[native]}"
-for mode in none fp dwarf; do
+for mode in "${fmodes[@]}"; do
     read -r touches withstack bytes lost < <("$MEMREPLAY" inspect "$work/f-$mode.mrt" --format json | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 t = [k for k in d["kinds"] if k["kind"].startswith("touch_")]
 print(sum(k["events"] for k in t), d["stacks"]["touchesWithStack"],
       round(sum(k["events"] * k["compressedBytesPerEvent"] for k in t)), d["header"]["attributes"].get("recorder.fault_samples_lost", "?"))')
-    printf "  %-26s %8.3f s   %.2fx native, %.2fx --stacks none; %d touches (%d with a stack), %.3f bytes per touch; %s samples lost\n" \
-        "record --stacks $mode" "${fbest[$mode]}" "$(r "${fbest[$mode]} / ${fbest[native]}")" "$(r "${fbest[$mode]} / ${fbest[none]}")" \
+    printf "  %-44s %8.3f s   %.2fx native, %.2fx --stacks none; %d touches (%d with a stack), %.3f bytes per touch; %s samples lost\n" \
+        "record ${fopts[$mode]}" "${fbest[$mode]}" "$(r "${fbest[$mode]} / ${fbest[native]}")" "$(r "${fbest[$mode]} / ${fbest[none]}")" \
         "$touches" "$withstack" "$(r "$bytes / $touches")" "$lost"
 done

@@ -17,7 +17,11 @@ rm -f "$work"/real.* "$work"/synth.* "$work"/*.rdb
 
 # A port nobody listens on.
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$bin" record -o "$work/real.mrt" -- /usr/bin/redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
+# Without call stacks (`record`'s default is --stacks dwarf): the figures compared are the server's
+# own, and the recorder's stack arena and trie would add theirs — 12,796 kB peak RSS against
+# 9,924 kB synthesized, and 970 COW copies against 698 (the parent writing its arena while the
+# BGSAVE child shares it), measured 7 December 21:55 with the default.
+"$bin" record --stacks none -o "$work/real.mrt" -- /usr/bin/redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no \
     --dir "$work" --daemonize no --logfile "$work/redis.log" > "$work/record.txt" 2>&1 &
 recorder=$!
 cli() { timeout 60 redis-cli -p "$port" "$@"; }

@@ -233,7 +233,11 @@ static inline uint64_t mr_now(void) { return mr_tick(); }
 pid_t mr_gettid(void);
 
 
-/* Notes a mapping the recorder made for itself (listed in p<pid>-<gen>.own). */
+/* Notes a mapping the recorder made for itself (listed in p<pid>-<gen>.own as two u64 words,
+ * address and length). The length word's top 16 bits carry the mapping's flags the merge must
+ * give the replayed VMA so that it merges with its neighbours as the kernel's does (vma_merge
+ * compares vm_flags): MR_OWN_NORESERVE for MAP_NORESERVE. Pass them or'ed into `len`. */
+#define MR_OWN_NORESERVE ((size_t)1 << 63)
 void mr_own_note(void *addr, size_t len);
 
 /* Lifecycle helpers used by the wrappers. */

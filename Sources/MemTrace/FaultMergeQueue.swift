@@ -30,22 +30,41 @@ struct FaultMergeQueue {
             segmentsOfPid[s.pid, default: []].append(i)
             // The recorder's own mappings (`p<pid>-<gen>.own`: address and length pairs).
             guard s.path.hasSuffix(".mrr"), let raw = PerfFaultCollector.readBytes(String(s.path.dropLast(4)) + ".own") else { continue }
-            raw.withUnsafeBytes { b in
-                var at = 0
-                while at + 16 <= b.count {
-                    let start = LittleEndian.read(UInt64.self, b, at: at), length = LittleEndian.read(UInt64.self, b, at: at + 8)
-                    ownMappings[i, default: []].append(OwnMapping(start: start, end: start &+ ((length &+ 4095) & ~4095)))
-                    at += 16
-                }
-            }
+            ownMappings[i] = OwnMapping.parse(raw)
         }
     }
 
-    /// One of the recorder's own mappings (zstd's workspace, a thread buffer), made after the
-    /// image's maps snapshot with a raw mmap the recorder does not record as the program's.
+    /// One of the recorder's own mappings (zstd's workspace, a thread buffer, the stack arena),
+    /// made after the image's maps snapshot with a raw mmap the recorder does not record as the
+    /// program's.
     struct OwnMapping: Hashable {
         var start: UInt64
         var end: UInt64
+        /// Map flags the replayed VMA needs to merge as the kernel's does (`noReserve` for the
+        /// stack arena, MAP_NORESERVE: the kernel keeps it apart from an anonymous neighbour).
+        var flags: MapFlags = []
+
+        /// The length word's top 16 bits are flags (Sources/CRecorder/recorder.h, `MR_OWN_*`);
+        /// recordings made before they existed have zeros there.
+        static let noReserveBit: UInt64 = 1 << 63
+        static let flagBits: UInt64 = 0xFFFF << 48
+
+        /// The records of an `.own` file: u64 address, u64 length with flag bits on top (a
+        /// trailing partial record, from a process killed mid-write, is ignored).
+        static func parse(_ raw: [UInt8]) -> [OwnMapping] {
+            raw.withUnsafeBytes { b in
+                var out: [OwnMapping] = []
+                var at = 0
+                while at + 16 <= b.count {
+                    let start = LittleEndian.read(UInt64.self, b, at: at), word = LittleEndian.read(UInt64.self, b, at: at + 8)
+                    let length = word & ~flagBits
+                    out.append(OwnMapping(start: start, end: start &+ ((length &+ 4095) & ~4095),
+                                          flags: word & noReserveBit != 0 ? .noReserve : []))
+                    at += 16
+                }
+                return out
+            }
+        }
     }
     /// The recorder's own mappings per pid: a perf mapping that holds one of them (perf reports
     /// the VMA, which the kernel may have merged with an anonymous neighbour) is mapped at once,
@@ -58,7 +77,7 @@ struct FaultMergeQueue {
     /// recorder's ranges, since the kernel may have merged the VMA perf reports with an anonymous
     /// mapping of the program's (which its own recorded call maps). Before an image's start its maps
     /// snapshot holds what it mapped; a file mapping at a reused address is not the recorder's.
-    private func recordersParts(of m: PerfMapping, pid: UInt32) -> [MappedRegion] {
+    private func recordersParts(of m: PerfMapping, pid: UInt32) -> [(region: MappedRegion, flags: MapFlags)] {
         guard m.length > 0, !execPending.contains(pid), !m.path.hasPrefix("/") || m.path.hasPrefix("//"),
               let current = segmentsOfPid[pid]?.last(where: { started.contains($0) }),
               let own = ownMappings[current] else { return [] }
@@ -66,7 +85,7 @@ struct FaultMergeQueue {
         return own.filter { $0.start < end && m.start < $0.end }.map { o in
             var r = m.region
             r.start = max(m.start, o.start); r.end = min(end, o.end)
-            return r
+            return (r, o.flags)
         }
     }
     /// How many perf mappings were the recorder's own.
@@ -80,8 +99,9 @@ struct FaultMergeQueue {
     /// Open mappings that took a fault before they settled (the kernel model holds those touches).
     private var earlyCount = 0
     private var settleTicks: UInt64 = 0
-    /// Regions to write before the events `place` returns (the merger converts them).
-    private(set) var regionsToMap: [(pid: UInt32, tid: UInt32, region: MappedRegion)] = []
+    /// Regions to write before the events `place` returns (the merger converts them), with the
+    /// map flags they need beyond the region's own (`noReserve` for the recorder's stack arena).
+    private(set) var regionsToMap: [(pid: UInt32, tid: UInt32, region: MappedRegion, flags: MapFlags)] = []
 
     /// Takes the mappings perf reported, and the ticks 200 µs span (`toTick` of two times).
     mutating func loadMappings(_ list: [PerfMapping], toTick: (UInt64) -> UInt64) {
@@ -133,7 +153,7 @@ struct FaultMergeQueue {
             if s.direction == .mmap {
                 guard Int(s.address) < mappings.count else { continue }
                 let m = mappings[Int(s.address)]
-                for r in recordersParts(of: m, pid: pid) { out.append(.region(pid: pid, tid: s.tid, r)); ownMapped += 1 }
+                for r in recordersParts(of: m, pid: pid) { out.append(.region(pid: pid, tid: s.tid, r.region, r.flags)); ownMapped += 1 }
                 continue
             }
             out.append(.touch(FaultMergeQueue.event(s)))
@@ -146,7 +166,7 @@ struct FaultMergeQueue {
     /// What `exiting` places before an exit record: a touch, or a region to map first.
     enum ExitItem {
         case touch((UInt32, UInt32, Event))
-        case region(pid: UInt32, tid: UInt32, MappedRegion)
+        case region(pid: UInt32, tid: UInt32, MappedRegion, MapFlags)
     }
 
     /// The start record of segment `segment` (process `pid`) was merged: its held samples follow.
@@ -177,9 +197,9 @@ struct FaultMergeQueue {
             let m = mappings[Int(s.address)]
             guard m.length > 0 else { return [] }
             let parts = recordersParts(of: m, pid: s.pid)
-            for r in parts { regionsToMap.append((s.pid, s.tid, r)); ownMapped += 1 }
+            for r in parts { regionsToMap.append((s.pid, s.tid, r.region, r.flags)); ownMapped += 1 }
             // Wholly the recorder's: done. Otherwise the program's part waits as any perf mapping.
-            if parts.reduce(0, { $0 + ($1.end - $1.start) }) == m.length { return [] }
+            if parts.reduce(0, { $0 + ($1.region.end - $1.region.start) }) == m.length { return [] }
             openMappings[s.pid, default: []].append((m.start, m.start &+ m.length, Int(s.address), tick, false))
             return []
         }
@@ -187,7 +207,7 @@ struct FaultMergeQueue {
         if var list = openMappings[s.pid], let i = list.lastIndex(where: { s.address >= $0.start && s.address < $0.end }),
            !execPending.contains(s.pid) {
             if tick >= list[i].tick &+ settleTicks {
-                regionsToMap.append((s.pid, s.tid, mappings[list[i].index].region))
+                regionsToMap.append((s.pid, s.tid, mappings[list[i].index].region, []))
                 if list[i].early { earlyCount -= 1 }
                 list.remove(at: i)
             } else if !list[i].early {
@@ -219,7 +239,7 @@ struct FaultMergeQueue {
             var keep = list
             keep.removeAll { m in
                 guard m.early && tick >= m.tick &+ settleTicks else { return false }
-                regionsToMap.append((pid, pid, mappings[m.index].region))
+                regionsToMap.append((pid, pid, mappings[m.index].region, []))
                 earlyCount -= 1
                 return true
             }

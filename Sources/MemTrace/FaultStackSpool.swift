@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// How `record --accesses faults` captures the call stack of each page fault (`record --stacks`).
+/// How `record --accesses faults` captures the call stack of each page fault (`record --fault-stacks`).
 public enum FaultStackMode: Sendable, Equatable {
     /// No stacks.
     case none
@@ -14,10 +14,10 @@ public enum FaultStackMode: Sendable, Equatable {
     /// unwound after the run with the objects' `.eh_frame` (`dwarf`).
     case userStack(bytes: Int)
 
-    /// The mode for `record --stacks NAME` (none, fp, dwarf).
+    /// The mode for `record --fault-stacks NAME` (none, callchain, dwarf; `fp` is callchain too).
     public static func named(_ name: String) -> FaultStackMode {
         switch name {
-        case "fp": .callchain
+        case "fp", "callchain": .callchain
         case "dwarf": .userStack(bytes: FaultStackMode.defaultStackBytes)
         default: .none
         }

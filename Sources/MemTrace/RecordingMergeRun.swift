@@ -176,8 +176,8 @@ final class RecordingMergeRun {
                 for item in faults.exiting(pid: segments[si].pid, summary: &summary) {
                     switch item {
                     case .touch(let e): late.append(e)
-                    case .region(let pid, let tid, let region):
-                        state.regionEvents([region], pid: pid, tid: tid, flags: MapFlags.fixedNoReplace.rawValue,
+                    case .region(let pid, let tid, let region, let flags):
+                        state.regionEvents([region], pid: pid, tid: tid, flags: MapFlags.fixedNoReplace.rawValue | flags.rawValue,
                                            writer: writer, out: &late)
                     }
                 }
@@ -189,7 +189,7 @@ final class RecordingMergeRun {
             let events = faults.place(sample, tick: tick, alive: state.alive, summary: &summary)
             // A mapping the interposer did not see (made behind the PLT), first needed now.
             for r in faults.regionsToMap {
-                state.regionEvents([r.region], pid: r.pid, tid: r.tid, flags: MapFlags.fixedNoReplace.rawValue,
+                state.regionEvents([r.region], pid: r.pid, tid: r.tid, flags: MapFlags.fixedNoReplace.rawValue | r.flags.rawValue,
                                    writer: writer, out: &converted)
             }
             faults.regionsWritten()

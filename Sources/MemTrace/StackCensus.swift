@@ -39,6 +39,14 @@ public struct StackCensus: Sendable {
         return Double(frames) / Double(callsWithStack)
     }
 
+    /// Mean frames per fault-derived touch with a stack (0 when none has one).
+    public func meanFaultDepth(_ table: StackTable) -> Double {
+        guard touchesWithStack > 0 else { return 0 }
+        var frames: UInt64 = 0
+        for (id, n) in faults { frames += UInt64(table.depth(of: id)) * n }
+        return Double(frames) / Double(touchesWithStack)
+    }
+
     /// The deepest stack used.
     public func maxDepth(_ table: StackTable) -> Int { calls.keys.map { table.depth(of: $0) }.max() ?? 0 }
 

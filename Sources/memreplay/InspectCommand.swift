@@ -70,7 +70,7 @@ struct InspectCommand: ParsableCommand {
         if format == .json {
             struct StackRow: Encodable {
                 var nodes: Int; var objects: Int; var callsWithStack: UInt64; var meanDepth: Double; var maxDepth: Int
-                var touches: UInt64; var touchesWithStack: UInt64
+                var touches: UInt64; var touchesWithStack: UInt64; var faultMeanDepth: Double
             }
             struct Report: Encodable {
                 var file: String; var fileBytes: UInt64; var header: TraceHeader; var events: UInt64; var blocks: Int
@@ -85,7 +85,8 @@ struct InspectCommand: ParsableCommand {
                                 damage: reader.damage.map { String(describing: $0) },
                                 stacks: StackRow(nodes: table.nodes.count, objects: table.objects.count, callsWithStack: census.callsWithStack,
                                                  meanDepth: census.meanDepth(table), maxDepth: census.maxDepth(table),
-                                                 touches: census.touches, touchesWithStack: census.touchesWithStack))
+                                                 touches: census.touches, touchesWithStack: census.touchesWithStack,
+                                                 faultMeanDepth: census.meanFaultDepth(table)))
             print(String(decoding: try enc.encode(report), as: UTF8.self))
             return
         }
@@ -132,7 +133,8 @@ extension InspectCommand {
         }
         guard census.touchesWithStack > 0 else { return }
         print("")
-        print("fault stacks: \(census.touchesWithStack) of \(census.touches) fault-derived touches with a stack, \(census.faults.count) distinct stacks")
+        print("fault stacks: \(census.touchesWithStack) of \(census.touches) fault-derived touches with a stack, \(census.faults.count) distinct stacks, "
+              + String(format: "mean depth %.2f", census.meanFaultDepth(table)))
         for (rank, row) in census.topFaults(stacks).enumerated() {
             print("")
             print("#\(rank + 1) \(row.stack): \(row.faults) faults")

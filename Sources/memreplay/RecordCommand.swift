@@ -49,12 +49,21 @@ struct RecordCommand: ParsableCommand {
         """)
     var convert: ConvertWhen = .later
     @Option(help: """
-        Call stacks of malloc-family calls and page faults: dwarf (.eh_frame unwinding: whole stacks \
-        through code without frame pointers, each walk memoised), fp (frame-pointer walk) or none (the \
-        default and the cheapest: no stacks, no stack tables in the recorded process; why dwarf is not \
-        the default yet: docs/recording.md).
+        Call stacks of malloc-family calls: dwarf (the default: .eh_frame unwinding in the interposer, \
+        whole stacks through code without frame pointers, each walk memoised), fp (frame-pointer walk: \
+        one frame on Debian's binaries) or none (no stacks, no stack tables in the recorded process: the \
+        cheapest).
         """)
-    var stacks: String = "none"
+    var stacks: String = "dwarf"
+    @Option(help: """
+        Call stacks of page faults (--accesses faults): auto (the default: callchain with --stacks dwarf \
+        or fp, none with none), callchain (the kernel's frame-pointer walk, PERF_SAMPLE_CALLCHAIN: the \
+        faulting function and its callers as far as frame pointers go; no sample lost), dwarf (registers \
+        and 8 KiB of user stack per fault sample, unwound with .eh_frame at conversion: whole stacks, but \
+        a program faulting fast loses samples, see the summary's LOST count) or none. Any mode but none \
+        needs --stacks fp or dwarf (their object table names the frames).
+        """)
+    var faultStacks: String = "auto"
     @Option(help: "Most frames kept per call stack (1–256).")
     var stackDepth: Int = 64
     @Option(help: .hidden)
@@ -75,7 +84,21 @@ struct RecordCommand: ParsableCommand {
         guard (1...19).contains(level) else { throw ValidationError("--level must be between 1 and 19, got \(level)") }
         guard timeResolution >= 1 else { throw ValidationError("--time-resolution must be at least 1") }
         guard ["none", "fp", "dwarf"].contains(stacks) else { throw ValidationError("--stacks \(stacks): expected dwarf, fp or none") }
+        guard ["auto", "none", "callchain", "dwarf"].contains(faultStacks) else {
+            throw ValidationError("--fault-stacks \(faultStacks): expected auto, dwarf, callchain or none")
+        }
+        guard stacks != "none" || ["auto", "none"].contains(faultStacks) else {
+            throw ValidationError("--fault-stacks \(faultStacks) needs --stacks fp or dwarf (the interposer's object table names the frames)")
+        }
         guard (1...256).contains(stackDepth) else { throw ValidationError("--stack-depth must be between 1 and 256, got \(stackDepth)") }
+    }
+
+    /// The fault-stack mode `--fault-stacks` and `--stacks` give. `auto` is `callchain` whenever
+    /// allocation stacks are on: `dwarf`'s 8 KiB per sample overflowed the ring buffers on java
+    /// (21,205 of 45,954 samples lost) and python3 (docs/recording.md, "Call stacks of page faults").
+    var faultStackMode: String {
+        guard faultStacks == "auto" else { return faultStacks }
+        return stacks == "none" ? "none" : "callchain"
     }
 
     /// `--convert`.
@@ -132,7 +155,7 @@ struct RecordCommand: ParsableCommand {
         if let faultSpool {
             (run, capture) = try RecorderProcess.runCapturingFaults(command: command, library: library, directory: directory,
                                                                    followForks: !noFollowForks, spool: faultSpool,
-                                                                   stacks: FaultStackMode.named(stacks))
+                                                                   stacks: FaultStackMode.named(faultStackMode))
             if let warning = capture?.warning { FileHandle.standardError.write(Data("memreplay: warning: \(warning)\n".utf8)) }
         } else {
             // --convert now, --accesses none with a fixed rate: the merge follows the program.
@@ -193,6 +216,8 @@ struct RecordCommand: ParsableCommand {
                                  commandLine: command, host: RecorderProcess.host(),
                                  attributes: ["recorder.interposer": library, "recorder.follow_forks": noFollowForks ? "0" : "1",
                                               "recorder.stacks": mergeRaw == nil ? stacks : "(see the raw recording)",
+                                              "recorder.fault_stacks": mergeRaw == nil ? (accesses == "faults" ? faultStackMode : "none")
+                                                  : "(see the raw recording)",
                                               RecordingConversion.stackDepthAttribute: mergeRaw == nil ? String(stackDepth) : "(see the raw recording)",
                                               "recorder.accesses": accesses,
                                               "recorder.exit_status": String(run.status)])

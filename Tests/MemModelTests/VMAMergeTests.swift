@@ -48,6 +48,27 @@ import MemTrace
         #expect(k.processes[pid]!.space.count == 2)
     }
 
+    /// A region marked MAP_NORESERVE (the recorder's stack arena, from its `.own` list) is
+    /// VM_NORESERVE and uncharged, so an anonymous mapping made next to it stays a VMA of its own,
+    /// as the kernel keeps it (vm_flags differ); the same region without the flag merges with it.
+    @Test func aNoReserveRegionStaysApartFromAChargedNeighbour() {
+        var k = makeKernel()
+        for (base, noReserve) in [(UInt64(0x7000_0000), true), (UInt64(0x7100_0000), false)] {
+            let before = k.commit.committed
+            let flags = MapFlags.private.rawValue | MapFlags.fixedNoReplace.rawValue | (noReserve ? MapFlags.noReserve.rawValue : 0)
+            let r = k.memory(MemoryCall(op: .region, address: VirtualAddress(base), length: 16 << 12, prot: [.read, .write],
+                                        flags: flags), pid: pid, name: "")
+            #expect(r.result == Int64(base))
+            let arena = k.processes[pid]!.space.areas.first { $0.start == base }
+            #expect(arena?.flags.contains(.noReserve) == noReserve && arena?.flags.contains(.account) == !noReserve)
+            #expect(k.commit.committed - before == (noReserve ? 0 : 16))
+            _ = k.mapAnon(4 << 12, at: base + (16 << 12))
+            let areas = k.processes[pid]!.space.areas.filter { $0.start >= base && $0.start < base + (1 << 20) }
+            #expect(areas.count == (noReserve ? 2 : 1), "\(areas)")
+        }
+        #expect(k.invariantViolations().isEmpty)
+    }
+
     @Test func brkZeroIsAQueryThatTeachesStartBrk() {
         var k = makeKernel()
         let q = k.memory(MemoryCall(op: .brk, address: VirtualAddress(0), result: 0x5555_0000), pid: pid, name: "")

@@ -155,5 +155,24 @@ import MemReplay
         #expect(census.top(1, by: .bytes).first.map { $0.bytes > 0 } == true)
         #expect(census.maxDepth(trace.stacks) == 3)
         #expect(census.meanDepth(trace.stacks) > 2 && census.meanDepth(trace.stacks) < 3)
+        #expect(census.meanFaultDepth(trace.stacks) == 0)
+    }
+
+    /// Fault-derived touches: the mean depth is over the touches with a stack, weighted by count.
+    @Test func censusMeanFaultDepth() throws {
+        let trace = try StackCodingTests.stackTrace()
+        var used = Set<StackID>()
+        for r in trace.records { if case .alloc(let a) = r.event, a.stack != .none { used.insert(a.stack) } }
+        let stacks = used.sorted()
+        var census = StackCensus()
+        let deep = try #require(stacks.max { trace.stacks.depth(of: $0) < trace.stacks.depth(of: $1) })
+        let shallow = try #require(stacks.min { trace.stacks.depth(of: $0) < trace.stacks.depth(of: $1) })
+        for (stack, n) in [(deep, 3), (shallow, 1), (StackID.none, 5)] {
+            for _ in 0..<n { census.add(.access(MemoryAccess(kind: .touchStore, address: VirtualAddress(0x1000), size: 1, stack: stack))) }
+        }
+        #expect(census.touches == 9 && census.touchesWithStack == 4)
+        let expected = Double(3 * trace.stacks.depth(of: deep) + trace.stacks.depth(of: shallow)) / 4
+        #expect(census.meanFaultDepth(trace.stacks) == expected)
+        #expect(trace.stacks.depth(of: deep) > trace.stacks.depth(of: shallow))
     }
 }

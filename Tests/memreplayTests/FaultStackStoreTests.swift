@@ -3,7 +3,7 @@ import MemStore
 import TestSupport
 import Testing
 
-/// `record --stacks dwarf` (faults captured by perf) then `replay`: the faults the kernel model
+/// `record --stacks dwarf --fault-stacks dwarf` (faults captured by perf) then `replay`: the faults the kernel model
 /// takes for fault-derived touches carry the touch's call stack in `faults.stack`, symbolized at
 /// replay end — touch_pages' pages fault in touch_pages, read_into's buffer in read() under
 /// read_into, in the main thread, a second thread and a forked child (the pages each prints).
@@ -15,7 +15,7 @@ struct FaultStackStoreTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let program = try RecordFaultStacksTests.compile(framePointers: false, in: dir)
         let trace = dir.appendingPathComponent("fs.mrt").path, db = dir.appendingPathComponent("fs.db").path
-        let r = try CLI.run(["record", "--stacks", "dwarf", "-o", trace, "--", program, "32"])
+        let r = try CLI.run(["record", "--stacks", "dwarf", "--fault-stacks", "dwarf", "-o", trace, "--", program, "32"])
         try #require(r.status == 0, "\(r.stderr)")
         // "touch|read main|thread|child pid address pages": the pages of each kind.
         var pages: [String: Int64] = [:]
@@ -50,11 +50,11 @@ struct FaultStackStoreTests {
     /// The site of the recorder's own stacks (`StackQuery.recorderSite`).
     static let recorderSite = "[memreplay recorder]"
 
-    /// The fixture recorded with `record --stacks dwarf ARGS` and replayed: the run database.
+    /// The fixture recorded with `record --stacks dwarf --fault-stacks dwarf ARGS` and replayed: the run database.
     static func recordAndReplay(_ extra: [String], in dir: URL) throws -> String {
         let program = try RecordFaultStacksTests.compile(framePointers: false, in: dir)
         let trace = dir.appendingPathComponent("fs.mrt").path, db = dir.appendingPathComponent("fs.db").path
-        let r = try CLI.run(["record", "--stacks", "dwarf"] + extra + ["-o", trace, "--", program, "32"])
+        let r = try CLI.run(["record", "--stacks", "dwarf", "--fault-stacks", "dwarf"] + extra + ["-o", trace, "--", program, "32"])
         try #require(r.status == 0, "\(r.stderr)")
         let p = try CLI.run(["replay", trace, "-o", db])
         try #require(p.status == 0, "\(p.stderr)")

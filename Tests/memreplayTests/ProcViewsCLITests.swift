@@ -46,8 +46,11 @@ import Testing
         let build = try Subprocess.run(ProcViewsCLITests.cc!, ["-O1", "-o", exe, CLI.packageRoot.appendingPathComponent("Tests/Fixtures/procviews/maps.c").path])
         try #require(build.status == 0, "\(build)")
         let trace = dir.appendingPathComponent("maps.mrt").path, db = dir.appendingPathComponent("maps.db").path
-        // The program prints its own /proc/self/maps as its last act before exit.
-        let rec = try CLI.run(["record", "--quiet", "-o", trace, "--", exe, dir.path])
+        // The program prints its own /proc/self/maps as its last act before exit. With call
+        // stacks (`--stacks dwarf`, the default) the recorder maps its stack arena MAP_NORESERVE;
+        // the kernel keeps it apart from an anonymous neighbour (vm_flags differ), and so must
+        // the replay, from the flags in the recorder's `.own` list.
+        let rec = try CLI.run(["record", "--quiet", "--stacks", "dwarf", "-o", trace, "--", exe, dir.path])
         try #require(rec.status == 0, "\(rec.stderr)")
         let parts = rec.stdout.components(separatedBy: "==== smaps\n")
         try #require(parts.count == 2)

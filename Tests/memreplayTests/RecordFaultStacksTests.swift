@@ -3,7 +3,7 @@ import TestSupport
 import MemTrace
 import Testing
 
-/// `record --stacks dwarf|fp` with `--accesses faults`: the call stack of each page fault
+/// `record --fault-stacks dwarf|callchain` with `--accesses faults`: the call stack of each page fault
 /// (Tests/Fixtures/recorder/faultstacks.c: touch_pages writes fresh pages, read_into read()s into
 /// a fresh buffer, in the main thread, a second thread and a forked child). The frames of the
 /// touches of those pages are checked with `memreplay symbolize` on their offsets (minus one: every
@@ -25,12 +25,15 @@ struct RecordFaultStacksTests {
         return out
     }
 
-    /// Records the fixture with `--stacks mode`; per printed range, the function names of the
-    /// frames (innermost first) of each of its pages' touches.
-    static func record(_ program: String, stacks mode: String, in dir: URL, environment: [String: String] = [:]) throws
+    /// Records the fixture with `--stacks mode` (nil: the default) and `--fault-stacks` (nil: the
+    /// default); per printed range, the function names of the frames (innermost first) of each of
+    /// its pages' touches.
+    static func record(_ program: String, stacks mode: String?, faultStacks: String? = nil, in dir: URL,
+                       environment: [String: String] = [:]) throws
         -> (ranges: [Range], functions: [String: [[String]]], header: TraceHeader, stderr: String, table: StackTable, touches: [MemoryAccess]) {
-        let trace = dir.appendingPathComponent("fs-\(mode).mrt").path
-        let r = try CLI.run(["record", "--convert", "now", "--stacks", mode, "-o", trace, "--", program, "32"], environment: environment)
+        let trace = dir.appendingPathComponent("fs-\(mode ?? "default")\(faultStacks.map { "-" + $0 } ?? "").mrt").path
+        let options = (mode.map { ["--stacks", $0] } ?? []) + (faultStacks.map { ["--fault-stacks", $0] } ?? [])
+        let r = try CLI.run(["record", "--convert", "now"] + options + ["-o", trace, "--", program, "32"], environment: environment)
         try #require(r.status == 0, "\(r.stderr)")
         var ranges: [Range] = []
         for line in r.stdout.split(separator: "\n") {
@@ -79,7 +82,7 @@ struct RecordFaultStacksTests {
     @Test(.enabled(if: enabled)) func dwarfStacksNameTheFaultingFunctions() throws {
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let got = try Self.record(try Self.compile(framePointers: false, in: dir), stacks: "dwarf", in: dir)
+        let got = try Self.record(try Self.compile(framePointers: false, in: dir), stacks: "dwarf", faultStacks: "dwarf", in: dir)
         #expect(got.header.attributes["recorder.fault_samples_lost"] == "0")
         for who in ["main", "thread", "child"] {
             let touch = try #require(got.functions["touch " + who], "\(got.functions.keys)")
@@ -148,8 +151,8 @@ struct RecordFaultStacksTests {
     @Test(.enabled(if: enabled)) func inspectListsTopFaultStacks() throws {
         let dir = try CLI.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        _ = try Self.record(try Self.compile(framePointers: false, in: dir), stacks: "dwarf", in: dir)
-        let r = try CLI.run(["inspect", "--stacks", "40", dir.appendingPathComponent("fs-dwarf.mrt").path])
+        _ = try Self.record(try Self.compile(framePointers: false, in: dir), stacks: "dwarf", faultStacks: "dwarf", in: dir)
+        let r = try CLI.run(["inspect", "--stacks", "40", dir.appendingPathComponent("fs-dwarf-dwarf.mrt").path])
         try #require(r.status == 0, "\(r.stderr)")
         let text = r.stdout
         let section = try #require(text.range(of: "fault stacks: "), "\(text)")

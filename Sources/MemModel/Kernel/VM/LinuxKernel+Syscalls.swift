@@ -164,6 +164,9 @@ extension LinuxKernel {
         }
         if p.space.overlaps(start, end) { unmap(p, start, end - start) }
         var vflags: VMAFlags = call.mapFlags.contains(.shared) ? [.shared] : []
+        // A region the trace marks MAP_NORESERVE (the recorder's own stack arena) is VM_NORESERVE,
+        // uncharged, and so apart from a charged neighbour, as do_mmap made it.
+        if call.mapFlags.contains(.noReserve) && commit.policy.mode != .never { vflags.insert(.noReserve) }
         let backing: VMABacking
         var offset = call.offset
         if name == "[stack]" { vflags.insert(.growsDown) }
@@ -182,7 +185,7 @@ extension LinuxKernel {
         } else {
             backing = .anonymous; offset = start
         }
-        if !vflags.contains(.shared) && call.prot.contains(.write) {
+        if !vflags.contains(.shared) && !vflags.contains(.noReserve) && call.prot.contains(.write) {
             vflags.insert(.account)
             commit.charge(Page.count(in: end - start))
         }
