@@ -83,6 +83,8 @@ public final class SQLiteStore: OutcomeSink {
     /// Whether batches go to a writer thread (else they are written when full, on the caller's thread).
     let usesWriterThread: Bool
     var queue: BatchQueue?
+    /// The rows the direct writer put in `accesses` (set by the splice; nil on the SQL path).
+    var directAccessRows: Int?
 
     private enum State { case open, finished, aborted }
 
@@ -288,7 +290,7 @@ public final class SQLiteStore: OutcomeSink {
             try db.exec(StoreSchema.hardwareViews(hardware: hardwareColumns))
             try db.exec(StoreSchema.accessSummaryView)
             try db.exec("COMMIT")
-            try db.exec("PRAGMA analysis_limit = 1000; ANALYZE")
+            try analyze()
             closeDatabase()
             if rename(temporaryPath, path) != 0 {
                 let reason = String(cString: strerror(errno))

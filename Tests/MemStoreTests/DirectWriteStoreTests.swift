@@ -68,6 +68,11 @@ import Testing
         #expect(a.keys.sorted() == b.keys.sorted())
         for name in a.keys.sorted() { #expect(a[name] == b[name], "\(name)") }
         #expect(a["accesses"]?.count == 50_001 - 12)
+        // The statistics too: the direct path writes the accesses table's row count that ANALYZE,
+        // reading every page, finds on the SQL path.
+        let stats = "SELECT tbl, quote(idx), stat FROM sqlite_stat1 ORDER BY tbl, idx"
+        #expect(try rows(direct.path, stats) == (try rows(sql.path, stats)))
+        #expect(try rows(direct.path, "SELECT stat FROM sqlite_stat1 WHERE tbl = 'accesses'") == [["\(50_001 - 12)"]])
         #expect(try rows(direct.path, "SELECT count(*), count(hw), sum(size) FROM accesses")
             == (try rows(sql.path, "SELECT count(*), count(hw), sum(size) FROM accesses")))
         #expect(try rows(direct.path, "SELECT seq, address FROM accesses WHERE seq = 4100")
