@@ -1,0 +1,127 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Compresses a recording directory's segments on a thread of `memreplay record` while the
+/// program runs, so the program's threads only copy their buffers into files and the raw
+/// recording is ready when the program exits.
+///
+/// Every millisecond the thread lists the directory, opens each new `p<pid>-<generation>.mrr`
+/// (a `SegmentCompressor`) and compresses what every segment gained. `finish()`, once the program
+/// is gone, stops the thread, compresses the rest on the caller's thread and returns which file
+/// holds each segment's packed bytes. Nothing is lost when it fails: a segment it could not
+/// compress is packed as the interposer wrote it (the readers take plain segments too), and the
+/// failure is kept in `failure`.
+public final class RecordingCompressor: @unchecked Sendable {
+    public let directory: String
+    /// zstd's level for the packed segments (1: the interposer's own before; churn's records
+    /// compress 1.52× there).
+    public let level: Int32
+    /// The first error met, if any (its segments are packed uncompressed).
+    public private(set) var failure: Error?
+    /// Polls made by the thread (for tests: the thread ran).
+    public private(set) var polls = 0
+
+    private var compressors: [String: SegmentCompressor] = [:]
+    private var broken: Set<String> = []
+    private var thread: pthread_t?
+    private var lock = pthread_mutex_t()
+    private var wake = pthread_cond_t()
+    private var stopping = false
+    private var finished: [String: String]?
+    private let interval: UInt32
+
+    /// A compressor of `directory`'s segments; `intervalMicroseconds` between polls.
+    public init(directory: String, level: Int32 = 1, intervalMicroseconds: UInt32 = 1000) {
+        self.directory = directory
+        self.level = level
+        self.interval = intervalMicroseconds
+        pthread_mutex_init(&lock, nil)
+        pthread_cond_init(&wake, nil)
+    }
+
+    deinit {
+        stopThread()
+        pthread_mutex_destroy(&lock)
+        pthread_cond_destroy(&wake)
+    }
+
+    /// Starts the polling thread (without one, `finish()` still compresses everything itself).
+    public func start() {
+        guard thread == nil else { return }
+        thread = BackgroundThread.start { [self] in
+            while !waitOrStop() { poll() }
+        }
+    }
+
+    /// Stops the thread, compresses what is left and returns, per segment name, the file holding
+    /// its packed bytes (segments left out are packed as they are).
+    public func finish() -> [String: String] {
+        if let finished { return finished }
+        stopThread()
+        poll()
+        var sources: [String: String] = [:]
+        for (name, c) in compressors where !broken.contains(name) {
+            do {
+                try c.finish()
+                if let out = c.outputPath { sources[name] = out }
+            } catch {
+                note(error, name)
+            }
+        }
+        finished = sources
+        return sources
+    }
+
+    /// Bytes read from the segments and written compressed so far (after `finish()`: in all).
+    public var totals: (bytesIn: UInt64, bytesOut: UInt64) {
+        compressors.values.reduce((0, 0)) { ($0.0 + $1.bytesIn, $0.1 + $1.bytesOut) }
+    }
+
+    /// Waits one interval (woken at once by `stopThread`); true when the thread is to stop.
+    private func waitOrStop() -> Bool {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let ns = Int(now.tv_nsec) + Int(interval) * 1000
+        var until = timespec(tv_sec: now.tv_sec + ns / 1_000_000_000, tv_nsec: ns % 1_000_000_000)
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        if !stopping { _ = pthread_cond_timedwait(&wake, &lock, &until) }
+        return stopping
+    }
+
+    private func stopThread() {
+        guard let t = thread else { return }
+        pthread_mutex_lock(&lock)
+        stopping = true
+        pthread_cond_signal(&wake)
+        pthread_mutex_unlock(&lock)
+        pthread_join(t, nil)
+        thread = nil
+    }
+
+    /// Opens the segments that appeared and compresses what each one gained.
+    private func poll() {
+        polls += 1
+        if let dir = opendir(directory) {
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+                }
+                guard RawRecording.isSegment(name), compressors[name] == nil, !broken.contains(name) else { continue }
+                do { compressors[name] = try SegmentCompressor(directory: directory, name: name, level: level) } catch { note(error, name) }
+            }
+            closedir(dir)
+        }
+        for (name, c) in compressors where !broken.contains(name) {
+            do { try c.pull() } catch { note(error, name) }
+        }
+    }
+
+    private func note(_ error: Error, _ name: String) {
+        broken.insert(name)
+        if failure == nil { failure = error }
+    }
+}
