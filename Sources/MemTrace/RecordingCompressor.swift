@@ -9,10 +9,12 @@ import Darwin
 /// recording is ready when the program exits.
 ///
 /// Every millisecond the thread lists the directory, opens each new `p<pid>-<generation>.mrr`
-/// (a `SegmentCompressor`) and compresses what every segment gained. `finish()`, once the program
-/// is gone, stops the thread, compresses the rest on the caller's thread and returns which file
-/// holds each segment's packed bytes. Nothing is lost when it fails: a segment it could not
-/// compress is packed as the interposer wrote it (the readers take plain segments too), and the
+/// (a `SegmentCompressor`) and compresses what every segment gained (on an idle 2-core machine,
+/// on the core the program leaves free). `finish()`, once the program is gone, stops the thread
+/// and, for each segment, compresses the rest on the caller's thread when at most `maxTailBytes`
+/// are left, else leaves the segment plain: the user does not wait for a backlog the thread could
+/// not take while the machine was busy (the raw recording is then larger, 1.5× for churn's records). The readers take plain segments too, so nothing is lost when it
+/// fails either: a segment it could not compress is packed as the interposer wrote it, and the
 /// failure is kept in `failure`.
 public final class RecordingCompressor: @unchecked Sendable {
     public let directory: String
@@ -33,11 +35,17 @@ public final class RecordingCompressor: @unchecked Sendable {
     private var finished: [String: String]?
     private let interval: UInt32
 
+    /// Most uncompressed bytes of a segment `finish()` still compresses (about 3 ms at level 1).
+    public let maxTailBytes: UInt64
+    /// Segments `finish()` left plain because more than `maxTailBytes` were left.
+    public private(set) var leftPlain: [String] = []
+
     /// A compressor of `directory`'s segments; `intervalMicroseconds` between polls.
-    public init(directory: String, level: Int32 = 1, intervalMicroseconds: UInt32 = 1000) {
+    public init(directory: String, level: Int32 = 1, intervalMicroseconds: UInt32 = 1000, maxTailBytes: UInt64 = 1 << 20) {
         self.directory = directory
         self.level = level
         self.interval = intervalMicroseconds
+        self.maxTailBytes = maxTailBytes
         pthread_mutex_init(&lock, nil)
         pthread_cond_init(&wake, nil)
     }
@@ -56,14 +64,19 @@ public final class RecordingCompressor: @unchecked Sendable {
         }
     }
 
-    /// Stops the thread, compresses what is left and returns, per segment name, the file holding
-    /// its packed bytes (segments left out are packed as they are).
+    /// Stops the thread, compresses what is left (see the type) and returns, per segment name, the
+    /// file holding its packed bytes (segments left out are packed as they are).
     public func finish() -> [String: String] {
         if let finished { return finished }
         stopThread()
-        poll()
+        addNewSegments()
         var sources: [String: String] = [:]
-        for (name, c) in compressors where !broken.contains(name) {
+        for (name, c) in compressors.sorted(by: { $0.key < $1.key }) where !broken.contains(name) {
+            if c.pendingBytes > maxTailBytes {
+                c.abandon()
+                leftPlain.append(name)
+                continue
+            }
             do {
                 try c.finish()
                 if let out = c.outputPath { sources[name] = out }
@@ -105,6 +118,14 @@ public final class RecordingCompressor: @unchecked Sendable {
     /// Opens the segments that appeared and compresses what each one gained.
     private func poll() {
         polls += 1
+        addNewSegments()
+        for (name, c) in compressors where !broken.contains(name) {
+            do { try c.pull() } catch { note(error, name) }
+        }
+    }
+
+    /// Opens a compressor for each segment that appeared since the last look.
+    private func addNewSegments() {
         if let dir = opendir(directory) {
             while let entry = readdir(dir) {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
@@ -114,9 +135,6 @@ public final class RecordingCompressor: @unchecked Sendable {
                 do { compressors[name] = try SegmentCompressor(directory: directory, name: name, level: level) } catch { note(error, name) }
             }
             closedir(dir)
-        }
-        for (name, c) in compressors where !broken.contains(name) {
-            do { try c.pull() } catch { note(error, name) }
         }
     }
 

@@ -81,6 +81,22 @@ final class SegmentCompressor {
         }
     }
 
+    /// Bytes the process wrote that are not compressed yet (unread, or read but waiting in a cut chunk).
+    var pendingBytes: UInt64 {
+        guard fd >= 0, plain != false else { return 0 }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { return 0 }
+        return UInt64(max(0, Int64(info.st_size) - Int64(bytesIn))) + UInt64(carry.count)
+    }
+
+    /// Gives up: the segment is packed as the interposer wrote it (`outputPath` becomes nil).
+    func abandon() {
+        finished = true
+        if fd >= 0 { close(fd); fd = -1 }
+        if outFD >= 0 { close(outFD); outFD = -1 }
+        outputPath = nil
+    }
+
     /// Reads and compresses the rest (a cut last chunk too), then ends the stream when the segment
     /// ended, else flushes it; closes both files.
     func finish() throws {

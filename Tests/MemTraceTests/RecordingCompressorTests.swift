@@ -111,6 +111,27 @@ struct RecordingCompressorTests {
         #expect(compressor.totals.bytesOut < compressor.totals.bytesIn)
     }
 
+    /// A backlog over `maxTailBytes` at the end is not compressed on the user's clock: the segment
+    /// is packed plain, and converts to the same trace.
+    @Test func backlogAtTheEndIsPackedPlain() throws {
+        let tests = RawRecordingTests()
+        let plainDir = try tests.recordingDirectory(plain: true)
+        defer { removeTree(plainDir) }
+        let out = scratchDirectory()
+        defer { removeTree(out) }
+        let (_, expected) = try tests.directTrace(plainDir, to: out + "/direct.mrt")
+        let compressor = RecordingCompressor(directory: plainDir, maxTailBytes: 200)
+        let sources = compressor.finish()
+        // The root's segment holds about 300 bytes, the killed child's about 120.
+        #expect(compressor.leftPlain == ["p100-0.mrr"])
+        #expect(sources.keys.sorted() == ["p101-0.mrr"])
+        let packed = try RawRecording.pack(directory: plainDir, conversion: RawRecordingTests.conversion,
+                                           to: out + "/t.mrt", sources: sources)
+        #expect(packed.incompleteSegments == ["p101-0.mrr"])
+        _ = try RawRecording(path: out + "/t.mrt").convert(to: out + "/converted.mrt")
+        #expect(try read(out + "/converted.mrt") == expected)
+    }
+
     /// A segment an older interposer wrote (zstd) is left as it is.
     @Test func zstdSegmentsAreLeftAlone() throws {
         let dir = try RawRecordingTests().recordingDirectory(plain: false)
