@@ -32,6 +32,8 @@ public final class RecordingCompressor: @unchecked Sendable {
     private var lock = pthread_mutex_t()
     private var wake = pthread_cond_t()
     private var stopping = false
+    /// Set by the thread when it left its loop (it touches nothing of ours after).
+    private var exited = false
     private var finished: [String: String]?
     private let interval: UInt32
 
@@ -61,6 +63,10 @@ public final class RecordingCompressor: @unchecked Sendable {
         guard thread == nil else { return }
         thread = BackgroundThread.start { [self] in
             while !waitOrStop() { poll() }
+            pthread_mutex_lock(&lock)
+            exited = true
+            pthread_cond_broadcast(&wake)
+            pthread_mutex_unlock(&lock)
         }
     }
 
@@ -105,13 +111,17 @@ public final class RecordingCompressor: @unchecked Sendable {
         return stopping
     }
 
+    /// Stops the thread and waits until it left its loop. It is detached, not joined: a joined
+    /// thread's end waited for the kernel's teardown of the thread, measured at 60–80 ms after its
+    /// exit() on these VMs (perf trace of `record`: exit() at 207.5 ms, pthread_join back at 285.3).
     private func stopThread() {
         guard let t = thread else { return }
         pthread_mutex_lock(&lock)
         stopping = true
-        pthread_cond_signal(&wake)
+        pthread_cond_broadcast(&wake)
+        while !exited { pthread_cond_wait(&wake, &lock) }
         pthread_mutex_unlock(&lock)
-        pthread_join(t, nil)
+        pthread_detach(t)
         thread = nil
     }
 
