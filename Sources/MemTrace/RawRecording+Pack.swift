@@ -41,7 +41,10 @@ extension RawRecording {
         encoder.outputFormatting = [.sortedKeys]
         let json = Array(try encoder.encode(manifest))
         var prefix = TraceFormat.magic
-        LittleEndian.append(TraceFormat.rawRecordingVersion, to: &prefix)
+        // Layout 2 when a segment goes in plain: a reader older than plain segments says
+        // "unsupported version" rather than failing inside zstd.
+        let plainSegment = files.contains { isSegment($0.name) && RecorderSegment.isPlain($0.bytes) }
+        LittleEndian.append(plainSegment ? TraceFormat.rawRecordingPlainVersion : TraceFormat.rawRecordingVersion, to: &prefix)
         LittleEndian.append(UInt32(json.count), to: &prefix)
         prefix.append(contentsOf: json)
         LittleEndian.append(CRC32C.checksum(json), to: &prefix)

@@ -95,6 +95,12 @@ public final class RecordingCompressor: @unchecked Sendable {
         return sources
     }
 
+    /// Checks every segment compressor's invariants (for tests; call it when the thread is stopped
+    /// or was never started).
+    public func checkInvariants() -> Bool {
+        compressors.values.allSatisfy { $0.checkInvariants() } && leftPlain.allSatisfy { compressors[$0] != nil }
+    }
+
     /// Bytes read from the segments and written compressed so far (after `finish()`: in all).
     public var totals: (bytesIn: UInt64, bytesOut: UInt64) {
         compressors.values.reduce((0, 0)) { ($0.0 + $1.bytesIn, $0.1 + $1.bytesOut) }

@@ -81,6 +81,21 @@ final class SegmentCompressor {
         }
     }
 
+    /// Checks the structure's invariants (for tests): what waits in `carry` was read; while the
+    /// chunks parse, `carry` holds less than one whole chunk (a cut one) and no end chunk at its
+    /// start; a compressed output exists only for a plain segment; a finished one has no open file.
+    func checkInvariants() -> Bool {
+        guard UInt64(carry.count) <= bytesIn else { return false }
+        if plain != true && outputPath != nil { return false }
+        if finished && (fd >= 0 || outFD >= 0) { return false }
+        if plain == true && !verbatim && !finished && carry.count >= 36 {
+            let magicOK = carry[0] == 0x4D && carry[1] == 0x52 && carry[2] == 0x52 && carry[3] == 0x43
+            let length = Int(carry[4]) | Int(carry[5]) << 8 | Int(carry[6]) << 16 | Int(carry[7]) << 24
+            if !magicOK || carry.count >= 36 + length { return false }
+        }
+        return true
+    }
+
     /// Bytes the process wrote that are not compressed yet (unread, or read but waiting in a cut chunk).
     var pendingBytes: UInt64 {
         guard fd >= 0, plain != false else { return 0 }

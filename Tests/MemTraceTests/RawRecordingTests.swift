@@ -164,9 +164,9 @@ struct RawRecordingTests {
             if case .truncatedHeader = e { return true } else { return false }
         }
         var version = good
-        version[8] = 0x02  // layout 2, still a raw recording
+        version[8] = 0x03  // layout 3, still a raw recording (1 and 2 are read)
         try expectFailure(version) { e in
-            if case .unsupportedVersion(_, 8, 0x8002) = e { return e.description.contains("raw recording") } else { return false }
+            if case .unsupportedVersion(_, 8, 0x8003) = e { return e.description.contains("raw recording") } else { return false }
         }
         try expectFailure(good + [0]) { e in
             if case .damagedBlock(_, let o, _) = e { return o == UInt64(good.count) } else { return false }

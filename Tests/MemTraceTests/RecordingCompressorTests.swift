@@ -48,6 +48,7 @@ struct RecordingCompressorTests {
         let compressor = RecordingCompressor(directory: plainDir)
         let sources = compressor.finish()
         #expect(compressor.failure == nil)
+        #expect(compressor.checkInvariants())
         #expect(sources.keys.sorted() == ["p100-0.mrr", "p101-0.mrr"])
         for (name, path) in sources {
             let (bytes, ended) = try RecorderSegment.decompress(path)
@@ -58,6 +59,7 @@ struct RecordingCompressorTests {
                                            to: out + "/t.mrt", sources: sources)
         #expect(packed.manifest.members.map(\.name) == ["clock", "p100-0.mrr", "p100-0.own", "p101-0.mrr"])
         #expect(packed.incompleteSegments == ["p101-0.mrr"])
+        #expect(Array(try read(out + "/t.mrt")[8..<10]) == [0x01, 0x80], "layout 1: every segment compressed")
         let (summary, _) = try RawRecording(path: out + "/t.mrt").convert(to: out + "/converted.mrt")
         #expect(try read(out + "/converted.mrt") == expected)
         #expect(summary.events == zstdSummary.events)
@@ -103,6 +105,7 @@ struct RecordingCompressorTests {
         put(SegmentFile.header("MRRE", length: 0, tid: 7, base: 0, tick: t))
         close(fd)
         let sources = compressor.finish()
+        #expect(compressor.checkInvariants())
         #expect(compressor.polls > 40)
         let (bytes, ended) = try RecorderSegment.decompress(try #require(sources["p7-0.mrr"]))
         #expect(ended)
@@ -124,12 +127,40 @@ struct RecordingCompressorTests {
         let sources = compressor.finish()
         // The root's segment holds about 300 bytes, the killed child's about 120.
         #expect(compressor.leftPlain == ["p100-0.mrr"])
+        #expect(compressor.checkInvariants())
         #expect(sources.keys.sorted() == ["p101-0.mrr"])
         let packed = try RawRecording.pack(directory: plainDir, conversion: RawRecordingTests.conversion,
                                            to: out + "/t.mrt", sources: sources)
         #expect(packed.incompleteSegments == ["p101-0.mrr"])
+        #expect(Array(try read(out + "/t.mrt")[8..<10]) == [0x02, 0x80], "layout 2: a segment is plain")
         _ = try RawRecording(path: out + "/t.mrt").convert(to: out + "/converted.mrt")
         #expect(try read(out + "/converted.mrt") == expected)
+    }
+
+    /// Mid-way, a cut chunk waits in the carry (and only that); a bad magic switches to verbatim.
+    @Test func segmentCompressorKeepsOnlyACutChunk() throws {
+        let dir = scratchDirectory()
+        defer { removeTree(dir) }
+        let fd = open(dir + "/p9-0.mrr", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        defer { close(fd) }
+        var r = Records(base: 10)
+        r.start(at: 10, kind: 0, parent: 1)
+        let chunk = SegmentFile.header("MRRC", length: r.bytes.count, tid: 9, base: 10, tick: 20) + r.bytes
+        let c = try SegmentCompressor(directory: dir, name: "p9-0.mrr", level: 1)
+        let cut = chunk.count - 5
+        for piece in [Array(chunk), Array(chunk[..<cut])] {
+            _ = piece.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            try c.pull()
+            #expect(c.checkInvariants())
+        }
+        #expect(c.pendingBytes == UInt64(cut), "the cut chunk waits")
+        _ = Array(chunk[cut...]).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        try c.pull()
+        #expect(c.checkInvariants() && c.pendingBytes == 0)
+        try c.finish()
+        #expect(c.checkInvariants() && !c.ended)
+        let (bytes, ended) = try RecorderSegment.decompress(try #require(c.outputPath))
+        #expect(bytes == chunk + chunk && !ended, "flushed, not ended: no end chunk came")
     }
 
     /// A segment an older interposer wrote (zstd) is left as it is.
