@@ -103,12 +103,12 @@ cachegrind-compare: build
 clean:
 	rm -rf .build out
 
-## The LD_PRELOAD interposer, built with cc (not SwiftPM) so it links only libc and libzstd;
+## The LD_PRELOAD interposer, built with cc (not SwiftPM) so it links only libc;
 ## `memreplay record` also builds it on first use into ~/.cache/memreplay.
 recorder: deps
 	mkdir -p .build/release
-	cc -O2 -fno-omit-frame-pointer -fPIC -shared -o .build/release/libmemreplay-recorder.so Sources/CRecorder/*.c -lzstd -ldl -lpthread
-	cc -O2 -fno-omit-frame-pointer -fPIC -shared -DMR_LACKEY=1 -o .build/release/libmemreplay-recorder-lackey.so Sources/CRecorder/*.c -lzstd -ldl -lpthread
+	cc -O2 -fno-omit-frame-pointer -fPIC -shared -o .build/release/libmemreplay-recorder.so Sources/CRecorder/*.c -ldl -lpthread
+	cc -O2 -fno-omit-frame-pointer -fPIC -shared -DMR_LACKEY=1 -o .build/release/libmemreplay-recorder-lackey.so Sources/CRecorder/*.c -ldl -lpthread
 
 ## Recorder overhead (native vs interposer vs heaptrack, same run) and bytes per event.
 bench-recorder: build

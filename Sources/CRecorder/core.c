@@ -1,10 +1,12 @@
-/* core.c - per-thread buffers and the per-process zstd output of the memreplay interposer
+/* core.c - per-thread buffers and the per-process segment output of the memreplay interposer
  * (start-up, fork/exec/exit and fatal signals: lifecycle.c; the state both share: core.h).
  *
  * Hot path: a thread appends varint records to its own buffer (initial-exec TLS, no lock, no
- * atomic read-modify-write). A full buffer is handed to the process's zstd stream under one
- * process-wide mutex and flushed to disk (ZSTD_e_flush), so SIGKILL loses at most the unflushed
- * buffer of each thread. Exit, _exit, exec and fatal signals flush every thread's buffer.
+ * atomic read-modify-write). A full buffer is written to the process image's segment as one
+ * uncompressed chunk (one writev under one process-wide mutex), so SIGKILL loses at most the
+ * unflushed buffer of each thread. Exit, _exit, exec and fatal signals flush every thread's buffer
+ * and end the segment with an end chunk. Nothing is compressed on the program's threads:
+ * `memreplay record` compresses the segments on its own thread while the program runs.
  */
 #include "recorder.h"
 #include "core.h"
@@ -20,14 +22,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 _Atomic int mr_state = ST_UNINIT;
 pthread_mutex_t out_lock;
 int out_fd = -1;
-ZSTD_CCtx *zctx;
-static uint8_t zout[1 << 17];
 struct mr_tbuf *slots[MAX_THREADS];
 pthread_key_t exit_key;
 pid_t my_pid;
@@ -35,7 +36,7 @@ int follow_forks = 1;
 char out_dir[1024];
 int exit_status;
 int exit_known;
-/* The recorder's own mappings (zstd's workspace, the thread buffers), made with raw mmap
+/* The recorder's own mappings (the thread buffers, the stack tables), made with raw mmap
  * syscalls after the image's maps snapshot: listed in p<pid>-<gen>.own as (address, length)
  * pairs so the merge maps them at once when perf reports them, and the faults the recorder
  * takes in them count as the kernel counts them. Kept in `own_pending` until the file opens. */
@@ -74,40 +75,36 @@ int mr_follow_forks(void) { return follow_forks; }
 
 /* ---- output ---- */
 
-static void write_all(const void *p, size_t n) {
-    const uint8_t *c = p;
+/* Writes the iovecs whole (a short write goes on where it stopped; an error drops the rest). */
+static void write_all(struct iovec *iov, int n) {
     while (n > 0) {
-        ssize_t w = syscall(SYS_write, out_fd, c, n);
+        ssize_t w = syscall(SYS_writev, out_fd, iov, n);
         if (w < 0) { if (errno == EINTR) continue; return; }
-        c += w; n -= (size_t)w;
+        while (n > 0 && (size_t)w >= iov->iov_len) { w -= (ssize_t)iov->iov_len; iov++; n--; }
+        if (n > 0) { iov->iov_base = (char *)iov->iov_base + w; iov->iov_len -= (size_t)w; }
     }
 }
 
-static void z_push(const void *src, size_t n, ZSTD_EndDirective mode) {
-    ZSTD_inBuffer in = { src, n, 0 };
-    for (;;) {
-        ZSTD_outBuffer out = { zout, sizeof zout, 0 };
-        size_t left = ZSTD_compressStream2(zctx, &out, &in, mode);
-        if (out.pos) write_all(zout, out.pos);
-        if (ZSTD_isError(left)) return;
-        if (mode == ZSTD_e_continue ? in.pos == in.size : left == 0) return;
-    }
-}
-
-/* Compresses `len` bytes of b (one chunk); caller holds out_lock. */
-static void emit_chunk(struct mr_tbuf *b, size_t len, ZSTD_EndDirective mode) {
-    if (out_fd < 0 || !zctx) return;
+/* Writes one chunk: the 36-byte header (`magic`, length, tid, base tick, a calibration pair read
+ * now) and `len` bytes of `data`, in one writev; caller holds out_lock. */
+static void write_chunk(const char *magic, uint32_t tid, uint64_t base, const void *data, size_t len) {
+    if (out_fd < 0) return;
     uint8_t hdr[36];
-    uint32_t n = (uint32_t)len, tid = (uint32_t)b->tid;
+    uint32_t n = (uint32_t)len;
     uint64_t tick = mr_now(), ns = mr_clock_ns();
-    memcpy(hdr, "MRRC", 4);
+    memcpy(hdr, magic, 4);
     memcpy(hdr + 4, &n, 4);
     memcpy(hdr + 8, &tid, 4);
-    memcpy(hdr + 12, &b->base_time, 8);
+    memcpy(hdr + 12, &base, 8);
     memcpy(hdr + 20, &tick, 8);
     memcpy(hdr + 28, &ns, 8);
-    z_push(hdr, sizeof hdr, ZSTD_e_continue);
-    z_push(b->data, len, mode);
+    struct iovec iov[2] = { { hdr, sizeof hdr }, { (void *)data, len } };
+    write_all(iov, len ? 2 : 1);
+}
+
+/* Writes `len` bytes of b as one chunk; caller holds out_lock. */
+static void emit_chunk(struct mr_tbuf *b, size_t len) {
+    write_chunk("MRRC", (uint32_t)b->tid, b->base_time, b->data, len);
 }
 
 void flush_buf(struct mr_tbuf *b) {
@@ -115,7 +112,7 @@ void flush_buf(struct mr_tbuf *b) {
     tls_busy++;
     pthread_mutex_lock(&out_lock);
     in_flush = 1;
-    if (b->len) emit_chunk(b, b->len, ZSTD_e_flush);
+    if (b->len) emit_chunk(b, b->len);
     b->len = 0;
     atomic_store_explicit(&b->committed, 0, memory_order_release);
     in_flush = 0;
@@ -134,18 +131,19 @@ void mr_flush_thread(void) {
     if (tls_buf) flush_buf(tls_buf);
 }
 
-/* Emits every thread's committed records and ends (or flushes) the zstd stream; caller holds out_lock. */
+/* Emits every thread's committed records; `end_stream` then writes the segment's end chunk
+ * ("MRRE", no payload: the image recorded everything it will). Caller holds out_lock. */
 void flush_all_locked(int end_stream) {
     in_flush = 1;
     for (int i = 0; i < MAX_THREADS; i++) {
         struct mr_tbuf *b = slots[i];
         if (!b || !atomic_load(&b->in_use)) continue;
         size_t len = b == tls_buf ? b->len : atomic_load_explicit(&b->committed, memory_order_acquire);
-        if (len) emit_chunk(b, len, ZSTD_e_continue);
+        if (len) emit_chunk(b, len);
         b->len = 0;
         atomic_store(&b->committed, 0);
     }
-    if (zctx && out_fd >= 0) z_push(NULL, 0, end_stream ? ZSTD_e_end : ZSTD_e_flush);
+    if (end_stream) write_chunk("MRRE", (uint32_t)mr_gettid(), 0, NULL, 0);
     in_flush = 0;
 }
 
@@ -157,27 +155,6 @@ void mr_flush_all(int end_stream) {
     pthread_mutex_unlock(&out_lock);
     tls_busy--;
     errno = saved;
-}
-
-/* ---- zstd allocation through the real malloc (never recorded) ---- */
-
-/* zstd's memory comes straight from the kernel, never from malloc: an allocator that calls mmap
- * while holding its own lock (jemalloc does) would otherwise re-enter itself through our mmap hook
- * starting the stream and deadlock. Each block is its own mapping; zstd allocates only a few. */
-void *z_alloc(void *opaque, size_t n) {
-    (void)opaque;
-    size_t total = (n + 16 + 4095) & ~(size_t)4095;
-    void *p = (void *)syscall(SYS_mmap, NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if ((intptr_t)p < 0 && (intptr_t)p > -4096) return NULL;
-    mr_own_note(p, total);
-    *(size_t *)p = total;
-    return (char *)p + 16;
-}
-void z_free(void *opaque, void *p) {
-    (void)opaque;
-    if (!p) return;
-    char *base = (char *)p - 16;
-    syscall(SYS_munmap, base, *(size_t *)base);
 }
 
 /* ---- buffers ---- */

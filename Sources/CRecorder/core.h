@@ -1,4 +1,4 @@
-/* core.h - the interposer state shared by core.c (thread buffers, the zstd output) and
+/* core.h - the interposer state shared by core.c (thread buffers, the segment output) and
  * lifecycle.c (start-up, fork/exec/exit, fatal signals); internal to those two files.
  *
  * The short names the two files use are aliases of hidden `mr_` symbols, as `state` is of
@@ -10,8 +10,6 @@
 #include "recorder.h"
 #include <pthread.h>
 #include <signal.h>
-#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_customMem: zstd allocates through the real malloc, unrecorded */
-#include <zstd.h>
 
 #define TBUF_SIZE MR_TBUF_SIZE
 #define TBUF_SLACK MR_TBUF_SLACK
@@ -27,7 +25,6 @@ enum { ST_UNINIT = MR_UNINIT, ST_INIT = MR_INIT, ST_ON = MR_ON, ST_OFF = MR_OFF 
 #define tls_tid mr_tls_tid
 #define out_lock mr_out_lock
 #define out_fd mr_out_fd
-#define zctx mr_zctx
 #define slots mr_slots
 #define exit_key mr_exit_key
 #define my_pid mr_my_pid
@@ -41,8 +38,6 @@ enum { ST_UNINIT = MR_UNINIT, ST_INIT = MR_INIT, ST_ON = MR_ON, ST_OFF = MR_OFF 
 #define in_flush mr_in_flush
 #define flush_buf mr_flush_buf
 #define flush_all_locked mr_flush_all_locked
-#define z_alloc mr_z_alloc
-#define z_free mr_z_free
 #define release_buffer mr_release_buffer
 #define begin_any mr_begin_any
 #define ensure_started mr_ensure_started
@@ -52,9 +47,8 @@ extern TLS pid_t tls_tid;
 /* Set once the thread recorded its exit (thread_key_exit): libc's own teardown after it
  * (__libc_thread_freeres: free(NULL) of its per-thread buffers) is not recorded. */
 extern TLS int mr_tls_ended;
-extern pthread_mutex_t out_lock;          /* the process's zstd stream and segment file */
+extern pthread_mutex_t out_lock;          /* the process image's segment file */
 extern int out_fd;                        /* this image's segment, p<pid>-<gen>.mrr */
-extern ZSTD_CCtx *zctx;
 extern struct mr_tbuf *slots[MAX_THREADS];
 extern pthread_key_t exit_key;            /* flushes a thread's buffer when the thread exits */
 extern pid_t my_pid;
@@ -66,13 +60,10 @@ extern uint64_t own_pending[2 * 16];
 extern _Atomic int own_count;
 extern volatile sig_atomic_t in_flush;
 
-/* Hands `b`'s records to the zstd stream and the segment (takes out_lock). */
+/* Writes `b`'s records to the segment as one chunk (takes out_lock). */
 void flush_buf(struct mr_tbuf *b);
-/* Flushes every thread's buffer; `end_stream` ends the zstd frame. Caller holds out_lock. */
+/* Flushes every thread's buffer; `end_stream` ends the segment (end chunk). Caller holds out_lock. */
 void flush_all_locked(int end_stream);
-/* zstd's allocator: raw mmap, noted as the recorder's own mapping. */
-void *z_alloc(void *opaque, size_t n);
-void z_free(void *opaque, void *p);
 /* Flushes the thread's buffer and gives its slot back. */
 void release_buffer(struct mr_tbuf *b);
 /* The thread's buffer with room for a record, ignoring the busy flag (start-up records). */

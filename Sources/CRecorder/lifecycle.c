@@ -151,7 +151,7 @@ static void install_signal_handlers(void) {
  * parent sees is unchanged). The crashing thread's record in progress, if the signal interrupted
  * one, is dropped (its buffer goes back to the last commit). Another thread in the middle of a
  * flush holds out_lock: wait up to 2 s for it, then give up the flush rather than interleave two
- * writers in one zstd stream (what is on disk stays readable up to the last flush). */
+ * writers in one segment (what is on disk stays readable up to the last flush). */
 static void fatal_handler(int sig) {
     MR_SCOPE();
     int saved = errno;
@@ -213,10 +213,6 @@ static void init_recording(void) {
     pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE);
     pthread_mutex_init(&out_lock, &a);
     pthread_key_create(&exit_key, thread_key_exit);
-    ZSTD_customMem mem = { z_alloc, z_free, NULL };
-    zctx = ZSTD_createCCtx_advanced(mem);
-    if (!zctx) { atomic_store(&state, ST_OFF); return; }
-    { const char *lv = getenv("MEMREPLAY_ZSTD_LEVEL"); ZSTD_CCtx_setParameter(zctx, ZSTD_c_compressionLevel, lv ? atoi(lv) : 1); }
     int gen = open_segment();
     if (gen < 0) { atomic_store(&state, ST_OFF); return; }
     atomic_store(&state, ST_ON);
@@ -250,7 +246,7 @@ void ensure_started(void) {
 }
 
 /* MR_INERT (with -fvisibility=hidden): the cachegrind baseline of `--accesses lackey`, a copy that
- * ld.so loads and relocates like the real one (same objects in the global scope, same libzstd)
+ * ld.so loads and relocates like the real one (same objects in the global scope)
  * but that interposes nothing and runs no code, so cachegrind counts the same start-up. */
 #ifndef MR_INERT
 __attribute__((constructor)) static void mr_constructor(void) { MR_SCOPE(); ensure_started(); }
@@ -308,7 +304,6 @@ void mr_after_fork_child(int is_vfork, pid_t parent_pid, pid_t parent_tid) {
     if (out_fd >= 0) syscall(SYS_close, out_fd);
     out_fd = -1;
     if (!follow_forks) { atomic_store(&state, ST_OFF); return; }
-    ZSTD_CCtx_reset(zctx, ZSTD_reset_session_only);
     if (open_segment() < 0) { atomic_store(&state, ST_OFF); return; }
     record_start(1, parent_pid, parent_tid);
     if (mr_flush_starts_on()) mr_flush_thread();

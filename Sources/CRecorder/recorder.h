@@ -1,11 +1,13 @@
 /* recorder.h - internal interface of the memreplay LD_PRELOAD interposer.
  *
- * The interposer is plain C and links only libc (+libdl/libpthread on old glibc) and libzstd,
- * never the Swift runtime. It is built by `make recorder` (or by `memreplay record` on first use)
- * with: cc -O2 -fno-omit-frame-pointer -fPIC -shared -o libmemreplay-recorder.so Sources/CRecorder/(all .c files) -lzstd -ldl -lpthread
+ * The interposer is plain C and links only libc (+libdl/libpthread on old glibc), never the
+ * Swift runtime nor a compressor. It is built by `make recorder` (or by `memreplay record` on
+ * first use) with: cc -O2 -fno-omit-frame-pointer -fPIC -shared -o libmemreplay-recorder.so Sources/CRecorder/(all .c files) -ldl -lpthread
  *
- * Raw stream (one file per process image, "<dir>/p<pid>-<gen>.mrr", a zstd stream):
+ * Raw stream (one file per process image, "<dir>/p<pid>-<gen>.mrr", uncompressed chunks, one
+ * writev each; `memreplay record` compresses them into its output while the program runs):
  *   chunk  = "MRRC" u32 payloadLength u32 tid u64 baseTick u64 calibrationTick u64 calibrationNs payload
+ *   end    = "MRRE" u32 0 u32 tid u64 0 u64 tick u64 ns  (the image's exit, exec or fatal signal)
  *   record = op:u8 dt:signed varint(ticks since the previous record of the chunk; the first
  *            record's tick is baseTick) fields:varint*
  * Ticks are TSC cycles on x86-64 (nanoseconds elsewhere); each chunk's calibration pair (a tick
@@ -174,7 +176,7 @@ static inline void mr_put_ptr(struct mr_tbuf *b, uint64_t p) {
  * offsets from MR_MARK_CTL are scope markers: every entry point (wrapper, constructor, destructor,
  * signal handler) is bracketed by ENTER/LEAVE and the call of the real function inside it by
  * REAL/REAL_END, so whatever runs inside a scope and outside a real call is the interposer's own
- * work (libc calls, zstd, ld.so for dlsym) and is dropped. The first scope announces the range
+ * work (libc calls, ld.so for dlsym) and is dropped. The first scope announces the range
  * with a load pattern (8 bytes at +0, 1 at +0x5A5A, 2 at +0xA5A4) and the interposer's executable
  * segments (start page, then end page, each as MR_MARK_TEXT_HI + page >> 20 followed by
  * MR_MARK_TEXT_LO + (page & 0xFFFFF)), whose instructions are dropped everywhere.

@@ -75,10 +75,22 @@ extension RawRecording {
         return template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
-    /// Removes `directory` and the plain files in it.
-    static func removeDirectory(_ directory: String) {
-        if let names = try? memberNames(directory: directory) { for n in names { unlink(directory + "/" + n) } }
-        rmdir(directory)
+    /// Removes `directory` and the files in it (not subdirectories: then it stays); true when it
+    /// is gone. Plain system calls: Foundation's removal (an rmdir that fails, then a walk that
+    /// stats every entry) cost `record` 4 ms after the program's exit.
+    @discardableResult
+    public static func removeDirectory(_ directory: String) -> Bool {
+        if let dir = opendir(directory) {
+            let fd = dirfd(dir)
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+                }
+                if name != "." && name != ".." { unlinkat(fd, name, 0) }
+            }
+            closedir(dir)
+        }
+        return rmdir(directory) == 0
     }
 }
 

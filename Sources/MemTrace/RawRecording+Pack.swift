@@ -26,8 +26,11 @@ extension RawRecording {
     /// error or an interrupt), renamed into place. It is not fsynced (that alone cost 6–70 ms on
     /// these VMs, more than the copy): a machine crash just after `record` can leave it empty or
     /// cut, which its reader reports as truncated; the trace converted from it is fsynced.
-    public static func pack(directory: String, conversion: RecordingConversion, to path: String) throws -> Packed {
-        var files = try memberNames(directory: directory).map { try MappedFile(path: directory + "/" + $0, name: $0) }
+    /// `sources` names, per member, another file holding its bytes: a segment's zstd stream
+    /// written by `RecordingCompressor` while the program ran (the interposer's own file is plain).
+    public static func pack(directory: String, conversion: RecordingConversion, to path: String,
+                            sources: [String: String] = [:]) throws -> Packed {
+        var files = try memberNames(directory: directory).map { try MappedFile(path: sources[$0] ?? directory + "/" + $0, name: $0) }
         defer { for i in files.indices { files[i].unmap() } }
         guard files.contains(where: { isSegment($0.name) }) else {
             throw TraceError.io(source: directory, offset: 0, detail: "no recorder segment (p<pid>-<generation>.mrr) to pack")
@@ -38,7 +41,10 @@ extension RawRecording {
         encoder.outputFormatting = [.sortedKeys]
         let json = Array(try encoder.encode(manifest))
         var prefix = TraceFormat.magic
-        LittleEndian.append(TraceFormat.rawRecordingVersion, to: &prefix)
+        // Layout 2 when a segment goes in plain: a reader older than plain segments says
+        // "unsupported version" rather than failing inside zstd.
+        let plainSegment = files.contains { isSegment($0.name) && RecorderSegment.isPlain($0.bytes) }
+        LittleEndian.append(plainSegment ? TraceFormat.rawRecordingPlainVersion : TraceFormat.rawRecordingVersion, to: &prefix)
         LittleEndian.append(UInt32(json.count), to: &prefix)
         prefix.append(contentsOf: json)
         LittleEndian.append(CRC32C.checksum(json), to: &prefix)
@@ -65,7 +71,7 @@ extension RawRecording {
         }
         let segments = files.filter { isSegment($0.name) }
         let incomplete = segments.filter { f in
-            guard !zstdStreamEnded(f.bytes), let (pid, gen) = segmentKey(f.name) else { return false }
+            guard !segmentEnded(f.bytes), let (pid, gen) = segmentKey(f.name) else { return false }
             return !segments.contains { s in segmentKey(s.name).map { $0.0 == pid && $0.1 > gen } ?? false }
         }.map(\.name)
         return Packed(manifest: manifest, bytes: UInt64(prefix.count) + members.reduce(0) { $0 + $1.length },
@@ -97,6 +103,20 @@ extension RawRecording {
               let pid = UInt32(name[name.index(after: name.startIndex)..<dash]),
               let gen = Int(name[name.index(after: dash)..<name.index(name.endIndex, offsetBy: -4)]) else { return nil }
         return (pid, gen)
+    }
+
+    /// True when a segment's bytes say its image ended (exit, exec, fatal signal): a plain segment
+    /// holds its end chunk (found by walking the chunk headers), a zstd segment's stream was ended
+    /// (`zstdStreamEnded`).
+    static func segmentEnded(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard RecorderSegment.isPlain(bytes) else { return zstdStreamEnded(bytes) }
+        var at = 0, ended = false
+        while bytes.count - at >= 36, bytes[at] == 0x4D, bytes[at + 1] == 0x52, bytes[at + 2] == 0x52 {
+            if bytes[at + 3] == 0x45 { ended = true; at += 36; continue }
+            let length = Int(bytes[at + 4]) | Int(bytes[at + 5]) << 8 | Int(bytes[at + 6]) << 16 | Int(bytes[at + 7]) << 24
+            at += 36 + length
+        }
+        return ended && at == bytes.count
     }
 
     /// True when `bytes` are whole zstd frames, the last one ended (the interposer's stream was

@@ -87,7 +87,7 @@ public struct RawRecording {
             throw TraceError.truncatedHeader(source: path, offset: 0, expected: RawRecording.prefixLength, found: got)
         }
         let version = prefix.withUnsafeBytes { LittleEndian.read(UInt16.self, $0, at: 8) }
-        guard version == TraceFormat.rawRecordingVersion else {
+        guard version == TraceFormat.rawRecordingVersion || version == TraceFormat.rawRecordingPlainVersion else {
             throw TraceError.unsupportedVersion(source: path, offset: 8, version: Int(version))
         }
         let length = Int(prefix.withUnsafeBytes { LittleEndian.read(UInt32.self, $0, at: 10) })

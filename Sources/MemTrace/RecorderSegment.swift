@@ -148,9 +148,12 @@ public final class RecorderSegment {
     private var splitAt = 0
     private var threadIndex: [UInt32: Int] = [:]
     /// A segment followed while its process runs (`init(following:)`): the file, how much of it was
-    /// read, and the zstd stream decompressing it.
+    /// read, whether it is plain (nil until its first four bytes came), those bytes until then, and
+    /// the zstd stream decompressing a compressed one.
     private var followFD: Int32 = -1
     private var followRead: UInt64 = 0
+    private var followPlain: Bool?
+    private var followHead: [UInt8] = []
     private var followStream: OpaquePointer?
 
     /// Reads and splits `path`; `pid` and `generation` come from its name.
@@ -179,12 +182,6 @@ public final class RecorderSegment {
         self.raw = []
         followFD = open(path, O_RDONLY | O_CLOEXEC)
         if followFD < 0 { throw TraceError.io(source: path, offset: 0, detail: "cannot open: \(String(cString: strerror(errno)))") }
-        guard let stream = ZSTD_createDStream() else {
-            close(followFD)
-            throw TraceError.io(source: path, offset: 0, detail: "cannot allocate a zstd stream")
-        }
-        ZSTD_initDStream(stream)
-        followStream = stream
     }
 
     deinit {
@@ -193,12 +190,12 @@ public final class RecorderSegment {
     }
 
     /// Reads and splits what the process flushed since the last call; true when new chunks came.
-    /// The stream is `complete` once its frame ended (the process's exit flush).
+    /// The stream is `complete` once it ended (the end chunk of a plain segment, the end of the
+    /// zstd frame of a compressed one).
     public func pull() throws -> Bool {
-        guard followFD >= 0, let stream = followStream else { return false }
+        guard followFD >= 0 else { return false }
         let chunksBefore = chunkCount
         var input = [UInt8](repeating: 0, count: 1 << 16)
-        var output = [UInt8](repeating: 0, count: 1 << 17)
         while true {
             let n = input.withUnsafeMutableBytes { read(followFD, $0.baseAddress, $0.count) }
             if n < 0 {
@@ -206,38 +203,23 @@ public final class RecorderSegment {
                 throw TraceError.io(source: path, offset: followRead, detail: "read failed: \(String(cString: strerror(errno)))")
             }
             if n == 0 { break }
-            try input.withUnsafeBytes { src in
-                var inBuf = ZSTD_inBuffer(src: src.baseAddress, size: n, pos: 0)
-                repeat {
-                    let before = inBuf.pos
-                    let produced = try output.withUnsafeMutableBytes { dst -> Int in
-                        var outBuf = ZSTD_outBuffer(dst: dst.baseAddress, size: dst.count, pos: 0)
-                        let hint = ZSTD_decompressStream(stream, &outBuf, &inBuf)
-                        if ZSTD_isError(hint) != 0 {
-                            throw TraceError.damagedBlock(source: path, offset: followRead + UInt64(before),
-                                                          detail: "zstd: " + String(cString: ZSTD_getErrorName(hint)))
-                        }
-                        if hint == 0 { complete = true }
-                        return outBuf.pos
-                    }
-                    raw.append(contentsOf: output[0..<produced])
-                    if produced == 0 && inBuf.pos == before { break }
-                } while inBuf.pos < inBuf.size
-                // Drain what the decoder still holds for this input.
-                while true {
-                    let produced = try output.withUnsafeMutableBytes { dst -> Int in
-                        var outBuf = ZSTD_outBuffer(dst: dst.baseAddress, size: dst.count, pos: 0)
-                        let hint = ZSTD_decompressStream(stream, &outBuf, &inBuf)
-                        if ZSTD_isError(hint) != 0 {
-                            throw TraceError.damagedBlock(source: path, offset: followRead + UInt64(inBuf.pos),
-                                                          detail: "zstd: " + String(cString: ZSTD_getErrorName(hint)))
-                        }
-                        if hint == 0 && outBuf.pos > 0 { complete = true }
-                        return outBuf.pos
-                    }
-                    if produced == 0 { break }
-                    raw.append(contentsOf: output[0..<produced])
+            if followPlain == nil {
+                // Plain or zstd: known from the first four bytes.
+                followHead.append(contentsOf: input[0..<n])
+                followRead += UInt64(n)
+                guard followHead.count >= 4 else { continue }
+                followPlain = RecorderSegment.isPlain(followHead)
+                let head = followHead
+                followHead = []
+                if followPlain == true { raw.append(contentsOf: head) } else {
+                    try head.withUnsafeBytes { try feedZstd($0, offset: 0) }
                 }
+                continue
+            }
+            if followPlain == true {
+                raw.append(contentsOf: input[0..<n])
+            } else {
+                try input.withUnsafeBytes { try feedZstd(UnsafeRawBufferPointer(rebasing: $0[0..<n]), offset: followRead) }
             }
             followRead += UInt64(n)
         }
@@ -245,8 +227,60 @@ public final class RecorderSegment {
         return chunkCount > chunksBefore
     }
 
-    /// Decompresses the whole file; an incomplete last frame (a stream flushed but not ended) is
-    /// accepted and reported as incomplete.
+    /// Decompresses `input` (the file's bytes from `offset`) onto `raw` (following a zstd segment).
+    private func feedZstd(_ input: UnsafeRawBufferPointer, offset: UInt64) throws {
+        if followStream == nil {
+            guard let stream = ZSTD_createDStream() else {
+                throw TraceError.io(source: path, offset: 0, detail: "cannot allocate a zstd stream")
+            }
+            ZSTD_initDStream(stream)
+            followStream = stream
+        }
+        let stream = followStream!
+        var output = [UInt8](repeating: 0, count: 1 << 17)
+        var inBuf = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: 0)
+        repeat {
+            let before = inBuf.pos
+            let produced = try output.withUnsafeMutableBytes { dst -> Int in
+                var outBuf = ZSTD_outBuffer(dst: dst.baseAddress, size: dst.count, pos: 0)
+                let hint = ZSTD_decompressStream(stream, &outBuf, &inBuf)
+                if ZSTD_isError(hint) != 0 {
+                    throw TraceError.damagedBlock(source: path, offset: offset + UInt64(before),
+                                                  detail: "zstd: " + String(cString: ZSTD_getErrorName(hint)))
+                }
+                if hint == 0 { complete = true }
+                return outBuf.pos
+            }
+            raw.append(contentsOf: output[0..<produced])
+            if produced == 0 && inBuf.pos == before { break }
+        } while inBuf.pos < inBuf.size
+        // Drain what the decoder still holds for this input.
+        while true {
+            let produced = try output.withUnsafeMutableBytes { dst -> Int in
+                var outBuf = ZSTD_outBuffer(dst: dst.baseAddress, size: dst.count, pos: 0)
+                let hint = ZSTD_decompressStream(stream, &outBuf, &inBuf)
+                if ZSTD_isError(hint) != 0 {
+                    throw TraceError.damagedBlock(source: path, offset: offset + UInt64(inBuf.pos),
+                                                  detail: "zstd: " + String(cString: ZSTD_getErrorName(hint)))
+                }
+                if hint == 0 && outBuf.pos > 0 { complete = true }
+                return outBuf.pos
+            }
+            if produced == 0 { break }
+            raw.append(contentsOf: output[0..<produced])
+        }
+    }
+
+    /// True when `bytes` start like a plain segment (a chunk's or the end chunk's magic, "MRR")
+    /// rather than a zstd frame (28 B5 2F FD).
+    static func isPlain<C: Collection<UInt8>>(_ bytes: C) -> Bool {
+        bytes.starts(with: [0x4D, 0x52, 0x52])
+    }
+
+    /// The whole file's chunk stream: a plain segment (the interposer's, uncompressed) as it is,
+    /// its completeness left to `split` (the end chunk); a zstd segment (packed by `record`, or
+    /// written by an interposer before the plain format) decompressed, an incomplete last frame
+    /// (a stream flushed but not ended) accepted and reported as incomplete.
     static func decompress(_ path: String) throws -> ([UInt8], Bool) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw TraceError.io(source: path, offset: 0, detail: "cannot open: \(String(cString: strerror(errno)))") }
@@ -264,6 +298,7 @@ public final class RecorderSegment {
             if n == 0 { break }
             chunk.withUnsafeBytes { input.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         }
+        if input.isEmpty || isPlain(input) { return (input, false) }
         guard let stream = ZSTD_createDStream() else { throw TraceError.io(source: path, offset: 0, detail: "cannot allocate a zstd stream") }
         defer { ZSTD_freeDStream(stream) }
         ZSTD_initDStream(stream)
@@ -327,8 +362,15 @@ public final class RecorderSegment {
         defer { splitAt = at }
         while at < raw.count {
             guard at + 36 <= raw.count else { if final { complete = false }; break }
-            guard raw[at] == 0x4D, raw[at + 1] == 0x52, raw[at + 2] == 0x52, raw[at + 3] == 0x43 else {
-                throw TraceError.badRecord(source: path, offset: UInt64(at), detail: "bad chunk magic at raw offset \(at): expected MRRC")
+            guard raw[at] == 0x4D, raw[at + 1] == 0x52, raw[at + 2] == 0x52, raw[at + 3] == 0x43 || raw[at + 3] == 0x45 else {
+                throw TraceError.badRecord(source: path, offset: UInt64(at), detail: "bad chunk magic at raw offset \(at): expected MRRC or MRRE")
+            }
+            if raw[at + 3] == 0x45 {
+                // The end chunk of a plain segment: the image flushed everything at its exit, exec
+                // or fatal signal (a zstd segment says so by ending its frame instead).
+                complete = true
+                at += 36
+                continue
             }
             let length = Int(readU32(raw, at + 4))
             let tid = readU32(raw, at + 8)

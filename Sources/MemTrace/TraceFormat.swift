@@ -11,5 +11,8 @@ public enum TraceFormat {
     /// "not yet converted", the low bits are the container layout (1). Readers of traces refuse it
     /// by its version; `TraceReader` converts it first.
     public static let rawRecordingVersion: UInt16 = 0x8001
+    /// A raw recording with a segment packed plain (`RecordingCompressor` left it uncompressed):
+    /// layout 2, the same container; older readers refuse it by its version instead of failing in zstd.
+    public static let rawRecordingPlainVersion: UInt16 = 0x8002
     public static let rawRecordingBit: UInt16 = 0x8000
 }

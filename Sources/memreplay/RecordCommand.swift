@@ -139,7 +139,9 @@ struct RecordCommand: ParsableCommand {
             }
             directory = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         }
-        defer { if keepRaw == nil { try? FileManager.default.removeItem(atPath: directory) } }
+        defer {
+            if keepRaw == nil && !RawRecording.removeDirectory(directory) { try? FileManager.default.removeItem(atPath: directory) }
+        }
         let spool = accesses == "lackey" ? directory + "/lackey.spool" : nil
         let faultSpool = accesses == "faults" ? directory + "/faults.spool" : nil
         let run: RecorderProcess.Outcome
@@ -152,6 +154,11 @@ struct RecordCommand: ParsableCommand {
         let monitor = RecordingMonitor.make(reporter: reporter, directory: directory, program: command[0], faults: faultSpool != nil)
         monitor?.start()
         defer { monitor?.stop() }
+        // A raw recording's segments are compressed by our thread while the program runs (the
+        // interposer writes them uncompressed), so the pack is ready at its exit.
+        let compressor = convertsNow ? nil : RecordingCompressor(directory: directory)
+        compressor?.start()
+        defer { _ = compressor?.finish() }
         if let faultSpool {
             (run, capture) = try RecorderProcess.runCapturingFaults(command: command, library: library, directory: directory,
                                                                    followForks: !noFollowForks, spool: faultSpool,
@@ -188,8 +195,9 @@ struct RecordCommand: ParsableCommand {
             clock = c
         }
         let calibrations = [calibrationBefore, calibrationAfter]
-        if !convertsNow {
-            return try pack(directory: directory, library: library, run: run, capture: capture, calibrations: calibrations)
+        if let compressor {
+            return try pack(directory: directory, library: library, run: run, capture: capture, calibrations: calibrations,
+                            sources: compressor.finish())
         }
         if let following, let clock, clock.agrees, following.failure == nil {
             let header = makeHeader(library: library, run: run, capture: capture)
@@ -275,14 +283,15 @@ struct RecordCommand: ParsableCommand {
 
     /// `--convert later`: packs `directory` with what converting it needs into a raw recording at
     /// `output` (`RawRecording`); its first reader converts it.
+    /// `sources`: the compressed segments (`RecordingCompressor.finish()`).
     func pack(directory: String, library: String, run: RecorderProcess.Outcome, capture: RecorderProcess.FaultCapture?,
-              calibrations: [TickCalibration]) throws {
+              calibrations: [TickCalibration], sources: [String: String]) throws {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         guard names.contains(where: { $0.hasPrefix("p") && $0.hasSuffix(".mrr") }) else { throw nothingRecorded() }
         let conversion = RecordingConversion(header: makeHeader(library: library, run: run, capture: capture),
                                              rootPid: run.pid, rootStatus: run.status, timeResolution: timeResolution,
                                              compressionLevel: level, accesses: accesses, calibrations: calibrations)
-        let packed = try RawRecording.pack(directory: directory, conversion: conversion, to: output)
+        let packed = try RawRecording.pack(directory: directory, conversion: conversion, to: output, sources: sources)
         reportPacked(packed, run: run, capture: capture)
     }
 

@@ -3,9 +3,9 @@ import MemTrace
 
 /// Finds the interposer shared object, building it from this checkout's sources when needed.
 ///
-/// The .so is built with the system C compiler, not SwiftPM, so it links only libc and libzstd
+/// The .so is built with the system C compiler, not SwiftPM, so it links only libc
 /// and never loads the Swift runtime into the recorded program:
-/// `cc -O2 -fno-omit-frame-pointer -fPIC -shared -o libmemreplay-recorder.so Sources/CRecorder/*.c -lzstd -ldl -lpthread`.
+/// `cc -O2 -fno-omit-frame-pointer -fPIC -shared -o libmemreplay-recorder.so Sources/CRecorder/*.c -ldl -lpthread`.
 enum RecorderLibrary {
     static let fileName = "libmemreplay-recorder.so"
     /// The checkout's Sources/CRecorder (the binary is built from it).
@@ -75,7 +75,7 @@ enum RecorderLibrary {
         defer { TemporaryFiles.unregister(temporary); unlink(temporary) }
         let compiler = env["CC"] ?? "cc"
         let args = ["-O2", "-fno-omit-frame-pointer", "-fPIC", "-shared"] + flavor.flags + ["-o", temporary] + files.filter { $0.name.hasSuffix(".c") }.map { sourceDirectory + "/" + $0.name }
-            + ["-lzstd", "-ldl", "-lpthread"]
+            + ["-ldl", "-lpthread"]
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [compiler] + args

@@ -51,7 +51,7 @@ final class RecordingMonitor: @unchecked Sendable {
         reporter.clear()
     }
 
-    /// The bytes of the raw segments (`p*.mrr`, zstd-compressed as the interposer flushed them)
+    /// The bytes of the raw segments (`p*.mrr`, uncompressed as the interposer wrote them)
     /// and the samples in the fault spool, in `directory` now.
     static func captured(directory: String) -> (rawBytes: UInt64, faultSamples: UInt64) {
         var raw: UInt64 = 0, faults: UInt64 = 0

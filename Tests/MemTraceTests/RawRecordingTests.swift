@@ -12,10 +12,11 @@ struct RawRecordingTests {
 
     /// A recording directory: a root (pid 100) with two threads that forks pid 101, which is
     /// killed before it ends its stream; a clock file, the recorder's own mappings of the root, and
-    /// a stray file of another tool that is not packed.
-    func recordingDirectory() throws -> String {
+    /// a stray file of another tool that is not packed. `plain`: the segments as the interposer
+    /// writes them now (uncompressed, an end chunk), else zstd streams as it wrote them before.
+    func recordingDirectory(plain: Bool = false) throws -> String {
         let dir = scratchDirectory()
-        let root = SegmentFile(dir, pid: 100)
+        let root = SegmentFile(dir, pid: 100, plain: plain)
         var main = Records(base: 10)
         main.start(at: 10, kind: 0, parent: 1)
         for t in stride(from: 100, through: 400, by: 100) { main.munmap(at: UInt64(t)) }
@@ -30,7 +31,7 @@ struct RawRecordingTests {
         main.op(.exit, at: 900, [0, 1])
         root.chunk(tid: 100, base: 900, main, flushedAt: 910)
         root.end()
-        let child = SegmentFile(dir, pid: 101)
+        let child = SegmentFile(dir, pid: 101, plain: plain)
         var c = Records(base: 470)
         c.start(at: 470, kind: 1, parent: 100)
         c.munmap(at: 480)
@@ -163,9 +164,9 @@ struct RawRecordingTests {
             if case .truncatedHeader = e { return true } else { return false }
         }
         var version = good
-        version[8] = 0x02  // layout 2, still a raw recording
+        version[8] = 0x03  // layout 3, still a raw recording (1 and 2 are read)
         try expectFailure(version) { e in
-            if case .unsupportedVersion(_, 8, 0x8002) = e { return e.description.contains("raw recording") } else { return false }
+            if case .unsupportedVersion(_, 8, 0x8003) = e { return e.description.contains("raw recording") } else { return false }
         }
         try expectFailure(good + [0]) { e in
             if case .damagedBlock(_, let o, _) = e { return o == UInt64(good.count) } else { return false }

@@ -40,18 +40,27 @@ struct RecordingFollowerTests {
     }
 
     /// A segment file written like the interposer writes it: each chunk compressed and flushed.
+    /// A segment written as an interposer writes it: plain chunks and an end chunk (the interposer
+    /// since the plain format), or a zstd stream flushed per chunk and ended (`plain: false`, as
+    /// interposers wrote before; readers take both).
     final class SegmentFile {
         let fd: Int32
         let stream: OpaquePointer
+        let plain: Bool
 
-        init(_ dir: String, pid: UInt32, generation: Int = 0) {
+        init(_ dir: String, pid: UInt32, generation: Int = 0, plain: Bool = false) {
             fd = open(dir + "/p\(pid)-\(generation).mrr", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             stream = ZSTD_createCCtx()
+            self.plain = plain
         }
 
         deinit { close(fd); ZSTD_freeCCtx(stream) }
 
         func push(_ bytes: [UInt8], _ mode: ZSTD_EndDirective) {
+            if plain {
+                _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                return
+            }
             var out = [UInt8](repeating: 0, count: 1 << 16)
             bytes.withUnsafeBytes { src in
                 var input = ZSTD_inBuffer(src: src.baseAddress, size: src.count, pos: 0)
@@ -67,19 +76,29 @@ struct RecordingFollowerTests {
             }
         }
 
-        /// One chunk of `tid`'s records, flushed with its calibration pair.
-        func chunk(tid: UInt32, base: UInt64, _ records: Records, flushedAt tick: UInt64) {
-            var header = Array("MRRC".utf8)
-            LittleEndian.append(UInt32(records.bytes.count), to: &header)
+        /// The 36-byte header of a chunk (`magic` MRRC) or of the end chunk (MRRE).
+        static func header(_ magic: String, length: Int, tid: UInt32, base: UInt64, tick: UInt64) -> [UInt8] {
+            var header = Array(magic.utf8)
+            LittleEndian.append(UInt32(length), to: &header)
             LittleEndian.append(tid, to: &header)
             LittleEndian.append(base, to: &header)
             LittleEndian.append(tick, to: &header)
             LittleEndian.append(1_000_000 + tick, to: &header)
+            return header
+        }
+
+        /// One chunk of `tid`'s records, flushed with its calibration pair.
+        func chunk(tid: UInt32, base: UInt64, _ records: Records, flushedAt tick: UInt64) {
+            let header = SegmentFile.header("MRRC", length: records.bytes.count, tid: tid, base: base, tick: tick)
+            if plain { push(header + records.bytes, ZSTD_e_flush); return }
             push(header, ZSTD_e_continue)
             push(records.bytes, ZSTD_e_flush)
         }
 
-        func end() { push([], ZSTD_e_end) }
+        func end() {
+            if plain { push(SegmentFile.header("MRRE", length: 0, tid: 1, base: 0, tick: 999_999), ZSTD_e_end); return }
+            push([], ZSTD_e_end)
+        }
     }
 
     /// A clock of one tick per nanosecond from (0, 1 ms), agreeing over the run.
@@ -130,10 +149,11 @@ struct RecordingFollowerTests {
         return d
     }
 
-    @Test func outOfOrderFlushesAcrossThreadsWaitForTheSlowerThread() throws {
+    /// Also on plain segments (the interposer's format now), read as they grow.
+    @Test(arguments: [false, true]) func outOfOrderFlushesAcrossThreadsWaitForTheSlowerThread(plain: Bool) throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let seg = SegmentFile(dir, pid: 100)
+        let seg = SegmentFile(dir, pid: 100, plain: plain)
         var main = Records(base: 10)
         main.start(at: 10, kind: 0, parent: 1)
         for t in stride(from: 100, through: 400, by: 100) { main.munmap(at: UInt64(t)) }
