@@ -13,3 +13,11 @@ extern int fallocate(int fd, int mode, long offset, long len);
 static inline int memreplay_insert_range(int fd, long offset, long len) {
     return fallocate(fd, 0x20, offset, len);
 }
+
+/* O_DIRECT, which Glibc's Swift module leaves out (it needs _GNU_SOURCE); glibc defines the
+ * architecture's value as __O_DIRECT unconditionally. The direct writer's side file takes its
+ * leaves past the first GiB without the page cache. */
+#include <fcntl.h>
+static inline int memreplay_o_direct(void) {
+    return __O_DIRECT;
+}

@@ -108,7 +108,7 @@ func runEncode(events: Int) {
 }
 if args.count > 1 && args[1] == "encode" { runEncode(events: args.count > 2 ? Int(args[2]) ?? 5_000_000 : 5_000_000); exit(0) }
 /// `memreplay-bench scale [events…] [--summary-only] [--hw] [--repeat N]`: replays at growing sizes
-/// (`ScaleBenchmark`; the fastest of N replays, default 3, for sizes up to 10^7).
+/// (`ScaleBenchmark`; the median of N replays, default 5, for sizes up to 10^7).
 func runScale(_ words: [String]) {
     let exe = CommandLine.arguments[0]
     let dir = exe.contains("/") ? String(exe[..<exe.lastIndex(of: "/")!]) : "."

@@ -25,7 +25,13 @@ import Testing
     /// `build`, the splice adopting the side file or copying, with the lock page `lockAfter` pages
     /// after the database's; also says whether the database is a new file (the side file, renamed).
     func build(_ dir: TemporaryDirectory, pageSize: Int, rows: Int, adopt: Bool, lockAfter: Int?,
-               name: String) throws -> (path: String, replaced: Bool) {
+               name: String, directAfter: Int = TableTreeWriter.defaultDirectAfter) throws -> (path: String, replaced: Bool) {
+        try build(dir, pageSize: pageSize, rows: rows, adopt: adopt, lockAfter: lockAfter, name: name, directAfter: directAfter,
+                  directBytes: { _ in })
+    }
+
+    func build(_ dir: TemporaryDirectory, pageSize: Int, rows: Int, adopt: Bool, lockAfter: Int?,
+               name: String, directAfter: Int, directBytes: (Int) -> Void) throws -> (path: String, replaced: Bool) {
         let path = dir.path + "/\(name)-\(pageSize)-\(rows).db"
         let db = try SQLiteDatabase(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         try db.exec("PRAGMA page_size = \(pageSize); PRAGMA journal_mode = OFF; CREATE TABLE t \(Self.schema); CREATE TABLE u \(Self.schema); BEGIN")
@@ -39,12 +45,15 @@ import Testing
         try db.exec("COMMIT")
         let root = UInt32(try db.text("SELECT rootpage FROM sqlite_schema WHERE name = 'u'"))!
         db.close()
-        let tree = try TableTreeWriter(sidecarPath: path + ".u", displayPath: path, pageSize: pageSize, columns: 5, rootPage: root)
+        let tree = try TableTreeWriter(sidecarPath: path + ".u", displayPath: path, pageSize: pageSize, columns: 5, rootPage: root,
+                                       directAfter: directAfter)
         for i in 0..<rows {
             try Self.row(i).withUnsafeBufferPointer { try tree.append($0.baseAddress!, count: $0.count) }
             if i % 997 == 0 { #expect(tree.invariantViolations().isEmpty, "after row \(i)") }
         }
         #expect(tree.invariantViolations().isEmpty)
+        try tree.finishLeaves()
+        directBytes(tree.directBytes)
         var before = stat(), after = stat()
         _ = stat(path, &before)
         let pages = UInt32(Int(before.st_size) / pageSize)
@@ -52,6 +61,33 @@ import Testing
         _ = stat(path, &after)
         #expect(!FileManager.default.fileExists(atPath: path + ".u"))
         return (path, after.st_ino != before.st_ino)
+    }
+
+    /// Leaves written around the page cache (`O_DIRECT`, here after the first 256 KiB) make the
+    /// same database as leaves written through it, with the splice adopting or copying; where the
+    /// file system takes O_DIRECT (ext4, XFS; not tmpfs) the direct writes really happened.
+    @Test(arguments: [(4096, 60_000, true), (4096, 60_000, false), (65536, 300_000, true), (1024, 20_000, true)])
+    func leavesWrittenAroundThePageCacheMakeTheSameDatabase(pageSize: Int, rowCount: Int, adopt: Bool) throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let (cached, _) = try build(dir, pageSize: pageSize, rows: rowCount, adopt: adopt, lockAfter: nil, name: "cached")
+        var direct = 0
+        let (uncached, _) = try build(dir, pageSize: pageSize, rows: rowCount, adopt: adopt, lockAfter: nil, name: "direct",
+                                      directAfter: 256 << 10, directBytes: { direct = $0 })
+        let a = try Data(contentsOf: URL(fileURLWithPath: cached)), b = try Data(contentsOf: URL(fileURLWithPath: uncached))
+        #expect(a.count == b.count && a == b, "\(a.count) and \(b.count) bytes")
+        #expect(try rows(uncached, "PRAGMA integrity_check") == [["ok"]])
+        #expect((direct > 0) == Self.takesDirectIO(dir.path), "\(direct) bytes written with O_DIRECT")
+        #expect(direct % 4096 == 0 && direct < a.count - (256 << 10))
+    }
+
+    /// Whether this directory's file system opens files with O_DIRECT.
+    static func takesDirectIO(_ dir: String) -> Bool {
+        let probe = dir + "/probe-direct"
+        defer { unlink(probe) }
+        let fd = open(probe, O_RDWR | O_CREAT | O_TRUNC | memreplay_o_direct(), 0o600)
+        if fd >= 0 { close(fd) }
+        return fd >= 0
     }
 
     /// Whether this directory's file system can insert a range into a file (ext4, XFS; not tmpfs).
